@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# test.sh: install what is missing, build, and run the whole test suite, then
+# the same tests under ASan+UBSan. UPS_SKIP_ASAN=1 skips the sanitizer pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh release
+(cd build && ctest --output-on-failure -j "${UPS_JOBS:-$(nproc)}" --timeout 900)
+if [[ "${UPS_SKIP_ASAN:-0}" != 1 ]]; then
+  bash scripts/build.sh asan
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j "${UPS_JOBS:-$(nproc)}" --timeout 900 -LE slow)
+fi

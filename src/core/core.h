@@ -1,0 +1,147 @@
+// Core: the scheduling mechanisms of one machine. Tasks, CPUs, the chain of
+// classes (loaded ext classes above and below fair, idle last), dispatch
+// queues, ownership, the watchdog and ejection. A substrate (sim/, later
+// runtime/) drives it: it reports wakeups, blocks, exits and ticks, asks for
+// the next task of a CPU, and performs the effects the core requests through
+// CoreHooks. The core reads no clock and makes no OS call: `now` is handed
+// in with every call.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/assert.h"
+#include "base/cpumask.h"
+#include "base/result.h"
+#include "base/types.h"
+#include "core/exit_report.h"
+#include "core/sched_ops.h"
+#include "core/task.h"
+#include "core/topology.h"
+
+namespace ups {
+
+// Effects only the substrate can perform.
+class CoreHooks {
+public:
+  virtual ~CoreHooks() = default;
+  // cpu should call Core::schedule() soon: an idle CPU has work, or the
+  // running task must be preempted (kick, wakeup preemption, slice end).
+  virtual void resched_cpu(CpuId cpu) = 0;
+  // A policy timer (ScxContext::arm_timer); call Core::fire_timer at `at`.
+  virtual void arm_timer(ClassId cls, u64 timer_id, TimeNs at) = 0;
+  virtual void cancel_timer(ClassId cls, u64 timer_id) = 0;
+  // A CPU switched tasks (trace output). next == nullptr: idle.
+  virtual void on_switch(CpuId /*cpu*/, const Task* /*prev*/, const Task* /*next*/,
+                         TimeNs /*now*/) {}
+  // A class left the chain.
+  virtual void on_exit_report(const ExitReport&) {}
+};
+
+enum class ChainSlot : u8 { above_fair, below_fair };
+
+// What the admission step granted a class (security/ computes it).
+struct ClassGrant {
+  Principal owner;
+  CpuMask cpus;               // empty = all CPUs
+  bool all_tasks = false;     // may manage other users' tasks (sched.all_tasks)
+  bool may_kick = true;       // sched.kick (also checked by the verifier)
+  // Bandwidth limit for classes above fair: at most runtime per period.
+  TimeNs bw_runtime_ns = 950 * kNsPerMs;
+  TimeNs bw_period_ns = 1000 * kNsPerMs;
+  u32 max_dsqs = 1024;
+};
+
+struct FairParams {
+  TimeNs base_slice_ns = 3 * kNsPerMs;      // EEVDF base slice
+  TimeNs min_granularity_ns = 750 * kNsPerUs;
+  TimeNs wakeup_granularity_ns = 1 * kNsPerMs;
+};
+
+struct CoreConfig {
+  FairParams fair;
+  TimeNs tick_ns = 4 * kNsPerMs;          // 1/HZ, for slice accounting
+  bool check_invariants = UPS_DEBUG_CHECKS_ON;  // after every event
+};
+
+struct CoreStats {
+  u64 context_switches = 0;
+  u64 migrations = 0;
+  u64 stale_dispatches_ignored = 0;
+  u64 ejections = 0;
+};
+
+class Core {
+public:
+  Core(Topology topo, CoreConfig cfg, CoreHooks& hooks);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  const Topology& topology() const;
+  const CoreConfig& config() const;
+
+  // --- tasks (substrate) -----------------------------------------------------
+  // A new task in the fair class, state created. Fails on a bad spec.
+  Result<Task*> create_task(const TaskSpec& spec, TimeNs now);
+  Task* find_task(TaskId id);
+  // created or blocked -> runnable (through the task's class).
+  void wake_up(Task& p, u64 wake_flags, TimeNs now);
+  // The running task on cpu blocks (sleep, event wait) or exits.
+  void block_current(CpuId cpu, TimeNs now);
+  void exit_current(CpuId cpu, TimeNs now);
+  void yield_current(CpuId cpu, TimeNs now);
+  void set_weight(Task& p, u32 weight, TimeNs now);
+  Status set_affinity(Task& p, const CpuMask& mask, TimeNs now);
+
+  // --- CPUs (substrate) ----------------------------------------------------------
+  // Timer tick on cpu: accounting, slice, class tick, bandwidth.
+  void tick(CpuId cpu, TimeNs now);
+  // The CPU's next task (maybe the current one); nullptr = idle.
+  Task* schedule(CpuId cpu, TimeNs now);
+  Task* current(CpuId cpu) const;
+  bool need_resched(CpuId cpu) const;
+  // Periodic watchdog check (the substrate calls it every half timeout).
+  void check_watchdog(TimeNs now);
+  TimeNs watchdog_interval() const;
+  void fire_timer(ClassId cls, u64 timer_id, TimeNs now);
+
+  // --- events (upsched_ FaaS extension) ---------------------------------------
+  void set_task_wait(Task& p, WaitKind kind, u64 event, TimeNs now);
+  void signal_event(u64 event, TimeNs now);
+  bool event_fired(u64 event) const;
+
+  // --- the chain -------------------------------------------------------------
+  Result<ClassId> load_class(std::unique_ptr<SchedOps> ops, ClassGrant grant,
+                             ChainSlot slot, TimeNs now);
+  // Unload (kind unreg) or eject: tasks move to fair; an ExitReport is made.
+  void unload_class(ClassId cls, ExitKind kind, std::string message, TimeNs now);
+  // Replace cls by a new policy in the same slot; its tasks move over.
+  Result<ClassId> replace_class(ClassId cls, std::unique_ptr<SchedOps> ops, TimeNs now);
+  // Move p into cls; who must own p or hold all_tasks. init_task may refuse.
+  Status attach_task(Task& p, ClassId cls, TimeNs now);
+  ClassId fair_class() const;
+  ClassId find_class(std::string_view name) const;
+  std::vector<ClassId> chain() const;  // in pick order, loaded classes and fair
+  std::string_view class_name(ClassId cls) const;
+  bool class_loaded(ClassId cls) const;
+  TimeNs class_runtime(ClassId cls) const;  // CPU time consumed by its tasks
+  const std::vector<ExitReport>& exit_reports() const;
+
+  // --- checks and stats -------------------------------------------------------
+  // Each live task in exactly one place; returns false with *why filled.
+  bool check_invariants(std::string* why) const;
+  const CoreStats& stats() const;
+  size_t nr_live_tasks() const;
+  void for_each_task(const std::function<void(const Task&)>& f) const;
+
+  struct Impl;
+private:
+  std::unique_ptr<Impl> impl_;
+  friend class ScxContext;
+  friend class ExtClass;
+};
+
+}  // namespace ups

@@ -1,0 +1,102 @@
+// ScxContext: what a policy may do to the core, the sched_ext kfuncs
+// (sched_ext-abi.md §7) as C++ calls. One per loaded class; the caller's
+// identity (class, grant, the callback now running, the CPU it runs on) is
+// implicit. Every call checks its arguments: a bad one ejects the class with
+// an ExitReport naming the call and the argument, never crashes the core,
+// never loses a task. Foreign tasks, DSQs and CPUs outside the grant are
+// refused the same way.
+#pragma once
+
+#include <string>
+
+#include "base/cpumask.h"
+#include "base/types.h"
+#include "core/sched_ops.h"
+#include "core/task.h"
+
+namespace ups {
+
+class Core;
+class ExtClass;
+
+// State of one `bpf_for_each(scx_dsq, ...)` iteration (bpf_iter_scx_dsq).
+struct DsqIter {
+  DsqId dsq_id = 0;
+  u64 flags = 0;
+  u64 seq_limit = 0;       // visit only tasks inserted before the iterator
+  Task* cursor = nullptr;  // last task returned
+  u64 cursor_seq = 0;
+  u64 move_slice = 0;      // applied by the next dsq_move (0 = keep)
+  u64 move_vtime = 0;
+  bool has_vtime = false;
+  bool active = false;
+};
+
+class ScxContext {
+public:
+  ScxContext(Core& core, ExtClass& cls) : core_(core), cls_(cls) {}
+
+  // --- DSQs ---------------------------------------------------------------
+  // Direct in select_cpu/enqueue, buffered in dispatch. False if refused.
+  bool dsq_insert(Task& p, DsqId dsq_id, u64 slice, u64 enq_flags);
+  bool dsq_insert_vtime(Task& p, DsqId dsq_id, u64 slice, u64 vtime, u64 enq_flags);
+  // dispatch only: move the head of a user or global DSQ to this CPU's local DSQ.
+  bool dsq_move_to_local(DsqId dsq_id);
+  u32 dispatch_nr_slots();
+  void dispatch_cancel();
+  s32 create_dsq(DsqId dsq_id, s32 node);  // 0 or -errno
+  void destroy_dsq(DsqId dsq_id);
+  s32 dsq_nr_queued(DsqId dsq_id);         // count or -ENOENT
+  Task* dsq_peek(DsqId dsq_id);
+  s32 dsq_iter_new(DsqIter& it, DsqId dsq_id, u64 flags);
+  Task* dsq_iter_next(DsqIter& it);
+  void dsq_iter_destroy(DsqIter& it);
+  bool dsq_move(DsqIter& it, Task& p, DsqId dst, u64 enq_flags, bool vtime);
+
+  // --- CPUs and idle tracking ----------------------------------------------
+  CpuId select_cpu_dfl(Task& p, CpuId prev_cpu, u64 wake_flags, bool* is_idle);
+  bool test_and_clear_cpu_idle(CpuId cpu);
+  CpuId pick_idle_cpu(const CpuMask& allowed, u64 flags);  // or -EBUSY
+  CpuId pick_any_cpu(const CpuMask& allowed, u64 flags);
+  const CpuMask& idle_cpumask() const;
+  const CpuMask& possible_cpumask() const;  // the class's granted CPUs
+  void kick_cpu(CpuId cpu, u64 flags);
+  u32 nr_cpu_ids() const;
+  int cpu_node(CpuId cpu) const;
+  CpuId this_cpu() const;  // bpf_get_smp_processor_id
+
+  // --- tasks ----------------------------------------------------------------
+  bool task_running(const Task& p) const;
+  CpuId task_cpu(const Task& p) const;
+  // bpf_task_from_pid: own tasks only (all with the all_tasks grant); null otherwise.
+  Task* task_from_pid(TaskId pid);
+  bool task_set_slice(Task& p, u64 slice);
+  bool task_set_dsq_vtime(Task& p, u64 vtime);
+
+  // --- time, timers, exit ----------------------------------------------------
+  TimeNs now() const;
+  // One-shot timer on the substrate's clock; fires SchedOps::timer_fired(id).
+  void arm_timer(u64 timer_id, TimeNs at);
+  void cancel_timer(u64 timer_id);
+  // scx_bpf_error / scx_bpf_exit: the class is ejected after the callback.
+  void error(std::string message, std::string location = {});
+  void exit(s64 code, std::string message);
+  // A run-time argument check failed (used by the kfunc layer too).
+  void fail(std::string message, std::string location = {});
+
+  // --- upsched extensions (capability-gated by the verifier) ------------------
+  u64 task_wait_event(const Task& p) const;   // 0 = not waiting
+  bool task_is_spinning(const Task& p) const; // runnable but polling an event
+  bool event_fired(u64 event) const;
+
+  // --- introspection for hosts ---------------------------------------------
+  Op current_op() const;           // the callback now running
+  ExtClass& ext_class() { return cls_; }
+  Core& core() { return core_; }
+
+private:
+  Core& core_;
+  ExtClass& cls_;
+};
+
+}  // namespace ups
