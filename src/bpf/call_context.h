@@ -1,0 +1,43 @@
+// CallContext: what an executing BPF program's helper and kfunc calls can
+// reach. The VM passes it through untouched; helpers (bpf/helpers) use the
+// HelperEnv; kfuncs (policy/) use `host`. ExternFn is the one calling
+// convention for both, so the interpreter (and later the JIT) calls every
+// extern through a table.
+#pragma once
+
+#include <vector>
+
+#include "base/types.h"
+
+namespace ups::bpf {
+
+struct CallContext;
+using ExternFn = u64 (*)(CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+
+// Lets a helper call back into BPF code (bpf_loop, timer callbacks): the
+// entry is an instruction index in the same program image.
+class SubprogInvoker {
+public:
+  virtual ~SubprogInvoker() = default;
+  virtual u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) = 0;
+};
+
+class HelperEnv;  // bpf/helper_env.h: clock, CPU, PRNG, trace, timers
+
+struct CallContext {
+  SubprogInvoker* invoker = nullptr;
+  HelperEnv* env = nullptr;
+  void* host = nullptr;  // the policy host's per-class state (kfuncs)
+  // Set by an extern to stop the program at once (a fatal run-time check);
+  // the VM returns and the host reports the message.
+  bool abort = false;
+};
+
+// Helpers by id (bpf_func_id numbering), kfuncs by the index the loader
+// assigned. A null entry is an unknown call (the verifier rejects it first).
+struct ExternTable {
+  std::vector<ExternFn> helpers;
+  std::vector<ExternFn> kfuncs;
+};
+
+}  // namespace ups::bpf

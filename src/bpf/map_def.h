@@ -1,0 +1,60 @@
+// MapDef: a map as an object declares it (BTF-defined `.maps` entry or a
+// global-data section), produced by the object loader and consumed by the
+// map factory (bpf/maps), the verifier and the policy host.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/types.h"
+
+namespace ups::bpf {
+
+// Linux enum bpf_map_type values (the subset upsched implements).
+enum class MapType : u32 {
+  hash = 1,
+  array = 2,
+  percpu_hash = 5,
+  percpu_array = 6,
+  lru_hash = 9,
+  array_of_maps = 12,
+  hash_of_maps = 13,
+  queue = 22,
+  stack = 23,
+  ringbuf = 27,
+  task_storage = 29,
+};
+const char* map_type_name(MapType t);  // "hash", "percpu_array", ...
+
+// Linux map_flags bits that change behaviour.
+inline constexpr u32 BPF_F_NO_PREALLOC = 1u << 0;
+inline constexpr u32 BPF_F_RDONLY_PROG = 1u << 7;
+inline constexpr u32 BPF_F_MMAPABLE = 1u << 10;
+
+// Update flags.
+inline constexpr u64 BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2, BPF_F_LOCK = 4;
+
+enum class GlobalKind : u8 { none, data, rodata, bss, kconfig };
+
+struct MapDef {
+  std::string name;           // symbol name, or the section for global data
+  MapType type = MapType::array;
+  u32 key_size = 0;
+  u32 value_size = 0;
+  u32 max_entries = 0;
+  u32 map_flags = 0;
+  // Map-in-map: the definition every inner map must match.
+  std::shared_ptr<MapDef> inner;
+  // Special fields inside the value (from BTF), -1 when absent.
+  s32 timer_off = -1;       // struct bpf_timer
+  s32 spin_lock_off = -1;   // struct bpf_spin_lock
+  // Global data (.data/.rodata/.bss/.data.*/.rodata.*): a 1-entry array whose
+  // value is the section image; `initial` holds its bytes (empty for .bss).
+  GlobalKind global = GlobalKind::none;
+  std::vector<u8> initial;
+  u32 btf_key_type_id = 0;
+  u32 btf_value_type_id = 0;
+};
+
+}  // namespace ups::bpf

@@ -1,0 +1,20 @@
+// Registration of the `upsched` subcommands, one file per command group
+// (cmd_sim.cpp, cmd_bpf.cpp, ...). A command's callback stores its exit
+// code with set_exit_code(); main() returns it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ups::cli {
+
+void register_all(CLI::App& app);  // commands.cpp
+void set_exit_code(int rc);
+int exit_code();
+
+// Per group; each is defined in its cmd_*.cpp.
+void register_sim_commands(CLI::App& app);      // sim, policies, demo
+void register_bpf_commands(CLI::App& app);      // bpf disasm|run|conformance
+void register_verify_commands(CLI::App& app);   // verify
+void register_faas_commands(CLI::App& app);     // faas
+
+}  // namespace ups::cli
