@@ -1,26 +1,39 @@
-# ups_module(NAME DEPS ...): a library from every .cpp under src/NAME, or an
-# interface library when the module is header-only. Sources are globbed so
-# that adding a file needs no CMake edit.
+# ups_module(NAME [DIR dir] DEPS ...): library upsched_NAME from the .cpp
+# files directly in DIR (default: the current source dir), or an interface
+# library when there are none. Sources are globbed so that adding a file
+# needs no CMake edit. Sub-folders are separate modules (own libraries), so
+# that engineers working on different parts never break each other's build.
 function(ups_module name)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
+  if(NOT ARG_DIR)
+    set(ARG_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  elseif(NOT IS_ABSOLUTE ${ARG_DIR})
+    set(ARG_DIR ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_DIR})
+  endif()
+  file(GLOB srcs CONFIGURE_DEPENDS ${ARG_DIR}/*.cpp)
   list(FILTER srcs EXCLUDE REGEX ".*/main\\.cpp$")
+  set(deps "")
+  foreach(d ${ARG_DEPS})
+    if(TARGET ${d} OR d MATCHES "::")
+      list(APPEND deps ${d})
+    endif()
+  endforeach()
   if(srcs)
     add_library(upsched_${name} STATIC ${srcs})
     target_include_directories(upsched_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(upsched_${name} PUBLIC ${ARG_DEPS})
+    target_link_libraries(upsched_${name} PUBLIC ${deps})
   else()
     add_library(upsched_${name} INTERFACE)
     target_include_directories(upsched_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
-    target_link_libraries(upsched_${name} INTERFACE ${ARG_DEPS})
+    target_link_libraries(upsched_${name} INTERFACE ${deps})
   endif()
 endfunction()
 
-# ups_unit_tests(MODULE DEPS ...): one GoogleTest executable test_MODULE from
-# tests/unit/MODULE/*_test.cpp; each TEST is its own ctest test.
+# ups_unit_tests(DIR DEPS ...): one GoogleTest executable test_DIR from
+# tests/unit/DIR/*.cpp; each TEST is its own ctest test.
 function(ups_unit_tests module)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${module}/*.cpp)
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/${module}/*.cpp)
   if(NOT srcs)
     return()
   endif()
