@@ -20,6 +20,14 @@ class SubprogInvoker {
 public:
   virtual ~SubprogInvoker() = default;
   virtual u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) = 0;
+  // Runs a callback outside any run of the program, as a top-level run with
+  // its own context: a bpf_timer callback fired by the substrate's clock
+  // (bpf/helpers/timer_table.h). A trap sets ctx.abort. The default suits
+  // invokers that need no active run.
+  virtual u64 run_callback(CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+    (void)ctx;
+    return invoke(entry_insn, r1, r2, r3, r4, r5);
+  }
 };
 
 class HelperEnv;  // bpf/helper_env.h: clock, CPU, PRNG, trace, timers

@@ -31,7 +31,7 @@ struct Insn {
   }
   static Insn from_u64(u64 raw) {
     Insn i;
-    std::memcpy(&i, &raw, sizeof i);
+    std::memcpy(static_cast<void*>(&i), &raw, sizeof i);
     return i;
   }
   u64 to_u64() const {

@@ -40,7 +40,10 @@ struct OpsConfig {
   u64 flags = 0;               // scx::OPS_*
   u32 timeout_ms = 0;          // 0 = 30000, max 30000
   u32 dispatch_max_batch = 0;  // 0 = 32
-  u32 implemented = ~0u;       // op_bit() set for each callback present
+  // op_bit() set for each callback present. The default has every op but
+  // update_idle: implementing update_idle turns built-in idle tracking off
+  // (unless OPS_KEEP_BUILTIN_IDLE), as in the kernel.
+  u32 implemented = ~op_bit(Op::update_idle);
   bool implements(Op op) const { return (implemented & op_bit(op)) != 0; }
 };
 

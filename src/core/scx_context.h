@@ -26,6 +26,7 @@ struct DsqIter {
   u64 seq_limit = 0;       // visit only tasks inserted before the iterator
   Task* cursor = nullptr;  // last task returned
   u64 cursor_seq = 0;
+  u64 cursor_vtime = 0;    // vtime of the cursor when returned (vtime DSQs)
   u64 move_slice = 0;      // applied by the next dsq_move (0 = keep)
   u64 move_vtime = 0;
   bool has_vtime = false;
@@ -95,6 +96,7 @@ public:
   Core& core() { return core_; }
 
 private:
+  bool insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vtime, u64 enq_flags, bool vtime_order);
   Core& core_;
   ExtClass& cls_;
 };

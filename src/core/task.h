@@ -54,6 +54,7 @@ struct TaskAccounting {
   TimeNs exec_start = 0;      // valid while running
   TimeNs wakeup_latency_sum = 0;
   TimeNs wakeup_latency_max = 0;
+  bool wakeup_pending = false;  // woken, not yet run (wakeup latency sample due)
 };
 
 // The `p->scx` part of task_struct (sched_ext_entity), as a policy sees it.
@@ -75,6 +76,8 @@ struct FairEntity {
   u64 deadline = 0;
   TimeNs slice_ns = 0;
   TimeNs sum_exec_at_pick = 0;
+  bool on_rq = false;        // queued on a fair run queue
+  CpuId rq_cpu = kNoCpu;     // its per-CPU queue (pinned tasks), kNoCpu = the shared one
 };
 
 struct Task {
@@ -102,6 +105,9 @@ struct Task {
   Task* dsq_next = nullptr;
   u64 dsq_seq = 0;   // insertion sequence (iteration visits older only)
   u64 heap_index = 0;
+  // Intrusive list of the tasks waiting for one event (core/events.cpp).
+  Task* ev_prev = nullptr;
+  Task* ev_next = nullptr;
 
   // Opaque slot for the substrate (the simulator's behaviour program).
   void* substrate_data = nullptr;

@@ -1,0 +1,245 @@
+// Interpreter speed: ns per executed BPF instruction on a fixed set of
+// programs (bench/interp_bench_progs.c), for upsched's interpreter, DPDK's
+// interpreter (librte_bpf) on the same bytecode, and the same C compiled
+// natively. Every engine's r0 is cross-checked before anything is timed.
+// After the Google Benchmark runs (one per engine and program) a summary
+// table gives ns/insn and the ratios upsched/native and DPDK/upsched.
+//   interp_bench                      # everything
+//   interp_bench --benchmark_filter=^$ # the summary table only
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bpf/insn.h"
+#include "vm/interpreter.h"
+
+extern "C" {
+struct BenchCtx;
+ups::u64 bench_loop_sum(BenchCtx*);
+ups::u64 bench_fibonacci(BenchCtx*);
+ups::u64 bench_hash_mix(BenchCtx*);
+ups::u64 bench_sort(BenchCtx*);
+ups::u64 bench_checksum(BenchCtx*);
+#ifdef UPS_HAVE_DPDK
+int ups_dpdk_check_layout(void);
+void* ups_dpdk_prepare(const void* code, ups::u32 n);
+ups::u64 ups_dpdk_exec(const void* handle, void* ctx);
+void ups_dpdk_free(void* handle);
+#endif
+}
+
+namespace {
+
+using ups::u64;
+using ups::u8;
+
+// Same layout as struct bench_ctx in interp_bench_progs.c.
+struct Ctx {
+  u64 n;
+  u64 seed;
+  u64 data[32];
+  u8 bytes[512];
+};
+static_assert(sizeof(Ctx) == 8 + 8 + 256 + 512);
+
+using NativeFn = u64 (*)(BenchCtx*);
+
+struct Bench {
+  const char* name;
+  NativeFn native;
+  u64 n;
+  std::vector<ups::bpf::Insn> code;
+  std::optional<ups::vm::Program> program;
+  std::unique_ptr<ups::vm::Interpreter> interp;
+  void* dpdk = nullptr;
+  u64 insns = 0;  // executed per run (CHECKED-mode count)
+  u64 expected = 0;
+};
+
+Ctx g_ctx;
+std::vector<Bench> g_benches;
+bool g_have_dpdk = false;
+
+void fill_ctx(Ctx& c) {
+  u64 x = 0x243f6a8885a308d3ULL;  // fixed seed: the same inputs every run
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  c.seed = next();
+  for (u64& d : c.data) d = next();
+  for (u8& b : c.bytes) b = static_cast<u8>(next());
+}
+
+std::vector<ups::bpf::Insn> read_code(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<ups::bpf::Insn> code(bytes.size() / 8);
+  std::memcpy(static_cast<void*>(code.data()), bytes.data(), code.size() * 8);
+  return code;
+}
+
+void add_bench(const char* name, NativeFn fn, u64 n) {
+  Bench b;
+  b.name = name;
+  b.native = fn;
+  b.n = n;
+  g_benches.push_back(std::move(b));
+}
+
+bool setup() {
+  fill_ctx(g_ctx);
+  g_benches.clear();
+  g_benches.reserve(5);
+  add_bench("loop_sum", bench_loop_sum, 1000);
+  add_bench("fibonacci", bench_fibonacci, 1000);
+  add_bench("hash_mix", bench_hash_mix, 1000);
+  add_bench("sort", bench_sort, 0);
+  add_bench("checksum", bench_checksum, 4);
+#ifdef UPS_HAVE_DPDK
+  g_have_dpdk = ups_dpdk_check_layout() == 0;
+  if (!g_have_dpdk) std::fprintf(stderr, "DPDK: struct rte_bpf layout not as expected; no DPDK column\n");
+#endif
+  for (Bench& b : g_benches) {
+    b.code = read_code(std::string(UPS_BENCH_BYTECODE_DIR) + "/" + b.name + ".bin");
+    auto p = ups::vm::Program::prepare(b.code);
+    if (!p) {
+      std::fprintf(stderr, "%s: %s\n", b.name, p.error().to_string().c_str());
+      return false;
+    }
+    b.program.emplace(std::move(*p));
+    b.interp = std::make_unique<ups::vm::Interpreter>(*b.program);
+    g_ctx.n = b.n;
+    b.expected = b.native(reinterpret_cast<BenchCtx*>(&g_ctx));
+    ups::bpf::CallContext cc;
+    ups::vm::RegionSet regions;
+    regions.add(&g_ctx, sizeof g_ctx, true);
+    const auto checked = b.interp->run_checked(regions, cc, reinterpret_cast<u64>(&g_ctx));
+    const auto fast = b.interp->run(cc, reinterpret_cast<u64>(&g_ctx));
+    if (!checked.ok() || checked.r0 != b.expected || fast.r0 != b.expected) {
+      std::fprintf(stderr, "%s: upsched r0 %#llx (%s), native %#llx\n", b.name, (unsigned long long)fast.r0,
+                   checked.trap.to_string().c_str(), (unsigned long long)b.expected);
+      return false;
+    }
+    b.insns = checked.executed;
+#ifdef UPS_HAVE_DPDK
+    if (g_have_dpdk) {
+      b.dpdk = ups_dpdk_prepare(b.code.data(), static_cast<ups::u32>(b.code.size()));
+      const u64 r = ups_dpdk_exec(b.dpdk, &g_ctx);
+      if (r != b.expected) {
+        std::fprintf(stderr, "%s: DPDK r0 %#llx, native %#llx\n", b.name, (unsigned long long)r,
+                     (unsigned long long)b.expected);
+        return false;
+      }
+    }
+#endif
+  }
+  return true;
+}
+
+enum class Engine { upsched, dpdk, native };
+
+inline u64 run_once(Bench& b, Engine e) {
+  switch (e) {
+    case Engine::upsched: {
+      ups::bpf::CallContext cc;
+      return b.interp->run(cc, reinterpret_cast<u64>(&g_ctx)).r0;
+    }
+#ifdef UPS_HAVE_DPDK
+    case Engine::dpdk: return ups_dpdk_exec(b.dpdk, &g_ctx);
+#endif
+    default: {
+      NativeFn volatile fn = b.native;  // keep the call opaque
+      return fn(reinterpret_cast<BenchCtx*>(&g_ctx));
+    }
+  }
+}
+
+void BM_engine(benchmark::State& state, size_t index, Engine e) {
+  Bench& b = g_benches[index];
+  g_ctx.n = b.n;
+  for (auto _ : state) benchmark::DoNotOptimize(run_once(b, e));
+  state.counters["insns"] = static_cast<double>(b.insns);
+  // Seconds per instruction, shown by Google Benchmark with a unit prefix.
+  state.counters["t_per_insn"] = benchmark::Counter(
+      static_cast<double>(b.insns), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// Best of several trials of ~20 ms each: ns per run.
+double time_ns(Bench& b, Engine e) {
+  g_ctx.n = b.n;
+  u64 reps = 1;
+  using clock = std::chrono::steady_clock;
+  for (;;) {  // calibrate
+    const auto t0 = clock::now();
+    for (u64 i = 0; i < reps; ++i) benchmark::DoNotOptimize(run_once(b, e));
+    const double ns = std::chrono::duration<double, std::nano>(clock::now() - t0).count();
+    if (ns > 2e7 || reps > (u64{1} << 30)) break;
+    reps *= 2;
+  }
+  double best = 1e300;
+  for (int t = 0; t < 7; ++t) {
+    const auto t0 = clock::now();
+    for (u64 i = 0; i < reps; ++i) benchmark::DoNotOptimize(run_once(b, e));
+    best = std::min(best, std::chrono::duration<double, std::nano>(clock::now() - t0).count() / reps);
+  }
+  return best;
+}
+
+void print_summary() {
+  std::printf("\n%-10s %8s %12s %12s %12s %12s %12s %12s\n", "program", "insns", "native ns", "upsched ns",
+              "ups ns/insn", "dpdk ns/insn", "ups/native", "dpdk/ups");
+  double sum_ups = 0, sum_dpdk = 0;
+  bool all_faster = true;
+  for (Bench& b : g_benches) {
+    const double native = time_ns(b, Engine::native);
+    const double ups = time_ns(b, Engine::upsched);
+    const double dpdk = g_have_dpdk ? time_ns(b, Engine::dpdk) : 0;
+    const double ups_pi = ups / b.insns, dpdk_pi = dpdk / b.insns;
+    sum_ups += ups_pi;
+    sum_dpdk += dpdk_pi;
+    if (g_have_dpdk && !(ups < dpdk)) all_faster = false;
+    std::printf("%-10s %8llu %12.1f %12.1f %12.3f %12.3f %11.1fx %11.2fx\n", b.name, (unsigned long long)b.insns,
+                native, ups, ups_pi, dpdk_pi, ups / native, g_have_dpdk ? dpdk / ups : 0.0);
+  }
+  const double n = static_cast<double>(g_benches.size());
+  std::printf("average upsched: %.3f ns/insn (target <= 2.5)", sum_ups / n);
+  if (g_have_dpdk)
+    std::printf("; DPDK: %.3f ns/insn; upsched faster than DPDK on every program: %s", sum_dpdk / n,
+                all_faster ? "yes" : "NO");
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!setup()) return 1;
+  for (size_t i = 0; i < g_benches.size(); ++i) {
+    const std::string n = g_benches[i].name;
+    benchmark::RegisterBenchmark(("upsched/" + n).c_str(), BM_engine, i, Engine::upsched);
+    if (g_have_dpdk) benchmark::RegisterBenchmark(("dpdk/" + n).c_str(), BM_engine, i, Engine::dpdk);
+    benchmark::RegisterBenchmark(("native/" + n).c_str(), BM_engine, i, Engine::native);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  print_summary();
+  for (Bench& b : g_benches) {
+#ifdef UPS_HAVE_DPDK
+    ups_dpdk_free(b.dpdk);
+#endif
+    b.dpdk = nullptr;
+  }
+  return 0;
+}

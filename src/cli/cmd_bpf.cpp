@@ -1,0 +1,202 @@
+// `upsched bpf ...`: conformance (the bpf_conformance suite against the
+// interpreter), disasm (an object's programs in llvm-objdump syntax, with
+// source lines), run (one program of an object on a context of given
+// bytes, with maps and helpers, printing r0).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "bpf/helpers/helpers.h"
+#include "bpf/helpers/manual_env.h"
+#include "bpf/isa/disassembler.h"
+#include "bpf/maps/map_factory.h"
+#include "bpf/object/object.h"
+#include "cli/commands.h"
+#include "vm/conformance.h"
+#include "vm/interpreter.h"
+
+namespace ups::cli {
+namespace {
+
+struct ConformanceArgs {
+  std::string dir;
+  bool checked = false;
+  bool verbose = false;
+};
+
+int run_conformance(const ConformanceArgs& a) {
+  auto outcomes = vm::run_conformance_dir(a.dir, a.checked ? vm::ExecMode::checked : vm::ExecMode::fast);
+  if (!outcomes) {
+    fmt::print(stderr, "upsched bpf conformance: {}\n", outcomes.error().to_string());
+    return 2;
+  }
+  int passed = 0, failed = 0;
+  for (const auto& o : *outcomes) {
+    if (o.passed) {
+      ++passed;
+      if (a.verbose) fmt::print("PASS {}\n", o.name);
+    } else {
+      ++failed;
+      fmt::print("FAIL {}: {}\n", o.name, o.message);
+    }
+  }
+  fmt::print("{} passed, {} failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
+
+int disasm(const std::string& path) {
+  auto obj = bpf::load_object_file(path);
+  if (!obj) {
+    fmt::print(stderr, "upsched bpf disasm: {}\n", obj.error().to_string());
+    return 1;
+  }
+  fmt::print("{}:\tfile format elf64-bpf\n", path);
+  for (const bpf::Program& p : obj->programs()) {
+    fmt::print("\nDisassembly of program {} (section {}):\n", p.name, p.section);
+    const bpf::Code code = p.code;
+    std::string last_line;
+    for (size_t pc = 0; pc < code.size();) {
+      if (const bpf::FuncInfo* f = p.func_at(pc); f && f->insn == pc) fmt::print("\n<{}>:\n", f->name);
+      if (const bpf::LineInfo* li = p.line_at(pc); li && li->insn == pc && !li->text.empty() && li->text != last_line) {
+        fmt::print("; {}\n", li->text);
+        last_line = li->text;
+      }
+      // One listing line per instruction (two slots for lddw).
+      const std::string one = bpf::disassemble_listing(code.subspan(pc, std::min<size_t>(2, code.size() - pc)));
+      const std::string first = one.substr(0, one.find('\n'));
+      const size_t colon = first.find(':');
+      fmt::print("{:8}{}\n", pc, first.substr(colon));
+      pc += code[pc].opcode == 0x18 ? 2 : 1;
+    }
+  }
+  return 0;
+}
+
+struct RunArgs {
+  std::string file;
+  std::string program;
+  std::string mem_file;
+  u64 repeat = 0;
+  bool checked = false;
+};
+
+Result<std::vector<u8>> read_hex_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error(ErrorKind::io, "cannot open", SourceLoc{path, 0, 0, ""});
+  std::vector<u8> bytes;
+  std::string word;
+  int line = 1;
+  while (in >> word) {
+    if (word.rfind("0x", 0) == 0) word = word.substr(2);
+    if (word.empty() || word.size() % 2 != 0)
+      return make_error(ErrorKind::parse, fmt::format("bad hex '{}'", word), SourceLoc{path, 0, 0, ""});
+    for (size_t i = 0; i < word.size(); i += 2) {
+      unsigned v = 0;
+      if (std::sscanf(word.c_str() + i, "%2x", &v) != 1)
+        return make_error(ErrorKind::parse, fmt::format("bad hex '{}'", word), SourceLoc{path, line, 0, ""});
+      bytes.push_back(static_cast<u8>(v));
+    }
+  }
+  return bytes;
+}
+
+int run_program(const RunArgs& a) {
+  auto fail = [](const std::string& msg) {
+    fmt::print(stderr, "upsched bpf run: {}\n", msg);
+    return 1;
+  };
+  auto obj = bpf::load_object_file(a.file);
+  if (!obj) return fail(obj.error().to_string());
+  if (obj->programs().empty()) return fail(a.file + ": no programs");
+  const bpf::Program* prog = a.program.empty() ? &obj->programs().front() : obj->find_program(a.program);
+  if (!prog) return fail(fmt::format("{}: no program named '{}'", a.file, a.program));
+
+  // Maps as the object declares them; global-data sections are 1-entry
+  // arrays whose value area the code addresses directly.
+  std::vector<std::unique_ptr<bpf::Map>> maps;
+  std::vector<void*> handles, values;
+  for (const bpf::MapDef& def : obj->maps()) {
+    auto m = bpf::create_map(def, 1);
+    if (!m) return fail(m.error().to_string());
+    const u32 key0 = 0;
+    handles.push_back(m->get());
+    values.push_back(def.global != bpf::GlobalKind::none ? (*m)->lookup(&key0, 0) : nullptr);
+    maps.push_back(std::move(*m));
+  }
+  bpf::ExternTable externs;
+  bpf::fill_helpers(externs);
+  vm::LinkInputs link{handles, values, &externs};
+  auto program = vm::Program::prepare(prog->code, link);
+  if (!program) return fail(fmt::format("{}: program {}: {}", a.file, prog->name, program.error().to_string()));
+
+  std::vector<u8> mem;
+  if (!a.mem_file.empty()) {
+    auto m = read_hex_file(a.mem_file);
+    if (!m) return fail(m.error().to_string());
+    mem = std::move(*m);
+  }
+  bpf::ManualHelperEnv env;
+  bpf::CallContext ctx;
+  ctx.env = &env;
+  vm::Interpreter interp(*program);
+  const u64 r1 = mem.empty() ? 0 : reinterpret_cast<u64>(mem.data());
+  auto once = [&] {
+    if (!a.checked) return interp.run(ctx, r1, mem.size());
+    vm::RegionSet regions;
+    if (!mem.empty()) regions.add(mem.data(), mem.size(), true);
+    for (size_t i = 0; i < maps.size(); ++i)
+      if (values[i]) regions.add(values[i], obj->maps()[i].value_size, true);
+    return interp.run_checked(regions, ctx, r1, mem.size());
+  };
+  vm::RunResult r = once();
+  for (const std::string& line : env.trace_lines()) fmt::print("trace: {}\n", line);
+  if (!r.ok()) {
+    std::string where = obj->source_line(*prog, r.trap.pc);
+    return fail(fmt::format("{}: program {}: {}: {}{}", a.file, prog->name, r.trap.to_string(),
+                            bpf::disassemble_at(prog->code, r.trap.pc), where.empty() ? "" : " (" + where + ")"));
+  }
+  if (a.repeat > 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (u64 i = 0; i < a.repeat; ++i) r = once();
+    const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print("{} runs, {:.1f} ns per run\n", a.repeat, ns / static_cast<double>(a.repeat));
+  }
+  fmt::print("{:#x}\n", r.r0);
+  return 0;
+}
+
+}  // namespace
+
+void register_bpf_commands(CLI::App& app) {
+  CLI::App* bpf = app.add_subcommand("bpf", "BPF tools: conformance suite, disassembler, runner");
+  bpf->require_subcommand(1);
+
+  auto conf = std::make_shared<ConformanceArgs>();
+  CLI::App* c = bpf->add_subcommand("conformance", "run bpf_conformance .data files against the interpreter");
+  c->add_option("dir", conf->dir, "directory of .data files (e.g. ../shared/conformance/bpf/tests)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  c->add_flag("--checked", conf->checked, "run in CHECKED mode (every memory access checked)");
+  c->add_flag("-v,--verbose", conf->verbose, "also list passing files");
+  c->callback([conf] { set_exit_code(run_conformance(*conf)); });
+
+  auto dis = std::make_shared<std::string>();
+  CLI::App* d = bpf->add_subcommand("disasm", "disassemble the programs of a BPF object (llvm-objdump syntax)");
+  d->add_option("file", *dis, "BPF ELF object (clang -target bpf)")->required()->check(CLI::ExistingFile);
+  d->callback([dis] { set_exit_code(disasm(*dis)); });
+
+  auto run = std::make_shared<RunArgs>();
+  CLI::App* r = bpf->add_subcommand("run", "run one program of a BPF object; prints r0 (0x hex) last");
+  r->add_option("file", run->file, "BPF ELF object")->required()->check(CLI::ExistingFile);
+  r->add_option("--program", run->program, "program (C function) name; default: the first");
+  r->add_option("--mem", run->mem_file, "file of hex bytes: the context (r1 = its address, r2 = its size)")
+      ->check(CLI::ExistingFile);
+  r->add_option("--repeat", run->repeat, "run N more times and print the time per run");
+  r->add_flag("--checked", run->checked, "CHECKED mode: trap on any access outside the context, maps, stack");
+  r->callback([run] { set_exit_code(run_program(*run)); });
+}
+
+}  // namespace ups::cli

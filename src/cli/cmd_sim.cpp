@@ -1,0 +1,132 @@
+// `upsched sim`, `upsched policies` and `upsched demo` (demo.cpp): the
+// simulator's commands. Bad arguments or input files print a message and
+// exit 2; a failed run prints the reproduce line and exits 1.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/sim_demo.h"
+#include "sim/duration.h"
+#include "sim/policy_factory.h"
+#include "sim/presets.h"
+#include "sim/world.h"
+
+namespace ups::cli {
+namespace {
+
+struct SimArgs {
+  std::string preset, workload, duration = "10s", json, ftrace, chrome;
+  std::vector<std::string> policies;
+  int cpus = 2, smt = 1, cores_per_llc = 8, llcs_per_node = 1;
+  u32 hz = 250;
+  u64 seed = 1;
+  bool check = false;  // O(tasks) per event: opt-in on the command line, always on in tests
+  bool quiet = false;
+};
+
+int bad_input(const std::string& msg) {
+  std::fprintf(stderr, "upsched sim: %s\n", msg.c_str());
+  return 2;
+}
+
+// The factory that turns --policy specs into classes. The BPF policy host
+// wraps this one to accept FILE.bpf.o[:USER].
+sim::PolicyFactory make_policy_factory() { return sim::native_policy_factory(); }
+
+int run_sim(const SimArgs& a) {
+  if (a.preset.empty() == a.workload.empty())
+    return bad_input("give exactly one of --preset NAME or --workload FILE");
+  auto dur = sim::parse_duration(a.duration);
+  if (!dur) return bad_input("--duration: " + dur.error().message);
+  if (*dur == 0) return bad_input("--duration must be above 0");
+  if (a.cpus < 1 || a.cpus > kMaxCpus)
+    return bad_input(fmt::format("--cpus must be in 1..{}, not {}", kMaxCpus, a.cpus));
+
+  auto w = a.preset.empty() ? sim::load_workload_file(a.workload) : sim::make_preset(a.preset, a.cpus);
+  if (!w) return bad_input(w.error().to_string());
+
+  sim::SimConfig cfg;
+  cfg.nr_cpus = a.cpus;
+  cfg.smt = a.smt;
+  cfg.cores_per_llc = a.cores_per_llc;
+  cfg.llcs_per_node = a.llcs_per_node;
+  cfg.seed = a.seed;
+  cfg.duration = *dur;
+  cfg.costs.hz = a.hz;
+  cfg.policies = a.policies;
+  cfg.check_invariants = a.check;
+  std::ofstream ftrace, chrome;
+  if (!a.ftrace.empty()) {
+    ftrace.open(a.ftrace);
+    if (!ftrace) return bad_input("cannot write --trace file " + a.ftrace);
+    cfg.ftrace = &ftrace;
+  }
+  if (!a.chrome.empty()) {
+    chrome.open(a.chrome);
+    if (!chrome) return bad_input("cannot write --chrome file " + a.chrome);
+    cfg.chrome = &chrome;
+  }
+  std::string wl_arg = a.preset.empty() ? "--workload " + a.workload : "--preset " + a.preset;
+  std::string repro = sim::reproduce_command(wl_arg, cfg);
+
+  auto world = sim::World::create(std::move(*w), cfg, make_policy_factory());
+  if (!world) return bad_input(world.error().to_string());
+  auto st = (*world)->run();
+  sim::SimReport r = (*world)->report();
+  if (!st) r.error = st.error().message;
+  if (!a.quiet) std::fputs(r.summary().c_str(), stdout);
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    if (!out) return bad_input("cannot write --json file " + a.json);
+    out << r.to_json();
+  }
+  if (!r.error.empty() || r.lost_tasks > 0) {
+    std::fprintf(stderr, "upsched sim: run failed: %s\nreproduce: %s\n",
+                 r.error.empty() ? "tasks lost" : r.error.c_str(), repro.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int list_policies() {
+  std::puts("policies (--policy NAME, repeatable: chain order as given):");
+  for (auto& [name, desc] : sim::native_policy_list())
+    std::printf("  %-16s %s\n", name.c_str(), desc.c_str());
+  std::puts("presets (--preset NAME):");
+  for (auto& p : sim::preset_list()) std::printf("  %-16s %s\n", p.name.c_str(), p.description.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void register_sim_commands(CLI::App& app) {
+  auto args = std::make_shared<SimArgs>();
+  CLI::App* sim = app.add_subcommand("sim", "run one deterministic simulation and print its metrics");
+  sim->add_option("--preset", args->preset, "built-in workload: hogs, pipes, rpc-bimodal, schbench");
+  sim->add_option("--workload", args->workload, "workload file (TOML or JSON, see docs/workloads.md)");
+  sim->add_option("--policy", args->policies,
+                  "policy for the tasks (repeatable: chain order as given; default fair)");
+  sim->add_option("--cpus", args->cpus, "number of simulated CPUs (1..1024)")->capture_default_str();
+  sim->add_option("--seed", args->seed, "seed of the run's random numbers")->capture_default_str();
+  sim->add_option("--duration", args->duration, "simulated time: 10s, 500ms, 200us")->capture_default_str();
+  sim->add_option("--json", args->json, "write the metrics as JSON to this file");
+  sim->add_option("--trace", args->ftrace, "write an ftrace sched_switch timeline (Perfetto opens it)");
+  sim->add_option("--chrome", args->chrome, "write a Chrome JSON timeline (Perfetto opens it)");
+  sim->add_option("--hz", args->hz, "timer ticks per second")->capture_default_str();
+  sim->add_option("--smt", args->smt, "hardware threads per core")->capture_default_str();
+  sim->add_option("--cores-per-llc", args->cores_per_llc, "cores sharing a last-level cache")->capture_default_str();
+  sim->add_option("--llcs-per-node", args->llcs_per_node, "LLCs per NUMA node")->capture_default_str();
+  sim->add_flag("--check,!--no-check", args->check, "check the core's invariants after every event");
+  sim->add_flag("--quiet", args->quiet, "print nothing but errors");
+  sim->callback([args] { set_exit_code(run_sim(*args)); });
+
+  app.add_subcommand("policies", "list the policies and presets the simulator knows")
+      ->callback([] { set_exit_code(list_policies()); });
+
+  register_demo_command(app);
+}
+
+}  // namespace ups::cli

@@ -1,0 +1,104 @@
+// Core::Impl: the state behind Core (core.h). Shared by core.cpp (entry
+// points and the chain walk), fair_class.cpp, ext_class.cpp,
+// scx_context.cpp, watchdog.cpp, invariants.cpp and events.cpp. Not a
+// public header: other modules use core.h.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/core.h"
+#include "core/sched_class.h"
+
+namespace ups {
+
+class FairClass;
+class ExtClass;
+
+struct CpuRq {
+  CpuId id = 0;
+  Task* curr = nullptr;
+  Task* switched_out = nullptr;  // blocked/exited since the last schedule (on_switch's prev)
+  bool need_resched = false;
+  bool in_schedule = false;      // inside Core::schedule for this CPU
+};
+
+struct EventState {
+  bool fired = false;
+  Task* head = nullptr;  // waiters, linked by Task::ev_prev/ev_next
+};
+
+struct Core::Impl {
+  Impl(Core& self, Topology topo, CoreConfig cfg, CoreHooks& hooks);
+  ~Impl();
+
+  Core& self;
+  Topology topo;
+  CoreConfig cfg;
+  CoreHooks& hooks;
+  TimeNs now = 0;
+  int depth = 0;  // nesting of entry points
+
+  std::vector<CpuRq> cpus;
+  std::deque<Task> tasks;           // stable addresses
+  std::vector<Task*> by_id;         // index = TaskId
+  TaskId next_id = 1;
+  size_t live = 0;
+
+  std::vector<std::unique_ptr<SchedClass>> classes;  // by ClassId; kept after unload
+  std::vector<std::string> class_names;              // kept after unload
+  std::vector<bool> loaded;                          // by ClassId
+  std::vector<SchedClass*> chain;                    // pick order
+  FairClass* fair = nullptr;
+  std::vector<ExtClass*> ext_live;                   // loaded ext classes, load order
+  std::vector<ClassId> pending_eject;
+
+  CpuMask idle;       // CPUs running nothing
+  CpuMask idle_free;  // idle and not yet claimed by a wakeup
+  CpuMask below_fair; // CPUs running a class below fair
+
+  CoreStats stats;
+  std::vector<ExitReport> reports;
+  std::unordered_map<u64, EventState> events;  // never iterated
+
+  // --- helpers ---------------------------------------------------------------
+  SchedClass& cls_of(const Task& p) { return *classes[p.cls]; }
+  int nr_cpus() const { return topo.nr_cpus(); }
+  // Ask cpu to call schedule(); the hook is called once per request.
+  void resched(CpuId cpu);
+  // p became runnable with target as its CPU: preempt or wake it if needed.
+  void wakeup_preempt(CpuId target, Task& p);
+  // Claim an idle CPU in mask for a task that is about to wait (searching
+  // from `from`); resched it. Returns it or kNoCpu.
+  CpuId kick_idle(const CpuMask& mask, CpuId from);
+  void update_curr(CpuRq& rq);
+  // Move p from its class to `to` (running, queued, or sleeping).
+  void switch_class(Task& p, SchedClass& to);
+  void rebuild_chain();
+  void set_below_fair(CpuId cpu, const Task* curr);
+  // The CPU a runnable task joining class `to` queues on.
+  CpuId join_target(const Task& p, SchedClass& to);
+  ExtClass* ext(ClassId id);  // nullptr unless an ext class (loaded or not)
+  Result<ClassId> load(std::unique_ptr<SchedOps> ops, ClassGrant grant, ChainSlot slot,
+                       ExtClass* after);
+  void eject(ExtClass& c, ExitReport report);
+  void finish();  // end of an entry point: ejections, then invariants
+  TimeNs shortest_timeout() const;
+  void event_unlink(Task& p);
+};
+
+// Every public entry point holds one: it sets `now` and, when the outermost
+// returns, runs pending ejections and (if configured) the invariant checker.
+struct EntryScope {
+  EntryScope(Core::Impl& i, TimeNs now) : impl(i) {
+    if (impl.depth++ == 0) impl.now = now;
+  }
+  ~EntryScope() {
+    if (--impl.depth == 0) impl.finish();
+  }
+  Core::Impl& impl;
+};
+
+}  // namespace ups

@@ -1,0 +1,413 @@
+// ScxContext: the sched_ext kfuncs on top of an ExtClass. Every call checks
+// that it is made from a callback that may make it, that the task belongs
+// to the calling class and that DSQ ids and CPUs are valid and granted; a
+// failed check marks the class for ejection with a report naming the call
+// and the argument (the class is ejected when the callback has returned).
+// Once the class is failing or unloading, calls have no effect.
+#include "core/scx_context.h"
+
+#include <algorithm>
+#include <initializer_list>
+
+#include <fmt/format.h>
+
+#include "core/ext_class.h"
+
+namespace ups {
+
+namespace {
+const CpuMask kEmptyMask{};
+
+std::string allowed_list(std::initializer_list<Op> ops) {
+  std::string s;
+  for (Op op : ops) {
+    if (!s.empty()) s += ", ";
+    s += op == Op::nr_ops ? "timers" : op_name(op);
+  }
+  return s;
+}
+}  // namespace
+
+// A kfunc from a callback that may not call it fails the class.
+static bool kf_allowed(ExtClass& c, Op cur, const char* fn, std::initializer_list<Op> ok_ops) {
+  if (std::find(ok_ops.begin(), ok_ops.end(), cur) != ok_ops.end()) return true;
+  c.fail(ExitKind::error, fmt::format("{} called from {} (allowed only in {})", fn,
+                                      cur == Op::nr_ops ? "outside a callback" : op_name(cur),
+                                      allowed_list(ok_ops)));
+  return false;
+}
+
+// --- DSQs -----------------------------------------------------------------------
+
+bool ScxContext::dsq_insert(Task& p, DsqId dsq_id, u64 slice, u64 enq_flags) {
+  return insert_impl(p, dsq_id, slice, 0, enq_flags, false);
+}
+
+bool ScxContext::dsq_insert_vtime(Task& p, DsqId dsq_id, u64 slice, u64 vtime, u64 enq_flags) {
+  return insert_impl(p, dsq_id, slice, vtime, enq_flags, true);
+}
+
+bool ScxContext::insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vt, u64 enq_flags, bool vtime) {
+  ExtClass& c = cls_;
+  if (!c.live()) return false;
+  const char* fn = vtime ? "scx_bpf_dsq_insert_vtime" : "scx_bpf_dsq_insert";
+  if (!kf_allowed(c, c.cur_op_, fn, {Op::select_cpu, Op::enqueue, Op::dispatch})) return false;
+  if (p.cls != c.id()) {
+    c.fail(ExitKind::error, fmt::format("{}: task {} is not attached to class {}", fn,
+                                        c.task_name(p), c.name()));
+    return false;
+  }
+  if (!c.check_insert_target(fn, dsq_id, vtime)) return false;
+  if (c.cur_op_ == Op::dispatch) {
+    if (c.dsp_buf_.size() >= c.max_batch_) {
+      c.fail(ExitKind::error, fmt::format("{}: dispatch buffer overflow (more than {} inserts in one "
+                                          "dispatch)", fn, c.max_batch_));
+      return false;
+    }
+    c.dsp_buf_.push_back(ExtClass::DspEntry{&p, p.scx.ops_qseq, dsq_id, enq_flags, slice, vt, vtime});
+    ++c.dsp_nr_;
+    return true;
+  }
+  // select_cpu / enqueue: a direct dispatch of the task being woken or enqueued.
+  if (&p != c.cur_task_) {
+    c.fail(ExitKind::error, fmt::format("{}: task {} is not the task being {}ed", fn, c.task_name(p),
+                                        c.cur_op_ == Op::enqueue ? "enqueu" : "select_cpu"));
+    return false;
+  }
+  if (c.ddsp_.task) {
+    c.fail(ExitKind::error, fmt::format("{}: task {} already direct-dispatched", fn, c.task_name(p)));
+    return false;
+  }
+  if (slice) p.scx.slice = slice;
+  else if (!p.scx.slice) p.scx.slice = 1;
+  if (vtime) p.scx.dsq_vtime = vt;
+  c.ddsp_ = ExtClass::DirectDispatch{&p, dsq_id, enq_flags, vtime};
+  return true;
+}
+
+bool ScxContext::dsq_move_to_local(DsqId dsq_id) {
+  ExtClass& c = cls_;
+  if (!c.live()) return false;
+  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dsq_move_to_local", {Op::dispatch})) return false;
+  if (dsq_id != scx::DSQ_GLOBAL && (scx::dsq_is_builtin(dsq_id) || !c.find_user_dsq(dsq_id))) {
+    c.fail(ExitKind::error,
+           fmt::format("scx_bpf_dsq_move_to_local: invalid DSQ ID 0x{:016x}", dsq_id));
+    return false;
+  }
+  return c.move_to_local(dsq_id, c.cur_cpu_);
+}
+
+u32 ScxContext::dispatch_nr_slots() {
+  ExtClass& c = cls_;
+  if (!c.live()) return 0;
+  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dispatch_nr_slots", {Op::dispatch})) return 0;
+  return c.max_batch_ - static_cast<u32>(c.dsp_buf_.size());
+}
+
+void ScxContext::dispatch_cancel() {
+  ExtClass& c = cls_;
+  if (!c.live()) return;
+  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dispatch_cancel", {Op::dispatch})) return;
+  if (!c.dsp_buf_.empty()) c.dsp_buf_.pop_back();
+}
+
+s32 ScxContext::create_dsq(DsqId dsq_id, s32 node) {
+  ExtClass& c = cls_;
+  if (!c.live()) return -scx::E_INVAL;
+  if (!kf_allowed(c, c.cur_op_, "scx_bpf_create_dsq", {Op::init, Op::init_task, Op::exit, Op::nr_ops}))
+    return -scx::E_INVAL;
+  if (scx::dsq_is_builtin(dsq_id)) return -scx::E_INVAL;
+  if (node != -1 && (node < 0 || node >= c.core_.topo.nr_nodes())) return -scx::E_INVAL;
+  if (c.user_.count(dsq_id)) return -scx::E_EXIST;
+  if (c.user_.size() >= c.grant_.max_dsqs) return -scx::E_NOMEM;
+  c.user_.emplace(dsq_id, std::make_unique<DispatchQueue>(dsq_id, c.id()));
+  return 0;
+}
+
+void ScxContext::destroy_dsq(DsqId dsq_id) {
+  ExtClass& c = cls_;
+  if (!c.live()) return;
+  auto it = c.user_.find(dsq_id);
+  if (it == c.user_.end()) return;  // unknown ids are ignored, as in the kernel
+  if (!it->second->empty()) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_destroy_dsq: attempting to destroy in-use DSQ "
+                                        "0x{:016x} (nr={})", dsq_id, it->second->nr()));
+    return;
+  }
+  c.user_.erase(it);
+}
+
+s32 ScxContext::dsq_nr_queued(DsqId dsq_id) {
+  ExtClass& c = cls_;
+  if (!scx::dsq_is_builtin(dsq_id) || dsq_id == scx::DSQ_GLOBAL || dsq_id == scx::DSQ_LOCAL ||
+      scx::dsq_is_local_on(dsq_id)) {
+    if (DispatchQueue* d = c.find_dsq(dsq_id, c.cur_cpu_)) return static_cast<s32>(d->nr());
+  }
+  return -scx::E_NOENT;
+}
+
+Task* ScxContext::dsq_peek(DsqId dsq_id) {
+  ExtClass& c = cls_;
+  if (!c.live()) return nullptr;
+  if (scx::dsq_is_builtin(dsq_id)) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_dsq_peek: built-in DSQ 0x{:016x} cannot be peeked",
+                                        dsq_id));
+    return nullptr;
+  }
+  DispatchQueue* d = c.find_user_dsq(dsq_id);
+  if (!d) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_dsq_peek: DSQ 0x{:016x} does not exist", dsq_id));
+    return nullptr;
+  }
+  return d->first();
+}
+
+s32 ScxContext::dsq_iter_new(DsqIter& it, DsqId dsq_id, u64 flags) {
+  ExtClass& c = cls_;
+  it = DsqIter{};
+  if (flags & ~scx::DSQ_ITER_REV) return -scx::E_INVAL;
+  DispatchQueue* d = dsq_id == scx::DSQ_GLOBAL ? &c.global_ : c.find_user_dsq(dsq_id);
+  if (!d) return -scx::E_NOENT;
+  it.dsq_id = dsq_id;
+  it.flags = flags;
+  it.seq_limit = d->seq();
+  it.active = true;
+  return 0;
+}
+
+Task* ScxContext::dsq_iter_next(DsqIter& it) {
+  ExtClass& c = cls_;
+  if (!it.active) return nullptr;
+  DispatchQueue* d = it.dsq_id == scx::DSQ_GLOBAL ? &c.global_ : c.find_user_dsq(it.dsq_id);
+  if (!d) return nullptr;
+  Task* p = d->iter_next(it.cursor, it.cursor_seq, it.cursor_vtime, it.seq_limit,
+                         (it.flags & scx::DSQ_ITER_REV) != 0);
+  if (!p) {
+    it.active = false;
+    return nullptr;
+  }
+  it.cursor = p;
+  it.cursor_seq = p->dsq_seq;
+  it.cursor_vtime = p->scx.dsq_vtime;
+  return p;
+}
+
+void ScxContext::dsq_iter_destroy(DsqIter& it) { it.active = false; }
+
+bool ScxContext::dsq_move(DsqIter& it, Task& p, DsqId dst, u64 enq_flags, bool vtime) {
+  ExtClass& c = cls_;
+  if (!c.live()) return false;
+  const char* fn = vtime ? "scx_bpf_dsq_move_vtime" : "scx_bpf_dsq_move";
+  if (!kf_allowed(c, c.cur_op_, fn, {Op::dispatch, Op::nr_ops})) return false;
+  DispatchQueue* src = it.dsq_id == scx::DSQ_GLOBAL ? &c.global_ : c.find_user_dsq(it.dsq_id);
+  // A task that left the iterated DSQ (or arrived after the iterator) is
+  // not moved; the call is harmless, as in the kernel.
+  if (!src || p.dsq != src || p.dsq_seq >= it.seq_limit) return false;
+  if (!c.check_insert_target(fn, dst, vtime)) return false;
+  const CpuId cpu = c.cur_cpu_ != kNoCpu ? c.cur_cpu_ : c.cpus_.first();
+  src->remove(p);
+  if (it.move_slice) p.scx.slice = it.move_slice;
+  if (it.has_vtime) p.scx.dsq_vtime = it.move_vtime;
+  it.move_slice = 0;
+  it.has_vtime = false;
+  c.dispatch_enqueue(p, dst, cpu, enq_flags, vtime);
+  if (c.cur_op_ == Op::dispatch) ++c.dsp_nr_;
+  return true;
+}
+
+// --- CPUs and idle tracking --------------------------------------------------------
+
+CpuId ScxContext::select_cpu_dfl(Task& p, CpuId prev_cpu, u64 wake_flags, bool* is_idle) {
+  ExtClass& c = cls_;
+  bool dummy;
+  if (!is_idle) is_idle = &dummy;
+  *is_idle = false;
+  if (!c.live()) return prev_cpu;
+  if (!kf_allowed(c, c.cur_op_, "scx_bpf_select_cpu_dfl",
+                  {Op::select_cpu, Op::enqueue, Op::nr_ops}))
+    return prev_cpu;
+  if (!c.builtin_idle()) {
+    c.fail(ExitKind::error, "scx_bpf_select_cpu_dfl: built-in idle tracking is disabled");
+    return prev_cpu;
+  }
+  if (p.cls != c.id()) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_select_cpu_dfl: task {} is not attached to class {}",
+                                        c.task_name(p), c.name()));
+    return prev_cpu;
+  }
+  if (!c.cpu_valid(prev_cpu)) return prev_cpu;
+  return c.select_cpu_dfl(p, prev_cpu, wake_flags, is_idle);
+}
+
+bool ScxContext::test_and_clear_cpu_idle(CpuId cpu) {
+  ExtClass& c = cls_;
+  if (!c.live()) return false;
+  if (!c.builtin_idle()) {
+    c.fail(ExitKind::error, "scx_bpf_test_and_clear_cpu_idle: built-in idle tracking is disabled");
+    return false;
+  }
+  if (!c.cpu_valid(cpu)) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_test_and_clear_cpu_idle: invalid CPU {}", cpu));
+    return false;
+  }
+  if (!c.idle_.test(cpu)) return false;
+  c.idle_.clear(cpu);
+  return true;
+}
+
+CpuId ScxContext::pick_idle_cpu(const CpuMask& allowed, u64 flags) {
+  ExtClass& c = cls_;
+  if (!c.live()) return -scx::E_BUSY;
+  if (!c.builtin_idle()) {
+    c.fail(ExitKind::error, "scx_bpf_pick_idle_cpu: built-in idle tracking is disabled");
+    return -scx::E_BUSY;
+  }
+  return c.pick_idle(allowed & c.cpus_, flags, 0);
+}
+
+CpuId ScxContext::pick_any_cpu(const CpuMask& allowed, u64 flags) {
+  ExtClass& c = cls_;
+  if (!c.live()) return -scx::E_BUSY;
+  if (c.builtin_idle()) {
+    CpuId cpu = c.pick_idle(allowed & c.cpus_, flags, 0);
+    if (cpu >= 0) return cpu;
+  }
+  CpuId cpu = (allowed & c.cpus_).first();
+  return cpu != kNoCpu ? cpu : -scx::E_BUSY;
+}
+
+const CpuMask& ScxContext::idle_cpumask() const {
+  ExtClass& c = cls_;
+  if (!c.builtin_idle()) {
+    c.fail(ExitKind::error, "scx_bpf_get_idle_cpumask: built-in idle tracking is disabled");
+    return kEmptyMask;
+  }
+  return c.idle_;
+}
+
+const CpuMask& ScxContext::possible_cpumask() const { return cls_.cpus_; }
+
+void ScxContext::kick_cpu(CpuId cpu, u64 flags) {
+  ExtClass& c = cls_;
+  if (!c.live()) return;
+  if (!c.grant_.may_kick) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_kick_cpu: class {} may not kick CPUs (needs "
+                                        "sched.kick)", c.name()));
+    return;
+  }
+  if (!c.cpu_valid(cpu)) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_kick_cpu: invalid CPU {}", cpu));
+    return;
+  }
+  if (!c.cpus_.test(cpu)) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_kick_cpu: CPU {} is outside the class's CPUs {}",
+                                        cpu, c.cpus_.to_string()));
+    return;
+  }
+  if ((flags & scx::KICK_IDLE) && (flags & (scx::KICK_PREEMPT | scx::KICK_WAIT))) {
+    c.fail(ExitKind::error, fmt::format("scx_bpf_kick_cpu: SCX_KICK_IDLE cannot be combined with "
+                                        "PREEMPT or WAIT (flags 0x{:x})", flags));
+    return;
+  }
+  Core::Impl& core = c.core_;
+  CpuRq& rq = core.cpus[static_cast<size_t>(cpu)];
+  if (flags & scx::KICK_IDLE) {
+    if (!rq.curr) core.resched(cpu);
+    return;
+  }
+  if ((flags & scx::KICK_PREEMPT) && rq.curr && rq.curr->cls == c.id()) rq.curr->scx.slice = 0;
+  core.resched(cpu);
+}
+
+u32 ScxContext::nr_cpu_ids() const { return static_cast<u32>(cls_.core_.nr_cpus()); }
+
+int ScxContext::cpu_node(CpuId cpu) const {
+  if (!cls_.cpu_valid(cpu)) return -1;
+  return cls_.core_.topo.cpu(cpu).node;
+}
+
+CpuId ScxContext::this_cpu() const {
+  return cls_.cur_cpu_ != kNoCpu ? cls_.cur_cpu_ : cls_.cpus_.first();
+}
+
+// --- tasks ------------------------------------------------------------------------------
+
+bool ScxContext::task_running(const Task& p) const { return p.state == TaskState::running; }
+
+CpuId ScxContext::task_cpu(const Task& p) const {
+  if (p.cpu != kNoCpu) return p.cpu;
+  return p.wake_cpu != kNoCpu ? p.wake_cpu : p.affinity.first();
+}
+
+Task* ScxContext::task_from_pid(TaskId pid) {
+  ExtClass& c = cls_;
+  Task* p = core_.find_task(pid);
+  if (!p || !p->is_live()) return nullptr;
+  if (p->cls == c.id() || c.grant_.all_tasks || p->owner.uid == c.grant_.owner.uid) return p;
+  return nullptr;
+}
+
+bool ScxContext::task_set_slice(Task& p, u64 slice) {
+  if (p.cls != cls_.id() || !cls_.live()) return false;
+  p.scx.slice = slice;
+  return true;
+}
+
+bool ScxContext::task_set_dsq_vtime(Task& p, u64 vtime) {
+  if (p.cls != cls_.id() || !cls_.live()) return false;
+  p.scx.dsq_vtime = vtime;
+  if (p.dsq) p.dsq->vtime_changed(p);
+  return true;
+}
+
+// --- time, timers, exit -----------------------------------------------------------------
+
+TimeNs ScxContext::now() const { return cls_.core_.now; }
+
+void ScxContext::arm_timer(u64 timer_id, TimeNs at) {
+  ExtClass& c = cls_;
+  if (!c.live()) return;
+  if (timer_id == kBandwidthTimerId) {
+    c.fail(ExitKind::error, fmt::format("arm_timer: timer id 0x{:x} is reserved", timer_id));
+    return;
+  }
+  if (std::find(c.timers_.begin(), c.timers_.end(), timer_id) == c.timers_.end())
+    c.timers_.push_back(timer_id);
+  c.core_.hooks.arm_timer(c.id(), timer_id, at);
+}
+
+void ScxContext::cancel_timer(u64 timer_id) {
+  ExtClass& c = cls_;
+  auto it = std::find(c.timers_.begin(), c.timers_.end(), timer_id);
+  if (it == c.timers_.end()) return;
+  c.timers_.erase(it);
+  c.core_.hooks.cancel_timer(c.id(), timer_id);
+}
+
+void ScxContext::error(std::string message, std::string location) {
+  cls_.fail(ExitKind::error_bpf, std::move(message), std::move(location));
+}
+
+void ScxContext::exit(s64 code, std::string message) {
+  cls_.fail(ExitKind::unreg_bpf, std::move(message), {}, code);
+}
+
+void ScxContext::fail(std::string message, std::string location) {
+  cls_.fail(ExitKind::error, std::move(message), std::move(location));
+}
+
+// --- upsched extensions -----------------------------------------------------------------
+
+u64 ScxContext::task_wait_event(const Task& p) const {
+  return p.wait.kind != WaitKind::none ? p.wait.event : 0;
+}
+
+bool ScxContext::task_is_spinning(const Task& p) const {
+  return p.wait.kind == WaitKind::spinning && !p.wait.fired;
+}
+
+bool ScxContext::event_fired(u64 event) const { return core_.event_fired(event); }
+
+Op ScxContext::current_op() const { return cls_.cur_op_; }
+
+}  // namespace ups

@@ -1,0 +1,186 @@
+// The sched_ext API a policy may use, as plain data: every kfunc upsched
+// implements (names, old names, prototype, flags, the callbacks that may
+// call it, the capability it needs), every callback of struct sched_ext_ops
+// (index, arguments, return range, sleepability), the task fields and what
+// a policy may do with each, and the BPF helpers the SDK declares.
+//
+// This is the one place these facts live. The SDK headers
+// (sdk/include/scx/common.bpf.h, sdk/include/upsched/*.h) declare the same
+// kfuncs (a test keeps the two equal); the policy host turns the tables into
+// the verifier's ApiSet and field rules for each callback and capability set,
+// and binds kfunc externs by name through find_kfunc().
+//
+// Per-callback kfunc sets follow Linux v7.2-rc2 (scx_kf_allow_flags[],
+// sched_ext-abi.md §7); capabilities follow DESIGN.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/types.h"
+#include "security/capability.h"
+
+namespace ups::kabi {
+
+using security::Capability;
+
+// Kfunc sets of sched_ext (a kfunc may belong to several). A callback
+// allows some of them; every program also gets `any` and `idle`.
+enum KfSet : u32 {
+  kf_set_enqueue_dispatch = 1u << 0,  // insert: select_cpu, enqueue, dispatch
+  kf_set_dispatch = 1u << 1,          // dispatch only
+  kf_set_cpu_release = 1u << 2,       // cpu_release only
+  kf_set_unlocked = 1u << 3,          // sleepable callbacks, timers
+  kf_set_select_cpu = 1u << 4,        // select_cpu, enqueue
+  kf_set_init = 1u << 5,              // init only
+  kf_set_idle = 1u << 6,              // every program (needs built-in idle tracking)
+  kf_set_any = 1u << 7,               // every program
+};
+using KfSets = u32;
+
+// What a kfunc argument must be.
+enum class KArg : u8 {
+  scalar,       // any initialised number
+  task,         // struct task_struct *, trusted, non-NULL
+  cpumask,      // const struct cpumask *, trusted (p->cpus_ptr, acquired masks)
+  bpf_cpumask,  // struct bpf_cpumask *, an acquired reference
+  dsq_iter,     // struct bpf_iter_scx_dsq * on the stack
+  num_iter,     // struct bpf_iter_num * on the stack
+  out_bool,     // bool * to 1 writable, initialised byte (stack or map value)
+  fmt_str,      // const char *: NUL-terminated string in the object's data
+  mem,          // pointer to readable memory; the next argument is its size
+  mem_size,     // size in bytes of the previous `mem` argument (may be 0)
+  opaque_ptr,   // pointer to memory the host does not read (struct args)
+};
+
+enum class KRet : u8 {
+  void_,
+  scalar,       // see ret_range
+  boolean,      // 0 or 1
+  task,         // struct task_struct *
+  cpumask,      // const struct cpumask *
+  bpf_cpumask,  // struct bpf_cpumask *
+  int_ptr,      // int * (bpf_iter_num_next)
+};
+
+enum KfFlag : u32 {
+  kf_acquire = 1u << 0,    // returns a reference that must be released
+  kf_release = 1u << 1,    // consumes the reference passed as first pointer
+  kf_ret_null = 1u << 2,   // the returned pointer may be NULL
+  kf_sleepable = 1u << 3,  // only from sleepable programs
+  kf_iter_new = 1u << 4,   // open-coded iterator protocol
+  kf_iter_next = 1u << 5,
+  kf_iter_destroy = 1u << 6,
+  kf_rcu = 1u << 7,  // pointer arguments may be RCU-protected
+};
+
+struct KfuncInfo {
+  std::string_view name;                  // canonical symbol, declared by the SDK
+  std::string_view impl;                  // the host function that implements it
+  std::vector<std::string_view> aliases;  // other symbols bound to it
+  KRet ret = KRet::void_;
+  std::optional<std::pair<s64, s64>> ret_range;  // for KRet::scalar
+  std::vector<KArg> args;
+  u32 flags = 0;    // KfFlag
+  KfSets sets = 0;  // which callbacks may call it (see callback_sets)
+  // Needed to load a policy that calls it at all.
+  std::optional<Capability> cap;
+  // Widens what it does at run time (bpf_task_from_pid of other users'
+  // tasks with sched.inspect); without it the call still verifies.
+  std::optional<Capability> widened_by;
+  std::string_view since;  // Linux version of the name, or "upsched"
+  // A flag argument whose bit needs a capability at run time (the host
+  // checks it; the verifier too when the value is a known constant):
+  // SCX_ENQ_PREEMPT in enq_flags preempts a CPU, like a kick.
+  struct FlagCap {
+    u32 arg = 0;  // argument index
+    u64 mask = 0;
+    Capability cap = Capability::kick;
+  };
+  std::optional<FlagCap> flag_cap;
+};
+
+// A struct_ops callback argument (ctx[i]).
+enum class CbArg : u8 {
+  scalar,         // range [lo, hi]
+  task,           // struct task_struct *, trusted, non-NULL
+  task_nullable,  // dispatch's prev, yield's to
+  cpumask,        // const struct cpumask *
+  args_struct,    // pointer to struct `struct_name`, read-only
+  cgroup,         // struct cgroup * (opaque)
+};
+
+struct CallbackArg {
+  std::string_view name;
+  CbArg kind = CbArg::scalar;
+  std::string_view struct_name;  // for args_struct
+  s64 lo = 0, hi = 0;            // for scalar
+};
+
+struct CallbackInfo {
+  std::string_view name;  // member of struct sched_ext_ops
+  u32 index = 0;          // SCX_OP_IDX: member offset / 8
+  bool sleepable_ok = false;
+  // Whether upsched's core ever calls it. A policy may fill the others
+  // (they build for Linux); upsched leaves them uncalled.
+  bool hosted = false;
+  KfSets sets = 0;  // allowed kfunc sets beyond any + idle
+  std::vector<CallbackArg> args;
+  std::optional<std::pair<s64, s64>> ret;  // nullopt: void
+};
+
+// A field of struct task_struct (path as written in C: "scx.slice").
+struct TaskFieldAccess {
+  std::string_view path;
+  bool read = true;
+  bool write = false;
+  std::optional<Capability> cap;  // needed for any access
+};
+
+struct HelperInfo {
+  u32 id = 0;  // Linux bpf_func_id
+  std::string_view name;
+  std::optional<Capability> cap;
+};
+
+const std::vector<KfuncInfo>& kfuncs();
+const std::vector<CallbackInfo>& callbacks();
+const std::vector<TaskFieldAccess>& task_fields();
+const std::vector<HelperInfo>& helpers();
+
+// The kfunc an extern named `symbol` binds to: by name or alias, then with
+// its flavour suffix removed (everything from the last "___", as libbpf
+// does: scx_bpf_dsq_insert___v2___compat -> scx_bpf_dsq_insert___v2).
+const KfuncInfo* find_kfunc(std::string_view symbol);
+// `name` without its last "___suffix" (unchanged when it has none).
+std::string_view strip_flavour(std::string_view name);
+
+const CallbackInfo* find_callback(std::string_view name);
+const CallbackInfo* callback_at(u32 index);
+const TaskFieldAccess* find_task_field(std::string_view path);
+const HelperInfo* find_helper(u32 id);
+
+// Sets a BPF timer callback may use (Linux: like a non-struct_ops program,
+// plus the DSQ moves that sched_ext allows from timers).
+inline constexpr KfSets kTimerSets = kf_set_any | kf_set_idle | kf_set_unlocked;
+
+// Sets a callback may use: its own plus any and idle. Implementing
+// update_idle without SCX_OPS_KEEP_BUILTIN_IDLE turns built-in idle
+// tracking off, and the idle set with it.
+KfSets callback_sets(const CallbackInfo& cb, bool builtin_idle = true);
+
+// Why `k` may not be called from callback `cb` (nullptr: a timer callback)
+// in a program that is (not) sleepable, by a loader holding `caps`; nullopt
+// when the call is allowed. Messages name the kfunc, the callback and the
+// capability, e.g. "scx_bpf_kick_cpu needs capability sched.kick".
+std::optional<std::string> kfunc_refusal(const KfuncInfo& k, const CallbackInfo* cb, bool sleepable,
+                                         const security::CapabilitySet& caps,
+                                         bool builtin_idle = true);
+
+// The callbacks (by name) from which `k` may be called.
+std::vector<std::string_view> allowed_callbacks(const KfuncInfo& k);
+
+}  // namespace ups::kabi

@@ -1,0 +1,61 @@
+// SimReport: what one run measured (the summary table, --json), and
+// jain_index. Built by World::report().
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/types.h"
+#include "core/exit_report.h"
+
+namespace ups::sim {
+
+struct Percentiles {
+  u64 count = 0;
+  double mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+};
+
+struct GroupReport {
+  std::string name;
+  u32 tasks = 0;
+  u32 weight = 0;
+  double cpu_share = 0;  // of all CPU time used by tasks
+  double run_s = 0;      // CPU seconds
+};
+
+struct SimReport {
+  std::string workload;
+  std::string policy;      // chain as given, e.g. "fifo" or "fair"
+  int nr_cpus = 0;
+  u64 seed = 0;
+  TimeNs duration_ns = 0;  // asked for
+  TimeNs elapsed_ns = 0;   // simulated (shorter if the workload finished)
+  bool completed = false;  // every task exited
+  u64 events = 0;
+  u64 tasks_created = 0;
+  u64 tasks_completed = 0;
+  u64 lost_tasks = 0;
+  u64 context_switches = 0;
+  u64 migrations = 0;
+  u64 requests = 0;
+  Percentiles request_latency;  // end-to-end, begin/arrival -> complete
+  Percentiles wakeup_latency;   // wakeup -> running
+  double cpu_busy_ratio = 0;
+  double wasted_cpu_ratio = 0;  // CPU time spent spin-polling / total CPU time
+  double jain_index = 0;        // over tasks' run time per unit of weight
+  std::vector<double> cpu_busy;  // per CPU
+  std::vector<std::pair<std::string, double>> per_class_share;
+  std::vector<GroupReport> groups;
+  std::vector<ExitReport> exit_reports;
+  std::string trace_sha256;
+  std::string error;  // non-empty: the run failed (invariant, lost task, ...)
+
+  std::string to_json() const;      // the --json document
+  std::string summary() const;      // the table the CLI prints
+};
+
+// Jain's fairness index (sum x)^2 / (n * sum x^2); 1 = all equal.
+double jain_index(const std::vector<double>& xs);
+
+}  // namespace ups::sim

@@ -1,0 +1,812 @@
+// The discrete-event loop and the behaviour interpreter's effects. See
+// world.h for the determinism rules; docs/simulator.md for the timing model.
+#include "sim/world.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/scx_constants.h"
+#include "sim/duration.h"
+
+namespace ups::sim {
+namespace {
+
+constexpr u32 kNone = ~0u;
+constexpr TimeNs kForever = ~TimeNs{0};  // a spin segment, or "no time"
+
+enum class TStatus : u8 { created, runnable, sleeping, waiting, spinning, exited };
+
+// A FIFO that grows by doubling and never shrinks (message stamps).
+class StampQueue {
+public:
+  bool empty() const { return size_ == 0; }
+  void push(TimeNs v) {
+    if (size_ == buf_.size()) {
+      std::vector<TimeNs> n(std::max<size_t>(8, buf_.size() * 2));
+      for (size_t i = 0; i < size_; ++i) n[i] = buf_[(head_ + i) % buf_.size()];
+      buf_.swap(n);
+      head_ = 0;
+    }
+    buf_[(head_ + size_) % buf_.size()] = v;
+    ++size_;
+  }
+  TimeNs pop() {
+    TimeNs v = buf_[head_];
+    head_ = (head_ + 1) % buf_.size();
+    --size_;
+    return v;
+  }
+private:
+  std::vector<TimeNs> buf_;
+  size_t head_ = 0, size_ = 0;
+};
+
+std::string at_time(TimeNs t) { return fmt::format("{}.{:09}s", t / kNsPerSec, t % kNsPerSec); }
+
+}  // namespace
+
+struct World::SimTask {
+  Task* task = nullptr;   // null once exited (the core may free it)
+  TaskCursor cur;
+  TimeNs remaining = 0;   // of the current compute segment; kForever while spinning
+  TimeNs stamp = kForever;    // request start; kForever = none
+  TimeNs woke_at = kForever;  // pending wakeup-latency sample
+  TimeNs run_ns = 0;
+  u32 group = 0;
+  u32 next_waiter = kNone;
+  u32 wake_gen = 0;
+  TaskId pid = 0;
+  CpuId on_cpu = kNoCpu;
+  CpuId last_cpu = kNoCpu;
+  ClassId cls = 0;        // class when last switched in (share accounting)
+  TStatus status = TStatus::created;
+};
+
+struct World::SimCpu {
+  Task* curr = nullptr;
+  u32 cur_idx = kNone;
+  u32 seg_gen = 0;
+  TimeNs seg_start = 0;   // progress begins here (after switch costs)
+  TimeNs in_since = 0;    // current task switched in at
+  TimeNs spin_since = kForever;
+  TimeNs busy_since = 0;
+  TimeNs busy_ns = 0;
+  bool tick_pending = false;
+  bool resched_pending = false;
+};
+
+struct World::SyncState {
+  SyncKind kind = SyncKind::event;
+  u64 tokens = 0;  // events
+  StampQueue msgs;  // channels
+  u32 head = kNone, tail = kNone;  // waiters (blocked or spinning), FIFO
+};
+
+struct World::ClassRt {
+  ClassDecl decl;
+  ClassId id = kNoClass;
+  bool loaded = false;
+};
+
+struct World::TimerSlot {
+  ClassId cls = 0;
+  u64 id = 0;
+  u32 gen = 0;
+  bool armed = false;
+};
+
+size_t World::sim_bytes_per_task() { return sizeof(SimTask); }
+
+std::string reproduce_command(const std::string& workload_arg, const SimConfig& cfg) {
+  std::string pol;
+  for (auto& p : cfg.policies) pol += " --policy " + p;
+  if (pol.empty()) pol = " --policy fair";
+  return fmt::format("upsched sim {}{} --cpus {} --duration {} --seed={}", workload_arg, pol,
+                     cfg.nr_cpus, format_duration(cfg.duration), cfg.seed);
+}
+
+World::World(Workload w, SimConfig cfg, PolicyFactory f)
+    : w_(std::move(w)), cfg_(std::move(cfg)), factory_(std::move(f)), rng_(cfg_.seed) {}
+
+World::~World() = default;
+
+Result<std::unique_ptr<World>> World::create(Workload workload, SimConfig cfg,
+                                             PolicyFactory factory) {
+  if (cfg.nr_cpus < 1 || cfg.nr_cpus > kMaxCpus)
+    return make_error(ErrorKind::invalid_argument,
+                      fmt::format("--cpus must be in 1..{}, not {}", kMaxCpus, cfg.nr_cpus));
+  if (cfg.costs.hz < 1 || cfg.costs.hz > 10000)
+    return make_error(ErrorKind::invalid_argument, "HZ must be in 1..10000");
+  if (auto st = validate_workload(workload); !st) return tl::unexpected(st.error());
+  std::unique_ptr<World> wd(new World(std::move(workload), std::move(cfg), std::move(factory)));
+  if (auto st = wd->init(); !st) return tl::unexpected(st.error());
+  return wd;
+}
+
+Status World::init() {
+  auto topo = Topology::make(cfg_.nr_cpus, cfg_.smt, cfg_.cores_per_llc, cfg_.llcs_per_node);
+  if (!topo) return tl::unexpected(topo.error());
+  cpus_.assign(cfg_.nr_cpus, SimCpu{});
+  CoreConfig cc;
+  cc.fair = cfg_.fair;
+  cc.tick_ns = cfg_.costs.tick_ns();
+  cc.check_invariants = cfg_.check_invariants;
+  core_ = std::make_unique<Core>(std::move(*topo), cc, static_cast<CoreHooks&>(*this));
+  end_ = cfg_.duration;
+  events_.reserve(4096);
+
+  objs_.resize(w_.objects.size());
+  for (size_t i = 0; i < w_.objects.size(); ++i) {
+    objs_[i].kind = w_.objects[i].kind;
+    if (objs_[i].kind == SyncKind::event) objs_[i].tokens = w_.objects[i].initial;
+    else for (u32 k = 0; k < w_.objects[i].initial; ++k) objs_[i].msgs.push(0);
+  }
+
+  class_share_slot_.clear();
+  class_share_.clear();
+  class_share_slot_.resize(size_t{core_->fair_class()} + 1, kNone);
+  class_share_slot_[core_->fair_class()] = 0;
+  class_share_.emplace_back("fair", 0);
+
+  // --policy classes first (chain order as given), then the workload's.
+  for (auto& spec : cfg_.policies) {
+    if (is_fair_spec(spec)) continue;
+    ClassRt c;
+    c.decl.policy = spec;
+    c.decl.name = spec;
+    for (int n = 2; std::any_of(classes_.begin(), classes_.end(),
+                                [&](auto& o) { return o.decl.name == c.decl.name; });
+         ++n)
+      c.decl.name = spec + "#" + std::to_string(n);
+    c.decl.principal = cfg_.policy_principal;
+    if (default_class_.empty()) default_class_ = c.decl.name;
+    classes_.push_back(std::move(c));
+  }
+  for (auto& d : w_.classes) classes_.push_back(ClassRt{d, kNoClass, false});
+  // Check every spec now so that a typo fails before the run, not in it.
+  for (auto& c : classes_) {
+    for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
+      if (spec->empty() || is_fair_spec(*spec)) continue;
+      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus});
+      if (!inst) {
+        Error e = inst.error();
+        if (c.decl.line) e.where = SourceLoc{w_.source, c.decl.line, 0, "class '" + c.decl.name + "'"};
+        return tl::unexpected(e);
+      }
+    }
+  }
+  for (u32 i = 0; i < classes_.size(); ++i) {
+    auto& d = classes_[i].decl;
+    if (d.load_at == 0) {
+      if (auto st = load_class(classes_[i], d.policy); !st) return st;
+    } else {
+      steps_.push_back({i, 0});
+      events_.push(d.load_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
+    }
+    if (d.replace_at) {
+      steps_.push_back({i, 1});
+      events_.push(*d.replace_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
+    }
+    if (d.unload_at) {
+      steps_.push_back({i, 2});
+      events_.push(*d.unload_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
+    }
+  }
+
+  group_run_.assign(w_.groups.size(), 0);
+  tasks_.reserve(w_.initial_tasks());
+  for (u32 g = 0; g < w_.groups.size(); ++g)
+    for (u32 k = 0; k < w_.groups[g].count; ++k)
+      if (auto st = spawn(g, w_.groups[g].start, false); !st) return st;
+
+  arrivals_sent_.assign(w_.arrivals.size(), 0);
+  for (u32 i = 0; i < w_.arrivals.size(); ++i) {
+    auto& a = w_.arrivals[i];
+    if (a.count != 0) ++arrivals_left_;
+    events_.push(a.start + a.interarrival.sample(rng_), EventKind::arrival, i);
+  }
+  events_.push(core_->watchdog_interval(), EventKind::watchdog, 0);
+
+  trace_.set_ftrace(cfg_.ftrace);
+  trace_.set_chrome(cfg_.chrome);
+  trace_.begin(cfg_.nr_cpus);
+  return {};
+}
+
+u32 World::task_index(const Task* p) const {
+  return static_cast<u32>(reinterpret_cast<uintptr_t>(p->substrate_data) - 1);
+}
+
+u32 World::share_slot(ClassId id) {
+  if (id >= class_share_slot_.size()) class_share_slot_.resize(size_t{id} + 1, kNone);
+  if (class_share_slot_[id] == kNone) {
+    class_share_slot_[id] = static_cast<u32>(class_share_.size());
+    class_share_.emplace_back(std::string(core_->class_name(id)), 0);
+  }
+  return class_share_slot_[id];
+}
+
+// --- tasks -----------------------------------------------------------------
+
+Status World::spawn(u32 g, TimeNs start, bool forked) {
+  const TaskGroup& grp = w_.groups[g];
+  TaskSpec spec;
+  spec.owner = grp.owner;
+  spec.weight = grp.weight;
+  spec.affinity = grp.affinity;
+  spec.comm = grp.name.c_str();
+  auto p = core_->create_task(spec, now_);
+  if (!p) {
+    Error e = p.error();
+    e.where = SourceLoc{w_.source, grp.line, 0, "task group '" + grp.name + "'"};
+    return tl::unexpected(e);
+  }
+  u32 idx = static_cast<u32>(tasks_.size());
+  tasks_.emplace_back();
+  SimTask& t = tasks_.back();
+  t.task = *p;
+  t.pid = (*p)->id;
+  t.group = g;
+  (*p)->substrate_data = reinterpret_cast<void*>(static_cast<uintptr_t>(idx) + 1);
+  ++live_;
+  ++created_;
+  ClassId cls = class_for_group(g);
+  if (cls != core_->fair_class()) (void)core_->attach_task(**p, cls, now_);  // refusal: stays in fair
+  if (forked) {
+    wake_task(idx, scx::WAKE_FORK);
+  } else {
+    events_.push(start, EventKind::wake, idx, t.wake_gen);
+  }
+  return {};
+}
+
+void World::wake_task(u32 idx, u64 flags) {
+  SimTask& t = tasks_[idx];
+  t.status = TStatus::runnable;
+  t.woke_at = now_;
+  core_->wake_up(*t.task, flags, now_);
+  if (cfg_.ftrace)
+    trace_.on_wakeup(now_, TraceTask{t.pid, w_.groups[t.group].name.c_str()}, t.task->wake_cpu);
+}
+
+// --- events ----------------------------------------------------------------
+
+void World::resched_cpu(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  if (c.resched_pending) return;
+  c.resched_pending = true;
+  events_.push(now_ + cfg_.costs.ipi_ns, EventKind::resched, static_cast<u32>(cpu));
+}
+
+void World::arm_timer(ClassId cls, u64 timer_id, TimeNs at) {
+  auto key = std::make_pair(cls, timer_id);
+  auto it = timer_index_.find(key);
+  u32 slot;
+  if (it == timer_index_.end()) {
+    slot = static_cast<u32>(timers_.size());
+    timers_.push_back(TimerSlot{cls, timer_id, 0, false});
+    timer_index_.emplace(key, slot);
+  } else {
+    slot = it->second;
+  }
+  TimerSlot& t = timers_[slot];
+  ++t.gen;
+  t.armed = true;
+  events_.push(std::max(at, now_), EventKind::timer, slot, t.gen);
+}
+
+void World::cancel_timer(ClassId cls, u64 timer_id) {
+  auto it = timer_index_.find(std::make_pair(cls, timer_id));
+  if (it == timer_index_.end()) return;
+  ++timers_[it->second].gen;
+  timers_[it->second].armed = false;
+}
+
+void World::on_exit_report(const ExitReport& r) { exit_reports_.push_back(r); }
+
+void World::arm_tick(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  if (c.tick_pending) return;
+  c.tick_pending = true;
+  TimeNs tick = cfg_.costs.tick_ns();
+  events_.push((now_ / tick + 1) * tick, EventKind::tick, static_cast<u32>(cpu));
+}
+
+bool World::finished() const { return live_ == 0 && arrivals_left_ == 0; }
+
+Status World::run_until(TimeNs t) {
+  while (!events_.empty() && events_.top().at <= t && !finished()) {
+    Event ev = events_.pop();
+    now_ = ev.at;
+    if (auto st = step(ev); !st) return st;
+    if (failure_.empty() && cfg_.check_invariants) {
+      std::string why;
+      if (!core_->check_invariants(&why)) failure_ = "invariant broken: " + why;
+    }
+    if (failure_.empty() && after_event) failure_ = after_event(*this);
+    if (!failure_.empty())
+      return make_error(ErrorKind::internal,
+                        fmt::format("at {} (event {}): {}", at_time(now_), events_done_, failure_));
+  }
+  return {};
+}
+
+Status World::run() {
+  auto st = run_until(end_);
+  if (!finished()) now_ = std::max(now_, end_);
+  return st;
+}
+
+Status World::step(const Event& ev) {
+  switch (ev.kind) {
+    case EventKind::segment_end: {
+      SimCpu& c = cpus_[ev.target];
+      if (ev.gen != c.seg_gen || c.cur_idx == kNone) return {};  // superseded
+      tasks_[c.cur_idx].remaining = 0;
+      run_program(static_cast<CpuId>(ev.target));
+      break;
+    }
+    case EventKind::tick: {
+      SimCpu& c = cpus_[ev.target];
+      c.tick_pending = false;
+      if (c.cur_idx == kNone) return {};  // nohz: an idle CPU takes no ticks
+      core_->tick(static_cast<CpuId>(ev.target), now_);
+      arm_tick(static_cast<CpuId>(ev.target));
+      break;
+    }
+    case EventKind::resched:
+      cpus_[ev.target].resched_pending = false;
+      do_schedule(static_cast<CpuId>(ev.target));
+      break;
+    case EventKind::wake: {
+      SimTask& t = tasks_[ev.target];
+      if (ev.gen != t.wake_gen ||
+          (t.status != TStatus::created && t.status != TStatus::sleeping))
+        return {};
+      wake_task(ev.target, t.status == TStatus::created ? scx::WAKE_FORK : scx::WAKE_TTWU);
+      break;
+    }
+    case EventKind::arrival: {
+      const ArrivalSource& a = w_.arrivals[ev.target];
+      give_token(a.channel, now_);
+      u64& sent = arrivals_sent_[ev.target];
+      ++sent;
+      if (a.count == 0 || sent < a.count)
+        events_.push(now_ + std::max<TimeNs>(1, a.interarrival.sample(rng_)), EventKind::arrival,
+                     ev.target);
+      else
+        --arrivals_left_;
+      break;
+    }
+    case EventKind::timer: {
+      TimerSlot& t = timers_[ev.target];
+      if (ev.gen != t.gen || !t.armed) return {};
+      t.armed = false;
+      core_->fire_timer(t.cls, t.id, now_);
+      break;
+    }
+    case EventKind::watchdog:
+      core_->check_watchdog(now_);
+      events_.push(now_ + std::max<TimeNs>(1, core_->watchdog_interval()), EventKind::watchdog, 0);
+      break;
+    case EventKind::scenario:
+      if (auto st = apply_scenario(ev.target); !st) return st;
+      break;
+  }
+  ++events_done_;
+  return {};
+}
+
+// --- the behaviour interpreter -----------------------------------------------
+
+void World::start_segment(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  c.seg_start = std::max(c.seg_start, now_);
+  events_.push(c.seg_start + tasks_[c.cur_idx].remaining, EventKind::segment_end,
+               static_cast<u32>(cpu), c.seg_gen);
+}
+
+void World::run_program(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  const u32 idx = c.cur_idx;
+  const Program& prog = w_.groups[tasks_[idx].group].program;
+  // Validation ensures loops take time; this bounds what it cannot see
+  // (e.g. a task that keeps finding tokens another task keeps giving).
+  for (int budget = 0; budget < 1000000; ++budget) {
+    SimTask& t = tasks_[idx];  // fork may grow tasks_: take it afresh
+    const Instr* in = next_action(prog, t.cur);
+    if (!in || in->op == OpCode::exit) {
+      t.status = TStatus::exited;
+      --live_;
+      ++completed_;
+      core_->exit_current(cpu, now_);
+      do_schedule(cpu);
+      tasks_[idx].task = nullptr;  // the core may free it now
+      return;
+    }
+    switch (in->op) {
+      case OpCode::compute: {
+        TimeNs d = prog.dists[in->arg].sample(rng_);
+        if (d == 0) continue;
+        t.remaining = d;
+        start_segment(cpu);
+        return;
+      }
+      case OpCode::sleep: {
+        TimeNs d = prog.dists[in->arg].sample(rng_);
+        t.status = TStatus::sleeping;
+        ++t.wake_gen;
+        events_.push(now_ + d, EventKind::wake, idx, t.wake_gen);
+        core_->block_current(cpu, now_);
+        do_schedule(cpu);
+        return;
+      }
+      case OpCode::wait: case OpCode::recv: case OpCode::spin: {
+        SyncState& s = objs_[in->arg];
+        if (s.kind == SyncKind::event ? s.tokens > 0 : !s.msgs.empty()) {
+          if (s.kind == SyncKind::event) --s.tokens;
+          else t.stamp = s.msgs.pop();
+          continue;
+        }
+        t.next_waiter = kNone;
+        if (s.tail == kNone) s.head = idx;
+        else tasks_[s.tail].next_waiter = idx;
+        s.tail = idx;
+        if (in->op == OpCode::spin) {
+          t.status = TStatus::spinning;
+          core_->set_task_wait(*t.task, WaitKind::spinning, in->arg + 1, now_);
+          t.remaining = kForever;
+          c.spin_since = std::max(c.seg_start, now_);
+          return;  // burns the CPU until give_token ends the segment
+        }
+        t.status = TStatus::waiting;
+        core_->set_task_wait(*t.task, WaitKind::blocked, in->arg + 1, now_);
+        core_->block_current(cpu, now_);
+        do_schedule(cpu);
+        return;
+      }
+      case OpCode::signal: case OpCode::send:
+        for (u32 k = 0; k < in->arg2; ++k)
+          give_token(in->arg, t.stamp != kForever ? t.stamp : now_);
+        continue;
+      case OpCode::fork:
+        for (u32 k = 0; k < in->arg2; ++k) {
+          if (auto st = spawn(in->arg, now_, true); !st) {
+            failure_ = "fork failed: " + st.error().to_string();
+            return;
+          }
+        }
+        continue;
+      case OpCode::yield:
+        core_->yield_current(cpu, now_);
+        do_schedule(cpu);
+        if (cpus_[cpu].cur_idx == idx) {
+          tasks_[idx].remaining = cfg_.costs.yield_ns;
+          start_segment(cpu);
+        }
+        return;
+      case OpCode::begin:
+        t.stamp = now_;
+        continue;
+      case OpCode::complete:
+        if (t.stamp != kForever) request_lat_.record(now_ - t.stamp);
+        t.stamp = kForever;
+        continue;
+      default:
+        failure_ = fmt::format("bad instruction {} in group {}", op_name(in->op),
+                               w_.groups[t.group].name);
+        return;
+    }
+  }
+  failure_ = fmt::format("task {} ({}) makes no progress: a million actions at one instant",
+                         tasks_[idx].pid, w_.groups[tasks_[idx].group].name);
+}
+
+// Hands one token (event) or message (channel) to the first waiter, or
+// stores it. A spinning waiter stops burning its CPU now.
+void World::give_token(u32 obj, TimeNs stamp) {
+  SyncState& s = objs_[obj];
+  if (s.head == kNone) {
+    if (s.kind == SyncKind::event) ++s.tokens;
+    else s.msgs.push(stamp);
+    return;
+  }
+  u32 w = s.head;
+  SimTask& t = tasks_[w];
+  s.head = t.next_waiter;
+  if (s.head == kNone) s.tail = kNone;
+  t.next_waiter = kNone;
+  if (s.kind == SyncKind::channel) t.stamp = stamp;
+  core_->set_task_wait(*t.task, WaitKind::none, 0, now_);
+  if (t.status == TStatus::waiting) {
+    core_->signal_event(obj + 1, now_);
+    wake_task(w, scx::WAKE_TTWU);
+    return;
+  }
+  UPS_ASSERT(t.status == TStatus::spinning);
+  core_->signal_event(obj + 1, now_);
+  t.status = TStatus::runnable;
+  t.remaining = 0;
+  if (t.on_cpu != kNoCpu) {
+    SimCpu& c = cpus_[t.on_cpu];
+    if (now_ > c.spin_since) spin_ns_ += now_ - c.spin_since;
+    c.spin_since = kForever;
+    ++c.seg_gen;
+    start_segment(t.on_cpu);
+  }
+}
+
+// --- CPUs --------------------------------------------------------------------
+
+void World::do_schedule(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  Task* next = core_->schedule(cpu, now_);
+  const u32 prev_idx = c.cur_idx;
+  const u32 next_idx = next ? task_index(next) : kNone;
+  if (next_idx == prev_idx && (prev_idx == kNone || tasks_[prev_idx].status != TStatus::exited))
+    return;  // keeps running (or stays idle)
+  TraceTask prev_tt{}, next_tt{};
+  SwitchState prev_state = SwitchState::idle;
+  if (prev_idx != kNone) {
+    const SimTask& p = tasks_[prev_idx];
+    prev_tt = TraceTask{p.pid, w_.groups[p.group].name.c_str()};
+    prev_state = p.status == TStatus::exited ? SwitchState::exited
+               : (p.status == TStatus::sleeping || p.status == TStatus::waiting) ? SwitchState::sleeping
+               : SwitchState::preempted;
+    switch_out(cpu, now_);
+  } else {
+    c.busy_since = now_;
+  }
+  if (next) {
+    switch_in(cpu, next);
+    const SimTask& n = tasks_[next_idx];
+    next_tt = TraceTask{n.pid, w_.groups[n.group].name.c_str()};
+  } else {
+    c.busy_ns += now_ - c.busy_since;
+  }
+  trace_.on_switch(now_, cpu, prev_tt, prev_state, next_tt);
+}
+
+void World::switch_out(CpuId cpu, TimeNs now) {
+  SimCpu& c = cpus_[cpu];
+  SimTask& t = tasks_[c.cur_idx];
+  if (t.remaining == kForever) {
+    if (now > c.spin_since) spin_ns_ += now - c.spin_since;
+  } else {
+    TimeNs progress = now > c.seg_start ? now - c.seg_start : 0;
+    t.remaining -= std::min(progress, t.remaining);
+  }
+  c.spin_since = kForever;
+  TimeNs ran = now - c.in_since;
+  t.run_ns += ran;
+  group_run_[t.group] += ran;
+  class_share_[share_slot(t.cls)].second += ran;
+  t.on_cpu = kNoCpu;
+  t.last_cpu = cpu;
+  c.curr = nullptr;
+  c.cur_idx = kNone;
+  ++c.seg_gen;
+}
+
+void World::switch_in(CpuId cpu, Task* next) {
+  SimCpu& c = cpus_[cpu];
+  const u32 idx = task_index(next);
+  SimTask& t = tasks_[idx];
+  if (t.on_cpu != kNoCpu) {
+    failure_ = fmt::format("task {} picked on CPU {} while running on CPU {}", t.pid, cpu, t.on_cpu);
+    return;
+  }
+  if (t.status != TStatus::runnable && t.status != TStatus::spinning) {
+    failure_ = fmt::format("task {} picked on CPU {} but it is not runnable", t.pid, cpu);
+    return;
+  }
+  const MachineCosts& mc = cfg_.costs;
+  TimeNs overhead = mc.context_switch_ns;
+  if (t.last_cpu != kNoCpu && t.last_cpu != cpu) {
+    ++migrations_;
+    overhead += mc.migration_ns + (core_->topology().share_llc(t.last_cpu, cpu)
+                                       ? mc.cache_cold_llc_ns
+                                       : mc.cache_cold_remote_ns);
+  }
+  ++switches_;
+  c.curr = next;
+  c.cur_idx = idx;
+  c.in_since = now_;
+  c.seg_start = now_ + overhead;
+  t.on_cpu = cpu;
+  t.cls = next->cls;
+  if (t.woke_at != kForever) {
+    wakeup_lat_.record(now_ - t.woke_at);
+    t.woke_at = kForever;
+  }
+  if (t.remaining == kForever) {
+    c.spin_since = c.seg_start;
+  } else {
+    events_.push(c.seg_start + t.remaining, EventKind::segment_end, static_cast<u32>(cpu),
+                 c.seg_gen);
+  }
+  arm_tick(cpu);
+}
+
+// --- the scenario's classes ------------------------------------------------------
+
+ClassId World::class_for_group(u32 group) const {
+  const std::string& name =
+      w_.groups[group].class_name.empty() ? default_class_ : w_.groups[group].class_name;
+  if (!name.empty())
+    for (auto& c : classes_)
+      if (c.decl.name == name && c.loaded && core_->class_loaded(c.id)) return c.id;
+  return core_->fair_class();
+}
+
+void World::attach_group_tasks(const std::string& class_name, ClassId id) {
+  for (auto& t : tasks_) {
+    if (t.status == TStatus::exited) continue;
+    const std::string& want =
+        w_.groups[t.group].class_name.empty() ? default_class_ : w_.groups[t.group].class_name;
+    if (want == class_name) (void)core_->attach_task(*t.task, id, now_);  // refusal: stays
+  }
+}
+
+Status World::load_class(ClassRt& c, const std::string& spec) {
+  auto inst = factory_(PolicyRequest{spec, c.decl.principal, c.decl.slot, c.decl.cpus});
+  if (!inst) return tl::unexpected(inst.error());
+  auto id = core_->load_class(std::move(inst->ops), inst->grant, inst->slot, now_);
+  if (!id) {
+    Error e = id.error();
+    e.message = "class '" + c.decl.name + "' failed to load: " + e.message;
+    return tl::unexpected(e);
+  }
+  c.id = *id;
+  c.loaded = true;
+  share_slot(c.id);
+  attach_group_tasks(c.decl.name, c.id);
+  return {};
+}
+
+Status World::apply_scenario(u32 step) {
+  ScenarioStep st = steps_[step];
+  ClassRt& c = classes_[st.cls];
+  switch (st.action) {
+    case 0:
+      return load_class(c, c.decl.policy);
+    case 1: {
+      if (!c.loaded || !core_->class_loaded(c.id)) return {};  // ejected before: nothing to replace
+      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus});
+      if (!inst) return tl::unexpected(inst.error());
+      auto id = core_->replace_class(c.id, std::move(inst->ops), now_);
+      if (!id) {
+        failure_ = "replacing class '" + c.decl.name + "' failed: " + id.error().message;
+        return {};
+      }
+      c.id = *id;
+      share_slot(c.id);
+      return {};
+    }
+    default:
+      if (c.loaded && core_->class_loaded(c.id))
+        core_->unload_class(c.id, ExitKind::unreg, "unloaded by the scenario", now_);
+      c.loaded = false;
+      return {};
+  }
+}
+
+// --- checks and the report ---------------------------------------------------------
+
+std::string World::task_problem(const SimTask& t) const {
+  const Task* p = t.task;
+  bool want_runnable = t.status == TStatus::runnable || t.status == TStatus::spinning;
+  bool ok = p != nullptr && p->id == t.pid;
+  if (ok) {
+    if (t.status == TStatus::created)
+      ok = p->state == TaskState::created || p->state == TaskState::blocked;
+    else if (want_runnable)
+      ok = p->is_runnable();
+    else
+      ok = p->state == TaskState::blocked;
+  }
+  if (ok && t.on_cpu != kNoCpu) ok = p->state == TaskState::running;
+  if (ok) return {};
+  return fmt::format("task {} ({}) is lost: simulator state {}, core state {}", t.pid,
+                     w_.groups[t.group].name, static_cast<int>(t.status),
+                     p ? task_state_name(p->state) : "gone");
+}
+
+std::string World::check_consistency() const {
+  for (auto& t : tasks_) {
+    if (t.status == TStatus::exited) continue;
+    if (auto why = task_problem(t); !why.empty()) return why;
+  }
+  if (live_ != core_->nr_live_tasks())
+    return fmt::format("the core has {} live tasks, the simulator {}", core_->nr_live_tasks(), live_);
+  return {};
+}
+
+SimReport World::report() {
+  SimReport r;
+  r.workload = w_.name;
+  for (auto& p : cfg_.policies) r.policy += (r.policy.empty() ? "" : ",") + p;
+  if (r.policy.empty()) r.policy = "fair";
+  r.nr_cpus = cfg_.nr_cpus;
+  r.seed = cfg_.seed;
+  r.duration_ns = cfg_.duration;
+  r.elapsed_ns = now_;
+  r.completed = finished();
+  r.events = events_done_;
+  r.tasks_created = created_;
+  r.tasks_completed = completed_;
+  std::string first_problem;
+  for (auto& t : tasks_) {
+    if (t.status == TStatus::exited) continue;
+    if (auto why = task_problem(t); !why.empty()) {
+      ++r.lost_tasks;
+      if (first_problem.empty()) first_problem = why;
+    }
+  }
+  if (core_->nr_live_tasks() > live_) r.lost_tasks += core_->nr_live_tasks() - live_;
+  if (r.lost_tasks && r.error.empty()) r.error = first_problem.empty() ? "the core holds tasks the simulator does not know" : first_problem;
+  r.context_switches = switches_;
+  r.migrations = migrations_;
+
+  auto pct = [](const LatencyHistogram& h) {
+    Percentiles p;
+    p.count = h.count();
+    p.mean_us = h.mean() / 1e3;
+    p.p50_us = h.percentile(0.50) / 1e3;
+    p.p90_us = h.percentile(0.90) / 1e3;
+    p.p99_us = h.percentile(0.99) / 1e3;
+    p.p999_us = h.percentile(0.999) / 1e3;
+    p.max_us = h.max() / 1e3;
+    return p;
+  };
+  r.requests = request_lat_.count();
+  r.request_latency = pct(request_lat_);
+  r.wakeup_latency = pct(wakeup_lat_);
+
+  // Close the running slices so that busy time and shares count up to now.
+  TimeNs busy = 0, used = 0;
+  std::vector<TimeNs> group_run = group_run_;
+  std::vector<std::pair<std::string, TimeNs>> class_share = class_share_;
+  TimeNs spin = spin_ns_;
+  for (auto& c : cpus_) {
+    TimeNs b = c.busy_ns;
+    if (c.cur_idx != kNone) {
+      b += now_ - c.busy_since;
+      const SimTask& t = tasks_[c.cur_idx];
+      group_run[t.group] += now_ - c.in_since;
+      if (t.cls < class_share_slot_.size() && class_share_slot_[t.cls] != kNone)
+        class_share[class_share_slot_[t.cls]].second += now_ - c.in_since;
+      if (t.remaining == kForever && now_ > c.spin_since) spin += now_ - c.spin_since;
+    }
+    busy += b;
+    r.cpu_busy.push_back(now_ ? static_cast<double>(b) / now_ : 0);
+  }
+  for (TimeNs g : group_run) used += g;
+  r.cpu_busy_ratio = now_ ? static_cast<double>(busy) / (static_cast<double>(now_) * cfg_.nr_cpus) : 0;
+  r.wasted_cpu_ratio = used ? static_cast<double>(spin) / used : 0;
+  for (auto& [name, ns] : class_share)
+    if (ns > 0 || name == "fair") r.per_class_share.emplace_back(name, used ? static_cast<double>(ns) / used : 0);
+  std::vector<u32> group_tasks(w_.groups.size(), 0);
+  std::vector<double> per_weight;
+  for (auto& t : tasks_) {
+    ++group_tasks[t.group];
+    TimeNs run = t.run_ns;
+    if (t.on_cpu != kNoCpu) run += now_ - cpus_[t.on_cpu].in_since;
+    per_weight.push_back(static_cast<double>(run) / w_.groups[t.group].weight);
+  }
+  r.jain_index = jain_index(per_weight);
+  for (size_t g = 0; g < w_.groups.size(); ++g)
+    r.groups.push_back(GroupReport{w_.groups[g].name, group_tasks[g], w_.groups[g].weight,
+                                   used ? static_cast<double>(group_run[g]) / used : 0,
+                                   group_run[g] / 1e9});
+  r.exit_reports = exit_reports_;
+  if (!finished_trace_) {
+    trace_sha_ = trace_.finish(now_);
+    finished_trace_ = true;
+  }
+  r.trace_sha256 = trace_sha_;
+  return r;
+}
+
+}  // namespace ups::sim

@@ -1,0 +1,149 @@
+// World: the deterministic discrete-event machine. N CPUs with a topology
+// and MachineCosts, tasks running behaviour programs, named events and
+// channels, open-loop arrivals and a scenario of classes, all driving one
+// Core through its substrate API and CoreHooks. One seed feeds one Rng;
+// virtual time jumps from event to event; ties break by sequence number;
+// nothing else (no pointer, clock or hash-map order) reaches the schedule,
+// so the same seed gives the same trace_sha256 byte for byte.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/rng.h"
+#include "core/core.h"
+#include "sim/event_queue.h"
+#include "sim/histogram.h"
+#include "sim/machine_costs.h"
+#include "sim/metrics.h"
+#include "sim/policy_factory.h"
+#include "sim/trace.h"
+#include "sim/workload.h"
+
+namespace ups::sim {
+
+struct SimConfig {
+  int nr_cpus = 2;
+  int smt = 1;
+  int cores_per_llc = 8;
+  int llcs_per_node = 1;
+  u64 seed = 1;
+  TimeNs duration = 10 * kNsPerSec;
+  MachineCosts costs;
+  FairParams fair;
+  // --policy specs in chain order; the first is the class of every task
+  // whose group names none. Empty or {"fair"}: everything under fair.
+  std::vector<std::string> policies;
+  Principal policy_principal;  // who loads the --policy classes (root)
+  bool check_invariants = UPS_DEBUG_CHECKS_ON;  // Core::check_invariants after every event
+  std::ostream* ftrace = nullptr;  // sched_switch text for Perfetto
+  std::ostream* chrome = nullptr;  // Chrome JSON for Perfetto
+};
+
+// The reproduce line printed with every failure.
+std::string reproduce_command(const std::string& workload_arg, const SimConfig& cfg);
+
+class World final : private CoreHooks {
+public:
+  static Result<std::unique_ptr<World>> create(Workload workload, SimConfig cfg,
+                                               PolicyFactory factory = native_policy_factory());
+  ~World() override;
+
+  // Runs to the end of the duration, or until every task has exited.
+  // Fails (with the time and why) if an invariant breaks or a task is lost.
+  Status run();
+  // Runs events up to and including time t (tests step through a run).
+  Status run_until(TimeNs t);
+  bool finished() const;
+
+  SimReport report();
+  Core& core() { return *core_; }
+  TimeNs now() const { return now_; }
+  u64 events() const { return events_done_; }
+  size_t live_tasks() const { return live_; }
+  // Checked after every event when set (tests): a non-empty string fails the run.
+  std::function<std::string(World&)> after_event;
+  // "" if every live task is where the simulator expects it in the core
+  // (none lost, none run twice), else the first problem (tests call it
+  // after every event).
+  std::string check_consistency() const;
+  // Bytes the simulator holds per task (its own state only).
+  static size_t sim_bytes_per_task();
+
+  struct SimTask;
+  struct SimCpu;
+  struct SyncState;
+  struct ClassRt;
+  struct TimerSlot;
+
+private:
+  World(Workload w, SimConfig cfg, PolicyFactory f);
+  Status init();
+
+  // CoreHooks
+  void resched_cpu(CpuId cpu) override;
+  void arm_timer(ClassId cls, u64 timer_id, TimeNs at) override;
+  void cancel_timer(ClassId cls, u64 timer_id) override;
+  void on_exit_report(const ExitReport& r) override;
+
+  Status step(const Event& ev);
+  void run_program(CpuId cpu);
+  void do_schedule(CpuId cpu);
+  void switch_out(CpuId cpu, TimeNs now);
+  void switch_in(CpuId cpu, Task* next);
+  void start_segment(CpuId cpu);
+  void arm_tick(CpuId cpu);
+  void give_token(u32 obj, TimeNs stamp);
+  void wake_task(u32 idx, u64 flags);
+  Status spawn(u32 group, TimeNs start, bool forked);
+  Status apply_scenario(u32 step);
+  Status load_class(ClassRt& c, const std::string& spec);
+  ClassId class_for_group(u32 group) const;
+  void attach_group_tasks(const std::string& class_name, ClassId id);
+  u32 share_slot(ClassId id);
+  std::string task_problem(const SimTask& t) const;
+  u32 task_index(const Task* p) const;
+
+  Workload w_;
+  SimConfig cfg_;
+  PolicyFactory factory_;
+  Rng rng_;
+  EventQueue events_;
+  std::unique_ptr<Core> core_;
+  TimeNs now_ = 0;
+  TimeNs end_ = 0;
+  u64 events_done_ = 0;
+  size_t live_ = 0;
+  u64 arrivals_left_ = 0;  // sources still producing (bounded ones)
+  std::string failure_;    // set by code that cannot return an error
+
+  std::vector<SimTask> tasks_;
+  std::vector<SimCpu> cpus_;
+  std::vector<SyncState> objs_;
+  std::vector<u64> arrivals_sent_;
+  std::vector<ClassRt> classes_;
+  std::string default_class_;
+  struct ScenarioStep { u32 cls; u8 action; };  // 0 load, 1 replace, 2 unload
+  std::vector<ScenarioStep> steps_;
+  std::vector<TimerSlot> timers_;
+  std::map<std::pair<ClassId, u64>, u32> timer_index_;
+  std::vector<ExitReport> exit_reports_;
+
+  // Metrics.
+  LatencyHistogram wakeup_lat_, request_lat_;
+  u64 switches_ = 0, migrations_ = 0, completed_ = 0, created_ = 0;
+  TimeNs spin_ns_ = 0;
+  std::vector<TimeNs> group_run_;
+  std::vector<std::pair<std::string, TimeNs>> class_share_;
+  std::vector<u32> class_share_slot_;  // by ClassId
+  ScheduleTrace trace_;
+  bool finished_trace_ = false;
+  std::string trace_sha_;
+};
+
+}  // namespace ups::sim

@@ -1,0 +1,204 @@
+// The analyzer: explores every path of the program depth-first, as Linux
+// does, with the transformer giving each instruction's effect. At prune
+// points (jump targets, branch fall-throughs, call returns) it keeps the
+// states it has seen: a new state within a finished one is pruned (already
+// shown safe); a new state within an unfinished state on its own path means
+// the loop between them may never end, and the program is rejected. A budget
+// of processed instructions bounds the work on loops that do end.
+#include <fmt/format.h>
+
+#include "bpf/isa/disassembler.h"
+#include "verifier/cfg_builder.h"
+#include "verifier/transformer.h"
+#include "verifier/verifier.h"
+
+namespace ups::verifier {
+
+std::string VerifyError::to_string() const {
+  std::string s = fmt::format("{}: instruction {}: `{}`", callback, insn, text);
+  if (!source.empty()) s += fmt::format(" ({})", source);
+  return s + ": " + message;
+}
+
+namespace {
+
+struct Checkpoint {
+  State st;
+  s32 parent = -1;
+  u32 branches = 1;  // paths through it not yet finished
+};
+
+struct Pending {
+  State st;
+  u32 pc = 0;
+  s32 cp = -1;
+};
+
+class Explorer {
+public:
+  Explorer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, const VerifyOptions& opts,
+           VerifyResult& res)
+      : info_(info), cfg_(cfg), opts_(opts), res_(res), tr_(info, api, cfg), at_(cfg.insns.size()) {}
+
+  void run() {
+    pending_.push_back({tr_.initial_state(), info_.entry, -1});
+    while (!pending_.empty() && !res_.error) {
+      Pending p = std::move(pending_.back());
+      pending_.pop_back();
+      explore(std::move(p.st), p.pc, p.cp);
+    }
+    res_.stats.states = cps_.size();
+  }
+
+private:
+  void fail(u32 pc, std::string msg) {
+    VerifyError e;
+    e.callback = info_.ctx.callback;
+    e.insn = pc;
+    if (pc < info_.insns.size()) e.text = bpf::disassemble_at(info_.insns, pc);
+    if (info_.source_line) e.source = info_.source_line(pc);
+    e.message = std::move(msg);
+    res_.error = std::move(e);
+  }
+
+  void finish(s32 cp) {
+    while (cp >= 0) {
+      if (--cps_[cp].branches > 0) return;
+      cp = cps_[cp].parent;
+    }
+  }
+
+  bool is_ancestor(u32 idx, s32 cp) const {
+    for (; cp >= 0; cp = cps_[cp].parent)
+      if (static_cast<u32>(cp) == idx) return true;
+    return false;
+  }
+
+  std::vector<u16> live_regs(const State& st, u32 pc) const {
+    std::vector<u16> live(st.frames.size());
+    for (size_t f = 0; f < st.frames.size(); ++f) {
+      u32 at = f + 1 == st.frames.size() ? pc : st.frames[f + 1].return_to;
+      live[f] = at < cfg_.live_in.size() ? cfg_.live_in[at] : 0xffff;
+    }
+    return live;
+  }
+
+  // True when the path ends here (pruned); false to go on. May set an error.
+  bool prune(State& st, u32 pc, s32& cp) {
+    const auto live = live_regs(st, pc);
+    const bool reentry = st.top().is_callback && pc == st.top().subprog;
+    if (reentry) {
+      // A callback called again: numbers that changed since an earlier call
+      // on this path are widened to unknown, so the calls converge.
+      for (u32 idx : at_[pc])
+        if (cps_[idx].branches > 0 && is_ancestor(idx, cp)) widen(st, cps_[idx].st);
+    }
+    for (u32 idx : at_[pc]) {
+      const Checkpoint& c = cps_[idx];
+      if (!subsumed_by(st, c.st, live)) continue;
+      if (c.branches == 0 || reentry) {
+        ++res_.stats.pruned;
+        return true;
+      }
+      if (is_ancestor(idx, cp)) {
+        fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
+                 "provable bound; bound it with a counter the verifier can see, or use bpf_loop");
+        return true;
+      }
+    }
+    cps_.push_back(Checkpoint{st, cp, 1});
+    cp = static_cast<s32>(cps_.size() - 1);
+    at_[pc].push_back(static_cast<u32>(cp));
+    return false;
+  }
+
+  static void widen_value(Value& cur, const Value& old) {
+    if (cur.kind == Kind::scalar && old.kind == Kind::scalar && !cur.num.subset_of(old.num)) {
+      cur.num = Scalar::top();
+      cur.id = 0;
+    }
+  }
+  static void widen(State& cur, const State& old) {
+    if (cur.frames.size() != old.frames.size()) return;
+    for (size_t f = 0; f < cur.frames.size(); ++f) {
+      Frame& c = cur.frames[f];
+      const Frame& o = old.frames[f];
+      for (int r = 0; r < bpf::kNumRegs; ++r) widen_value(c.regs[r], o.regs[r]);
+      for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i)
+        if (c.slots[i].is_spill() && o.slots[i].is_spill()) widen_value(c.slots[i].spill, o.slots[i].spill);
+    }
+  }
+
+  void explore(State st, u32 pc, s32 cp) {
+    for (;;) {
+      if (++res_.stats.insns_processed > opts_.insn_budget) {
+        fail(pc, fmt::format("the program is too complex to verify: more than {} instructions processed; a loop may "
+                             "not be bounded",
+                             opts_.insn_budget));
+        return;
+      }
+      if (pc >= cfg_.insns.size() || !cfg_.insns[pc] || cfg_.function_of[pc] != st.top().subprog) {
+        fail(pc, "execution runs past the end of its function");
+        return;
+      }
+      res_.stats.max_call_depth = std::max<u32>(res_.stats.max_call_depth, static_cast<u32>(st.frames.size()));
+      if (cfg_.prune_point[pc] && prune(st, pc, cp)) {
+        if (!res_.error) finish(cp);
+        return;
+      }
+      if (opts_.log && log_lines_ < opts_.log_limit) {
+        res_.log += fmt::format("{}: {} ; {}\n", pc, bpf::disassemble_at(info_.insns, pc), tr_.describe_regs(st));
+        ++log_lines_;
+      }
+      StepOut o = tr_.step(st, pc);
+      if (o.flow == StepOut::Flow::error) {
+        fail(pc, std::move(o.error));
+        return;
+      }
+      for (auto& [fst, fpc] : o.forks) {
+        if (cp >= 0) ++cps_[cp].branches;
+        pending_.push_back({std::move(fst), fpc, cp});
+      }
+      if (o.flow == StepOut::Flow::exit) {
+        if (opts_.log && log_lines_ < opts_.log_limit) {
+          res_.log += "-- path ends\n";
+          ++log_lines_;
+        }
+        finish(cp);
+        return;
+      }
+      pc = o.pc;
+    }
+  }
+
+  const ProgramInfo& info_;
+  const Cfg& cfg_;
+  const VerifyOptions& opts_;
+  VerifyResult& res_;
+  Transformer tr_;
+  std::vector<Checkpoint> cps_;
+  std::vector<std::vector<u32>> at_;
+  std::vector<Pending> pending_;
+  size_t log_lines_ = 0;
+};
+
+}  // namespace
+
+VerifyResult verify(const ProgramInfo& info, const ApiSet& api, const VerifyOptions& opts) {
+  VerifyResult res;
+  auto cfg = build_cfg(info);
+  if (!cfg) {
+    VerifyError e;
+    e.callback = info.ctx.callback;
+    e.insn = cfg.error().insn;
+    if (e.insn < info.insns.size()) e.text = bpf::disassemble_at(info.insns, e.insn);
+    if (info.source_line) e.source = info.source_line(e.insn);
+    e.message = cfg.error().message;
+    res.error = std::move(e);
+    return res;
+  }
+  Explorer(info, api, *cfg, opts, res).run();
+  return res;
+}
+
+}  // namespace ups::verifier

@@ -1,0 +1,87 @@
+// ApiSet: the helpers and kfuncs one callback may call, with their
+// prototypes, and for the ones it may not call, the reason to print
+// ("scx_bpf_kick_cpu needs capability sched.kick"). Handed to the verifier
+// by the policy host, which derives it from the callback and the loader's
+// capabilities; the verifier itself knows no names.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "base/types.h"
+
+namespace ups::verifier {
+
+enum class ArgKind : u8 {
+  none,          // unused argument slot
+  scalar,        // any initialised number
+  any,           // any initialised value, pointers too (passed through, e.g. bpf_loop's ctx)
+  map_ptr,       // a map (lddw of a map)
+  map_key,       // pointer to key_size readable bytes (map from the map_ptr arg)
+  map_value,     // pointer to value_size readable bytes
+  mem,           // pointer to readable memory; the next argument is its size
+                 // (or ArgSpec::size when that is fixed)
+  mem_uninit,    // pointer to writable memory the call fills; size as for mem
+  mem_size,      // size of the previous memory argument, > 0
+  mem_size_or_zero,
+  struct_ptr,    // typed pointer (struct_index), trusted, nullable if said
+  callback,      // a function address (lddw PSEUDO_FUNC)
+  timer,         // pointer to the bpf_timer field of a map value
+  spin_lock,     // pointer to the bpf_spin_lock field of a map value
+  ref,           // any acquired reference (released by the call)
+};
+
+struct ArgSpec {
+  ArgKind kind = ArgKind::none;
+  s32 struct_index = -1;  // for struct_ptr (-1: any struct)
+  bool nullable = false;
+  bool release = false;   // the call consumes this acquired reference
+  u32 size = 0;           // mem/mem_uninit of a fixed size (no size argument)
+};
+
+enum class RetKind : u8 { scalar, void_, map_value_or_null, struct_ptr };
+
+// What the call does beyond its prototype.
+enum class Special : u8 { none, spin_lock, spin_unlock, loop };
+
+struct Prototype {
+  std::string name;
+  std::array<ArgSpec, 5> args{};
+  RetKind ret = RetKind::scalar;
+  s32 ret_struct = -1;
+  std::optional<std::pair<s64, s64>> ret_range;  // for scalars
+  bool ret_null = false;  // the returned pointer may be NULL
+  bool acquire = false;   // the returned pointer is a reference to release
+  bool sleepable = false; // only in sleepable callbacks
+  Special special = Special::none;
+};
+
+class ApiSet {
+public:
+  void allow_helper(u32 id, Prototype p) { helpers_[id] = std::move(p); }
+  void allow_kfunc(u32 index, Prototype p) { kfuncs_[index] = std::move(p); }
+  void deny_helper(u32 id, std::string why) { denied_helpers_[id] = std::move(why); }
+  void deny_kfunc(u32 index, std::string why) { denied_kfuncs_[index] = std::move(why); }
+
+  const Prototype* helper(u32 id) const { return find(helpers_, id); }
+  const Prototype* kfunc(u32 index) const { return find(kfuncs_, index); }
+  // Why a call is refused, or empty when nobody said.
+  std::string helper_denied(u32 id) const { return find_str(denied_helpers_, id); }
+  std::string kfunc_denied(u32 index) const { return find_str(denied_kfuncs_, index); }
+
+private:
+  static const Prototype* find(const std::map<u32, Prototype>& m, u32 k) {
+    auto it = m.find(k);
+    return it == m.end() ? nullptr : &it->second;
+  }
+  static std::string find_str(const std::map<u32, std::string>& m, u32 k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::string() : it->second;
+  }
+  std::map<u32, Prototype> helpers_, kfuncs_;
+  std::map<u32, std::string> denied_helpers_, denied_kfuncs_;
+};
+
+}  // namespace ups::verifier

@@ -1,0 +1,91 @@
+// State order for pruning: cur <= old when every behaviour from cur is one
+// old already showed safe.
+#include "verifier/domain/state.h"
+
+namespace ups::verifier {
+
+ByteKind Frame::byte(s32 off) const {
+  u32 pos = static_cast<u32>(-off - 1);  // 0 = byte at -1
+  const StackSlot* s = find_slot(pos / 8);
+  if (!s) return ByteKind::uninit;
+  return s->bytes[7 - pos % 8];
+}
+
+namespace {
+
+// Ids of cur mapped to ids of old must be a consistent function both ways.
+struct IdMap {
+  std::map<u32, u32> fwd, back;
+  bool match(u32 a, u32 b) {
+    if (a == 0 || b == 0) return a == b;
+    auto [it, fresh] = fwd.emplace(a, b);
+    if (!fresh && it->second != b) return false;
+    auto [it2, fresh2] = back.emplace(b, a);
+    return fresh2 || it2->second == a;
+  }
+};
+
+bool value_le(const Value& cur, const Value& old, IdMap& ids) {
+  if (old.kind == Kind::uninit) return true;  // old never read it
+  if (cur.kind != old.kind || cur.target != old.target) return false;
+  if (cur.maybe_null && !old.maybe_null) return false;
+  if (!cur.num.subset_of(old.num)) return false;
+  if (cur.kind == Kind::scalar) return true;
+  return ids.match(cur.id, old.id) && ids.match(cur.ref, old.ref);
+}
+
+bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {
+  bool cur_spill = cur.is_spill(), old_spill = old.is_spill();
+  if (old_spill) {
+    if (cur_spill) return value_le(cur.spill, old.spill, ids);
+    // A scalar spill in old accepts plain data in cur only if old's spill
+    // is an unknown scalar.
+    if (old.spill.kind != Kind::scalar || !(old.spill.num == Scalar::top())) return false;
+    for (auto b : cur.bytes)
+      if (b == ByteKind::uninit) return false;
+    return true;
+  }
+  for (int i = 0; i < 8; ++i) {
+    ByteKind o = old.bytes[i], c = cur.bytes[i];
+    if (o == ByteKind::uninit) continue;
+    if (o == c) continue;
+    if (o == ByteKind::misc && (c == ByteKind::zero || (c == ByteKind::spill && cur.spill.kind == Kind::scalar)))
+      continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs) {
+  if (cur.frames.size() != old.frames.size()) return false;
+  if (!(cur.lock.held == old.lock.held && cur.lock.map == old.lock.map)) return false;
+  if (cur.refs.size() != old.refs.size()) return false;
+  IdMap ids;
+  if (cur.lock.held && !ids.match(cur.lock.id, old.lock.id)) return false;
+  for (size_t f = 0; f < cur.frames.size(); ++f) {
+    const Frame& c = cur.frames[f];
+    const Frame& o = old.frames[f];
+    if (c.return_to != o.return_to || c.subprog != o.subprog || c.is_callback != o.is_callback)
+      return false;
+    if (c.is_callback && (!(c.cb_index == o.cb_index) || !value_le(c.cb_ctx, o.cb_ctx, ids)))
+      return false;
+    u16 live = f < live_regs.size() ? live_regs[f] : 0xffff;
+    for (int r = 0; r < bpf::kNumRegs; ++r)
+      if ((live >> r) & 1)
+        if (!value_le(c.regs[r], o.regs[r], ids)) return false;
+    size_t n = std::max(c.slots.size(), o.slots.size());
+    static const StackSlot empty{};
+    for (size_t i = 0; i < n; ++i) {
+      const StackSlot& cs = i < c.slots.size() ? c.slots[i] : empty;
+      const StackSlot& os = i < o.slots.size() ? o.slots[i] : empty;
+      if (!slot_le(cs, os, ids)) return false;
+    }
+  }
+  for (size_t i = 0; i < cur.refs.size(); ++i)
+    if (!ids.match(cur.refs[i].id, old.refs[i].id)) return false;
+  return true;
+}
+
+}  // namespace ups::verifier

@@ -1,0 +1,83 @@
+// State: the abstract machine state on one path: the call frames (registers
+// and stack bytes), acquired references and the spin lock. `subsumed_by` is
+// the lattice order used by state pruning.
+#pragma once
+
+#include <array>
+#include <map>
+#include <vector>
+
+#include "base/types.h"
+#include "bpf/insn.h"
+#include "verifier/domain/value.h"
+
+namespace ups::verifier {
+
+// What a stack byte holds.
+enum class ByteKind : u8 { uninit, misc, zero, spill };
+
+// 8 bytes of stack, [-8(i+1), -8i) from the frame top for slot i.
+struct StackSlot {
+  std::array<ByteKind, 8> bytes{};  // bytes[0] is the lowest address
+  Value spill;                      // valid when all bytes are `spill`
+  bool is_spill() const {
+    for (auto b : bytes)
+      if (b != ByteKind::spill) return false;
+    return true;
+  }
+  friend bool operator==(const StackSlot&, const StackSlot&) = default;
+};
+
+struct Frame {
+  std::array<Value, bpf::kNumRegs> regs{};
+  std::vector<StackSlot> slots;  // grown on demand
+  u32 return_to = 0;             // caller's next instruction
+  u32 subprog = 0;               // entry instruction of this function
+  bool is_callback = false;      // a bpf_loop callback (returns 0 or 1)
+  u32 callback_refs = 0;         // references held when the callback began
+  Scalar cb_index;               // a callback's R1 and R2, for calling it again
+  Value cb_ctx;
+
+  StackSlot& slot(u32 i) {
+    if (i >= slots.size()) slots.resize(i + 1);
+    return slots[i];
+  }
+  const StackSlot* find_slot(u32 i) const { return i < slots.size() ? &slots[i] : nullptr; }
+  ByteKind byte(s32 off) const;  // off in [-512, 0)
+};
+
+struct RefEntry {
+  u32 id = 0;
+  u32 insn = 0;  // where it was acquired
+  friend bool operator==(const RefEntry&, const RefEntry&) = default;
+};
+
+struct LockState {
+  bool held = false;
+  s32 map = -1;
+  u32 id = 0;  // identity of the map value holding the lock
+  u32 insn = 0;
+  friend bool operator==(const LockState&, const LockState&) = default;
+};
+
+struct State {
+  std::vector<Frame> frames;
+  std::vector<RefEntry> refs;
+  LockState lock;
+
+  Frame& top() { return frames.back(); }
+  const Frame& top() const { return frames.back(); }
+  Value& reg(int r) { return top().regs[r]; }
+  const Value& reg(int r) const { return top().regs[r]; }
+  bool has_ref(u32 id) const {
+    for (auto& r : refs)
+      if (r.id == id) return true;
+    return false;
+  }
+};
+
+// Every register whose bit is set in live_regs[frame] (and every stack byte)
+// of `cur` is within what `old` allows, with a consistent renaming of ids.
+bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs);
+
+}  // namespace ups::verifier

@@ -1,0 +1,470 @@
+// Abstract semantics of ALU operations, jumps, lddw, calls and exits.
+// Memory instructions are in memory.cpp, call argument checks in checker.cpp.
+#include "verifier/transformer.h"
+
+#include <fmt/format.h>
+
+#include "verifier/domain/scalar_ops.h"
+
+namespace ups::verifier {
+namespace op = bpf::op;
+namespace {
+
+constexpr s64 kMaxPtrOff = 1 << 29;  // like Linux's BPF_MAX_VAR_OFF
+
+StepOut fail(std::string msg) {
+  StepOut o;
+  o.flow = StepOut::Flow::error;
+  o.error = std::move(msg);
+  return o;
+}
+StepOut go(u32 pc) {
+  StepOut o;
+  o.pc = pc;
+  return o;
+}
+
+std::string uninit_msg(int r, const Value& v) { return uninit_text(r, v); }
+
+const char* alu_name(u8 o) {
+  switch (o) {
+    case op::ADD: return "addition";
+    case op::SUB: return "subtraction";
+    case op::MUL: return "multiplication";
+    case op::DIV: return "division";
+    case op::MOD: return "modulo";
+    case op::OR: return "bitwise or";
+    case op::AND: return "bitwise and";
+    case op::XOR: return "xor";
+    case op::LSH: return "left shift";
+    case op::RSH: return "right shift";
+    case op::ARSH: return "arithmetic shift";
+    case op::NEG: return "negation";
+    case op::END: return "byte swap";
+  }
+  return "this operation";
+}
+
+// Every register and spilled slot in every frame.
+template <class F>
+void for_each_value(State& st, F&& f) {
+  for (auto& fr : st.frames) {
+    for (auto& r : fr.regs) f(r);
+    for (auto& s : fr.slots)
+      if (s.is_spill()) f(s.spill);
+  }
+}
+
+}  // namespace
+
+State Transformer::initial_state() {
+  State st;
+  Frame f;
+  f.subprog = info_.entry;
+  f.regs[1] = Value::pointer(Kind::ctx, 0);
+  f.regs[10] = Value::pointer(Kind::stack, 0);
+  st.frames.push_back(std::move(f));
+  return st;
+}
+
+void Transformer::mark_null(State& st, u32 id, bool is_null) {
+  u32 ref = 0;
+  for_each_value(st, [&](Value& v) {
+    if (v.id != id || !v.is_pointer()) return;
+    if (is_null) {
+      ref = v.ref ? v.ref : ref;
+      v = Value::scalar(Scalar::constant(0));
+    } else {
+      v.maybe_null = false;
+    }
+  });
+  // A NULL result holds no reference: nothing to release on that path.
+  if (is_null && ref) {
+    std::erase_if(st.refs, [&](const RefEntry& e) { return e.id == ref; });
+  }
+}
+
+void Transformer::release_ref(State& st, u32 ref) {
+  std::erase_if(st.refs, [&](const RefEntry& e) { return e.id == ref; });
+  for_each_value(st, [&](Value& v) {
+    if (v.ref == ref && v.kind != Kind::uninit) {
+      v = Value::uninit();
+      v.ref = ref;  // remembered for the message on a later use
+    }
+  });
+}
+
+namespace {
+
+// Scalars copied by `rX = rY` share an id, so a branch on one narrows all.
+void propagate_scalar(State& st, const Value& v) {
+  if (v.id == 0 || v.kind != Kind::scalar) return;
+  for_each_value(st, [&](Value& x) {
+    if (x.kind == Kind::scalar && x.id == v.id) x.num = v.num;
+  });
+}
+
+}  // namespace
+
+struct StepVisitor {
+  Transformer& t;
+  State& st;
+  u32 pc;
+
+  std::string read(const Operand& o, Value& out) {
+    if (!o.is_reg) {
+      out = Value::scalar(Scalar::constant(static_cast<u64>(static_cast<s64>(o.imm))));
+      return "";
+    }
+    out = st.reg(o.reg);
+    if (out.kind == Kind::uninit) return uninit_msg(o.reg, out);
+    return "";
+  }
+
+  StepOut operator()(const Alu& a) {
+    Value src;
+    if (a.op != op::NEG && a.op != op::END) {
+      if (auto e = read(a.src, src); !e.empty()) return fail(e);
+    } else {
+      src = Value::scalar(Scalar::constant(static_cast<u64>(a.src.imm)));
+    }
+    Value& dst = st.reg(a.dst);
+    if (a.op == op::MOV) {
+      if (src.is_pointer()) {
+        if (!a.is64 || a.off) return fail(fmt::format("R{} is {}: a 32-bit or sign-extending move would truncate the pointer", a.src.reg, t.describe(src)));
+        dst = src;
+        return go(pc + 1);
+      }
+      if (a.is64 && a.off == 0 && a.src.is_reg) {
+        // Copies share an id so that later range checks narrow both.
+        Value& s = st.reg(a.src.reg);
+        if (s.id == 0) s.id = t.fresh_id();
+        dst = s;
+        return go(pc + 1);
+      }
+      dst = Value::scalar(alu_abstract(op::MOV, a.is64, Scalar::top(), src.num, a.off));
+      return go(pc + 1);
+    }
+    if (dst.kind == Kind::uninit) return fail(uninit_msg(a.dst, dst));
+    if (dst.is_pointer() || src.is_pointer()) return pointer_alu(a, dst, src);
+    dst = Value::scalar(alu_abstract(a.op, a.is64, dst.num, src.num, a.off, a.to_be));
+    return go(pc + 1);
+  }
+
+  StepOut pointer_alu(const Alu& a, Value& dst, const Value& src) {
+    const Value& ptr = dst.is_pointer() ? dst : src;
+    int preg = dst.is_pointer() ? a.dst : a.src.reg;
+    if (!a.is64) return fail(fmt::format("R{} is {}: 32-bit {} on a pointer is not allowed", preg, t.describe(ptr), alu_name(a.op)));
+    if (dst.is_pointer() && src.is_pointer()) {
+      if (a.op == op::SUB && dst.kind == src.kind && dst.target == src.target &&
+          (dst.kind == Kind::stack || dst.kind == Kind::map_value) && !dst.maybe_null && !src.maybe_null) {
+        dst = Value::scalar(alu_abstract(op::SUB, true, dst.num, src.num, 0));
+        return go(pc + 1);
+      }
+      return fail(fmt::format("{} of two pointers (R{} is {}, R{} is {}) is not allowed", alu_name(a.op), a.dst,
+                              t.describe(dst), a.src.reg, t.describe(src)));
+    }
+    bool ptr_is_dst = dst.is_pointer();
+    if (!(a.op == op::ADD || (a.op == op::SUB && ptr_is_dst)))
+      return fail(fmt::format("R{} is {}: {} on a pointer is not allowed (only adding or subtracting a number)",
+                              preg, t.describe(ptr), alu_name(a.op)));
+    if (ptr.maybe_null)
+      return fail(fmt::format("R{} may be NULL ({}); check it against NULL before pointer arithmetic", preg, t.describe(ptr)));
+    if (ptr.kind == Kind::map_ptr || ptr.kind == Kind::func)
+      return fail(fmt::format("R{} is {}: pointer arithmetic on it is not allowed", preg, t.describe(ptr)));
+    if (ptr.ref)
+      return fail(fmt::format("R{} is {}: arithmetic on an acquired reference is not allowed", preg, t.describe(ptr)));
+    const Value& num = ptr_is_dst ? src : dst;
+    Value r = ptr;
+    r.num = alu_abstract(a.op, true, ptr.num, num.num, 0);
+    r.id = 0;
+    if (r.num.smin < -kMaxPtrOff || r.num.smax > kMaxPtrOff)
+      return fail(fmt::format("R{} is {}: adding {} may move it out of any object (offset range [{}, {}]); bound the number first",
+                              preg, t.describe(ptr), num.num.to_string(), r.num.smin, r.num.smax));
+    dst = r;
+    return go(pc + 1);
+  }
+
+  StepOut operator()(const Jump& j) {
+    if (j.op == op::JA) return go(j.target);
+    Value a = st.reg(j.dst);
+    if (a.kind == Kind::uninit) return fail(uninit_msg(j.dst, a));
+    Value b;
+    if (auto e = read(j.src, b); !e.empty()) return fail(e);
+    State taken = st;
+    bool can_take = true, can_fall = true;
+    if (a.kind == Kind::scalar && b.kind == Kind::scalar) {
+      Value ta = a, tb = b, fa = a, fb = b;
+      can_take = refine_cond(j.op, j.is32, true, ta.num, tb.num);
+      can_fall = refine_cond(j.op, j.is32, false, fa.num, fb.num);
+      auto apply = [&](State& s, const Value& va, const Value& vb) {
+        s.reg(j.dst) = va;
+        propagate_scalar(s, va);
+        if (j.src.is_reg) {
+          s.reg(j.src.reg) = vb;
+          propagate_scalar(s, vb);
+        }
+      };
+      if (can_take) apply(taken, ta, tb);
+      if (can_fall) apply(st, fa, fb);
+    } else {
+      // A pointer compared with NULL.
+      const bool a_ptr = a.is_pointer();
+      const Value& p = a_ptr ? a : b;
+      const Value& other = a_ptr ? b : a;
+      bool vs_null = other.kind == Kind::scalar && other.num.is_const() && other.num.value() == 0 &&
+                     (j.op == op::JEQ || j.op == op::JNE);
+      if (j.is32 && !(a.is_pointer() && b.is_pointer()))
+        return fail(fmt::format("R{} is {}: a 32-bit comparison of a pointer is not allowed", a_ptr ? j.dst : j.src.reg, t.describe(p)));
+      if (vs_null) {
+        bool eq = j.op == op::JEQ;
+        if (p.maybe_null) {
+          t.mark_null(taken, p.id, eq);
+          t.mark_null(st, p.id, !eq);
+        } else if (p.kind != Kind::scalar) {
+          // A valid pointer is never NULL.
+          (eq ? can_take : can_fall) = false;
+        }
+      }
+    }
+    if (!can_take && !can_fall) {
+      // Both refinements empty: this state is unreachable.
+      StepOut o;
+      o.flow = StepOut::Flow::exit;
+      return o;
+    }
+    if (!can_take) return go(pc + 1);
+    if (!can_fall) {
+      st = std::move(taken);
+      return go(j.target);
+    }
+    StepOut o = go(pc + 1);
+    o.forks.emplace_back(std::move(taken), j.target);
+    return o;
+  }
+
+  StepOut operator()(const LoadImm64& l) {
+    Value v;
+    switch (l.what) {
+      case LoadImm64::What::number: v = Value::scalar(Scalar::constant(l.value)); break;
+      case LoadImm64::What::map:
+      case LoadImm64::What::map_value: {
+        if (l.index >= t.info_.maps.size())
+          return fail(fmt::format("reference to map {} but the program has {} maps", l.index, t.info_.maps.size()));
+        if (l.what == LoadImm64::What::map) {
+          v = Value::pointer(Kind::map_ptr, static_cast<s32>(l.index));
+        } else {
+          const auto& m = t.info_.maps[l.index];
+          if (l.value >= m.value_size)
+            return fail(fmt::format("offset {} is outside the {} bytes of `{}`", l.value, m.value_size, m.name));
+          v = Value::pointer(Kind::map_value, static_cast<s32>(l.index), static_cast<s64>(l.value));
+        }
+        break;
+      }
+      case LoadImm64::What::func: v = Value::pointer(Kind::func, static_cast<s32>(l.index)); break;
+    }
+    st.reg(l.dst) = v;
+    return go(pc + 2);
+  }
+
+  StepOut operator()(const Mem& m) {
+    std::string e = m.is_load ? t.load(st, m, pc) : t.store(st, m);
+    if (!e.empty()) return fail(e);
+    return go(pc + 1);
+  }
+  StepOut operator()(const Atomic& a) {
+    if (auto e = t.atomic(st, a); !e.empty()) return fail(e);
+    return go(pc + 1);
+  }
+  StepOut operator()(const Call& c) { return t.call(st, c, pc); }
+  StepOut operator()(const Exit&) { return t.exit(st, pc); }
+};
+
+StepOut Transformer::step(State& st, u32 pc) {
+  StepVisitor v{*this, st, pc};
+  return std::visit(v, *cfg_.insns[pc]);
+}
+
+std::string Transformer::call_name(const Call& c) const {
+  if (c.to == Call::To::local) return fmt::format("the function at instruction {}", c.target);
+  if (c.to == Call::To::kfunc) {
+    if (const Prototype* p = api_.kfunc(static_cast<u32>(c.id)); p && !p->name.empty()) return p->name;
+    if (c.id >= 0 && static_cast<size_t>(c.id) < info_.kfunc_names.size()) return info_.kfunc_names[c.id];
+    return fmt::format("kfunc #{}", c.id);
+  }
+  if (const Prototype* p = api_.helper(static_cast<u32>(c.id)); p && !p->name.empty()) return p->name;
+  return fmt::format("helper #{}", c.id);
+}
+
+StepOut Transformer::call(State& st, const Call& c, u32 pc) {
+  const std::string name = call_name(c);
+  if (st.lock.held && c.to == Call::To::local)
+    return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}", name, st.lock.insn));
+  if (c.to == Call::To::local) {
+    if (st.frames.size() >= static_cast<size_t>(bpf::kMaxCallDepth))
+      return fail(fmt::format("call depth exceeds {} frames", bpf::kMaxCallDepth));
+    for (const auto& f : st.frames)
+      if (f.subprog == c.target) return fail(fmt::format("recursive call to {}", name));
+    Frame f;
+    for (int r = 1; r <= 5; ++r) f.regs[r] = st.reg(r);
+    f.regs[10] = Value::pointer(Kind::stack, static_cast<s32>(st.frames.size()));
+    f.return_to = pc + 1;
+    f.subprog = c.target;
+    st.frames.push_back(std::move(f));
+    return go(c.target);
+  }
+  const Prototype* p = c.to == Call::To::helper ? api_.helper(static_cast<u32>(c.id)) : api_.kfunc(static_cast<u32>(c.id));
+  if (!p) {
+    std::string why = c.to == Call::To::helper ? api_.helper_denied(static_cast<u32>(c.id)) : api_.kfunc_denied(static_cast<u32>(c.id));
+    if (why.empty()) why = fmt::format("{} is not available to {}", name, info_.ctx.callback);
+    return fail(why);
+  }
+  if (st.lock.held && p->special != Special::spin_unlock)
+    return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
+  if (p->sleepable && !info_.ctx.sleepable)
+    return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, info_.ctx.callback));
+  if (auto e = check_call_args(st, *p, name); !e.empty()) return fail(e);
+
+  // Effects on arguments.
+  const MapRefs maps = call_maps(st, *p);
+  for (int i = 0; i < 5; ++i) {
+    const ArgSpec& a = p->args[i];
+    const Value v = st.reg(i + 1);
+    if (a.kind == ArgKind::mem_uninit && (a.size || i + 1 < 5)) {
+      const u64 size = a.size ? a.size : st.reg(i + 2).num.umin;
+      if (v.kind == Kind::stack && size > 0) mark_stack_written(st, v, v.num.smin, v.num.smax, static_cast<u32>(size));
+    }
+    if (a.release && v.ref) release_ref(st, v.ref);
+  }
+  std::vector<std::pair<State, u32>> forks;
+  switch (p->special) {
+    case Special::none: break;
+    case Special::spin_lock: {
+      const Value& v = st.reg(1);
+      if (st.lock.held)
+        return fail(fmt::format("the spin lock is already held (taken at instruction {})", st.lock.insn));
+      st.lock = LockState{true, v.target, v.id, pc};
+      break;
+    }
+    case Special::spin_unlock: {
+      const Value& v = st.reg(1);
+      if (!st.lock.held) return fail("bpf_spin_unlock without a held spin lock");
+      if (st.lock.map != v.target || st.lock.id != v.id)
+        return fail(fmt::format("unlocks a different spin lock than the one taken at instruction {}", st.lock.insn));
+      st.lock = LockState{};
+      break;
+    }
+    case Special::loop: {
+      const Value& nr = st.reg(1);
+      const Value& cb = st.reg(2);
+      if (nr.num.umax > 0) {
+        State in = st;
+        Frame f;
+        f.regs[1] = Value::scalar(Scalar::urange(0, std::min<u64>(nr.num.umax, 1u << 23) - 1));
+        f.regs[2] = st.reg(3);
+        f.regs[10] = Value::pointer(Kind::stack, static_cast<s32>(st.frames.size()));
+        f.return_to = pc + 1;
+        f.subprog = static_cast<u32>(cb.target);
+        f.is_callback = true;
+        f.callback_refs = static_cast<u32>(st.refs.size());
+        f.cb_index = f.regs[1].num;
+        f.cb_ctx = f.regs[2];
+        for (int r = 1; r <= 5; ++r) in.reg(r) = Value::uninit();
+        in.frames.push_back(std::move(f));
+        forks.emplace_back(std::move(in), static_cast<u32>(cb.target));
+      }
+      break;
+    }
+  }
+  (void)maps;
+  for (int r = 1; r <= 5; ++r) st.reg(r) = Value::uninit();
+  Value r0 = Value::scalar();
+  switch (p->ret) {
+    case RetKind::scalar:
+      if (p->ret_range) r0.num = Scalar::srange(p->ret_range->first, p->ret_range->second);
+      break;
+    case RetKind::void_: break;
+    case RetKind::map_value_or_null:
+      r0 = Value::pointer(Kind::map_value, maps.map);
+      r0.maybe_null = true;
+      r0.id = fresh_id();
+      break;
+    case RetKind::struct_ptr:
+      r0 = Value::pointer(Kind::object, p->ret_struct);
+      r0.maybe_null = p->ret_null;
+      if (p->ret_null) r0.id = fresh_id();
+      break;
+  }
+  if (p->acquire && r0.is_pointer()) {
+    r0.ref = fresh_id();
+    st.refs.push_back(RefEntry{r0.ref, pc});
+  }
+  st.reg(0) = r0;
+  StepOut o = go(pc + 1);
+  o.forks = std::move(forks);
+  return o;
+}
+
+StepOut Transformer::exit(State& st, u32 pc) {
+  Frame& top = st.top();
+  const Value r0 = top.regs[0];
+  if (st.frames.size() > 1) {
+    if (r0.kind == Kind::uninit) return fail("R0 is not set before returning from the function");
+    const s32 depth = static_cast<s32>(st.frames.size()) - 1;
+    if (r0.kind == Kind::stack && r0.target == depth)
+      return fail("returns a pointer to its own stack, which is gone after the return");
+    if (top.is_callback) {
+      if (r0.kind != Kind::scalar || r0.num.umax > 1)
+        return fail(fmt::format("a bpf_loop callback must return 0 (continue) or 1 (stop), but R0 is {}", describe(r0)));
+      if (st.refs.size() != top.callback_refs)
+        return fail(fmt::format("reference acquired at instruction {} is not released before the callback returns", st.refs.back().insn));
+      if (st.lock.held)
+        return fail(fmt::format("the spin lock taken at instruction {} is still held when the callback returns", st.lock.insn));
+    }
+    Frame done = std::move(st.frames.back());
+    st.frames.pop_back();
+    // Pointers into the finished frame's stack die with it.
+    for_each_value(st, [&](Value& v) {
+      if (v.kind == Kind::stack && v.target == depth) v = Value::uninit();
+    });
+    for (int r = 1; r <= 5; ++r) st.reg(r) = Value::uninit();
+    StepOut o = go(done.return_to);
+    if (done.is_callback) {
+      st.reg(0) = Value::scalar(Scalar::srange(-7, 1 << 23));
+      // bpf_loop may call the callback again with whatever it left behind.
+      State again = st;
+      Frame f;
+      f.regs[1] = Value::scalar(done.cb_index);
+      f.regs[2] = done.cb_ctx;
+      f.regs[10] = Value::pointer(Kind::stack, depth);
+      f.return_to = done.return_to;
+      f.subprog = done.subprog;
+      f.is_callback = true;
+      f.callback_refs = done.callback_refs;
+      f.cb_index = done.cb_index;
+      f.cb_ctx = done.cb_ctx;
+      again.reg(0) = Value::uninit();
+      if (done.cb_ctx.kind == Kind::stack && done.cb_ctx.target >= depth) f.regs[2] = Value::uninit();
+      again.frames.push_back(std::move(f));
+      o.forks.emplace_back(std::move(again), done.subprog);
+    } else {
+      st.reg(0) = r0;
+    }
+    return o;
+  }
+  if (st.lock.held)
+    return fail(fmt::format("the spin lock taken at instruction {} is still held at exit", st.lock.insn));
+  if (!st.refs.empty()) {
+    const RefEntry& r = st.refs.front();
+    std::string what = "a reference";
+    if (cfg_.insns[r.insn])
+      if (auto* c = std::get_if<Call>(&*cfg_.insns[r.insn])) what = fmt::format("the reference from {}", call_name(*c));
+    return fail(fmt::format("{} acquired at instruction {} is not released on this path", what, r.insn));
+  }
+  if (auto e = check_return(r0); !e.empty()) return fail(e);
+  StepOut o;
+  o.flow = StepOut::Flow::exit;
+  return o;
+}
+
+}  // namespace ups::verifier

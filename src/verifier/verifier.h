@@ -1,0 +1,47 @@
+// verify(): proves one callback program safe for the API set it is handed,
+// or names the first instruction where it may not be. The entry point of
+// src/verifier.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/types.h"
+#include "verifier/api_set.h"
+#include "verifier/program_info.h"
+
+namespace ups::verifier {
+
+struct VerifyOptions {
+  u64 insn_budget = 1'000'000;  // processed instructions, like Linux
+  bool log = false;             // record the path trace
+  size_t log_limit = 200'000;   // lines
+};
+
+struct VerifyError {
+  std::string callback;
+  u32 insn = 0;
+  std::string text;     // disassembly of the instruction
+  std::string source;   // "file.bpf.c:40", or empty
+  std::string message;  // what was expected and what the state holds
+  // "<callback>: instruction 12: `text` (source): message"
+  std::string to_string() const;
+};
+
+struct VerifyStats {
+  u64 insns_processed = 0;
+  u64 states = 0;          // checkpoints stored for pruning
+  u64 pruned = 0;
+  u32 max_call_depth = 0;
+};
+
+struct VerifyResult {
+  std::optional<VerifyError> error;
+  VerifyStats stats;
+  std::string log;  // with VerifyOptions::log
+  bool ok() const { return !error.has_value(); }
+};
+
+VerifyResult verify(const ProgramInfo& info, const ApiSet& api, const VerifyOptions& opts = {});
+
+}  // namespace ups::verifier

@@ -1,0 +1,91 @@
+// Interpreter: runs a prepared Program. Computed-goto dispatch over
+// pre-decoded VmInsns; no allocation per run (the stack of 8 frames x 512
+// bytes lives in the Interpreter). One Interpreter per executing thread (per
+// simulated CPU); many may share one Program.
+//
+// Two instantiations of one loop:
+//  - run(): fast; trusts the verifier for memory safety.
+//  - run_checked(): every load, store and atomic is checked against the
+//    caller's RegionSet plus the live stack frames, and a miss traps with a
+//    report instead of touching memory; also counts executed instructions.
+//    The verifier's differential soundness tests and the benchmark's
+//    instruction counts use it.
+// Both trap on call depth > 8, on an exhausted back-edge budget (a loop
+// guard: every taken backward jump costs one unit), on callx to an unknown
+// id, and when an extern sets CallContext::abort.
+//
+// Calling convention: r1-r5 are the arguments, r10 the top of the frame;
+// bpf-to-bpf calls save r6-r9 and move r10 down by 512 bytes. The
+// Interpreter is the CallContext's SubprogInvoker during a run, so helpers
+// like bpf_loop can call BPF callbacks (entry = instruction index, as a
+// PSEUDO_FUNC lddw yields); a callback runs on the next frame.
+#pragma once
+
+#include "bpf/call_context.h"
+#include "vm/program.h"
+#include "vm/region_set.h"
+#include "vm/trap.h"
+
+namespace ups::vm {
+
+class Interpreter final : public bpf::SubprogInvoker {
+public:
+  explicit Interpreter(const Program& program) : program_(&program) {}
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  RunResult run(bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0, u64 r5 = 0) {
+    return run_at(0, ctx, r1, r2, r3, r4, r5);
+  }
+  RunResult run_at(u32 entry, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0,
+                   u64 r5 = 0);
+  RunResult run_checked(const RegionSet& regions, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0,
+                        u64 r4 = 0, u64 r5 = 0, u32 entry = 0);
+
+  // SubprogInvoker: only valid while a run is in progress (from a helper).
+  // A trap inside the callback stops the outer program too.
+  u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override;
+  // SubprogInvoker: a timer callback fired between runs is a top-level run
+  // of this interpreter (never call it during a run).
+  u64 run_callback(bpf::CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override {
+    RunResult r = run_at(entry_insn, ctx, r1, r2, r3, r4, r5);
+    if (!r.ok()) ctx.abort = true;
+    return r.r0;
+  }
+
+  // Taken backward jumps allowed per top-level run (default: unlimited).
+  void set_backedge_budget(u64 budget) { budget_limit_ = budget; }
+
+  const Program& program() const { return *program_; }
+
+  // The fast loop's label per VmOp (Program::prepare threads the code).
+  static const void* const* fast_handlers();
+
+private:
+  // entry == kExportLabels: returns the label table in r0 instead of running.
+  static constexpr u32 kExportLabels = ~u32{0};
+  template <bool kChecked>
+  static RunResult exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+  template <bool kChecked>
+  RunResult start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+  u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
+
+  struct Frame {
+    const VmInsn* ret;
+    u64 saved[4];  // r6-r9
+  };
+
+  const Program* program_;
+  const RegionSet* regions_ = nullptr;  // CHECKED mode only
+  bpf::CallContext* ctx_ = nullptr;
+  bool checked_ = false;
+  int depth_ = 0;           // frame of the instruction calling an extern
+  u64 budget_limit_ = ~u64{0};
+  u64 budget_left_ = ~u64{0};
+  u64 executed_ = 0;        // CHECKED mode: instructions of nested runs
+  Trap nested_trap_;        // a trap inside invoke(), reported by the outer run
+  Frame frames_[bpf::kMaxCallDepth];
+  alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
+};
+
+}  // namespace ups::vm

@@ -1,0 +1,60 @@
+// Event waits (upsched_ FaaS extension): what each task waits for, and
+// whether the event fired, as policies see it through ScxContext.
+#include <gtest/gtest.h>
+
+#include "scripted_policy.h"
+#include "test_driver.h"
+
+namespace ups::test {
+namespace {
+
+TEST(Events, WaitAndSignal) {
+  TestDriver d(1);
+  Core& c = d.core();
+  Task* a = d.create(Behaviour::work(1), spec("a"));
+  Task* b = d.create(Behaviour::work(1), spec("b"));
+  c.set_task_wait(*a, WaitKind::blocked, 5, 0);
+  c.set_task_wait(*b, WaitKind::spinning, 5, 0);
+  EXPECT_FALSE(c.event_fired(5));
+  EXPECT_FALSE(a->wait.fired);
+  c.signal_event(5, 10);
+  EXPECT_TRUE(c.event_fired(5));
+  EXPECT_TRUE(a->wait.fired);
+  EXPECT_TRUE(b->wait.fired);
+  EXPECT_FALSE(c.event_fired(6));
+  // A new wait on the event means it is not ready any more.
+  c.set_task_wait(*a, WaitKind::blocked, 5, 20);
+  EXPECT_FALSE(c.event_fired(5));
+  EXPECT_FALSE(a->wait.fired);
+  c.set_task_wait(*a, WaitKind::none, 0, 30);
+  c.signal_event(5, 40);
+  EXPECT_FALSE(a->wait.fired);  // no longer waiting
+}
+
+TEST(Events, PolicySeesWaitsAndSpinTimeIsCounted) {
+  TestDriver d(1);
+  auto p = std::make_unique<ScriptedPolicy>("ev");
+  u64 seen_event = 0;
+  bool seen_spin = false;
+  p->on_tick = [&](ScxContext& c, Task& t) {
+    seen_event = c.task_wait_event(t);
+    seen_spin = c.task_is_spinning(t);
+  };
+  ClassId cls = *d.load(std::move(p));
+  Task* t = d.spawn(Behaviour::hog(), {}, cls);
+  d.run_for(kNsPerMs);
+  d.core().set_task_wait(*t, WaitKind::spinning, 42, d.now());
+  d.run_for(20 * kNsPerMs);
+  EXPECT_EQ(seen_event, 42u);
+  EXPECT_TRUE(seen_spin);
+  EXPECT_GE(t->acct.spin_ns, 16 * kNsPerMs);
+  d.core().signal_event(42, d.now());
+  d.run_for(10 * kNsPerMs);
+  EXPECT_FALSE(seen_spin);
+  const TimeNs spun = t->acct.spin_ns;
+  d.run_for(10 * kNsPerMs);
+  EXPECT_EQ(t->acct.spin_ns, spun);
+}
+
+}  // namespace
+}  // namespace ups::test

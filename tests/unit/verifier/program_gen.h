@@ -1,0 +1,20 @@
+// Random and mutated BPF programs for the verifier's soundness tests: mostly
+// well-formed code over the stack, a map value, read-only data, the context,
+// bounded loops, bpf_loop callbacks and helper calls, with enough mistakes
+// that the verifier rejects a good share. Deterministic per Rng.
+#pragma once
+
+#include <vector>
+
+#include "base/rng.h"
+#include "bpf/insn.h"
+
+namespace ups::verifier::test {
+
+// Map 0: array, key 4, value 16, 2 entries. Map 1: read-only data, 8 bytes.
+// Helpers: 1 lookup, 5 ktime, 7 prandom, 181 bpf_loop.
+std::vector<bpf::Insn> random_program(Rng& rng);
+// 1-3 random changes to fields of random instructions.
+std::vector<bpf::Insn> mutate_program(const std::vector<bpf::Insn>& code, Rng& rng);
+
+}  // namespace ups::verifier::test

@@ -1,0 +1,306 @@
+// Test world for the verifier (see test_env.h).
+#include "test_env.h"
+
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace ups::verifier::test {
+namespace {
+
+const std::vector<std::string> kAllCaps = {"sched.kick", "sched.inspect", "sched.events", "sched.locks",
+                                           "sched.timer", "sched.virt"};
+
+std::string need(const Caps& caps, const std::string& cap) {
+  return caps.count(cap) ? "" : "needs capability " + cap;
+}
+
+struct Callable {
+  u32 id;
+  Prototype proto;
+  std::vector<std::string> callbacks;  // empty: any
+  std::string cap;                     // empty: none
+};
+
+ArgSpec a(ArgKind k, s32 st = -1) {
+  ArgSpec s;
+  s.kind = k;
+  s.struct_index = st;
+  return s;
+}
+
+Prototype proto(std::string name, std::vector<ArgSpec> args, RetKind ret = RetKind::scalar) {
+  Prototype p;
+  p.name = std::move(name);
+  for (size_t i = 0; i < args.size(); ++i) p.args[i] = args[i];
+  p.ret = ret;
+  return p;
+}
+
+const std::vector<std::string> kInsertOps = {"select_cpu", "enqueue", "dispatch"};
+const std::vector<std::string> kSleepableOps = {"init", "init_task", "exit"};
+
+std::vector<Callable> kfuncs() {
+  auto S = ArgKind::scalar;
+  std::vector<Callable> k;
+  k.push_back({0, proto("scx_bpf_dsq_insert", {a(ArgKind::struct_ptr, kTask), a(S), a(S), a(S)}, RetKind::void_), kInsertOps, ""});
+  k.push_back({1, proto("scx_bpf_dsq_insert_vtime", {a(ArgKind::struct_ptr, kTask), a(S), a(S), a(S), a(S)}, RetKind::void_), kInsertOps, ""});
+  Prototype move = proto("scx_bpf_dsq_move_to_local", {a(S)});
+  move.ret_range = {0, 1};
+  k.push_back({2, move, {"dispatch"}, ""});
+  Prototype create = proto("scx_bpf_create_dsq", {a(S), a(S)});
+  create.sleepable = true;
+  create.ret_range = {-4095, 0};
+  k.push_back({3, create, kSleepableOps, ""});
+  k.push_back({4, proto("scx_bpf_kick_cpu", {a(S), a(S)}, RetKind::void_), {}, "sched.kick"});
+  k.push_back({5, proto("scx_bpf_dsq_nr_queued", {a(S)}), {}, ""});
+  Prototype dfl = proto("scx_bpf_select_cpu_dfl", {a(ArgKind::struct_ptr, kTask), a(S), a(S), a(ArgKind::mem_uninit)});
+  dfl.args[3].size = 1;
+  dfl.ret_range = {0, 1023};
+  k.push_back({6, dfl, {"select_cpu", "enqueue"}, ""});
+  Prototype from_pid = proto("bpf_task_from_pid", {a(S)}, RetKind::struct_ptr);
+  from_pid.ret_struct = kTask;
+  from_pid.ret_null = true;
+  from_pid.acquire = true;
+  k.push_back({7, from_pid, {}, "sched.inspect"});
+  Prototype release = proto("bpf_task_release", {a(ArgKind::struct_ptr, kTask)}, RetKind::void_);
+  release.args[0].release = true;
+  k.push_back({8, release, {}, ""});
+  Prototype idle = proto("scx_bpf_get_idle_cpumask", {}, RetKind::struct_ptr);
+  idle.ret_struct = kCpumask;
+  idle.acquire = true;
+  k.push_back({9, idle, {}, ""});
+  Prototype put = proto("scx_bpf_put_idle_cpumask", {a(ArgKind::struct_ptr, kCpumask)}, RetKind::void_);
+  put.args[0].release = true;
+  k.push_back({10, put, {}, ""});
+  Prototype pick = proto("scx_bpf_pick_idle_cpu", {a(ArgKind::struct_ptr, kCpumask), a(S)});
+  pick.ret_range = {-16, 1023};
+  k.push_back({11, pick, {}, ""});
+  k.push_back({12, proto("scx_bpf_now", {}), {}, ""});
+  k.push_back({13, proto("upsched_task_wait_event", {a(ArgKind::struct_ptr, kTask)}), {}, "sched.events"});
+  Prototype task_cpu = proto("scx_bpf_task_cpu", {a(ArgKind::struct_ptr, kTask)});
+  task_cpu.ret_range = {0, 1023};
+  k.push_back({14, task_cpu, {}, ""});
+  Prototype acq = proto("bpf_task_acquire", {a(ArgKind::struct_ptr, kTask)}, RetKind::struct_ptr);
+  acq.ret_struct = kTask;
+  acq.ret_null = true;
+  acq.acquire = true;
+  k.push_back({15, acq, {}, ""});
+  return k;
+}
+
+std::vector<Callable> helpers() {
+  auto S = ArgKind::scalar;
+  std::vector<Callable> h;
+  h.push_back({1, proto("bpf_map_lookup_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key)}, RetKind::map_value_or_null), {}, ""});
+  h.push_back({2, proto("bpf_map_update_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key), a(ArgKind::map_value), a(S)}), {}, ""});
+  h.push_back({3, proto("bpf_map_delete_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key)}), {}, ""});
+  h.push_back({5, proto("bpf_ktime_get_ns", {}), {}, ""});
+  h.push_back({6, proto("bpf_trace_printk", {a(ArgKind::mem), a(ArgKind::mem_size)}), {}, ""});
+  Prototype rnd = proto("bpf_get_prandom_u32", {});
+  rnd.ret_range = {0, 0xffffffffLL};
+  h.push_back({7, rnd, {}, ""});
+  Prototype cpu = proto("bpf_get_smp_processor_id", {});
+  cpu.ret_range = {0, 1023};
+  h.push_back({8, cpu, {}, ""});
+  h.push_back({16, proto("bpf_get_current_comm", {a(ArgKind::mem_uninit), a(ArgKind::mem_size)}), {}, "sched.inspect"});
+  Prototype lock = proto("bpf_spin_lock", {a(ArgKind::spin_lock)}, RetKind::void_);
+  lock.special = Special::spin_lock;
+  h.push_back({93, lock, {}, ""});
+  Prototype unlock = proto("bpf_spin_unlock", {a(ArgKind::spin_lock)}, RetKind::void_);
+  unlock.special = Special::spin_unlock;
+  h.push_back({94, unlock, {}, ""});
+  h.push_back({169, proto("bpf_timer_init", {a(ArgKind::timer), a(ArgKind::map_ptr), a(S)}), {}, "sched.timer"});
+  Prototype loop = proto("bpf_loop", {a(S), a(ArgKind::callback), a(ArgKind::any), a(S)});
+  loop.special = Special::loop;
+  h.push_back({181, loop, {}, ""});
+  return h;
+}
+
+std::string only_from(const std::string& name, const std::vector<std::string>& cbs) {
+  std::string list;
+  for (size_t i = 0; i < cbs.size(); ++i) list += (i ? (i + 1 == cbs.size() ? " or " : ", ") : "") + cbs[i];
+  return fmt::format("{} may only be called from {}", name, list);
+}
+
+}  // namespace
+
+Caps all_caps() { return Caps(kAllCaps.begin(), kAllCaps.end()); }
+
+std::vector<StructDesc> test_structs(const Caps& caps) {
+  using F = FieldAccess;
+  StructDesc task{"task_struct", 128, {}};
+  task.fields = {
+      {"pid", 0, 4, F::read, "", -1, false},
+      {"flags", 4, 4, F::read, "", -1, false},
+      {"comm", 8, 16, F::read, need(caps, "sched.inspect"), -1, false},
+      {"scx.weight", 24, 4, F::read, "", -1, false},
+      {"scx.slice", 32, 8, F::read_write, "", -1, false},
+      {"scx.dsq_vtime", 40, 8, F::read_write, "", -1, false},
+      {"scx.disallow", 48, 1, F::read_write, "", -1, false},
+      {"nr_cpus_allowed", 52, 4, F::read, "", -1, false},
+      {"cpus_ptr", 56, 8, F::read, "", kCpumask, false},
+      {"upsched.wait_event", 64, 8, F::read, need(caps, "sched.events"), -1, false},
+      {"upsched.lock_holder", 72, 8, F::read, need(caps, "sched.locks"), -1, false},
+  };
+  StructDesc mask{"cpumask", 128, {{"bits", 0, 128, F::read, "", -1, false}}};
+  StructDesc exit_info{"scx_exit_info", 32, {{"kind", 0, 4, F::read, "", -1, false},
+                                             {"exit_code", 8, 8, F::read, "", -1, false},
+                                             {"reason", 16, 16, F::read, "", -1, false}}};
+  StructDesc init_args{"scx_init_task_args", 8, {{"fork", 0, 1, F::read, "", -1, false}}};
+  return {task, mask, exit_info, init_args};
+}
+
+Result<ContextDesc> callback_ctx(const std::string& name) {
+  using K = ArgDesc::Kind;
+  ArgDesc task{"p", K::struct_ptr, Scalar::top(), kTask, false};
+  ArgDesc cpu{"cpu", K::scalar, Scalar::urange(0, 1023), -1, false};
+  ArgDesc flags{"flags", K::scalar, Scalar::top(), -1, false};
+  ContextDesc c;
+  c.callback = name;
+  if (name == "select_cpu") {
+    c.args = {task, cpu, flags};
+    c.ret = {{0, 1023}};
+  } else if (name == "enqueue" || name == "dequeue") {
+    c.args = {task, flags};
+  } else if (name == "dispatch") {
+    ArgDesc prev = task;
+    prev.name = "prev";
+    prev.nullable = true;
+    c.args = {cpu, prev};
+  } else if (name == "tick" || name == "running" || name == "enable" || name == "disable") {
+    c.args = {task};
+  } else if (name == "stopping") {
+    c.args = {task, ArgDesc{"runnable", K::scalar, Scalar::urange(0, 1), -1, false}};
+  } else if (name == "init_task") {
+    c.args = {task, ArgDesc{"args", K::struct_ptr, Scalar::top(), kInitTaskArgs, false}};
+    c.ret = {{-4095, 0}};
+    c.sleepable = true;
+  } else if (name == "init") {
+    c.ret = {{-4095, 0}};
+    c.sleepable = true;
+  } else if (name == "exit") {
+    c.args = {ArgDesc{"info", K::struct_ptr, Scalar::top(), kExitInfo, false}};
+    c.sleepable = true;
+  } else if (name == "prog") {
+    c.args = {flags};
+  } else {
+    return make_error(ErrorKind::not_found, "unknown test callback " + name);
+  }
+  return c;
+}
+
+ApiSet test_api(const std::string& callback, const Caps& caps) {
+  ApiSet api;
+  auto fill = [&](const std::vector<Callable>& list, bool kfunc) {
+    for (const auto& c : list) {
+      std::string why;
+      if (!c.callbacks.empty() && callback != "prog" &&
+          std::find(c.callbacks.begin(), c.callbacks.end(), callback) == c.callbacks.end())
+        why = only_from(c.proto.name, c.callbacks);
+      else if (!c.cap.empty() && !caps.count(c.cap))
+        why = fmt::format("{} needs capability {}", c.proto.name, c.cap);
+      if (kfunc) {
+        if (why.empty()) api.allow_kfunc(c.id, c.proto);
+        else api.deny_kfunc(c.id, why);
+      } else {
+        if (why.empty()) api.allow_helper(c.id, c.proto);
+        else api.deny_helper(c.id, why);
+      }
+    }
+  };
+  fill(kfuncs(), true);
+  fill(helpers(), false);
+  return api;
+}
+
+Symbols test_symbols(const std::vector<bpf::MapDef>* maps) {
+  Symbols s;
+  s.map = [maps](std::string_view n) -> std::optional<s32> {
+    for (size_t i = 0; maps && i < maps->size(); ++i)
+      if ((*maps)[i].name == n) return static_cast<s32>(i);
+    return std::nullopt;
+  };
+  s.helper = [](std::string_view n) -> std::optional<s32> {
+    for (const auto& h : helpers())
+      if (h.proto.name == n) return static_cast<s32>(h.id);
+    return std::nullopt;
+  };
+  s.kfunc = [](std::string_view n) -> std::optional<s32> {
+    for (const auto& k : kfuncs())
+      if (k.proto.name == n) return static_cast<s32>(k.id);
+    return std::nullopt;
+  };
+  return s;
+}
+
+Result<bpf::MapDef> parse_map_line(const std::string& line) {
+  std::istringstream in(line);
+  bpf::MapDef m;
+  std::string type;
+  if (!(in >> m.name >> type)) return make_error(ErrorKind::parse, "map line needs a name and a type: " + line);
+  static const std::map<std::string, bpf::MapType> types = {
+      {"hash", bpf::MapType::hash}, {"array", bpf::MapType::array}, {"percpu_array", bpf::MapType::percpu_array},
+      {"lru_hash", bpf::MapType::lru_hash}, {"task_storage", bpf::MapType::task_storage}};
+  auto t = types.find(type);
+  if (t == types.end()) return make_error(ErrorKind::parse, "unknown map type " + type);
+  m.type = t->second;
+  std::string word;
+  while (in >> word) {
+    auto eq = word.find('=');
+    std::string k = word.substr(0, eq), v = eq == std::string::npos ? "" : word.substr(eq + 1);
+    if (k == "key") m.key_size = static_cast<u32>(std::stoul(v));
+    else if (k == "value") m.value_size = static_cast<u32>(std::stoul(v));
+    else if (k == "entries") m.max_entries = static_cast<u32>(std::stoul(v));
+    else if (k == "lock") m.spin_lock_off = std::stoi(v);
+    else if (k == "timer") m.timer_off = std::stoi(v);
+    else if (k == "rodata") m.global = bpf::GlobalKind::rodata;
+    else if (k == "data") m.global = bpf::GlobalKind::data;
+    else if (k == "bss") m.global = bpf::GlobalKind::bss;
+    else if (k == "init") {
+      // init=01,02,ff: the initial bytes of a global-data map.
+      std::istringstream bytes(v);
+      std::string b;
+      while (std::getline(bytes, b, ',')) m.initial.push_back(static_cast<u8>(std::stoul(b, nullptr, 16)));
+    } else {
+      return make_error(ErrorKind::parse, "unknown map attribute " + word);
+    }
+  }
+  return m;
+}
+
+Result<TestProgram> make_program(const std::string& callback, const std::string& maps, const std::string* caps_text,
+                                 const std::string& asm_text, const std::string& file_name) {
+  TestProgram tp;
+  auto ctx = callback_ctx(callback);
+  if (!ctx) return tl::unexpected(ctx.error());
+  Caps caps = all_caps();
+  if (caps_text) {
+    caps.clear();
+    std::istringstream in(*caps_text);
+    std::string c;
+    while (in >> c) caps.insert(c);
+  }
+  std::istringstream ml(maps);
+  std::string line;
+  while (std::getline(ml, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto m = parse_map_line(line);
+    if (!m) return tl::unexpected(m.error());
+    tp.info.maps.push_back(*m);
+  }
+  auto code = assemble_text(asm_text, test_symbols(&tp.info.maps));
+  if (!code) return tl::unexpected(code.error());
+  tp.info.insns = code->insns;
+  tp.info.structs = test_structs(caps);
+  tp.info.ctx = *ctx;
+  auto lines = code->line_of;
+  tp.info.source_line = [lines, file_name](u32 pc) {
+    return pc < lines.size() ? fmt::format("{}:{}", file_name, lines[pc]) : std::string();
+  };
+  tp.api = test_api(callback, caps);
+  return tp;
+}
+
+}  // namespace ups::verifier::test
