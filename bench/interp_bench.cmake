@@ -13,16 +13,20 @@ foreach(p ${ups_bench_progs})
   list(APPEND ups_bench_bins ${ups_bench_out}/${p}.bin)
   list(APPEND ups_bench_dumps --dump-section bench/${p}=${ups_bench_out}/${p}.bin)
 endforeach()
-add_custom_command(
-  OUTPUT ${ups_bench_bins}
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${ups_bench_out}
-  COMMAND ${UPS_BENCH_CLANG} -O2 -target bpf -mcpu=v2 -c ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c
-          -o ${ups_bench_obj}
-  COMMAND ${UPS_BENCH_OBJCOPY} ${ups_bench_dumps} ${ups_bench_obj}
-  DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c
-  COMMENT "interp_bench: BPF bytecode of the benchmark programs")
-add_custom_target(interp_bench_bytecode DEPENDS ${ups_bench_bins})
-add_dependencies(interp_bench interp_bench_bytecode)
+if(UPS_BENCH_CLANG AND UPS_BENCH_OBJCOPY)
+  add_custom_command(
+    OUTPUT ${ups_bench_bins}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${ups_bench_out}
+    COMMAND ${UPS_BENCH_CLANG} -O2 -target bpf -mcpu=v2 -c ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c
+            -o ${ups_bench_obj}
+    COMMAND ${UPS_BENCH_OBJCOPY} ${ups_bench_dumps} ${ups_bench_obj}
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c
+    COMMENT "interp_bench: BPF bytecode of the benchmark programs")
+  add_custom_target(interp_bench_bytecode DEPENDS ${ups_bench_bins})
+  add_dependencies(interp_bench interp_bench_bytecode)
+else()
+  message(WARNING "interp_bench: clang or llvm-objcopy not found; the bench will have no bytecode")
+endif()
 target_sources(interp_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c)
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c PROPERTIES COMPILE_OPTIONS "-O2")
 target_link_libraries(interp_bench PRIVATE upsched_vm)

@@ -76,9 +76,9 @@ void BM_SimFifo_1024cpus_100k(benchmark::State& s) {
   run_bench(s, 1024, 100000, 50 * kNsPerUs, 0.01, 20 * kNsPerMs);
 }
 
-BENCHMARK(BM_SimFifo_2cpus)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_SimFifo_64cpus)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_SimFifo_1024cpus_100k)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+BENCHMARK(BM_SimFifo_2cpus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimFifo_64cpus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimFifo_1024cpus_100k)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace ups::sim

@@ -147,8 +147,8 @@ int run_program(const RunArgs& a) {
     if (!a.checked) return interp.run(ctx, r1, mem.size());
     vm::RegionSet regions;
     if (!mem.empty()) regions.add(mem.data(), mem.size(), true);
-    for (size_t i = 0; i < maps.size(); ++i)
-      if (values[i]) regions.add(values[i], obj->maps()[i].value_size, true);
+    for (const auto& m : maps)  // rebuilt per run: hash maps allocate as they grow
+      m->for_each_region([&](void* p, size_t n, bool writable) { regions.add(p, n, writable); });
     return interp.run_checked(regions, ctx, r1, mem.size());
   };
   vm::RunResult r = once();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/faas_demo.h"
 #include "cli/sim_demo.h"
 #include "sim/duration.h"
 #include "sim/policy_factory.h"
@@ -25,6 +26,7 @@ struct SimArgs {
   u64 seed = 1;
   bool check = false;  // O(tasks) per event: opt-in on the command line, always on in tests
   bool quiet = false;
+  bool per_task = false;
 };
 
 int bad_input(const std::string& msg) {
@@ -75,7 +77,7 @@ int run_sim(const SimArgs& a) {
   auto world = sim::World::create(std::move(*w), cfg, make_policy_factory());
   if (!world) return bad_input(world.error().to_string());
   auto st = (*world)->run();
-  sim::SimReport r = (*world)->report();
+  sim::SimReport r = (*world)->report(a.per_task);
   if (!st) r.error = st.error().message;
   if (!a.quiet) std::fputs(r.summary().c_str(), stdout);
   if (!a.json.empty()) {
@@ -121,12 +123,13 @@ void register_sim_commands(CLI::App& app) {
   sim->add_option("--llcs-per-node", args->llcs_per_node, "LLCs per NUMA node")->capture_default_str();
   sim->add_flag("--check,!--no-check", args->check, "check the core's invariants after every event");
   sim->add_flag("--quiet", args->quiet, "print nothing but errors");
+  sim->add_flag("--per-task", args->per_task, "add every task's run time and wakeup latency to --json");
   sim->callback([args] { set_exit_code(run_sim(*args)); });
 
   app.add_subcommand("policies", "list the policies and presets the simulator knows")
       ->callback([] { set_exit_code(list_policies()); });
 
-  register_demo_command(app);
+  register_faas_demo_command(app);  // the FaaS study (faas_demo.cpp) is the demo
 }
 
 }  // namespace ups::cli

@@ -46,10 +46,21 @@ Core::Impl::Impl(Core& s, Topology t, CoreConfig c, CoreHooks& h)
 
 Core::Impl::~Impl() = default;
 
+// At most this many reschedules of one CPU at one instant: a policy that
+// kicks a CPU from every dispatch() would otherwise livelock virtual time
+// (in a kernel, time passes and the watchdog catches it; here the next
+// event must come first).
+constexpr u32 kMaxReschedPerInstant = 1024;
+
 void Core::Impl::resched(CpuId cpu) {
   CpuRq& rq = cpus[static_cast<size_t>(cpu)];
   idle_free.clear(cpu);
   if (rq.need_resched) return;
+  if (rq.resched_at != now) {
+    rq.resched_at = now;
+    rq.resched_count = 0;
+  }
+  if (++rq.resched_count > kMaxReschedPerInstant) return;
   rq.need_resched = true;
   hooks.resched_cpu(cpu);
 }
@@ -524,6 +535,10 @@ Result<ClassId> Core::Impl::load(std::unique_ptr<SchedOps> ops, ClassGrant grant
   if (after) ext_live.insert(std::find(ext_live.begin(), ext_live.end(), after) + 1, e);
   else ext_live.push_back(e);
   rebuild_chain();
+  // As scx_enable: every idle CPU of the class goes through the pick loop
+  // once, so that the policy's dispatch() sees it (scx_central relies on it).
+  const CpuMask wake = idle & e->cpus();
+  for (CpuId c = wake.first(); c != kNoCpu; c = wake.next(c + 1)) resched(c);
   return id;
 }
 

@@ -23,6 +23,9 @@ struct CpuRq {
   Task* switched_out = nullptr;  // blocked/exited since the last schedule (on_switch's prev)
   bool need_resched = false;
   bool in_schedule = false;      // inside Core::schedule for this CPU
+  TimeNs last_self_kick = ~TimeNs{0};  // dispatch loop exhausted (ExtClass::pick_task)
+  TimeNs resched_at = ~TimeNs{0};      // instant of the last resched request
+  u32 resched_count = 0;               // requests at that instant
 };
 
 struct EventState {

@@ -366,7 +366,13 @@ Task* ExtClass::pick_task(CpuRq& rq, Task* prev) {
   if (cfg_.implements(Op::dispatch)) {
     for (u32 loop = 0;; ++loop) {
       if (loop == scx::DSP_MAX_LOOPS) {
-        core_.resched(cpu);  // let the rest of the system (and the watchdog) run
+        // Let the rest of the system (and the watchdog) run, then retry.
+        // In virtual time a second retry at the same instant would loop
+        // forever, so it waits for the next event instead.
+        if (rq.last_self_kick != core_.now) {
+          rq.last_self_kick = core_.now;
+          core_.resched(cpu);
+        }
         break;
       }
       dsp_buf_.clear();

@@ -15,7 +15,7 @@ struct MachineCosts {
   TimeNs migration_ns = 1000;
   TimeNs cache_cold_llc_ns = 2000;     // ran last on another CPU of the same LLC
   TimeNs cache_cold_remote_ns = 10000; // ran last in another LLC or node
-  TimeNs ipi_ns = 0;                   // delay of a reschedule request to another CPU
+  TimeNs ipi_ns = 1000;                // delay of a reschedule request to another CPU
   TimeNs yield_ns = 500;               // a yield that keeps the CPU (sched_yield syscall)
   u32 hz = 250;                        // timer ticks per second
 

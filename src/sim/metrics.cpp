@@ -58,6 +58,14 @@ std::string SimReport::to_json() const {
     groups_j.push_back({{"name", g.name}, {"tasks", g.tasks}, {"weight", g.weight},
                         {"cpu_share", g.cpu_share}, {"run_s", g.run_s}});
   j["groups"] = groups_j;
+  if (!tasks.empty()) {
+    nlohmann::ordered_json tasks_j = nlohmann::ordered_json::array();
+    for (auto& t : tasks)
+      tasks_j.push_back({{"pid", t.pid}, {"group", t.group}, {"run_s", t.run_s},
+                         {"wakeups", t.wakeups}, {"wakeup_mean_us", t.wakeup_mean_us},
+                         {"wakeup_max_us", t.wakeup_max_us}});
+    j["tasks"] = tasks_j;
+  }
   nlohmann::ordered_json exits = nlohmann::ordered_json::array();
   for (auto& e : exit_reports)
     exits.push_back({{"class", e.class_name}, {"kind", std::string(exit_kind_name(e.kind))},

@@ -24,6 +24,14 @@ struct GroupReport {
   double run_s = 0;      // CPU seconds
 };
 
+struct TaskReport {
+  s32 pid = 0;
+  std::string group;
+  double run_s = 0;
+  u64 wakeups = 0;  // wakeup-latency samples (wakeup -> running)
+  double wakeup_mean_us = 0, wakeup_max_us = 0;
+};
+
 struct SimReport {
   std::string workload;
   std::string policy;      // chain as given, e.g. "fifo" or "fair"
@@ -47,6 +55,7 @@ struct SimReport {
   std::vector<double> cpu_busy;  // per CPU
   std::vector<std::pair<std::string, double>> per_class_share;
   std::vector<GroupReport> groups;
+  std::vector<TaskReport> tasks;  // only when asked for (World::report(true))
   std::vector<ExitReport> exit_reports;
   std::string trace_sha256;
   std::string error;  // non-empty: the run failed (invariant, lost task, ...)

@@ -53,6 +53,9 @@ struct World::SimTask {
   TimeNs stamp = kForever;    // request start; kForever = none
   TimeNs woke_at = kForever;  // pending wakeup-latency sample
   TimeNs run_ns = 0;
+  TimeNs wake_lat_sum = 0;
+  u32 wake_lat_max_us = 0;  // saturating
+  u32 wakeups = 0;
   u32 group = 0;
   u32 next_waiter = kNone;
   u32 wake_gen = 0;
@@ -218,11 +221,20 @@ u32 World::task_index(const Task* p) const {
   return static_cast<u32>(reinterpret_cast<uintptr_t>(p->substrate_data) - 1);
 }
 
-u32 World::share_slot(ClassId id) {
+u32 World::share_slot(ClassId id, const std::string& name) {
   if (id >= class_share_slot_.size()) class_share_slot_.resize(size_t{id} + 1, kNone);
-  if (class_share_slot_[id] == kNone) {
-    class_share_slot_[id] = static_cast<u32>(class_share_.size());
-    class_share_.emplace_back(std::string(core_->class_name(id)), 0);
+  if (class_share_slot_[id] == kNone || !name.empty()) {
+    // A new class (or a reused id): its own entry, named as the scenario
+    // names it, so that two classes running one policy stay apart.
+    std::string n = name.empty() ? std::string(core_->class_name(id)) : name;
+    u32 slot = kNone;
+    for (u32 i = 0; i < class_share_.size(); ++i)
+      if (class_share_[i].first == n) slot = i;
+    if (slot == kNone) {
+      slot = static_cast<u32>(class_share_.size());
+      class_share_.emplace_back(n, 0);
+    }
+    class_share_slot_[id] = slot;
   }
   return class_share_slot_[id];
 }
@@ -276,7 +288,8 @@ void World::resched_cpu(CpuId cpu) {
   SimCpu& c = cpus_[cpu];
   if (c.resched_pending) return;
   c.resched_pending = true;
-  events_.push(now_ + cfg_.costs.ipi_ns, EventKind::resched, static_cast<u32>(cpu));
+  TimeNs delay = cpu == event_cpu_ ? 0 : cfg_.costs.ipi_ns;
+  events_.push(now_ + delay, EventKind::resched, static_cast<u32>(cpu));
 }
 
 void World::arm_timer(ClassId cls, u64 timer_id, TimeNs at) {
@@ -319,6 +332,10 @@ Status World::run_until(TimeNs t) {
   while (!events_.empty() && events_.top().at <= t && !finished()) {
     Event ev = events_.pop();
     now_ = ev.at;
+    event_cpu_ = (ev.kind == EventKind::segment_end || ev.kind == EventKind::tick ||
+                  ev.kind == EventKind::resched)
+                     ? static_cast<CpuId>(ev.target)
+                     : kNoCpu;
     if (auto st = step(ev); !st) return st;
     if (failure_.empty() && cfg_.check_invariants) {
       std::string why;
@@ -334,7 +351,7 @@ Status World::run_until(TimeNs t) {
 
 Status World::run() {
   auto st = run_until(end_);
-  if (!finished()) now_ = std::max(now_, end_);
+  if (st && !finished()) now_ = std::max(now_, end_);  // idle to the end
   return st;
 }
 
@@ -581,7 +598,7 @@ void World::switch_out(CpuId cpu, TimeNs now) {
   TimeNs ran = now - c.in_since;
   t.run_ns += ran;
   group_run_[t.group] += ran;
-  class_share_[share_slot(t.cls)].second += ran;
+  class_share_[share_slot(t.cls, {})].second += ran;
   t.on_cpu = kNoCpu;
   t.last_cpu = cpu;
   c.curr = nullptr;
@@ -617,7 +634,11 @@ void World::switch_in(CpuId cpu, Task* next) {
   t.on_cpu = cpu;
   t.cls = next->cls;
   if (t.woke_at != kForever) {
-    wakeup_lat_.record(now_ - t.woke_at);
+    TimeNs lat = now_ - t.woke_at;
+    wakeup_lat_.record(lat);
+    t.wake_lat_sum += lat;
+    t.wake_lat_max_us = std::max<u32>(t.wake_lat_max_us, static_cast<u32>(std::min<TimeNs>(lat / kNsPerUs, ~0u)));
+    ++t.wakeups;
     t.woke_at = kForever;
   }
   if (t.remaining == kForever) {
@@ -660,7 +681,7 @@ Status World::load_class(ClassRt& c, const std::string& spec) {
   }
   c.id = *id;
   c.loaded = true;
-  share_slot(c.id);
+  share_slot(c.id, c.decl.name);
   attach_group_tasks(c.decl.name, c.id);
   return {};
 }
@@ -681,7 +702,7 @@ Status World::apply_scenario(u32 step) {
         return {};
       }
       c.id = *id;
-      share_slot(c.id);
+      share_slot(c.id, c.decl.name + "/" + c.decl.replace_with);
       return {};
     }
     default:
@@ -723,7 +744,7 @@ std::string World::check_consistency() const {
   return {};
 }
 
-SimReport World::report() {
+SimReport World::report(bool per_task) {
   SimReport r;
   r.workload = w_.name;
   for (auto& p : cfg_.policies) r.policy += (r.policy.empty() ? "" : ",") + p;
@@ -794,6 +815,10 @@ SimReport World::report() {
     TimeNs run = t.run_ns;
     if (t.on_cpu != kNoCpu) run += now_ - cpus_[t.on_cpu].in_since;
     per_weight.push_back(static_cast<double>(run) / w_.groups[t.group].weight);
+    if (per_task)
+      r.tasks.push_back(TaskReport{t.pid, w_.groups[t.group].name, run / 1e9, t.wakeups,
+                                   t.wakeups ? t.wake_lat_sum / 1e3 / t.wakeups : 0,
+                                   static_cast<double>(t.wake_lat_max_us)});
   }
   r.jain_index = jain_index(per_weight);
   for (size_t g = 0; g < w_.groups.size(); ++g)

@@ -61,7 +61,8 @@ public:
   Status run_until(TimeNs t);
   bool finished() const;
 
-  SimReport report();
+  // The metrics so far; per_task adds one entry per task (large runs: big).
+  SimReport report(bool per_task = false);
   Core& core() { return *core_; }
   TimeNs now() const { return now_; }
   u64 events() const { return events_done_; }
@@ -105,7 +106,7 @@ private:
   Status load_class(ClassRt& c, const std::string& spec);
   ClassId class_for_group(u32 group) const;
   void attach_group_tasks(const std::string& class_name, ClassId id);
-  u32 share_slot(ClassId id);
+  u32 share_slot(ClassId id, const std::string& name);
   std::string task_problem(const SimTask& t) const;
   u32 task_index(const Task* p) const;
 
@@ -116,6 +117,7 @@ private:
   EventQueue events_;
   std::unique_ptr<Core> core_;
   TimeNs now_ = 0;
+  CpuId event_cpu_ = kNoCpu;  // CPU whose event is being handled (no IPI to itself)
   TimeNs end_ = 0;
   u64 events_done_ = 0;
   size_t live_ = 0;

@@ -26,7 +26,13 @@ struct Checkpoint {
   State st;
   s32 parent = -1;
   u32 branches = 1;  // paths through it not yet finished
+  u32 hits = 0, misses = 0;
 };
+
+// Unfinished states compared per visit (the most recent first): enough to
+// catch a loop that comes back to a state it already had, without making
+// long counted loops quadratic.
+constexpr int kLoopChecks = 16;
 
 struct Pending {
   State st;
@@ -93,18 +99,36 @@ private:
       for (u32 idx : at_[pc])
         if (cps_[idx].branches > 0 && is_ancestor(idx, cp)) widen(st, cps_[idx].st);
     }
-    for (u32 idx : at_[pc]) {
-      const Checkpoint& c = cps_[idx];
-      if (!subsumed_by(st, c.st, live)) continue;
-      if (c.branches == 0 || reentry) {
+    auto& list = at_[pc];
+    int loop_checks = 0;
+    bool evict = false;
+    for (size_t k = list.size(); k-- > 0;) {
+      Checkpoint& c = cps_[list[k]];
+      const bool finished = c.branches == 0;
+      if (!finished && !reentry && ++loop_checks > kLoopChecks) continue;
+      if (!subsumed_by(st, c.st, live)) {
+        // Like Linux, forget finished states that keep missing.
+        if (finished && ++c.misses > c.hits * 3 + 3) evict = true;
+        continue;
+      }
+      ++c.hits;
+      if (finished || reentry) {
         ++res_.stats.pruned;
         return true;
       }
-      if (is_ancestor(idx, cp)) {
+      if (is_ancestor(list[k], cp)) {
         fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
                  "provable bound; bound it with a counter the verifier can see, or use bpf_loop");
         return true;
       }
+    }
+    if (evict) {
+      std::erase_if(list, [&](u32 idx) {
+        Checkpoint& c = cps_[idx];
+        if (c.branches != 0 || c.misses <= c.hits * 3 + 3) return false;
+        c.st = State{};
+        return true;
+      });
     }
     cps_.push_back(Checkpoint{st, cp, 1});
     cp = static_cast<s32>(cps_.size() - 1);

@@ -162,12 +162,13 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     res.trap = self->nested_trap_;                                       \
     goto done;                                                     \
   } while (0)
-#define JUMP(target)                                                   \
-  do {                                                                 \
-    const VmInsn* next_ = code + (target);                             \
-    if (next_ <= ip && --budget == 0) TRAP(TrapKind::budget, 0, 0, false); \
-    ip = next_;                                                        \
-    DISPATCH();                                                        \
+  // `delta`: bytes from this instruction to the target (VmInsn::off).
+#define JUMP(delta)                                                                   \
+  do {                                                                                \
+    const s32 d_ = (delta);                                                           \
+    if (d_ <= 0 && --budget == 0) TRAP(TrapKind::budget, 0, 0, false);              \
+    ip = reinterpret_cast<const VmInsn*>(reinterpret_cast<const char*>(ip) + d_);     \
+    DISPATCH();                                                                       \
   } while (0)
 
   DISPATCH();
@@ -396,7 +397,7 @@ L_call_local : {
   f.ret = ip + 1;
   std::memcpy(f.saved, &R[6], sizeof f.saved);
   R[10] -= bpf::kStackSize;
-  ip = code + ip->off;
+  ip = reinterpret_cast<const VmInsn*>(reinterpret_cast<const char*>(ip) + ip->off);
   DISPATCH();
 }
 L_exit:

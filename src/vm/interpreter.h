@@ -46,8 +46,10 @@ public:
   // A trap inside the callback stops the outer program too.
   u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override;
   // SubprogInvoker: a timer callback fired between runs is a top-level run
-  // of this interpreter (never call it during a run).
+  // of this interpreter; fired from inside a run (a helper advancing the
+  // clock) it runs nested on the next frame, like invoke().
   u64 run_callback(bpf::CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override {
+    if (ctx_ != nullptr) return invoke(entry_insn, r1, r2, r3, r4, r5);
     RunResult r = run_at(entry_insn, ctx, r1, r2, r3, r4, r5);
     if (!r.ok()) ctx.abort = true;
     return r.r0;

@@ -83,6 +83,12 @@ u64 imm_for(bool is64, s32 imm) {
   return is64 ? static_cast<u64>(static_cast<s64>(imm)) : static_cast<u64>(static_cast<u32>(imm));
 }
 
+// Jump/call distance in bytes of VmInsn (see VmInsn::off). decode_program
+// bounds targets by the program size, and prepare() bounds that.
+s32 byte_distance(const Instruction& d) {
+  return static_cast<s32>((d.target - static_cast<s64>(d.pc)) * static_cast<s64>(sizeof(VmInsn)));
+}
+
 Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
   VmInsn v;
   v.dst = d.dst;
@@ -137,14 +143,14 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
     case InsnKind::jump:
       v.op = d.cond == JumpCond::always ? VmOp::ja : four_form(jump_base(d.cond), d.is64, d.src_is_reg);
       v.imm = imm_for(d.is64, d.imm);
-      v.off = static_cast<s32>(d.target);
+      v.off = byte_distance(d);
       return v;
     case InsnKind::call: {
       const bpf::ExternTable* ext = link.externs;
       switch (d.call) {
         case bpf::CallKind::local:
           v.op = VmOp::call_local;
-          v.off = static_cast<s32>(d.target);
+          v.off = byte_distance(d);
           return v;
         case bpf::CallKind::reg: v.op = VmOp::callx; return v;
         case bpf::CallKind::helper:
@@ -169,6 +175,9 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
 }  // namespace
 
 Result<Program> Program::prepare(bpf::Code code, const LinkInputs& link) {
+  // Jump distances are stored as s32 bytes of VmInsn.
+  if (code.size() > (u64{1} << 24))
+    return make_error(ErrorKind::unsupported, fmt::format("program of {} instructions is too large", code.size()));
   auto decoded = bpf::decode_program(code);
   if (!decoded) return tl::unexpected(decoded.error());
   Program p;

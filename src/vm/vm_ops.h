@@ -44,7 +44,9 @@ struct VmInsn {
   // 32-bit ops: zero-extended u32); lddw: the final 64-bit value (map
   // addresses resolved); call_extern: the ExternFn pointer.
   u64 imm = 0;
-  // Memory ops: the offset. Jumps and local calls: the absolute target slot.
+  // Memory ops: the offset. Jumps and local calls: the distance to the
+  // target in bytes of VmInsn ((target - pc) * sizeof(VmInsn)), so a taken
+  // jump is one add.
   s32 off = 0;
   VmOp op = VmOp::invalid;
   u8 dst = 0;

@@ -30,10 +30,9 @@
 
 #include "base/types.h"
 #include "bpf/call_context.h"
+#include "bpf/helpers/timer_table.h"
 
 namespace ups::bpf {
-
-class TimerTable;
 
 class HelperEnv {
 public:

@@ -54,6 +54,10 @@ void ManualHelperEnv::add_readable(const void* p, std::size_t n) {
   readable_.emplace_back(b, b + n);
 }
 
+void ManualHelperEnv::add_readable(const MapSet& maps) {
+  maps.for_each_region([this](void* p, std::size_t n, bool) { add_readable(p, n); });
+}
+
 std::size_t ManualHelperEnv::readable_bytes(u64 addr, std::size_t max) {
   for (const auto& [b, e] : readable_)
     if (addr >= b && addr < e) return std::min<std::size_t>(max, static_cast<std::size_t>(e - addr));

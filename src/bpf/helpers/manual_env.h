@@ -13,6 +13,7 @@
 
 #include "base/rng.h"
 #include "bpf/helpers/helper_env.h"
+#include "bpf/maps/map_set.h"
 
 namespace ups::bpf {
 
@@ -43,6 +44,9 @@ public:
   void add_task(u64 task, u64 key) { tasks_[task] = key; }
   void remove_task(u64 task) { tasks_.erase(task); }
   void add_readable(const void* p, std::size_t n);
+  // Every region of the maps (string literals live in .rodata), so %s of a
+  // map value or a constant string prints it.
+  void add_readable(const MapSet& maps);
 
   std::size_t pending_timers() const { return pending_.size(); }
   // The time the next timer is due, or ~0 when none is armed.

@@ -46,11 +46,7 @@ int TimerTable::init(void* timer, Map* map, u64 flags) {
   if (!map->key_of_value(timer, key, &value) ||
       static_cast<u8*>(value) + map->def().timer_off != timer)
     return -EINVAL;
-  if (map->timer_releaser() != this) {
-    if (map->timer_releaser()) return -EINVAL;  // owned by another policy's timers
-    map->set_timer_releaser(this);
-    maps_.push_back(map);
-  }
+  if (int err = attach(*map)) return err;
   u32 idx;
   if (!free_.empty()) {
     idx = free_.back();
@@ -67,6 +63,13 @@ int TimerTable::init(void* timer, Map* map, u64 flags) {
   r.map = map;
   r.field = static_cast<u8*>(timer);
   std::memcpy(timer, &id, sizeof id);
+  return 0;
+}
+
+int TimerTable::attach(Map& map) {
+  if (map.timer_releaser() && map.timer_releaser() != this) return -EINVAL;  // another policy's timers
+  map.set_timer_releaser(this);
+  if (std::find(maps_.begin(), maps_.end(), &map) == maps_.end()) maps_.push_back(&map);
   return 0;
 }
 
@@ -145,6 +148,7 @@ void TimerTable::forget_map(Map& map) {
   for (Record& r : records_)
     if (r.id && r.map == &map) free_record(r, true);
   maps_.erase(std::remove(maps_.begin(), maps_.end(), &map), maps_.end());
+  if (map.timer_releaser() == this) map.set_timer_releaser(nullptr);
 }
 
 std::size_t TimerTable::live() const {

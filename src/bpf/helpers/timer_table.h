@@ -32,6 +32,10 @@ public:
   explicit TimerTable(HelperEnv& env) : env_(env) {}
   ~TimerTable();
 
+  // Makes this table the map's TimerReleaser (bpf_timer_init does it on
+  // first use); the table forgets the map when either is destroyed, in
+  // any order.
+  int attach(Map& map);
   int init(void* timer, Map* map, u64 flags);
   int set_callback(void* timer, u64 callback, const CallContext& ctx);
   int start(void* timer, u64 nsecs, u64 flags);
@@ -45,6 +49,7 @@ public:
   static u64 id_of(const void* timer);
 
   void release_timer(Map& map, void* timer) override;
+  // Frees the map's timers and detaches from it (also called by ~Map).
   void forget_map(Map& map) override;
 
 private:

@@ -112,6 +112,8 @@ public:
   bool has_timer() const { return def_.timer_off >= 0; }
   bool has_spin_lock() const { return def_.spin_lock_off >= 0; }
   TimerReleaser* timer_releaser() const { return timer_releaser_; }
+  // Low level: hosts tie a map to a policy's timers with TimerTable::attach,
+  // which also unties them when either side is destroyed.
   void set_timer_releaser(TimerReleaser* r) { timer_releaser_ = r; }
   // The key of the element whose value contains `inner` (a pointer into a
   // value of this map), copied into key_out; false if none (timer

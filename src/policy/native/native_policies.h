@@ -18,5 +18,7 @@ std::unique_ptr<SchedOps> make_central(CpuId central_cpu = 0);
 std::unique_ptr<SchedOps> make_never_dispatch();
 // scx_qmap without its extras: five FIFO levels by weight.
 std::unique_ptr<SchedOps> make_qmap(bool fifo_mode);
+// faas_event: parks idle-polling runtimes (twin of faas_event.bpf.c).
+std::unique_ptr<SchedOps> make_faas_event();
 
 }  // namespace ups::native

@@ -13,6 +13,7 @@ const std::vector<NativePolicyInfo>& native_policies() {
       {"central", "CPU 0 decides for all CPUs, infinite slices, 1 ms preemption timer (scx_central)"},
       {"qmap", "five FIFO levels by weight served round robin (scx_qmap)"},
       {"qmap_fifo", "scx_qmap in FIFO mode: one level, a global FIFO kept by the policy"},
+      {"faas_event", "FaaS: park idle-polling runtimes, EDF by chain position (faas_event.bpf.c twin)"},
       {"never_dispatch", "broken on purpose: never dispatches; the watchdog ejects it after 1 s"},
   };
   return list;
@@ -25,6 +26,7 @@ std::unique_ptr<SchedOps> make_native_policy(std::string_view name) {
   if (name == "central") return native::make_central(0);
   if (name == "qmap") return native::make_qmap(false);
   if (name == "qmap_fifo") return native::make_qmap(true);
+  if (name == "faas_event") return native::make_faas_event();
   if (name == "never_dispatch") return native::make_never_dispatch();
   return nullptr;
 }

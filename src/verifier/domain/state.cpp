@@ -2,6 +2,8 @@
 // old already showed safe.
 #include "verifier/domain/state.h"
 
+#include <algorithm>
+
 namespace ups::verifier {
 
 ByteKind Frame::byte(s32 off) const {
@@ -15,13 +17,14 @@ namespace {
 
 // Ids of cur mapped to ids of old must be a consistent function both ways.
 struct IdMap {
-  std::map<u32, u32> fwd, back;
+  std::vector<std::pair<u32, u32>> pairs;  // few ids per state: a flat list
   bool match(u32 a, u32 b) {
     if (a == 0 || b == 0) return a == b;
-    auto [it, fresh] = fwd.emplace(a, b);
-    if (!fresh && it->second != b) return false;
-    auto [it2, fresh2] = back.emplace(b, a);
-    return fresh2 || it2->second == a;
+    for (const auto& [x, y] : pairs) {
+      if (x == a || y == b) return x == a && y == b;
+    }
+    pairs.emplace_back(a, b);
+    return true;
   }
 };
 
@@ -30,8 +33,10 @@ bool value_le(const Value& cur, const Value& old, IdMap& ids) {
   if (cur.kind != old.kind || cur.target != old.target) return false;
   if (cur.maybe_null && !old.maybe_null) return false;
   if (!cur.num.subset_of(old.num)) return false;
-  if (cur.kind == Kind::scalar) return true;
-  return ids.match(cur.id, old.id) && ids.match(cur.ref, old.ref);
+  // Old's copies were narrowed together by its branches; cur's must be
+  // copies of each other too (cur may link more than old did).
+  if (old.id != 0 && !ids.match(cur.id, old.id)) return false;
+  return cur.kind == Kind::scalar || ids.match(cur.ref, old.ref);
 }
 
 bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {

@@ -94,6 +94,27 @@ TEST(Printk, StringArgumentsReadOnlyReadableMemory) {
   EXPECT_EQ(p.env.trace_lines().back(), "10.0.0.1 010.000.000.001");
 }
 
+// Strings in map memory (constant strings live in .rodata) print once the
+// environment knows the maps.
+TEST(Printk, StringsInMapsPrintWhenTheMapsAreReadable) {
+  MapDef rodata;
+  rodata.name = ".rodata";
+  rodata.type = MapType::array;
+  rodata.key_size = 4;
+  rodata.value_size = 8;
+  rodata.max_entries = 1;
+  rodata.map_flags = BPF_F_RDONLY_PROG;
+  rodata.global = GlobalKind::rodata;
+  rodata.initial = {'i', 'd', 'l', 'e', 0};
+  auto set = MapSet::create(std::vector<MapDef>{rodata}, 1);
+  ASSERT_TRUE(set.has_value());
+  Prog p;
+  p.env.add_readable(*set);
+  const char fmt[] = "state=%s";
+  p.call(HelperId::trace_printk, fmt, sizeof fmt, set->value_bases()[0], 0, 0);
+  EXPECT_EQ(p.env.trace_lines().back(), "state=idle");
+}
+
 // Linux truncates a message to MAX_BPRINTF_BUF - 1 bytes but returns the
 // full length.
 TEST(Printk, LongOutputIsCutAt511Bytes) {

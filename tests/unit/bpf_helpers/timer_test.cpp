@@ -190,3 +190,65 @@ TEST(Timer, FreeingTheValueCancelsTheTimer) {
 
 }  // namespace
 }  // namespace ups::bpf
+
+namespace ups::bpf {
+namespace {
+
+// The environment and the maps may be destroyed in either order, with
+// armed timers, however the host tied them (attach, or a first
+// bpf_timer_init), and forget_map leaves the map detached.
+TEST(Timer, EnvironmentAndMapsDieInAnyOrder) {
+  auto arm = [](test::Prog& p, Map& m) {
+    u32 k = 0;
+    u8* t = static_cast<u8*>(m.lookup(&k, 0)) + offsetof(Value, timer);
+    p.invoker.define(kCallback, [](u64, u64, u64, u64, u64) -> u64 { return 0; });
+    ASSERT_EQ(err(p.call(HelperId::timer_init, t, &m, kClockMonotonic)), 0);
+    ASSERT_EQ(err(p.call(HelperId::timer_set_callback, t, kCallback)), 0);
+    ASSERT_EQ(err(p.call(HelperId::timer_start, t, 100, 0)), 0);
+  };
+  {  // environment first, map tied by bpf_timer_init
+    auto m = timer_array();
+    auto p = std::make_unique<test::Prog>();
+    arm(*p, *m);
+    p.reset();
+    EXPECT_EQ(m->timer_releaser(), nullptr);
+    u32 k = 0;
+    EXPECT_EQ(TimerTable::id_of(value_at(*m, k)->timer), 0u);
+  }
+  {  // environment first, map tied by attach before any timer
+    auto m = timer_array();
+    auto p = std::make_unique<test::Prog>();
+    ASSERT_EQ(p->env.timers().attach(*m), 0);
+    p.reset();
+    EXPECT_EQ(m->timer_releaser(), nullptr);
+  }
+  {  // the host forgets the map, then the environment goes, then the map
+    auto m = timer_array();
+    auto p = std::make_unique<test::Prog>();
+    m->set_timer_releaser(&p->env.timers());  // tied by hand, as a host may
+    arm(*p, *m);
+    p->env.timers().forget_map(*m);
+    EXPECT_EQ(p->env.pending_timers(), 0u);
+    EXPECT_EQ(m->timer_releaser(), nullptr);
+    p.reset();
+  }
+  {  // map first
+    auto p = std::make_unique<test::Prog>();
+    auto m = timer_array();
+    arm(*p, *m);
+    m.reset();
+    EXPECT_EQ(p->env.pending_timers(), 0u);
+    EXPECT_EQ(p->env.timers().live(), 0u);
+  }
+  // A map tied to one environment's timers is refused by another's.
+  auto m = timer_array();
+  test::Prog a, b;
+  ASSERT_EQ(a.env.timers().attach(*m), 0);
+  EXPECT_EQ(b.env.timers().attach(*m), -EINVAL);
+  u32 k = 0;
+  EXPECT_EQ(err(b.call(HelperId::timer_init, value_at(*m, k)->timer, m.get(), kClockMonotonic)), -EINVAL);
+  a.env.timers().forget_map(*m);
+}
+
+}  // namespace
+}  // namespace ups::bpf

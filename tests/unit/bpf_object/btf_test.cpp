@@ -30,7 +30,7 @@ public:
     u32 hdr[6] = {0x0001eB9F, 24, 0, type_len, type_len, static_cast<u32>(strs_.size())};
     std::memcpy(out.data(), hdr, 24);
     out.resize(24 + type_len);
-    std::memcpy(out.data() + 24, words_.data(), type_len);
+    if (type_len) std::memcpy(out.data() + 24, words_.data(), type_len);
     out.insert(out.end(), strs_.begin(), strs_.end());
     return out;
   }

@@ -3,6 +3,7 @@
 // scenario's classes coming and going, and the timelines it writes.
 #include "sim/world.h"
 
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -157,8 +158,17 @@ TEST(World, ClassesLoadReplaceAndUnloadMidRunLoseNoTask) {
     EXPECT_GE(r.report.exit_reports.size(), 2u);
     for (auto& e : r.report.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
     double total = 0;
-    for (auto& [name, s] : r.report.per_class_share) total += s;
+    std::map<std::string, double> share;
+    for (auto& [name, s] : r.report.per_class_share) {
+      total += s;
+      share[name] = s;
+    }
     EXPECT_NEAR(total, 1.0, 1e-9);
+    // Each class ran tasks while loaded, and fair took them over after.
+    EXPECT_GT(share["batch"], 0.0);
+    EXPECT_GT(share["batch/simple"], 0.0);
+    EXPECT_GT(share["interactive"], 0.0);
+    EXPECT_GT(share["fair"], 0.0);
   }
 }
 
@@ -212,6 +222,40 @@ TEST(World, JsonReportHasTheDocumentedKeys) {
     EXPECT_TRUE(j.contains(k)) << k;
   for (const char* k : {"p50", "p90", "p99", "p999"}) EXPECT_TRUE(j["latency_us"].contains(k)) << k;
   EXPECT_GT(j["latency_us"]["p50"].get<double>(), 4.0);
+}
+
+TEST(World, PerTaskReportListsEveryTask) {
+  auto w = make_preset("hogs", 2);
+  auto world = World::create(std::move(*w), checked_config(2, 1, 200 * kNsPerMs, "fair"));
+  ASSERT_TRUE(world);
+  ASSERT_TRUE((*world)->run());
+  auto r = (*world)->report(true);
+  ASSERT_EQ(r.tasks.size(), 6u);
+  double total = 0;
+  for (auto& t : r.tasks) {
+    EXPECT_GT(t.run_s, 0);
+    EXPECT_GE(t.wakeups, 1u);
+    total += t.run_s;
+  }
+  EXPECT_NEAR(total, 0.4, 0.001);  // 2 CPUs busy for 200 ms
+  auto j = nlohmann::json::parse(r.to_json());
+  EXPECT_EQ(j["tasks"].size(), 6u);
+}
+
+TEST(World, AFailedRunSaysWhenAndHowToReproduce) {
+  auto w = make_preset("hogs", 2);
+  auto cfg = checked_config(2, 7, kNsPerSec, "fifo");
+  auto world = World::create(std::move(*w), cfg);
+  ASSERT_TRUE(world);
+  (*world)->after_event = [](World& wd) {
+    return wd.now() >= 5 * kNsPerMs ? std::string("checker says no") : std::string();
+  };
+  auto st = (*world)->run();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("at 0.00"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("checker says no"), std::string::npos);
+  EXPECT_EQ(reproduce_command("--preset hogs", cfg),
+            "upsched sim --preset hogs --policy fifo --cpus 2 --duration 1s --seed=7");
 }
 
 TEST(World, SimStatePerTaskIsSmall) { EXPECT_LE(World::sim_bytes_per_task(), 128u); }

@@ -298,6 +298,17 @@ TEST(Interpreter, CallxToAnUnknownIdTraps) {
   EXPECT_EQ(r.trap.to_string(), "instruction 1: callx to unknown helper 9");
 }
 
+TEST(Interpreter, RunCallbackOutsideARunIsATopLevelRunAtTheEntry) {
+  const Program p = prepare_or_die(asm_or_die("mov %r0, 1\nexit\ncb:\nmov %r0, %r1\nadd %r0, %r2\nexit\n"));
+  Interpreter interp(p);
+  CallContext ctx;
+  EXPECT_EQ(interp.run_callback(ctx, 2, 40, 2, 0, 0, 0), 42u);
+  EXPECT_FALSE(ctx.abort);
+  // An entry outside the program traps; the trap is reported through abort.
+  EXPECT_EQ(interp.run_callback(ctx, 99, 0, 0, 0, 0, 0), 0u);
+  EXPECT_TRUE(ctx.abort);
+}
+
 TEST(Interpreter, OneProgramServesManyInterpretersAndRepeatedRuns) {
   const Program p = prepare_or_die(asm_or_die("mov %r0, %r1\nmul %r0, %r1\nexit\n"));
   Interpreter a(p), b(p);

@@ -1,0 +1,1 @@
+target_link_libraries(maps_bench PRIVATE upsched_bpf_helpers upsched_bpf_maps)

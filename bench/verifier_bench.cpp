@@ -1,0 +1,161 @@
+// Verifier benchmarks: time and states for large generated programs (10k
+// and 100k instructions of branches, bounded loops and map accesses) and
+// for every example policy object in build/policies/*.bpf.o (each of its
+// callbacks, all capabilities). Counters: insns (program size), processed
+// (instructions explored), states (pruning checkpoints).
+// Targets (issue 4): examples < 5 ms; 100k instructions < 1 s.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "bpf/insn.h"
+#include "verifier/verifier.h"
+
+#if defined(UPS_BENCH_HAVE_CLI)
+#include "cli/verify_api.h"
+#endif
+
+namespace {
+
+using namespace ups;
+using namespace ups::verifier;
+namespace op = bpf::op;
+using bpf::Insn;
+
+// Blocks of: a random number, a diamond on it, a masked map-value access,
+// and every fourth block a counted loop of 4 iterations.
+std::vector<Insn> generated_program(size_t target_insns) {
+  std::vector<Insn> c;
+  auto emit = [&](Insn i) { c.push_back(i); };
+  // r6 = map value (checked), used by every block.
+  emit(Insn::make(op::ST | op::MEM | op::W, 10, 0, -4, 0));
+  emit(Insn::make(op::ALU64 | op::MOV | op::X, 2, 10, 0, 0));
+  emit(Insn::make(op::ALU64 | op::ADD, 2, 0, 0, -4));
+  emit(Insn::make(op::LD | op::IMM | op::DW, 1, op::PSEUDO_MAP_IDX, 0, 0));
+  emit(Insn::make(0, 0, 0, 0, 0));
+  emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, 1));
+  emit(Insn::make(op::JMP | op::JNE, 0, 0, 2, 0));
+  emit(Insn::make(op::ALU64 | op::MOV, 0, 0, 0, 0));
+  emit(Insn::make(op::JMP | op::EXIT, 0, 0, 0, 0));
+  emit(Insn::make(op::ALU64 | op::MOV | op::X, 6, 0, 0, 0));
+  emit(Insn::make(op::ALU64 | op::MOV, 7, 0, 0, 0));
+  for (size_t block = 0; c.size() + 20 < target_insns; ++block) {
+    emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, 7));                 // r0 = prandom
+    emit(Insn::make(op::JMP | op::JGT, 0, 0, 2, static_cast<s32>(block % 200)));    // diamond
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, 4, 0, 0, 0));
+    emit(Insn::make(op::JMP | op::JA, 0, 0, 1, 0));
+    emit(Insn::make(op::ALU64 | op::MOV, 4, 0, 0, 7));
+    emit(Insn::make(op::ALU64 | op::AND, 4, 0, 0, 15));
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, 3, 6, 0, 0));
+    emit(Insn::make(op::ALU64 | op::ADD | op::X, 3, 4, 0, 0));
+    emit(Insn::make(op::LDX | op::MEM | op::B, 5, 3, 0, 0));
+    emit(Insn::make(op::ALU64 | op::ADD | op::X, 7, 5, 0, 0));
+    emit(Insn::make(op::ALU64 | op::AND, 7, 0, 0, 0xffff));
+    if (block % 4 == 0) {
+      emit(Insn::make(op::ALU64 | op::MOV, 8, 0, 0, 0));
+      emit(Insn::make(op::ALU64 | op::ADD | op::X, 7, 8, 0, 0));
+      emit(Insn::make(op::ALU64 | op::ADD, 8, 0, 0, 1));
+      emit(Insn::make(op::JMP | op::JLT, 8, 0, -3, 4));
+      emit(Insn::make(op::ALU64 | op::AND, 7, 0, 0, 0xffff));
+    }
+  }
+  emit(Insn::make(op::ALU64 | op::MOV | op::X, 0, 7, 0, 0));
+  emit(Insn::make(op::JMP | op::EXIT, 0, 0, 0, 0));
+  return c;
+}
+
+ProgramInfo generated_info(size_t n) {
+  ProgramInfo info;
+  bpf::MapDef m;
+  m.name = "vals";
+  m.key_size = 4;
+  m.value_size = 16;
+  m.max_entries = 4;
+  info.maps = {m};
+  info.ctx.callback = "generated";
+  info.insns = generated_program(n);
+  return info;
+}
+
+ApiSet generated_api() {
+  ApiSet api;
+  Prototype lookup;
+  lookup.name = "bpf_map_lookup_elem";
+  lookup.args[0].kind = ArgKind::map_ptr;
+  lookup.args[1].kind = ArgKind::map_key;
+  lookup.ret = RetKind::map_value_or_null;
+  api.allow_helper(1, lookup);
+  Prototype rnd;
+  rnd.name = "bpf_get_prandom_u32";
+  rnd.ret_range = {{0, 0xffffffffLL}};
+  api.allow_helper(7, rnd);
+  return api;
+}
+
+void run(benchmark::State& state, const ProgramInfo& info, const ApiSet& api) {
+  VerifyResult r;
+  for (auto _ : state) {
+    r = verify(info, api);
+    benchmark::DoNotOptimize(r);
+  }
+  if (!r.ok()) {
+    state.SkipWithError(r.error->to_string().c_str());
+    return;
+  }
+  state.counters["insns"] = static_cast<double>(info.insns.size());
+  state.counters["processed"] = static_cast<double>(r.stats.insns_processed);
+  state.counters["states"] = static_cast<double>(r.stats.states);
+}
+
+void BM_VerifyGenerated(benchmark::State& state) {
+  static const ApiSet api = generated_api();
+  const ProgramInfo info = generated_info(static_cast<size_t>(state.range(0)));
+  run(state, info, api);
+}
+BENCHMARK(BM_VerifyGenerated)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+#if defined(UPS_BENCH_HAVE_CLI)
+// One benchmark per callback of every example policy object.
+void register_policies() {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(UPS_BINARY_DIR) / "policies";
+  if (!fs::exists(dir)) return;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.ends_with(".bpf.o") && n.find("clang-19") == std::string::npos) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    auto obj = std::make_shared<bpf::Object>();
+    auto loaded = bpf::load_object_file(f.string(), cli::verify_load_options(f.string()));
+    if (!loaded) continue;
+    *obj = std::move(*loaded);
+    for (const auto& ops : obj->struct_ops()) {
+      for (const auto& [cb, idx] : ops.callbacks) {
+        auto in = cli::verify_inputs(*obj, obj->programs()[idx], cb, security::CapabilitySet::all());
+        if (!in) continue;
+        auto shared = std::make_shared<cli::VerifyInputs>(std::move(*in));
+        std::string name = "BM_VerifyPolicy/" + f.stem().stem().string() + "/" + cb;
+        benchmark::RegisterBenchmark(name.c_str(), [obj, shared](benchmark::State& s) {
+          run(s, shared->info, shared->api);
+        })->Unit(benchmark::kMicrosecond);
+      }
+    }
+  }
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#if defined(UPS_BENCH_HAVE_CLI)
+  register_policies();
+#endif
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,60 @@
+// MapSet: creation in index order and the per-set views.
+#include "bpf/maps/map_set.h"
+
+#include "bpf/maps/map_factory.h"
+#include "bpf/maps/map_of_maps.h"
+#include "bpf/maps/task_storage_map.h"
+
+namespace ups::bpf {
+
+Result<MapSet> MapSet::create(std::span<const MapDef> defs, int nr_cpus) {
+  MapSet set;
+  for (const MapDef& def : defs) {
+    auto m = create_map(def, nr_cpus);
+    if (!m) return tl::unexpected(m.error());
+    std::shared_ptr<Map> map(std::move(*m));
+    const u32 key0 = 0;
+    set.handles_.push_back(map.get());
+    set.value_bases_.push_back(def.type == MapType::array ? map->lookup(&key0, 0) : nullptr);
+    set.maps_.push_back(std::move(map));
+  }
+  // Map-in-map "fds" are indices into this set. The resolver holds the maps
+  // weakly: an outer map must not keep its own set alive.
+  std::vector<std::weak_ptr<Map>> weak(set.maps_.begin(), set.maps_.end());
+  for (const auto& m : set.maps_) {
+    if (m->type() != MapType::array_of_maps && m->type() != MapType::hash_of_maps) continue;
+    static_cast<MapOfMaps&>(*m).set_resolver([weak](u32 fd) -> std::shared_ptr<Map> {
+      return fd < weak.size() ? weak[fd].lock() : nullptr;
+    });
+  }
+  return set;
+}
+
+Map* MapSet::find(std::string_view name) const {
+  for (const auto& m : maps_)
+    if (m->name() == name) return m.get();
+  return nullptr;
+}
+
+void MapSet::for_each_region(const RegionFn& fn) const {
+  for (const auto& m : maps_) m->for_each_region(fn);
+}
+
+u64 MapSet::region_generation() const {
+  u64 g = 0;
+  for (const auto& m : maps_) g += m->region_generation();
+  return g;
+}
+
+std::size_t MapSet::memory_bytes() const {
+  std::size_t n = 0;
+  for (const auto& m : maps_) n += m->memory_bytes();
+  return n;
+}
+
+void MapSet::forget_task(u64 task_key) {
+  for (const auto& m : maps_)
+    if (m->type() == MapType::task_storage) static_cast<TaskStorageMap&>(*m).forget_task(task_key);
+}
+
+}  // namespace ups::bpf

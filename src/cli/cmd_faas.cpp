@@ -1,0 +1,91 @@
+// `upsched faas`: the serverless sweep of docs/faas.md. One row per count
+// of colocated chains; --json writes the rows for scripts/faas_results.sh.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/faas_demo.h"
+#include "sim/faas_model.h"
+
+namespace ups::cli {
+namespace {
+
+struct FaasArgs {
+  std::string runtime = "microvm", chains = "0,1,5,10,20,50", policy = "fair", json, params;
+  int cpus = 0;  // 0 = from the parameters (8)
+  u64 seed = 1;
+  double duration_s = 0;
+};
+
+int bad(const std::string& msg) {
+  std::fprintf(stderr, "upsched faas: %s\n", msg.c_str());
+  return 2;
+}
+
+int run_faas(const FaasArgs& a) {
+  sim::FaasParams prm;
+  if (!a.params.empty()) {
+    auto p = sim::load_faas_params(a.params);
+    if (!p) return bad(p.error().to_string());
+    prm = *p;
+  }
+  if (a.cpus) prm.cpus = a.cpus;
+  if (a.duration_s > 0) prm.duration_s = a.duration_s;
+  const sim::RuntimeModel* rt = prm.runtime(a.runtime);
+  if (!rt) return bad("--runtime must be microvm or container, not '" + a.runtime + "'");
+  auto counts = parse_chain_counts(a.chains);
+  if (!counts) return bad("--chains: " + counts.error().message);
+  auto factory = faas_policy_factory(a.policy);
+  if (!factory) return bad("--policy: " + factory.error().message);
+
+  std::printf("faas: %s runtimes, policy %s, %d CPUs, seed %llu, %.1f s simulated per point (costs x%g)\n",
+              a.runtime.c_str(), a.policy.c_str(), prm.cpus, static_cast<unsigned long long>(a.seed),
+              prm.duration_s, prm.cost_scale);
+  std::puts(faas_table_header().c_str());
+  std::vector<sim::FaasPoint> rows;
+  int rc = 0;
+  for (int chains : *counts) {
+    sim::FaasRunOptions opt;
+    opt.policy = a.policy;
+    opt.seed = a.seed;
+    opt.factory = *factory;
+    sim::FaasPoint pt = sim::run_faas_point(prm, *rt, chains, opt);
+    std::puts(faas_table_row(pt).c_str());
+    std::fflush(stdout);
+    if (!pt.error.empty() || pt.lost_tasks) {
+      std::fprintf(stderr, "upsched faas: %d chains: %s\n", chains,
+                   pt.error.empty() ? "tasks lost" : pt.error.c_str());
+      rc = 1;
+    }
+    rows.push_back(std::move(pt));
+  }
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    if (!out) return bad("cannot write --json file " + a.json);
+    out << faas_points_json(rows, a.runtime, a.policy) << "\n";
+  }
+  return rc;
+}
+
+}  // namespace
+
+void register_faas_commands(CLI::App& app) {
+  auto a = std::make_shared<FaasArgs>();
+  CLI::App* c = app.add_subcommand("faas", "serverless chains: idle ratio, latency and throughput against colocated chains");
+  c->add_option("--runtime", a->runtime, "microvm or container")->capture_default_str();
+  c->add_option("--chains", a->chains, "comma-separated colocated chain counts")->capture_default_str();
+  c->add_option("--cpus", a->cpus, "simulated CPUs (default from the parameters: 8)");
+  c->add_option("--policy", a->policy, "fair, a native policy name (faas_event) or FILE.bpf.o[:USER]")->capture_default_str();
+  c->add_option("--seed", a->seed, "seed")->capture_default_str();
+  c->add_option("--json", a->json, "write the rows as a JSON list to this file");
+  c->add_option("--params", a->params, "TOML file with [faas], [faas.microvm], [faas.container] (workloads/faas.toml)");
+  c->add_option("--duration", a->duration_s, "simulated seconds per point (after cost scaling)");
+  c->callback([a] { set_exit_code(run_faas(*a)); });
+}
+
+}  // namespace ups::cli

@@ -1,0 +1,266 @@
+#include "policy/bpf_policy.h"
+
+#include <fmt/format.h>
+
+#include "core/scx_context.h"
+
+namespace ups::policy {
+
+// --- PolicyHelperEnv ---------------------------------------------------------
+
+u64 PolicyHelperEnv::now_ns() { return host_.in_callback() ? host_.ctx().now() : 0; }
+u32 PolicyHelperEnv::cpu() {
+  if (!host_.in_callback()) return 0;
+  const CpuId c = host_.ctx().this_cpu();
+  return c < 0 ? 0 : static_cast<u32>(c);
+}
+u32 PolicyHelperEnv::nr_cpus() { return host_.in_callback() ? host_.ctx().nr_cpu_ids() : 1; }
+void PolicyHelperEnv::trace(std::string_view line) {
+  // Bounded: a chatty policy must not grow memory without end.
+  if (trace_.size() < 4096) trace_.emplace_back(line);
+}
+std::optional<u64> PolicyHelperEnv::task_key(u64 task) {
+  Task* t = host_.mirrors().task_of(task);
+  if (!t) return std::nullopt;
+  return t->id;
+}
+u64 PolicyHelperEnv::task_of_key(u64 key) {
+  return reinterpret_cast<u64>(host_.mirrors().find(static_cast<TaskId>(key)));
+}
+void PolicyHelperEnv::arm_timer(u64 timer_id, u64 at_ns, int) {
+  if (host_.in_callback()) host_.ctx().arm_timer(timer_id, static_cast<TimeNs>(at_ns));
+}
+void PolicyHelperEnv::cancel_timer(u64 timer_id) {
+  if (host_.in_callback()) host_.ctx().cancel_timer(timer_id);
+}
+std::size_t PolicyHelperEnv::readable_bytes(u64 addr, std::size_t max) {
+  for (std::size_t n = max; n > 0; n = n / 2)
+    if (host_.readable(addr, n)) return n;
+  return 0;
+}
+
+// --- BpfPolicy -----------------------------------------------------------------
+
+BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
+                     std::vector<std::unique_ptr<bpf::Map>> maps, u64 seed)
+    : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)), env_(*this, seed) {
+  for (auto& m : maps_)
+    if (m->has_timer()) m->set_timer_releaser(&env_.timers());
+}
+
+BpfPolicy::~BpfPolicy() {
+  // Timers refer to maps and interpreters: drop them first.
+  for (auto& m : maps_)
+    if (m->has_timer()) env_.timers().forget_map(*m);
+}
+
+void BpfPolicy::bind(Op op, BoundProgram prog) {
+  programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
+  programs_[static_cast<size_t>(op)]->interp =
+      std::make_unique<vm::Interpreter>(programs_[static_cast<size_t>(op)]->program);
+}
+
+u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
+  const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
+  ScxContext* saved_ctx = ctx_;
+  const BoundProgram* saved_prog = running_;
+  ctx_ = &ctx;
+  running_ = bp;
+  bpf::CallContext cc;
+  cc.invoker = bp->interp.get();
+  cc.env = &env_;
+  cc.host = this;
+  // struct_ops programs receive a pointer to their arguments as u64 slots.
+  vm::RunResult r = bp->interp->run(cc, reinterpret_cast<u64>(args.data()));
+  if (!r.ok() || cc.abort || env_.release_held_lock()) {
+    std::string why = !env_.last_fault().empty() ? env_.last_fault() : r.trap.to_string();
+    if (why.empty()) why = "program stopped";
+    const std::string src = object_->source_line(bp->object_index, r.trap.pc);
+    ctx.fail(fmt::format("{}: {}", op_name(op), why),
+             fmt::format("insn {}{}", r.trap.pc, src.empty() ? "" : " (" + src + ")"));
+    env_.clear_fault();
+  }
+  mirrors_.sync_out_touched();
+  ctx_ = saved_ctx;
+  running_ = saved_prog;
+  return r.r0;
+}
+
+u64 BpfPolicy::task_ptr(Task* t) {
+  if (!t) return 0;
+  kabi::TaskStruct* ts = mirrors_.sync_in(*t);
+  mirrors_.note_touched(*t);
+  return reinterpret_cast<u64>(ts);
+}
+
+Task* BpfPolicy::task_arg(u64 addr, const char* kfunc, const char* what) {
+  Task* t = mirrors_.task_of(addr);
+  if (!t && ctx_)
+    ctx_->fail(fmt::format("{}: {} 0x{:x} is not a task", kfunc, what, addr), {});
+  return t;
+}
+
+std::string BpfPolicy::call_site(u32 kfunc_index) const {
+  if (!running_) return {};
+  const bpf::Program& prog = object_->programs()[running_->object_index];
+  for (size_t i = 0; i < prog.code.size(); ++i) {
+    const bpf::Insn& in = prog.code[i];
+    if (in.opcode == 0x85 && in.src() == 2 && static_cast<u32>(in.imm) == kfunc_index) {
+      const std::string src = object_->source_line(prog, i);
+      return fmt::format("insn {}{}", i, src.empty() ? "" : " (" + src + ")");
+    }
+  }
+  return {};
+}
+
+void BpfPolicy::kfunc_fail(u32 kfunc_index, const std::string& message) {
+  if (ctx_) ctx_->fail(message, call_site(kfunc_index));
+}
+
+bool BpfPolicy::readable(u64 addr, u64 len) const {
+  if (len == 0) return true;
+  if (addr + len < addr) return false;
+  if (running_) {
+    const u64 lo = reinterpret_cast<u64>(running_->interp.get());
+    const u64 hi = lo + sizeof(vm::Interpreter);
+    if (addr >= lo && addr + len <= hi) return true;
+  }
+  bool ok = false;
+  for (const auto& m : maps_) {
+    m->for_each_region([&](void* p, std::size_t size, bool) {
+      const u64 b = reinterpret_cast<u64>(p);
+      if (addr >= b && addr + len <= b + size) ok = true;
+    });
+    if (ok) return true;
+  }
+  return false;
+}
+
+kabi::BpfCpumask* BpfPolicy::new_cpumask() {
+  cpumasks_.push_back(std::make_unique<kabi::BpfCpumask>());
+  cpumasks_.back()->usage.refs = 1;
+  return cpumasks_.back().get();
+}
+
+bool BpfPolicy::is_cpumask(u64 addr) const {
+  for (const auto& m : cpumasks_)
+    if (reinterpret_cast<u64>(m.get()) == addr) return true;
+  return false;
+}
+
+void BpfPolicy::drop_cpumask(u64 addr) {
+  for (size_t i = 0; i < cpumasks_.size(); ++i)
+    if (reinterpret_cast<u64>(cpumasks_[i].get()) == addr) {
+      if (--cpumasks_[i]->usage.refs <= 0) cpumasks_.erase(cpumasks_.begin() + static_cast<long>(i));
+      return;
+    }
+}
+
+static u64 tp(BpfPolicy& h, Task& t) { return h.task_ptr(&t); }
+
+s32 BpfPolicy::init(ScxContext& ctx) {
+  if (!has(Op::init)) return 0;
+  return static_cast<s32>(run(Op::init, ctx, {}));
+}
+
+void BpfPolicy::exit(ScxContext& ctx, const ExitReport& report) {
+  if (!has(Op::exit)) return;
+  // struct scx_exit_info with its strings, valid for the call.
+  std::string reason = report.reason, msg = report.message;
+  kabi::ScxExitInfo ei{};
+  ei.kind = static_cast<u32>(report.kind);
+  ei.exit_code = report.exit_code;
+  ei.reason = reinterpret_cast<u64>(reason.c_str());
+  ei.msg = reinterpret_cast<u64>(msg.c_str());
+  run(Op::exit, ctx, {reinterpret_cast<u64>(&ei)});
+}
+
+CpuId BpfPolicy::select_cpu(ScxContext& ctx, Task& p, CpuId prev_cpu, u64 wake_flags) {
+  if (!has(Op::select_cpu)) return SchedOps::select_cpu(ctx, p, prev_cpu, wake_flags);
+  const u64 ptr = tp(*this, p);
+  return static_cast<CpuId>(static_cast<s32>(
+      run(Op::select_cpu, ctx, {ptr, static_cast<u64>(static_cast<s64>(prev_cpu)), wake_flags})));
+}
+
+void BpfPolicy::enqueue(ScxContext& ctx, Task& p, u64 enq_flags) {
+  if (!has(Op::enqueue)) return SchedOps::enqueue(ctx, p, enq_flags);
+  run(Op::enqueue, ctx, {tp(*this, p), enq_flags});
+}
+
+void BpfPolicy::dequeue(ScxContext& ctx, Task& p, u64 f) {
+  if (has(Op::dequeue)) run(Op::dequeue, ctx, {tp(*this, p), f});
+}
+
+void BpfPolicy::dispatch(ScxContext& ctx, CpuId cpu, Task* prev) {
+  if (has(Op::dispatch))
+    run(Op::dispatch, ctx, {static_cast<u64>(static_cast<s64>(cpu)), task_ptr(prev)});
+}
+
+void BpfPolicy::tick(ScxContext& ctx, Task& p) {
+  if (has(Op::tick)) run(Op::tick, ctx, {tp(*this, p)});
+}
+void BpfPolicy::runnable(ScxContext& ctx, Task& p, u64 f) {
+  if (has(Op::runnable)) run(Op::runnable, ctx, {tp(*this, p), f});
+}
+void BpfPolicy::running(ScxContext& ctx, Task& p) {
+  if (has(Op::running)) run(Op::running, ctx, {tp(*this, p)});
+}
+void BpfPolicy::stopping(ScxContext& ctx, Task& p, bool r) {
+  if (has(Op::stopping)) run(Op::stopping, ctx, {tp(*this, p), r ? 1u : 0u});
+}
+void BpfPolicy::quiescent(ScxContext& ctx, Task& p, u64 f) {
+  if (has(Op::quiescent)) run(Op::quiescent, ctx, {tp(*this, p), f});
+}
+bool BpfPolicy::yield(ScxContext& ctx, Task& from, Task* to) {
+  if (!has(Op::yield)) return SchedOps::yield(ctx, from, to);
+  const u64 a = tp(*this, from);
+  return run(Op::yield, ctx, {a, task_ptr(to)}) != 0;
+}
+void BpfPolicy::set_weight(ScxContext& ctx, Task& p, u32 w) {
+  if (has(Op::set_weight)) run(Op::set_weight, ctx, {tp(*this, p), w});
+}
+void BpfPolicy::set_cpumask(ScxContext& ctx, Task& p, const CpuMask&) {
+  if (!has(Op::set_cpumask)) return;
+  kabi::TaskStruct* ts = mirrors_.sync_in(p);
+  mirrors_.note_touched(p);
+  run(Op::set_cpumask, ctx, {reinterpret_cast<u64>(ts), ts->cpus_ptr});
+}
+void BpfPolicy::update_idle(ScxContext& ctx, CpuId cpu, bool idle) {
+  if (has(Op::update_idle))
+    run(Op::update_idle, ctx, {static_cast<u64>(static_cast<s64>(cpu)), idle ? 1u : 0u});
+}
+s32 BpfPolicy::init_task(ScxContext& ctx, Task& p, const InitTaskArgs& a) {
+  if (!has(Op::init_task)) return 0;
+  kabi::ScxInitTaskArgs args{};
+  args.fork = a.fork;
+  const u64 ptr = tp(*this, p);
+  return static_cast<s32>(run(Op::init_task, ctx, {ptr, reinterpret_cast<u64>(&args)}));
+}
+void BpfPolicy::exit_task(ScxContext& ctx, Task& p, const ExitTaskArgs& a) {
+  if (has(Op::exit_task)) {
+    kabi::ScxExitTaskArgs args{};
+    args.cancelled = a.cancelled;
+    const u64 ptr = tp(*this, p);
+    run(Op::exit_task, ctx, {ptr, reinterpret_cast<u64>(&args)});
+  }
+  // The task leaves the class: its mirror goes, so a stale pointer is refused.
+  mirrors_.forget(p);
+}
+void BpfPolicy::enable(ScxContext& ctx, Task& p) {
+  if (has(Op::enable)) run(Op::enable, ctx, {tp(*this, p)});
+}
+void BpfPolicy::disable(ScxContext& ctx, Task& p) {
+  if (has(Op::disable)) run(Op::disable, ctx, {tp(*this, p)});
+}
+
+void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
+  ScxContext* saved = ctx_;
+  ctx_ = &ctx;
+  env_.clear_fault();
+  env_.fire_timer(timer_id);
+  if (!env_.last_fault().empty()) ctx.fail("timer callback: " + env_.last_fault(), {});
+  mirrors_.sync_out_touched();
+  ctx_ = saved;
+}
+
+}  // namespace ups::policy

@@ -1,0 +1,132 @@
+// BpfPolicy: a verified, linked sched_ext BPF object as a SchedOps. Each
+// callback the object's struct_ops table fills runs its program in the
+// interpreter (task arguments as kernel-layout mirrors, see task_mirror.h);
+// a callback it leaves empty falls back to the sched_ext default of the
+// SchedOps base. The kfuncs (kfuncs.cpp) reach the core through the
+// ScxContext of the callback now running, which this class records.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/rng.h"
+#include "bpf/helpers/helper_env.h"
+#include "bpf/maps/map.h"
+#include "bpf/object/object.h"
+#include "core/sched_ops.h"
+#include "core/scx_context.h"
+#include "policy/task_mirror.h"
+#include "vm/interpreter.h"
+#include "vm/program.h"
+
+namespace ups::policy {
+
+// One callback's program, prepared and ready to run.
+struct BoundProgram {
+  size_t object_index = 0;  // into Object::programs()
+  vm::Program program;
+  std::unique_ptr<vm::Interpreter> interp;
+};
+
+class BpfPolicy;
+
+// HelperEnv on top of the ScxContext of the running callback.
+class PolicyHelperEnv final : public bpf::HelperEnv {
+public:
+  PolicyHelperEnv(BpfPolicy& host, u64 seed) : host_(host), rng_(seed) {}
+  u64 now_ns() override;
+  u32 cpu() override;
+  u32 nr_cpus() override;
+  u32 prandom_u32() override { return static_cast<u32>(rng_.next_u64()); }
+  void trace(std::string_view line) override;
+  std::optional<u64> task_key(u64 task) override;
+  u64 task_of_key(u64 key) override;
+  void arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) override;
+  void cancel_timer(u64 timer_id) override;
+  std::size_t readable_bytes(u64 addr, std::size_t max) override;
+  const std::vector<std::string>& trace_lines() const { return trace_; }
+
+private:
+  BpfPolicy& host_;
+  Rng rng_;
+  std::vector<std::string> trace_;
+};
+
+class BpfPolicy final : public SchedOps {
+public:
+  BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
+            std::vector<std::unique_ptr<bpf::Map>> maps, u64 seed);
+  ~BpfPolicy() override;
+
+  // Called by the loader once per callback program (Op or an unhosted name).
+  void bind(Op op, BoundProgram prog);
+  // Externs the programs link against (must outlive them; owned here).
+  bpf::ExternTable& externs() { return externs_; }
+  const std::vector<std::unique_ptr<bpf::Map>>& maps() const { return maps_; }
+
+  const OpsConfig& config() const override { return cfg_; }
+  s32 init(ScxContext&) override;
+  void exit(ScxContext&, const ExitReport&) override;
+  CpuId select_cpu(ScxContext& ctx, Task& p, CpuId prev_cpu, u64 wake_flags) override;
+  void enqueue(ScxContext& ctx, Task& p, u64 enq_flags) override;
+  void dequeue(ScxContext&, Task&, u64) override;
+  void dispatch(ScxContext&, CpuId, Task*) override;
+  void tick(ScxContext&, Task&) override;
+  void runnable(ScxContext&, Task&, u64) override;
+  void running(ScxContext&, Task&) override;
+  void stopping(ScxContext&, Task&, bool) override;
+  void quiescent(ScxContext&, Task&, u64) override;
+  bool yield(ScxContext& ctx, Task& from, Task* to) override;
+  void set_weight(ScxContext&, Task&, u32) override;
+  void set_cpumask(ScxContext&, Task&, const CpuMask&) override;
+  void update_idle(ScxContext&, CpuId, bool) override;
+  s32 init_task(ScxContext&, Task&, const InitTaskArgs&) override;
+  void exit_task(ScxContext&, Task&, const ExitTaskArgs&) override;
+  void enable(ScxContext&, Task&) override;
+  void disable(ScxContext&, Task&) override;
+  void timer_fired(ScxContext&, u64 timer_id) override;
+
+  // --- for the kfuncs ---
+  ScxContext& ctx() { return *ctx_; }
+  bool in_callback() const { return ctx_ != nullptr; }
+  TaskMirrors& mirrors() { return mirrors_; }
+  PolicyHelperEnv& env() { return env_; }
+  // A task pointer from BPF, or null (and the class fails naming `what`).
+  Task* task_arg(u64 addr, const char* kfunc, const char* what);
+  // Hands a task to BPF: its mirror address (0 for null).
+  u64 task_ptr(Task* t);
+  // Fails the class from a kfunc: message plus the call site.
+  void kfunc_fail(u32 kfunc_index, const std::string& message);
+  // Where kfunc `index` is called in the running program ("insn 12 (simple.bpf.c:40)").
+  std::string call_site(u32 kfunc_index) const;
+  // Is [addr, addr+len) inside memory the program may read (stack or a map)?
+  bool readable(u64 addr, u64 len) const;
+  // Acquired bpf_cpumasks (owned here, freed when the policy goes).
+  kabi::BpfCpumask* new_cpumask();
+  bool is_cpumask(u64 addr) const;
+  void drop_cpumask(u64 addr);
+  std::vector<DsqIter> iters;  // open bpf_iter_scx_dsq iterators
+  kabi::Cpumask idle_mirror{}, possible_mirror{};
+
+private:
+  // Runs the program bound to `op` with args; returns r0. Sets up the
+  // context, flushes touched mirrors after.
+  u64 run(Op op, ScxContext& ctx, std::array<u64, 5> args);
+  bool has(Op op) const { return programs_[static_cast<size_t>(op)] != nullptr; }
+
+  std::shared_ptr<const bpf::Object> object_;
+  OpsConfig cfg_;
+  std::vector<std::unique_ptr<bpf::Map>> maps_;
+  bpf::ExternTable externs_;
+  PolicyHelperEnv env_;
+  std::array<std::unique_ptr<BoundProgram>, static_cast<size_t>(Op::nr_ops)> programs_{};
+  TaskMirrors mirrors_;
+  ScxContext* ctx_ = nullptr;
+  const BoundProgram* running_ = nullptr;
+  u64 stack_lo_ = 0, stack_hi_ = 0;
+  std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
+};
+
+}  // namespace ups::policy

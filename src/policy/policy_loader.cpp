@@ -1,0 +1,175 @@
+#include "policy/policy_loader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "bpf/helpers/helper_env.h"
+#include "bpf/helpers/helpers.h"
+#include "bpf/maps/map_factory.h"
+#include "bpf/object/object.h"
+#include "core/scx_constants.h"
+#include "policy/api_sets.h"
+#include "policy/bpf_policy.h"
+#include "policy/kernel_abi/kernel_types.h"
+#include "policy/kernel_abi/scx_api.h"
+#include "policy/kfuncs.h"
+#include "verifier/verifier.h"
+
+namespace ups::policy {
+
+namespace {
+
+// bpf_probe_read_kernel_str(dst, size, src) for UEI_RECORD: copies a
+// NUL-terminated string the host may read (the exit info strings, map
+// data); anything else reads as empty, like a faulting kernel read.
+u64 probe_read_kernel_str(bpf::CallContext& c, u64 dst, u64 size, u64 src, u64, u64) {
+  if (size == 0 || dst == 0) return static_cast<u64>(-22);
+  auto* out = reinterpret_cast<char*>(dst);
+  const std::size_t n = c.env ? c.env->readable_bytes(src, size) : 0;
+  if (n == 0) {
+    out[0] = 0;
+    return static_cast<u64>(-14);  // -EFAULT
+  }
+  const auto* in = reinterpret_cast<const char*>(src);
+  std::size_t len = strnlen(in, n);
+  if (len >= size) len = size - 1;
+  std::memcpy(out, in, len);
+  out[len] = 0;
+  return len + 1;
+}
+
+std::optional<Op> op_of(std::string_view name) {
+  for (u32 i = 0; i < static_cast<u32>(Op::nr_ops); ++i)
+    if (name == op_name(static_cast<Op>(i))) return static_cast<Op>(i);
+  return std::nullopt;
+}
+
+tl::unexpected<Error> refused(const std::string& file, const std::string& msg) {
+  return make_error(ErrorKind::rejected, file + ": " + msg);
+}
+
+}  // namespace
+
+std::vector<std::byte> rodata_value(u64 v, size_t size) {
+  std::vector<std::byte> b(size);
+  std::memcpy(b.data(), &v, std::min(size, sizeof v));
+  return b;
+}
+
+Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOptions& opts) {
+  static const security::AdmissionConfig kDefaultAdmission;
+  const security::AdmissionConfig& adm = opts.admission ? *opts.admission : kDefaultAdmission;
+
+  bpf::LoadOptions lo;
+  lo.file_name = path;
+  lo.host = &kabi::host_types();
+  lo.kfunc_lookup = [](std::string_view name) { return kfunc_index(name); };
+  auto loaded = bpf::load_object_file(path, lo);
+  if (!loaded) return tl::unexpected(loaded.error());
+  auto object = std::make_shared<bpf::Object>(std::move(*loaded));
+
+  const bpf::StructOps* ops = nullptr;
+  for (const auto& so : object->struct_ops())
+    if (so.type_name == "sched_ext_ops") {
+      if (ops) return refused(path, "more than one sched_ext_ops table (" + ops->var_name + ", " + so.var_name + ")");
+      ops = &so;
+    }
+  if (!ops) return refused(path, "no sched_ext_ops table (SCX_OPS_DEFINE)");
+
+  // Admission: the principal, the slot and the limits.
+  security::LoadRequest req;
+  req.slot = opts.slot == ChainSlot::above_fair ? security::Slot::above_fair : security::Slot::below_fair;
+  for (const auto& [name, idx] : ops->callbacks) req.insns += object->programs()[idx].code.size();
+  for (const auto& m : object->maps()) req.map_bytes += bpf::map_value_bytes(m, opts.nr_cpus);
+  req.classes_loaded = opts.classes_loaded;
+  if (auto st = security::admit(adm, opts.principal, req); !st)
+    return refused(path, st.error().message);
+  const security::Grant grant = adm.grant_for(opts.principal);
+  const security::CapabilitySet& caps = grant.caps;
+
+  for (const auto& [name, bytes] : opts.rodata)
+    if (auto st = object->set_rodata(name, bytes); !st) return refused(path, st.error().message);
+
+  OpsConfig cfg;
+  cfg.name = ops->name.empty() ? ops->var_name : ops->name;
+  cfg.flags = ops->flags;
+  cfg.timeout_ms = ops->timeout_ms;
+  cfg.dispatch_max_batch = ops->dispatch_max_batch;
+  cfg.implemented = 0;
+  for (const auto& [name, idx] : ops->callbacks)
+    if (auto op = op_of(name)) cfg.implemented |= op_bit(*op);
+  const bool builtin_idle =
+      !cfg.implements(Op::update_idle) || (cfg.flags & scx::OPS_KEEP_BUILTIN_IDLE) != 0;
+
+  // Verify every callback the core calls, for this principal's capabilities.
+  for (const auto& [name, idx] : ops->callbacks) {
+    const kabi::CallbackInfo* cb = kabi::find_callback(name);
+    if (!cb) return refused(path, "unknown sched_ext_ops callback '" + name + "'");
+    if (!cb->hosted) continue;
+    const bpf::Program& prog = object->programs()[idx];
+    if (prog.sleepable && !cb->sleepable_ok)
+      return refused(path, fmt::format("{}: callback may not be sleepable", name));
+    verifier::ProgramInfo info = callback_program_info(*object, idx, *cb, caps);
+    verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
+    verifier::VerifyOptions vo;
+    vo.insn_budget = std::max<u64>(grant.limits.max_insns, 1'000'000);
+    verifier::VerifyResult vr = verifier::verify(info, api, vo);
+    if (!vr.ok()) {
+      verifier::VerifyError e = *vr.error;
+      if (e.callback.empty()) e.callback = name;
+      return refused(path, fmt::format("verifier ({}): {}", adm.describe(opts.principal), e.to_string()));
+    }
+  }
+
+  // Maps, then the programs linked against them.
+  std::vector<std::unique_ptr<bpf::Map>> maps;
+  for (const auto& def : object->maps()) {
+    auto m = bpf::create_map(def, opts.nr_cpus);
+    if (!m) return refused(path, m.error().message);
+    maps.push_back(std::move(*m));
+  }
+  std::vector<void*> handles, values;
+  for (auto& m : maps) {
+    handles.push_back(m.get());
+    const u32 zero = 0;
+    const bool flat = (m->type() == bpf::MapType::array) && m->key_size() == 4;
+    values.push_back(flat ? m->lookup(&zero, 0) : nullptr);
+  }
+
+  auto policy = std::make_unique<BpfPolicy>(object, cfg, std::move(maps), opts.seed);
+  bpf::ExternTable& ext = policy->externs();
+  bpf::fill_helpers(ext);
+  if (ext.helpers.size() <= 115) ext.helpers.resize(116);
+  ext.helpers[115] = probe_read_kernel_str;
+  ext.kfuncs = kfunc_table();
+
+  for (const auto& [name, idx] : ops->callbacks) {
+    auto op = op_of(name);
+    const kabi::CallbackInfo* cb = kabi::find_callback(name);
+    if (!op || !cb || !cb->hosted) continue;
+    vm::LinkInputs link{handles, values, &ext};
+    auto prog = vm::Program::prepare(object->programs()[idx].code, link);
+    if (!prog) return refused(path, fmt::format("{}: {}", name, prog.error().message));
+    BoundProgram bp{idx, std::move(*prog), nullptr};
+    policy->bind(*op, std::move(bp));
+  }
+
+  LoadedPolicy out;
+  out.grant.owner = opts.principal;
+  out.grant.cpus = caps.cpus_or(opts.cpus);
+  if (!opts.cpus.empty() && caps.has_cpus()) out.grant.cpus = caps.cpus() & opts.cpus;
+  out.grant.all_tasks = caps.has(security::Capability::all_tasks);
+  out.grant.may_kick = caps.has(security::Capability::kick);
+  out.grant.max_dsqs = grant.limits.max_dsqs;
+  if (opts.slot == ChainSlot::above_fair) {
+    const double bw = std::clamp(grant.limits.bandwidth, 0.0, 1.0);
+    out.grant.bw_runtime_ns = static_cast<TimeNs>(static_cast<double>(out.grant.bw_period_ns) * bw);
+  }
+  out.slot = opts.slot;
+  out.ops = std::move(policy);
+  return out;
+}
+
+}  // namespace ups::policy

@@ -1,0 +1,44 @@
+// load_bpf_policy: a sched_ext BPF object file -> a SchedOps ready for the
+// chain, for one principal: read and relocate the object against the host's
+// kernel types, admit it (sched.load, chain slot, limits), set its read-only
+// parameters, verify every callback for the principal's capabilities,
+// create its maps, prepare its programs. Every refusal names the file and
+// what was refused (the principal and capability, or the instruction).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "core/core.h"
+#include "security/admission.h"
+
+namespace ups::policy {
+
+struct LoadPolicyOptions {
+  Principal principal;  // who loads it (default: root)
+  // Null: the default admission config (only root may load).
+  const security::AdmissionConfig* admission = nullptr;
+  ChainSlot slot = ChainSlot::below_fair;
+  CpuMask cpus;  // requested CPUs; empty = what the grant allows
+  // `const volatile` globals to set before load (name, bytes).
+  std::vector<std::pair<std::string, std::vector<std::byte>>> rodata;
+  u64 seed = 0;             // bpf_get_prandom_u32
+  int nr_cpus = kMaxCpus;   // per-CPU map copies
+  u32 classes_loaded = 0;   // by this principal already (admission limit)
+};
+
+struct LoadedPolicy {
+  std::unique_ptr<SchedOps> ops;
+  ClassGrant grant;
+  ChainSlot slot = ChainSlot::below_fair;
+};
+
+Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOptions& opts = {});
+
+// A u64/bool parameter value as rodata bytes of `size` (little-endian).
+std::vector<std::byte> rodata_value(u64 v, size_t size);
+
+}  // namespace ups::policy

@@ -1,0 +1,97 @@
+// The serverless study (docs/faas.md, issue 6): chains of five functions
+// after the ServerlessBench image chain, run by micro-VM-like or
+// container-like runtimes that poll while their function waits, colocated
+// 0..50 chains deep on one server; and the metrics the paper reports (idle
+// time ratio, chain latency, throughput, wasted CPU).
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "base/types.h"
+#include "sim/policy_factory.h"
+#include "sim/workload.h"
+
+namespace ups::sim {
+
+// When a stage's runtime learns that a request is on its way and starts
+// polling its input (the platform hands the activation to it early).
+enum class PollFrom : u8 {
+  enqueue,  // when the request is queued at the previous stage
+  start,    // when the previous stage starts on it
+  upload,   // when the previous stage starts uploading its result
+  never,    // it blocks until the input is there
+};
+const char* poll_from_name(PollFrom p);
+
+struct RuntimeModel {
+  std::string kind = "microvm";
+  PollFrom poll_from = PollFrom::upload;
+  bool poll_io = true;     // keeps polling while the function waits for object storage
+  double io_ms = 20;       // object-storage latency of one access (unscaled)
+};
+
+struct FaasParams {
+  // Every duration of the model (CPU costs, I/O, interarrival) is
+  // multiplied by cost_scale so that a sweep simulates in seconds; the
+  // ratios, hence idle ratio and relative latencies, are unchanged.
+  double cost_scale = 0.01;
+  int cpus = 8;
+  double duration_s = 2.0;        // simulated, after scaling
+  double rate_per_chain = 0.12;   // requests per unscaled second per chain
+  std::string arrival = "poisson";  // or "azure": lognormal interarrival and durations
+  double azure_iat_cv = 2.0;      // interarrival coefficient of variation (azure)
+  double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
+  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20};
+  RuntimeModel container{"container", PollFrom::upload, false, 20};
+
+  const RuntimeModel* runtime(const std::string& kind) const;
+};
+
+// The five stages: name and unscaled CPU cost range in ms.
+struct FaasStage {
+  const char* name;
+  double cpu_lo_ms, cpu_hi_ms;
+};
+const std::vector<FaasStage>& faas_stages();
+
+// Reads [faas], [faas.microvm] and [faas.container] of a TOML file over
+// the defaults. Errors name the file and key.
+Result<FaasParams> load_faas_params(const std::string& path);
+
+// `chains` colocated chains (0 still runs the one measured chain: total
+// chains = max(chains, 1)).
+Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int chains);
+
+struct FaasPoint {
+  int chains = 0;
+  double idle_ratio = 0;       // polling CPU / CPU the application used
+  double p50_ms = 0, p99_ms = 0;  // chain end-to-end latency, simulated (scaled) ms
+  double throughput_rps = 0;   // chains completed per simulated second
+  double wasted_cpu_s = 0;     // CPU seconds spent polling
+  double used_cpu_s = 0;
+  u64 requests = 0;
+  u64 lost_tasks = 0;
+  double max_ready_wait_ms = -1;  // longest runnable-with-work wait (check_starvation)
+  // Latency CDF points (quantile, ms): 0.5, 0.9, 0.99, 0.999, 1.
+  std::vector<std::pair<double, double>> latency_cdf;
+  std::string error;
+};
+
+struct FaasRunOptions {
+  std::string policy = "fair";
+  u64 seed = 1;
+  bool check_starvation = false;  // O(tasks) per event: tests only
+  std::ostream* ftrace = nullptr;
+  std::ostream* chrome = nullptr;
+  PolicyFactory factory;  // empty = native_policy_factory()
+};
+
+FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chains,
+                         const FaasRunOptions& opt);
+
+}  // namespace ups::sim

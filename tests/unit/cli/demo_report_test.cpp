@@ -1,0 +1,116 @@
+// `upsched demo --out DIR` as a user runs it: the table, the files it
+// promises, and the HTML report rendered by headless Chromium (charts drawn,
+// titles present, a real screenshot). Skips if chromium is not installed.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string upsched() {
+  for (const char* rel : {"upsched", "src/cli/upsched", "bin/upsched"}) {
+    fs::path p = fs::path(UPS_BINARY_DIR) / rel;
+    if (fs::exists(p)) return p.string();
+  }
+  return (fs::path(UPS_BINARY_DIR) / "upsched").string();
+}
+
+struct Out {
+  int rc = -1;
+  std::string text;
+};
+
+Out sh(const std::string& cmd) {
+  Out o;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return o;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
+  int st = pclose(p);
+  o.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class DemoReport : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("upsched_demo_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  Out demo() {
+    return sh(upsched() + " demo --out " + (dir_ / "report").string() +
+              " --chains 0,4 --cpus 2 --duration 0.2 --seed 3");
+  }
+  fs::path dir_;
+};
+
+TEST_F(DemoReport, WritesTableReportAndPerfettoTimelines) {
+  Out o = demo();
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_NE(o.text.find("idle fair"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("step 1/"), std::string::npos) << "progress lines when stderr is no TTY\n" << o.text;
+  const fs::path r = dir_ / "report";
+  for (const char* f : {"index.html", "results.json", "results.md", "idle_ratio.svg",
+                        "timeline-fair.json", "timeline-faas_event.json", "timeline-fair.ftrace.txt"})
+    EXPECT_TRUE(fs::exists(r / f) && fs::file_size(r / f) > 0) << f;
+  auto rows = nlohmann::json::parse(slurp(r / "results.json"));
+  ASSERT_EQ(rows.size(), 8u);  // 2 runtimes x 2 policies x 2 chain counts
+  for (auto& row : rows) {
+    EXPECT_EQ(row["lost_tasks"], 0);
+    EXPECT_TRUE(row["latency_ms"].contains("p99"));
+  }
+  auto chrome = nlohmann::json::parse(slurp(r / "timeline-fair.json"));
+  EXPECT_GT(chrome["traceEvents"].size(), 10u);
+  EXPECT_NE(slurp(r / "timeline-fair.ftrace.txt").find("sched_switch: prev_comm="), std::string::npos);
+}
+
+TEST_F(DemoReport, ChromiumRendersTheCharts) {
+  const char* chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium)) GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
+  Out o = demo();
+  ASSERT_EQ(o.rc, 0) << o.text;
+  const fs::path html = dir_ / "report" / "index.html", png = dir_ / "shot.png";
+  const std::string flags = std::string(chromium) +
+                            " --headless --no-sandbox --disable-gpu --disable-background-networking"
+                            " --disable-component-update --disable-sync --no-first-run --user-data-dir=" +
+                            (dir_ / "profile").string() + " --window-size=1280,2000 ";
+  Out dom = sh(flags + "--dump-dom file://" + html.string());
+  ASSERT_EQ(dom.rc, 0) << dom.text;
+  for (const char* title : {"Idle-time ratio vs colocated chains", "Chain latency CDF", "Per-CPU timeline"})
+    EXPECT_NE(dom.text.find(title), std::string::npos) << title;
+  // Every chart drew something: polylines with points and timeline slices.
+  std::smatch m;
+  const std::regex poly(R"re(<polyline[^>]*points="([^"]*)")re");
+  int drawn = 0;
+  for (auto it = std::sregex_iterator(dom.text.begin(), dom.text.end(), poly); it != std::sregex_iterator(); ++it)
+    drawn += (*it)[1].str().find(',') != std::string::npos;
+  EXPECT_GE(drawn, 8) << "4 idle-ratio series and 4 latency CDFs";
+  EXPECT_GT(std::count(dom.text.begin(), dom.text.end(), '\n'), 20);
+  EXPECT_NE(dom.text.find("<rect x="), std::string::npos);
+
+  Out shot = sh(flags + "--screenshot=" + png.string() + " file://" + html.string());
+  ASSERT_TRUE(fs::exists(png)) << shot.text;
+  const std::string bytes = slurp(png);
+  ASSERT_GT(bytes.size(), 20000u) << "a blank page compresses to a few KB";
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+}  // namespace

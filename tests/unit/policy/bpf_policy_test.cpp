@@ -1,0 +1,132 @@
+// The policy host end to end: the SDK's example policies, loaded from their
+// .bpf.o files for a principal, verified, and run in the simulator; the
+// same schedule as their native twins; misbehaving ones refused or ejected
+// with an exit report while every task finishes under fair.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "policy/policy_loader.h"
+#include "security/admission.h"
+#include "sim/presets.h"
+#include "sim/world.h"
+
+namespace ups::policy {
+namespace {
+
+std::string obj(const std::string& name) { return std::string(UPS_POLICY_DIR) + "/" + name + ".bpf.o"; }
+
+// A factory that resolves "<name>.bpf.o" specs through load_bpf_policy
+// (with rodata "fifo_sched" set for "simple_fifo") and others natively.
+sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr) {
+  return [adm](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
+    const std::string suffix = ".bpf.o";
+    if (req.spec.size() < suffix.size() || req.spec.compare(req.spec.size() - suffix.size(), suffix.size(), suffix) != 0)
+      return sim::native_policy_factory()(req);
+    LoadPolicyOptions o;
+    o.principal = req.principal;
+    o.admission = adm;
+    o.slot = req.slot;
+    o.cpus = req.cpus;
+    auto lp = load_bpf_policy(req.spec, o);
+    if (!lp) return tl::unexpected(lp.error());
+    sim::PolicyInstance inst;
+    inst.ops = std::move(lp->ops);
+    inst.grant = lp->grant;
+    inst.slot = lp->slot;
+    return inst;
+  };
+}
+
+sim::SimReport run(const std::string& preset, const std::string& policy, sim::PolicyFactory f, u64 seed = 1,
+                   int cpus = 4) {
+  auto w = sim::make_preset(preset, cpus);
+  EXPECT_TRUE(w);
+  sim::SimConfig cfg;
+  cfg.nr_cpus = cpus;
+  cfg.seed = seed;
+  cfg.duration = 200 * kNsPerMs;
+  cfg.policies = {policy};
+  cfg.check_invariants = true;
+  auto world = sim::World::create(std::move(*w), cfg, std::move(f));
+  EXPECT_TRUE(world) << (world ? "" : world.error().to_string());
+  if (!world) return {};
+  auto st = (*world)->run();
+  sim::SimReport r = (*world)->report();
+  if (!st) r.error = st.error().to_string();
+  return r;
+}
+
+TEST(BpfPolicy, SimpleLoadsVerifiesAndRunsHogs) {
+  auto lp = load_bpf_policy(obj("simple"));
+  ASSERT_TRUE(lp) << lp.error().to_string();
+  EXPECT_EQ(lp->ops->config().name, "simple");
+  sim::SimReport r = run("hogs", obj("simple"), bpf_factory());
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  EXPECT_GT(r.context_switches, 0u);
+  for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
+}
+
+TEST(BpfPolicy, SimpleMatchesItsNativeTwin) {
+  for (const char* preset : {"hogs"}) {
+    for (u64 seed : {1u, 7u}) {
+      SCOPED_TRACE(std::string(preset) + " seed " + std::to_string(seed));
+      sim::SimReport b = run(preset, obj("simple"), bpf_factory(), seed);
+      sim::SimReport n = run(preset, "simple", sim::native_policy_factory(), seed);
+      ASSERT_EQ(b.error, "");
+      EXPECT_EQ(b.trace_sha256, n.trace_sha256);
+      EXPECT_EQ(b.events, n.events);
+    }
+  }
+}
+
+TEST(BpfPolicy, PrincipalWithoutLoadCapabilityIsRefused) {
+  LoadPolicyOptions o;
+  o.principal = Principal{1000, 1000};
+  auto lp = load_bpf_policy(obj("simple"), o);
+  ASSERT_FALSE(lp);
+  EXPECT_NE(lp.error().message.find("sched.load"), std::string::npos) << lp.error().message;
+}
+
+TEST(BpfPolicy, KickWithoutCapabilityIsRefusedNamingIt) {
+  auto adm = security::AdmissionConfig::parse(
+      "[users.alice]\nuid = 1000\ngid = 1000\ncaps = [\"sched.load\"]\n", "adm.toml");
+  ASSERT_TRUE(adm) << adm.error().to_string();
+  LoadPolicyOptions o;
+  o.principal = Principal{1000, 1000};
+  o.admission = &*adm;
+  auto lp = load_bpf_policy(obj("bad_kick_without_cap"), o);
+  ASSERT_FALSE(lp);
+  EXPECT_NE(lp.error().message.find("sched.kick"), std::string::npos) << lp.error().message;
+  // The same user may load a well-behaved policy.
+  EXPECT_TRUE(load_bpf_policy(obj("simple"), o));
+}
+
+// A misbehaving policy is ejected with the expected report; every task
+// still finishes (under fair) and none is lost.
+void expect_ejected(const std::string& name, ExitKind kind, const std::string& needle) {
+  SCOPED_TRACE(name);
+  auto lp = load_bpf_policy(obj(name));
+  ASSERT_TRUE(lp) << lp.error().to_string();
+  sim::SimReport r = run("hogs", obj(name), bpf_factory());
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  ASSERT_FALSE(r.exit_reports.empty());
+  const ExitReport& e = r.exit_reports.front();
+  EXPECT_EQ(e.kind, kind) << e.to_string();
+  EXPECT_NE(e.to_string().find(needle), std::string::npos) << e.to_string();
+}
+
+TEST(BpfPolicy, NeverDispatchIsEjectedByTheWatchdog) {
+  expect_ejected("bad_never_dispatch", ExitKind::error_stall, "stall");
+}
+TEST(BpfPolicy, CallsErrorIsEjectedWithItsMessage) {
+  expect_ejected("bad_calls_error", ExitKind::error_bpf, "bad_calls_error");
+}
+TEST(BpfPolicy, VtimeIntoFifoIsEjected) {
+  expect_ejected("bad_vtime_into_fifo", ExitKind::error, "vtime");
+}
+
+}  // namespace
+}  // namespace ups::policy
