@@ -1,9 +1,12 @@
 // Verifier benchmarks: time and states for large generated programs (10k
 // and 100k instructions of branches, bounded loops and map accesses) and
-// for every example policy object in build/policies/*.bpf.o (each of its
+// for every example policy object in build/policies/*.bpf.o, or in
+// $UPS_BENCH_POLICIES (each of its
 // callbacks, all capabilities). Counters: insns (program size), processed
 // (instructions explored), states (pruning checkpoints).
 // Targets (issue 4): examples < 5 ms; 100k instructions < 1 s.
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -120,7 +123,9 @@ BENCHMARK(BM_VerifyGenerated)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMilli
 // One benchmark per callback of every example policy object.
 void register_policies() {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(UPS_BINARY_DIR) / "policies";
+  // UPS_BENCH_POLICIES names another build's policies directory.
+  const char* env = std::getenv("UPS_BENCH_POLICIES");
+  const fs::path dir = env ? fs::path(env) : fs::path(UPS_BINARY_DIR) / "policies";
   if (!fs::exists(dir)) return;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {

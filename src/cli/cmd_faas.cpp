@@ -40,7 +40,7 @@ int run_faas(const FaasArgs& a) {
   if (!rt) return bad("--runtime must be microvm or container, not '" + a.runtime + "'");
   auto counts = parse_chain_counts(a.chains);
   if (!counts) return bad("--chains: " + counts.error().message);
-  auto factory = faas_policy_factory(a.policy);
+  auto factory = faas_policy_factory(a.policy, a.seed, prm.cpus);
   if (!factory) return bad("--policy: " + factory.error().message);
 
   std::printf("faas: %s runtimes, policy %s, %d CPUs, seed %llu, %.1f s simulated per point (costs x%g)\n",

@@ -12,6 +12,7 @@
 #include "cli/sim_demo.h"
 #include "sim/duration.h"
 #include "sim/policy_factory.h"
+#include "cli/policy_spec.h"
 #include "sim/presets.h"
 #include "sim/world.h"
 
@@ -20,6 +21,7 @@ namespace {
 
 struct SimArgs {
   std::string preset, workload, duration = "10s", json, ftrace, chrome;
+  std::string admission;  // --admission FILE (policy host)
   std::vector<std::string> policies;
   int cpus = 2, smt = 1, cores_per_llc = 8, llcs_per_node = 1;
   u32 hz = 250;
@@ -74,7 +76,9 @@ int run_sim(const SimArgs& a) {
   std::string wl_arg = a.preset.empty() ? "--workload " + a.workload : "--preset " + a.preset;
   std::string repro = sim::reproduce_command(wl_arg, cfg);
 
-  auto world = sim::World::create(std::move(*w), cfg, make_policy_factory());
+  auto factory = policy_spec_factory(a.admission, a.seed, a.cpus);
+  if (!factory) return bad_input("--admission: " + factory.error().to_string());
+  auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   if (!world) return bad_input(world.error().to_string());
   auto st = (*world)->run();
   sim::SimReport r = (*world)->report(a.per_task);
@@ -111,6 +115,7 @@ void register_sim_commands(CLI::App& app) {
   sim->add_option("--workload", args->workload, "workload file (TOML or JSON, see docs/workloads.md)");
   sim->add_option("--policy", args->policies,
                   "policy for the tasks (repeatable: chain order as given; default fair)");
+  sim->add_option("--admission", args->admission, "admission file (TOML) for FILE.bpf.o[:USER] policies; default: only root");
   sim->add_option("--cpus", args->cpus, "number of simulated CPUs (1..1024)")->capture_default_str();
   sim->add_option("--seed", args->seed, "seed of the run's random numbers")->capture_default_str();
   sim->add_option("--duration", args->duration, "simulated time: 10s, 500ms, 200us")->capture_default_str();

@@ -52,6 +52,7 @@ int run_verify(const VerifyArgs& a) {
       if (a.log) std::fputs(r.log.c_str(), stdout);
       ++checked;
       if (!r.ok()) {
+        std::fflush(stdout);  // the summaries so far, then the error
         std::fprintf(stderr, "%s: %s\n", a.file.c_str(), r.error->to_string().c_str());
         return 1;
       }

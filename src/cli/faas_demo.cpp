@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/policy_spec.h"
 #include "cli/report_html.h"
 #include "sim/faas_model.h"
 
@@ -36,11 +37,9 @@ Result<std::vector<int>> parse_chain_counts(const std::string& list) {
   return out;
 }
 
-Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec) {
-  if (spec.find(".bpf.o") != std::string::npos)
-    return make_error(ErrorKind::unsupported,
-                      "'" + spec + "': BPF objects need the policy host (src/cli/policy_spec), not in this "
-                      "build yet; --policy faas_event runs its native twin");
+Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, u64 seed, int nr_cpus) {
+  std::string path, user;
+  if (split_bpf_spec(spec, path, user)) return policy_spec_factory("", seed, nr_cpus);
   if (!sim::is_fair_spec(spec)) {
     bool known = false;
     for (auto& [name, desc] : sim::native_policy_list()) known |= name == spec;
@@ -164,7 +163,7 @@ int run_demo(const DemoArgs& a) {
     prm = *p;
   }
   if (a.cpus) prm.cpus = a.cpus;
-  prm.duration_s = a.duration_s > 0 ? a.duration_s : std::min(prm.duration_s, 1.0);
+  if (a.duration_s > 0) prm.duration_s = a.duration_s;
   auto counts = parse_chain_counts(a.chains);
   if (!counts) {
     std::fprintf(stderr, "upsched demo: --chains: %s\n", counts.error().message.c_str());
@@ -206,7 +205,7 @@ int run_demo(const DemoArgs& a) {
   std::string timeline_svg;
   for (int p = 0; p < 2; ++p) {
     sim::FaasParams short_prm = prm;
-    short_prm.duration_s = std::min(prm.duration_s, 0.2);
+    short_prm.duration_s = std::min(prm.duration_s, 2.0);
     std::ostringstream chrome;
     std::ofstream ftrace(dir / fmt::format("timeline-{}.ftrace.txt", kPolicies[p]));
     sim::FaasRunOptions opt;
@@ -218,8 +217,8 @@ int run_demo(const DemoArgs& a) {
     write_file(dir / fmt::format("timeline-{}.json", kPolicies[p]), chrome.str());
     double t_end = 0;
     auto slices = slices_from_chrome(chrome.str(), &t_end);
-    const double t1 = t_end, t0 = std::max(0.0, t1 - 20.0);
-    timeline_svg += svg_timeline(fmt::format("Per-CPU timeline, {} ({} micro-VM chains, last 20 ms)",
+    const double t1 = t_end, t0 = std::max(0.0, t1 - 200.0);
+    timeline_svg += svg_timeline(fmt::format("Per-CPU timeline, {} ({} micro-VM chains, last 200 ms)",
                                              kPolicies[p], timeline_chains),
                                  prm.cpus, t0, t1, slices);
     progress.step(fmt::format("timeline {}", kPolicies[p]));
@@ -273,10 +272,10 @@ int run_demo(const DemoArgs& a) {
     for (int p = 0; p < 2; ++p)
       for (auto& pt : rows[r][p]) all.push_back(point_json(pt, kRuntimes[r], kPolicies[p]));
   const std::string params_line = fmt::format(
-      "{} CPUs; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
+      "{} CPUs, {} Hz ticks; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
       "{} arrivals at {} requests/s per chain (unscaled); object storage {} ms (micro-VM) / {} ms (container); "
       "micro-VM polls from {} and during I/O: {}; container polls from {} and during I/O: {}; seed {}; {} s simulated per point.",
-      prm.cpus, prm.cost_scale, prm.arrival, prm.rate_per_chain, prm.microvm.io_ms, prm.container.io_ms,
+      prm.cpus, prm.hz, prm.cost_scale, prm.arrival, prm.rate_per_chain, prm.microvm.io_ms, prm.container.io_ms,
       sim::poll_from_name(prm.microvm.poll_from), prm.microvm.poll_io ? "yes" : "no",
       sim::poll_from_name(prm.container.poll_from), prm.container.poll_io ? "yes" : "no", a.seed, prm.duration_s);
 
@@ -312,7 +311,7 @@ void register_faas_demo_command(CLI::App& app) {
   demo->add_option("--chains", a->chains, "comma-separated colocated chain counts")->capture_default_str();
   demo->add_option("--cpus", a->cpus, "simulated CPUs (default 8)");
   demo->add_option("--seed", a->seed, "seed")->capture_default_str();
-  demo->add_option("--duration", a->duration_s, "simulated seconds per point (default 1)");
+  demo->add_option("--duration", a->duration_s, "simulated seconds per point (default from the parameters: 120)");
   demo->add_option("--params", a->params, "TOML parameters (workloads/faas.toml)");
   demo->callback([a] { set_exit_code(run_demo(*a)); });
 }

@@ -17,8 +17,8 @@ namespace ups::cli {
 
 // "0,1,5,10,20,50" -> {0,1,5,10,20,50}; each in 0..200.
 Result<std::vector<int>> parse_chain_counts(const std::string& list);
-// fair, a native policy name, or FILE.bpf.o[:USER] once the policy host is in.
-Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec);
+// fair, a native policy name, or FILE.bpf.o[:USER] (through the policy host).
+Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, u64 seed, int nr_cpus);
 
 std::string faas_table_header();
 std::string faas_table_row(const sim::FaasPoint& p);

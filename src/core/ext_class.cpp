@@ -32,6 +32,7 @@ ExtClass::ExtClass(Core::Impl& core, ClassId id, std::unique_ptr<SchedOps> ops, 
   bw_used_.assign(static_cast<size_t>(n), 0);
   bw_period_.assign(static_cast<size_t>(n), 0);
   idle_ = core.idle & cpus_;
+  full_grant_ = cpus_ == core.topo.all();
   last_consulted_ = core.now;
 }
 
@@ -141,6 +142,7 @@ void ExtClass::disable_task(Task& p, bool exiting) {
 // --- wakeup and enqueue -------------------------------------------------------------
 
 CpuId ExtClass::fallback_cpu(const Task& p, CpuId prev) const {
+  if (p.affinity.test(prev) && cpus_.test(prev)) return prev;
   const CpuMask allowed = p.affinity & cpus_;
   if (allowed.test(prev)) return prev;
   CpuId c = allowed.first();
@@ -152,8 +154,13 @@ CpuId ExtClass::select_task_rq(Task& p, CpuId prev_cpu, u64 wake_flags) {
   ddsp_ = {};
   selected_ = nullptr;
   if (!live()) return prev;
-  const CpuMask allowed = p.affinity & cpus_;
-  if (allowed.count() == 1) return prev;  // the kernel skips select_cpu for one-CPU tasks
+  // The kernel skips select_cpu for tasks that can run on one CPU only.
+  if (p.nr_cpus_allowed == 1) return prev;
+  const CpuMask allowed = full_grant_ ? p.affinity : (p.affinity & cpus_);
+  if (!full_grant_) {
+    const CpuId first = allowed.first();
+    if (first == kNoCpu || allowed.next(first + 1) == kNoCpu) return prev;
+  }
   OpScope s(*this, Op::select_cpu, prev, &p);
   const CpuId cpu = ops_->select_cpu(ctx_, p, prev, wake_flags);
   if (!live()) return prev;
@@ -552,6 +559,7 @@ CpuId ExtClass::pick_idle(const CpuMask& allowed, u64 flags, CpuId from) {
 
 CpuId ExtClass::select_cpu_dfl(Task& p, CpuId prev_cpu, u64, bool* is_idle) {
   *is_idle = false;
+  if (idle_.empty()) return prev_cpu;  // busy machine: nothing to find
   const CpuMask allowed = p.affinity & cpus_;
   const Topology& t = core_.topo;
   const bool smt = t.smt_siblings(prev_cpu).count() > 1;

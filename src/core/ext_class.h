@@ -151,6 +151,7 @@ private:
   TimeNs timeout_ns_;
   u32 max_batch_;
   bool builtin_idle_;
+  bool full_grant_ = false;  // the class may use every CPU
 
   std::vector<DispatchQueue> local_;
   DispatchQueue global_;

@@ -61,7 +61,7 @@ FieldRule rule(std::string name, u32 off, u32 size, FieldAccess acc = FieldAcces
 }
 
 std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
-  std::vector<StructDesc> s(kStructDumpCtx + 1);
+  std::vector<StructDesc> s(kStructInt + 1);
   StructDesc& task = s[kStructTask];
   task.name = "task_struct";
   task.size = sizeof(kabi::TaskStruct);
@@ -87,6 +87,7 @@ std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
   s[kStructDumpCtx] = {"scx_dump_ctx", sizeof(kabi::ScxDumpCtx), {rule("kind", 0, 4), rule("exit_code", 8, 8),
                                                                   rule("reason", 16, 8), rule("at_ns", 24, 8),
                                                                   rule("at_jiffies", 32, 8)}};
+  s[kStructInt] = {"int", 4, {rule("value", 0, 4)}};
   return s;
 }
 
@@ -121,7 +122,10 @@ std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
         a = arg((k.flags & kabi::kf_iter_new) ? ArgKind::mem_uninit : ArgKind::mem, -1,
                 sizeof(kabi::BpfIterScxDsq));
         break;
-      case kabi::KArg::num_iter: return std::nullopt;
+      case kabi::KArg::num_iter:
+        a = arg((k.flags & kabi::kf_iter_new) ? ArgKind::mem_uninit : ArgKind::mem, -1,
+                sizeof(kabi::BpfIterNum));
+        break;
       case kabi::KArg::out_bool: a = arg(ArgKind::mem_uninit, -1, 1); break;
       case kabi::KArg::fmt_str: a = arg(ArgKind::any); break;
       case kabi::KArg::mem: a = arg(ArgKind::mem); break;
@@ -144,7 +148,7 @@ std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
       p.ret = verifier::RetKind::struct_ptr;
       p.ret_struct = kStructBpfCpumask;
       break;
-    case kabi::KRet::int_ptr: return std::nullopt;
+    case kabi::KRet::int_ptr: p.ret = verifier::RetKind::struct_ptr; p.ret_struct = kStructInt; break;
   }
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;

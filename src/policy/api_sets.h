@@ -24,6 +24,7 @@ enum StructIndex : s32 {
   kStructExitTaskArgs,
   kStructExitInfo,
   kStructDumpCtx,
+  kStructInt,  // the int * of bpf_iter_num_next
 };
 
 // The ProgramInfo for program `prog_index` of `obj` bound to callback `cb`.

@@ -1,5 +1,7 @@
 #include "policy/bpf_policy.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/scx_context.h"
@@ -34,9 +36,7 @@ void PolicyHelperEnv::cancel_timer(u64 timer_id) {
   if (host_.in_callback()) host_.ctx().cancel_timer(timer_id);
 }
 std::size_t PolicyHelperEnv::readable_bytes(u64 addr, std::size_t max) {
-  for (std::size_t n = max; n > 0; n = n / 2)
-    if (host_.readable(addr, n)) return n;
-  return 0;
+  return static_cast<std::size_t>(std::min<u64>(host_.readable_extent(addr), max));
 }
 
 // --- BpfPolicy -----------------------------------------------------------------
@@ -117,23 +117,29 @@ void BpfPolicy::kfunc_fail(u32 kfunc_index, const std::string& message) {
   if (ctx_) ctx_->fail(message, call_site(kfunc_index));
 }
 
-bool BpfPolicy::readable(u64 addr, u64 len) const {
-  if (len == 0) return true;
-  if (addr + len < addr) return false;
+u64 BpfPolicy::readable_extent(u64 addr) const {
   if (running_) {
     const u64 lo = reinterpret_cast<u64>(running_->interp.get());
     const u64 hi = lo + sizeof(vm::Interpreter);
-    if (addr >= lo && addr + len <= hi) return true;
+    if (addr >= lo && addr < hi) return hi - addr;
   }
-  bool ok = false;
+  u64 extent = 0;
   for (const auto& m : maps_) {
     m->for_each_region([&](void* p, std::size_t size, bool) {
       const u64 b = reinterpret_cast<u64>(p);
-      if (addr >= b && addr + len <= b + size) ok = true;
+      if (addr >= b && addr < b + size) extent = b + size - addr;
     });
-    if (ok) return true;
+    if (extent) return extent;
   }
-  return false;
+  for (const std::string* s : exit_strings_)
+    if (s && addr == reinterpret_cast<u64>(s->c_str())) return s->size() + 1;
+  return 0;
+}
+
+bool BpfPolicy::readable(u64 addr, u64 len) const {
+  if (len == 0) return true;
+  if (addr + len < addr) return false;
+  return readable_extent(addr) >= len;
 }
 
 kabi::BpfCpumask* BpfPolicy::new_cpumask() {
@@ -172,7 +178,9 @@ void BpfPolicy::exit(ScxContext& ctx, const ExitReport& report) {
   ei.exit_code = report.exit_code;
   ei.reason = reinterpret_cast<u64>(reason.c_str());
   ei.msg = reinterpret_cast<u64>(msg.c_str());
+  exit_strings_ = {&reason, &msg};  // readable by bpf_probe_read_kernel_str
   run(Op::exit, ctx, {reinterpret_cast<u64>(&ei)});
+  exit_strings_ = {nullptr, nullptr};
 }
 
 CpuId BpfPolicy::select_cpu(ScxContext& ctx, Task& p, CpuId prev_cpu, u64 wake_flags) {

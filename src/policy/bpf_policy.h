@@ -103,6 +103,8 @@ public:
   std::string call_site(u32 kfunc_index) const;
   // Is [addr, addr+len) inside memory the program may read (stack or a map)?
   bool readable(u64 addr, u64 len) const;
+  // Bytes readable from addr to the end of its region (0: none).
+  u64 readable_extent(u64 addr) const;
   // Acquired bpf_cpumasks (owned here, freed when the policy goes).
   kabi::BpfCpumask* new_cpumask();
   bool is_cpumask(u64 addr) const;
@@ -127,6 +129,7 @@ private:
   const BoundProgram* running_ = nullptr;
   u64 stack_lo_ = 0, stack_hi_ = 0;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
+  std::array<const std::string*, 2> exit_strings_{};  // during exit()
 };
 
 }  // namespace ups::policy

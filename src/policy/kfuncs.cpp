@@ -420,6 +420,43 @@ KF(cpumask_any_distribute) {
   return f < 0 ? static_cast<u64>(kMaxCpus) : static_cast<u64>(f);
 }
 
+// --- bpf_iter_num (bpf_for): {int cur; int end;} in the program's 8 bytes,
+// as the kernel's bpf_iter_num_kern ---
+struct IterNum {
+  s32 cur, end;
+};
+static_assert(sizeof(IterNum) == sizeof(kabi::BpfIterNum));
+IterNum* num_iter(bpf::CallContext& c, u64 addr, std::string_view kfunc) {
+  if (host(c).readable(addr, sizeof(IterNum))) return reinterpret_cast<IterNum*>(addr);
+  fail(c, kfunc, fmt::format("argument 1: 0x{:x} is not an iterator", addr));
+  return nullptr;
+}
+KF(iter_num_new) {
+  UNUSED_ARGS;
+  IterNum* it = num_iter(c, a1, "bpf_iter_num_new");
+  if (!it) return 0;
+  const s64 start = static_cast<s32>(a2), end = static_cast<s32>(a3);
+  // Linux: empty on start > end or more than BPF_MAX_LOOPS items.
+  if (start > end || end - start > (s64{1} << 23)) {
+    *it = {0, 0};
+    return start > end ? static_cast<u64>(-22) : static_cast<u64>(-7);
+  }
+  *it = {static_cast<s32>(start - 1), static_cast<s32>(end)};
+  return 0;
+}
+KF(iter_num_next) {
+  UNUSED_ARGS;
+  IterNum* it = num_iter(c, a1, "bpf_iter_num_next");
+  if (!it || static_cast<s64>(it->cur) + 1 >= it->end) return 0;
+  ++it->cur;
+  return reinterpret_cast<u64>(&it->cur);
+}
+KF(iter_num_destroy) {
+  UNUSED_ARGS;
+  if (IterNum* it = num_iter(c, a1, "bpf_iter_num_destroy")) *it = {0, 0};
+  return 0;
+}
+
 // --- upsched extensions -----------------------------------------------------------
 KF(task_wait_event) {
   UNUSED_ARGS;
@@ -496,6 +533,9 @@ const std::map<std::string_view, bpf::ExternFn>& impls() {
       {"bpf_cpumask_subset", cpumask_subset},
       {"bpf_cpumask_intersects", cpumask_intersects},
       {"bpf_cpumask_any_distribute", cpumask_any_distribute},
+      {"bpf_iter_num_new", iter_num_new},
+      {"bpf_iter_num_next", iter_num_next},
+      {"bpf_iter_num_destroy", iter_num_destroy},
       {"upsched_task_wait_event", task_wait_event},
       {"upsched_task_is_spinning", task_is_spinning},
       {"upsched_event_fired", event_fired},

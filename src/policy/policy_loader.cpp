@@ -52,12 +52,6 @@ tl::unexpected<Error> refused(const std::string& file, const std::string& msg) {
 
 }  // namespace
 
-std::vector<std::byte> rodata_value(u64 v, size_t size) {
-  std::vector<std::byte> b(size);
-  std::memcpy(b.data(), &v, std::min(size, sizeof v));
-  return b;
-}
-
 Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOptions& opts) {
   static const security::AdmissionConfig kDefaultAdmission;
   const security::AdmissionConfig& adm = opts.admission ? *opts.admission : kDefaultAdmission;
@@ -89,8 +83,13 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const security::Grant grant = adm.grant_for(opts.principal);
   const security::CapabilitySet& caps = grant.caps;
 
-  for (const auto& [name, bytes] : opts.rodata)
+  for (const auto& [name, value] : opts.params) {
+    const bpf::GlobalVar* g = object->find_global(name);
+    if (!g) return refused(path, "no parameter (const volatile global) named '" + name + "'");
+    std::vector<std::byte> bytes(g->size);
+    std::memcpy(bytes.data(), &value, std::min<size_t>(g->size, sizeof value));
     if (auto st = object->set_rodata(name, bytes); !st) return refused(path, st.error().message);
+  }
 
   OpsConfig cfg;
   cfg.name = ops->name.empty() ? ops->var_name : ops->name;

@@ -23,8 +23,9 @@ struct LoadPolicyOptions {
   const security::AdmissionConfig* admission = nullptr;
   ChainSlot slot = ChainSlot::below_fair;
   CpuMask cpus;  // requested CPUs; empty = what the grant allows
-  // `const volatile` globals to set before load (name, bytes).
-  std::vector<std::pair<std::string, std::vector<std::byte>>> rodata;
+  // `const volatile` globals to set before load (name, value): the value
+  // is stored in the variable's own size (1, 2, 4 or 8 bytes).
+  std::vector<std::pair<std::string, u64>> params;
   u64 seed = 0;             // bpf_get_prandom_u32
   int nr_cpus = kMaxCpus;   // per-CPU map copies
   u32 classes_loaded = 0;   // by this principal already (admission limit)
@@ -38,7 +39,5 @@ struct LoadedPolicy {
 
 Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOptions& opts = {});
 
-// A u64/bool parameter value as rodata bytes of `size` (little-endian).
-std::vector<std::byte> rodata_value(u64 v, size_t size);
 
 }  // namespace ups::policy

@@ -88,6 +88,9 @@ Result<FaasParams> load_faas_params(const std::string& path) {
                           {"rate_per_chain", &p.rate_per_chain}, {"azure_iat_cv", &p.azure_iat_cv},
                           {"azure_duration_cv", &p.azure_duration_cv}})
     if (auto st = read_number(*f, key, path, *out); !st) return tl::unexpected(st.error());
+  double hz = p.hz;
+  if (auto st = read_number(*f, "hz", path, hz); !st) return tl::unexpected(st.error());
+  p.hz = static_cast<u32>(hz);
   double cpus = p.cpus;
   if (auto st = read_number(*f, "cpus", path, cpus); !st) return tl::unexpected(st.error());
   p.cpus = static_cast<int>(cpus);
@@ -217,6 +220,7 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   cfg.duration = static_cast<TimeNs>(prm.duration_s * kNsPerSec);
   cfg.policies = {opt.policy};
   cfg.check_invariants = false;
+  cfg.costs.hz = prm.hz;
   cfg.ftrace = opt.ftrace;
   cfg.chrome = opt.chrome;
   auto world = World::create(make_faas_workload(prm, rt, chains), cfg,
@@ -235,6 +239,10 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   SimReport r = (*world)->report();
   if (!st) pt.error = st.error().message;
   else if (!r.error.empty()) pt.error = r.error;
+  // A policy ejected mid-run is a failed point, not a result.
+  for (auto& e : r.exit_reports)
+    if (static_cast<u32>(e.kind) >= static_cast<u32>(ExitKind::error) && pt.error.empty())
+      pt.error = fmt::format("{} ejected: {} {}", e.class_name, e.reason, e.message);
   double used = 0;
   for (auto& g : r.groups) used += g.run_s;
   pt.used_cpu_s = used;

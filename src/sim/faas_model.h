@@ -37,17 +37,19 @@ struct RuntimeModel {
 
 struct FaasParams {
   // Every duration of the model (CPU costs, I/O, interarrival) is
-  // multiplied by cost_scale so that a sweep simulates in seconds; the
-  // ratios, hence idle ratio and relative latencies, are unchanged.
-  double cost_scale = 0.01;
+  // multiplied by cost_scale. 1 by default: the policies' slices and ticks
+  // are real-time constants, so shrinking the workload alone would change
+  // how long a polling runtime holds a CPU before a tick moves it.
+  double cost_scale = 1.0;
   int cpus = 8;
-  double duration_s = 2.0;        // simulated, after scaling
-  double rate_per_chain = 0.12;   // requests per unscaled second per chain
+  u32 hz = 1000;                  // timer ticks: policies act on polling tasks at ticks
+  double duration_s = 120.0;      // simulated, after scaling
+  double rate_per_chain = 0.14;   // requests per unscaled second per chain
   std::string arrival = "poisson";  // or "azure": lognormal interarrival and durations
   double azure_iat_cv = 2.0;      // interarrival coefficient of variation (azure)
   double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
   RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20};
-  RuntimeModel container{"container", PollFrom::upload, false, 20};
+  RuntimeModel container{"container", PollFrom::upload, true, 20};
 
   const RuntimeModel* runtime(const std::string& kind) const;
 };

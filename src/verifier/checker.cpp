@@ -139,9 +139,9 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
 
 std::string Transformer::check_return(const Value& r0) const {
   const auto& want = info_.ctx.ret;
+  if (!want) return "";  // void: the caller never sees R0
   if (r0.is_pointer())
     return fmt::format("R0 is {}: returning a pointer would leak it", describe(r0));
-  if (!want) return "";
   if (r0.kind == Kind::uninit)
     return fmt::format("R0 is not set before exit; {} must return a value in [{}, {}]", info_.ctx.callback, want->first, want->second);
   // A callback's int return is checked as the 32-bit value it is, or as the

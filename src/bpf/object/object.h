@@ -60,6 +60,10 @@ struct LoadOptions {
   // `extern ... __kconfig` values by name (LINUX_KERNEL_VERSION, CONFIG_*).
   // Unknown weak ones are 0; unknown non-weak ones are an error.
   std::map<std::string, u64, std::less<>> kconfig;
+  // For inspection tools (disassembly) that have no host: treat unknown
+  // non-weak kfuncs and __kconfig externs like weak ones (poisoned call,
+  // value 0) instead of failing the load. Never for running a policy.
+  bool allow_unresolved_externs = false;
 };
 
 struct LineInfo {

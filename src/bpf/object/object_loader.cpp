@@ -288,7 +288,7 @@ private:
       u64 value = 0;
       if (auto it = opts_.kconfig.find(var->name); it != opts_.kconfig.end()) {
         value = it->second;
-      } else if (!weak) {
+      } else if (!weak && !opts_.allow_unresolved_externs) {
         return fail(ErrorKind::not_found, "extern " + var->name, "unknown __kconfig value (declare it __weak to default to 0)");
       }
       m.initial.resize(off + *size);
@@ -380,7 +380,7 @@ private:
       if (is_extern_func(sym.name)) {
         // bpf_ksym_exists(kfunc): the address is only ever tested for 0.
         auto idx_k = lookup_kfunc(sym.name);
-        if (!idx_k && sym.bind != elf::STB_WEAK)
+        if (!idx_k && !weak_or_allowed(sym))
           return fail(ErrorKind::not_found, where, fmt::format("unknown kfunc {}", strip_flavour(sym.name)));
         in.set_src(0);
         in.imm = idx_k ? 1 : 0;
@@ -426,6 +426,10 @@ private:
   // The exact name first (the kernel has kfuncs named `x___v2`), then
   // without its flavour suffix (libbpf's essential name). `resolved` gets
   // the name that matched.
+  bool weak_or_allowed(const ElfSymbol& sym) const {
+    return sym.bind == elf::STB_WEAK || opts_.allow_unresolved_externs;
+  }
+
   std::optional<u32> lookup_kfunc(const std::string& name, std::string* resolved = nullptr) const {
     if (!opts_.kfunc_lookup) return std::nullopt;
     if (auto k = opts_.kfunc_lookup(name)) {
@@ -451,7 +455,7 @@ private:
         sc.kfuncs[idx] = name;
         return {};
       }
-      if (sym.bind != elf::STB_WEAK)
+      if (!weak_or_allowed(sym))
         return fail(ErrorKind::not_found, where, fmt::format("unknown kfunc {}", name));
       in.imm = kUnresolvedKfunc;
       sc.poisoned[idx] = fmt::format("call to kfunc {}, which this host does not provide (weak extern; guard it with bpf_ksym_exists())", name);

@@ -153,6 +153,15 @@ TEST_P(CallsTest, UnknownStrongKfuncIsAnErrorNamingIt) {
   EXPECT_NE(msg.find("calls.bpf.c:"), std::string::npos) << msg;
 }
 
+TEST_P(CallsTest, InspectionToolsMayLoadWithoutAKfuncTable) {
+  LoadOptions o;
+  o.allow_unresolved_externs = true;
+  Object obj = test::load_ok(bpf_object_path("calls", GetParam()), o);
+  const Program& kf = test::program(obj, "kfuncs");
+  EXPECT_EQ(kf.poisoned.size(), 3u);
+  EXPECT_TRUE(kf.kfuncs.empty());
+}
+
 TEST_P(CallsTest, SourceLinesNameFileLineAndText) {
   Object obj = load();
   const Program& caller = test::program(obj, "caller");

@@ -20,15 +20,23 @@ std::string obj(const std::string& name) { return std::string(UPS_POLICY_DIR) + 
 // (with rodata "fifo_sched" set for "simple_fifo") and others natively.
 sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr) {
   return [adm](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
+    // "x.bpf.o?name=value": a parameter (const volatile global).
+    const size_t q = req.spec.find('?');
+    const std::string path = req.spec.substr(0, q);
     const std::string suffix = ".bpf.o";
-    if (req.spec.size() < suffix.size() || req.spec.compare(req.spec.size() - suffix.size(), suffix.size(), suffix) != 0)
+    if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
       return sim::native_policy_factory()(req);
     LoadPolicyOptions o;
+    if (q != std::string::npos) {
+      const std::string kv = req.spec.substr(q + 1);
+      const size_t eq = kv.find('=');
+      o.params.emplace_back(kv.substr(0, eq), std::stoull(kv.substr(eq + 1)));
+    }
     o.principal = req.principal;
     o.admission = adm;
     o.slot = req.slot;
     o.cpus = req.cpus;
-    auto lp = load_bpf_policy(req.spec, o);
+    auto lp = load_bpf_policy(path, o);
     if (!lp) return tl::unexpected(lp.error());
     sim::PolicyInstance inst;
     inst.ops = std::move(lp->ops);
@@ -39,17 +47,17 @@ sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr) {
 }
 
 sim::SimReport run(const std::string& preset, const std::string& policy, sim::PolicyFactory f, u64 seed = 1,
-                   int cpus = 4) {
+                   int cpus = 4, TimeNs duration = 200 * kNsPerMs) {
   auto w = sim::make_preset(preset, cpus);
   EXPECT_TRUE(w);
   sim::SimConfig cfg;
   cfg.nr_cpus = cpus;
   cfg.seed = seed;
-  cfg.duration = 200 * kNsPerMs;
+  cfg.duration = duration;
   cfg.policies = {policy};
   cfg.check_invariants = true;
   auto world = sim::World::create(std::move(*w), cfg, std::move(f));
-  EXPECT_TRUE(world) << (world ? "" : world.error().to_string());
+  EXPECT_TRUE(world) << (world ? std::string() : world.error().to_string());
   if (!world) return {};
   auto st = (*world)->run();
   sim::SimReport r = (*world)->report();
@@ -65,6 +73,12 @@ TEST(BpfPolicy, SimpleLoadsVerifiesAndRunsHogs) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(r.context_switches, 0u);
+  EXPECT_GT(r.events, 100u);
+  bool ran = false;
+  for (const auto& [name, share] : r.per_class_share) ran |= name.find("simple") != std::string::npos && share > 0.5;
+  std::string shares;
+  for (const auto& [name, share] : r.per_class_share) shares += name + "=" + std::to_string(share) + " ";
+  EXPECT_TRUE(ran) << "the BPF class did not run the tasks: " << shares << " events " << r.events;
   for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
 }
 
@@ -80,6 +94,33 @@ TEST(BpfPolicy, SimpleMatchesItsNativeTwin) {
     }
   }
 }
+
+// The BPF policy and its C++ twin make the same decisions: same schedule.
+void expect_twins(const std::string& bpf_spec, const std::string& native, const char* preset) {
+  for (u64 seed : {1u, 7u}) {
+    SCOPED_TRACE(bpf_spec + " vs " + native + " on " + preset + " seed " + std::to_string(seed));
+    sim::SimReport b = run(preset, bpf_spec, bpf_factory(), seed);
+    sim::SimReport n = run(preset, native, sim::native_policy_factory(), seed);
+    ASSERT_EQ(b.error, "");
+    ASSERT_EQ(n.error, "");
+    EXPECT_EQ(b.lost_tasks, 0u);
+    for (const auto& e : b.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
+    EXPECT_EQ(b.events, n.events);
+    EXPECT_EQ(b.context_switches, n.context_switches);
+    EXPECT_EQ(b.trace_sha256, n.trace_sha256);
+  }
+}
+
+TEST(BpfPolicy, SimpleFifoMatchesItsNativeTwin) {
+  expect_twins(obj("simple") + "?fifo_sched=1", "simple_fifo", "hogs");
+}
+// Blocked (see the report): the verifier rejects qmap.bpf.c:188 (map-in-map
+// lookup result passed to bpf_map_pop_elem) and central.bpf.c:150 (bpf_for index
+// not bounded). Enable once the verifier/SDK accept them.
+TEST(BpfPolicy, DISABLED_QmapFifoMatchesItsNativeTwin) {
+  expect_twins(obj("qmap") + "?fifo_mode=1", "qmap_fifo", "hogs");
+}
+TEST(BpfPolicy, DISABLED_CentralMatchesItsNativeTwin) { expect_twins(obj("central"), "central", "hogs"); }
 
 TEST(BpfPolicy, PrincipalWithoutLoadCapabilityIsRefused) {
   LoadPolicyOptions o;
@@ -109,7 +150,7 @@ void expect_ejected(const std::string& name, ExitKind kind, const std::string& n
   SCOPED_TRACE(name);
   auto lp = load_bpf_policy(obj(name));
   ASSERT_TRUE(lp) << lp.error().to_string();
-  sim::SimReport r = run("hogs", obj(name), bpf_factory());
+  sim::SimReport r = run("hogs", obj(name), bpf_factory(), 1, 4, 3 * kNsPerSec);
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   ASSERT_FALSE(r.exit_reports.empty());

@@ -22,7 +22,9 @@ TEST(Duration, RejectsBadText) {
   for (const char* bad : {"", "10", "ms", "-5ms", "5 minutes", "5h", "1e400s", "abc"}) {
     auto d = parse_duration(bad);
     EXPECT_FALSE(d) << bad;
-    if (!d) EXPECT_NE(d.error().message.find("duration"), std::string::npos);
+    if (!d) {
+      EXPECT_NE(d.error().message.find("duration"), std::string::npos);
+    }
   }
   EXPECT_NE(parse_duration("-5ms").error().message.find("negative"), std::string::npos);
 }

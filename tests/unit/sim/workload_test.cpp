@@ -151,7 +151,9 @@ TEST(Workload, MutatedFilesNeverCrash) {
         m[rng.uniform(0, m.size() - 1)] = kBytes[rng.uniform(0, sizeof(kBytes) - 2)];
       if (rng.chance(0.2)) m.resize(rng.uniform(0, m.size()));
       auto w = parse_workload(m, e.path().filename().string());
-      if (!w) EXPECT_FALSE(w.error().message.empty());
+      if (!w) {
+        EXPECT_FALSE(w.error().message.empty());
+      }
     }
   }
 }
