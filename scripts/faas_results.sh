@@ -9,8 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 upsched=$build/upsched
 [[ -x $upsched ]] || upsched=$build/src/cli/upsched
-args=(--chains 0,1,5,10,20,50 --duration 2 --params "$root/workloads/faas.toml")
-[[ ${2:-} == --small ]] && args=(--chains 0,5,20 --duration 0.5 --params "$root/workloads/faas.toml")
+args=(--chains 0,1,5,10,20,50 --duration 120 --params "$root/workloads/faas.toml")
+[[ ${2:-} == --small ]] && args=(--chains 0,5,20 --duration 30 --params "$root/workloads/faas.toml")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$upsched" demo --out "$out" "${args[@]}"

@@ -176,7 +176,7 @@ int run_demo(const DemoArgs& a) {
     return 2;
   }
   const std::filesystem::path dir(a.out);
-  const int timeline_chains = std::min(10, counts->back());
+  const int timeline_chains = std::min(20, counts->back());
 
   std::printf("upsched demo: serverless chains (5 functions after the ServerlessBench image chain) on %d CPUs,\n"
               "fair vs faas_event, micro-VM and container runtimes, %.1f s simulated per point, seed %llu\n\n",
@@ -205,7 +205,7 @@ int run_demo(const DemoArgs& a) {
   std::string timeline_svg;
   for (int p = 0; p < 2; ++p) {
     sim::FaasParams short_prm = prm;
-    short_prm.duration_s = std::min(prm.duration_s, 2.0);
+    short_prm.duration_s = std::min(prm.duration_s, 10.0);
     std::ostringstream chrome;
     std::ofstream ftrace(dir / fmt::format("timeline-{}.ftrace.txt", kPolicies[p]));
     sim::FaasRunOptions opt;
@@ -217,8 +217,8 @@ int run_demo(const DemoArgs& a) {
     write_file(dir / fmt::format("timeline-{}.json", kPolicies[p]), chrome.str());
     double t_end = 0;
     auto slices = slices_from_chrome(chrome.str(), &t_end);
-    const double t1 = t_end, t0 = std::max(0.0, t1 - 200.0);
-    timeline_svg += svg_timeline(fmt::format("Per-CPU timeline, {} ({} micro-VM chains, last 200 ms)",
+    const double t1 = t_end, t0 = std::max(0.0, t1 - 500.0);
+    timeline_svg += svg_timeline(fmt::format("Per-CPU timeline, {} ({} micro-VM chains, last 500 ms)",
                                              kPolicies[p], timeline_chains),
                                  prm.cpus, t0, t1, slices);
     progress.step(fmt::format("timeline {}", kPolicies[p]));

@@ -56,7 +56,8 @@ std::string svg_line_chart(const std::string& title, const ChartAxes& axes,
       if (axes.y_max <= 0) y1 = std::max(y1, y);
     }
   if (!axes.log_x) x0 = std::min(x0, 0.0);
-  if (x1 <= x0) x1 = x0 + 1;
+  if (axes.log_x && x0 <= 0) x0 = 1;  // no positive point: any decade will do
+  if (x1 <= x0) x1 = axes.log_x ? x0 * 10 : x0 + 1;
   if (y1 <= 0) y1 = 1;
   const double lx0 = axes.log_x ? std::log10(x0) : x0, lx1 = axes.log_x ? std::log10(x1) : x1;
   const double pw = kW - kL - kR, ph = kH - kT - kB;

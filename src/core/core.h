@@ -89,7 +89,9 @@ public:
   Task* find_task(TaskId id);
   // created or blocked -> runnable (through the task's class).
   void wake_up(Task& p, u64 wake_flags, TimeNs now);
-  // The running task on cpu blocks (sleep, event wait) or exits.
+  // The running task on cpu blocks (sleep, event wait) or exits; the CPU
+  // has no current task until the substrate calls schedule(cpu) (no
+  // resched_cpu hook is made for these three: the caller schedules).
   void block_current(CpuId cpu, TimeNs now);
   void exit_current(CpuId cpu, TimeNs now);
   void yield_current(CpuId cpu, TimeNs now);

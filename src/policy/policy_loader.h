@@ -26,6 +26,9 @@ struct LoadPolicyOptions {
   // `const volatile` globals to set before load (name, value): the value
   // is stored in the variable's own size (1, 2, 4 or 8 bytes).
   std::vector<std::pair<std::string, u64>> params;
+  // The class name; empty: the object's ops name (class names are unique
+  // in a chain, so a second copy of one object needs another).
+  std::string name;
   u64 seed = 0;             // bpf_get_prandom_u32
   int nr_cpus = kMaxCpus;   // per-CPU map copies
   u32 classes_loaded = 0;   // by this principal already (admission limit)

@@ -57,7 +57,7 @@ protected:
   void TearDown() override { fs::remove_all(dir_); }
   Out demo() {
     return sh(upsched() + " demo --out " + (dir_ / "report").string() +
-              " --chains 0,4 --cpus 2 --duration 0.2 --seed 3");
+              " --chains 0,4 --cpus 2 --duration 30 --seed 3");
   }
   fs::path dir_;
 };

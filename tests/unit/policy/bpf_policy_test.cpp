@@ -4,11 +4,14 @@
 // with an exit report while every task finishes under fair.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <memory>
 #include <string>
 
 #include "policy/policy_loader.h"
 #include "security/admission.h"
 #include "sim/presets.h"
+#include "sim/workload.h"
 #include "sim/world.h"
 
 namespace ups::policy {
@@ -18,8 +21,9 @@ std::string obj(const std::string& name) { return std::string(UPS_POLICY_DIR) + 
 
 // A factory that resolves "<name>.bpf.o" specs through load_bpf_policy
 // (with rodata "fifo_sched" set for "simple_fifo") and others natively.
-sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr) {
-  return [adm](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
+sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr, bool unique_names = false) {
+  auto loads = std::make_shared<int>(0);
+  return [adm, unique_names, loads](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
     // "x.bpf.o?name=value": a parameter (const volatile global).
     const size_t q = req.spec.find('?');
     const std::string path = req.spec.substr(0, q);
@@ -36,6 +40,7 @@ sim::PolicyFactory bpf_factory(const security::AdmissionConfig* adm = nullptr) {
     o.admission = adm;
     o.slot = req.slot;
     o.cpus = req.cpus;
+    if (unique_names) o.name = "bpf" + std::to_string(++*loads);
     auto lp = load_bpf_policy(path, o);
     if (!lp) return tl::unexpected(lp.error());
     sim::PolicyInstance inst;
@@ -167,6 +172,53 @@ TEST(BpfPolicy, CallsErrorIsEjectedWithItsMessage) {
 }
 TEST(BpfPolicy, VtimeIntoFifoIsEjected) {
   expect_ejected("bad_vtime_into_fifo", ExitKind::error, "vtime");
+}
+
+}  // namespace
+}  // namespace ups::policy
+
+namespace ups::policy {
+namespace {
+
+// Two users' BPF classes come and go during a run (load, replace, unload):
+// no task is lost and every class leaves with a clean exit report.
+TEST(BpfPolicy, LoadReplaceUnloadDuringARunLoseNoTask) {
+  auto adm = security::AdmissionConfig::parse(
+      "[users.alice]\nuid = 1000\ngid = 1000\ncaps = [\"sched.load\"]\n"
+      "[users.bob]\nuid = 1001\ngid = 1001\ncaps = [\"sched.load\"]\n",
+      "adm.toml");
+  ASSERT_TRUE(adm) << adm.error().to_string();
+  const std::string simple = obj("simple");
+  const std::string text = "[[classes]]\nname = \"batch\"\npolicy = \"" + simple + "\"\nuid = 1000\n"
+      "load_at = \"1ms\"\nreplace_at = \"20ms\"\nreplace_with = \"" + simple + "?fifo_sched=1\"\n"
+      "unload_at = \"40ms\"\n"
+      "[[classes]]\nname = \"interactive\"\npolicy = \"" + simple + "\"\nuid = 1001\nunload_at = \"30ms\"\n"
+      "[[tasks]]\nname = \"b\"\ncount = 6\nuid = 1000\nclass = \"batch\"\n"
+      "program = [ { repeat = 200, body = [ { compute = \"300us\" }, { sleep = \"50us\" } ] } ]\n"
+      "[[tasks]]\nname = \"i\"\ncount = 4\nuid = 1001\nclass = \"interactive\"\n"
+      "program = [ { repeat = 300, body = [ { compute = \"50us\" }, { sleep = \"200us\" } ] } ]\n";
+  const std::string path = ::testing::TempDir() + "bpf_classes.toml";
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  auto w = sim::load_workload_file(path);
+  ASSERT_TRUE(w) << w.error().to_string();
+  sim::SimConfig cfg;
+  cfg.nr_cpus = 4;
+  cfg.duration = 2 * kNsPerSec;
+  cfg.check_invariants = true;
+  auto world = sim::World::create(std::move(*w), cfg, bpf_factory(&*adm, true));
+  ASSERT_TRUE(world) << world.error().to_string();
+  auto st = (*world)->run();
+  EXPECT_TRUE(st) << st.error().to_string();
+  sim::SimReport r = (*world)->report();
+  EXPECT_EQ(r.lost_tasks, 0u);
+  EXPECT_TRUE(r.completed);
+  EXPECT_GE(r.exit_reports.size(), 3u);  // replaced, unloaded twice
+  for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
 }
 
 }  // namespace

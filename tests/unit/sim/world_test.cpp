@@ -181,7 +181,8 @@ TEST(World, PresetsRunUnderEveryPolicy) {
       auto r = run_checked(std::move(*w), checked_config(4, 2, 3 * kNsPerMs, policy), 100);
       ASSERT_EQ(r.error, "");
       EXPECT_EQ(r.report.lost_tasks, 0u);
-      EXPECT_GT(r.report.events, 20u);
+      EXPECT_GE(r.report.context_switches, 4u);  // every CPU ran something
+      EXPECT_GT(r.report.cpu_busy_ratio, 0.02);
     }
 }
 

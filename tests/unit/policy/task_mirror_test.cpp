@@ -1,0 +1,63 @@
+// TaskMirrors: what a BPF program sees of a task, what it may change, and
+// that only the address of a live mirror turns back into a task.
+#include "policy/task_mirror.h"
+
+#include <gtest/gtest.h>
+
+namespace ups::policy {
+namespace {
+
+Task make_task(TaskId id) {
+  Task t;
+  t.id = id;
+  t.affinity = CpuMask::first_n(3);
+  t.nr_cpus_allowed = 3;
+  t.scx.weight = 200;
+  t.scx.slice = 5;
+  t.scx.dsq_vtime = 7;
+  return t;
+}
+
+TEST(TaskMirror, MirrorShowsTheTaskInKernelLayout) {
+  TaskMirrors m;
+  Task t = make_task(42);
+  kabi::TaskStruct* ts = m.sync_in(t);
+  EXPECT_EQ(ts->pid, 42);
+  EXPECT_EQ(ts->scx.weight, 200u);
+  EXPECT_EQ(ts->nr_cpus_allowed, 3);
+  EXPECT_EQ(ts->cpus_ptr, reinterpret_cast<u64>(&ts->cpus_mask));
+  EXPECT_EQ(ts->cpus_mask.bits[0], 0x7u);
+}
+
+TEST(TaskMirror, OnlyWritableFieldsCopyBack) {
+  TaskMirrors m;
+  Task t = make_task(1);
+  kabi::TaskStruct* ts = m.sync_in(t);
+  ts->scx.slice = 99;
+  ts->scx.dsq_vtime = 1234;
+  ts->scx.disallow = true;
+  ts->scx.weight = 1;  // read-only: ignored
+  ts->pid = 77;        // read-only: ignored
+  m.sync_out(t);
+  EXPECT_EQ(t.scx.slice, 99u);
+  EXPECT_EQ(t.scx.dsq_vtime, 1234u);
+  EXPECT_TRUE(t.scx.disallow);
+  EXPECT_EQ(t.scx.weight, 200u);
+  EXPECT_EQ(t.id, 1u);
+}
+
+TEST(TaskMirror, OnlyLiveMirrorAddressesAreTasks) {
+  TaskMirrors m;
+  Task t = make_task(3);
+  kabi::TaskStruct* ts = m.sync_in(t);
+  const u64 addr = reinterpret_cast<u64>(ts);
+  EXPECT_EQ(m.task_of(addr), &t);
+  EXPECT_EQ(m.task_of(addr + 8), nullptr);  // inside, not the start
+  EXPECT_EQ(m.task_of(reinterpret_cast<u64>(&t)), nullptr);
+  EXPECT_EQ(m.task_of(0), nullptr);
+  m.forget(t);
+  EXPECT_EQ(m.task_of(addr), nullptr);  // stale after the task left
+}
+
+}  // namespace
+}  // namespace ups::policy
