@@ -30,7 +30,7 @@ std::optional<s64> parse_int(const std::string& s) {
     std::string body = neg || s[0] == '+' ? s.substr(1) : s;
     u64 v = std::stoull(body, &pos, 0);
     if (pos != body.size()) return std::nullopt;
-    return neg ? -static_cast<s64>(v) : static_cast<s64>(v);
+    return static_cast<s64>(neg ? 0 - v : v);  // wraps like the assembler
   } catch (...) {
     return std::nullopt;
   }

@@ -35,7 +35,7 @@ Sample sample(Rng& rng) {
     s64 lo = static_cast<s64>(a), hi = static_cast<s64>(b);
     if (lo > hi) std::swap(lo, hi);
     Scalar s = Scalar::srange(lo, hi);
-    u64 m = static_cast<u64>(lo + static_cast<s64>(rng.uniform(0, std::min<u64>(static_cast<u64>(hi - lo), 1000))));
+    u64 m = static_cast<u64>(lo) + rng.uniform(0, std::min<u64>(static_cast<u64>(hi) - static_cast<u64>(lo), 1000));
     if (rng.chance(0.5)) m = static_cast<u64>(hi);
     if (!s.contains(m)) m = static_cast<u64>(lo);
     return {s, m};
