@@ -29,10 +29,10 @@ ConfigNode from_toml(const toml::node& n) {
   out.line = static_cast<int>(n.source().begin.line);
   if (auto* t = n.as_table()) {
     out.type = ConfigNode::Type::table;
-    for (auto& [k, v] : *t) out.fields.emplace_back(std::string(k.str()), from_toml(v));
+    for (auto& [k, v] : *t) out.fields.push_back({std::string(k.str()), from_toml(v)});
     // toml++ orders keys by name; restore file order for readable messages.
     std::stable_sort(out.fields.begin(), out.fields.end(),
-                     [](auto& a, auto& b) { return a.second.line < b.second.line; });
+                     [](auto& a, auto& b) { return a.value.line < b.value.line; });
   } else if (auto* a = n.as_array()) {
     out.type = ConfigNode::Type::array;
     for (auto& v : *a) out.items.push_back(from_toml(v));
@@ -129,8 +129,8 @@ private:
       return &parent->items.back();
     }
     n.line = key_line_;
-    parent->fields.emplace_back(key_, std::move(n));
-    return &parent->fields.back().second;
+    parent->fields.push_back({key_, std::move(n)});
+    return &parent->fields.back().value;
   }
   bool put(ConfigNode n) { place(std::move(n)); return true; }
   bool open(ConfigNode n) { stack_.push_back(place(std::move(n))); return true; }

@@ -14,6 +14,8 @@
 
 namespace ups::sim {
 
+struct ConfigField;
+
 struct ConfigNode {
   enum class Type : u8 { null, boolean, integer, floating, string, array, table };
   Type type = Type::null;
@@ -23,17 +25,26 @@ struct ConfigNode {
   double f = 0;
   std::string s;
   std::vector<ConfigNode> items;                           // array
-  std::vector<std::pair<std::string, ConfigNode>> fields;  // table, in file order
+  // A named struct rather than std::pair, which needs a complete
+  // ConfigNode here (clang rejects it with libstdc++ 12).
+  std::vector<ConfigField> fields;  // table, in file order
 
-  const ConfigNode* find(std::string_view key) const {
-    for (auto& [k, v] : fields)
-      if (k == key) return &v;
-    return nullptr;
-  }
+  const ConfigNode* find(std::string_view key) const;
   bool is_number() const { return type == Type::integer || type == Type::floating; }
   double number() const { return type == Type::integer ? static_cast<double>(i) : f; }
   const char* type_name() const;
 };
+
+struct ConfigField {
+  std::string key;
+  ConfigNode value;
+};
+
+inline const ConfigNode* ConfigNode::find(std::string_view key) const {
+  for (auto& [k, v] : fields)
+    if (k == key) return &v;
+  return nullptr;
+}
 
 // Parses TOML or JSON (chosen by `name`'s extension; .json is JSON, anything
 // else TOML). Syntax errors name the file and line.

@@ -231,12 +231,12 @@ struct ProgramBuilder {
     if (n.type != ConfigNode::Type::table || n.fields.empty())
       return r.fail(n, path, "an instruction is a table with one operation, e.g. { compute = \"1ms\" }");
     // The operation is the one key that is not a modifier (count, body).
-    const std::pair<std::string, ConfigNode>* opf = nullptr;
+    const ConfigField* opf = nullptr;
     for (auto& f : n.fields)
-      if (f.first != "count" && f.first != "body" && !opf) opf = &f;
+      if (f.key != "count" && f.key != "body" && !opf) opf = &f;
     if (!opf) return r.fail(n, path, "an instruction needs an operation, e.g. { compute = \"1ms\" }");
-    const std::string& op = opf->first;
-    const ConfigNode& v = opf->second;
+    const std::string& op = opf->key;
+    const ConfigNode& v = opf->value;
     std::string vpath = Reader::join(path, op);
     Instr in;
     in.line = v.line;
