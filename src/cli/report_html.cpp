@@ -49,7 +49,8 @@ std::string svg_line_chart(const std::string& title, const ChartAxes& axes,
   bool first = true;
   for (auto& s : series)
     for (auto [x, y] : s.points) {
-      if (axes.log_x && x <= 0) continue;
+      // A non-finite point would make the tick loops below endless.
+      if (!std::isfinite(x) || !std::isfinite(y) || (axes.log_x && x <= 0)) continue;
       x0 = first ? x : std::min(x0, x);
       x1 = first ? x : std::max(x1, x);
       first = false;
@@ -75,12 +76,12 @@ std::string svg_line_chart(const std::string& title, const ChartAxes& axes,
       kW, kH, html_escape(title), kL);
   // Axes, grid and ticks.
   const double ys = tick_step(y1, 5);
-  for (double y = 0; y <= y1 + 1e-12; y += ys)
+  for (double y = 0; y <= y1 + 1e-12 && y <= 100 * ys; y += ys)
     s += fmt::format(R"(<line class="grid" x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}"/><text class="tick" x="{}" y="{:.1f}" text-anchor="end">{}</text>)"
                      "\n",
                      kL, py(y), kL + pw, py(y), kL - 6, py(y) + 4, fmt_num(y));
   if (axes.log_x) {
-    for (double d = std::pow(10.0, std::floor(lx0)); d <= x1 * 1.0001; d *= 10)
+    for (double d = std::pow(10.0, std::floor(lx0)); d <= x1 * 1.0001 && d <= x0 * 1e30; d *= 10)
       for (double m : {1.0, 2.0, 5.0})
         if (d * m >= x0 * 0.9999 && d * m <= x1 * 1.0001)
           s += fmt::format(R"(<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>)" "\n",
@@ -88,12 +89,14 @@ std::string svg_line_chart(const std::string& title, const ChartAxes& axes,
   } else {
     std::vector<double> xs;
     for (auto& se : series)
-      for (auto [x, y] : se.points) xs.push_back(x);
+      for (auto [x, y] : se.points)
+        if (std::isfinite(x)) xs.push_back(x);
     std::sort(xs.begin(), xs.end());
     xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
     if (xs.size() > 12 || xs.empty()) {
       xs.clear();
-      for (double x = 0; x <= x1 + 1e-12; x += tick_step(x1 - x0, 6)) xs.push_back(x);
+      const double step = tick_step(x1 - x0, 6);
+      for (double x = 0; x <= x1 + 1e-12 && xs.size() < 100; x += step) xs.push_back(x);
     }
     for (double x : xs)
       s += fmt::format(R"(<text class="tick" x="{:.1f}" y="{}" text-anchor="middle">{}</text>)" "\n",
@@ -109,11 +112,13 @@ std::string svg_line_chart(const std::string& title, const ChartAxes& axes,
   int row = 0;
   for (auto& se : series) {
     std::string pts;
-    for (auto [x, y] : se.points) pts += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
+    for (auto [x, y] : se.points)
+      if (std::isfinite(x) && std::isfinite(y)) pts += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
     s += fmt::format(R"(<polyline class="series" fill="none" stroke="{}" stroke-width="2"{} points="{}"/>)" "\n",
                      se.color, se.dashed ? R"( stroke-dasharray="6 4")" : "", pts);
     for (auto [x, y] : se.points)
-      s += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>)", px(x), py(y), se.color);
+      if (std::isfinite(x) && std::isfinite(y))
+        s += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>)", px(x), py(y), se.color);
     const double ly = kT + 10 + 18 * row++;
     s += fmt::format("\n" R"(<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="{3}" stroke-width="2"{4}/><text class="legend" x="{5}" y="{6}">{7}</text>)" "\n",
                      kL + pw + 12, ly, kL + pw + 36, se.color, se.dashed ? R"( stroke-dasharray="6 4")" : "",

@@ -474,6 +474,12 @@ Task* Core::schedule(CpuId cpu, TimeNs now) {
   Task* from = prev ? prev : rq.switched_out;
   rq.switched_out = nullptr;
   rq.in_schedule = false;
+  // put_prev_task ran after the pick: a class that put prev back on this
+  // CPU's local DSQ (an SCX_ENQ_LAST enqueue inserting it locally) must get
+  // the CPU back if it outranks what was picked, idle included.
+  if (prev && prev != next && prev->state == TaskState::queued && prev->dsq &&
+      prev->dsq->local_cpu() == cpu)
+    I.wakeup_preempt(cpu, *prev);
   if (from != next) I.hooks.on_switch(cpu, from, next, now);
   return next;
 }

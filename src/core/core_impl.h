@@ -90,6 +90,9 @@ struct Core::Impl {
   void finish();  // end of an entry point: ejections, then invariants
   TimeNs shortest_timeout() const;
   void event_unlink(Task& p);
+  // A runnable task stopped polling in vain (its event fired): get a CPU
+  // to look at it now (events.cpp).
+  void waiter_has_work(Task& p);
 };
 
 // Every public entry point holds one: it sets `now` and, when the outermost

@@ -20,6 +20,7 @@ const char* op_name(OpCode op) {
     case OpCode::exit: return "exit";
     case OpCode::repeat: return "repeat";
     case OpCode::end_repeat: return "end_repeat";
+    case OpCode::poll_recv: return "poll_recv";
   }
   return "?";
 }

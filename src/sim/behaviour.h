@@ -30,6 +30,11 @@ enum class OpCode : u8 {
   exit,        // the task ends
   repeat,      // arg = count (0 = forever), depth = nesting level
   end_repeat,  // arg2 = pc of the loop body's first instruction
+  // arg = sync object (channel), arg2 = distribution of a polling burst,
+  // arg2 + 1 = of the period: recv, but while the message has not come the
+  // task wakes every period and polls (spins) for a burst, like a runtime's
+  // guest that keeps ticking while it waits for its input.
+  poll_recv,
 };
 const char* op_name(OpCode op);
 

@@ -19,6 +19,7 @@ enum class EventKind : u8 {
   resched,      // target = cpu; CoreHooks::resched_cpu
   wake,         // target = sim task index; sleep ended or start time reached
   arrival,      // target = arrival source index; open-loop request
+  poll_burst,   // target = sim task index; a poll_recv waiter polls again
   timer,        // target = policy timer slot
   watchdog,     // periodic Core::check_watchdog
   scenario,     // target = scenario step index (class load/unload/replace)

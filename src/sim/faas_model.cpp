@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -55,7 +56,11 @@ Status read_number(const ConfigNode& t, const char* key, const std::string& path
 }
 
 Status read_runtime(const ConfigNode& t, const std::string& path, RuntimeModel& rt) {
-  if (auto st = read_number(t, "io_ms", path, rt.io_ms); !st) return st;
+  for (auto [key, out] : {std::pair{"io_ms", &rt.io_ms}, {"poll_burst_ms", &rt.poll_burst_ms},
+                          {"poll_period_ms", &rt.poll_period_ms}})
+    if (auto st = read_number(t, key, path, *out); !st) return st;
+  if (rt.io_ms < 0 || rt.poll_burst_ms < 0 || rt.poll_period_ms <= 0)
+    return param_error(path, t.line, "io_ms and poll_burst_ms must be >= 0, poll_period_ms > 0");
   if (const ConfigNode* v = t.find("poll_io")) {
     if (v->type != ConfigNode::Type::boolean)
       return (param_error(path, v->line, "'poll_io' must be true or false"));
@@ -156,8 +161,16 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
       ProgramBuilder b;
       b.forever();
       // Input: a polling runtime is told early and spins on its input.
-      if (i > 0 && rt.poll_from != PollFrom::never) b.wait(notify[i]).spin(in[i]);
-      else b.recv(in[i]);
+      if (i > 0 && rt.poll_from != PollFrom::never) {
+        b.wait(notify[i]);
+        if (rt.poll_burst_ms > 0)
+          b.poll_recv(in[i], Distribution::constant(std::max<TimeNs>(ns(rt.poll_burst_ms), 1)),
+                      Distribution::exponential(std::max<TimeNs>(ns(rt.poll_period_ms), 1)));
+        else
+          b.spin(in[i]);
+      } else {
+        b.recv(in[i]);
+      }
       if (has_next && rt.poll_from == PollFrom::start) b.signal(notify[i + 1]);
       // Download from object storage, compute, upload.
       auto storage = [&] {
@@ -187,23 +200,28 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
 
 namespace {
 
-// Longest time any task waited runnable with work (not idle-polling) for a
-// CPU: the starvation check.
+// Longest time a runtime whose event fired waited for a CPU: from the
+// first observation after it stopped polling in vain, while off a CPU,
+// until it runs (the starvation check of issue 6). Preempted workers
+// waiting their EDF turn are not counted: they are not waiting on an event.
 struct ReadyWatch {
-  std::map<TaskId, TimeNs> since;
+  std::set<TaskId> polling;        // idle-polling at the last observation
+  std::map<TaskId, TimeNs> since;  // event fired, not yet on a CPU
   TimeNs worst = 0;
   void observe(World& world) {
     const TimeNs now = world.now();
     world.core().for_each_task([&](const Task& t) {
-      const bool waiting_with_work = (t.state == TaskState::queued || t.state == TaskState::custody) &&
-                                     !(t.wait.kind == WaitKind::spinning && !t.wait.fired);
-      auto it = since.find(t.id);
-      if (waiting_with_work) {
-        if (it == since.end()) since.emplace(t.id, now);
-        else worst = std::max(worst, now - it->second);
-      } else if (it != since.end()) {
-        since.erase(it);
+      const bool off_cpu = t.state == TaskState::queued || t.state == TaskState::custody;
+      if (t.wait.kind == WaitKind::spinning && !t.wait.fired) {
+        polling.insert(t.id);
+        since.erase(t.id);
+        return;
       }
+      if (polling.erase(t.id) && off_cpu) since.emplace(t.id, now);
+      auto it = since.find(t.id);
+      if (it == since.end()) return;
+      if (off_cpu) worst = std::max(worst, now - it->second);
+      else since.erase(it);
     });
   }
 };

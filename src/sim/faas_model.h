@@ -33,6 +33,12 @@ struct RuntimeModel {
   PollFrom poll_from = PollFrom::upload;
   bool poll_io = true;     // keeps polling while the function waits for object storage
   double io_ms = 20;       // object-storage latency of one access (unscaled)
+  // How a told runtime polls its input. poll_burst_ms = 0: it spins
+  // without pause until the input is there. Otherwise its guest polls in
+  // bursts of poll_burst_ms every poll_period_ms (exponential) and sleeps
+  // between them, so the CPU it wastes grows with how long it waits.
+  double poll_burst_ms = 0;
+  double poll_period_ms = 25;
 };
 
 struct FaasParams {
@@ -48,8 +54,8 @@ struct FaasParams {
   std::string arrival = "poisson";  // or "azure": lognormal interarrival and durations
   double azure_iat_cv = 2.0;      // interarrival coefficient of variation (azure)
   double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
-  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20};
-  RuntimeModel container{"container", PollFrom::upload, true, 20};
+  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20, 3, 25};
+  RuntimeModel container{"container", PollFrom::upload, true, 20, 0, 25};
 
   const RuntimeModel* runtime(const std::string& kind) const;
 };

@@ -21,6 +21,11 @@ public:
   ProgramBuilder& send(u32 channel, u32 count = 1) { return op(OpCode::send, channel, count); }
   ProgramBuilder& recv(u32 channel) { return op(OpCode::recv, channel); }
   ProgramBuilder& spin(u32 event) { return op(OpCode::spin, event); }
+  ProgramBuilder& poll_recv(u32 channel, Distribution burst, Distribution period) {
+    p_.dists.push_back(burst);
+    p_.dists.push_back(period);
+    return op(OpCode::poll_recv, channel, static_cast<u32>(p_.dists.size() - 2));
+  }
   ProgramBuilder& fork(u32 group, u32 count = 1) { return op(OpCode::fork, group, count); }
   ProgramBuilder& yield() { return op(OpCode::yield); }
   ProgramBuilder& begin() { return op(OpCode::begin); }

@@ -574,7 +574,7 @@ Status validate_workload(const Workload& w) {
           break;
         }
         case OpCode::compute: case OpCode::sleep: case OpCode::wait: case OpCode::recv:
-        case OpCode::spin: case OpCode::yield:
+        case OpCode::spin: case OpCode::yield: case OpCode::poll_recv:
           if (!takes_time.empty()) takes_time.back() = true;
           break;
         default: break;
@@ -582,6 +582,8 @@ Status validate_workload(const Workload& w) {
       if (in.op == OpCode::fork && in.arg >= w.groups.size())
         return fail(g, in.line, "fork of an unknown group");
       if ((in.op == OpCode::compute || in.op == OpCode::sleep) && in.arg >= g.program.dists.size())
+        return fail(g, in.line, "bad distribution index");
+      if (in.op == OpCode::poll_recv && in.arg2 + 1 >= g.program.dists.size())
         return fail(g, in.line, "bad distribution index");
     }
     if (!g.class_name.empty()) {

@@ -59,6 +59,10 @@ struct World::SimTask {
   u32 group = 0;
   u32 next_waiter = kNone;
   u32 wake_gen = 0;
+  // In a poll_recv: the channel and its burst distribution (period = +1);
+  // polling_burst while it spins for one burst (remaining = burst left).
+  bool poll_waiting = false, polling_burst = false;
+  u32 poll_obj = 0, poll_dist = 0;
   TaskId pid = 0;
   CpuId on_cpu = kNoCpu;
   CpuId last_cpu = kNoCpu;
@@ -364,7 +368,22 @@ Status World::step(const Event& ev) {
       SimCpu& c = cpus_[ev.target];
       if (ev.gen != c.seg_gen || c.cur_idx == kNone) return {};  // superseded
       tasks_[c.cur_idx].remaining = 0;
-      run_program(static_cast<CpuId>(ev.target));
+      if (tasks_[c.cur_idx].polling_burst) end_poll_burst(static_cast<CpuId>(ev.target));
+      else run_program(static_cast<CpuId>(ev.target));
+      break;
+    }
+    case EventKind::poll_burst: {
+      SimTask& t = tasks_[ev.target];
+      if (ev.gen != t.wake_gen || !t.poll_waiting || t.status != TStatus::waiting) return {};
+      const Program& prog = w_.groups[t.group].program;
+      const TimeNs burst = std::max<TimeNs>(1, prog.dists[t.poll_dist].sample(rng_));
+      // Still no message: it polls again, holding a CPU with nothing to do.
+      core_->set_task_wait(*t.task, WaitKind::spinning, t.poll_obj + 1, now_);
+      wake_task(ev.target, scx::WAKE_TTWU);
+      SimTask& w = tasks_[ev.target];
+      w.status = TStatus::spinning;
+      w.remaining = burst;
+      w.polling_burst = true;
       break;
     }
     case EventKind::tick: {
@@ -462,7 +481,7 @@ void World::run_program(CpuId cpu) {
         do_schedule(cpu);
         return;
       }
-      case OpCode::wait: case OpCode::recv: case OpCode::spin: {
+      case OpCode::wait: case OpCode::recv: case OpCode::spin: case OpCode::poll_recv: {
         SyncState& s = objs_[in->arg];
         if (s.kind == SyncKind::event ? s.tokens > 0 : !s.msgs.empty()) {
           if (s.kind == SyncKind::event) --s.tokens;
@@ -482,6 +501,12 @@ void World::run_program(CpuId cpu) {
         }
         t.status = TStatus::waiting;
         core_->set_task_wait(*t.task, WaitKind::blocked, in->arg + 1, now_);
+        if (in->op == OpCode::poll_recv) {
+          t.poll_waiting = true;
+          t.poll_obj = in->arg;
+          t.poll_dist = in->arg2;
+          arm_poll_burst(idx);
+        }
         core_->block_current(cpu, now_);
         do_schedule(cpu);
         return;
@@ -523,6 +548,29 @@ void World::run_program(CpuId cpu) {
                          tasks_[idx].pid, w_.groups[tasks_[idx].group].name);
 }
 
+// A poll_recv waiter sleeps until its next burst (a period from now).
+void World::arm_poll_burst(u32 idx) {
+  SimTask& t = tasks_[idx];
+  const Program& prog = w_.groups[t.group].program;
+  const TimeNs period = std::max<TimeNs>(1, prog.dists[t.poll_dist + 1].sample(rng_));
+  events_.push(now_ + period, EventKind::poll_burst, idx, ++t.wake_gen);
+}
+
+// A poll_recv burst ran out with no message: back to waiting for it.
+void World::end_poll_burst(CpuId cpu) {
+  SimCpu& c = cpus_[cpu];
+  const u32 idx = c.cur_idx;
+  SimTask& t = tasks_[idx];
+  if (now_ > c.spin_since) spin_ns_ += now_ - c.spin_since;
+  c.spin_since = kForever;
+  t.polling_burst = false;
+  t.status = TStatus::waiting;
+  core_->set_task_wait(*t.task, WaitKind::blocked, t.poll_obj + 1, now_);
+  arm_poll_burst(idx);
+  core_->block_current(cpu, now_);
+  do_schedule(cpu);
+}
+
 // Hands one token (event) or message (channel) to the first waiter, or
 // stores it. A spinning waiter stops burning its CPU now.
 void World::give_token(u32 obj, TimeNs stamp) {
@@ -537,6 +585,7 @@ void World::give_token(u32 obj, TimeNs stamp) {
   s.head = t.next_waiter;
   if (s.head == kNone) s.tail = kNone;
   t.next_waiter = kNone;
+  t.poll_waiting = t.polling_burst = false;
   if (s.kind == SyncKind::channel) t.stamp = stamp;
   core_->set_task_wait(*t.task, WaitKind::none, 0, now_);
   if (t.status == TStatus::waiting) {
@@ -591,9 +640,8 @@ void World::do_schedule(CpuId cpu) {
 void World::switch_out(CpuId cpu, TimeNs now) {
   SimCpu& c = cpus_[cpu];
   SimTask& t = tasks_[c.cur_idx];
-  if (t.remaining == kForever) {
-    if (now > c.spin_since) spin_ns_ += now - c.spin_since;
-  } else {
+  if (now > c.spin_since) spin_ns_ += now - c.spin_since;  // kForever unless spinning
+  if (t.remaining != kForever) {
     TimeNs progress = now > c.seg_start ? now - c.seg_start : 0;
     t.remaining -= std::min(progress, t.remaining);
   }
@@ -644,12 +692,10 @@ void World::switch_in(CpuId cpu, Task* next) {
     ++t.wakeups;
     t.woke_at = kForever;
   }
-  if (t.remaining == kForever) {
-    c.spin_since = c.seg_start;
-  } else {
+  if (t.remaining == kForever || t.polling_burst) c.spin_since = c.seg_start;
+  if (t.remaining != kForever)
     events_.push(c.seg_start + t.remaining, EventKind::segment_end, static_cast<u32>(cpu),
                  c.seg_gen);
-  }
   arm_tick(cpu);
 }
 
@@ -801,7 +847,7 @@ SimReport World::report(bool per_task) {
       group_run[t.group] += now_ - c.in_since;
       if (t.cls < class_share_slot_.size() && class_share_slot_[t.cls] != kNone)
         class_share[class_share_slot_[t.cls]].second += now_ - c.in_since;
-      if (t.remaining == kForever && now_ > c.spin_since) spin += now_ - c.spin_since;
+      if (now_ > c.spin_since) spin += now_ - c.spin_since;
     }
     busy += b;
     r.cpu_busy.push_back(now_ ? static_cast<double>(b) / now_ : 0);

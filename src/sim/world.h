@@ -100,6 +100,8 @@ private:
   void start_segment(CpuId cpu);
   void arm_tick(CpuId cpu);
   void give_token(u32 obj, TimeNs stamp);
+  void arm_poll_burst(u32 idx);
+  void end_poll_burst(CpuId cpu);
   void wake_task(u32 idx, u64 flags);
   Status spawn(u32 group, TimeNs start, bool forked);
   Status apply_scenario(u32 step);

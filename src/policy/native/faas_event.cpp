@@ -59,10 +59,6 @@ public:
     t.parked = false;
     if (enq_flags & scx::ENQ_LAST) {
       ctx.dsq_insert(p, scx::DSQ_LOCAL, kSliceNs, enq_flags);
-      // The core enqueues the last task from put_prev after it has picked
-      // idle, and a local insert there does not reschedule the CPU: kick it
-      // (harmless where the kernel already reschedules).
-      ctx.kick_cpu(ctx.task_cpu(p), 0);
       return;
     }
     ctx.dsq_insert_vtime(p, kReadyDsq, kSliceNs, t.deadline, enq_flags);

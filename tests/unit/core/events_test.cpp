@@ -56,5 +56,55 @@ TEST(Events, PolicySeesWaitsAndSpinTimeIsCounted) {
   EXPECT_EQ(t->acct.spin_ns, spun);
 }
 
+
+// A policy that parks idle-polling tasks in DSQ 9 and dispatches only those
+// whose event fired (the shape of faas_event): a parked task has no CPU
+// looking at it, so the core must send one when its event fires.
+std::unique_ptr<ScriptedPolicy> parking_policy() {
+  auto p = std::make_unique<ScriptedPolicy>("park");
+  p->on_init = [](ScxContext& c) { return c.create_dsq(9, -1); };
+  p->on_select_cpu = [](ScxContext&, Task&, CpuId prev, u64) { return prev; };
+  p->on_enqueue = [](ScxContext& c, Task& t, u64 f) { c.dsq_insert(t, 9, kNsPerMs, f); };
+  p->on_dispatch = [](ScxContext& c, CpuId, Task*) {
+    DsqIter it;
+    if (c.dsq_iter_new(it, 9, 0) != 0) return;
+    while (Task* t = c.dsq_iter_next(it))
+      if (!c.task_is_spinning(*t)) c.dsq_move(it, *t, scx::DSQ_LOCAL, 0, false);
+    c.dsq_iter_destroy(it);
+  };
+  return p;
+}
+
+// Parks a polling task on an otherwise idle machine; returns it.
+Task* park_poller(TestDriver& d, ClassId cls) {
+  Task* t = d.create(Behaviour::hog(), spec("poller"), cls);
+  d.core().set_task_wait(*t, WaitKind::spinning, 7, d.now());
+  d.wake(t);
+  d.run_for(50 * kNsPerMs);
+  EXPECT_EQ(t->state, TaskState::queued);  // parked, every CPU idle
+  EXPECT_EQ(t->acct.run_ns, 0u);
+  return t;
+}
+
+TEST(Events, FiredEventReschedulesAnIdleCpuForAParkedWaiter) {
+  TestDriver d(2);
+  ClassId cls = *d.load(parking_policy());
+  Task* t = park_poller(d, cls);
+  d.core().signal_event(7, d.now());
+  d.run_for(0);  // the resched is due at this instant: no tick, no wakeup needed
+  EXPECT_EQ(t->state, TaskState::running);
+}
+
+// The simulator ends a spin by clearing the wait before it signals the
+// event (the waiter got the token): that must get it a CPU just the same.
+TEST(Events, ClearedPollingWaitReschedulesAnIdleCpu) {
+  TestDriver d(2);
+  ClassId cls = *d.load(parking_policy());
+  Task* t = park_poller(d, cls);
+  d.core().set_task_wait(*t, WaitKind::none, 0, d.now());
+  d.run_for(0);
+  EXPECT_EQ(t->state, TaskState::running);
+}
+
 }  // namespace
 }  // namespace ups::test

@@ -51,17 +51,20 @@ TEST(FaasModel, ZeroColocatedChainsStillRunsTheMeasuredChain) {
   EXPECT_TRUE(validate_workload(w3).has_value());
 }
 
-// The model reproduces the waste, not the paper's rising ratio (docs/faas.md
-// explains why): polling CPU grows with the chains and stays a large share.
+// The paper's shape: a micro-VM's guest polls while it waits for its
+// input, so once the server is overcommitted and waits grow, the share of
+// CPU its runtimes waste grows (docs/faas.md). Containers, which block
+// between requests, waste a smaller share.
 TEST(FaasModel, FairWastesMoreCpuAsChainsAreColocated) {
   FaasParams p = small_params();
   const FaasPoint one = run(p.microvm, 1, "fair");
-  const FaasPoint many = run(p.microvm, 10, "fair");
+  const FaasPoint many = run(p.microvm, 20, "fair");  // 1.7x the CPUs
   EXPECT_GT(one.idle_ratio, 0.15);
-  EXPECT_GT(many.idle_ratio, 0.15);
-  EXPECT_GT(many.wasted_cpu_s, 3 * one.wasted_cpu_s);
+  EXPECT_LT(one.idle_ratio, 0.30);
+  EXPECT_GT(many.idle_ratio, one.idle_ratio + 0.15);
+  EXPECT_GT(many.wasted_cpu_s, 10 * one.wasted_cpu_s);
   const FaasPoint container = run(p.container, 10, "fair");
-  EXPECT_GT(container.idle_ratio, 0.10);
+  EXPECT_GT(container.idle_ratio, 0.05);
   EXPECT_LT(container.idle_ratio, many.idle_ratio);
 }
 
@@ -74,18 +77,21 @@ TEST(FaasModel, FaasEventKeepsIdleRatioUnderFivePercent) {
     }
 }
 
-// A runtime whose event fired is not starved: it leaves the park at the
-// next dispatch, far inside the watchdog's 30 s. The bound is not one slice:
-// nothing dispatches on an all-idle machine when an event fires (the core
-// does not kick a CPU for a parked poller whose event fired; docs/faas.md,
-// Known gaps), so the wait can reach the next wakeup on the machine.
+// A runtime whose event fired is not starved: the core sends an idle CPU
+// to it at once (Core::signal_event), a CPU running an idle poller gives it
+// up at the next tick, and among runtimes with work EDF serves it within
+// its deadline window (10 ms at weight 100). The simulator is
+// deterministic, so this bound holds exactly, whatever the host.
 TEST(FaasModel, FaasEventNeverStarvesARuntimeWhoseEventFired) {
   FaasParams p = small_params();
-  for (int chains : {5, 10}) {
-    const FaasPoint pt = run(p.microvm, chains, "faas_event", true);
-    ASSERT_GE(pt.max_ready_wait_ms, 0);
-    EXPECT_LT(pt.max_ready_wait_ms, 1000.0) << chains;
-  }
+  const FaasPoint pt = run(p.microvm, 5, "faas_event", true);
+  ASSERT_GE(pt.max_ready_wait_ms, 0);
+  EXPECT_LT(pt.max_ready_wait_ms, 15.0);
+  // Overcommitted, a preempted 700 ms extract keeps its job's early
+  // deadline and stays ahead of a fired runtime until it ends (a policy
+  // limit, docs/faas.md Known gaps): bounded by one extract, not starved.
+  const FaasPoint busy = run(p.microvm, 10, "faas_event", true);
+  EXPECT_LT(busy.max_ready_wait_ms, 1000.0);
 }
 
 TEST(FaasModel, ParamsFileOverridesDefaultsAndNamesBadKeys) {
