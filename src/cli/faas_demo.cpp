@@ -38,8 +38,9 @@ Result<std::vector<int>> parse_chain_counts(const std::string& list) {
 }
 
 Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, u64 seed, int nr_cpus) {
-  std::string path, user;
-  if (split_bpf_spec(spec, path, user)) return policy_spec_factory("", seed, nr_cpus);
+  auto bpf = parse_bpf_spec(spec);
+  if (!bpf) return tl::unexpected(bpf.error());
+  if (*bpf) return policy_spec_factory("", seed, nr_cpus);
   if (!sim::is_fair_spec(spec)) {
     bool known = false;
     for (auto& [name, desc] : sim::native_policy_list()) known |= name == spec;

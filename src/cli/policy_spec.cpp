@@ -1,24 +1,53 @@
 #include "cli/policy_spec.h"
 
+#include <cstdlib>
 #include <map>
+
 #include "policy/policy_loader.h"
 
 namespace ups::cli {
 
-bool split_bpf_spec(const std::string& spec, std::string& path, std::string& user) {
+namespace {
+
+tl::unexpected<Error> bad_spec(const std::string& spec, const std::string& why) {
+  return make_error(ErrorKind::invalid_argument, "--policy " + spec + ": " + why);
+}
+
+}  // namespace
+
+Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
   const std::string ext = ".bpf.o";
   const size_t at = spec.rfind(ext);
-  if (at == std::string::npos) return false;
-  const size_t end = at + ext.size();
-  if (end == spec.size()) {
-    path = spec;
-    user.clear();
-    return true;
+  if (at == std::string::npos) return std::optional<BpfSpec>{};
+  size_t pos = at + ext.size();
+  if (pos != spec.size() && spec[pos] != '?' && spec[pos] != ':') return std::optional<BpfSpec>{};
+  BpfSpec out;
+  out.path = spec.substr(0, pos);
+  if (pos < spec.size() && spec[pos] == '?') {
+    const size_t end = spec.find(':', pos);
+    const std::string query = spec.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+    size_t i = 0;
+    while (i <= query.size()) {
+      const size_t amp = std::min(query.find('&', i), query.size());
+      const std::string item = query.substr(i, amp - i);
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return bad_spec(spec, "parameter '" + item + "' is not NAME=VALUE");
+      const std::string value = item.substr(eq + 1);
+      char* stop = nullptr;
+      const unsigned long long v = std::strtoull(value.c_str(), &stop, 0);
+      if (value.empty() || *stop != '\0')
+        return bad_spec(spec, "parameter '" + item.substr(0, eq) + "': '" + value + "' is not a number");
+      out.params.emplace_back(item.substr(0, eq), static_cast<u64>(v));
+      i = amp + 1;
+    }
+    pos = end == std::string::npos ? spec.size() : end;
   }
-  if (spec[end] != ':') return false;
-  path = spec.substr(0, end);
-  user = spec.substr(end + 1);
-  return true;
+  if (pos < spec.size()) {
+    out.user = spec.substr(pos + 1);
+    if (out.user.empty()) return bad_spec(spec, "no user after ':'");
+  }
+  return std::optional<BpfSpec>{std::move(out)};
 }
 
 Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
@@ -33,23 +62,30 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
   sim::PolicyFactory native = sim::native_policy_factory();
   return sim::PolicyFactory([adm, loaded_by, native, seed, nr_cpus](
                                 const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
-    std::string path, user;
-    if (!split_bpf_spec(req.spec, path, user)) return native(req);
+    auto spec = parse_bpf_spec(req.spec);
+    if (!spec) return tl::unexpected(spec.error());
+    if (!*spec) return native(req);
+    const BpfSpec& s = **spec;
     policy::LoadPolicyOptions o;
     o.principal = req.principal;
-    if (!user.empty()) {
-      auto who = adm->find_principal(user);
+    if (!s.user.empty()) {
+      auto who = adm->find_principal(s.user);
       if (!who) return tl::unexpected(who.error());
       o.principal = who->principal;
+      o.name_suffix = "." + s.user;
+    } else if (o.principal.uid != 0) {
+      // Two users' copies of one object are two classes with two names.
+      o.name_suffix = "." + std::to_string(o.principal.uid);
     }
     o.admission = adm.get();
     o.slot = req.slot;
     o.cpus = req.cpus;
+    o.params = s.params;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
     const u64 key = (u64{o.principal.uid} << 32) | o.principal.gid;
     o.classes_loaded = (*loaded_by)[key];
-    auto lp = policy::load_bpf_policy(path, o);
+    auto lp = policy::load_bpf_policy(s.path, o);
     if (!lp) return tl::unexpected(lp.error());
     ++(*loaded_by)[key];
     sim::PolicyInstance inst;

@@ -1,10 +1,15 @@
-// The `--policy` factory of the CLI: `FILE.bpf.o[:USER]` loads a sched_ext
-// BPF object through the policy host (admitted for USER, or the run's
-// principal, by the admission config), any other name is a native policy.
+// The `--policy` factory of the CLI: `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`
+// loads a sched_ext BPF object through the policy host (its read-only
+// globals set, admitted for USER, or the run's principal, by the admission
+// config); any other name is a native policy. Tests load policies through
+// this same factory, so what they show holds for the command line.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "security/admission.h"
@@ -12,12 +17,19 @@
 
 namespace ups::cli {
 
+// A parsed `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`.
+struct BpfSpec {
+  std::string path;
+  std::vector<std::pair<std::string, u64>> params;  // `const volatile` globals
+  std::string user;                                 // empty: the run's principal
+};
+
+// nullopt when the spec names no .bpf.o file (a native policy); an error
+// when its parameters are malformed.
+Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
+
 // `admission_file` empty: the default config (only root may load).
 // `seed` seeds the policies' bpf_get_prandom_u32.
 Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
-
-// Splits "x.bpf.o:alice" into ("x.bpf.o", "alice"); false when the spec
-// does not name a .bpf.o file.
-bool split_bpf_spec(const std::string& spec, std::string& path, std::string& user);
 
 }  // namespace ups::cli

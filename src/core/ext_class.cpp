@@ -55,7 +55,13 @@ std::string ExtClass::task_name(const Task& p) const {
 }
 
 void ExtClass::fail(ExitKind kind, std::string message, std::string location, s64 code) {
-  if (failing_ || dying_) return;
+  if (failing_ || dying_) {
+    // The first failure is the report; a later call from the policy host
+    // only adds where the program stopped, when the core's check could not
+    // know it (a failed kfunc argument check made inside the core).
+    if (failing_ && pending_.location.empty()) pending_.location = std::move(location);
+    return;
+  }
   failing_ = true;
   pending_ = ExitReport{};
   pending_.class_name = name_;

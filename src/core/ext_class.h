@@ -76,7 +76,8 @@ public:
   // Watchdog hook: the class may be blamed for waits (it was offered a CPU).
   bool was_offered_cpu(TimeNs now) const;
 
-  // Marks the class for ejection (first failure wins).
+  // Marks the class for ejection (first failure wins; a later call may only
+  // add the location the first one lacked).
   void fail(ExitKind kind, std::string message, std::string location = {}, s64 code = 0);
 
   // --- invariant checker --------------------------------------------------------

@@ -175,6 +175,16 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::stack_or_null: return arg(ArgKind::any);
     case H::timer: return arg(ArgKind::timer);
     case H::spin_lock: return arg(ArgKind::spin_lock);
+    case H::map_value_or_null: {  // bpf_task_storage_get's initial value
+      ArgSpec v = arg(ArgKind::map_value);
+      v.nullable = true;
+      return v;
+    }
+    case H::task_or_null: {
+      ArgSpec t = arg(ArgKind::struct_ptr, kStructTask);
+      t.nullable = true;
+      return t;
+    }
     default: return std::nullopt;
   }
 }

@@ -72,9 +72,15 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   cc.host = this;
   // struct_ops programs receive a pointer to their arguments as u64 slots.
   vm::RunResult r = bp->interp->run(cc, reinterpret_cast<u64>(args.data()));
-  if (!r.ok() || cc.abort || env_.release_held_lock()) {
-    std::string why = !env_.last_fault().empty() ? env_.last_fault() : r.trap.to_string();
-    if (why.empty()) why = "program stopped";
+  // Released before anything else: a program that stopped early (a failed
+  // kfunc check, a trap) may still hold it, and the class's exit callback
+  // and timers run after this one.
+  const bool ended_holding_lock = env_.release_held_lock();
+  if (!r.ok() || cc.abort || ended_holding_lock) {
+    std::string why = !env_.last_fault().empty() ? env_.last_fault()
+                      : !r.ok()                     ? r.trap.to_string()
+                      : ended_holding_lock          ? "returned holding a bpf_spin_lock"
+                                                    : "program stopped";
     const std::string src = object_->source_line(bp->object_index, r.trap.pc);
     ctx.fail(fmt::format("{}: {}", op_name(op), why),
              fmt::format("insn {}{}", r.trap.pc, src.empty() ? "" : " (" + src + ")"));
@@ -91,30 +97,6 @@ u64 BpfPolicy::task_ptr(Task* t) {
   kabi::TaskStruct* ts = mirrors_.sync_in(*t);
   mirrors_.note_touched(*t);
   return reinterpret_cast<u64>(ts);
-}
-
-Task* BpfPolicy::task_arg(u64 addr, const char* kfunc, const char* what) {
-  Task* t = mirrors_.task_of(addr);
-  if (!t && ctx_)
-    ctx_->fail(fmt::format("{}: {} 0x{:x} is not a task", kfunc, what, addr), {});
-  return t;
-}
-
-std::string BpfPolicy::call_site(u32 kfunc_index) const {
-  if (!running_) return {};
-  const bpf::Program& prog = object_->programs()[running_->object_index];
-  for (size_t i = 0; i < prog.code.size(); ++i) {
-    const bpf::Insn& in = prog.code[i];
-    if (in.opcode == 0x85 && in.src() == 2 && static_cast<u32>(in.imm) == kfunc_index) {
-      const std::string src = object_->source_line(prog, i);
-      return fmt::format("insn {}{}", i, src.empty() ? "" : " (" + src + ")");
-    }
-  }
-  return {};
-}
-
-void BpfPolicy::kfunc_fail(u32 kfunc_index, const std::string& message) {
-  if (ctx_) ctx_->fail(message, call_site(kfunc_index));
 }
 
 u64 BpfPolicy::readable_extent(u64 addr) const {
@@ -266,7 +248,9 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   ctx_ = &ctx;
   env_.clear_fault();
   env_.fire_timer(timer_id);
+  const bool ended_holding_lock = env_.release_held_lock();
   if (!env_.last_fault().empty()) ctx.fail("timer callback: " + env_.last_fault(), {});
+  else if (ended_holding_lock) ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
   mirrors_.sync_out_touched();
   ctx_ = saved;
 }

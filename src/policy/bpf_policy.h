@@ -93,14 +93,8 @@ public:
   bool in_callback() const { return ctx_ != nullptr; }
   TaskMirrors& mirrors() { return mirrors_; }
   PolicyHelperEnv& env() { return env_; }
-  // A task pointer from BPF, or null (and the class fails naming `what`).
-  Task* task_arg(u64 addr, const char* kfunc, const char* what);
   // Hands a task to BPF: its mirror address (0 for null).
   u64 task_ptr(Task* t);
-  // Fails the class from a kfunc: message plus the call site.
-  void kfunc_fail(u32 kfunc_index, const std::string& message);
-  // Where kfunc `index` is called in the running program ("insn 12 (simple.bpf.c:40)").
-  std::string call_site(u32 kfunc_index) const;
   // Is [addr, addr+len) inside memory the program may read (stack or a map)?
   bool readable(u64 addr, u64 len) const;
   // Bytes readable from addr to the end of its region (0: none).

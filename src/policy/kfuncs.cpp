@@ -8,6 +8,7 @@
 
 #include "bpf/helpers/bpf_printf.h"
 #include "core/scx_constants.h"
+#include "core/ext_class.h"
 #include "core/scx_context.h"
 #include "policy/bpf_policy.h"
 #include "policy/kernel_abi/scx_api.h"
@@ -24,10 +25,11 @@ namespace {
 
 BpfPolicy& host(bpf::CallContext& c) { return *static_cast<BpfPolicy*>(c.host); }
 
-// A failed run-time check: the class fails and the program stops.
+// A failed run-time check: the class fails and the program stops at the
+// call, where BpfPolicy::run adds the instruction and source line.
 u64 fail(bpf::CallContext& c, std::string_view kfunc, const std::string& msg) {
   BpfPolicy& h = host(c);
-  h.kfunc_fail(kfunc_index(kfunc).value_or(~0u), fmt::format("{}: {}", kfunc, msg));
+  if (h.in_callback()) h.ctx().fail(fmt::format("{}: {}", kfunc, msg));
   c.abort = true;
   return 0;
 }
@@ -45,6 +47,19 @@ Task* task(bpf::CallContext& c, u64 addr, std::string_view kfunc, int argno) {
     return nullptr;
   }
   h.mirrors().sync_out(*t);
+  return t;
+}
+// A task argument the kfunc moves or changes: it must be one of the calling
+// class's own tasks (attached to it), whoever else may see it.
+Task* own_task(bpf::CallContext& c, u64 addr, std::string_view kfunc, int argno) {
+  Task* t = task(c, addr, kfunc, argno);
+  if (!t) return nullptr;
+  const ExtClass& cls = host(c).ctx().ext_class();
+  if (t->cls != cls.id()) {
+    fail(c, kfunc, fmt::format("argument {}: task {} (pid {}) is not a task of class {}", argno,
+                               std::string_view(t->comm.data()), t->id, cls.name()));
+    return nullptr;
+  }
   return t;
 }
 // After the core changed a task: refresh the mirror the program sees.
@@ -91,7 +106,7 @@ bool cpu_ok(bpf::CallContext& c, u64 cpu, std::string_view kfunc, int argno) {
 // --- DSQs ---------------------------------------------------------------------
 KF(dsq_insert) {
   UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_dsq_insert", 1);
+  Task* p = own_task(c, a1, "scx_bpf_dsq_insert", 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().dsq_insert(*p, a2, a3, a4);
   refresh(c, p);
@@ -99,7 +114,7 @@ KF(dsq_insert) {
 }
 KF(dsq_insert_vtime) {
   UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_dsq_insert_vtime", 1);
+  Task* p = own_task(c, a1, "scx_bpf_dsq_insert_vtime", 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().dsq_insert_vtime(*p, a2, a3, a4, a5);
   refresh(c, p);
@@ -172,7 +187,7 @@ KF(dsq_move_set_vtime) {
 u64 move_impl(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, bool vtime, std::string_view name) {
   DsqIter* it = iter_of(c, a1, name);
   if (!it || !it->active) return fail(c, name, "argument 1: not an active iterator");
-  Task* p = task(c, a2, name, 2);
+  Task* p = own_task(c, a2, name, 2);
   if (!p) return 0;
   const bool ok = host(c).ctx().dsq_move(*it, *p, a3, a4, vtime);
   refresh(c, p);
@@ -184,7 +199,7 @@ KF(dsq_move_vtime) { UNUSED_ARGS; return move_impl(c, a1, a2, a3, a4, true, "scx
 // --- CPUs -----------------------------------------------------------------------
 KF(select_cpu_dfl) {
   UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_select_cpu_dfl", 1);
+  Task* p = own_task(c, a1, "scx_bpf_select_cpu_dfl", 1);
   if (!p) return 0;
   if (!host(c).readable(a4, 1)) return fail(c, "scx_bpf_select_cpu_dfl", "argument 4: not writable memory");
   bool idle = false;
@@ -246,7 +261,7 @@ KF(nr_node_ids) {
 // --- tasks --------------------------------------------------------------------
 KF(task_set_slice) {
   UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_task_set_slice", 1);
+  Task* p = own_task(c, a1, "scx_bpf_task_set_slice", 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_slice(*p, a2);
   refresh(c, p);
@@ -254,7 +269,7 @@ KF(task_set_slice) {
 }
 KF(task_set_dsq_vtime) {
   UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_task_set_dsq_vtime", 1);
+  Task* p = own_task(c, a1, "scx_bpf_task_set_dsq_vtime", 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_dsq_vtime(*p, a2);
   refresh(c, p);
@@ -308,9 +323,8 @@ KF(error_bstr) {
   UNUSED_ARGS;
   auto msg = format_bstr(c, a1, a2, a3, "scx_bpf_error_bstr");
   if (!msg) return 0;
-  BpfPolicy& h = host(c);
-  h.ctx().error(*msg, h.call_site(kfunc_index("scx_bpf_error_bstr").value_or(~0u)));
-  c.abort = true;  // like the kernel, the error ends the class; stop here
+  host(c).ctx().error(*msg);
+  c.abort = true;  // the error ends the class; stop here (run() adds where)
   return 0;
 }
 KF(exit_bstr) {
@@ -473,72 +487,89 @@ KF(event_fired) { UNUSED_ARGS; return host(c).ctx().event_fired(a1); }
 #undef KF
 #undef UNUSED_ARGS
 
+// Every kfunc stops the program when the class failed inside it (a check
+// the core made, or scx_bpf_exit), so that BpfPolicy::run can name the
+// call's instruction and source line in the exit report.
+template <bpf::ExternFn kfunc>
+u64 stop_on_failure(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
+  BpfPolicy& h = host(c);
+  if (!h.in_callback()) {  // the host runs programs only inside callbacks and timers
+    c.abort = true;
+    return 0;
+  }
+  const ExtClass& cls = h.ctx().ext_class();
+  const bool was_failing = cls.failing();
+  const u64 r = kfunc(c, a1, a2, a3, a4, a5);
+  if (!was_failing && cls.failing()) c.abort = true;
+  return r;
+}
+
 const std::map<std::string_view, bpf::ExternFn>& impls() {
   static const std::map<std::string_view, bpf::ExternFn> m = {
-      {"scx_bpf_dsq_insert", dsq_insert},
-      {"scx_bpf_dsq_insert_vtime", dsq_insert_vtime},
-      {"scx_bpf_dispatch_nr_slots", dispatch_nr_slots},
-      {"scx_bpf_dispatch_cancel", dispatch_cancel},
-      {"scx_bpf_dsq_move_to_local", dsq_move_to_local},
-      {"scx_bpf_dsq_move_to_local___v2", dsq_move_to_local_v2},
-      {"scx_bpf_dsq_move_set_slice", dsq_move_set_slice},
-      {"scx_bpf_dsq_move_set_vtime", dsq_move_set_vtime},
-      {"scx_bpf_dsq_move", dsq_move},
-      {"scx_bpf_dsq_move_vtime", dsq_move_vtime},
-      {"scx_bpf_create_dsq", create_dsq},
-      {"scx_bpf_select_cpu_dfl", select_cpu_dfl},
-      {"scx_bpf_cpu_node", cpu_node},
-      {"scx_bpf_get_idle_cpumask", get_idle_cpumask},
-      {"scx_bpf_get_idle_smtmask", get_idle_cpumask},
-      {"scx_bpf_put_idle_cpumask", put_cpumask},
-      {"scx_bpf_test_and_clear_cpu_idle", test_and_clear_cpu_idle},
-      {"scx_bpf_pick_idle_cpu", pick_idle_cpu},
-      {"scx_bpf_pick_any_cpu", pick_any_cpu},
-      {"scx_bpf_task_set_slice", task_set_slice},
-      {"scx_bpf_task_set_dsq_vtime", task_set_dsq_vtime},
-      {"scx_bpf_kick_cpu", kick_cpu},
-      {"scx_bpf_dsq_nr_queued", dsq_nr_queued},
-      {"scx_bpf_destroy_dsq", destroy_dsq},
-      {"scx_bpf_dsq_peek", dsq_peek},
-      {"bpf_iter_scx_dsq_new", iter_dsq_new},
-      {"bpf_iter_scx_dsq_next", iter_dsq_next},
-      {"bpf_iter_scx_dsq_destroy", iter_dsq_destroy},
-      {"scx_bpf_exit_bstr", exit_bstr},
-      {"scx_bpf_error_bstr", error_bstr},
-      {"scx_bpf_nr_node_ids", nr_node_ids},
-      {"scx_bpf_nr_cpu_ids", nr_cpu_ids},
-      {"scx_bpf_get_possible_cpumask", get_possible_cpumask},
-      {"scx_bpf_get_online_cpumask", get_possible_cpumask},
-      {"scx_bpf_put_cpumask", put_cpumask},
-      {"scx_bpf_task_running", task_running},
-      {"scx_bpf_task_cpu", task_cpu},
-      {"scx_bpf_now", now},
-      {"bpf_task_from_pid", task_from_pid},
-      {"bpf_task_release", task_release},
-      {"bpf_cpumask_create", cpumask_create},
-      {"bpf_cpumask_acquire", cpumask_acquire},
-      {"bpf_cpumask_release", cpumask_release},
-      {"bpf_cpumask_set_cpu", cpumask_set_cpu},
-      {"bpf_cpumask_clear_cpu", cpumask_clear_cpu},
-      {"bpf_cpumask_test_cpu", cpumask_test_cpu},
-      {"bpf_cpumask_clear", cpumask_clear},
-      {"bpf_cpumask_setall", cpumask_setall},
-      {"bpf_cpumask_first", cpumask_first},
-      {"bpf_cpumask_first_zero", cpumask_first_zero},
-      {"bpf_cpumask_empty", cpumask_empty},
-      {"bpf_cpumask_weight", cpumask_weight},
-      {"bpf_cpumask_and", cpumask_and},
-      {"bpf_cpumask_or", cpumask_or},
-      {"bpf_cpumask_copy", cpumask_copy},
-      {"bpf_cpumask_subset", cpumask_subset},
-      {"bpf_cpumask_intersects", cpumask_intersects},
-      {"bpf_cpumask_any_distribute", cpumask_any_distribute},
-      {"bpf_iter_num_new", iter_num_new},
-      {"bpf_iter_num_next", iter_num_next},
-      {"bpf_iter_num_destroy", iter_num_destroy},
-      {"upsched_task_wait_event", task_wait_event},
-      {"upsched_task_is_spinning", task_is_spinning},
-      {"upsched_event_fired", event_fired},
+      {"scx_bpf_dsq_insert", stop_on_failure<dsq_insert>},
+      {"scx_bpf_dsq_insert_vtime", stop_on_failure<dsq_insert_vtime>},
+      {"scx_bpf_dispatch_nr_slots", stop_on_failure<dispatch_nr_slots>},
+      {"scx_bpf_dispatch_cancel", stop_on_failure<dispatch_cancel>},
+      {"scx_bpf_dsq_move_to_local", stop_on_failure<dsq_move_to_local>},
+      {"scx_bpf_dsq_move_to_local___v2", stop_on_failure<dsq_move_to_local_v2>},
+      {"scx_bpf_dsq_move_set_slice", stop_on_failure<dsq_move_set_slice>},
+      {"scx_bpf_dsq_move_set_vtime", stop_on_failure<dsq_move_set_vtime>},
+      {"scx_bpf_dsq_move", stop_on_failure<dsq_move>},
+      {"scx_bpf_dsq_move_vtime", stop_on_failure<dsq_move_vtime>},
+      {"scx_bpf_create_dsq", stop_on_failure<create_dsq>},
+      {"scx_bpf_select_cpu_dfl", stop_on_failure<select_cpu_dfl>},
+      {"scx_bpf_cpu_node", stop_on_failure<cpu_node>},
+      {"scx_bpf_get_idle_cpumask", stop_on_failure<get_idle_cpumask>},
+      {"scx_bpf_get_idle_smtmask", stop_on_failure<get_idle_cpumask>},
+      {"scx_bpf_put_idle_cpumask", stop_on_failure<put_cpumask>},
+      {"scx_bpf_test_and_clear_cpu_idle", stop_on_failure<test_and_clear_cpu_idle>},
+      {"scx_bpf_pick_idle_cpu", stop_on_failure<pick_idle_cpu>},
+      {"scx_bpf_pick_any_cpu", stop_on_failure<pick_any_cpu>},
+      {"scx_bpf_task_set_slice", stop_on_failure<task_set_slice>},
+      {"scx_bpf_task_set_dsq_vtime", stop_on_failure<task_set_dsq_vtime>},
+      {"scx_bpf_kick_cpu", stop_on_failure<kick_cpu>},
+      {"scx_bpf_dsq_nr_queued", stop_on_failure<dsq_nr_queued>},
+      {"scx_bpf_destroy_dsq", stop_on_failure<destroy_dsq>},
+      {"scx_bpf_dsq_peek", stop_on_failure<dsq_peek>},
+      {"bpf_iter_scx_dsq_new", stop_on_failure<iter_dsq_new>},
+      {"bpf_iter_scx_dsq_next", stop_on_failure<iter_dsq_next>},
+      {"bpf_iter_scx_dsq_destroy", stop_on_failure<iter_dsq_destroy>},
+      {"scx_bpf_exit_bstr", stop_on_failure<exit_bstr>},
+      {"scx_bpf_error_bstr", stop_on_failure<error_bstr>},
+      {"scx_bpf_nr_node_ids", stop_on_failure<nr_node_ids>},
+      {"scx_bpf_nr_cpu_ids", stop_on_failure<nr_cpu_ids>},
+      {"scx_bpf_get_possible_cpumask", stop_on_failure<get_possible_cpumask>},
+      {"scx_bpf_get_online_cpumask", stop_on_failure<get_possible_cpumask>},
+      {"scx_bpf_put_cpumask", stop_on_failure<put_cpumask>},
+      {"scx_bpf_task_running", stop_on_failure<task_running>},
+      {"scx_bpf_task_cpu", stop_on_failure<task_cpu>},
+      {"scx_bpf_now", stop_on_failure<now>},
+      {"bpf_task_from_pid", stop_on_failure<task_from_pid>},
+      {"bpf_task_release", stop_on_failure<task_release>},
+      {"bpf_cpumask_create", stop_on_failure<cpumask_create>},
+      {"bpf_cpumask_acquire", stop_on_failure<cpumask_acquire>},
+      {"bpf_cpumask_release", stop_on_failure<cpumask_release>},
+      {"bpf_cpumask_set_cpu", stop_on_failure<cpumask_set_cpu>},
+      {"bpf_cpumask_clear_cpu", stop_on_failure<cpumask_clear_cpu>},
+      {"bpf_cpumask_test_cpu", stop_on_failure<cpumask_test_cpu>},
+      {"bpf_cpumask_clear", stop_on_failure<cpumask_clear>},
+      {"bpf_cpumask_setall", stop_on_failure<cpumask_setall>},
+      {"bpf_cpumask_first", stop_on_failure<cpumask_first>},
+      {"bpf_cpumask_first_zero", stop_on_failure<cpumask_first_zero>},
+      {"bpf_cpumask_empty", stop_on_failure<cpumask_empty>},
+      {"bpf_cpumask_weight", stop_on_failure<cpumask_weight>},
+      {"bpf_cpumask_and", stop_on_failure<cpumask_and>},
+      {"bpf_cpumask_or", stop_on_failure<cpumask_or>},
+      {"bpf_cpumask_copy", stop_on_failure<cpumask_copy>},
+      {"bpf_cpumask_subset", stop_on_failure<cpumask_subset>},
+      {"bpf_cpumask_intersects", stop_on_failure<cpumask_intersects>},
+      {"bpf_cpumask_any_distribute", stop_on_failure<cpumask_any_distribute>},
+      {"bpf_iter_num_new", stop_on_failure<iter_num_new>},
+      {"bpf_iter_num_next", stop_on_failure<iter_num_next>},
+      {"bpf_iter_num_destroy", stop_on_failure<iter_num_destroy>},
+      {"upsched_task_wait_event", stop_on_failure<task_wait_event>},
+      {"upsched_task_is_spinning", stop_on_failure<task_is_spinning>},
+      {"upsched_event_fired", stop_on_failure<event_fired>},
   };
   return m;
 }

@@ -93,6 +93,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
 
   OpsConfig cfg;
   cfg.name = !opts.name.empty() ? opts.name : ops->name.empty() ? ops->var_name : ops->name;
+  cfg.name += opts.name_suffix;
   cfg.flags = ops->flags;
   cfg.timeout_ms = ops->timeout_ms;
   cfg.dispatch_max_batch = ops->dispatch_max_batch;

@@ -29,6 +29,9 @@ struct LoadPolicyOptions {
   // The class name; empty: the object's ops name (class names are unique
   // in a chain, so a second copy of one object needs another).
   std::string name;
+  // Appended to the class name (".alice" for a class its user loaded), so
+  // that two principals can load the same object side by side.
+  std::string name_suffix;
   u64 seed = 0;             // bpf_get_prandom_u32
   int nr_cpus = kMaxCpus;   // per-CPU map copies
   u32 classes_loaded = 0;   // by this principal already (admission limit)

@@ -1,0 +1,107 @@
+// Shared by the policy host tests: paths of the SDK's policies, and runs
+// through the same policy factory the `upsched sim` command uses
+// (cli::policy_spec_factory), so what the tests show holds for the CLI.
+#pragma once
+
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cli/policy_spec.h"
+#include "sim/presets.h"
+#include "sim/workload.h"
+#include "sim/world.h"
+
+namespace ups::policy::testing {
+
+// The built object of an SDK policy ("simple" -> .../simple.bpf.o).
+inline std::string obj(const std::string& name) { return std::string(UPS_POLICY_DIR) + "/" + name + ".bpf.o"; }
+// Its source file.
+inline std::string src(const std::string& name) {
+  return std::string(UPS_POLICY_SRC_DIR) + "/" + name + ".bpf.c";
+}
+
+// The 1-based line of `needle` in `file` (0: not found).
+inline int line_of(const std::string& file, const std::string& needle) {
+  FILE* f = std::fopen(file.c_str(), "r");
+  if (!f) return 0;
+  char buf[1024];
+  int n = 0, found = 0;
+  while (!found && std::fgets(buf, sizeof buf, f)) {
+    ++n;
+    if (std::string(buf).find(needle) != std::string::npos) found = n;
+  }
+  std::fclose(f);
+  return found;
+}
+
+// Writes `text` to a fresh file under the test's temporary directory.
+inline std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  FILE* f = std::fopen(path.c_str(), "w");
+  EXPECT_NE(f, nullptr) << path;
+  if (f) {
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  return path;
+}
+
+// The CLI's factory for an admission file given as text (empty: the
+// default config, where only root may load).
+inline sim::PolicyFactory cli_factory(const std::string& admission_text = {}, int nr_cpus = 4) {
+  const std::string path = admission_text.empty() ? std::string() : write_temp("admission.toml", admission_text);
+  auto f = cli::policy_spec_factory(path, 1, nr_cpus);
+  EXPECT_TRUE(f) << f.error().to_string();
+  return f ? *f : sim::native_policy_factory();
+}
+
+struct RunOptions {
+  int cpus = 4;
+  u64 seed = 1;
+  TimeNs duration = 200 * kNsPerMs;
+  std::vector<std::string> policies;  // --policy, chain order
+  std::ostream* ftrace = nullptr;
+};
+
+inline sim::SimReport run_world(Result<sim::Workload> w, const RunOptions& o, sim::PolicyFactory f) {
+  EXPECT_TRUE(w) << (w ? std::string() : w.error().to_string());
+  if (!w) return {};
+  sim::SimConfig cfg;
+  cfg.nr_cpus = o.cpus;
+  cfg.seed = o.seed;
+  cfg.duration = o.duration;
+  cfg.policies = o.policies;
+  cfg.check_invariants = true;
+  cfg.ftrace = o.ftrace;
+  auto world = sim::World::create(std::move(*w), cfg, std::move(f));
+  EXPECT_TRUE(world) << (world ? std::string() : world.error().to_string());
+  if (!world) return {};
+  auto st = (*world)->run();
+  sim::SimReport r = (*world)->report();
+  if (!st) r.error = st.error().to_string();
+  return r;
+}
+
+// A preset under `policy` (a --policy spec).
+inline sim::SimReport run_preset(const std::string& preset, const std::string& policy, sim::PolicyFactory f,
+                                 RunOptions o = {}) {
+  o.policies = {policy};
+  return run_world(sim::make_preset(preset, o.cpus), o, std::move(f));
+}
+
+// A scenario given as workload TOML text.
+inline sim::SimReport run_scenario(const std::string& toml, sim::PolicyFactory f, const RunOptions& o = {}) {
+  return run_world(sim::parse_workload(toml, "scenario.toml"), o, std::move(f));
+}
+
+inline double class_share(const sim::SimReport& r, const std::string& name) {
+  for (const auto& [n, share] : r.per_class_share)
+    if (n == name) return share;
+  return 0;
+}
+
+}  // namespace ups::policy::testing

@@ -1,0 +1,117 @@
+// Tenants: ordinary users load their own classes through an admission file
+// (as `upsched sim --policy FILE.bpf.o:USER --admission FILE` does). Each
+// tenant's class sees and runs only its owner's tasks, on its granted CPUs,
+// next to the fair class; a class above fair never takes more than the
+// bandwidth its grant allows.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "policy_test_support.h"
+
+namespace ups::policy {
+namespace {
+
+using namespace testing;
+
+// CPUs each task group ran on, read from the ftrace sched_switch timeline.
+std::map<std::string, std::set<int>> cpus_by_group(const std::string& ftrace) {
+  std::map<std::string, std::set<int>> out;
+  static const std::regex line(R"(\[(\d+)\] .*==> next_comm=(\S+) next_pid=(\d+))");
+  std::istringstream in(ftrace);
+  std::string l;
+  std::smatch m;
+  while (std::getline(in, l))
+    if (std::regex_search(l, m, line) && m[3] != "0") out[m[2]].insert(std::stoi(m[1]));
+  return out;
+}
+
+// Known gap of the verifier (fixed apart from the policy host): it does not
+// narrow a register on a 32-bit compare, so tenant's select_cpu return is
+// refused. The case is skipped with the reason while that holds.
+void skip_if_refused(const std::string& object, const std::string& admission, const std::string& user) {
+  auto probe = cli_factory(admission)(
+      sim::PolicyRequest{obj(object) + ":" + user, Principal{}, ChainSlot::below_fair, {}});
+  if (!probe) GTEST_SKIP() << "verifier gap: " << probe.error().to_string();
+}
+
+// The tenant policy, and simple as a tenant (the grant, not the policy,
+// holds each class to its CPUs).
+class Tenants : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Tenants, EachTenantsTasksRunOnlyOnItsGrantedCpus) {
+  const std::string admission =
+      "[users.alice]\nuid = 1000\ngid = 1000\ncaps = [\"sched.load\", \"sched.cpus=0-1\"]\n"
+      "[users.bob]\nuid = 1001\ngid = 1001\ncaps = [\"sched.load\", \"sched.cpus=2-3\"]\n";
+  const std::string tenant = obj(GetParam());
+  skip_if_refused(GetParam(), admission, "alice");
+  if (::testing::Test::IsSkipped()) return;
+  const std::string busy = "program = [ { repeat = 150, body = [ { compute = \"400us\" }, { sleep = \"100us\" } ] } ]\n";
+  const std::string text =
+      "[[classes]]\nname = \"alice\"\npolicy = \"" + tenant + ":alice\"\nuid = 1000\n"
+      "[[classes]]\nname = \"bob\"\npolicy = \"" + tenant + ":bob\"\nuid = 1001\n"
+      "[[tasks]]\nname = \"a\"\ncount = 3\nuid = 1000\nclass = \"alice\"\n" + busy +
+      "[[tasks]]\nname = \"b\"\ncount = 3\nuid = 1001\nclass = \"bob\"\n" + busy +
+      // Bob's task asks for alice's class: refused, it stays under fair.
+      "[[tasks]]\nname = \"intruder\"\ncount = 1\nuid = 1001\nclass = \"alice\"\n" + busy +
+      "[[tasks]]\nname = \"f\"\ncount = 2\n"
+      "program = [ { repeat = 100, body = [ { compute = \"300us\" }, { sleep = \"900us\" } ] } ]\n";
+  std::ostringstream trace;
+  RunOptions o;
+  o.duration = 10 * kNsPerSec;
+  o.ftrace = &trace;
+  sim::SimReport r = run_scenario(text, cli_factory(admission), o);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  EXPECT_TRUE(r.completed);
+  for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
+  EXPECT_GT(class_share(r, "alice"), 0.1);
+  EXPECT_GT(class_share(r, "bob"), 0.1);
+  EXPECT_GT(class_share(r, "fair"), 0.0);
+
+  auto ran = cpus_by_group(trace.str());
+  EXPECT_EQ(ran["a"], (std::set<int>{0, 1}));
+  EXPECT_EQ(ran["b"], (std::set<int>{2, 3}));
+  // Under fair, the intruder is not held to alice's CPUs.
+  EXPECT_TRUE(ran["intruder"].count(2) || ran["intruder"].count(3));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sdk, Tenants, ::testing::Values("tenant", "simple"));
+
+TEST(AboveFair, ClassNeverExceedsItsBandwidth) {
+  const std::string admission =
+      "[users.carol]\nuid = 1002\ngid = 1002\ncaps = [\"sched.load\", \"sched.chain.above_fair\"]\n"
+      "bandwidth = 0.5\n";
+  const std::string hog = "program = [ { repeat = 1000000, body = [ { compute = \"10ms\" } ] } ]\n";
+  const std::string text =
+      "[[classes]]\nname = \"carol\"\npolicy = \"" + obj("simple") + ":carol\"\nuid = 1002\n"
+      "slot = \"above_fair\"\n"
+      "[[tasks]]\nname = \"hog\"\ncount = 8\nuid = 1002\nclass = \"carol\"\n" + hog +
+      "[[tasks]]\nname = \"fair_hog\"\ncount = 4\n" + hog;
+  RunOptions o;
+  o.duration = 2 * kNsPerSec;
+  sim::SimReport r = run_scenario(text, cli_factory(admission), o);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
+  // The class's CPU time against all the machine's time (the bandwidth is
+  // runtime per period on each CPU).
+  double hog_s = 0, fair_s = 0;
+  for (const auto& g : r.groups) (g.name == "hog" ? hog_s : fair_s) += g.run_s;
+  const double machine_s = static_cast<double>(r.elapsed_ns) / kNsPerSec * o.cpus;
+  const double above = hog_s / machine_s, fair = fair_s / machine_s;
+  std::printf("above-fair class, bandwidth 0.5: %.4f of the machine (fair %.4f)\n", above, fair);
+  // The core accounts the class's runtime at each tick (like Linux's RT
+  // throttling), so a period may overrun by up to one tick (hz 250).
+  const double tick_overrun = (kNsPerSec / 250.0) / static_cast<double>(ClassGrant{}.bw_period_ns);
+  EXPECT_LE(above, 0.5 + tick_overrun + 1e-6);
+  EXPECT_GT(above, 0.45) << "the class did not use the bandwidth it was granted";
+  EXPECT_GT(fair, 0.4) << "fair was starved";
+}
+
+}  // namespace
+}  // namespace ups::policy
