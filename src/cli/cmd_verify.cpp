@@ -6,14 +6,12 @@
 // line and what the verifier expected), 2 for bad arguments or an object
 // that does not load. The verifier inputs are the policy host's
 // (policy/api_sets.h), so what passes here loads there.
-#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "policy/api_sets.h"
-#include "policy/kernel_abi/scx_api.h"
 #include "security/admission.h"
 #include "verifier/verifier.h"
 
@@ -73,45 +71,24 @@ int run_verify(const VerifyArgs& a) {
   if (!caps) return caps.error();
   auto obj = bpf::load_object_file(a.file, policy::host_load_options(a.file));
   if (!obj) return usage_error(obj.error().to_string());
-  int checked = 0;
-  for (const auto& ops : obj->struct_ops()) {
-    if (ops.type_name != "sched_ext_ops") continue;
-    const bool builtin_idle = policy::keeps_builtin_idle(ops);
-    for (const auto& [callback, index] : ops.callbacks) {
-      const kabi::CallbackInfo* cb = kabi::find_callback(callback);
-      if (!cb) {
-        std::fprintf(stderr, "%s: %s is not a sched_ext_ops callback\n", a.file.c_str(), callback.c_str());
-        return 1;
-      }
-      const bpf::Program& prog = obj->programs()[index];
-      if (prog.sleepable && !cb->sleepable_ok) {
-        std::fprintf(stderr, "%s: %s: the callback may not be sleepable (SEC(\"struct_ops.s/...\"))\n",
-                     a.file.c_str(), callback.c_str());
-        return 1;
-      }
-      const verifier::ProgramInfo info = policy::callback_program_info(*obj, index, *cb, *caps);
-      const verifier::ApiSet api = policy::callback_api_set(*cb, prog.sleepable, *caps, builtin_idle);
-      verifier::VerifyOptions opts;
-      opts.log = a.log;
-      const auto t0 = std::chrono::steady_clock::now();
-      const verifier::VerifyResult r = verifier::verify(info, api, opts);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (a.log) std::fputs(r.log.c_str(), stdout);
-      ++checked;
-      if (!r.ok()) {
-        std::fflush(stdout);  // the summaries so far, then the error
-        print_rejection(a.file, *r.error, *obj, index);
-        return 1;
-      }
-      std::printf("%s: %zu instructions, %llu processed, %llu states, %.3f ms%s\n", callback.c_str(),
-                  prog.code.size(), static_cast<unsigned long long>(r.stats.insns_processed),
-                  static_cast<unsigned long long>(r.stats.states), ms,
-                  cb->hosted ? "" : " (upsched never calls it)");
-    }
-  }
-  if (checked == 0) {
-    std::fprintf(stderr, "%s: no sched_ext_ops callbacks to verify (SCX_OPS_DEFINE)\n", a.file.c_str());
+  verifier::VerifyOptions opts;
+  opts.log = a.log;
+  auto verdicts = policy::verify_sched_ext_object(*obj, *caps, opts);
+  if (!verdicts) {
+    std::fprintf(stderr, "%s: %s\n", a.file.c_str(), verdicts.error().message.c_str());
     return 1;
+  }
+  for (const auto& v : *verdicts) {
+    if (a.log) std::fputs(v.result.log.c_str(), stdout);
+    if (!v.result.ok()) {
+      std::fflush(stdout);  // the summaries so far, then the error
+      print_rejection(a.file, *v.result.error, *obj, v.program);
+      return 1;
+    }
+    std::printf("%s: %zu instructions, %llu processed, %llu states, %.3f ms%s\n", v.callback.c_str(),
+                obj->programs()[v.program].code.size(), static_cast<unsigned long long>(v.result.stats.insns_processed),
+                static_cast<unsigned long long>(v.result.stats.states), v.ms,
+                v.hosted ? "" : " (upsched never calls it)");
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "policy/api_sets.h"
 
+#include <chrono>
 #include <cstddef>
 
 #include "bpf/helpers/helper_protos.h"
@@ -352,6 +353,42 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   };
   info.poisoned = prog.poisoned;
   return info;
+}
+
+Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
+                                                             const security::CapabilitySet& caps,
+                                                             const verifier::VerifyOptions& opts) {
+  const bpf::StructOps* ops = nullptr;
+  for (const auto& so : obj.struct_ops())
+    if (so.type_name == "sched_ext_ops") {
+      if (ops)
+        return make_error(ErrorKind::rejected,
+                          "more than one sched_ext_ops table (" + ops->var_name + ", " + so.var_name + ")");
+      ops = &so;
+    }
+  if (!ops) return make_error(ErrorKind::rejected, "no sched_ext_ops table (SCX_OPS_DEFINE)");
+  const bool builtin_idle = keeps_builtin_idle(*ops);
+  std::vector<CallbackVerdict> out;
+  for (const auto& [name, index] : ops->callbacks) {
+    const kabi::CallbackInfo* cb = kabi::find_callback(name);
+    if (!cb) return make_error(ErrorKind::rejected, "unknown sched_ext_ops callback '" + name + "'");
+    const bpf::Program& prog = obj.programs()[index];
+    if (prog.sleepable && !cb->sleepable_ok)
+      return make_error(ErrorKind::rejected, name + ": callback may not be sleepable (SEC(\"struct_ops.s/...\"))");
+    CallbackVerdict v;
+    v.callback = name;
+    v.program = index;
+    v.hosted = cb->hosted;
+    const verifier::ProgramInfo info = callback_program_info(obj, index, *cb, caps);
+    const verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
+    const auto t0 = std::chrono::steady_clock::now();
+    v.result = verifier::verify(info, api, opts);
+    v.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const bool rejected = !v.result.ok();
+    out.push_back(std::move(v));
+    if (rejected) break;
+  }
+  return out;
 }
 
 }  // namespace ups::policy

@@ -9,12 +9,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bpf/object/object.h"
 #include "policy/kernel_abi/scx_api.h"
 #include "security/capability.h"
 #include "verifier/api_set.h"
 #include "verifier/program_info.h"
+#include "verifier/verifier.h"
 
 namespace ups::policy {
 
@@ -52,5 +54,22 @@ bool keeps_builtin_idle(const bpf::StructOps& ops);
 // The object loader options that resolve kfunc externs and CO-RE
 // relocations against upsched's host.
 bpf::LoadOptions host_load_options(const std::string& file_name);
+
+// One callback's verdict.
+struct CallbackVerdict {
+  std::string callback;
+  size_t program = 0;  // index in bpf::Object::programs()
+  bool hosted = true;  // upsched's core calls it
+  verifier::VerifyResult result;
+  double ms = 0;       // time the verifier took
+};
+
+// Verifies every callback of the object's sched_ext_ops table for `caps`,
+// in table order, up to and including the first one rejected. An error for
+// an object that is not a sched_ext policy (no or several tables, an
+// unknown or wrongly sleepable callback).
+Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
+                                                             const security::CapabilitySet& caps,
+                                                             const verifier::VerifyOptions& opts = {});
 
 }  // namespace ups::policy
