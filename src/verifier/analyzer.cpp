@@ -47,10 +47,15 @@ public:
   Explorer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, size_t object_maps,
            const VerifyOptions& opts, VerifyResult& res)
       : info_(info), cfg_(cfg), opts_(opts), res_(res), tr_(info, api, cfg, object_maps), at_(cfg.insns.size()) {
-    // Calls that may advance an iterator are loop heads as well.
+    // Calls that advance an iterator are loop heads as well.
+    auto advances = [](const ApiSet* a, s32 id) {
+      const Prototype* p = a ? a->kfunc(static_cast<u32>(id)) : nullptr;
+      return p && p->special == Special::iter_next;
+    };
     for (u32 pc = 0; pc < cfg.insns.size(); ++pc)
       if (cfg.insns[pc])
-        if (auto* c = std::get_if<Call>(&*cfg.insns[pc]); c && c->to == Call::To::kfunc) may_iterate_[pc] = true;
+        if (auto* c = std::get_if<Call>(&*cfg.insns[pc]); c && c->to == Call::To::kfunc)
+          may_iterate_[pc] = advances(&api, c->id) || advances(api.timer_api(), c->id);
   }
 
   void run() {
