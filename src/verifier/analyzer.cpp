@@ -159,9 +159,9 @@ private:
       cur.num = Scalar::top();
       cur.id = 0;
     } else if (cur.is_pointer() && cur.kind == old.kind && cur.target == old.target && !cur.num.subset_of(old.num)) {
-      // A pointer that moves on each pass: any offset (accesses through it
-      // then need a bounds check the program makes).
-      cur.num = Scalar::top();
+      // A pointer that moves on each pass: any offset pointer arithmetic
+      // allows (accesses through it then need a bound the program checks).
+      cur.num = Scalar::srange(-kMaxPtrOff, kMaxPtrOff);
     }
   }
   static void widen(State& cur, const State& old) {

@@ -10,7 +10,6 @@ namespace ups::verifier {
 namespace op = bpf::op;
 namespace {
 
-constexpr s64 kMaxPtrOff = 1 << 29;  // like Linux's BPF_MAX_VAR_OFF
 
 StepOut fail(std::string msg) {
   StepOut o;

@@ -15,6 +15,10 @@
 
 namespace ups::verifier {
 
+// The largest offset pointer arithmetic may give a pointer, either way
+// (like Linux's BPF_MAX_VAR_OFF).
+inline constexpr s64 kMaxPtrOff = 1 << 29;
+
 struct StepOut {
   enum class Flow : u8 { next, exit, error };
   Flow flow = Flow::next;
