@@ -16,8 +16,9 @@
 #include "bpf/insn.h"
 #include "verifier/verifier.h"
 
-#if defined(UPS_BENCH_HAVE_CLI)
-#include "cli/verify_api.h"
+#if defined(UPS_BENCH_HAVE_POLICY)
+#include "policy/api_sets.h"
+#include "policy/kernel_abi/scx_api.h"
 #endif
 
 namespace {
@@ -119,7 +120,7 @@ void BM_VerifyGenerated(benchmark::State& state) {
 }
 BENCHMARK(BM_VerifyGenerated)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
-#if defined(UPS_BENCH_HAVE_CLI)
+#if defined(UPS_BENCH_HAVE_POLICY)
 // One benchmark per callback of every example policy object.
 void register_policies() {
   namespace fs = std::filesystem;
@@ -135,17 +136,24 @@ void register_policies() {
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     auto obj = std::make_shared<bpf::Object>();
-    auto loaded = bpf::load_object_file(f.string(), cli::verify_load_options(f.string()));
+    auto loaded = bpf::load_object_file(f.string(), policy::host_load_options(f.string()));
     if (!loaded) continue;
     *obj = std::move(*loaded);
+    const auto caps = security::CapabilitySet::all();
     for (const auto& ops : obj->struct_ops()) {
-      for (const auto& [cb, idx] : ops.callbacks) {
-        auto in = cli::verify_inputs(*obj, obj->programs()[idx], cb, security::CapabilitySet::all());
-        if (!in) continue;
-        auto shared = std::make_shared<cli::VerifyInputs>(std::move(*in));
-        std::string name = "BM_VerifyPolicy/" + f.stem().stem().string() + "/" + cb;
-        benchmark::RegisterBenchmark(name.c_str(), [obj, shared](benchmark::State& s) {
-          run(s, shared->info, shared->api);
+      for (const auto& [name, idx] : ops.callbacks) {
+        const kabi::CallbackInfo* cb = kabi::find_callback(name);
+        if (!cb) continue;
+        struct Inputs {
+          ProgramInfo info;
+          ApiSet api;
+        };
+        auto in = std::make_shared<Inputs>(
+            Inputs{policy::callback_program_info(*obj, idx, *cb, caps),
+                   policy::callback_api_set(*cb, obj->programs()[idx].sleepable, caps, policy::keeps_builtin_idle(ops))});
+        std::string bm = "BM_VerifyPolicy/" + f.stem().stem().string() + "/" + name;
+        benchmark::RegisterBenchmark(bm.c_str(), [obj, in](benchmark::State& s) {
+          run(s, in->info, in->api);
         })->Unit(benchmark::kMicrosecond);
       }
     }
@@ -156,7 +164,7 @@ void register_policies() {
 }  // namespace
 
 int main(int argc, char** argv) {
-#if defined(UPS_BENCH_HAVE_CLI)
+#if defined(UPS_BENCH_HAVE_POLICY)
   register_policies();
 #endif
   benchmark::Initialize(&argc, argv);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "verifier/verifier.h"
@@ -49,6 +50,30 @@ ApiSet make_api() {
   release.args[0].release = true;
   api.allow_kfunc(1, release);
   api.deny_kfunc(2, "kick needs capability sched.kick");
+  // Open-coded iterators over struct 1 (8 bytes), yielding ints (struct 2).
+  Prototype it_new{"iter_new", {arg(ArgKind::iter, 1), arg(ArgKind::scalar), arg(ArgKind::scalar)}};
+  it_new.special = Special::iter_new;
+  api.allow_kfunc(3, it_new);
+  Prototype it_next{"iter_next", {arg(ArgKind::iter, 1)}, RetKind::struct_ptr};
+  it_next.ret_struct = 2;
+  it_next.ret_null = true;
+  it_next.special = Special::iter_next;
+  api.allow_kfunc(4, it_next);
+  Prototype it_destroy{"iter_destroy", {arg(ArgKind::iter, 1)}, RetKind::void_};
+  it_destroy.special = Special::iter_destroy;
+  api.allow_kfunc(5, it_destroy);
+  // Queue pop (fills its value argument) and timers (callbacks as entries).
+  Prototype pop{"bpf_map_pop_elem", {arg(ArgKind::map_ptr), arg(ArgKind::map_value_out)}};
+  pop.map_types = u64{1} << static_cast<u32>(bpf::MapType::queue);
+  api.allow_helper(88, pop);
+  Prototype set_cb{"bpf_timer_set_callback", {arg(ArgKind::timer), arg(ArgKind::callback)}};
+  set_cb.special = Special::timer_set_callback;
+  api.allow_helper(170, set_cb);
+  Prototype start{"bpf_timer_start", {arg(ArgKind::timer), arg(ArgKind::scalar), arg(ArgKind::scalar)}};
+  api.allow_helper(171, start);
+  ApiSet timer_api = api;
+  timer_api.deny_kfunc(0, "not from a timer callback");
+  api.set_timer_api(timer_api);
   return api;
 }
 
@@ -65,12 +90,27 @@ ProgramInfo make_info(uint8_t choice) {
   ro.global = bpf::GlobalKind::rodata;
   ro.spin_lock_off = -1;
   ro.initial.assign(16, 3);
-  info.maps = {arr, ro};
+  if (!(choice & 1) && (choice & 16)) arr.timer_off = 0;
+  bpf::MapDef outer = arr;
+  outer.name = "outer";
+  outer.type = bpf::MapType::array_of_maps;
+  outer.value_size = 4;
+  outer.spin_lock_off = outer.timer_off = -1;
+  outer.inner = std::make_shared<bpf::MapDef>(ro);
+  outer.inner->global = bpf::GlobalKind::none;
+  bpf::MapDef queue = ro;
+  queue.name = "queue";
+  queue.type = bpf::MapType::queue;
+  queue.key_size = 0;
+  queue.global = bpf::GlobalKind::none;
+  info.maps = {arr, ro, outer, queue};
   StructDesc task{"task_struct", 64, {}};
   task.fields = {{"pid", 0, 4, FieldAccess::read, "", -1, false},
                  {"comm", 8, 16, FieldAccess::read, (choice & 2) ? "needs capability sched.inspect" : "", -1, false},
                  {"slice", 32, 8, FieldAccess::read_write, "", -1, false}};
-  info.structs = {task};
+  StructDesc iter{"bpf_iter_num", 8, {}};
+  StructDesc value{"int", 4, {{"value", 0, 4, FieldAccess::read, "", -1, false}}};
+  info.structs = {task, iter, value};
   info.ctx.callback = "fuzz";
   ArgDesc p{"p", ArgDesc::Kind::struct_ptr, Scalar::top(), 0, (choice & 4) != 0};
   ArgDesc n{"n", ArgDesc::Kind::scalar, Scalar::urange(0, 1023), -1, false};
@@ -89,6 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (n == 0 || n > 4096) return 0;
   info.insns.resize(n);
   std::memcpy(info.insns.data(), data + 1, n * 8);
+  if (data[0] & 32) info.poisoned[static_cast<u32>(n / 2)] = "poisoned by the loader";
   VerifyOptions opts;
   opts.insn_budget = 200'000;
   VerifyResult r = verify(info, api, opts);

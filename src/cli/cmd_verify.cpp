@@ -1,14 +1,18 @@
-// `upsched verify FILE.o [--caps LIST] [--log]`: verifies every sched_ext
-// callback of a policy object for a loader holding LIST (default: all
-// capabilities, as root). Exit 0 with one line per callback, or 1 with the
-// first error; 2 for bad arguments or an object that does not load.
-#include <chrono>
+// `upsched verify FILE.o [--caps LIST | --as USER --admission FILE] [--log]`:
+// verifies every sched_ext callback of a policy object for a loader
+// holding LIST (default: all capabilities, as root), or the capabilities
+// the admission file grants USER. Exit 0 with one line per callback, 1
+// with the first error (the callback, instruction, disassembly, source
+// line and what the verifier expected), 2 for bad arguments or an object
+// that does not load. The verifier inputs are the policy host's
+// (policy/api_sets.h), so what passes here loads there.
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/verify_api.h"
+#include "policy/api_sets.h"
+#include "security/admission.h"
 #include "verifier/verifier.h"
 
 namespace ups::cli {
@@ -17,53 +21,74 @@ namespace {
 struct VerifyArgs {
   std::string file;
   std::string caps;
+  std::string as_user;
+  std::string admission;
   bool log = false;
 };
 
-int run_verify(const VerifyArgs& a) {
-  security::CapabilitySet caps = security::CapabilitySet::all();
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "upsched verify: %s\n", msg.c_str());
+  return 2;
+}
+
+// The capabilities to verify for, or an exit code.
+tl::expected<security::CapabilitySet, int> capabilities(const VerifyArgs& a) {
+  if (!a.caps.empty() && !a.as_user.empty())
+    return tl::unexpected(usage_error("--caps and --as are exclusive (--as takes its capabilities from --admission)"));
   if (!a.caps.empty()) {
     auto parsed = security::parse_capability_list(a.caps);
-    if (!parsed) {
-      std::fprintf(stderr, "upsched verify: --caps: %s\n", parsed.error().to_string().c_str());
-      return 2;
-    }
-    caps = *parsed;
+    if (!parsed) return tl::unexpected(usage_error("--caps: " + parsed.error().to_string()));
+    return *parsed;
   }
-  auto obj = bpf::load_object_file(a.file, verify_load_options(a.file));
-  if (!obj) {
-    std::fprintf(stderr, "upsched verify: %s\n", obj.error().to_string().c_str());
-    return 2;
+  if (a.as_user.empty()) {
+    if (!a.admission.empty()) return tl::unexpected(usage_error("--admission needs --as USER"));
+    return security::CapabilitySet::all();
   }
-  int checked = 0;
-  for (const auto& ops : obj->struct_ops()) {
-    for (const auto& [callback, index] : ops.callbacks) {
-      const bpf::Program& prog = obj->programs()[index];
-      auto in = verify_inputs(*obj, prog, callback, caps);
-      if (!in) {
-        std::fprintf(stderr, "upsched verify: %s: %s\n", a.file.c_str(), in.error().to_string().c_str());
-        return 1;
-      }
-      verifier::VerifyOptions opts;
-      opts.log = a.log;
-      const auto t0 = std::chrono::steady_clock::now();
-      verifier::VerifyResult r = verifier::verify(in->info, in->api, opts);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (a.log) std::fputs(r.log.c_str(), stdout);
-      ++checked;
-      if (!r.ok()) {
-        std::fflush(stdout);  // the summaries so far, then the error
-        std::fprintf(stderr, "%s: %s\n", a.file.c_str(), r.error->to_string().c_str());
-        return 1;
-      }
-      std::printf("%s: %zu instructions, %llu processed, %llu states, %.3f ms\n", callback.c_str(),
-                  prog.code.size(), static_cast<unsigned long long>(r.stats.insns_processed),
-                  static_cast<unsigned long long>(r.stats.states), ms);
-    }
+  if (a.admission.empty()) return tl::unexpected(usage_error("--as needs --admission FILE"));
+  auto adm = security::AdmissionConfig::load_file(a.admission);
+  if (!adm) return tl::unexpected(usage_error("--admission: " + adm.error().to_string()));
+  auto who = adm->find_principal(a.as_user);
+  if (!who) return tl::unexpected(usage_error("--as: " + who.error().to_string()));
+  const security::Grant grant = adm->grant_for(who->principal);
+  if (!grant.caps.has(security::Capability::load)) {
+    std::fprintf(stderr, "%s: %s may not load policies: needs capability %s\n", a.file.c_str(),
+                 adm->describe(who->principal).c_str(), std::string(security::capability_name(security::Capability::load)).c_str());
+    return tl::unexpected(1);
   }
-  if (checked == 0) {
-    std::fprintf(stderr, "upsched verify: %s has no struct_ops callbacks to verify\n", a.file.c_str());
+  return grant.caps;
+}
+
+// The error, then the C source line it comes from when the object kept it.
+void print_rejection(const std::string& file, const verifier::VerifyError& e, const bpf::Object& obj, size_t prog) {
+  std::fprintf(stderr, "%s: %s\n", file.c_str(), e.to_string().c_str());
+  const std::string src = obj.source_line(prog, e.insn);
+  if (auto colon = src.find(": "); colon != std::string::npos)
+    std::fprintf(stderr, "  %s | %s\n", src.substr(0, colon).c_str(), src.substr(colon + 2).c_str());
+}
+
+int run_verify(const VerifyArgs& a) {
+  auto caps = capabilities(a);
+  if (!caps) return caps.error();
+  auto obj = bpf::load_object_file(a.file, policy::host_load_options(a.file));
+  if (!obj) return usage_error(obj.error().to_string());
+  verifier::VerifyOptions opts;
+  opts.log = a.log;
+  auto verdicts = policy::verify_sched_ext_object(*obj, *caps, opts);
+  if (!verdicts) {
+    std::fprintf(stderr, "%s: %s\n", a.file.c_str(), verdicts.error().message.c_str());
     return 1;
+  }
+  for (const auto& v : *verdicts) {
+    if (a.log) std::fputs(v.result.log.c_str(), stdout);
+    if (!v.result.ok()) {
+      std::fflush(stdout);  // the summaries so far, then the error
+      print_rejection(a.file, *v.result.error, *obj, v.program);
+      return 1;
+    }
+    std::printf("%s: %zu instructions, %llu processed, %llu states, %.3f ms%s\n", v.callback.c_str(),
+                obj->programs()[v.program].code.size(), static_cast<unsigned long long>(v.result.stats.insns_processed),
+                static_cast<unsigned long long>(v.result.stats.states), v.ms,
+                v.hosted ? "" : " (upsched never calls it)");
   }
   return 0;
 }
@@ -75,6 +100,8 @@ void register_verify_commands(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("verify", "prove a policy object safe for a capability set");
   cmd->add_option("file", args->file, "policy object (clang -target bpf)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--caps", args->caps, "comma-separated capabilities (default: all, as root)");
+  cmd->add_option("--as", args->as_user, "verify with the capabilities the admission file grants this user");
+  cmd->add_option("--admission", args->admission, "admission file (TOML) for --as");
   cmd->add_flag("--log", args->log, "print the path trace");
   cmd->callback([args] { set_exit_code(run_verify(*args)); });
 }

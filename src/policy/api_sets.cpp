@@ -1,9 +1,11 @@
 #include "policy/api_sets.h"
 
+#include <chrono>
 #include <cstddef>
 
 #include "bpf/helpers/helper_protos.h"
 #include "policy/kernel_abi/kernel_types.h"
+#include "core/scx_constants.h"
 #include "policy/kfuncs.h"
 
 namespace ups::policy {
@@ -60,8 +62,15 @@ FieldRule rule(std::string name, u32 off, u32 size, FieldAccess acc = FieldAcces
   return r;
 }
 
+FieldRule kernel_string(std::string name, u32 off) {
+  FieldRule r = rule(std::move(name), off, 8);
+  r.points_to = kStructKernelString;
+  r.nullable = true;
+  return r;
+}
+
 std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
-  std::vector<StructDesc> s(kStructInt + 1);
+  std::vector<StructDesc> s(kNumStructs);
   StructDesc& task = s[kStructTask];
   task.name = "task_struct";
   task.size = sizeof(kabi::TaskStruct);
@@ -82,12 +91,17 @@ std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
   s[kStructExitTaskArgs] = {"scx_exit_task_args", sizeof(kabi::ScxExitTaskArgs), {rule("cancelled", 0, 1)}};
   s[kStructExitInfo] = {"scx_exit_info", sizeof(kabi::ScxExitInfo),
                         {rule("kind", 0, 4), rule("exit_code", 8, 8), rule("flags", 16, 8),
-                         rule("reason", 24, 8), rule("bt", 32, 8), rule("bt_len", 40, 4), rule("msg", 48, 8),
-                         rule("dump", 56, 8)}};
+                         kernel_string("reason", 24), rule("bt", 32, 8), rule("bt_len", 40, 4),
+                         kernel_string("msg", 48), kernel_string("dump", 56)}};
   s[kStructDumpCtx] = {"scx_dump_ctx", sizeof(kabi::ScxDumpCtx), {rule("kind", 0, 4), rule("exit_code", 8, 8),
                                                                   rule("reason", 16, 8), rule("at_ns", 24, 8),
                                                                   rule("at_jiffies", 32, 8)}};
   s[kStructInt] = {"int", 4, {rule("value", 0, 4)}};
+  // No fields: such a string is read only through bpf_probe_read_kernel_str.
+  s[kStructKernelString] = {"kernel string", 0, {}};
+  // Iterators: only their kfuncs touch them.
+  s[kStructIterNum] = {"bpf_iter_num", sizeof(kabi::BpfIterNum), {}};
+  s[kStructIterScxDsq] = {"bpf_iter_scx_dsq", sizeof(kabi::BpfIterScxDsq), {}};
   return s;
 }
 
@@ -118,16 +132,11 @@ std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
       case kabi::KArg::task: a = arg(ArgKind::struct_ptr, kStructTask); break;
       case kabi::KArg::cpumask: a = arg(ArgKind::struct_ptr, -1); break;
       case kabi::KArg::bpf_cpumask: a = arg(ArgKind::struct_ptr, kStructBpfCpumask); break;
-      case kabi::KArg::dsq_iter:
-        a = arg((k.flags & kabi::kf_iter_new) ? ArgKind::mem_uninit : ArgKind::mem, -1,
-                sizeof(kabi::BpfIterScxDsq));
-        break;
-      case kabi::KArg::num_iter:
-        a = arg((k.flags & kabi::kf_iter_new) ? ArgKind::mem_uninit : ArgKind::mem, -1,
-                sizeof(kabi::BpfIterNum));
-        break;
+      case kabi::KArg::dsq_iter: a = arg(ArgKind::iter, kStructIterScxDsq); break;
+      case kabi::KArg::num_iter: a = arg(ArgKind::iter, kStructIterNum); break;
       case kabi::KArg::out_bool: a = arg(ArgKind::mem_uninit, -1, 1); break;
-      case kabi::KArg::fmt_str: a = arg(ArgKind::any); break;
+      // The host reads the string up to its NUL within the readable bytes.
+      case kabi::KArg::fmt_str: a = arg(ArgKind::mem, -1, 1); break;
       case kabi::KArg::mem: a = arg(ArgKind::mem); break;
       case kabi::KArg::mem_size: a = arg(ArgKind::mem_size_or_zero); break;
       case kabi::KArg::opaque_ptr: a = arg(ArgKind::any); break;
@@ -153,11 +162,20 @@ std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;
   p.sleepable = (k.flags & kabi::kf_sleepable) != 0;
+  if (k.flags & kabi::kf_iter_new) p.special = verifier::Special::iter_new;
+  if (k.flags & kabi::kf_iter_next) p.special = verifier::Special::iter_next;
+  if (k.flags & kabi::kf_iter_destroy) p.special = verifier::Special::iter_destroy;
   return p;
 }
 
+// A helper argument as the verifier checks it; nullopt for the kinds it
+// cannot check yet (ring buffer samples).
 std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
   using H = bpf::HelperArg;
+  auto nullable = [](ArgSpec s) {
+    s.nullable = true;
+    return s;
+  };
   switch (a) {
     case H::none: return arg(ArgKind::none);
     case H::scalar: return arg(ArgKind::scalar);
@@ -165,36 +183,49 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::const_map_ptr: return arg(ArgKind::map_ptr);
     case H::map_key: return arg(ArgKind::map_key);
     case H::map_value: return arg(ArgKind::map_value);
-    case H::map_value_uninit: return arg(ArgKind::map_value);
+    case H::map_value_uninit: return arg(ArgKind::map_value_out);
+    case H::map_value_or_null: return nullable(arg(ArgKind::map_value));
     case H::mem_readonly: return arg(ArgKind::mem);
-    case H::mem_uninit_or_null: return arg(ArgKind::mem_uninit);
+    case H::mem_readonly_or_null: return nullable(arg(ArgKind::mem));
+    case H::mem_uninit_or_null: return nullable(arg(ArgKind::mem_uninit));
     case H::const_size: return arg(ArgKind::mem_size);
     case H::const_size_or_zero: return arg(ArgKind::mem_size_or_zero);
-    case H::const_str: return arg(ArgKind::any);
+    case H::const_alloc_size_or_zero: return arg(ArgKind::scalar);
+    case H::const_str: return arg(ArgKind::mem, -1, 1);
     case H::callback: return arg(ArgKind::callback);
     case H::stack_or_null: return arg(ArgKind::any);
     case H::timer: return arg(ArgKind::timer);
     case H::spin_lock: return arg(ArgKind::spin_lock);
-    case H::map_value_or_null: {  // bpf_task_storage_get's initial value
-      ArgSpec v = arg(ArgKind::map_value);
-      v.nullable = true;
-      return v;
-    }
-    case H::task_or_null: {
-      ArgSpec t = arg(ArgKind::struct_ptr, kStructTask);
-      t.nullable = true;
-      return t;
-    }
-    default: return std::nullopt;
+    case H::task_or_null: return nullable(arg(ArgKind::struct_ptr, kStructTask));
+    case H::ringbuf_sample: return std::nullopt;
   }
+  return std::nullopt;
 }
 
-std::optional<verifier::Prototype> helper_proto(const bpf::HelperProto& h) {
+// bpf_probe_read_kernel_str(dst, size, unsafe_ptr): the host implements it
+// (policy_loader.cpp) for UEI_RECORD's copy of the exit strings, so its
+// source is such a string, never an arbitrary address.
+inline constexpr u32 kProbeReadKernelStr = 115;
+
+verifier::Prototype probe_read_kernel_str_proto() {
+  verifier::Prototype p;
+  p.name = "bpf_probe_read_kernel_str";
+  p.args[0] = arg(ArgKind::mem_uninit);
+  p.args[1] = arg(ArgKind::mem_size);
+  p.args[2] = arg(ArgKind::struct_ptr, kStructKernelString);
+  p.args[2].nullable = true;  // the host copies an empty string for NULL
+  p.ret_range = std::pair<s64, s64>{-4095, 1 << 20};
+  return p;
+}
+
+// The prototype of helper h, or why the verifier cannot allow it.
+tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperProto& h) {
   verifier::Prototype p;
   p.name = h.name;
+  const std::string unsupported = std::string(h.name) + " is not supported by the verifier yet (ring buffer samples)";
   for (size_t i = 0; i < 5; ++i) {
     auto a = helper_arg(h.args[i]);
-    if (!a) return std::nullopt;
+    if (!a) return tl::unexpected(unsupported);
     p.args[i] = *a;
   }
   switch (h.ret) {
@@ -203,28 +234,26 @@ std::optional<verifier::Prototype> helper_proto(const bpf::HelperProto& h) {
       break;
     case bpf::HelperRet::void_: p.ret = verifier::RetKind::void_; break;
     case bpf::HelperRet::map_value_or_null: p.ret = verifier::RetKind::map_value_or_null; break;
-    default: return std::nullopt;
+    case bpf::HelperRet::ringbuf_mem_or_null: return tl::unexpected(unsupported);
   }
-  if (h.id == static_cast<u32>(93)) p.special = verifier::Special::spin_lock;
-  if (h.id == static_cast<u32>(94)) p.special = verifier::Special::spin_unlock;
-  if (h.id == static_cast<u32>(181)) p.special = verifier::Special::loop;
+  p.map_types = h.map_types;
+  if (h.callback == bpf::HelperCallback::loop) p.special = verifier::Special::loop;
+  if (h.callback == bpf::HelperCallback::timer) p.special = verifier::Special::timer_set_callback;
+  const std::string_view n = h.name;
+  if (n == "bpf_spin_lock") p.special = verifier::Special::spin_lock;
+  if (n == "bpf_spin_unlock") p.special = verifier::Special::spin_unlock;
   return p;
 }
 
-}  // namespace
-
-// bpf_probe_read_kernel_str(dst, size, unsafe_ptr): the host implements it
-// (policy_helpers) for UEI_RECORD's copy of the exit strings.
-inline constexpr u32 kProbeReadKernelStr = 115;
-
-verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
-                                  const security::CapabilitySet& caps, bool builtin_idle) {
+// The API set of a sched_ext callback, or of a timer callback (cb null).
+verifier::ApiSet api_set_for(const kabi::CallbackInfo* cb, bool sleepable, const security::CapabilitySet& caps,
+                             bool builtin_idle) {
   verifier::ApiSet api;
   const auto& ks = kabi::kfuncs();
   const auto& impl = kfunc_table();
   for (u32 i = 0; i < ks.size(); ++i) {
     const kabi::KfuncInfo& k = ks[i];
-    if (auto why = kabi::kfunc_refusal(k, &cb, sleepable, caps, builtin_idle)) {
+    if (auto why = kabi::kfunc_refusal(k, cb, sleepable, caps, builtin_idle)) {
       api.deny_kfunc(i, *why);
       continue;
     }
@@ -241,23 +270,41 @@ verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
       continue;
     }
     if (h.id == kProbeReadKernelStr) {
-      verifier::Prototype p;
-      p.name = "bpf_probe_read_kernel_str";
-      p.args[0] = arg(ArgKind::mem_uninit);
-      p.args[1] = arg(ArgKind::mem_size);
-      p.args[2] = arg(ArgKind::any);
-      api.allow_helper(h.id, std::move(p));
+      api.allow_helper(h.id, probe_read_kernel_str_proto());
       continue;
     }
     const bpf::HelperProto* hp = bpf::find_helper_proto(h.id);
-    auto p = hp ? helper_proto(*hp) : std::nullopt;
-    if (!p) {
+    if (!hp) {
       api.deny_helper(h.id, std::string(h.name) + " is not implemented by the upsched host");
       continue;
     }
-    api.allow_helper(h.id, std::move(*p));
+    auto p = helper_proto(*hp);
+    if (!p) api.deny_helper(h.id, p.error());
+    else api.allow_helper(h.id, std::move(*p));
   }
   return api;
+}
+
+}  // namespace
+
+verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
+                                  const security::CapabilitySet& caps, bool builtin_idle) {
+  verifier::ApiSet api = api_set_for(&cb, sleepable, caps, builtin_idle);
+  api.set_timer_api(api_set_for(nullptr, false, caps, builtin_idle));
+  return api;
+}
+
+bool keeps_builtin_idle(const bpf::StructOps& ops) {
+  const bool implements_update_idle = ops.callbacks.count("update_idle") != 0;
+  return !implements_update_idle || (ops.flags & scx::OPS_KEEP_BUILTIN_IDLE) != 0;
+}
+
+bpf::LoadOptions host_load_options(const std::string& file_name) {
+  bpf::LoadOptions lo;
+  lo.file_name = file_name;
+  lo.host = &kabi::host_types();
+  lo.kfunc_lookup = [](std::string_view name) { return kfunc_index(name); };
+  return lo;
 }
 
 verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_index,
@@ -304,7 +351,44 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
     std::string s = obj.source_line(prog_index, insn);
     return s.substr(0, s.find(": "));
   };
+  info.poisoned = prog.poisoned;
   return info;
+}
+
+Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
+                                                             const security::CapabilitySet& caps,
+                                                             const verifier::VerifyOptions& opts) {
+  const bpf::StructOps* ops = nullptr;
+  for (const auto& so : obj.struct_ops())
+    if (so.type_name == "sched_ext_ops") {
+      if (ops)
+        return make_error(ErrorKind::rejected,
+                          "more than one sched_ext_ops table (" + ops->var_name + ", " + so.var_name + ")");
+      ops = &so;
+    }
+  if (!ops) return make_error(ErrorKind::rejected, "no sched_ext_ops table (SCX_OPS_DEFINE)");
+  const bool builtin_idle = keeps_builtin_idle(*ops);
+  std::vector<CallbackVerdict> out;
+  for (const auto& [name, index] : ops->callbacks) {
+    const kabi::CallbackInfo* cb = kabi::find_callback(name);
+    if (!cb) return make_error(ErrorKind::rejected, "unknown sched_ext_ops callback '" + name + "'");
+    const bpf::Program& prog = obj.programs()[index];
+    if (prog.sleepable && !cb->sleepable_ok)
+      return make_error(ErrorKind::rejected, name + ": callback may not be sleepable (SEC(\"struct_ops.s/...\"))");
+    CallbackVerdict v;
+    v.callback = name;
+    v.program = index;
+    v.hosted = cb->hosted;
+    const verifier::ProgramInfo info = callback_program_info(obj, index, *cb, caps);
+    const verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
+    const auto t0 = std::chrono::steady_clock::now();
+    v.result = verifier::verify(info, api, opts);
+    v.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const bool rejected = !v.result.ok();
+    out.push_back(std::move(v));
+    if (rejected) break;
+  }
+  return out;
 }
 
 }  // namespace ups::policy

@@ -1,17 +1,22 @@
 // What the verifier is told about one callback of a sched_ext object: the
 // ProgramInfo (its code, maps, the kernel structs it may touch with the task
 // field table of kabi::task_fields(), its arguments and return range) and
-// the ApiSet (the helpers and kfuncs this callback may call for this
-// capability set; a refused call carries the reason, naming the capability).
+// the ApiSet (the helpers and kfuncs this callback, and the BPF timer
+// callbacks it sets, may call for this capability set; a refused call
+// carries the reason, naming the capability). The one translation of the
+// sched_ext API tables into verifier inputs: the policy host and
+// `upsched verify` both use it.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "bpf/object/object.h"
 #include "policy/kernel_abi/scx_api.h"
 #include "security/capability.h"
 #include "verifier/api_set.h"
 #include "verifier/program_info.h"
+#include "verifier/verifier.h"
 
 namespace ups::policy {
 
@@ -24,7 +29,11 @@ enum StructIndex : s32 {
   kStructExitTaskArgs,
   kStructExitInfo,
   kStructDumpCtx,
-  kStructInt,  // the int * of bpf_iter_num_next
+  kStructInt,           // the int * of bpf_iter_num_next
+  kStructKernelString,  // a const char * the kernel hands out (exit info strings)
+  kStructIterNum,       // struct bpf_iter_num (bpf_for, bpf_repeat)
+  kStructIterScxDsq,    // struct bpf_iter_scx_dsq (bpf_for_each(scx_dsq, ...))
+  kNumStructs,
 };
 
 // The ProgramInfo for program `prog_index` of `obj` bound to callback `cb`.
@@ -32,8 +41,35 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
                                             const kabi::CallbackInfo& cb,
                                             const security::CapabilitySet& caps);
 
-// The helpers and kfuncs callback `cb` may call.
+// The helpers and kfuncs callback `cb` may call, and (ApiSet::timer_api)
+// those of the BPF timer callbacks it sets.
 verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
                                   const security::CapabilitySet& caps, bool builtin_idle);
+
+// Whether the core's built-in idle tracking stays on for this ops table
+// (it goes off when the policy implements update_idle without
+// SCX_OPS_KEEP_BUILTIN_IDLE), which decides the idle kfunc set.
+bool keeps_builtin_idle(const bpf::StructOps& ops);
+
+// The object loader options that resolve kfunc externs and CO-RE
+// relocations against upsched's host.
+bpf::LoadOptions host_load_options(const std::string& file_name);
+
+// One callback's verdict.
+struct CallbackVerdict {
+  std::string callback;
+  size_t program = 0;  // index in bpf::Object::programs()
+  bool hosted = true;  // upsched's core calls it
+  verifier::VerifyResult result;
+  double ms = 0;       // time the verifier took
+};
+
+// Verifies every callback of the object's sched_ext_ops table for `caps`,
+// in table order, up to and including the first one rejected. An error for
+// an object that is not a sched_ext policy (no or several tables, an
+// unknown or wrongly sleepable callback).
+Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
+                                                             const security::CapabilitySet& caps,
+                                                             const verifier::VerifyOptions& opts = {});
 
 }  // namespace ups::policy

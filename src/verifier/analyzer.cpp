@@ -5,6 +5,8 @@
 // shown safe); a new state within an unfinished state on its own path means
 // the loop between them may never end, and the program is rejected. A budget
 // of processed instructions bounds the work on loops that do end.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bpf/isa/disassembler.h"
@@ -42,9 +44,19 @@ struct Pending {
 
 class Explorer {
 public:
-  Explorer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, const VerifyOptions& opts,
-           VerifyResult& res)
-      : info_(info), cfg_(cfg), opts_(opts), res_(res), tr_(info, api, cfg), at_(cfg.insns.size()) {}
+  Explorer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, size_t object_maps,
+           const VerifyOptions& opts, VerifyResult& res)
+      : info_(info), cfg_(cfg), opts_(opts), res_(res), tr_(info, api, cfg, object_maps), at_(cfg.insns.size()) {
+    // Calls that advance an iterator are loop heads as well.
+    auto advances = [](const ApiSet* a, s32 id) {
+      const Prototype* p = a ? a->kfunc(static_cast<u32>(id)) : nullptr;
+      return p && p->special == Special::iter_next;
+    };
+    for (u32 pc = 0; pc < cfg.insns.size(); ++pc)
+      if (cfg.insns[pc])
+        if (auto* c = std::get_if<Call>(&*cfg.insns[pc]); c && c->to == Call::To::kfunc)
+          may_iterate_[pc] = advances(&api, c->id) || advances(api.timer_api(), c->id);
+  }
 
   void run() {
     pending_.push_back({tr_.initial_state(), info_.entry, -1});
@@ -57,9 +69,11 @@ public:
   }
 
 private:
-  void fail(u32 pc, std::string msg) {
+  void fail(u32 pc, std::string msg, const State* st = nullptr) {
     VerifyError e;
     e.callback = info_.ctx.callback;
+    if (st && st->timer_callback)
+      e.callback += fmt::format(" (timer callback at instruction {})", st->frames.front().subprog);
     e.insn = pc;
     if (pc < info_.insns.size()) e.text = bpf::disassemble_at(info_.insns, pc);
     if (info_.source_line) e.source = info_.source_line(pc);
@@ -92,10 +106,14 @@ private:
   // True when the path ends here (pruned); false to go on. May set an error.
   bool prune(State& st, u32 pc, s32& cp) {
     const auto live = live_regs(st, pc);
-    const bool reentry = st.top().is_callback && pc == st.top().subprog;
+    // A callback called again, or an iterator advanced again: the callback's
+    // caller or the iterator bounds the repetition, so coming back to a
+    // state already seen on this path means the loop has converged.
+    const bool reentry =
+        (st.top().is_callback && pc == st.top().subprog) || tr_.advances_live_iterator(st, pc);
     if (reentry) {
-      // A callback called again: numbers that changed since an earlier call
-      // on this path are widened to unknown, so the calls converge.
+      // Numbers that changed since an earlier pass on this path are widened
+      // to unknown, so the passes converge.
       for (u32 idx : at_[pc])
         if (cps_[idx].branches > 0 && is_ancestor(idx, cp)) widen(st, cps_[idx].st);
     }
@@ -116,9 +134,9 @@ private:
         ++res_.stats.pruned;
         return true;
       }
-      if (is_ancestor(list[k], cp)) {
+      if (is_ancestor(list[k], cp) && same_iteration(st, c.st)) {
         fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
-                 "provable bound; bound it with a counter the verifier can see, or use bpf_loop");
+                 "provable bound; bound it with a counter the verifier can see, or use bpf_loop", &st);
         return true;
       }
     }
@@ -140,6 +158,10 @@ private:
     if (cur.kind == Kind::scalar && old.kind == Kind::scalar && !cur.num.subset_of(old.num)) {
       cur.num = Scalar::top();
       cur.id = 0;
+    } else if (cur.is_pointer() && cur.kind == old.kind && cur.target == old.target && !cur.num.subset_of(old.num)) {
+      // A pointer that moves on each pass: any offset pointer arithmetic
+      // allows (accesses through it then need a bound the program checks).
+      cur.num = Scalar::srange(-kMaxPtrOff, kMaxPtrOff);
     }
   }
   static void widen(State& cur, const State& old) {
@@ -158,15 +180,15 @@ private:
       if (++res_.stats.insns_processed > opts_.insn_budget) {
         fail(pc, fmt::format("the program is too complex to verify: more than {} instructions processed; a loop may "
                              "not be bounded",
-                             opts_.insn_budget));
+                             opts_.insn_budget), &st);
         return;
       }
       if (pc >= cfg_.insns.size() || !cfg_.insns[pc] || cfg_.function_of[pc] != st.top().subprog) {
-        fail(pc, "execution runs past the end of its function");
+        fail(pc, "execution runs past the end of its function", &st);
         return;
       }
       res_.stats.max_call_depth = std::max<u32>(res_.stats.max_call_depth, static_cast<u32>(st.frames.size()));
-      if (cfg_.prune_point[pc] && prune(st, pc, cp)) {
+      if ((cfg_.prune_point[pc] || may_iterate_[pc]) && prune(st, pc, cp)) {
         if (!res_.error) finish(cp);
         return;
       }
@@ -174,15 +196,21 @@ private:
         res_.log += fmt::format("{}: {} ; {}\n", pc, bpf::disassemble_at(info_.insns, pc), tr_.describe_regs(st));
         ++log_lines_;
       }
+      if (!info_.poisoned.empty())
+        if (auto it = info_.poisoned.find(pc); it != info_.poisoned.end()) {
+          fail(pc, it->second + "; this instruction is reachable", &st);
+          return;
+        }
       StepOut o = tr_.step(st, pc);
       if (o.flow == StepOut::Flow::error) {
-        fail(pc, std::move(o.error));
+        fail(pc, std::move(o.error), &st);
         return;
       }
       for (auto& [fst, fpc] : o.forks) {
         if (cp >= 0) ++cps_[cp].branches;
         pending_.push_back({std::move(fst), fpc, cp});
       }
+      for (auto& [rst, rpc] : o.roots) pending_.push_back({std::move(rst), rpc, -1});
       if (o.flow == StepOut::Flow::exit) {
         if (opts_.log && log_lines_ < opts_.log_limit) {
           res_.log += "-- path ends\n";
@@ -203,6 +231,7 @@ private:
   std::vector<Checkpoint> cps_;
   std::vector<std::vector<u32>> at_;
   std::vector<Pending> pending_;
+  std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
   size_t log_lines_ = 0;
 };
 
@@ -221,7 +250,20 @@ VerifyResult verify(const ProgramInfo& info, const ApiSet& api, const VerifyOpti
     res.error = std::move(e);
     return res;
   }
-  Explorer(info, api, *cfg, opts, res).run();
+  // A map of maps holds maps of its inner definition: give each such inner
+  // map an index after the object's own, so lookups can return it.
+  const bool has_inner = std::any_of(info.maps.begin(), info.maps.end(), [](const bpf::MapDef& m) { return m.inner != nullptr; });
+  if (!has_inner) {
+    Explorer(info, api, *cfg, info.maps.size(), opts, res).run();
+    return res;
+  }
+  ProgramInfo with_inner = info;
+  for (const auto& m : info.maps)
+    if (m.inner) {
+      with_inner.maps.push_back(*m.inner);
+      if (with_inner.maps.back().name.empty()) with_inner.maps.back().name = m.name + ".inner";
+    }
+  Explorer(with_inner, api, *cfg, info.maps.size(), opts, res).run();
   return res;
 }
 

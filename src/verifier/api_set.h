@@ -7,6 +7,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,7 @@ enum class ArgKind : u8 {
   map_ptr,       // a map (lddw of a map)
   map_key,       // pointer to key_size readable bytes (map from the map_ptr arg)
   map_value,     // pointer to value_size readable bytes
+  map_value_out, // pointer to value_size writable bytes the call fills (pop, peek)
   mem,           // pointer to readable memory; the next argument is its size
                  // (or ArgSpec::size when that is fixed)
   mem_uninit,    // pointer to writable memory the call fills; size as for mem
@@ -31,11 +33,15 @@ enum class ArgKind : u8 {
   timer,         // pointer to the bpf_timer field of a map value
   spin_lock,     // pointer to the bpf_spin_lock field of a map value
   ref,           // any acquired reference (released by the call)
+  iter,          // pointer to an open-coded iterator on the stack, of the
+                 // type ArgSpec::struct_index names (its size is the
+                 // struct's); Special says whether the call creates,
+                 // advances or destroys it, otherwise it must be live
 };
 
 struct ArgSpec {
   ArgKind kind = ArgKind::none;
-  s32 struct_index = -1;  // for struct_ptr (-1: any struct)
+  s32 struct_index = -1;  // for struct_ptr (-1: any struct) and iter
   bool nullable = false;
   bool release = false;   // the call consumes this acquired reference
   u32 size = 0;           // mem/mem_uninit of a fixed size (no size argument)
@@ -44,7 +50,16 @@ struct ArgSpec {
 enum class RetKind : u8 { scalar, void_, map_value_or_null, struct_ptr };
 
 // What the call does beyond its prototype.
-enum class Special : u8 { none, spin_lock, spin_unlock, loop };
+enum class Special : u8 {
+  none,
+  spin_lock,
+  spin_unlock,
+  loop,                // bpf_loop: calls the callback (arg 2) with (index, arg 3)
+  iter_new,            // the iter argument becomes a live iterator to destroy
+  iter_next,           // returns the next element, or NULL once it is drained
+  iter_destroy,        // the iter argument stops being an iterator
+  timer_set_callback,  // the callback (arg 2) runs later as its own program
+};
 
 struct Prototype {
   std::string name;
@@ -56,6 +71,9 @@ struct Prototype {
   bool acquire = false;   // the returned pointer is a reference to release
   bool sleepable = false; // only in sleepable callbacks
   Special special = Special::none;
+  // The map types its map_ptr argument may have (bit 1 << bpf::MapType);
+  // 0: any.
+  u64 map_types = 0;
 };
 
 class ApiSet {
@@ -64,6 +82,12 @@ public:
   void allow_kfunc(u32 index, Prototype p) { kfuncs_[index] = std::move(p); }
   void deny_helper(u32 id, std::string why) { denied_helpers_[id] = std::move(why); }
   void deny_kfunc(u32 index, std::string why) { denied_kfuncs_[index] = std::move(why); }
+
+  // What a BPF timer callback may call: it runs outside any sched_ext
+  // callback, with the rights of a timer (Linux: kTimerSets). Without one,
+  // timer callbacks are refused.
+  void set_timer_api(const ApiSet& api) { timer_api_ = std::make_shared<const ApiSet>(api); }
+  const ApiSet* timer_api() const { return timer_api_.get(); }
 
   const Prototype* helper(u32 id) const { return find(helpers_, id); }
   const Prototype* kfunc(u32 index) const { return find(kfuncs_, index); }
@@ -82,6 +106,7 @@ private:
   }
   std::map<u32, Prototype> helpers_, kfuncs_;
   std::map<u32, std::string> denied_helpers_, denied_kfuncs_;
+  std::shared_ptr<const ApiSet> timer_api_;
 };
 
 }  // namespace ups::verifier

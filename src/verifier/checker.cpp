@@ -17,6 +17,7 @@ const char* arg_expectation(ArgKind k) {
     case ArgKind::map_ptr: return "a map";
     case ArgKind::map_key: return "a pointer to a map key";
     case ArgKind::map_value: return "a pointer to a map value";
+    case ArgKind::map_value_out: return "a pointer to writable memory for a map value";
     case ArgKind::mem: return "a pointer to readable memory";
     case ArgKind::mem_uninit: return "a pointer to writable memory";
     case ArgKind::mem_size:
@@ -26,6 +27,7 @@ const char* arg_expectation(ArgKind k) {
     case ArgKind::timer: return "a pointer to a bpf_timer in a map value";
     case ArgKind::spin_lock: return "a pointer to a bpf_spin_lock in a map value";
     case ArgKind::ref: return "an acquired reference";
+    case ArgKind::iter: return "a pointer to an iterator on the stack";
     case ArgKind::none: break;
   }
   return "nothing";
@@ -68,22 +70,29 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
       case ArgKind::any: break;
       case ArgKind::map_ptr:
         if (v.kind != Kind::map_ptr) return wrong();
+        if (p.map_types && !(p.map_types & (u64{1} << static_cast<u32>(info_.maps[v.target].type))))
+          return fmt::format("{} argument {} (R{}): {} cannot be used with map `{}`, a {} map", name, r, r, name,
+                             info_.maps[v.target].name, bpf::map_type_name(info_.maps[v.target].type));
         break;
       case ArgKind::map_key:
-      case ArgKind::map_value: {
-        if (v.kind != Kind::stack && v.kind != Kind::map_value) return wrong();
+      case ArgKind::map_value:
+      case ArgKind::map_value_out: {
+        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key) return wrong();
         if (maps.map < 0) return fmt::format("{}: no map argument precedes argument {}", name, r);
         const auto& m = info_.maps[maps.map];
-        u32 size = a.kind == ArgKind::map_key ? m.key_size : m.value_size;
-        if (auto e = check_region(st, r, v, 0, size, false); !e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
-        if (v.kind == Kind::stack)
-          if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, size, false); !e.empty())
-            return fmt::format("{} argument {}: {}", name, r, e);
+        const u32 size = a.kind == ArgKind::map_key ? m.key_size : m.value_size;
+        const bool write = a.kind == ArgKind::map_value_out;
+        if (auto e = check_region(st, r, v, 0, size, write); !e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
+        if (v.kind == Kind::stack) {
+          auto e = write ? check_stack_writable(st, v, v.num.smin, v.num.smax, size)
+                         : check_stack_readable(st, v, v.num.smin, v.num.smax, size, false);
+          if (!e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
+        }
         break;
       }
       case ArgKind::mem:
       case ArgKind::mem_uninit: {
-        if (v.kind != Kind::stack && v.kind != Kind::map_value) return wrong();
+        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key) return wrong();
         if (a.size == 0 && i + 1 >= 5) return fmt::format("{}: memory argument {} has no size argument", name, r);
         const Value sz = a.size ? Value::scalar(Scalar::constant(a.size)) : st.reg(r + 1);
         if (sz.kind != Kind::scalar)
@@ -96,6 +105,9 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         const bool write = a.kind == ArgKind::mem_uninit;
         if (auto e = check_region(st, r, v, 0, static_cast<u32>(sz.num.umax), write); !e.empty())
           return fmt::format("{} argument {}: {}", name, r, e);
+        if (write && v.kind == Kind::stack)
+          if (auto e = check_stack_writable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax)); !e.empty())
+            return fmt::format("{} argument {}: {}", name, r, e);
         if (!write && v.kind == Kind::stack)
           if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax), false); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);
@@ -126,6 +138,9 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
       case ArgKind::ref:
         if (!v.is_pointer()) return wrong();
         break;
+      case ArgKind::iter:
+        if (auto e = check_iter_arg(st, r, a, p.special, name); !e.empty()) return e;
+        break;
     }
     if (a.release) {
       if (!v.ref || !st.has_ref(v.ref))
@@ -134,6 +149,13 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         return fmt::format("{} argument {} (R{}) must be the acquired pointer itself, not an offset into it", name, r, r);
     }
   }
+  // bpf_timer_init(timer, map, ...): the map is the timer's own.
+  s32 timer_map = -1;
+  for (int i = 0; i < 5; ++i)
+    if (p.args[i].kind == ArgKind::timer) timer_map = st.reg(i + 1).target;
+  if (timer_map >= 0 && maps.map >= 0 && maps.map != timer_map)
+    return fmt::format("{}: the timer is in a value of map `{}`, but the map argument is `{}`", name,
+                       info_.maps[timer_map].name, info_.maps[maps.map].name);
   return "";
 }
 
@@ -144,20 +166,14 @@ std::string Transformer::check_return(const Value& r0) const {
     return fmt::format("R0 is {}: returning a pointer would leak it", describe(r0));
   if (r0.kind == Kind::uninit)
     return fmt::format("R0 is not set before exit; {} must return a value in [{}, {}]", info_.ctx.callback, want->first, want->second);
-  // A callback's int return is checked as the 32-bit value it is, or as the
-  // full 64-bit one when the range needs it.
+  // A callback's int return is checked as the int its low half is, or as
+  // the full 64-bit value when the range needs it.
   const Scalar& n = r0.num;
   s64 lo = n.smin, hi = n.smax;
   const bool is32 = want->first >= INT32_MIN && want->second <= INT32_MAX;
   if (is32 && !(lo >= INT32_MIN && hi <= INT32_MAX)) {
-    Scalar t = n.truncated32();
-    if (t.umax <= 0x7fffffffULL) {
-      lo = static_cast<s64>(t.umin), hi = static_cast<s64>(t.umax);
-    } else if (t.umin >= 0x80000000ULL) {
-      lo = static_cast<s64>(t.umin) - (1LL << 32), hi = static_cast<s64>(t.umax) - (1LL << 32);
-    } else {
-      lo = INT32_MIN, hi = INT32_MAX;
-    }
+    lo = n.s32min;
+    hi = n.s32max;
   }
   if (lo < want->first || hi > want->second) {
     std::string have = lo == hi ? fmt::format("{}", lo) : fmt::format("a value in [{}, {}]", lo, hi);

@@ -92,6 +92,14 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
         return fmt::format("direct access to the bpf_timer in a value of map `{}`; use the bpf_timer helpers", m.name);
       return "";
     }
+    case Kind::map_key: {
+      const auto& m = info_.maps[base.target];
+      if (write) return fmt::format("the key of map `{}` is read-only", m.name);
+      if (base.num.smin < -(1LL << 29) || base.num.smax > (1LL << 29) || lo < 0 || hi > static_cast<s64>(m.key_size))
+        return fmt::format("out of bounds: {} bytes at offset {} of a key of map `{}`, which has {} bytes", width,
+                           range_text(lo, hi - width), m.name, m.key_size);
+      return "";
+    }
     case Kind::object: {
       const StructDesc& s = info_.structs[base.target];
       if (!base.num.is_const())
@@ -122,8 +130,21 @@ std::string Transformer::check_stack_readable(const State& st, const Value& ptr,
       if (lo == hi) return fmt::format("reading uninitialised stack: byte at fp{} of the {} bytes at fp{}", o, width, lo);
       return fmt::format("reading uninitialised stack: byte at fp{} may be read (offsets fp{}..fp{})", o, lo, hi);
     }
+    if (k == ByteKind::iter)
+      return fmt::format("reading the iterator at fp{} as data; use it only through its bpf_iter_* kfuncs", o - b);
     if (k == ByteKind::spill && s->spill.is_pointer() && !allow_spilled_ptr)
       return fmt::format("reading part of a pointer spilled at fp{} as data", o - b);
+  }
+  return "";
+}
+
+std::string Transformer::check_stack_writable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width) const {
+  const Frame& f = st.frames[ptr.target];
+  for (s64 o = lo; o < hi + width; ++o) {
+    auto [slot, b] = stack_pos(o);
+    const StackSlot* s = f.find_slot(slot);
+    if (s && s->is_iter())
+      return fmt::format("writing over the iterator at fp{}; destroy it with its bpf_iter_*_destroy kfunc first", o - b);
   }
   return "";
 }
@@ -237,6 +258,7 @@ std::string Transformer::store(State& st, const Mem& m) {
   }
   if (base.kind != Kind::stack) return "";
   const s64 lo = base.num.smin + m.off, hi = base.num.smax + m.off;
+  if (auto e = check_stack_writable(st, base, lo, hi, m.width); !e.empty()) return e;
   if (v.is_pointer()) {
     if (lo != hi || m.width != 8 || lo % 8 != 0)
       return fmt::format("R{} ({}) must be stored to the stack whole: 8 bytes at a constant offset that is a multiple of 8",

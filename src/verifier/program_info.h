@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,10 @@ struct ProgramInfo {
   ContextDesc ctx;
   // "simple.bpf.c:40" for an instruction, or "" when unknown.
   std::function<std::string(u32 insn)> source_line;
+  // Instructions the loader could not make runnable (a call to a __weak
+  // kfunc the host lacks, a failed CO-RE relocation) and why. Dead code is
+  // fine; reaching one is an error with this message.
+  std::map<u32, std::string> poisoned;
 };
 
 }  // namespace ups::verifier

@@ -10,7 +10,6 @@ namespace ups::verifier {
 namespace op = bpf::op;
 namespace {
 
-constexpr s64 kMaxPtrOff = 1 << 29;  // like Linux's BPF_MAX_VAR_OFF
 
 StepOut fail(std::string msg) {
   StepOut o;
@@ -56,6 +55,29 @@ void for_each_value(State& st, F&& f) {
 }
 
 }  // namespace
+
+Transformer::Transformer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, size_t object_maps)
+    : info_(info), api_(api), cfg_(cfg), object_maps_(object_maps), inner_of_(info.maps.size(), -1) {
+  // verify() appends the inner map of each map of maps, in order.
+  size_t next = object_maps;
+  for (size_t i = 0; i < object_maps && next < info.maps.size(); ++i)
+    if (info.maps[i].inner) inner_of_[i] = static_cast<s32>(next++);
+}
+
+s32 Transformer::inner_map(s32 map) const {
+  return map >= 0 && static_cast<size_t>(map) < inner_of_.size() ? inner_of_[map] : -1;
+}
+
+const ApiSet& Transformer::api_for(const State& st) const {
+  return st.timer_callback && api_.timer_api() ? *api_.timer_api() : api_;
+}
+
+const Prototype* Transformer::prototype(const State& st, const Call& c) const {
+  const ApiSet& api = api_for(st);
+  if (c.to == Call::To::helper) return api.helper(static_cast<u32>(c.id));
+  if (c.to == Call::To::kfunc) return api.kfunc(static_cast<u32>(c.id));
+  return nullptr;
+}
 
 State Transformer::initial_state() {
   State st;
@@ -249,8 +271,8 @@ struct StepVisitor {
       case LoadImm64::What::number: v = Value::scalar(Scalar::constant(l.value)); break;
       case LoadImm64::What::map:
       case LoadImm64::What::map_value: {
-        if (l.index >= t.info_.maps.size())
-          return fail(fmt::format("reference to map {} but the program has {} maps", l.index, t.info_.maps.size()));
+        if (l.index >= t.object_maps_)
+          return fail(fmt::format("reference to map {} but the program has {} maps", l.index, t.object_maps_));
         if (l.what == LoadImm64::What::map) {
           v = Value::pointer(Kind::map_ptr, static_cast<s32>(l.index));
         } else {
@@ -313,16 +335,18 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     st.frames.push_back(std::move(f));
     return go(c.target);
   }
-  const Prototype* p = c.to == Call::To::helper ? api_.helper(static_cast<u32>(c.id)) : api_.kfunc(static_cast<u32>(c.id));
+  const ApiSet& api = api_for(st);
+  const Prototype* p = prototype(st, c);
+  const std::string where = st.timer_callback ? "a timer callback" : info_.ctx.callback;
   if (!p) {
-    std::string why = c.to == Call::To::helper ? api_.helper_denied(static_cast<u32>(c.id)) : api_.kfunc_denied(static_cast<u32>(c.id));
-    if (why.empty()) why = fmt::format("{} is not available to {}", name, info_.ctx.callback);
+    std::string why = c.to == Call::To::helper ? api.helper_denied(static_cast<u32>(c.id)) : api.kfunc_denied(static_cast<u32>(c.id));
+    if (why.empty()) why = fmt::format("{} is not available to {}", name, where);
     return fail(why);
   }
   if (st.lock.held && p->special != Special::spin_unlock)
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
-  if (p->sleepable && !info_.ctx.sleepable)
-    return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, info_.ctx.callback));
+  if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
+    return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
   if (auto e = check_call_args(st, *p, name); !e.empty()) return fail(e);
 
   // Effects on arguments.
@@ -334,11 +358,47 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       const u64 size = a.size ? a.size : st.reg(i + 2).num.umin;
       if (v.kind == Kind::stack && size > 0) mark_stack_written(st, v, v.num.smin, v.num.smax, static_cast<u32>(size));
     }
+    if (a.kind == ArgKind::map_value_out && v.kind == Kind::stack && maps.map >= 0)
+      mark_stack_written(st, v, v.num.smin, v.num.smax, info_.maps[maps.map].value_size);
     if (a.release && v.ref) release_ref(st, v.ref);
   }
-  std::vector<std::pair<State, u32>> forks;
+  // The iterator argument of an iterator kfunc, if any.
+  Value iter_ptr;
+  s32 iter_type = -1;
+  for (int i = 0; i < 5; ++i)
+    if (p->args[i].kind == ArgKind::iter) {
+      iter_ptr = st.reg(i + 1);
+      iter_type = p->args[i].struct_index;
+      break;
+    }
+  std::vector<std::pair<State, u32>> forks, timer_roots;
+  bool yields_null_only = false;  // _next on a drained iterator
   switch (p->special) {
     case Special::none: break;
+    case Special::iter_new: iter_create(st, iter_ptr, iter_type, pc); break;
+    case Special::iter_destroy: iter_destroy(st, iter_ptr); break;
+    case Special::iter_next: {
+      const IterSlot* it = iter_at(st, iter_ptr);
+      if (it && it->drained) {
+        yields_null_only = true;
+        break;
+      }
+      // Drained: NULL from now on.
+      State drained = st;
+      iter_drain(drained, iter_ptr);
+      for (int r = 1; r <= 5; ++r) drained.reg(r) = Value::uninit();
+      drained.reg(0) = Value::scalar(Scalar::constant(0));
+      forks.emplace_back(std::move(drained), pc + 1);
+      iter_advance(st, iter_ptr);
+      break;
+    }
+    case Special::timer_set_callback: {
+      State cb;
+      if (auto e = timer_callback_state(st, cb); !e.empty()) return fail(e);
+      const u32 entry = cb.top().subprog;
+      timer_roots.emplace_back(std::move(cb), entry);
+      break;
+    }
     case Special::spin_lock: {
       const Value& v = st.reg(1);
       if (st.lock.held)
@@ -385,24 +445,49 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       break;
     case RetKind::void_: break;
     case RetKind::map_value_or_null:
-      r0 = Value::pointer(Kind::map_value, maps.map);
+      // A map of maps holds maps: the lookup gives the inner one.
+      r0 = inner_map(maps.map) >= 0 ? Value::pointer(Kind::map_ptr, inner_map(maps.map))
+                                    : Value::pointer(Kind::map_value, maps.map);
       r0.maybe_null = true;
       r0.id = fresh_id();
       break;
     case RetKind::struct_ptr:
       r0 = Value::pointer(Kind::object, p->ret_struct);
-      r0.maybe_null = p->ret_null;
-      if (p->ret_null) r0.id = fresh_id();
+      // _next yields an element here; the NULL of a drained iterator is
+      // the fork above.
+      r0.maybe_null = p->ret_null && p->special != Special::iter_next;
+      if (r0.maybe_null) r0.id = fresh_id();
       break;
   }
+  if (yields_null_only) r0 = Value::scalar(Scalar::constant(0));
   if (p->acquire && r0.is_pointer()) {
     r0.ref = fresh_id();
-    st.refs.push_back(RefEntry{r0.ref, pc});
+    st.refs.push_back(RefEntry{r0.ref, pc, false});
   }
   st.reg(0) = r0;
   StepOut o = go(pc + 1);
   o.forks = std::move(forks);
+  o.roots = std::move(timer_roots);
   return o;
+}
+
+std::string Transformer::timer_callback_state(const State& st, State& out) const {
+  // Arguments were checked: R1 is the bpf_timer in a value of its map, R2
+  // the callback.
+  const Value& timer = st.reg(1);
+  const Value& fn = st.reg(2);
+  if (!api_.timer_api())
+    return "timer callbacks are not available here (the host gives them no API set)";
+  // Linux calls it as callback(map, key, value), from a context of its own.
+  Frame f;
+  f.subprog = static_cast<u32>(fn.target);
+  f.regs[1] = Value::pointer(Kind::map_ptr, timer.target);
+  f.regs[2] = Value::pointer(Kind::map_key, timer.target);
+  f.regs[3] = Value::pointer(Kind::map_value, timer.target);
+  f.regs[10] = Value::pointer(Kind::stack, 0);
+  out.frames.push_back(std::move(f));
+  out.timer_callback = true;
+  return "";
 }
 
 StepOut Transformer::exit(State& st, u32 pc) {
@@ -421,6 +506,9 @@ StepOut Transformer::exit(State& st, u32 pc) {
       if (st.lock.held)
         return fail(fmt::format("the spin lock taken at instruction {} is still held when the callback returns", st.lock.insn));
     }
+    for (size_t i = 0; i < top.slots.size(); ++i)
+      if (top.slots[i].is_iter() && top.slots[i].iter.base)
+        return fail(fmt::format("the iterator at fp-{} is not destroyed before the function returns", 8 * (i + 1)));
     Frame done = std::move(st.frames.back());
     st.frames.pop_back();
     // Pointers into the finished frame's stack die with it.
@@ -456,12 +544,19 @@ StepOut Transformer::exit(State& st, u32 pc) {
     return fail(fmt::format("the spin lock taken at instruction {} is still held at exit", st.lock.insn));
   if (!st.refs.empty()) {
     const RefEntry& r = st.refs.front();
-    std::string what = "a reference";
-    if (cfg_.insns[r.insn])
-      if (auto* c = std::get_if<Call>(&*cfg_.insns[r.insn])) what = fmt::format("the reference from {}", call_name(*c));
+    const Call* c = cfg_.insns[r.insn] ? std::get_if<Call>(&*cfg_.insns[r.insn]) : nullptr;
+    if (r.iter)
+      return fail(fmt::format("the iterator created by {} at instruction {} is not destroyed on this path",
+                              c ? call_name(*c) : std::string("its _new kfunc"), r.insn));
+    std::string what = c ? fmt::format("the reference from {}", call_name(*c)) : std::string("a reference");
     return fail(fmt::format("{} acquired at instruction {} is not released on this path", what, r.insn));
   }
-  if (auto e = check_return(r0); !e.empty()) return fail(e);
+  if (st.timer_callback) {
+    if (r0.kind != Kind::scalar || !r0.num.is_const() || r0.num.value() != 0)
+      return fail(fmt::format("a timer callback must return 0, but R0 is {}", describe(r0)));
+  } else if (auto e = check_return(r0); !e.empty()) {
+    return fail(e);
+  }
   StepOut o;
   o.flow = StepOut::Flow::exit;
   return o;

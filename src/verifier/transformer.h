@@ -15,18 +15,26 @@
 
 namespace ups::verifier {
 
+// The largest offset pointer arithmetic may give a pointer, either way
+// (like Linux's BPF_MAX_VAR_OFF).
+inline constexpr s64 kMaxPtrOff = 1 << 29;
+
 struct StepOut {
   enum class Flow : u8 { next, exit, error };
   Flow flow = Flow::next;
   u32 pc = 0;                               // next instruction (Flow::next)
   std::vector<std::pair<State, u32>> forks; // more successors to explore
+  // Programs of their own to explore (timer callbacks): not part of this
+  // path, so not loops of it either.
+  std::vector<std::pair<State, u32>> roots;
   std::string error;
 };
 
 class Transformer {
 public:
-  Transformer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg)
-      : info_(info), api_(api), cfg_(cfg) {}
+  // object_maps: how many of info.maps the program's own lddw may name;
+  // the rest are the inner maps of its maps of maps (see inner_map()).
+  Transformer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, size_t object_maps);
 
   State initial_state();
   // Executes the instruction at pc on st (st becomes the fall-through or
@@ -37,6 +45,11 @@ public:
   std::string describe_regs(const State& st) const;
   // The name of a call target, for messages ("bpf_map_lookup_elem").
   std::string call_name(const Call& c) const;
+  // The prototype of a helper or kfunc call on this path, or null.
+  const Prototype* prototype(const State& st, const Call& c) const;
+  // Whether the call at pc advances an iterator that st holds live (not
+  // drained): the head of a loop the iterator bounds.
+  bool advances_live_iterator(const State& st, u32 pc) const;
 
 private:
   friend struct StepVisitor;
@@ -50,6 +63,7 @@ private:
                            bool write) const;
   std::string check_stack_readable(const State& st, const Value& ptr, s64 lo_off, s64 hi_off,
                                    u32 width, bool allow_spilled_ptr) const;
+  std::string check_stack_writable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width) const;
   void mark_stack_written(State& st, const Value& ptr, s64 lo, s64 hi, u32 width);
 
   // Calls (transformer.cpp / checker.cpp).
@@ -63,10 +77,24 @@ private:
   StepOut exit(State& st, u32 pc);
   void release_ref(State& st, u32 ref);
   void mark_null(State& st, u32 id, bool is_null);
+  const ApiSet& api_for(const State& st) const;
+  s32 inner_map(s32 map) const;
+
+  // Open-coded iterators (iterators.cpp).
+  std::string check_iter_arg(const State& st, int r, const ArgSpec& a, Special sp, const std::string& name) const;
+  const IterSlot* iter_at(const State& st, const Value& ptr) const;
+  void iter_create(State& st, const Value& ptr, s32 type, u32 pc);
+  void iter_destroy(State& st, const Value& ptr);
+  void iter_drain(State& st, const Value& ptr);
+  void iter_advance(State& st, const Value& ptr);  // one more element yielded
+  // A fresh path for a timer callback set at pc (bpf_timer_set_callback).
+  std::string timer_callback_state(const State& st, State& out) const;
 
   const ProgramInfo& info_;
   const ApiSet& api_;
   const Cfg& cfg_;
+  size_t object_maps_;
+  std::vector<s32> inner_of_;  // by map index: its inner map's index, or -1
   u32 next_id_ = 0;
 };
 

@@ -35,7 +35,8 @@ std::string Transformer::describe(const Value& v) const {
       return fmt::format("a number ({})", v.num.to_string());
     case Kind::ctx: s = fmt::format("a pointer to the callback's arguments (offset {})", offset_text(v.num)); break;
     case Kind::stack: s = fmt::format("a pointer to the stack (fp{:+})", v.num.is_const() ? static_cast<s64>(v.num.value()) : v.num.smin); break;
-    case Kind::map_ptr: return fmt::format("map `{}`", map_name(v.target));
+    case Kind::map_ptr: return fmt::format("map `{}`{}", map_name(v.target), v.maybe_null ? " or null" : "");
+    case Kind::map_key: s = fmt::format("a pointer to a key of map `{}` (offset {})", map_name(v.target), offset_text(v.num)); break;
     case Kind::map_value:
       if (v.maybe_null) return fmt::format("map value or null (map `{}`)", map_name(v.target));
       s = fmt::format("a pointer into a value of map `{}` (offset {})", map_name(v.target), offset_text(v.num));
@@ -61,7 +62,8 @@ std::string Transformer::describe_regs(const State& st) const {
       out += fmt::format("R{}={}", r, v.num.to_string());
     } else {
       const char* k = v.kind == Kind::ctx ? "ctx" : v.kind == Kind::stack ? "fp" : v.kind == Kind::map_ptr ? "map"
-                    : v.kind == Kind::map_value ? "map_value" : v.kind == Kind::object ? "obj" : "func";
+                    : v.kind == Kind::map_value ? "map_value" : v.kind == Kind::map_key ? "map_key"
+                    : v.kind == Kind::object ? "obj" : "func";
       out += fmt::format("R{}={}{}{}", r, k, v.maybe_null ? "_or_null" : "",
                          v.num.is_const() ? fmt::format("{:+}", static_cast<s64>(v.num.value()))
                                           : fmt::format("[{},{}]", v.num.smin, v.num.smax));

@@ -10,6 +10,36 @@ namespace {
 constexpr u64 kSignBit = 1ULL << 63;
 }
 
+void Scalar::sync32() {
+  constexpr s64 kS32Min = std::numeric_limits<s32>::min(), kS32Max = std::numeric_limits<s32>::max();
+  constexpr u64 kHalf = 0x80000000ULL, kWord = 0x100000000ULL;
+  // A value in the int range is its own low half read as signed.
+  if (smin >= kS32Min && smax <= kS32Max) {
+    s32min = std::max(s32min, smin);
+    s32max = std::min(s32max, smax);
+    smin = std::max(smin, s32min);
+    smax = std::min(smax, s32max);
+  }
+  if (!fits_u32()) return;
+  // Upper half zero: the low half is the value; read as signed, the part
+  // from 2^31 up is negative.
+  if (umax < kHalf) {
+    s32min = std::max<s64>(s32min, static_cast<s64>(umin));
+    s32max = std::min<s64>(s32max, static_cast<s64>(umax));
+  } else if (umin >= kHalf) {
+    s32min = std::max<s64>(s32min, static_cast<s64>(umin - kWord));
+    s32max = std::min<s64>(s32max, static_cast<s64>(umax - kWord));
+  }
+  if (s32min > s32max) return;
+  if (s32min >= 0) {
+    umin = std::max(umin, static_cast<u64>(s32min));
+    umax = std::min(umax, static_cast<u64>(s32max));
+  } else if (s32max < 0) {
+    umin = std::max(umin, static_cast<u64>(s32min + static_cast<s64>(kWord)));
+    umax = std::min(umax, static_cast<u64>(s32max + static_cast<s64>(kWord)));
+  }
+}
+
 bool Scalar::sync() {
   for (int round = 0; round < 2; ++round) {
     // Known bits bound the unsigned range and vice versa.
@@ -27,11 +57,13 @@ bool Scalar::sync() {
       umax = std::min(umax, static_cast<u64>(smax));
     }
     if (umin > umax || smin > smax) return false;
+    sync32();
+    if (umin > umax || smin > smax || s32min > s32max) return false;
     Tnum r = Tnum::range(umin, umax);
     if (tnum_conflicts(bits, r)) return false;
     bits = tnum_intersect(bits, r);
   }
-  return umin <= umax && smin <= smax && bits.contains(bits.value) &&
+  return umin <= umax && smin <= smax && s32min <= s32max && bits.contains(bits.value) &&
          !(bits.min() > umax || bits.max() < umin);
 }
 
@@ -42,6 +74,8 @@ Scalar Scalar::join(const Scalar& o) const {
   r.smin = std::min(smin, o.smin);
   r.smax = std::max(smax, o.smax);
   r.bits = tnum_union(bits, o.bits);
+  r.s32min = std::min(s32min, o.s32min);
+  r.s32max = std::max(s32max, o.s32max);
   r.sync();
   return r;
 }
@@ -53,6 +87,8 @@ bool Scalar::meet(const Scalar& o, Scalar& out) const {
   out.smin = std::max(smin, o.smin);
   out.smax = std::min(smax, o.smax);
   out.bits = tnum_intersect(bits, o.bits);
+  out.s32min = std::max(s32min, o.s32min);
+  out.s32max = std::min(s32max, o.s32max);
   return out.sync();
 }
 
@@ -63,11 +99,15 @@ Scalar Scalar::truncated32() const {
     Scalar r = urange(umin & 0xffffffffULL, umax & 0xffffffffULL);
     Tnum b = tnum_cast32(bits);
     if (!tnum_conflicts(r.bits, b)) r.bits = tnum_intersect(r.bits, b);
+    r.s32min = s32min;
+    r.s32max = s32max;
     r.sync();
     return r;
   }
   Scalar r = u32_top();
   r.bits = tnum_cast32(bits);
+  r.s32min = s32min;
+  r.s32max = s32max;
   r.sync();
   return r;
 }
@@ -91,6 +131,9 @@ std::string Scalar::to_string() const {
   if ((smin != std::numeric_limits<s64>::min() || smax != std::numeric_limits<s64>::max()) &&
       !(smin == static_cast<s64>(umin) && smax == static_cast<s64>(umax)))
     add(fmt::format("s=[{},{}]", smin, smax));
+  if ((s32min != std::numeric_limits<s32>::min() || s32max != std::numeric_limits<s32>::max()) &&
+      !(smin >= s32min && smax <= s32max))
+    add(fmt::format("s32=[{},{}]", s32min, s32max));
   if (bits.mask != ~0ULL && !(bits == Tnum::range(umin, umax)))
     add(fmt::format("bits={:#x}/{:#x}", bits.value, bits.mask));
   return s.empty() ? "unknown" : s;

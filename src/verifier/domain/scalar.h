@@ -1,6 +1,7 @@
 // Scalar: the abstract value of a 64-bit number: unsigned and signed 64-bit
-// ranges plus known bits (Tnum), kept consistent with each other. 32-bit
-// views (the subregister a `w` operation sees) are derived on demand.
+// ranges, the signed range of its low 32 bits (what a `w` operation and an
+// `int` return see), plus known bits (Tnum), kept consistent with each
+// other. The unsigned 32-bit view is derived on demand.
 // Lattice operations only; ALU transfer functions are in scalar_ops.h.
 #pragma once
 
@@ -16,10 +17,13 @@ struct Scalar {
   u64 umin = 0, umax = ~0ULL;
   s64 smin = std::numeric_limits<s64>::min(), smax = std::numeric_limits<s64>::max();
   Tnum bits = Tnum::unknown();
+  // The low 32 bits read as a signed int lie in [s32min, s32max].
+  s64 s32min = std::numeric_limits<s32>::min(), s32max = std::numeric_limits<s32>::max();
 
   static Scalar top() { return {}; }
   static Scalar constant(u64 v) {
-    return {v, v, static_cast<s64>(v), static_cast<s64>(v), Tnum::constant(v)};
+    const s64 low = static_cast<s32>(static_cast<u32>(v));
+    return {v, v, static_cast<s64>(v), static_cast<s64>(v), Tnum::constant(v), low, low};
   }
   static Scalar urange(u64 lo, u64 hi) {
     Scalar s;
@@ -51,16 +55,20 @@ struct Scalar {
   bool sync();
   bool subset_of(const Scalar& o) const {
     return umin >= o.umin && umax <= o.umax && smin >= o.smin && smax <= o.smax &&
-           bits.subset_of(o.bits);
+           s32min >= o.s32min && s32max <= o.s32max && bits.subset_of(o.bits);
   }
   Scalar join(const Scalar& o) const;
   // Meet; false when empty.
   bool meet(const Scalar& o, Scalar& out) const;
 
-  // The value truncated to its low 32 bits, zero-extended.
+  // The value truncated to its low 32 bits, zero-extended (its signed
+  // 32-bit view is unchanged).
   Scalar truncated32() const;
   std::string to_string() const;
   friend bool operator==(const Scalar&, const Scalar&) = default;
+
+private:
+  void sync32();  // between the 32-bit signed view and the 64-bit ranges
 };
 
 }  // namespace ups::verifier

@@ -372,17 +372,39 @@ bool is_signed_cond(u8 o) {
   return o == op::JSGT || o == op::JSGE || o == op::JSLT || o == op::JSLE;
 }
 
+// A signed 32-bit comparison: it sees each value's low half as an int,
+// whatever the upper half holds; the narrowed int ranges flow back into
+// the 64-bit ranges through sync().
+bool refine_signed32(u8 o, Scalar& a, Scalar& b) {
+  Scalar x = Scalar::srange(a.s32min, a.s32max), y = Scalar::srange(b.s32min, b.s32max);
+  if (!refine64(o, x, y)) return false;
+  a.s32min = x.smin;
+  a.s32max = x.smax;
+  b.s32min = y.smin;
+  b.s32max = y.smax;
+  return a.sync() && b.sync();
+}
+
 }  // namespace
 
 bool refine_cond(u8 o, bool is32, bool taken, Scalar& a, Scalar& b) {
   if (a.is_const() && b.is_const()) return cond_concrete(o, is32, a.value(), b.value()) == taken;
   u8 eff = taken ? o : negate(o);
   if (!is32) return refine64(eff, a, b);
-  // A 32-bit comparison sees the low halves. When both values already fit
-  // in them (zero-extended results of 32-bit ops), it is the 64-bit one;
-  // signed comparisons additionally need both below 2^31.
-  u64 lim = is_signed_cond(o) ? 0x7fffffffULL : 0xffffffffULL;
-  if (a.umax <= lim && b.umax <= lim) return refine64(eff, a, b);
+  // A 32-bit comparison sees the low halves: a signed one their int views;
+  // an unsigned one, when both values already fit in them (zero-extended
+  // results of 32-bit ops), is the 64-bit one.
+  constexpr u64 lim = 0xffffffffULL;
+  // A constant (a sign-extended immediate) is compared by its low half; a
+  // constant stays what it is, so only the other side is narrowed.
+  Scalar av = a.is_const() ? a.truncated32() : a, bv = b.is_const() ? b.truncated32() : b;
+  auto keep = [&](bool feasible) {
+    if (!a.is_const()) a = av;
+    if (!b.is_const()) b = bv;
+    return feasible;
+  };
+  if (is_signed_cond(o)) return keep(refine_signed32(eff, av, bv));
+  if (av.umax <= lim && bv.umax <= lim) return keep(refine64(eff, av, bv));
   // Otherwise compare the truncated views only to decide feasibility.
   Scalar ta = a.truncated32(), tb = b.truncated32();
   if (ta.umax <= lim && tb.umax <= lim) return refine64(eff, ta, tb);

@@ -40,6 +40,17 @@ bool value_le(const Value& cur, const Value& old, IdMap& ids) {
 }
 
 bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {
+  if (old.is_iter() || cur.is_iter()) {
+    if (!old.is_iter()) {
+      // Old never used these bytes (all uninit): cur's iterator is only a
+      // reference to release, which the reference lists compare.
+      for (auto b : old.bytes)
+        if (b != ByteKind::uninit) return false;
+      return true;
+    }
+    return cur.is_iter() && cur.iter.type == old.iter.type && cur.iter.drained == old.iter.drained &&
+           cur.iter.base == old.iter.base && ids.match(cur.iter.ref, old.iter.ref);
+  }
   bool cur_spill = cur.is_spill(), old_spill = old.is_spill();
   if (old_spill) {
     if (cur_spill) return value_le(cur.spill, old.spill, ids);
@@ -66,7 +77,7 @@ bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {
 bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs) {
   if (cur.frames.size() != old.frames.size()) return false;
   if (!(cur.lock.held == old.lock.held && cur.lock.map == old.lock.map)) return false;
-  if (cur.refs.size() != old.refs.size()) return false;
+  if (cur.refs.size() != old.refs.size() || cur.timer_callback != old.timer_callback) return false;
   IdMap ids;
   if (cur.lock.held && !ids.match(cur.lock.id, old.lock.id)) return false;
   for (size_t f = 0; f < cur.frames.size(); ++f) {
@@ -90,6 +101,21 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
   }
   for (size_t i = 0; i < cur.refs.size(); ++i)
     if (!ids.match(cur.refs[i].id, old.refs[i].id)) return false;
+  return true;
+}
+
+bool same_iteration(const State& a, const State& b) {
+  if (a.frames.size() != b.frames.size()) return false;
+  for (size_t f = 0; f < a.frames.size(); ++f) {
+    const auto& sa = a.frames[f].slots;
+    const auto& sb = b.frames[f].slots;
+    for (size_t i = 0; i < std::max(sa.size(), sb.size()); ++i) {
+      const bool ia = i < sa.size() && sa[i].is_iter() && sa[i].iter.base;
+      const bool ib = i < sb.size() && sb[i].is_iter() && sb[i].iter.base;
+      if (ia != ib) return false;
+      if (ia && sa[i].iter.depth != sb[i].iter.depth) return false;
+    }
+  }
   return true;
 }
 

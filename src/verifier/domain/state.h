@@ -14,12 +14,25 @@
 namespace ups::verifier {
 
 // What a stack byte holds.
-enum class ByteKind : u8 { uninit, misc, zero, spill };
+enum class ByteKind : u8 { uninit, misc, zero, spill, iter };
+
+// An open-coded iterator (bpf_iter_num, bpf_iter_scx_dsq) living on the
+// stack; every slot it covers carries it.
+struct IterSlot {
+  s32 type = -1;         // its struct (ProgramInfo::structs index)
+  u32 ref = 0;           // the reference bpf_iter_*_destroy releases
+  bool drained = false;  // _next returned NULL: it yields nothing more
+  bool base = false;     // the slot at the iterator's address
+  u32 depth = 0;         // elements it yielded on this path (not part of the order)
+  friend bool operator==(const IterSlot&, const IterSlot&) = default;
+};
 
 // 8 bytes of stack, [-8(i+1), -8i) from the frame top for slot i.
 struct StackSlot {
   std::array<ByteKind, 8> bytes{};  // bytes[0] is the lowest address
   Value spill;                      // valid when all bytes are `spill`
+  IterSlot iter;                    // valid when all bytes are `iter`
+  bool is_iter() const { return bytes[0] == ByteKind::iter; }
   bool is_spill() const {
     for (auto b : bytes)
       if (b != ByteKind::spill) return false;
@@ -49,6 +62,7 @@ struct Frame {
 struct RefEntry {
   u32 id = 0;
   u32 insn = 0;  // where it was acquired
+  bool iter = false;  // an iterator to destroy rather than a pointer to release
   friend bool operator==(const RefEntry&, const RefEntry&) = default;
 };
 
@@ -64,6 +78,9 @@ struct State {
   std::vector<Frame> frames;
   std::vector<RefEntry> refs;
   LockState lock;
+  // This path runs a BPF timer callback (entered from bpf_timer_set_callback
+  // as a program of its own), not the callback being verified.
+  bool timer_callback = false;
 
   Frame& top() { return frames.back(); }
   const Frame& top() const { return frames.back(); }
@@ -79,5 +96,10 @@ struct State {
 // Every register whose bit is set in live_regs[frame] (and every stack byte)
 // of `cur` is within what `old` allows, with a consistent renaming of ids.
 bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs);
+
+// Whether the live iterators of a and b have yielded as many elements: a
+// state that comes back to an earlier one of its path with an iterator
+// further on is a bounded loop's next pass, not an endless loop.
+bool same_iteration(const State& a, const State& b);
 
 }  // namespace ups::verifier

@@ -17,6 +17,7 @@ enum class Kind : u8 {
   stack,      // a frame's stack; target = frame index, offset from its top
   map_ptr,    // a map itself; target = map index
   map_value,  // inside a map value; target = map index
+  map_key,    // a key of a map (a timer callback's argument); target = map index
   object,     // a typed struct (task_struct, ...); target = struct index
   func,       // a function address; target = instruction index
 };

@@ -1,7 +1,8 @@
 // Runs every tests/data/verifier/*.data file: a program (`-- asm`), the
 // callback it is for (`-- callback`, default "prog"), its maps (`-- maps`),
 // the loader's capabilities (`-- caps`, default all) and the verdict
-// (`-- expect`: `accept`, or `reject <insn>: <part of the message>`).
+// (`-- expect`: `accept`, or `reject <insn>: <part of the message>`), and
+// the instructions the loader poisoned (`-- poisoned`: `<insn> <why>` lines).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -63,6 +64,20 @@ TEST_P(DataFiles, Verdict) {
   const std::string callback = df.get("callback") ? trim(*df.get("callback")) : "prog";
   auto prog = make_program(callback, df.get("maps") ? *df.get("maps") : "", df.get("caps"), padded, name + ".data");
   ASSERT_TRUE(prog) << prog.error().to_string();
+  if (const std::string* poisoned = df.get("poisoned")) {
+    // "<insn> <why>" per line: instructions the loader could not resolve.
+    std::istringstream lines(*poisoned);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (trim(line).empty()) continue;
+      std::istringstream l(line);
+      u32 insn = 0;
+      l >> insn;
+      std::string why;
+      std::getline(l, why);
+      prog->info.poisoned[insn] = trim(why);
+    }
+  }
   VerifyOptions opts;
   if (const std::string* b = df.get("budget")) opts.insn_budget = std::stoull(trim(*b));
   VerifyResult r = verify(prog->info, prog->api, opts);

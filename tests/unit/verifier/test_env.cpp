@@ -23,6 +23,8 @@ struct Callable {
   std::string cap;                     // empty: none
 };
 
+u64 type_bit(bpf::MapType t) { return u64{1} << static_cast<u32>(t); }
+
 ArgSpec a(ArgKind k, s32 st = -1) {
   ArgSpec s;
   s.kind = k;
@@ -87,6 +89,29 @@ std::vector<Callable> kfuncs() {
   acq.ret_null = true;
   acq.acquire = true;
   k.push_back({15, acq, {}, ""});
+  // Open-coded iterators (bpf_for).
+  auto iter = [](s32 type) {
+    ArgSpec s = a(ArgKind::iter, type);
+    return s;
+  };
+  Prototype it_new = proto("bpf_iter_num_new", {iter(kIterNum), a(S), a(S)});
+  it_new.special = Special::iter_new;
+  it_new.ret_range = {-22, 0};
+  k.push_back({16, it_new, {}, ""});
+  Prototype it_next = proto("bpf_iter_num_next", {iter(kIterNum)}, RetKind::struct_ptr);
+  it_next.ret_struct = kInt;
+  it_next.ret_null = true;
+  it_next.special = Special::iter_next;
+  k.push_back({17, it_next, {}, ""});
+  Prototype it_destroy = proto("bpf_iter_num_destroy", {iter(kIterNum)}, RetKind::void_);
+  it_destroy.special = Special::iter_destroy;
+  k.push_back({18, it_destroy, {}, ""});
+  Prototype dsq_new = proto("bpf_iter_scx_dsq_new", {iter(kIterDsq), a(S), a(S)});
+  dsq_new.special = Special::iter_new;
+  k.push_back({19, dsq_new, {}, ""});
+  Prototype dsq_destroy = proto("bpf_iter_scx_dsq_destroy", {iter(kIterDsq)}, RetKind::void_);
+  dsq_destroy.special = Special::iter_destroy;
+  k.push_back({20, dsq_destroy, {}, ""});
   return k;
 }
 
@@ -94,7 +119,9 @@ std::vector<Callable> helpers() {
   auto S = ArgKind::scalar;
   std::vector<Callable> h;
   h.push_back({1, proto("bpf_map_lookup_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key)}, RetKind::map_value_or_null), {}, ""});
-  h.push_back({2, proto("bpf_map_update_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key), a(ArgKind::map_value), a(S)}), {}, ""});
+  Prototype update = proto("bpf_map_update_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key), a(ArgKind::map_value), a(S)});
+  update.map_types = type_bit(bpf::MapType::hash) | type_bit(bpf::MapType::array);  // not maps of maps
+  h.push_back({2, update, {}, ""});
   h.push_back({3, proto("bpf_map_delete_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key)}), {}, ""});
   h.push_back({5, proto("bpf_ktime_get_ns", {}), {}, ""});
   h.push_back({6, proto("bpf_trace_printk", {a(ArgKind::mem), a(ArgKind::mem_size)}), {}, ""});
@@ -111,7 +138,14 @@ std::vector<Callable> helpers() {
   Prototype unlock = proto("bpf_spin_unlock", {a(ArgKind::spin_lock)}, RetKind::void_);
   unlock.special = Special::spin_unlock;
   h.push_back({94, unlock, {}, ""});
+  Prototype pop = proto("bpf_map_pop_elem", {a(ArgKind::map_ptr), a(ArgKind::map_value_out)});
+  pop.map_types = type_bit(bpf::MapType::queue);
+  h.push_back({88, pop, {}, ""});
   h.push_back({169, proto("bpf_timer_init", {a(ArgKind::timer), a(ArgKind::map_ptr), a(S)}), {}, "sched.timer"});
+  Prototype set_cb = proto("bpf_timer_set_callback", {a(ArgKind::timer), a(ArgKind::callback)});
+  set_cb.special = Special::timer_set_callback;
+  h.push_back({170, set_cb, {}, "sched.timer"});
+  h.push_back({171, proto("bpf_timer_start", {a(ArgKind::timer), a(S), a(S)}), {}, "sched.timer"});
   Prototype loop = proto("bpf_loop", {a(S), a(ArgKind::callback), a(ArgKind::any), a(S)});
   loop.special = Special::loop;
   h.push_back({181, loop, {}, ""});
@@ -123,6 +157,8 @@ std::string only_from(const std::string& name, const std::vector<std::string>& c
   for (size_t i = 0; i < cbs.size(); ++i) list += (i ? (i + 1 == cbs.size() ? " or " : ", ") : "") + cbs[i];
   return fmt::format("{} may only be called from {}", name, list);
 }
+
+ApiSet callable_from(const std::string& callback, const Caps& caps);
 
 }  // namespace
 
@@ -149,7 +185,10 @@ std::vector<StructDesc> test_structs(const Caps& caps) {
                                              {"exit_code", 8, 8, F::read, "", -1, false},
                                              {"reason", 16, 16, F::read, "", -1, false}}};
   StructDesc init_args{"scx_init_task_args", 8, {{"fork", 0, 1, F::read, "", -1, false}}};
-  return {task, mask, exit_info, init_args};
+  StructDesc iter_num{"bpf_iter_num", 8, {}};
+  StructDesc int_value{"int", 4, {{"value", 0, 4, F::read, "", -1, false}}};
+  StructDesc iter_dsq{"bpf_iter_scx_dsq", 48, {}};
+  return {task, mask, exit_info, init_args, iter_num, int_value, iter_dsq};
 }
 
 Result<ContextDesc> callback_ctx(const std::string& name) {
@@ -192,6 +231,15 @@ Result<ContextDesc> callback_ctx(const std::string& name) {
 }
 
 ApiSet test_api(const std::string& callback, const Caps& caps) {
+  ApiSet api = callable_from(callback, caps);
+  // Timer callbacks get what any callback may call.
+  api.set_timer_api(callable_from("timer", caps));
+  return api;
+}
+
+namespace {
+
+ApiSet callable_from(const std::string& callback, const Caps& caps) {
   ApiSet api;
   auto fill = [&](const std::vector<Callable>& list, bool kfunc) {
     for (const auto& c : list) {
@@ -214,6 +262,8 @@ ApiSet test_api(const std::string& callback, const Caps& caps) {
   fill(helpers(), false);
   return api;
 }
+
+}  // namespace
 
 Symbols test_symbols(const std::vector<bpf::MapDef>* maps) {
   Symbols s;
@@ -242,7 +292,8 @@ Result<bpf::MapDef> parse_map_line(const std::string& line) {
   if (!(in >> m.name >> type)) return make_error(ErrorKind::parse, "map line needs a name and a type: " + line);
   static const std::map<std::string, bpf::MapType> types = {
       {"hash", bpf::MapType::hash}, {"array", bpf::MapType::array}, {"percpu_array", bpf::MapType::percpu_array},
-      {"lru_hash", bpf::MapType::lru_hash}, {"task_storage", bpf::MapType::task_storage}};
+      {"lru_hash", bpf::MapType::lru_hash}, {"task_storage", bpf::MapType::task_storage},
+      {"queue", bpf::MapType::queue}, {"array_of_maps", bpf::MapType::array_of_maps}};
   auto t = types.find(type);
   if (t == types.end()) return make_error(ErrorKind::parse, "unknown map type " + type);
   m.type = t->second;
@@ -253,6 +304,17 @@ Result<bpf::MapDef> parse_map_line(const std::string& line) {
     if (k == "key") m.key_size = static_cast<u32>(std::stoul(v));
     else if (k == "value") m.value_size = static_cast<u32>(std::stoul(v));
     else if (k == "entries") m.max_entries = static_cast<u32>(std::stoul(v));
+    else if (k.starts_with("inner_")) {
+      if (!m.inner) {
+        m.inner = std::make_shared<bpf::MapDef>();
+        m.inner->name = m.name + ".inner";
+      }
+      const std::string what = k.substr(6);
+      if (what == "key") m.inner->key_size = static_cast<u32>(std::stoul(v));
+      else if (what == "value") m.inner->value_size = static_cast<u32>(std::stoul(v));
+      else if (what == "entries") m.inner->max_entries = static_cast<u32>(std::stoul(v));
+      else return make_error(ErrorKind::parse, "unknown map attribute " + word);
+    }
     else if (k == "lock") m.spin_lock_off = std::stoi(v);
     else if (k == "timer") m.timer_off = std::stoi(v);
     else if (k == "rodata") m.global = bpf::GlobalKind::rodata;

@@ -19,7 +19,8 @@ using Caps = std::set<std::string>;
 Caps all_caps();
 
 // Struct indexes in test_structs().
-inline constexpr s32 kTask = 0, kCpumask = 1, kExitInfo = 2, kInitTaskArgs = 3;
+inline constexpr s32 kTask = 0, kCpumask = 1, kExitInfo = 2, kInitTaskArgs = 3, kIterNum = 4, kInt = 5,
+                     kIterDsq = 6;
 
 std::vector<StructDesc> test_structs(const Caps& caps);
 // The context of a sched_ext-like callback ("enqueue", "dispatch", ...), or
@@ -27,7 +28,8 @@ std::vector<StructDesc> test_structs(const Caps& caps);
 Result<ContextDesc> callback_ctx(const std::string& name);
 ApiSet test_api(const std::string& callback, const Caps& caps);
 Symbols test_symbols(const std::vector<bpf::MapDef>* maps);
-// "counts hash key=4 value=8 entries=16 [rodata] [lock=0] [timer=8] [init=01 02]"
+// "counts hash key=4 value=8 entries=16 [rodata] [lock=0] [timer=8] [init=01 02]
+// [inner_key=4 inner_value=8 inner_entries=4]" (the last for array_of_maps)"
 Result<bpf::MapDef> parse_map_line(const std::string& line);
 
 // A program ready for verify(): parsed from a data file's sections.

@@ -1,0 +1,86 @@
+// Every example and test policy object (sdk/policies, built with each
+// clang) verifies with all capabilities, and a policy that needs a
+// capability is accepted with it and refused without it, the refusal
+// naming the capability.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../policy_abi/policy_cases.h"
+#include "policy/api_sets.h"
+
+namespace ups::policy {
+namespace {
+
+namespace fs = std::filesystem;
+using security::Capability;
+using security::CapabilitySet;
+
+std::vector<std::string> policy_objects() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(UPS_POLICY_DIR)) {
+    const std::string n = e.path().filename().string();
+    if (n.ends_with(".bpf.o")) out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The first rejection's text, or "" when every callback verifies.
+std::string verify_file(const std::string& file, const CapabilitySet& caps) {
+  const std::string path = std::string(UPS_POLICY_DIR) + "/" + file;
+  auto obj = bpf::load_object_file(path, host_load_options(path));
+  if (!obj) return "load: " + obj.error().to_string();
+  auto verdicts = verify_sched_ext_object(*obj, caps);
+  if (!verdicts) return verdicts.error().message;
+  if (verdicts->empty()) return "no callbacks";
+  const auto& last = verdicts->back();
+  return last.result.ok() ? std::string() : last.result.error->to_string();
+}
+
+CapabilitySet all_but(Capability c) {
+  CapabilitySet s = CapabilitySet::all();
+  s.remove(c);
+  return s;
+}
+
+TEST(PolicyVerify, EveryPolicyObjectVerifiesWithAllCapabilities) {
+  const auto files = policy_objects();
+  ASSERT_FALSE(files.empty()) << "no policy objects in " << UPS_POLICY_DIR;
+  for (const auto& f : files) EXPECT_EQ(verify_file(f, CapabilitySet::all()), "") << f;
+}
+
+// The capabilities each policy's header comment promises it needs (the
+// policy ABI tests' table: central, faas_event, bad_kick_without_cap, ...).
+struct NeedsCap {
+  std::string name;
+  Capability cap;
+};
+std::vector<NeedsCap> capability_cases() {
+  std::vector<NeedsCap> out;
+  for (const auto& pc : kabi::policy_cases())
+    for (Capability c : pc.caps) out.push_back({pc.file, c});
+  return out;
+}
+
+TEST(PolicyVerify, PolicyNeedingACapabilityIsRefusedWithoutItNamingIt) {
+  const auto cases = capability_cases();
+  ASSERT_FALSE(cases.empty());
+  for (const auto& [name, cap] : cases) {
+    for (const char* variant : {".bpf.o", ".clang-19.bpf.o"}) {
+      const std::string file = name + variant;
+      if (!fs::exists(std::string(UPS_POLICY_DIR) + "/" + file)) continue;
+      const std::string cap_name(security::capability_name(cap));
+      SCOPED_TRACE(file + " without " + cap_name);
+      EXPECT_EQ(verify_file(file, CapabilitySet::all()), "");
+      const std::string refused = verify_file(file, all_but(cap));
+      EXPECT_NE(refused.find("needs capability " + cap_name), std::string::npos) << refused;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ups::policy
