@@ -156,6 +156,11 @@ std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
   return p;
 }
 
+ArgSpec nullable(ArgSpec a) {
+  a.nullable = true;
+  return a;
+}
+
 std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
   using H = bpf::HelperArg;
   switch (a) {
@@ -166,6 +171,7 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::map_key: return arg(ArgKind::map_key);
     case H::map_value: return arg(ArgKind::map_value);
     case H::map_value_uninit: return arg(ArgKind::map_value);
+    case H::map_value_or_null: return nullable(arg(ArgKind::map_value));
     case H::mem_readonly: return arg(ArgKind::mem);
     case H::mem_uninit_or_null: return arg(ArgKind::mem_uninit);
     case H::const_size: return arg(ArgKind::mem_size);
@@ -175,6 +181,8 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::stack_or_null: return arg(ArgKind::any);
     case H::timer: return arg(ArgKind::timer);
     case H::spin_lock: return arg(ArgKind::spin_lock);
+    // bpf_task_storage_get/delete: the task a callback was handed (or NULL).
+    case H::task_or_null: return nullable(arg(ArgKind::struct_ptr, kStructTask));
     default: return std::nullopt;
   }
 }

@@ -87,6 +87,7 @@ struct FaasPoint {
   double max_ready_wait_ms = -1;  // longest runnable-with-work wait (check_starvation)
   // Latency CDF points (quantile, ms): 0.5, 0.9, 0.99, 0.999, 1.
   std::vector<std::pair<double, double>> latency_cdf;
+  std::string trace_sha256;  // the schedule (SimReport::trace_sha256)
   std::string error;
 };
 
