@@ -11,7 +11,10 @@
  *    ("idle-polling") is parked in PARK_DSQ. Parked tasks get no CPU while
  *    any other task of the class is ready. They are not starved: a parked
  *    task may run for park_slice_ns once every park_interval_ns when a CPU
- *    has nothing else to do, well inside the watchdog's timeout.
+ *    has nothing else to do, and one that has not run for park_max_wait_ns
+ *    runs park_slice_ns even when others are ready (a runtime may poll in
+ *    vain for longer than the watchdog's timeout when the server is
+ *    overcommitted many times over).
  * 2. When its event fires the runtime has work: the first CPU to dispatch
  *    moves it from PARK_DSQ to FIRED_DSQ, which every CPU serves before
  *    READY_DSQ, for one slice (then it is an ordinary job), and a CPU
@@ -50,12 +53,13 @@ const volatile u64 slice_ns = 1000000;			/* 1 ms */
 const volatile u64 base_deadline_ns = 10000000;		/* weight 100: 10 ms */
 const volatile u64 park_slice_ns = 200000;		/* 200 us */
 const volatile u64 park_interval_ns = 100000000;	/* 100 ms */
+const volatile u64 park_max_wait_ns = 1000000000;	/* 1 s */
 
 UEI_DEFINE(uei);
 
 struct task_ctx {
 	u64 deadline;		/* absolute deadline of the current job */
-	u64 last_park_run;	/* when a parked run was last granted */
+	u64 last_park_run;	/* when it last ran while parked, or was parked */
 	u64 last_scan;		/* when rescue_fired last looked at it */
 	bool parked;
 };
@@ -101,6 +105,8 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 
 	if (upsched_task_is_idle_polling(p)) {
+		if (!tctx->parked)
+			tctx->last_park_run = now;
 		tctx->parked = true;
 		__sync_fetch_and_add(&nr_parked, 1);
 		scx_bpf_dsq_insert(p, PARK_DSQ, park_slice_ns, enq_flags & ~SCX_ENQ_LAST);
@@ -132,11 +138,14 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
  * back at most once per instant, so a CPU with nothing to run, whose
  * dispatch() is called again after each move, sees every parked runtime
  * once and then stops. A CPU that has other work to run scans at most once
- * per slice_ns: scans cost a look per parked runtime. */
+ * per slice_ns: scans cost a look per parked runtime. A scan also lets one
+ * runtime that has been parked without running for park_max_wait_ns run
+ * park_slice_ns here. */
 static void rescue_fired(u64 now, bool has_work)
 {
 	struct task_struct *p;
 	int budget = MAX_RESCUES;
+	bool overdue_ran = false;
 
 	if (scx_bpf_dsq_nr_queued(PARK_DSQ) <= 0)
 		return;
@@ -153,6 +162,15 @@ static void rescue_fired(u64 now, bool has_work)
 		if (!tctx)
 			continue;
 		if (upsched_task_is_idle_polling(p)) {
+			if (!overdue_ran && now - tctx->last_park_run >= park_max_wait_ns) {
+				scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, park_slice_ns);
+				if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+					tctx->last_park_run = now;
+					overdue_ran = true;
+					__sync_fetch_and_add(&nr_park_runs, 1);
+				}
+				continue;
+			}
 			if (tctx->last_scan != now) {
 				tctx->last_scan = now;
 				scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, PARK_DSQ, 0);

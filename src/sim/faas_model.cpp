@@ -128,6 +128,7 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
     TaskGroup g;
     g.name = std::move(name);
     g.weight = weight;
+    g.owner = kFaasPlatformUser;
     g.program = std::move(p);
     w.groups.push_back(std::move(g));
   };

@@ -2,7 +2,7 @@
 // file's comment for the why). Idle-polling runtimes (spinning on an event
 // that has not fired) are parked in PARK_DSQ and get no CPU while anything
 // else is ready, except a park_slice run every park_interval on a CPU with
-// nothing else; a runtime whose event fired moves to FIRED_DSQ at the next
+// nothing else (or after park_max_wait, even when others are ready); a runtime whose event fired moves to FIRED_DSQ at the next
 // dispatch and gets one slice before the EDF READY_DSQ; later chain stages
 // (more weight) get earlier deadlines; a job that used up its slice past
 // its deadline goes back with the deadline "now". Change both files or
@@ -24,6 +24,7 @@ constexpr u64 kSliceNs = 1'000'000;
 constexpr u64 kBaseDeadlineNs = 10'000'000;
 constexpr u64 kParkSliceNs = 200'000;
 constexpr u64 kParkIntervalNs = 100'000'000;
+constexpr u64 kParkMaxWaitNs = 1'000'000'000;
 
 class FaasEvent final : public SchedOps {
 public:
@@ -52,6 +53,7 @@ public:
     }
     TaskCtx& t = it->second;
     if (idle_polling(ctx, p)) {
+      if (!t.parked) t.last_park_run = ctx.now();
       t.parked = true;
       ++nr_parked_;
       ctx.dsq_insert(p, kParkDsq, kParkSliceNs, enq_flags & ~scx::ENQ_LAST);
@@ -99,7 +101,7 @@ public:
 private:
   struct TaskCtx {
     u64 deadline = 0;
-    u64 last_park_run = 0;
+    u64 last_park_run = 0;  // last ran while parked, or was parked
     u64 last_scan = 0;
     bool parked = false;
   };
@@ -114,7 +116,8 @@ private:
 
   // Looks at up to kMaxRescues runtimes and sends those still polling to
   // the tail, once per instant each; a CPU with other work scans at most
-  // once per slice (see the BPF file).
+  // once per slice, and lets one runtime parked without running for
+  // kParkMaxWaitNs run here (see the BPF file).
   void rescue_fired(ScxContext& ctx, u64 now, bool has_work) {
     if (ctx.dsq_nr_queued(kParkDsq) <= 0) return;
     if (has_work && now - last_rescue_scan_ < kSliceNs) return;
@@ -122,11 +125,21 @@ private:
     DsqIter it;
     if (ctx.dsq_iter_new(it, kParkDsq, 0) != 0) return;
     int budget = kMaxRescues;
+    bool overdue_ran = false;
     while (Task* p = ctx.dsq_iter_next(it)) {
       if (--budget < 0) break;
       auto tc = tctx_.find(p->id);
       if (tc == tctx_.end()) continue;
       if (idle_polling(ctx, *p)) {
+        if (!overdue_ran && now - tc->second.last_park_run >= kParkMaxWaitNs) {
+          it.move_slice = kParkSliceNs;
+          if (ctx.dsq_move(it, *p, scx::DSQ_LOCAL, 0, false)) {
+            tc->second.last_park_run = now;
+            overdue_ran = true;
+            ++nr_park_runs_;
+          }
+          continue;
+        }
         if (tc->second.last_scan != now) {
           tc->second.last_scan = now;
           ctx.dsq_move(it, *p, kParkDsq, 0, false);

@@ -81,19 +81,20 @@ TEST(FaasModel, FaasEventKeepsIdleRatioUnderFivePercent) {
 // an idle CPU to it at once (Core::signal_event); otherwise a CPU with work
 // scans the park at least once per slice (1 ms) and moves it to FIRED_DSQ,
 // which every CPU serves before the EDF queue at its next dispatch (within
-// a slice: slices are 1 ms and idle pollers yield at the next tick). Jobs
+// a slice: slices are 1 ms and idle pollers yield at the next tick; a
+// park_slice of an overdue parked runtime may come first). Jobs
 // preempted with an early deadline no longer stay ahead of it, and the
 // park is scanned round-robin, so many idle pollers cannot hide it. The
 // simulator is deterministic, so the bound holds exactly, whatever the
-// host: under 3 slices from half load (5 chains on 4 CPUs) to four times
-// overcommitted (40 chains).
+// host: at most 3 slices from half load (5 chains on 4 CPUs) to four
+// times overcommitted (40 chains). Before, 0.5 to 3 s past saturation.
 TEST(FaasModel, FaasEventNeverStarvesARuntimeWhoseEventFired) {
   FaasParams p = small_params();
   for (const RuntimeModel* rt : {&p.microvm, &p.container})
     for (int chains : {5, 10, 20, 40}) {
       const FaasPoint pt = run(*rt, chains, "faas_event", true);
       ASSERT_GE(pt.max_ready_wait_ms, 0);
-      EXPECT_LT(pt.max_ready_wait_ms, 3.0) << rt->kind << " " << chains << " chains";
+      EXPECT_LE(pt.max_ready_wait_ms, 3.0) << rt->kind << " " << chains << " chains";
     }
 }
 
