@@ -11,17 +11,26 @@
  *    ("idle-polling") is parked in PARK_DSQ. Parked tasks get no CPU while
  *    any other task of the class is ready. They are not starved: a parked
  *    task may run for park_slice_ns once every park_interval_ns when a CPU
- *    has nothing else to do, well inside the watchdog's timeout.
+ *    has nothing else to do, and one that has not run for park_max_wait_ns
+ *    runs park_slice_ns even when others are ready (a runtime may poll in
+ *    vain for longer than the watchdog's timeout when the server is
+ *    overcommitted many times over).
  * 2. When its event fires the runtime has work: the first CPU to dispatch
- *    moves it from PARK_DSQ to READY_DSQ with a fresh deadline, and a CPU
+ *    moves it from PARK_DSQ to FIRED_DSQ, which every CPU serves before
+ *    READY_DSQ, for one slice (then it is an ordinary job), and a CPU
  *    running an idle-polling task gives it up at the next tick when work is
- *    ready. So a fired runtime waits at most about one slice_ns.
+ *    waiting. So a fired runtime waits about one slice_ns whatever the load:
+ *    jobs that were preempted, however early their deadline, do not stay
+ *    ahead of it. The boost is bounded: one slice per fired event.
  * 3. READY_DSQ is earliest-deadline-first. A job's deadline is the time it
  *    became ready plus base_deadline_ns * 100 / weight. The chain position
  *    reaches the policy as the weight: the FaaS workload gives later stages
  *    of a chain more weight, so work that earlier stages already paid for
  *    finishes first and requests leave the chain sooner. With equal weights
- *    this is first-ready, first-served.
+ *    this is first-ready, first-served. A job that used up its slice past
+ *    its deadline goes back with the deadline "now": still ahead of jobs
+ *    that became ready since, but no longer ahead of every job that will
+ *    become ready in the next hundreds of ms (a 700 ms extract would be).
  *
  * SCX_OPS_ENQ_LAST: a CPU's last runnable task comes back through enqueue()
  * instead of being kept, so an idle-polling runtime cannot hold a CPU just
@@ -36,18 +45,22 @@ char _license[] SEC("license") = "GPL";
 
 #define READY_DSQ 0
 #define PARK_DSQ 1
+#define FIRED_DSQ 2
+/* Parked runtimes one scan looks at (see rescue_fired). */
 #define MAX_RESCUES 64
 
 const volatile u64 slice_ns = 1000000;			/* 1 ms */
 const volatile u64 base_deadline_ns = 10000000;		/* weight 100: 10 ms */
 const volatile u64 park_slice_ns = 200000;		/* 200 us */
 const volatile u64 park_interval_ns = 100000000;	/* 100 ms */
+const volatile u64 park_max_wait_ns = 1000000000;	/* 1 s */
 
 UEI_DEFINE(uei);
 
 struct task_ctx {
 	u64 deadline;		/* absolute deadline of the current job */
-	u64 last_park_run;	/* when a parked run was last granted */
+	u64 last_park_run;	/* when it last ran while parked, or was parked */
+	u64 last_scan;		/* when rescue_fired last looked at it */
 	bool parked;
 };
 
@@ -59,6 +72,7 @@ struct {
 } task_ctx_stor SEC(".maps");
 
 u64 nr_parked, nr_rescued, nr_park_runs, nr_yielded;
+u64 last_rescue_scan;	/* when PARK_DSQ was last scanned for fired runtimes */
 
 static u64 new_deadline(struct task_struct *p, u64 now)
 {
@@ -91,6 +105,8 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
 	}
 
 	if (upsched_task_is_idle_polling(p)) {
+		if (!tctx->parked)
+			tctx->last_park_run = now;
 		tctx->parked = true;
 		__sync_fetch_and_add(&nr_parked, 1);
 		scx_bpf_dsq_insert(p, PARK_DSQ, park_slice_ns, enq_flags & ~SCX_ENQ_LAST);
@@ -101,6 +117,8 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
 	 * task keeps the deadline of the job it is running. */
 	if ((enq_flags & SCX_ENQ_WAKEUP) || tctx->parked || !tctx->deadline)
 		tctx->deadline = new_deadline(p, now);
+	else if (p->scx.slice == 0 && tctx->deadline < now)
+		tctx->deadline = now;
 	tctx->parked = false;
 
 	/* The last task of a CPU that has work: keep running it there. */
@@ -112,30 +130,57 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
 	scx_bpf_dsq_insert_vtime(p, READY_DSQ, slice_ns, tctx->deadline, enq_flags);
 }
 
-/* Move parked tasks whose event fired to READY_DSQ. */
-static void rescue_fired(u64 now)
+/* Move parked tasks whose event fired to FIRED_DSQ. One scan looks at up
+ * to MAX_RESCUES runtimes from the head of PARK_DSQ and sends those still
+ * polling in vain to its tail, so the next scan looks at the ones behind
+ * them: with many runtimes parked, a fired one is still found within a few
+ * scans, not left behind the same idle pollers forever. A runtime is sent
+ * back at most once per instant, so a CPU with nothing to run, whose
+ * dispatch() is called again after each move, sees every parked runtime
+ * once and then stops. A CPU that has other work to run scans at most once
+ * per slice_ns: scans cost a look per parked runtime. A scan also lets one
+ * runtime that has been parked without running for park_max_wait_ns run
+ * park_slice_ns here. */
+static void rescue_fired(u64 now, bool has_work)
 {
 	struct task_struct *p;
 	int budget = MAX_RESCUES;
+	bool overdue_ran = false;
 
 	if (scx_bpf_dsq_nr_queued(PARK_DSQ) <= 0)
 		return;
+	if (has_work && now - last_rescue_scan < slice_ns)
+		return;
+	last_rescue_scan = now;
 
 	bpf_for_each(scx_dsq, p, PARK_DSQ, 0) {
 		struct task_ctx *tctx;
 
 		if (--budget < 0)
 			break;
-		if (upsched_task_is_idle_polling(p))
-			continue;
 		tctx = bpf_task_storage_get(&task_ctx_stor, p, 0, 0);
 		if (!tctx)
 			continue;
+		if (upsched_task_is_idle_polling(p)) {
+			if (!overdue_ran && now - tctx->last_park_run >= park_max_wait_ns) {
+				scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, park_slice_ns);
+				if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+					tctx->last_park_run = now;
+					overdue_ran = true;
+					__sync_fetch_and_add(&nr_park_runs, 1);
+				}
+				continue;
+			}
+			if (tctx->last_scan != now) {
+				tctx->last_scan = now;
+				scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, PARK_DSQ, 0);
+			}
+			continue;
+		}
 		tctx->deadline = new_deadline(p, now);
 		tctx->parked = false;
 		scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, slice_ns);
-		scx_bpf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, tctx->deadline);
-		if (scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, READY_DSQ, 0))
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, FIRED_DSQ, 0))
 			__sync_fetch_and_add(&nr_rescued, 1);
 	}
 }
@@ -168,7 +213,9 @@ void BPF_STRUCT_OPS(faas_dispatch, s32 cpu, struct task_struct *prev)
 {
 	u64 now = scx_bpf_now();
 
-	rescue_fired(now);
+	rescue_fired(now, scx_bpf_dsq_nr_queued(FIRED_DSQ) > 0 || scx_bpf_dsq_nr_queued(READY_DSQ) > 0);
+	if (scx_bpf_dsq_move_to_local(FIRED_DSQ))
+		return;
 	if (scx_bpf_dsq_move_to_local(READY_DSQ))
 		return;
 	run_one_parked(now);
@@ -177,7 +224,8 @@ void BPF_STRUCT_OPS(faas_dispatch, s32 cpu, struct task_struct *prev)
 void BPF_STRUCT_OPS(faas_tick, struct task_struct *p)
 {
 	/* A runtime that polls in vain gives way as soon as work is ready. */
-	if (scx_bpf_dsq_nr_queued(READY_DSQ) > 0 && upsched_task_is_idle_polling(p)) {
+	if ((scx_bpf_dsq_nr_queued(READY_DSQ) > 0 || scx_bpf_dsq_nr_queued(FIRED_DSQ) > 0) &&
+	    upsched_task_is_idle_polling(p)) {
 		__sync_fetch_and_add(&nr_yielded, 1);
 		scx_bpf_task_set_slice(p, 0);
 	}
@@ -199,6 +247,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(faas_init)
 {
 	s32 ret = scx_bpf_create_dsq(READY_DSQ, NUMA_NO_NODE);
 
+	if (ret)
+		return ret;
+	ret = scx_bpf_create_dsq(FIRED_DSQ, NUMA_NO_NODE);
 	if (ret)
 		return ret;
 	return scx_bpf_create_dsq(PARK_DSQ, NUMA_NO_NODE);

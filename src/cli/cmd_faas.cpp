@@ -16,7 +16,7 @@ namespace ups::cli {
 namespace {
 
 struct FaasArgs {
-  std::string runtime = "microvm", chains = "0,1,5,10,20,50", policy = "fair", json, params;
+  std::string runtime = "microvm", chains = "0,1,5,10,20,50", policy = "fair", json, params, admission;
   int cpus = 0;  // 0 = from the parameters (8)
   u64 seed = 1;
   double duration_s = 0;
@@ -40,8 +40,8 @@ int run_faas(const FaasArgs& a) {
   if (!rt) return bad("--runtime must be microvm or container, not '" + a.runtime + "'");
   auto counts = parse_chain_counts(a.chains);
   if (!counts) return bad("--chains: " + counts.error().message);
-  auto factory = faas_policy_factory(a.policy, a.seed, prm.cpus);
-  if (!factory) return bad("--policy: " + factory.error().message);
+  if (auto f = faas_policy_factory(a.policy, a.admission, a.seed, prm.cpus); !f)
+    return bad("--policy: " + f.error().to_string());
 
   std::printf("faas: %s runtimes, policy %s, %d CPUs, seed %llu, %.1f s simulated per point (costs x%g)\n",
               a.runtime.c_str(), a.policy.c_str(), prm.cpus, static_cast<unsigned long long>(a.seed),
@@ -53,7 +53,9 @@ int run_faas(const FaasArgs& a) {
     sim::FaasRunOptions opt;
     opt.policy = a.policy;
     opt.seed = a.seed;
-    opt.factory = *factory;
+    auto factory = faas_policy_factory(a.policy, a.admission, a.seed, prm.cpus);
+    if (!factory) return bad("--policy: " + factory.error().to_string());
+    opt.factory = std::move(*factory);
     sim::FaasPoint pt = sim::run_faas_point(prm, *rt, chains, opt);
     std::puts(faas_table_row(pt).c_str());
     std::fflush(stdout);
@@ -85,6 +87,7 @@ void register_faas_commands(CLI::App& app) {
   c->add_option("--json", a->json, "write the rows as a JSON list to this file");
   c->add_option("--params", a->params, "TOML file with [faas], [faas.microvm], [faas.container] (workloads/faas.toml)");
   c->add_option("--duration", a->duration_s, "simulated seconds per point (after cost scaling)");
+  c->add_option("--admission", a->admission, "admission file (TOML) for FILE.bpf.o:USER policies; default: only root");
   c->callback([a] { set_exit_code(run_faas(*a)); });
 }
 

@@ -1,6 +1,11 @@
-// `upsched demo` (see faas_demo.h): sweeps fair and faas_event over both
-// runtime kinds, prints the table, writes DIR/index.html (inline SVG),
-// DIR/results.{json,md}, DIR/idle_ratio.svg and Perfetto timelines.
+// `upsched demo` (see faas_demo.h): sweeps fair, simple and faas_event
+// over both runtime kinds, prints the table, writes DIR/index.html (inline
+// SVG), DIR/results.{json,md}, DIR/idle_ratio.svg and Perfetto timelines.
+// simple and faas_event are the SDK's BPF objects, loaded through the
+// policy host for a principal that the demo's admission file
+// (DIR/admission.toml) grants sched.load and sched.events, exactly as
+// `upsched faas --policy FILE.bpf.o:USER --admission FILE` would; a missing
+// object falls back to the policy's native twin, and the output says so.
 #include "cli/faas_demo.h"
 
 #include <unistd.h>
@@ -13,6 +18,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -37,10 +43,11 @@ Result<std::vector<int>> parse_chain_counts(const std::string& list) {
   return out;
 }
 
-Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, u64 seed, int nr_cpus) {
+Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, const std::string& admission_file,
+                                               u64 seed, int nr_cpus) {
   auto bpf = parse_bpf_spec(spec);
   if (!bpf) return tl::unexpected(bpf.error());
-  if (*bpf) return policy_spec_factory("", seed, nr_cpus);
+  if (*bpf) return policy_spec_factory(admission_file, seed, nr_cpus);
   if (!sim::is_fair_spec(spec)) {
     bool known = false;
     for (auto& [name, desc] : sim::native_policy_list()) known |= name == spec;
@@ -92,15 +99,44 @@ std::string faas_points_json(const std::vector<sim::FaasPoint>& rows, const std:
 namespace {
 
 struct DemoArgs {
-  std::string out = "upsched-report", chains = "0,1,5,10,20,50", params;
+  std::string out = "upsched-report", chains = "0,1,5,10,20,50", params, policy_dir = UPS_DEFAULT_POLICY_DIR;
   int cpus = 0;
   u64 seed = 1;
   double duration_s = 0;
 };
 
-const char* kPolicies[] = {"fair", "faas_event"};
+constexpr int kNrPolicies = 3;
+const char* kPolicies[kNrPolicies] = {"fair", "simple", "faas_event"};
 const char* kRuntimes[] = {"microvm", "container"};
-const char* kColours[2][2] = {{"#d62728", "#1f77b4"}, {"#ff7f0e", "#2ca02c"}};  // [runtime][policy]
+const char* kColours[2][kNrPolicies] = {{"#d62728", "#9467bd", "#1f77b4"},
+                                         {"#ff7f0e", "#8c564b", "#2ca02c"}};  // [runtime][policy]
+
+// The principal the demo loads its BPF policies for (the platform user
+// that owns the chains' tasks), and what it is granted.
+constexpr const char* kDemoUser = "faas";
+std::string demo_admission() {
+  return fmt::format(
+      "# Written by `upsched demo`: the user its BPF policies are loaded for.\n"
+      "[users.{}]\nuid = {}\ngid = {}\ncaps = [\"sched.load\", \"sched.events\"]\n",
+      kDemoUser, sim::kFaasPlatformUser.uid, sim::kFaasPlatformUser.gid);
+}
+
+// How the demo runs one policy: the spec given to the policy factory and a
+// line for the user saying where it came from.
+struct DemoPolicy {
+  std::string spec, origin;
+};
+
+DemoPolicy demo_policy(const std::string& name, const std::filesystem::path& policy_dir) {
+  if (name == "fair") return {"fair", "fair: the built-in fair class"};
+  const std::filesystem::path obj = policy_dir / (name + ".bpf.o");
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(obj, ec))
+    return {obj.string() + ":" + kDemoUser,
+            fmt::format("{}: BPF {} (user {}: sched.load, sched.events)", name, obj.string(), kDemoUser)};
+  return {name, fmt::format("{}: native twin ({} not found; build the `policies` target or pass --policy-dir)",
+                            name, obj.string())};
+}
 
 class Progress {
 public:
@@ -178,21 +214,45 @@ int run_demo(const DemoArgs& a) {
   }
   const std::filesystem::path dir(a.out);
   const int timeline_chains = std::min(20, counts->back());
+  const std::string admission = (dir / "admission.toml").string();
+  if (!write_file(admission, demo_admission())) {
+    std::fprintf(stderr, "upsched demo: cannot write %s\n", admission.c_str());
+    return 2;
+  }
+  DemoPolicy policies[kNrPolicies];
+  for (int p = 0; p < kNrPolicies; ++p) {
+    policies[p] = demo_policy(kPolicies[p], a.policy_dir);
+    if (auto f = faas_policy_factory(policies[p].spec, admission, a.seed, prm.cpus); !f) {
+      std::fprintf(stderr, "upsched demo: %s\n", f.error().to_string().c_str());
+      return 2;
+    }
+  }
 
   std::printf("upsched demo: serverless chains (5 functions after the ServerlessBench image chain) on %d CPUs,\n"
-              "fair vs faas_event, micro-VM and container runtimes, %.1f s simulated per point, seed %llu\n\n",
+              "fair vs simple vs faas_event, micro-VM and container runtimes, %.1f s simulated per point, seed %llu\n",
               prm.cpus, prm.duration_s, static_cast<unsigned long long>(a.seed));
-  Progress progress(4 * static_cast<int>(counts->size()) + 2);
+  for (const DemoPolicy& p : policies) std::printf("  %s\n", p.origin.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+  Progress progress(2 * kNrPolicies * static_cast<int>(counts->size()) + 2);
   // rows[runtime][policy][i]
-  std::vector<sim::FaasPoint> rows[2][2];
+  std::vector<sim::FaasPoint> rows[2][kNrPolicies];
   int rc = 0;
   for (int r = 0; r < 2; ++r)
-    for (int p = 0; p < 2; ++p)
+    for (int p = 0; p < kNrPolicies; ++p)
       for (int chains : *counts) {
         sim::FaasRunOptions opt;
-        opt.policy = kPolicies[p];
+        opt.policy = policies[p].spec;
         opt.seed = a.seed;
-        sim::FaasPoint pt = sim::run_faas_point(prm, *prm.runtime(kRuntimes[r]), chains, opt);
+        auto factory = faas_policy_factory(policies[p].spec, admission, a.seed, prm.cpus);
+        sim::FaasPoint pt;
+        pt.chains = chains;
+        if (factory) {
+          opt.factory = std::move(*factory);
+          pt = sim::run_faas_point(prm, *prm.runtime(kRuntimes[r]), chains, opt);
+        } else {
+          pt.error = factory.error().to_string();
+        }
         if (!pt.error.empty() || pt.lost_tasks) {
           std::fprintf(stderr, "\nupsched demo: %s/%s/%d chains: %s\n", kRuntimes[r], kPolicies[p], chains,
                        pt.error.empty() ? "tasks lost" : pt.error.c_str());
@@ -202,15 +262,18 @@ int run_demo(const DemoArgs& a) {
         progress.step(fmt::format("{} {} {} chains", kRuntimes[r], kPolicies[p], chains));
       }
 
-  // Short timelines: Perfetto files and the report's per-CPU view.
+  // Short timelines (fair and faas_event): Perfetto files and the report's
+  // per-CPU view.
   std::string timeline_svg;
-  for (int p = 0; p < 2; ++p) {
+  for (int p : {0, kNrPolicies - 1}) {
     sim::FaasParams short_prm = prm;
     short_prm.duration_s = std::min(prm.duration_s, 10.0);
     std::ostringstream chrome;
     std::ofstream ftrace(dir / fmt::format("timeline-{}.ftrace.txt", kPolicies[p]));
     sim::FaasRunOptions opt;
-    opt.policy = kPolicies[p];
+    opt.policy = policies[p].spec;
+    if (auto factory = faas_policy_factory(policies[p].spec, admission, a.seed, prm.cpus))
+      opt.factory = std::move(*factory);
     opt.seed = a.seed;
     opt.chrome = &chrome;
     opt.ftrace = &ftrace;
@@ -225,36 +288,62 @@ int run_demo(const DemoArgs& a) {
     progress.step(fmt::format("timeline {}", kPolicies[p]));
   }
 
-  // The table.
-  std::string md = fmt::format(
-      "| runtime | chains | idle fair | idle faas_event | paper (fair) | p99 ms fair | p99 ms faas_event | chains/s fair | chains/s faas_event | lost |\n"
-      "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
-  std::printf("%-9s %6s %10s %10s %10s %10s %10s %10s %5s\n", "runtime", "chains", "idle fair", "idle faas",
-              "p99 fair", "p99 faas", "rps fair", "rps faas", "lost");
-  std::string html_rows;
+  // The table: per runtime and load, each metric for every policy.
+  const auto per_policy = [](const std::string& metric) {
+    std::vector<std::string> cols;
+    for (const char* p : kPolicies) cols.push_back(metric + " " + p);
+    return cols;
+  };
+  std::vector<std::string> header = {"runtime", "chains"};
+  for (auto& c : per_policy("idle")) header.push_back(c);
+  header.push_back("paper (fair)");
+  for (auto& c : per_policy("p99 ms")) header.push_back(c);
+  for (auto& c : per_policy("chains/s")) header.push_back(c);
+  header.push_back("lost");
+  std::string md = "| " + fmt::format("{}", fmt::join(header, " | ")) + " |\n|---|---:|";
+  for (int p = 0; p < kNrPolicies; ++p) md += "---:|";
+  md += "---|";
+  for (int p = 0; p < 2 * kNrPolicies + 1; ++p) md += "---:|";
+  md += "\n";
+  std::string html_rows = "<tr>";
+  for (auto& h : header) html_rows += "<th>" + html_escape(h) + "</th>";
+  html_rows += "</tr>\n";
+  std::printf("%-9s %6s", "runtime", "chains");
+  for (const char* what : {"idle", "p99 s", "rps"})
+    for (const char* p : kPolicies) std::printf(" %11s", fmt::format("{} {}", what, p).substr(0, 11).c_str());
+  std::printf(" %5s\n", "lost");
   for (int r = 0; r < 2; ++r)
     for (size_t i = 0; i < counts->size(); ++i) {
-      const sim::FaasPoint &f = rows[r][0][i], &e = rows[r][1][i];
-      const u64 lost = f.lost_tasks + e.lost_tasks;
-      std::printf("%-9s %6d %9.1f%% %9.1f%% %10.2f %10.2f %10.1f %10.1f %5llu\n", kRuntimes[r], f.chains,
-                  f.idle_ratio * 100, e.idle_ratio * 100, f.p99_ms, e.p99_ms, f.throughput_rps,
-                  e.throughput_rps, static_cast<unsigned long long>(lost));
-      md += fmt::format("| {} | {} | {:.1f}% | {:.1f}% | {} | {:.2f} | {:.2f} | {:.1f} | {:.1f} | {} |\n",
-                        kRuntimes[r], f.chains, f.idle_ratio * 100, e.idle_ratio * 100,
-                        paper_column(kRuntimes[r], f.chains), f.p99_ms, e.p99_ms, f.throughput_rps,
-                        e.throughput_rps, lost);
-      html_rows += fmt::format(
-          "<tr><td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.1f}%</td><td>{}</td><td>{:.2f}</td><td>{:.2f}</td><td>{:.1f}</td><td>{:.1f}</td><td>{}</td></tr>\n",
-          kRuntimes[r], f.chains, f.idle_ratio * 100, e.idle_ratio * 100,
-          html_escape(paper_column(kRuntimes[r], f.chains)), f.p99_ms, e.p99_ms, f.throughput_rps,
-          e.throughput_rps, lost);
+      std::vector<std::string> cells = {kRuntimes[r], std::to_string(rows[r][0][i].chains)};
+      u64 lost = 0;
+      std::printf("%-9s %6d", kRuntimes[r], rows[r][0][i].chains);
+      for (int p = 0; p < kNrPolicies; ++p) {
+        cells.push_back(fmt::format("{:.1f}%", rows[r][p][i].idle_ratio * 100));
+        std::printf(" %10.1f%%", rows[r][p][i].idle_ratio * 100);
+        lost += rows[r][p][i].lost_tasks;
+      }
+      cells.push_back(paper_column(kRuntimes[r], rows[r][0][i].chains));
+      for (int p = 0; p < kNrPolicies; ++p) {
+        cells.push_back(fmt::format("{:.2f}", rows[r][p][i].p99_ms));
+        std::printf(" %11.2f", rows[r][p][i].p99_ms / 1e3);
+      }
+      for (int p = 0; p < kNrPolicies; ++p) {
+        cells.push_back(fmt::format("{:.1f}", rows[r][p][i].throughput_rps));
+        std::printf(" %11.1f", rows[r][p][i].throughput_rps);
+      }
+      cells.push_back(std::to_string(lost));
+      std::printf(" %5llu\n", static_cast<unsigned long long>(lost));
+      md += "| " + fmt::format("{}", fmt::join(cells, " | ")) + " |\n";
+      html_rows += "<tr>";
+      for (auto& c : cells) html_rows += "<td>" + html_escape(c) + "</td>";
+      html_rows += "</tr>\n";
     }
 
   // Charts.
   std::vector<ChartSeries> idle, cdf;
   for (int r = 0; r < 2; ++r)
-    for (int p = 0; p < 2; ++p) {
-      ChartSeries s{fmt::format("{} / {}", kRuntimes[r], kPolicies[p]), kColours[r][p], p == 1, {}};
+    for (int p = 0; p < kNrPolicies; ++p) {
+      ChartSeries s{fmt::format("{} / {}", kRuntimes[r], kPolicies[p]), kColours[r][p], p > 0, {}};
       for (auto& pt : rows[r][p]) s.points.emplace_back(pt.chains, pt.idle_ratio * 100);
       idle.push_back(s);
       ChartSeries c{s.name, s.color, s.dashed, {}};
@@ -270,7 +359,7 @@ int run_demo(const DemoArgs& a) {
 
   nlohmann::json all = nlohmann::json::array();
   for (int r = 0; r < 2; ++r)
-    for (int p = 0; p < 2; ++p)
+    for (int p = 0; p < kNrPolicies; ++p)
       for (auto& pt : rows[r][p]) all.push_back(point_json(pt, kRuntimes[r], kPolicies[p]));
   const std::string params_line = fmt::format(
       "{} CPUs, {} Hz ticks; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
@@ -281,17 +370,17 @@ int run_demo(const DemoArgs& a) {
       sim::poll_from_name(prm.container.poll_from), prm.container.poll_io ? "yes" : "no", a.seed, prm.duration_s);
 
   bool ok = write_file(dir / "results.json", all.dump(1) + "\n");
-  ok &= write_file(dir / "results.md", "Parameters: " + params_line + "\n\n" + md);
+  std::string origins;
+  for (const DemoPolicy& p : policies) origins += "- " + p.origin + "\n";
+  ok &= write_file(dir / "results.md", "Parameters: " + params_line + "\n\nPolicies:\n" + origins + "\n" + md);
   ok &= write_file(dir / "idle_ratio.svg", idle_svg);
   ok &= write_file(
       dir / "index.html",
-      html_page("upsched: serverless chains under fair and faas_event",
-                {"<p>" + html_escape(params_line) + "</p>",
+      html_page("upsched: serverless chains under fair, simple and faas_event",
+                {"<p>" + html_escape(params_line) + "</p>", "<pre>" + html_escape(origins) + "</pre>",
                  "<p>Idle-time ratio = CPU time a function runtime holds while it only polls for input or I/O, "
                  "over the CPU time the application used. faas_event parks polling runtimes until their event fires.</p>",
-                 "<table><tr><th>runtime</th><th>chains</th><th>idle fair</th><th>idle faas_event</th><th>paper (fair)</th>"
-                 "<th>p99 ms fair</th><th>p99 ms faas_event</th><th>chains/s fair</th><th>chains/s faas_event</th><th>lost</th></tr>\n" +
-                     html_rows + "</table>",
+                 "<table>" + html_rows + "</table>",
                  "<div class=\"charts\">" + idle_svg + cdf_svg + "</div>", timeline_svg,
                  "<p>Timelines for ui.perfetto.dev: timeline-fair.json, timeline-faas_event.json (Chrome JSON) and "
                  "timeline-*.ftrace.txt (ftrace sched_switch).</p>"}));
@@ -307,13 +396,14 @@ int run_demo(const DemoArgs& a) {
 
 void register_faas_demo_command(CLI::App& app) {
   auto a = std::make_shared<DemoArgs>();
-  CLI::App* demo = app.add_subcommand("demo", "serverless chains: fair vs faas_event, with an HTML report");
+  CLI::App* demo = app.add_subcommand("demo", "serverless chains: fair vs simple vs faas_event (BPF), with an HTML report");
   demo->add_option("--out", a->out, "report directory")->capture_default_str();
   demo->add_option("--chains", a->chains, "comma-separated colocated chain counts")->capture_default_str();
   demo->add_option("--cpus", a->cpus, "simulated CPUs (default 8)");
   demo->add_option("--seed", a->seed, "seed")->capture_default_str();
   demo->add_option("--duration", a->duration_s, "simulated seconds per point (default from the parameters: 120)");
   demo->add_option("--params", a->params, "TOML parameters (workloads/faas.toml)");
+  demo->add_option("--policy-dir", a->policy_dir, "where simple.bpf.o and faas_event.bpf.o are")->capture_default_str();
   demo->callback([a] { set_exit_code(run_demo(*a)); });
 }
 

@@ -181,7 +181,10 @@ KF(dsq_move_set_slice) {
 }
 KF(dsq_move_set_vtime) {
   UNUSED_ARGS;
-  if (DsqIter* it = iter_of(c, a1, "scx_bpf_dsq_move_set_vtime")) it->move_vtime = a2;
+  if (DsqIter* it = iter_of(c, a1, "scx_bpf_dsq_move_set_vtime")) {
+    it->move_vtime = a2;
+    it->has_vtime = true;  // else the next move keeps the task's old vtime
+  }
   return 0;
 }
 u64 move_impl(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, bool vtime, std::string_view name) {

@@ -128,6 +128,7 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
     TaskGroup g;
     g.name = std::move(name);
     g.weight = weight;
+    g.owner = kFaasPlatformUser;
     g.program = std::move(p);
     w.groups.push_back(std::move(g));
   };
@@ -271,6 +272,7 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   pt.requests = r.requests;
   pt.throughput_rps = r.elapsed_ns ? r.requests / (static_cast<double>(r.elapsed_ns) / kNsPerSec) : 0;
   pt.lost_tasks = r.lost_tasks;
+  pt.trace_sha256 = r.trace_sha256;
   if (opt.check_starvation) pt.max_ready_wait_ms = watch.worst / 1e6;
   const Percentiles& l = r.request_latency;
   if (l.count)

@@ -41,6 +41,11 @@ struct RuntimeModel {
   double poll_period_ms = 25;
 };
 
+// The serverless platform's user: every task of the model (function
+// runtimes, front ends, object-store stubs) belongs to it, so a policy
+// loaded by that user (or by root) manages them.
+inline constexpr Principal kFaasPlatformUser{1000, 1000};
+
 struct FaasParams {
   // Every duration of the model (CPU costs, I/O, interarrival) is
   // multiplied by cost_scale. 1 by default: the policies' slices and ticks
@@ -87,6 +92,7 @@ struct FaasPoint {
   double max_ready_wait_ms = -1;  // longest runnable-with-work wait (check_starvation)
   // Latency CDF points (quantile, ms): 0.5, 0.9, 0.99, 0.999, 1.
   std::vector<std::pair<double, double>> latency_cdf;
+  std::string trace_sha256;  // the schedule (SimReport::trace_sha256)
   std::string error;
 };
 

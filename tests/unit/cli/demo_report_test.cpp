@@ -55,9 +55,9 @@ protected:
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  Out demo() {
+  Out demo(const std::string& extra = "") {
     return sh(upsched() + " demo --out " + (dir_ / "report").string() +
-              " --chains 0,4 --cpus 2 --duration 30 --seed 3");
+              " --chains 0,4 --cpus 2 --duration 30 --seed 3" + extra);
   }
   fs::path dir_;
 };
@@ -66,20 +66,38 @@ TEST_F(DemoReport, WritesTableReportAndPerfettoTimelines) {
   Out o = demo();
   ASSERT_EQ(o.rc, 0) << o.text;
   EXPECT_NE(o.text.find("idle fair"), std::string::npos) << o.text;
+  // simple and faas_event run as the SDK's BPF objects, loaded for the
+  // platform user that the demo's admission file grants sched.events.
+  EXPECT_NE(o.text.find("faas_event: BPF "), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("simple: BPF "), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("step 1/"), std::string::npos) << "progress lines when stderr is no TTY\n" << o.text;
   const fs::path r = dir_ / "report";
-  for (const char* f : {"index.html", "results.json", "results.md", "idle_ratio.svg",
+  for (const char* f : {"index.html", "results.json", "results.md", "idle_ratio.svg", "admission.toml",
                         "timeline-fair.json", "timeline-faas_event.json", "timeline-fair.ftrace.txt"})
     EXPECT_TRUE(fs::exists(r / f) && fs::file_size(r / f) > 0) << f;
   auto rows = nlohmann::json::parse(slurp(r / "results.json"));
-  ASSERT_EQ(rows.size(), 8u);  // 2 runtimes x 2 policies x 2 chain counts
+  ASSERT_EQ(rows.size(), 12u);  // 2 runtimes x 3 policies x 2 chain counts
   for (auto& row : rows) {
     EXPECT_EQ(row["lost_tasks"], 0);
+    EXPECT_FALSE(row.contains("error")) << row.dump();
     EXPECT_TRUE(row["latency_ms"].contains("p99"));
+    if (row["policy"] == "faas_event") EXPECT_LT(row["idle_ratio"], 0.05) << row.dump();
   }
   auto chrome = nlohmann::json::parse(slurp(r / "timeline-fair.json"));
   EXPECT_GT(chrome["traceEvents"].size(), 10u);
   EXPECT_NE(slurp(r / "timeline-fair.ftrace.txt").find("sched_switch: prev_comm="), std::string::npos);
+}
+
+// Without the BPF objects the demo still runs, on the native twins, and
+// says so.
+TEST_F(DemoReport, FallsBackToNativeTwinsNamingTheMissingObject) {
+  Out o = demo(" --policy-dir " + (dir_ / "no-policies").string());
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_NE(o.text.find("faas_event: native twin (" + (dir_ / "no-policies" / "faas_event.bpf.o").string() +
+                        " not found"),
+            std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("simple: native twin"), std::string::npos) << o.text;
 }
 
 TEST_F(DemoReport, ChromiumRendersTheCharts) {
@@ -102,7 +120,7 @@ TEST_F(DemoReport, ChromiumRendersTheCharts) {
   int drawn = 0;
   for (auto it = std::sregex_iterator(dom.text.begin(), dom.text.end(), poly); it != std::sregex_iterator(); ++it)
     drawn += (*it)[1].str().find(',') != std::string::npos;
-  EXPECT_GE(drawn, 8) << "4 idle-ratio series and 4 latency CDFs";
+  EXPECT_GE(drawn, 12) << "6 idle-ratio series and 6 latency CDFs";
   EXPECT_GT(std::count(dom.text.begin(), dom.text.end(), '\n'), 20);
   EXPECT_NE(dom.text.find("<rect x="), std::string::npos);
 
