@@ -367,7 +367,7 @@ TimeNs ScxContext::now() const { return cls_.core_.now; }
 void ScxContext::arm_timer(u64 timer_id, TimeNs at) {
   ExtClass& c = cls_;
   if (!c.live()) return;
-  if (timer_id == kBandwidthTimerId) {
+  if (timer_id >= kFirstCoreTimerId) {
     c.fail(ExitKind::error, fmt::format("arm_timer: timer id 0x{:x} is reserved", timer_id));
     return;
   }
