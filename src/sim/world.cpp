@@ -908,6 +908,19 @@ SimReport World::report(bool per_task) {
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
   r.exit_reports = exit_reports_;
+  // A class still in the chain when the run ends gets its normal report too,
+  // as the host unloading it would make (its exit callback does not run:
+  // the report describes the run, which is over).
+  for (const ClassRt& c : classes_) {
+    if (!c.loaded || !core_->class_loaded(c.id)) continue;
+    ExitReport e;
+    e.class_name = std::string(core_->class_name(c.id));
+    e.kind = ExitKind::unreg_kern;
+    e.reason = std::string(exit_kind_reason(e.kind));
+    e.message = "still loaded when the run ended";
+    e.at = now_;
+    r.exit_reports.push_back(std::move(e));
+  }
   if (!finished_trace_) {
     trace_sha_ = trace_.finish(now_);
     finished_trace_ = true;
