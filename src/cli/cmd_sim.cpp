@@ -36,10 +36,6 @@ int bad_input(const std::string& msg) {
   return 2;
 }
 
-// The factory that turns --policy specs into classes. The BPF policy host
-// wraps this one to accept FILE.bpf.o[:USER].
-sim::PolicyFactory make_policy_factory() { return sim::native_policy_factory(); }
-
 int run_sim(const SimArgs& a) {
   if (a.preset.empty() == a.workload.empty())
     return bad_input("give exactly one of --preset NAME or --workload FILE");

@@ -57,10 +57,12 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
     if (!loaded) return tl::unexpected(loaded.error());
     *adm = std::move(*loaded);
   }
-  // Classes loaded so far per principal, for the max_classes limit.
+  // Classes loaded so far per principal, for the max_classes limit; the
+  // checks before a run count apart, so a class is counted once by each.
   auto loaded_by = std::make_shared<std::map<u64, u32>>();
+  auto checked_by = std::make_shared<std::map<u64, u32>>();
   sim::PolicyFactory native = sim::native_policy_factory();
-  return sim::PolicyFactory([adm, loaded_by, native, seed, nr_cpus](
+  return sim::PolicyFactory([adm, loaded_by, checked_by, native, seed, nr_cpus](
                                 const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
@@ -84,10 +86,11 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
     o.seed = seed;
     o.nr_cpus = nr_cpus;
     const u64 key = (u64{o.principal.uid} << 32) | o.principal.gid;
-    o.classes_loaded = (*loaded_by)[key];
+    u32& count = (*(req.check_only ? checked_by : loaded_by))[key];
+    o.classes_loaded = count;
     auto lp = policy::load_bpf_policy(s.path, o);
     if (!lp) return tl::unexpected(lp.error());
-    ++(*loaded_by)[key];
+    ++count;
     sim::PolicyInstance inst;
     inst.ops = std::move(lp->ops);
     inst.grant = lp->grant;

@@ -341,6 +341,7 @@ void Core::exit_current(CpuId cpu, TimeNs now) {
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   Task* p = rq.curr;
   UPS_ASSERT(p);
+  UPS_ASSERT(p->lock.held == 0);  // the substrate releases a task's locks first
   I.update_curr(rq);
   SchedClass& c = I.cls_of(*p);
   c.leave_running(rq, *p, scx::DEQ_SLEEP);

@@ -115,6 +115,19 @@ public:
   void signal_event(u64 event, TimeNs now);
   bool event_fired(u64 event) const;
 
+  // --- locks (upsched_ lock-holder extension) ---------------------------------
+  // Locks are the substrate's (any non-zero id); the core records who holds
+  // each and who waits, FIFO, for policies holding sched.locks. p (running)
+  // takes `lock`: true if it was free; false: p is queued behind the holder
+  // and the substrate blocks it. Refused if p already holds or waits for it.
+  Result<bool> lock_acquire(Task& p, u64 lock, TimeNs now);
+  // p releases `lock`. The first waiter, if any, holds it now and is
+  // returned for the substrate to wake. Refused if p does not hold it. A
+  // task must release its locks before it exits.
+  Result<Task*> lock_release(Task& p, u64 lock, TimeNs now);
+  // The task holding the lock p waits for, or null.
+  Task* lock_holder_for(const Task& p) const;
+
   // --- the chain -------------------------------------------------------------
   Result<ClassId> load_class(std::unique_ptr<SchedOps> ops, ClassGrant grant,
                              ChainSlot slot, TimeNs now);

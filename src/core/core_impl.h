@@ -1,6 +1,6 @@
 // Core::Impl: the state behind Core (core.h). Shared by core.cpp (entry
 // points and the chain walk), fair_class.cpp, ext_class.cpp,
-// scx_context.cpp, watchdog.cpp, invariants.cpp and events.cpp. Not a
+// scx_context.cpp, watchdog.cpp, invariants.cpp, events.cpp and locks.cpp. Not a
 // public header: other modules use core.h.
 #pragma once
 
@@ -31,6 +31,11 @@ struct CpuRq {
 struct EventState {
   bool fired = false;
   Task* head = nullptr;  // waiters, linked by Task::ev_prev/ev_next
+};
+
+struct LockState {
+  Task* holder = nullptr;
+  std::deque<Task*> waiters;  // FIFO: the first is handed the lock
 };
 
 struct Core::Impl {
@@ -65,6 +70,7 @@ struct Core::Impl {
   CoreStats stats;
   std::vector<ExitReport> reports;
   std::unordered_map<u64, EventState> events;  // never iterated
+  std::unordered_map<u64, LockState> locks;    // never iterated
 
   // --- helpers ---------------------------------------------------------------
   SchedClass& cls_of(const Task& p) { return *classes[p.cls]; }

@@ -114,6 +114,9 @@ void ExtClass::finish_exit(const ExitReport& report) {
   timers_.clear();
   if (bw_timer_armed_) core_.hooks.cancel_timer(id(), kBandwidthTimerId);
   bw_timer_armed_ = false;
+  for (CpuId c = budget_timer_armed_.first(); c != kNoCpu; c = budget_timer_armed_.next(c + 1))
+    core_.hooks.cancel_timer(id(), kFirstBudgetTimerId + static_cast<u64>(c));
+  budget_timer_armed_.clear_all();
   if (ops_) {
     OpScope s(*this, Op::exit, kNoCpu, nullptr);
     ops_->exit(ctx_, report);
@@ -429,6 +432,7 @@ void ExtClass::put_prev_task(CpuRq& rq, Task& p, int next_rank) {
 }
 
 void ExtClass::set_next_task(CpuRq& rq, Task& p) {
+  arm_budget_timer(rq.id);
   if (!live()) return;
   OpScope s(*this, Op::running, rq.id, &p);
   ops_->running(ctx_, p);
@@ -447,6 +451,7 @@ void ExtClass::leave_running(CpuRq& rq, Task& p, u64 deq_flags) {
 void ExtClass::enter_running(CpuRq& rq, Task& p) {
   p.scx.flags |= scx::TASK_QUEUED;
   if (p.scx.slice == 0) p.scx.slice = scx::SLICE_DFL;
+  arm_budget_timer(rq.id);
   if (!live()) return;
   OpScope s(*this, Op::runnable, rq.id, &p);
   ops_->runnable(ctx_, p, 0);
@@ -465,10 +470,13 @@ void ExtClass::account_bandwidth(CpuId cpu, TimeNs delta) {
   const u64 idx = core_.now / period;
   const size_t c = static_cast<size_t>(cpu);
   if (bw_period_[c] != idx) {
+    // A run that began in an earlier period counts here only from the
+    // period's start.
     bw_period_[c] = idx;
-    bw_used_[c] = 0;
+    bw_used_[c] = std::min<TimeNs>(delta, core_.now - idx * period);
+  } else {
+    bw_used_[c] += delta;
   }
-  bw_used_[c] += delta;
   if (bw_used_[c] < grant_.bw_runtime_ns || throttled_.test(cpu)) return;
   throttled_.set(cpu);
   core_.resched(cpu);
@@ -476,6 +484,25 @@ void ExtClass::account_bandwidth(CpuId cpu, TimeNs delta) {
     bw_timer_armed_ = true;
     core_.hooks.arm_timer(id(), kBandwidthTimerId, (idx + 1) * period);
   }
+}
+
+// Ticks alone would let a run overshoot the budget by up to a tick; this
+// timer makes the core account (and throttle) at the exact moment the
+// budget runs out, if the task is still running then. Re-arming replaces
+// the CPU's earlier timer, so one that outlives its run only accounts early.
+void ExtClass::arm_budget_timer(CpuId cpu) {
+  if (slot_ != ChainSlot::above_fair || throttled_.test(cpu)) return;
+  const TimeNs period = grant_.bw_period_ns, runtime = grant_.bw_runtime_ns;
+  const u64 idx = core_.now / period;
+  const size_t c = static_cast<size_t>(cpu);
+  const TimeNs used = bw_period_[c] == idx ? std::min(bw_used_[c], runtime) : 0;
+  const TimeNs period_end = (idx + 1) * period;
+  TimeNs at = core_.now + (runtime - used);
+  // Still running when the period ends: the next period's budget (runtime
+  // < period) is what runs out.
+  if (at > period_end) at = period_end + runtime;
+  budget_timer_armed_.set(cpu);
+  core_.hooks.arm_timer(id(), kFirstBudgetTimerId + static_cast<u64>(cpu), at);
 }
 
 void ExtClass::unthrottle_all() {
@@ -492,6 +519,13 @@ void ExtClass::fire_timer(u64 timer_id) {
   if (timer_id == kBandwidthTimerId) {
     bw_timer_armed_ = false;
     unthrottle_all();
+    return;
+  }
+  if (timer_id >= kFirstBudgetTimerId) {
+    const CpuId cpu = static_cast<CpuId>(timer_id - kFirstBudgetTimerId);
+    budget_timer_armed_.clear(cpu);
+    CpuRq& rq = core_.cpus[static_cast<size_t>(cpu)];
+    if (rq.curr && rq.curr->cls == id()) core_.update_curr(rq);
     return;
   }
   auto it = std::find(timers_.begin(), timers_.end(), timer_id);

@@ -21,9 +21,12 @@
 
 namespace ups {
 
-// The core's own timer for refilling the bandwidth budget; policies may not
-// use this id.
+// The core's own timers; policies may not use ids from kFirstCoreTimerId
+// up. One refills the bandwidth budget at the end of a period; one per CPU
+// fires at the moment that CPU's budget runs out while the class runs there.
 inline constexpr u64 kBandwidthTimerId = ~0ULL;
+inline constexpr u64 kFirstBudgetTimerId = kBandwidthTimerId - kMaxCpus;
+inline constexpr u64 kFirstCoreTimerId = kFirstBudgetTimerId;
 
 class ExtClass final : public SchedClass {
 public:
@@ -135,6 +138,8 @@ private:
   bool cpu_valid(CpuId cpu) const { return cpu >= 0 && cpu < core_.nr_cpus(); }
   CpuId fallback_cpu(const Task& p, CpuId prev) const;
   void account_bandwidth(CpuId cpu, TimeNs delta);
+  // A task of this class starts running on cpu: arm cpu's budget timer.
+  void arm_budget_timer(CpuId cpu);
   void unthrottle_all();
   std::string task_name(const Task& p) const;
   bool builtin_idle() const { return builtin_idle_; }
@@ -173,6 +178,7 @@ private:
   std::vector<TimeNs> bw_used_;
   std::vector<u64> bw_period_;
   CpuMask throttled_;
+  CpuMask budget_timer_armed_;
   bool bw_timer_armed_ = false;
 
   std::vector<u64> timers_;  // armed policy timer ids

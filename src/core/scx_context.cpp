@@ -367,7 +367,7 @@ TimeNs ScxContext::now() const { return cls_.core_.now; }
 void ScxContext::arm_timer(u64 timer_id, TimeNs at) {
   ExtClass& c = cls_;
   if (!c.live()) return;
-  if (timer_id == kBandwidthTimerId) {
+  if (timer_id >= kFirstCoreTimerId) {
     c.fail(ExitKind::error, fmt::format("arm_timer: timer id 0x{:x} is reserved", timer_id));
     return;
   }
@@ -407,6 +407,15 @@ bool ScxContext::task_is_spinning(const Task& p) const {
 }
 
 bool ScxContext::event_fired(u64 event) const { return core_.event_fired(event); }
+
+u64 ScxContext::task_lock_wait(const Task& p) const { return p.lock.waiting_for; }
+
+TaskId ScxContext::task_lock_holder(const Task& p) const {
+  const Task* h = core_.lock_holder_for(p);
+  return h ? h->id : kNoTask;
+}
+
+u32 ScxContext::task_lock_waiters(const Task& p) const { return p.lock.waiters; }
 
 Op ScxContext::current_op() const { return cls_.cur_op_; }
 

@@ -89,6 +89,9 @@ public:
   u64 task_wait_event(const Task& p) const;   // 0 = not waiting
   bool task_is_spinning(const Task& p) const; // runnable but polling an event
   bool event_fired(u64 event) const;
+  u64 task_lock_wait(const Task& p) const;     // the lock p waits for, 0 = none
+  TaskId task_lock_holder(const Task& p) const;  // its holder's pid, 0 = none
+  u32 task_lock_waiters(const Task& p) const;  // tasks waiting for p's locks
 
   // --- introspection for hosts ---------------------------------------------
   Op current_op() const;           // the callback now running

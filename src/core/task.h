@@ -43,6 +43,14 @@ struct WaitInfo {
   TimeNs since = 0;
 };
 
+// Locks the core manages (upsched_ lock-holder extension, capability
+// sched.locks; core/locks.cpp keeps these).
+struct LockInfo {
+  u64 waiting_for = 0;  // the lock this task is queued for, 0 = none
+  u32 held = 0;         // locks it holds
+  u32 waiters = 0;      // tasks queued for the locks it holds
+};
+
 struct TaskAccounting {
   TimeNs run_ns = 0;        // on a CPU
   TimeNs wait_ns = 0;       // runnable but not on a CPU
@@ -97,6 +105,7 @@ struct Task {
   ScxEntity scx;
   FairEntity fair;
   WaitInfo wait;
+  LockInfo lock;
   TaskAccounting acct;
 
   // Intrusive DSQ membership, owned by DispatchQueue.

@@ -94,9 +94,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
 
 u64 BpfPolicy::task_ptr(Task* t) {
   if (!t) return 0;
-  kabi::TaskStruct* ts = mirrors_.sync_in(*t);
-  mirrors_.note_touched(*t);
-  return reinterpret_cast<u64>(ts);
+  return reinterpret_cast<u64>(mirrors_.hand_out(*t));
 }
 
 u64 BpfPolicy::readable_extent(u64 addr) const {
@@ -211,8 +209,7 @@ void BpfPolicy::set_weight(ScxContext& ctx, Task& p, u32 w) {
 }
 void BpfPolicy::set_cpumask(ScxContext& ctx, Task& p, const CpuMask&) {
   if (!has(Op::set_cpumask)) return;
-  kabi::TaskStruct* ts = mirrors_.sync_in(p);
-  mirrors_.note_touched(p);
+  kabi::TaskStruct* ts = mirrors_.hand_out(p);
   run(Op::set_cpumask, ctx, {reinterpret_cast<u64>(ts), ts->cpus_ptr});
 }
 void BpfPolicy::update_idle(ScxContext& ctx, CpuId cpu, bool idle) {

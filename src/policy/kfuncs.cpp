@@ -486,6 +486,21 @@ KF(task_is_spinning) {
   return p ? host(c).ctx().task_is_spinning(*p) : 0;
 }
 KF(event_fired) { UNUSED_ARGS; return host(c).ctx().event_fired(a1); }
+KF(task_lock_wait) {
+  UNUSED_ARGS;
+  Task* p = task(c, a1, "upsched_task_lock_wait", 1);
+  return p ? host(c).ctx().task_lock_wait(*p) : 0;
+}
+KF(task_lock_holder) {
+  UNUSED_ARGS;
+  Task* p = task(c, a1, "upsched_task_lock_holder", 1);
+  return p ? static_cast<u64>(host(c).ctx().task_lock_holder(*p)) : 0;
+}
+KF(task_lock_waiters) {
+  UNUSED_ARGS;
+  Task* p = task(c, a1, "upsched_task_lock_waiters", 1);
+  return p ? host(c).ctx().task_lock_waiters(*p) : 0;
+}
 
 #undef KF
 #undef UNUSED_ARGS
@@ -573,6 +588,9 @@ const std::map<std::string_view, bpf::ExternFn>& impls() {
       {"upsched_task_wait_event", stop_on_failure<task_wait_event>},
       {"upsched_task_is_spinning", stop_on_failure<task_is_spinning>},
       {"upsched_event_fired", stop_on_failure<event_fired>},
+      {"upsched_task_lock_wait", stop_on_failure<task_lock_wait>},
+      {"upsched_task_lock_holder", stop_on_failure<task_lock_holder>},
+      {"upsched_task_lock_waiters", stop_on_failure<task_lock_waiters>},
   };
   return m;
 }

@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/assert.h"
+
 namespace ups::policy {
 
-kabi::TaskStruct* TaskMirrors::sync_in(Task& t) {
-  auto& slot = by_id_[t.id];
+kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
+  UPS_ASSERT(t.id > 0);
+  const auto idx = static_cast<size_t>(t.id);
+  if (idx >= by_id_.size()) by_id_.resize(std::max(idx + 1, by_id_.size() * 2));
+  std::unique_ptr<Slot>& slot = by_id_[idx];
   if (!slot) {
     slot = std::make_unique<Slot>();
     by_addr_[reinterpret_cast<u64>(&slot->ts)] = slot.get();
@@ -32,43 +37,46 @@ kabi::TaskStruct* TaskMirrors::sync_in(Task& t) {
   ts.scx.dsq_vtime = t.scx.dsq_vtime;
   ts.scx.disallow = t.scx.disallow;
   ts.scx.runnable_at = t.acct.runnable_since;
+  touched_.push_back(slot.get());
   return &ts;
 }
 
+void TaskMirrors::write_back(const Slot& s) {
+  const kabi::TaskStruct& ts = s.ts;
+  s.task->scx.slice = ts.scx.slice;
+  s.task->scx.dsq_vtime = ts.scx.dsq_vtime;
+  s.task->scx.disallow = ts.scx.disallow;
+}
+
 void TaskMirrors::sync_out(Task& t) {
-  auto it = by_id_.find(t.id);
-  if (it == by_id_.end() || it->second->task != &t) return;
-  const kabi::TaskStruct& ts = it->second->ts;
-  t.scx.slice = ts.scx.slice;
-  t.scx.dsq_vtime = ts.scx.dsq_vtime;
-  t.scx.disallow = ts.scx.disallow;
+  const Slot* s = slot_of(t.id);
+  if (s && s->task == &t) write_back(*s);
 }
 
 Task* TaskMirrors::task_of(u64 addr) const {
+  // Newest first: a kfunc's task is usually the one just handed out.
+  for (auto it = touched_.rbegin(); it != touched_.rend(); ++it)
+    if (reinterpret_cast<u64>(&(*it)->ts) == addr) return (*it)->task;
   auto it = by_addr_.find(addr);
   return it == by_addr_.end() ? nullptr : it->second->task;
 }
 
 kabi::TaskStruct* TaskMirrors::find(TaskId id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &it->second->ts;
+  Slot* s = slot_of(id);
+  return s ? &s->ts : nullptr;
 }
 
 void TaskMirrors::forget(const Task& t) {
-  drop_touched(t);
-  auto it = by_id_.find(t.id);
-  if (it == by_id_.end()) return;
-  by_addr_.erase(reinterpret_cast<u64>(&it->second->ts));
-  by_id_.erase(it);
+  Slot* s = slot_of(t.id);
+  if (!s) return;
+  touched_.erase(std::remove(touched_.begin(), touched_.end(), s), touched_.end());
+  by_addr_.erase(reinterpret_cast<u64>(&s->ts));
+  by_id_[static_cast<size_t>(t.id)].reset();
 }
 
 void TaskMirrors::sync_out_touched() {
-  for (Task* t : touched_) sync_out(*t);
+  for (const Slot* s : touched_) write_back(*s);
   touched_.clear();
-}
-
-void TaskMirrors::drop_touched(const Task& t) {
-  touched_.erase(std::remove(touched_.begin(), touched_.end(), &t), touched_.end());
 }
 
 }  // namespace ups::policy

@@ -5,6 +5,11 @@
 // scx.disallow). cpus_ptr points at the mirror's own cpus_mask. A pointer a
 // program hands back (a kfunc argument) is turned into its Task only if it
 // is the address of a live mirror; anything else is rejected.
+//
+// This is on every callback's path, so it is built for the common case: a
+// mirror is found by task id in a vector (ids are dense, like the core's),
+// and a pointer a kfunc gets back is almost always one handed out in the
+// same callback, found by scanning those few before the address map.
 #pragma once
 
 #include <memory>
@@ -18,8 +23,9 @@ namespace ups::policy {
 
 class TaskMirrors {
 public:
-  // The mirror of `t`, created on first use and refreshed from `t`.
-  kabi::TaskStruct* sync_in(Task& t);
+  // The mirror of `t`, created on first use and refreshed from `t`, noted
+  // as handed out in the current callback.
+  kabi::TaskStruct* hand_out(Task& t);
   // Copies the writable fields of t's mirror back into t (no-op without one).
   void sync_out(Task& t);
   // The Task whose mirror lives at `addr`, or null.
@@ -28,21 +34,24 @@ public:
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);
 
-  // Mirrors handed out during the current callback; sync_out_touched()
-  // writes them all back and clears the list.
-  void note_touched(Task& t) { touched_.push_back(&t); }
+  // Writes back every mirror handed out during the current callback and
+  // clears the list.
   void sync_out_touched();
-  void drop_touched(const Task& t);
-  size_t size() const { return by_id_.size(); }
+  size_t size() const { return by_addr_.size(); }
 
 private:
   struct Slot {
     kabi::TaskStruct ts{};  // first: its address is the slot's
     Task* task = nullptr;
   };
-  std::unordered_map<TaskId, std::unique_ptr<Slot>> by_id_;
+  Slot* slot_of(TaskId id) const {
+    const auto i = static_cast<size_t>(id);
+    return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;
+  }
+  static void write_back(const Slot& s);
+  std::vector<std::unique_ptr<Slot>> by_id_;  // indexed by TaskId
   std::unordered_map<u64, Slot*> by_addr_;
-  std::vector<Task*> touched_;
+  std::vector<Slot*> touched_;  // may repeat a slot; in hand-out order
 };
 
 }  // namespace ups::policy

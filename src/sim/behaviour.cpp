@@ -21,6 +21,8 @@ const char* op_name(OpCode op) {
     case OpCode::repeat: return "repeat";
     case OpCode::end_repeat: return "end_repeat";
     case OpCode::poll_recv: return "poll_recv";
+    case OpCode::lock: return "lock";
+    case OpCode::unlock: return "unlock";
   }
   return "?";
 }

@@ -1,6 +1,7 @@
 // Behaviour programs: what a simulated task does, as a short list of
 // instructions (compute, sleep, wait for / signal a named event, send to /
-// receive from a channel, spin-poll an event, fork, exit, repeat loops).
+// receive from a channel, spin-poll an event, take / release a named lock,
+// fork, exit, repeat loops).
 // A Program is shared by every task of a group; a task carries only a
 // TaskCursor (program counter and loop counters), which keeps the per-task
 // state small enough for 100,000 tasks.
@@ -35,6 +36,8 @@ enum class OpCode : u8 {
   // task wakes every period and polls (spins) for a burst, like a runtime's
   // guest that keeps ticking while it waits for its input.
   poll_recv,
+  lock,        // arg = sync object (lock): take it, or block until handed it (FIFO)
+  unlock,      // arg = sync object (lock): release it (the task must hold it)
 };
 const char* op_name(OpCode op);
 

@@ -20,6 +20,9 @@ struct PolicyRequest {
   Principal principal;    // who loads it
   ChainSlot slot = ChainSlot::below_fair;
   CpuMask cpus;           // empty = all CPUs
+  // World::create checks every spec before the run: the instance is thrown
+  // away, so a factory must not count it as loaded.
+  bool check_only = false;
 };
 
 struct PolicyInstance {

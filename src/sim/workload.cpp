@@ -212,7 +212,7 @@ struct ProgramBuilder {
   Result<u32> object(const ConfigNode& n, const std::string& path, SyncKind kind) {
     UPS_TRY(name, r.string(n, path));
     int idx = w.find_object(*name);
-    const char* what = kind == SyncKind::event ? "event" : "channel";
+    const char* what = kind == SyncKind::event ? "event" : kind == SyncKind::channel ? "channel" : "lock";
     if (idx < 0 || w.objects[idx].kind != kind)
       return r.fail(n, path, std::string("unknown ") + what + " '" + *name + "' (declare it in '" +
                                  what + "s')");
@@ -259,6 +259,11 @@ struct ProgramBuilder {
       in.arg = *o;
       UPS_TRY(c, count_field(1));
       in.arg2 = *c;
+    } else if (op == "lock" || op == "unlock") {
+      UPS_TRY_STATUS(r.check_fields(n, path, {"lock", "unlock"}));
+      UPS_TRY(o, object(v, vpath, SyncKind::lock));
+      in.op = op == "lock" ? OpCode::lock : OpCode::unlock;
+      in.arg = *o;
     } else if (op == "send" || op == "recv") {
       UPS_TRY_STATUS(r.check_fields(n, path, {"send", "recv", "count"}));
       UPS_TRY(o, object(v, vpath, SyncKind::channel));
@@ -315,8 +320,8 @@ struct ProgramBuilder {
     } else {
       return r.fail(v, vpath,
                     "unknown operation '" + op +
-                        "' (compute, sleep, wait, signal, send, recv, spin, fork, yield, "
-                        "begin, complete, exit, repeat, forever)");
+                        "' (compute, sleep, wait, signal, send, recv, spin, lock, unlock, fork, "
+                        "yield, begin, complete, exit, repeat, forever)");
     }
     prog.code.push_back(in);
     return {};
@@ -335,7 +340,7 @@ Status read_objects(Reader& r, const ConfigNode& root, std::string_view key, Syn
     std::string ipath = Reader::index(path, i);
     SyncDecl d;
     d.kind = kind;
-    if (it.type == ConfigNode::Type::table) {
+    if (it.type == ConfigNode::Type::table && kind != SyncKind::lock) {
       const char* init_key = kind == SyncKind::event ? "tokens" : "messages";
       UPS_TRY_STATUS(r.check_fields(it, ipath, {"name", init_key}));
       const ConfigNode* nm = it.find("name");
@@ -351,7 +356,8 @@ Status read_objects(Reader& r, const ConfigNode& root, std::string_view key, Syn
       d.name = *s;
     }
     if (d.name.empty()) return r.fail(it, ipath, "empty name");
-    if (w.find_object(d.name) >= 0) return r.fail(it, ipath, "duplicate event or channel '" + d.name + "'");
+    if (w.find_object(d.name) >= 0)
+      return r.fail(it, ipath, "duplicate event, channel or lock '" + d.name + "'");
     w.objects.push_back(d);
   }
   return {};
@@ -600,7 +606,7 @@ Result<Workload> parse_workload(std::string_view text, const std::string& name) 
   auto root = parse_config(text, name);
   if (!root) return tl::unexpected(root.error());
   Reader r(name);
-  UPS_TRY_STATUS(r.check_fields(*root, "", {"name", "events", "channels", "tasks", "arrivals", "classes"}));
+  UPS_TRY_STATUS(r.check_fields(*root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
   Workload w;
   w.source = name;
   w.name = name;
@@ -610,6 +616,7 @@ Result<Workload> parse_workload(std::string_view text, const std::string& name) 
   }
   UPS_TRY_STATUS(read_objects(r, *root, "events", SyncKind::event, w));
   UPS_TRY_STATUS(read_objects(r, *root, "channels", SyncKind::channel, w));
+  UPS_TRY_STATUS(read_objects(r, *root, "locks", SyncKind::lock, w));
   UPS_TRY_STATUS(read_classes(r, *root, w));
   UPS_TRY_STATUS(read_groups(r, *root, w));
   UPS_TRY_STATUS(read_arrivals(r, *root, w));

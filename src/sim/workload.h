@@ -19,10 +19,12 @@
 
 namespace ups::sim {
 
-enum class SyncKind : u8 { event, channel };
+enum class SyncKind : u8 { event, channel, lock };
 
 // A named event (a counting semaphore: signal adds a token or wakes one
-// waiter) or channel (a FIFO of messages carrying a request stamp).
+// waiter), channel (a FIFO of messages carrying a request stamp) or lock
+// (one holder; waiters block and get it in FIFO order; the core records
+// holder and waiters for policies with sched.locks).
 struct SyncDecl {
   std::string name;
   SyncKind kind = SyncKind::event;

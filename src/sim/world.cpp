@@ -178,7 +178,7 @@ Status World::init() {
   for (auto& c : classes_) {
     for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
       if (spec->empty() || is_fair_spec(*spec)) continue;
-      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus});
+      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true});
       if (!inst) {
         Error e = inst.error();
         if (c.decl.line) e.where = SourceLoc{w_.source, c.decl.line, 0, "class '" + c.decl.name + "'"};
@@ -456,6 +456,11 @@ void World::run_program(CpuId cpu) {
     SimTask& t = tasks_[idx];  // fork may grow tasks_: take it afresh
     const Instr* in = next_action(prog, t.cur);
     if (!in || in->op == OpCode::exit) {
+      if (t.task->lock.held > 0) {
+        failure_ = fmt::format("{}: task {} ({}) exits holding {} lock(s)", where(t, in), t.pid,
+                               w_.groups[t.group].name, t.task->lock.held);
+        return;
+      }
       t.status = TStatus::exited;
       --live_;
       ++completed_;
@@ -511,6 +516,27 @@ void World::run_program(CpuId cpu) {
         do_schedule(cpu);
         return;
       }
+      case OpCode::lock: {
+        auto got = core_->lock_acquire(*t.task, in->arg + 1, now_);
+        if (!got) {
+          failure_ = fmt::format("{}: lock '{}': {}", where(t, in), w_.objects[in->arg].name, got.error().message);
+          return;
+        }
+        if (*got) continue;
+        t.status = TStatus::waiting;  // until the holder hands the lock over
+        core_->block_current(cpu, now_);
+        do_schedule(cpu);
+        return;
+      }
+      case OpCode::unlock: {
+        auto next = core_->lock_release(*t.task, in->arg + 1, now_);
+        if (!next) {
+          failure_ = fmt::format("{}: unlock '{}': {}", where(t, in), w_.objects[in->arg].name, next.error().message);
+          return;
+        }
+        if (*next) wake_task(task_index(*next), scx::WAKE_TTWU);
+        continue;
+      }
       case OpCode::signal: case OpCode::send:
         for (u32 k = 0; k < in->arg2; ++k)
           give_token(in->arg, t.stamp != kForever ? t.stamp : now_);
@@ -546,6 +572,13 @@ void World::run_program(CpuId cpu) {
   }
   failure_ = fmt::format("task {} ({}) makes no progress: a million actions at one instant",
                          tasks_[idx].pid, w_.groups[tasks_[idx].group].name);
+}
+
+// "FILE:LINE" of the instruction `in` of t's program (or of its end).
+std::string World::where(const SimTask& t, const Instr* in) const {
+  const std::vector<Instr>& code = w_.groups[t.group].program.code;
+  const int line = in ? in->line : code.empty() ? 0 : code.back().line;
+  return fmt::format("{}:{}", w_.source, line);
 }
 
 // A poll_recv waiter sleeps until its next burst (a period from now).
@@ -720,7 +753,7 @@ void World::attach_group_tasks(const std::string& class_name, ClassId id) {
 }
 
 Status World::load_class(ClassRt& c, const std::string& spec) {
-  auto inst = factory_(PolicyRequest{spec, c.decl.principal, c.decl.slot, c.decl.cpus});
+  auto inst = factory_(PolicyRequest{spec, c.decl.principal, c.decl.slot, c.decl.cpus, false});
   if (!inst) return tl::unexpected(inst.error());
   auto id = core_->load_class(std::move(inst->ops), inst->grant, inst->slot, now_);
   if (!id) {
@@ -743,7 +776,7 @@ Status World::apply_scenario(u32 step) {
       return load_class(c, c.decl.policy);
     case 1: {
       if (!c.loaded || !core_->class_loaded(c.id)) return {};  // ejected before: nothing to replace
-      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus});
+      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false});
       if (!inst) return tl::unexpected(inst.error());
       auto id = core_->replace_class(c.id, std::move(inst->ops), now_);
       if (!id) {
@@ -875,6 +908,19 @@ SimReport World::report(bool per_task) {
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
   r.exit_reports = exit_reports_;
+  // A class still in the chain when the run ends gets its normal report too,
+  // as the host unloading it would make (its exit callback does not run:
+  // the report describes the run, which is over).
+  for (const ClassRt& c : classes_) {
+    if (!c.loaded || !core_->class_loaded(c.id)) continue;
+    ExitReport e;
+    e.class_name = std::string(core_->class_name(c.id));
+    e.kind = ExitKind::unreg_kern;
+    e.reason = std::string(exit_kind_reason(e.kind));
+    e.message = "still loaded when the run ended";
+    e.at = now_;
+    r.exit_reports.push_back(std::move(e));
+  }
   if (!finished_trace_) {
     trace_sha_ = trace_.finish(now_);
     finished_trace_ = true;

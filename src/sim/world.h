@@ -101,6 +101,7 @@ private:
   void arm_tick(CpuId cpu);
   void give_token(u32 obj, TimeNs stamp);
   void arm_poll_burst(u32 idx);
+  std::string where(const SimTask& t, const Instr* in) const;
   void end_poll_burst(CpuId cpu);
   void wake_task(u32 idx, u64 flags);
   Status spawn(u32 group, TimeNs start, bool forked);

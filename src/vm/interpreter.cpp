@@ -402,8 +402,14 @@ L_call_local : {
 }
 L_exit:
   if (depth == base_depth) {
-    res.r0 = R[0];
-    goto done;
+    // Returns here rather than through `done`: merged with the trap paths,
+    // the result was assembled piecewise on the stack and copied out in
+    // wide loads, a store-forwarding stall on every run.
+    self->budget_left_ = budget;
+    RunResult ok;
+    ok.r0 = R[0];
+    ok.executed = executed;
+    return ok;
   }
   {
     const Frame& f = self->frames_[--depth];

@@ -57,11 +57,25 @@ TEST(Chain, BandwidthLimitCapsAnAboveFairHog) {
   Task* hog = d.spawn(Behaviour::hog(), {}, above);
   Task* f = d.spawn(Behaviour::hog());
   d.run_for(3 * kNsPerSec);
-  const double hog_share = static_cast<double>(hog->acct.run_ns) / (3 * kNsPerSec);
-  EXPECT_LE(hog_share, 0.90 + 0.01);
-  EXPECT_GE(hog_share, 0.85);
+  // Exactly its budget in each of the three periods: the core throttles
+  // when the budget runs out, not at the next tick.
+  EXPECT_EQ(hog->acct.run_ns, 3 * g.bw_runtime_ns);
   // Fair still gets the rest of every period.
   EXPECT_GE(f->acct.run_ns, 3 * 90 * kNsPerMs);
+}
+
+TEST(Chain, BandwidthOfARunAcrossAPeriodEndCountsInEachPeriod) {
+  TestDriver d(1);
+  ClassGrant g;
+  g.bw_runtime_ns = 600 * kNsPerMs;
+  g.bw_period_ns = kNsPerSec;
+  ClassId above = *d.load(global_fifo("hog"), ChainSlot::above_fair, g);
+  d.spawn(Behaviour::hog());
+  d.run_for(700 * kNsPerMs);
+  Task* hog = d.spawn(Behaviour::hog(), {}, above);
+  // 300 ms left of the first period, then the second period's full budget.
+  d.run_for(1300 * kNsPerMs);
+  EXPECT_EQ(hog->acct.run_ns, 300 * kNsPerMs + g.bw_runtime_ns);
 }
 
 TEST(Chain, ClassRunsOnlyOnGrantedCpus) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "policy_test_support.h"
 
@@ -34,15 +35,24 @@ sim::SimReport run_next_to_others(const std::string& name, const std::string& pa
 
 // The one exit report of the tested class, after checking that the run
 // lost nothing, finished every task and left bob's class running to the
-// end with a share of the CPUs.
+// end with a share of the CPUs (its report says so, and is no error).
 ExitReport only_report(const sim::SimReport& r) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed) << "not every task finished";
   EXPECT_GT(class_share(r, "other"), 0.0);
-  EXPECT_EQ(r.exit_reports.size(), 1u);
-  for (const auto& e : r.exit_reports) EXPECT_EQ(e.class_name.find("simple"), std::string::npos) << e.to_string();
-  return r.exit_reports.empty() ? ExitReport{} : r.exit_reports.front();
+  EXPECT_EQ(r.exit_reports.size(), 2u);
+  std::vector<ExitReport> tested;
+  for (const auto& e : r.exit_reports) {
+    if (e.class_name.find("simple") == std::string::npos) {
+      tested.push_back(e);
+      continue;
+    }
+    EXPECT_EQ(e.kind, ExitKind::unreg_kern) << e.to_string();
+    EXPECT_EQ(e.message, "still loaded when the run ended");
+  }
+  EXPECT_EQ(tested.size(), 1u);
+  return tested.empty() ? ExitReport{} : tested.front();
 }
 
 // "bad_x.bpf.c:LINE" for the line of `needle` in the policy's source.
@@ -129,6 +139,18 @@ TEST(ExitReport, NormalUnloadIsNotAnError) {
   EXPECT_FALSE(e.is_error());
   EXPECT_EQ(e.message, "unloaded by the scenario");
   EXPECT_GT(e.tasks_moved_to_fair, 0u);
+}
+
+TEST(ExitReport, AClassStillLoadedAtTheEndGetsANormalReport) {
+  sim::SimReport r = run_preset("hogs", obj("simple"), cli_factory());
+  EXPECT_EQ(r.error, "");
+  ASSERT_EQ(r.exit_reports.size(), 1u);
+  const ExitReport& e = r.exit_reports.front();
+  EXPECT_EQ(e.kind, ExitKind::unreg_kern) << e.to_string();
+  EXPECT_FALSE(e.is_error());
+  EXPECT_EQ(e.reason, exit_kind_reason(ExitKind::unreg_kern));
+  EXPECT_EQ(e.message, "still loaded when the run ended");
+  EXPECT_NE(e.class_name.find("simple"), std::string::npos);
 }
 
 }  // namespace

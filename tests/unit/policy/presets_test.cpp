@@ -23,7 +23,7 @@ const PolicyCase kPolicies[] = {
     {"simple", "simple", ""},       {"simple_fifo", "simple", "?fifo_sched=1"},
     {"qmap", "qmap", ""},           {"central", "central", ""},
     {"edf", "edf", ""},             {"tenant", "tenant", ""},
-    {"faas_event", "faas_event", ""},
+    {"faas_event", "faas_event", ""}, {"lock_boost", "lock_boost", ""},
 };
 const char* const kPresets[] = {"hogs", "pipes", "rpc-bimodal", "schbench"};
 

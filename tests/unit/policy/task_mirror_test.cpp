@@ -21,7 +21,7 @@ Task make_task(TaskId id) {
 TEST(TaskMirror, MirrorShowsTheTaskInKernelLayout) {
   TaskMirrors m;
   Task t = make_task(42);
-  kabi::TaskStruct* ts = m.sync_in(t);
+  kabi::TaskStruct* ts = m.hand_out(t);
   EXPECT_EQ(ts->pid, 42);
   EXPECT_EQ(ts->scx.weight, 200u);
   EXPECT_EQ(ts->nr_cpus_allowed, 3);
@@ -32,7 +32,7 @@ TEST(TaskMirror, MirrorShowsTheTaskInKernelLayout) {
 TEST(TaskMirror, OnlyWritableFieldsCopyBack) {
   TaskMirrors m;
   Task t = make_task(1);
-  kabi::TaskStruct* ts = m.sync_in(t);
+  kabi::TaskStruct* ts = m.hand_out(t);
   ts->scx.slice = 99;
   ts->scx.dsq_vtime = 1234;
   ts->scx.disallow = true;
@@ -49,7 +49,7 @@ TEST(TaskMirror, OnlyWritableFieldsCopyBack) {
 TEST(TaskMirror, OnlyLiveMirrorAddressesAreTasks) {
   TaskMirrors m;
   Task t = make_task(3);
-  kabi::TaskStruct* ts = m.sync_in(t);
+  kabi::TaskStruct* ts = m.hand_out(t);
   const u64 addr = reinterpret_cast<u64>(ts);
   EXPECT_EQ(m.task_of(addr), &t);
   EXPECT_EQ(m.task_of(addr + 8), nullptr);  // inside, not the start
