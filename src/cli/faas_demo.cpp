@@ -363,9 +363,13 @@ int run_demo(const DemoArgs& a) {
       for (auto& pt : rows[r][p]) all.push_back(point_json(pt, kRuntimes[r], kPolicies[p]));
   const std::string params_line = fmt::format(
       "{} CPUs, {} Hz ticks; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
-      "{} arrivals at {} requests/s per chain (unscaled); object storage {} ms (micro-VM) / {} ms (container); "
+      "{}; object storage {} ms (micro-VM) / {} ms (container); "
       "micro-VM polls from {} and during I/O: {}; container polls from {} and during I/O: {}; seed {}; {} s simulated per point.",
-      prm.cpus, prm.hz, prm.cost_scale, prm.arrival, prm.rate_per_chain, prm.microvm.io_ms, prm.container.io_ms,
+      prm.cpus, prm.hz, prm.cost_scale,
+      prm.arrival == "closed"
+          ? fmt::format("closed-loop arrivals (one client per chain, {} ms think time)", prm.think_ms)
+          : fmt::format("{} arrivals at {} requests/s per chain (unscaled)", prm.arrival, prm.rate_per_chain),
+      prm.microvm.io_ms, prm.container.io_ms,
       sim::poll_from_name(prm.microvm.poll_from), prm.microvm.poll_io ? "yes" : "no",
       sim::poll_from_name(prm.container.poll_from), prm.container.poll_io ? "yes" : "no", a.seed, prm.duration_s);
 

@@ -56,11 +56,12 @@ Status read_number(const ConfigNode& t, const char* key, const std::string& path
 }
 
 Status read_runtime(const ConfigNode& t, const std::string& path, RuntimeModel& rt) {
-  for (auto [key, out] : {std::pair{"io_ms", &rt.io_ms}, {"poll_burst_ms", &rt.poll_burst_ms},
+  for (auto [key, out] : {std::pair{"io_ms", &rt.io_ms}, {"io_cpu_ms", &rt.io_cpu_ms},
+                          {"poll_burst_ms", &rt.poll_burst_ms},
                           {"poll_period_ms", &rt.poll_period_ms}})
     if (auto st = read_number(t, key, path, *out); !st) return st;
-  if (rt.io_ms < 0 || rt.poll_burst_ms < 0 || rt.poll_period_ms <= 0)
-    return param_error(path, t.line, "io_ms and poll_burst_ms must be >= 0, poll_period_ms > 0");
+  if (rt.io_ms < 0 || rt.io_cpu_ms < 0 || rt.poll_burst_ms < 0 || rt.poll_period_ms <= 0)
+    return param_error(path, t.line, "io_ms, io_cpu_ms and poll_burst_ms must be >= 0, poll_period_ms > 0");
   if (const ConfigNode* v = t.find("poll_io")) {
     if (v->type != ConfigNode::Type::boolean)
       return (param_error(path, v->line, "'poll_io' must be true or false"));
@@ -91,7 +92,8 @@ Result<FaasParams> load_faas_params(const std::string& path) {
     return (param_error(path, 1, "no [faas] section"));
   for (auto [key, out] : {std::pair{"cost_scale", &p.cost_scale}, {"duration_s", &p.duration_s},
                           {"rate_per_chain", &p.rate_per_chain}, {"azure_iat_cv", &p.azure_iat_cv},
-                          {"azure_duration_cv", &p.azure_duration_cv}})
+                          {"azure_duration_cv", &p.azure_duration_cv},
+                          {"think_ms", &p.think_ms}})
     if (auto st = read_number(*f, key, path, *out); !st) return tl::unexpected(st.error());
   double hz = p.hz;
   if (auto st = read_number(*f, "hz", path, hz); !st) return tl::unexpected(st.error());
@@ -100,12 +102,13 @@ Result<FaasParams> load_faas_params(const std::string& path) {
   if (auto st = read_number(*f, "cpus", path, cpus); !st) return tl::unexpected(st.error());
   p.cpus = static_cast<int>(cpus);
   if (const ConfigNode* v = f->find("arrival")) {
-    if (v->type != ConfigNode::Type::string || (v->s != "poisson" && v->s != "azure"))
-      return (param_error(path, v->line, "'arrival' must be \"poisson\" or \"azure\""));
+    if (v->type != ConfigNode::Type::string || (v->s != "poisson" && v->s != "azure" && v->s != "closed"))
+      return (param_error(path, v->line, "'arrival' must be \"poisson\", \"azure\" or \"closed\""));
     p.arrival = v->s;
   }
   if (p.cost_scale <= 0 || p.duration_s <= 0 || p.rate_per_chain <= 0 || p.cpus < 1)
     return (param_error(path, f->line, "cost_scale, duration_s, rate_per_chain and cpus must be above 0"));
+  if (p.think_ms < 0) return (param_error(path, f->line, "'think_ms' must be >= 0"));
   for (RuntimeModel* rt : {&p.microvm, &p.container})
     if (const ConfigNode* t = f->find(rt->kind); t && t->type == ConfigNode::Type::table)
       if (auto st = read_runtime(*t, path, *rt); !st) return tl::unexpected(st.error());
@@ -115,6 +118,7 @@ Result<FaasParams> load_faas_params(const std::string& path) {
 Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int chains) {
   const auto ns = [&](double ms) { return static_cast<TimeNs>(ms * prm.cost_scale * kNsPerMs); };
   const bool azure = prm.arrival == "azure";
+  const bool closed = prm.arrival == "closed";
   const auto& stages = faas_stages();
   const u32 nst = static_cast<u32>(stages.size());
   Workload w;
@@ -136,10 +140,12 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
   const Distribution iat = azure ? Distribution::lognormal(mean_iat, static_cast<TimeNs>(mean_iat * prm.azure_iat_cv))
                                  : Distribution::exponential(mean_iat);
   const Distribution io = Distribution::exponential(std::max<TimeNs>(ns(rt.io_ms), 1));
+  const Distribution io_cpu = Distribution::exponential(std::max<TimeNs>(ns(rt.io_cpu_ms), 1));
   const int n = std::max(chains, 1);
   for (int c = 0; c < n; ++c) {
     const std::string pre = fmt::format("c{}", c);
     const u32 arrive = obj(pre + "-arrive", SyncKind::channel);
+    const u32 done = closed ? obj(pre + "-done", SyncKind::channel) : 0;
     std::vector<u32> in(nst), notify(nst), io_req(nst), io_done(nst);
     for (u32 i = 0; i < nst; ++i) {
       in[i] = obj(fmt::format("{}-in{}", pre, i), SyncKind::channel);
@@ -147,11 +153,20 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
       io_req[i] = obj(fmt::format("{}-ioreq{}", pre, i), SyncKind::event);
       io_done[i] = obj(fmt::format("{}-iodone{}", pre, i), SyncKind::event);
     }
-    w.arrivals.push_back(ArrivalSource{arrive, iat, 0, ns(1000.0 / prm.rate_per_chain) * c / n});
-    // The platform's front end hands each request to the first function.
+    // The platform's front end hands each request to the first function;
+    // a closed-loop client waits for the chain's answer (and thinks) first.
     ProgramBuilder gw;
-    gw.forever().recv(arrive).send(in[0]);
+    gw.forever();
+    if (closed) {
+      if (prm.think_ms > 0) gw.sleep(Distribution::exponential(ns(prm.think_ms)));
+      gw.begin();
+    } else {
+      w.arrivals.push_back(ArrivalSource{arrive, iat, 0, ns(1000.0 / prm.rate_per_chain) * c / n});
+      gw.recv(arrive);
+    }
+    gw.send(in[0]);
     if (rt.poll_from == PollFrom::enqueue) gw.signal(notify[1]);
+    if (closed) gw.recv(done);
     group(pre + "-gw", 100, gw.end().build());
     for (u32 i = 0; i < nst; ++i) {
       const FaasStage& st = stages[i];
@@ -175,8 +190,12 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
       if (has_next && rt.poll_from == PollFrom::start) b.signal(notify[i + 1]);
       // Download from object storage, compute, upload.
       auto storage = [&] {
-        if (rt.poll_io) b.signal(io_req[i]).spin(io_done[i]);
-        else b.sleep(io);
+        if (rt.poll_io) {
+          b.signal(io_req[i]).spin(io_done[i]);
+        } else {
+          b.sleep(io);
+          if (rt.io_cpu_ms > 0) b.compute(io_cpu);
+        }
       };
       storage();
       b.compute(cpu);
@@ -186,14 +205,18 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
         b.send(in[i + 1]);
         if (rt.poll_from == PollFrom::enqueue && i + 2 < nst) b.signal(notify[i + 2]);
       } else {
+        if (closed) b.send(done);
         b.complete();
       }
       // Later stages weigh more: the chain position reaches the policy as
       // the weight (faas_event.bpf.c turns it into an earlier deadline).
       group(fmt::format("{}-{}", pre, st.name), 100 + 25 * i, b.end().build());
-      if (rt.poll_io)  // the object store answering this function's requests
-        group(fmt::format("{}-io{}", pre, i), 100,
-              ProgramBuilder().forever().wait(io_req[i]).sleep(io).signal(io_done[i]).end().build());
+      if (rt.poll_io) {  // the storage client answering this function's requests
+        ProgramBuilder client;
+        client.forever().wait(io_req[i]).sleep(io);
+        if (rt.io_cpu_ms > 0) client.compute(io_cpu);
+        group(fmt::format("{}-io{}", pre, i), 100, client.signal(io_done[i]).end().build());
+      }
     }
   }
   return w;

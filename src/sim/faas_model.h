@@ -33,6 +33,10 @@ struct RuntimeModel {
   PollFrom poll_from = PollFrom::upload;
   bool poll_io = true;     // keeps polling while the function waits for object storage
   double io_ms = 20;       // object-storage latency of one access (unscaled)
+  // CPU the storage client needs per access once the data is there (HTTP,
+  // copying the image): under CPU contention it waits for a CPU, so a
+  // runtime that polls for its I/O polls longer.
+  double io_cpu_ms = 0;
   // How a told runtime polls its input. poll_burst_ms = 0: it spins
   // without pause until the input is there. Otherwise its guest polls in
   // bursts of poll_burst_ms every poll_period_ms (exponential) and sleeps
@@ -56,11 +60,17 @@ struct FaasParams {
   u32 hz = 1000;                  // timer ticks: policies act on polling tasks at ticks
   double duration_s = 120.0;      // simulated, after scaling
   double rate_per_chain = 0.14;   // requests per unscaled second per chain
-  std::string arrival = "poisson";  // or "azure": lognormal interarrival and durations
+  // "poisson": an open-loop source per chain at rate_per_chain; "azure":
+  // lognormal interarrival and durations; "closed": one client per chain
+  // sends the next request think_ms after the previous one completed
+  // (ServerlessBench's eval loops), so load grows with the chains
+  // colocated and never runs away.
+  std::string arrival = "closed";
+  double think_ms = 0;            // closed: exponential think time (unscaled), 0 = back to back
   double azure_iat_cv = 2.0;      // interarrival coefficient of variation (azure)
   double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
-  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20, 3, 25};
-  RuntimeModel container{"container", PollFrom::upload, true, 20, 0, 25};
+  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20, 2, 3, 25};
+  RuntimeModel container{"container", PollFrom::start, true, 20, 2, 1.1, 25};
 
   const RuntimeModel* runtime(const std::string& kind) const;
 };
