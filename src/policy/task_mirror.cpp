@@ -32,16 +32,22 @@ kabi::TaskStruct* TaskMirrors::sync_in(Task& t) {
   ts.scx.dsq_vtime = t.scx.dsq_vtime;
   ts.scx.disallow = t.scx.disallow;
   ts.scx.runnable_at = t.acct.runnable_since;
+  slot->seen = {ts.scx.slice, ts.scx.dsq_vtime, ts.scx.disallow};
   return &ts;
 }
 
+// Only the fields the program changed since it was handed the mirror go
+// back: in the kernel the program and the core share one task_struct, so a
+// field the program did not write keeps what the core wrote meanwhile (a
+// slice set by a dispatch flushed during the callback, a preemption's 0).
 void TaskMirrors::sync_out(Task& t) {
   auto it = by_id_.find(t.id);
   if (it == by_id_.end() || it->second->task != &t) return;
-  const kabi::TaskStruct& ts = it->second->ts;
-  t.scx.slice = ts.scx.slice;
-  t.scx.dsq_vtime = ts.scx.dsq_vtime;
-  t.scx.disallow = ts.scx.disallow;
+  Slot& slot = *it->second;
+  const kabi::TaskStruct& ts = slot.ts;
+  if (ts.scx.slice != slot.seen.slice) t.scx.slice = slot.seen.slice = ts.scx.slice;
+  if (ts.scx.dsq_vtime != slot.seen.dsq_vtime) t.scx.dsq_vtime = slot.seen.dsq_vtime = ts.scx.dsq_vtime;
+  if (ts.scx.disallow != slot.seen.disallow) t.scx.disallow = slot.seen.disallow = ts.scx.disallow;
 }
 
 Task* TaskMirrors::task_of(u64 addr) const {
