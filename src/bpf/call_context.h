@@ -5,6 +5,7 @@
 // extern through a table.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "base/types.h"
@@ -28,6 +29,10 @@ public:
     (void)ctx;
     return invoke(entry_insn, r1, r2, r3, r4, r5);
   }
+  // The memory the programs it runs use as their stack (r10 points into
+  // it), so a host can accept stack arguments such as iterators and
+  // out-parameters; empty when the invoker has no stack of its own.
+  virtual std::span<const u8> stack() const { return {}; }
 };
 
 class HelperEnv;  // bpf/helper_env.h: clock, CPU, PRNG, trace, timers

@@ -37,6 +37,15 @@ inline constexpr u64 BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2, BPF_F_LOCK = 4
 
 enum class GlobalKind : u8 { none, data, rodata, bss, kconfig };
 
+// One entry of a map-in-map initialiser (`.values = { [slot] = &inner }`):
+// the outer map's slot (an array index, or a u32 key of a hash of maps) and
+// the index of the inner map among the maps of the same object.
+struct InnerMapSlot {
+  u32 slot = 0;
+  u32 map_index = 0;
+  bool operator==(const InnerMapSlot&) const = default;
+};
+
 struct MapDef {
   std::string name;           // symbol name, or the section for global data
   MapType type = MapType::array;
@@ -46,6 +55,9 @@ struct MapDef {
   u32 map_flags = 0;
   // Map-in-map: the definition every inner map must match.
   std::shared_ptr<MapDef> inner;
+  // Map-in-map: the slots filled when the object's maps are created (libbpf
+  // fills them from the relocations in `.maps`), in slot order.
+  std::vector<InnerMapSlot> inner_slots;
   // Special fields inside the value (from BTF), -1 when absent.
   s32 timer_off = -1;       // struct bpf_timer
   s32 spin_lock_off = -1;   // struct bpf_spin_lock

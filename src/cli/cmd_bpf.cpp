@@ -12,7 +12,7 @@
 #include "bpf/helpers/helpers.h"
 #include "bpf/helpers/manual_env.h"
 #include "bpf/isa/disassembler.h"
-#include "bpf/maps/map_factory.h"
+#include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
 #include "cli/commands.h"
 #include "vm/conformance.h"
@@ -114,21 +114,13 @@ int run_program(const RunArgs& a) {
   const bpf::Program* prog = a.program.empty() ? &obj->programs().front() : obj->find_program(a.program);
   if (!prog) return fail(fmt::format("{}: no program named '{}'", a.file, a.program));
 
-  // Maps as the object declares them; global-data sections are 1-entry
-  // arrays whose value area the code addresses directly.
-  std::vector<std::unique_ptr<bpf::Map>> maps;
-  std::vector<void*> handles, values;
-  for (const bpf::MapDef& def : obj->maps()) {
-    auto m = bpf::create_map(def, 1);
-    if (!m) return fail(m.error().to_string());
-    const u32 key0 = 0;
-    handles.push_back(m->get());
-    values.push_back(def.global != bpf::GlobalKind::none ? (*m)->lookup(&key0, 0) : nullptr);
-    maps.push_back(std::move(*m));
-  }
+  // Maps as the object declares them (map-in-map slots filled); global-data
+  // sections are 1-entry arrays whose value area the code addresses directly.
+  auto maps = bpf::MapSet::create(obj->maps(), 1);
+  if (!maps) return fail(maps.error().to_string());
   bpf::ExternTable externs;
   bpf::fill_helpers(externs);
-  vm::LinkInputs link{handles, values, &externs};
+  vm::LinkInputs link{maps->handles(), maps->value_bases(), &externs};
   auto program = vm::Program::prepare(prog->code, link);
   if (!program) return fail(fmt::format("{}: program {}: {}", a.file, prog->name, program.error().to_string()));
 
@@ -147,8 +139,8 @@ int run_program(const RunArgs& a) {
     if (!a.checked) return interp.run(ctx, r1, mem.size());
     vm::RegionSet regions;
     if (!mem.empty()) regions.add(mem.data(), mem.size(), true);
-    for (const auto& m : maps)  // rebuilt per run: hash maps allocate as they grow
-      m->for_each_region([&](void* p, size_t n, bool writable) { regions.add(p, n, writable); });
+    // Rebuilt per run: hash maps allocate as they grow.
+    maps->for_each_region([&](void* p, size_t n, bool writable) { regions.add(p, n, writable); });
     return interp.run_checked(regions, ctx, r1, mem.size());
   };
   vm::RunResult r = once();

@@ -42,7 +42,7 @@ std::size_t PolicyHelperEnv::readable_bytes(u64 addr, std::size_t max) {
 // --- BpfPolicy -----------------------------------------------------------------
 
 BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
-                     std::vector<std::unique_ptr<bpf::Map>> maps, u64 seed)
+                     std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed)
     : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)), env_(*this, seed) {
   for (auto& m : maps_)
     if (m->has_timer()) m->set_timer_releaser(&env_.timers());
@@ -64,8 +64,10 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
   ScxContext* saved_ctx = ctx_;
   const BoundProgram* saved_prog = running_;
+  const std::span<const u8> saved_stack = stack_;
   ctx_ = &ctx;
   running_ = bp;
+  stack_ = bp->interp->stack();
   bpf::CallContext cc;
   cc.invoker = bp->interp.get();
   cc.env = &env_;
@@ -89,6 +91,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   mirrors_.sync_out_touched();
   ctx_ = saved_ctx;
   running_ = saved_prog;
+  stack_ = saved_stack;
   return r.r0;
 }
 
@@ -98,9 +101,9 @@ u64 BpfPolicy::task_ptr(Task* t) {
 }
 
 u64 BpfPolicy::readable_extent(u64 addr) const {
-  if (running_) {
-    const u64 lo = reinterpret_cast<u64>(running_->interp.get());
-    const u64 hi = lo + sizeof(vm::Interpreter);
+  if (!stack_.empty()) {
+    const u64 lo = reinterpret_cast<u64>(stack_.data());
+    const u64 hi = lo + stack_.size();
     if (addr >= lo && addr < hi) return hi - addr;
   }
   u64 extent = 0;
@@ -242,7 +245,11 @@ void BpfPolicy::disable(ScxContext& ctx, Task& p) {
 
 void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   ScxContext* saved = ctx_;
+  const std::span<const u8> saved_stack = stack_;
   ctx_ = &ctx;
+  // The callback runs on the stack of the interpreter that set it.
+  const bpf::SubprogInvoker* invoker = env_.timers().invoker_of(timer_id);
+  stack_ = invoker ? invoker->stack() : std::span<const u8>{};
   env_.clear_fault();
   env_.fire_timer(timer_id);
   const bool ended_holding_lock = env_.release_held_lock();
@@ -250,6 +257,7 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   else if (ended_holding_lock) ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
   mirrors_.sync_out_touched();
   ctx_ = saved;
+  stack_ = saved_stack;
 }
 
 }  // namespace ups::policy

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,14 +58,14 @@ private:
 class BpfPolicy final : public SchedOps {
 public:
   BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
-            std::vector<std::unique_ptr<bpf::Map>> maps, u64 seed);
+            std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed);
   ~BpfPolicy() override;
 
   // Called by the loader once per callback program (Op or an unhosted name).
   void bind(Op op, BoundProgram prog);
   // Externs the programs link against (must outlive them; owned here).
   bpf::ExternTable& externs() { return externs_; }
-  const std::vector<std::unique_ptr<bpf::Map>>& maps() const { return maps_; }
+  const std::vector<std::shared_ptr<bpf::Map>>& maps() const { return maps_; }
 
   const OpsConfig& config() const override { return cfg_; }
   s32 init(ScxContext&) override;
@@ -114,14 +115,14 @@ private:
 
   std::shared_ptr<const bpf::Object> object_;
   OpsConfig cfg_;
-  std::vector<std::unique_ptr<bpf::Map>> maps_;
+  std::vector<std::shared_ptr<bpf::Map>> maps_;
   bpf::ExternTable externs_;
   PolicyHelperEnv env_;
   std::array<std::unique_ptr<BoundProgram>, static_cast<size_t>(Op::nr_ops)> programs_{};
   TaskMirrors mirrors_;
   ScxContext* ctx_ = nullptr;
   const BoundProgram* running_ = nullptr;
-  u64 stack_lo_ = 0, stack_hi_ = 0;
+  std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
   std::array<const std::string*, 2> exit_strings_{};  // during exit()
 };

@@ -8,6 +8,7 @@
 #include "bpf/helpers/helper_env.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/maps/map_factory.h"
+#include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
 #include "core/scx_constants.h"
 #include "policy/api_sets.h"
@@ -124,19 +125,13 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   }
 
   // Maps, then the programs linked against them.
-  std::vector<std::unique_ptr<bpf::Map>> maps;
-  for (const auto& def : object->maps()) {
-    auto m = bpf::create_map(def, opts.nr_cpus);
-    if (!m) return refused(path, m.error().message);
-    maps.push_back(std::move(*m));
-  }
-  std::vector<void*> handles, values;
-  for (auto& m : maps) {
-    handles.push_back(m.get());
-    const u32 zero = 0;
-    const bool flat = (m->type() == bpf::MapType::array) && m->key_size() == 4;
-    values.push_back(flat ? m->lookup(&zero, 0) : nullptr);
-  }
+  // The set fills map-in-map initialisers; the policy keeps the maps.
+  auto set = bpf::MapSet::create(object->maps(), opts.nr_cpus);
+  if (!set) return refused(path, set.error().to_string());
+  std::vector<std::shared_ptr<bpf::Map>> maps;
+  for (std::size_t i = 0; i < set->size(); ++i) maps.push_back(set->shared(i));
+  const std::vector<void*> handles(set->handles().begin(), set->handles().end());
+  const std::vector<void*> values(set->value_bases().begin(), set->value_bases().end());
 
   auto policy = std::make_unique<BpfPolicy>(object, cfg, std::move(maps), opts.seed);
   bpf::ExternTable& ext = policy->externs();

@@ -37,19 +37,25 @@ kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
   ts.scx.dsq_vtime = t.scx.dsq_vtime;
   ts.scx.disallow = t.scx.disallow;
   ts.scx.runnable_at = t.acct.runnable_since;
+  slot->seen = {ts.scx.slice, ts.scx.dsq_vtime, ts.scx.disallow};
   touched_.push_back(slot.get());
   return &ts;
 }
 
-void TaskMirrors::write_back(const Slot& s) {
+// Only the fields the program changed since it was handed the mirror go
+// back: in the kernel the program and the core share one task_struct, so a
+// field the program did not write keeps what the core wrote meanwhile (a
+// slice set by a dispatch flushed during the callback, a preemption's 0).
+void TaskMirrors::write_back(Slot& s) {
   const kabi::TaskStruct& ts = s.ts;
-  s.task->scx.slice = ts.scx.slice;
-  s.task->scx.dsq_vtime = ts.scx.dsq_vtime;
-  s.task->scx.disallow = ts.scx.disallow;
+  Task& t = *s.task;
+  if (ts.scx.slice != s.seen.slice) t.scx.slice = s.seen.slice = ts.scx.slice;
+  if (ts.scx.dsq_vtime != s.seen.dsq_vtime) t.scx.dsq_vtime = s.seen.dsq_vtime = ts.scx.dsq_vtime;
+  if (ts.scx.disallow != s.seen.disallow) t.scx.disallow = s.seen.disallow = ts.scx.disallow;
 }
 
 void TaskMirrors::sync_out(Task& t) {
-  const Slot* s = slot_of(t.id);
+  Slot* s = slot_of(t.id);
   if (s && s->task == &t) write_back(*s);
 }
 
@@ -75,7 +81,7 @@ void TaskMirrors::forget(const Task& t) {
 }
 
 void TaskMirrors::sync_out_touched() {
-  for (const Slot* s : touched_) write_back(*s);
+  for (Slot* s : touched_) write_back(*s);
   touched_.clear();
 }
 

@@ -2,7 +2,7 @@
 // kabi::TaskStruct) that BPF programs read and write. The host syncs a Task
 // into its mirror before handing the pointer to a program and copies back
 // only the fields a policy may write (scx.slice, scx.dsq_vtime,
-// scx.disallow). cpus_ptr points at the mirror's own cpus_mask. A pointer a
+// scx.disallow), and of those only the ones the program changed. cpus_ptr points at the mirror's own cpus_mask. A pointer a
 // program hands back (a kfunc argument) is turned into its Task only if it
 // is the address of a live mirror; anything else is rejected.
 //
@@ -40,15 +40,22 @@ public:
   size_t size() const { return by_addr_.size(); }
 
 private:
+  // The writable fields as the program was last handed them.
+  struct Writable {
+    u64 slice = 0;
+    u64 dsq_vtime = 0;
+    bool disallow = false;
+  };
   struct Slot {
     kabi::TaskStruct ts{};  // first: its address is the slot's
     Task* task = nullptr;
+    Writable seen;
   };
   Slot* slot_of(TaskId id) const {
     const auto i = static_cast<size_t>(id);
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;
   }
-  static void write_back(const Slot& s);
+  static void write_back(Slot& s);
   std::vector<std::unique_ptr<Slot>> by_id_;  // indexed by TaskId
   std::unordered_map<u64, Slot*> by_addr_;
   std::vector<Slot*> touched_;  // may repeat a slot; in hand-out order

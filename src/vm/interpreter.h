@@ -55,6 +55,8 @@ public:
     return r.r0;
   }
 
+  // SubprogInvoker: all frames' stack memory.
+  std::span<const u8> stack() const override { return {stack_, sizeof stack_}; }
   // Taken backward jumps allowed per top-level run (default: unlimited).
   void set_backedge_budget(u64 budget) { budget_limit_ = budget; }
 

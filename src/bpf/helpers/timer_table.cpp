@@ -132,6 +132,11 @@ bool TimerTable::fire(u64 timer_id) {
   return true;
 }
 
+const SubprogInvoker* TimerTable::invoker_of(u64 timer_id) {
+  const Record* r = find_id(timer_id);
+  return r && r->has_callback ? r->invoker : nullptr;
+}
+
 void TimerTable::free_record(Record& r, bool cancel) {
   if (cancel && r.armed) env_.cancel_timer(r.id);
   u32 idx = static_cast<u32>((r.id & 0xffffffffu) - 1);

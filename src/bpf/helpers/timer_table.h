@@ -47,6 +47,9 @@ public:
   bool armed(u64 timer_id) const;
   // The id stored in a bpf_timer field (0 = uninitialised).
   static u64 id_of(const void* timer);
+  // What will run the callback of timer `timer_id` (the invoker of the
+  // program that set it), or null.
+  const SubprogInvoker* invoker_of(u64 timer_id);
 
   void release_timer(Map& map, void* timer) override;
   // Frees the map's timers and detaches from it (also called by ~Map).

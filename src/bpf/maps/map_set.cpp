@@ -1,6 +1,10 @@
 // MapSet: creation in index order and the per-set views.
 #include "bpf/maps/map_set.h"
 
+#include <cerrno>
+
+#include <fmt/format.h>
+
 #include "bpf/maps/map_factory.h"
 #include "bpf/maps/map_of_maps.h"
 #include "bpf/maps/task_storage_map.h"
@@ -27,7 +31,38 @@ Result<MapSet> MapSet::create(std::span<const MapDef> defs, int nr_cpus) {
       return fd < weak.size() ? weak[fd].lock() : nullptr;
     });
   }
+  for (std::size_t i = 0; i < defs.size(); ++i)
+    if (auto st = set.fill_inner_slots(defs[i], i); !st) return tl::unexpected(st.error());
   return set;
+}
+
+// libbpf init_map_in_map_slots: after every map exists, each slot of a
+// map-in-map initialiser gets its inner map, checked like a host update.
+Status MapSet::fill_inner_slots(const MapDef& def, std::size_t index) {
+  if (def.inner_slots.empty()) return {};
+  SourceLoc where;
+  where.what = fmt::format("map {}", def.name);
+  auto refuse = [&](const InnerMapSlot& s, std::string why) {
+    return make_error(ErrorKind::rejected, fmt::format("initial slot {}: {}", s.slot, why), where);
+  };
+  if (def.type != MapType::array_of_maps && def.type != MapType::hash_of_maps)
+    return make_error(ErrorKind::rejected, "has initial inner maps but is not a map of maps", where);
+  if (def.key_size != sizeof(u32))
+    return make_error(ErrorKind::rejected,
+                      fmt::format("has initial inner maps, which need a 4-byte key (key_size is {})", def.key_size), where);
+  auto& outer = static_cast<MapOfMaps&>(*maps_[index]);
+  for (const InnerMapSlot& s : def.inner_slots) {
+    if (s.map_index >= maps_.size() || s.map_index == index)
+      return refuse(s, fmt::format("map index {} is not another map of this object", s.map_index));
+    switch (outer.set_inner(&s.slot, maps_[s.map_index], BPF_ANY)) {
+      case 0: break;
+      case -E2BIG: return refuse(s, fmt::format("beyond max_entries {}", def.max_entries));
+      case -EINVAL:
+        return refuse(s, fmt::format("map {} does not match the inner map definition", maps_[s.map_index]->name()));
+      default: return refuse(s, "the map is full");
+    }
+  }
+  return {};
 }
 
 Map* MapSet::find(std::string_view name) const {

@@ -4,7 +4,8 @@
 // value base of each array map (what `lddw PSEUDO_MAP_IDX_VALUE` adds its
 // offset to; global data), every region a checked interpreter may allow,
 // the total memory for the per-class limit, and task exit for every task
-// storage map. Map-in-map outer maps resolve "fds" as map indices of the set.
+// storage map. Map-in-map outer maps resolve "fds" as map indices of the set,
+// and their initialisers (MapDef::inner_slots) are filled at creation.
 #pragma once
 
 #include <memory>
@@ -20,7 +21,8 @@ namespace ups::bpf {
 
 class MapSet {
 public:
-  // Errors name the failing map (create_map's message).
+  // Errors name the failing map (create_map's message, or the initial
+  // slot of a map-in-map that cannot take its inner map).
   static Result<MapSet> create(std::span<const MapDef> defs, int nr_cpus);
 
   std::size_t size() const { return maps_.size(); }
@@ -42,6 +44,8 @@ public:
   void forget_task(u64 task_key);
 
 private:
+  Status fill_inner_slots(const MapDef& def, std::size_t index);
+
   std::vector<std::shared_ptr<Map>> maps_;
   std::vector<void*> handles_, value_bases_;
 };

@@ -65,6 +65,49 @@ TEST(MapSet, ForgetTaskAndRegionGeneration) {
   EXPECT_GE(regions, 3u);  // hash, .data, task storage chunk
 }
 
+// A map-in-map initialiser (`.values = { [1] = &q }`) is in place when the
+// set exists: lookups of the slot give the inner map, other slots are empty;
+// a hash of maps takes the slot as its u32 key.
+TEST(MapSet, InitialInnerMapsAreInTheirSlots) {
+  auto defs = object_maps();
+  defs[3].inner_slots = {{1, 2}};
+  MapDef by_key = make_def(MapType::hash_of_maps, 4, 4, 8, 0, "by_key");
+  by_key.inner = defs[3].inner;
+  by_key.inner_slots = {{7, 2}};
+  defs.push_back(by_key);
+  auto set = MapSet::create(defs, 2);
+  ASSERT_TRUE(set.has_value()) << set.error().to_string();
+  u32 zero = 0, one = 1, seven = 7;
+  EXPECT_EQ(set->at(3).lookup(&one, 0), &set->at(2));
+  EXPECT_EQ(set->at(3).lookup(&zero, 0), nullptr);
+  EXPECT_EQ(set->at(5).lookup(&seven, 0), &set->at(2));
+  EXPECT_EQ(set->at(5).lookup(&one, 0), nullptr);
+}
+
+// An initialiser the maps cannot honour fails the set, naming the outer map
+// and the slot.
+TEST(MapSet, BadInitialInnerMapsNameTheSlot) {
+  struct Case { std::vector<InnerMapSlot> slots; const char* error; };
+  const Case cases[] = {
+      {{{2, 2}}, "map queues: initial slot 2: beyond max_entries 2"},
+      {{{0, 0}}, "map queues: initial slot 0: map counts does not match the inner map definition"},
+      {{{1, 9}}, "map queues: initial slot 1: map index 9 is not another map of this object"},
+      {{{1, 3}}, "map queues: initial slot 1: map index 3 is not another map of this object"},
+  };
+  for (const auto& c : cases) {
+    auto defs = object_maps();
+    defs[3].inner_slots = c.slots;
+    auto set = MapSet::create(defs, 2);
+    ASSERT_FALSE(set.has_value()) << c.error;
+    EXPECT_EQ(set.error().to_string().rfind(c.error, 0), 0u) << set.error().to_string();
+  }
+  auto defs = object_maps();
+  defs[0].inner_slots = {{0, 2}};
+  auto set = MapSet::create(defs, 2);
+  ASSERT_FALSE(set.has_value());
+  EXPECT_EQ(set.error().to_string(), "map counts: has initial inner maps but is not a map of maps");
+}
+
 // A bad definition fails the whole set, naming the map.
 TEST(MapSet, BadDefinitionNamesTheMap) {
   auto defs = object_maps();

@@ -3,40 +3,13 @@
 // where, never a crash.
 #include <cstring>
 
-#include "bpf/object/elf_reader.h"
+#include "elf_image.h"
 #include "test_objects.h"
 
 namespace ups::bpf {
 namespace {
 
-// Byte-level access to an ELF image for corrupting it.
-class ElfImage {
-public:
-  explicit ElfImage(std::vector<u8> b) : b_(std::move(b)) {}
-  std::vector<u8>& bytes() { return b_; }
-  template <class T>
-  void put(u64 off, T v) {
-    ASSERT_LE(off + sizeof v, b_.size());
-    std::memcpy(b_.data() + off, &v, sizeof v);
-  }
-  template <class T>
-  T get(u64 off) const {
-    T v{};
-    if (off + sizeof v <= b_.size()) std::memcpy(&v, b_.data() + off, sizeof v);
-    return v;
-  }
-  u64 shdr(u32 index) const { return get<u64>(40) + u64{index} * 64; }
-  u32 section(const std::string& name) const {
-    auto elf = ElfFile::parse(b_, "x");
-    if (!elf) return 0;
-    const ElfSection* s = elf->find_section(name);
-    return s ? s->index : 0;
-  }
-  u64 section_offset(const std::string& name) const { return get<u64>(shdr(section(name)) + 24); }
-
-private:
-  std::vector<u8> b_;
-};
+using test::ElfImage;
 
 struct Corruption {
   const char* name;

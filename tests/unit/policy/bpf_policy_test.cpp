@@ -70,20 +70,10 @@ void expect_twins(const std::string& bpf_spec, const std::string& native, const 
 TEST(BpfPolicy, SimpleFifoMatchesItsNativeTwin) {
   expect_twins(obj("simple") + "?fifo_sched=1", "simple_fifo", "hogs");
 }
-// Blocked by the policy host, not the verifier (both objects verify now):
-// - qmap: the object loader drops the `.values = { [0] = &level0, ... }`
-//   initialiser of the `levels` array of maps, so every inner-map lookup is
-//   NULL at run time ("no queue for level 0" in enqueue);
-// - central: the timer callback runs with no running program, so
-//   BpfPolicy::readable_extent() does not know its stack and
-//   bpf_iter_num_new refuses the iterator; with that fixed, non-central
-//   CPUs are still preempted at every tick: the SCX_SLICE_INF slices that
-//   dispatch gives through SCX_DSQ_LOCAL_ON are not kept.
-// Enable once the host handles them.
-TEST(BpfPolicy, DISABLED_QmapFifoMatchesItsNativeTwin) {
+TEST(BpfPolicy, QmapFifoMatchesItsNativeTwin) {
   expect_twins(obj("qmap") + "?fifo_mode=1", "qmap_fifo", "hogs");
 }
-TEST(BpfPolicy, DISABLED_CentralMatchesItsNativeTwin) { expect_twins(obj("central"), "central", "hogs"); }
+TEST(BpfPolicy, CentralMatchesItsNativeTwin) { expect_twins(obj("central"), "central", "hogs"); }
 
 TEST(BpfPolicy, PrincipalWithoutLoadCapabilityIsRefused) {
   LoadPolicyOptions o;

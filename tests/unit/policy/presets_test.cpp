@@ -27,35 +27,12 @@ const PolicyCase kPolicies[] = {
 };
 const char* const kPresets[] = {"hogs", "pipes", "rpc-bimodal", "schbench"};
 
-// Known gaps of the verifier, being fixed apart from the policy host:
-// these cases are skipped, with the reason, while the object is refused.
-const char* verifier_gap(const std::string& object) {
-  if (object == "qmap") return "qmap: verifier rejects the map-in-map lookup (qmap.bpf.c)";
-  if (object == "central") return "central: verifier rejects the bpf_for index / timer (central.bpf.c)";
-  if (object == "tenant") return "tenant: verifier does not narrow on 32-bit compares (select_cpu return)";
-  return nullptr;
-}
-
-// Known gaps of the policy host at run time (being fixed): the object
-// loads but cannot run yet.
-const char* host_gap(const std::string& object) {
-  if (object == "qmap") return "qmap: the loader drops the array-of-maps initialiser (.values), inner lookups are NULL";
-  if (object == "central") return "central: the timer callback runs without its interpreter's stack (bpf_iter_num_new refused)";
-  return nullptr;
-}
-
 class EveryPolicyEveryPreset : public ::testing::TestWithParam<std::tuple<PolicyCase, const char*>> {};
 
 TEST_P(EveryPolicyEveryPreset, RunsWithNoTaskLost) {
   const auto& [pc, preset] = GetParam();
   const std::string spec = obj(pc.object) + pc.params;
-  sim::PolicyFactory factory = cli_factory();
-  if (const char* gap = host_gap(pc.object)) GTEST_SKIP() << gap;
-  if (const char* gap = verifier_gap(pc.object)) {
-    auto probe = factory(sim::PolicyRequest{spec, Principal{}, ChainSlot::below_fair, {}});
-    if (!probe) GTEST_SKIP() << gap << ": " << probe.error().to_string();
-  }
-  sim::SimReport r = run_preset(preset, spec, factory);
+  sim::SimReport r = run_preset(preset, spec, cli_factory());
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(r.context_switches, 0u);

@@ -46,6 +46,27 @@ TEST(TaskMirror, OnlyWritableFieldsCopyBack) {
   EXPECT_EQ(t.id, 1u);
 }
 
+// The core may change a task during a callback (a dispatch flushed by
+// scx_bpf_dsq_move_to_local gives it its slice, a preempting kick zeroes
+// it); the copy-back must not undo that with the stale values of fields
+// the program never wrote, while the program's own writes still land.
+TEST(TaskMirror, CopyBackKeepsWhatTheCoreWroteToFieldsTheProgramLeft) {
+  TaskMirrors m;
+  Task t = make_task(5);
+  kabi::TaskStruct* ts = m.sync_in(t);
+  ts->scx.dsq_vtime = 1000;          // the program writes the vtime only
+  t.scx.slice = ~u64{0};              // the core: SCX_SLICE_INF from a flushed dispatch
+  t.scx.disallow = true;
+  m.sync_out(t);
+  EXPECT_EQ(t.scx.slice, ~u64{0});
+  EXPECT_TRUE(t.scx.disallow);
+  EXPECT_EQ(t.scx.dsq_vtime, 1000u);
+  // Written back once: a later change by the core survives the next copy-back.
+  t.scx.dsq_vtime = 2000;
+  m.sync_out(t);
+  EXPECT_EQ(t.scx.dsq_vtime, 2000u);
+}
+
 TEST(TaskMirror, OnlyLiveMirrorAddressesAreTasks) {
   TaskMirrors m;
   Task t = make_task(3);

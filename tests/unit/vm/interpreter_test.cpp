@@ -309,6 +309,25 @@ TEST(Interpreter, RunCallbackOutsideARunIsATopLevelRunAtTheEntry) {
   EXPECT_TRUE(ctx.abort);
 }
 
+// A host accepts stack arguments (iterators, out-parameters) by asking the
+// invoker running the code for its stack: every frame's r10 lies in it,
+// for a run and for a timer callback run outside one.
+TEST(Interpreter, ItsStackHoldsEveryFramePointer) {
+  const Program p = prepare_or_die(asm_or_die("mov %r0, %r10\nexit\ncb:\nmov %r0, %r10\nsub %r0, 8\nexit\n"));
+  Interpreter interp(p);
+  const bpf::SubprogInvoker& invoker = interp;
+  const u64 lo = reinterpret_cast<u64>(invoker.stack().data());
+  const u64 hi = lo + invoker.stack().size();
+  EXPECT_EQ(invoker.stack().size(), size_t{bpf::kMaxCallDepth} * bpf::kStackSize);
+  CallContext ctx;
+  const u64 top = interp.run(ctx).r0;
+  EXPECT_GT(top, lo);
+  EXPECT_LE(top, hi);
+  const u64 slot = interp.run_callback(ctx, 2, 0, 0, 0, 0, 0);
+  EXPECT_GE(slot, lo);
+  EXPECT_LT(slot, hi);
+}
+
 TEST(Interpreter, OneProgramServesManyInterpretersAndRepeatedRuns) {
   const Program p = prepare_or_die(asm_or_die("mov %r0, %r1\nmul %r0, %r1\nexit\n"));
   Interpreter a(p), b(p);
