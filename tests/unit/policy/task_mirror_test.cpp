@@ -53,7 +53,7 @@ TEST(TaskMirror, OnlyWritableFieldsCopyBack) {
 TEST(TaskMirror, CopyBackKeepsWhatTheCoreWroteToFieldsTheProgramLeft) {
   TaskMirrors m;
   Task t = make_task(5);
-  kabi::TaskStruct* ts = m.sync_in(t);
+  kabi::TaskStruct* ts = m.hand_out(t);
   ts->scx.dsq_vtime = 1000;          // the program writes the vtime only
   t.scx.slice = ~u64{0};              // the core: SCX_SLICE_INF from a flushed dispatch
   t.scx.disallow = true;
