@@ -3,7 +3,10 @@
 // (cli::policy_spec_factory), so what the tests show holds for the CLI.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,9 +41,14 @@ inline int line_of(const std::string& file, const std::string& needle) {
   return found;
 }
 
-// Writes `text` to a fresh file under the test's temporary directory.
+// Writes `text` to a fresh file in a directory of this test process's own:
+// ctest runs test processes in parallel, and a shared /tmp/admission.toml
+// would be rewritten by another test between writing and reading it.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / ("upsched_policy_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / name).string();
   FILE* f = std::fopen(path.c_str(), "w");
   EXPECT_NE(f, nullptr) << path;
   if (f) {
