@@ -46,7 +46,7 @@ struct RuntimeModel {
 };
 
 // The serverless platform's user: every task of the model (function
-// runtimes, front ends, object-store stubs) belongs to it, so a policy
+// runtimes, front ends, object-storage clients) belongs to it, so a policy
 // loaded by that user (or by root) manages them.
 inline constexpr Principal kFaasPlatformUser{1000, 1000};
 

@@ -10,36 +10,16 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
+
+#include "run_upsched.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string upsched() {
-  for (const char* rel : {"upsched", "src/cli/upsched", "bin/upsched"}) {
-    fs::path p = fs::path(UPS_BINARY_DIR) / rel;
-    if (fs::exists(p)) return p.string();
-  }
-  return (fs::path(UPS_BINARY_DIR) / "upsched").string();
-}
-
-struct Out {
-  int rc = -1;
-  std::string text;
-};
-
-Out sh(const std::string& cmd) {
-  Out o;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return o;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
-  int st = pclose(p);
-  o.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return o;
-}
+using ups::cli_test::Out;
+using ups::cli_test::sh;
+using ups::cli_test::upsched;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -10,23 +10,18 @@
 
 namespace ups::cli_test {
 
-inline std::string upsched() {
-  namespace fs = std::filesystem;
-  for (const char* rel : {"upsched", "src/cli/upsched", "bin/upsched"}) {
-    fs::path p = fs::path(UPS_BINARY_DIR) / rel;
-    if (fs::exists(p)) return p.string();
-  }
-  return (fs::path(UPS_BINARY_DIR) / "upsched").string();
-}
+// The build puts the binary at the top of the build directory.
+inline std::string upsched() { return (std::filesystem::path(UPS_BINARY_DIR) / "upsched").string(); }
 
 struct Out {
   int rc = -1;
   std::string text;  // stdout and stderr
 };
 
-inline Out run(const std::string& args) {
+// Runs a shell command line.
+inline Out sh(const std::string& command) {
   Out o;
-  std::string cmd = upsched() + " " + args + " 2>&1";
+  const std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return o;
   char buf[4096];
@@ -36,5 +31,8 @@ inline Out run(const std::string& args) {
   o.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return o;
 }
+
+// Runs upsched with `args`.
+inline Out run(const std::string& args) { return sh(upsched() + " " + args); }
 
 }  // namespace ups::cli_test
