@@ -6,6 +6,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/types.h"
@@ -23,8 +24,8 @@ public:
   virtual u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) = 0;
   // Runs a callback outside any run of the program, as a top-level run with
   // its own context: a bpf_timer callback fired by the substrate's clock
-  // (bpf/helpers/timer_table.h). A trap sets ctx.abort. The default suits
-  // invokers that need no active run.
+  // (bpf/helpers/timer_table.h). A trap sets ctx.abort, ctx.trap_pc and
+  // ctx.trap. The default suits invokers that need no active run.
   virtual u64 run_callback(CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
     (void)ctx;
     return invoke(entry_insn, r1, r2, r3, r4, r5);
@@ -44,6 +45,10 @@ struct CallContext {
   // Set by an extern to stop the program at once (a fatal run-time check);
   // the VM returns and the host reports the message.
   bool abort = false;
+  // Set with abort by a top-level SubprogInvoker::run_callback that
+  // trapped: the instruction it stopped at and why, for the exit report.
+  u32 trap_pc = 0;
+  std::string trap;
 };
 
 // Helpers by id (bpf_func_id numbering), kfuncs by the index the loader

@@ -70,7 +70,7 @@ void ExtClass::fail(ExitKind kind, std::string message, std::string location, s6
   pending_.reason = std::string(exit_kind_reason(kind));
   if (message.size() > scx::EXIT_MSG_LEN) message.resize(scx::EXIT_MSG_LEN);
   pending_.message = std::move(message);
-  pending_.callback = op_name(cur_op_);
+  pending_.callback = in_timer_ ? "timer" : op_name(cur_op_);
   pending_.location = std::move(location);
   pending_.at = core_.now;
   core_.pending_eject.push_back(id());
@@ -533,7 +533,9 @@ void ExtClass::fire_timer(u64 timer_id) {
   timers_.erase(it);
   if (!live()) return;
   OpScope s(*this, Op::nr_ops, cpus_.first(), nullptr);
+  in_timer_ = true;
   ops_->timer_fired(ctx_, timer_id);
+  in_timer_ = false;
 }
 
 void ExtClass::task_tick(CpuRq& rq, Task& p) {

@@ -164,6 +164,7 @@ private:
   std::map<DsqId, std::unique_ptr<DispatchQueue>> user_;
 
   Op cur_op_ = Op::nr_ops;
+  bool in_timer_ = false;  // a timer the policy armed is firing (reports say "timer")
   CpuId cur_cpu_ = kNoCpu;
   Task* cur_task_ = nullptr;
   DirectDispatch ddsp_;

@@ -83,9 +83,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
                       : !r.ok()                     ? r.trap.to_string()
                       : ended_holding_lock          ? "returned holding a bpf_spin_lock"
                                                     : "program stopped";
-    const std::string src = object_->source_line(bp->object_index, r.trap.pc);
-    ctx.fail(fmt::format("{}: {}", op_name(op), why),
-             fmt::format("insn {}{}", r.trap.pc, src.empty() ? "" : " (" + src + ")"));
+    ctx.fail(fmt::format("{}: {}", op_name(op), why), location(*bp, r.trap.pc));
     env_.clear_fault();
   }
   mirrors_.sync_out_touched();
@@ -93,6 +91,17 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   running_ = saved_prog;
   stack_ = saved_stack;
   return r.r0;
+}
+
+std::string BpfPolicy::location(const BoundProgram& bp, u32 pc) const {
+  const std::string src = object_->source_line(bp.object_index, pc);
+  return fmt::format("insn {}{}", pc, src.empty() ? "" : " (" + src + ")");
+}
+
+const BoundProgram* BpfPolicy::program_run_by(const bpf::SubprogInvoker* invoker) const {
+  for (const auto& bp : programs_)
+    if (bp && bp->interp.get() == invoker) return bp.get();
+  return nullptr;
 }
 
 u64 BpfPolicy::task_ptr(Task* t) {
@@ -253,7 +262,12 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   env_.clear_fault();
   env_.fire_timer(timer_id);
   const bool ended_holding_lock = env_.release_held_lock();
-  if (!env_.last_fault().empty()) ctx.fail("timer callback: " + env_.last_fault(), {});
+  // The callback's code lives in the program that set it: its source line
+  // names where a failed check stopped it.
+  const BoundProgram* bp = program_run_by(invoker);
+  const std::optional<u32> pc = env_.last_fault_pc();
+  const std::string where = bp && pc ? location(*bp, *pc) : std::string();
+  if (!env_.last_fault().empty()) ctx.fail("timer callback: " + env_.last_fault(), where);
   else if (ended_holding_lock) ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
   mirrors_.sync_out_touched();
   ctx_ = saved;

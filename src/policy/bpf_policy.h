@@ -112,6 +112,10 @@ private:
   // context, flushes touched mirrors after.
   u64 run(Op op, ScxContext& ctx, std::array<u64, 5> args);
   bool has(Op op) const { return programs_[static_cast<size_t>(op)] != nullptr; }
+  // "insn 12 (simple.bpf.c:40)": where a run of `bp` stopped, for the exit report.
+  std::string location(const BoundProgram& bp, u32 pc) const;
+  // The bound program an invoker runs (a timer callback's), or null.
+  const BoundProgram* program_run_by(const bpf::SubprogInvoker* invoker) const;
 
   std::shared_ptr<const bpf::Object> object_;
   OpsConfig cfg_;

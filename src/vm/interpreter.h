@@ -51,7 +51,11 @@ public:
   u64 run_callback(bpf::CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override {
     if (ctx_ != nullptr) return invoke(entry_insn, r1, r2, r3, r4, r5);
     RunResult r = run_at(entry_insn, ctx, r1, r2, r3, r4, r5);
-    if (!r.ok()) ctx.abort = true;
+    if (!r.ok()) {
+      ctx.abort = true;
+      ctx.trap_pc = r.trap.pc;
+      ctx.trap = r.trap.to_string();
+    }
     return r.r0;
   }
 

@@ -10,7 +10,7 @@ HelperEnv::HelperEnv() : timers_(std::make_unique<TimerTable>(*this)) {}
 HelperEnv::~HelperEnv() = default;
 
 bool HelperEnv::fire_timer(u64 timer_id) {
-  fault_.clear();
+  clear_fault();
   return timers_->fire(timer_id);
 }
 

@@ -80,13 +80,19 @@ public:
   TimerTable& timers() { return *timers_; }
   // Runs the callback of an armed timer, as the substrate's clock reached
   // it. False when the id is stale (cancelled, freed, re-armed elsewhere).
-  // When the callback faulted, last_fault() says why (cleared first).
+  // When the callback faulted, last_fault() says why and last_fault_pc()
+  // at which instruction of its program, when known (both cleared first).
   bool fire_timer(u64 timer_id);
 
   // Stops the program: sets ctx.abort and records why.
   void fault(CallContext& ctx, std::string message);
   const std::string& last_fault() const { return fault_; }
-  void clear_fault() { fault_.clear(); }
+  std::optional<u32> last_fault_pc() const { return fault_pc_; }
+  void set_fault_pc(u32 pc) { fault_pc_ = pc; }
+  void clear_fault() {
+    fault_.clear();
+    fault_pc_.reset();
+  }
 
   // The bpf_spin_lock the running program holds, if any. A program must
   // not end holding it: the host calls release_held_lock() after a run
@@ -100,6 +106,7 @@ private:
   std::unique_ptr<TimerTable> timers_;
   u32* held_lock_ = nullptr;
   std::string fault_;
+  std::optional<u32> fault_pc_;
 };
 
 }  // namespace ups::bpf

@@ -128,7 +128,10 @@ bool TimerTable::fire(u64 timer_id) {
   ctx.invoker->run_callback(ctx, static_cast<u32>(cb), reinterpret_cast<u64>(map), reinterpret_cast<u64>(key),
                             reinterpret_cast<u64>(value), 0, 0);
   if (records_[idx].id == timer_id) records_[idx].running = false;
-  if (ctx.abort && env_.last_fault().empty()) env_.fault(ctx, "bpf_timer callback trapped");
+  if (ctx.abort) {
+    if (env_.last_fault().empty()) env_.fault(ctx, ctx.trap.empty() ? "bpf_timer callback trapped" : ctx.trap);
+    if (!ctx.trap.empty()) env_.set_fault_pc(ctx.trap_pc);
+  }
   return true;
 }
 

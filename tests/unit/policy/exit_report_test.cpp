@@ -114,6 +114,31 @@ TEST(ExitReport, ScxBpfErrorCarriesTheFormattedMessage) {
   EXPECT_NE(e.location.find("bad_calls_error.bpf.c:"), std::string::npos);
 }
 
+TEST(ExitReport, CheckFailureInATimerCallbackNamesKfuncTimerAndLine) {
+  // The timer's loop kicks one CPU past the last: the check fails outside
+  // any struct_ops callback, and the report still says where.
+  const ExitReport e = only_report(run_next_to_others("bad_timer_kick"));
+  SCOPED_TRACE(e.to_string());
+  EXPECT_EQ(e.kind, ExitKind::error);
+  EXPECT_NE(e.message.find("scx_bpf_kick_cpu"), std::string::npos);
+  EXPECT_NE(e.message.find("invalid CPU"), std::string::npos);
+  EXPECT_EQ(e.callback, "timer");
+  EXPECT_NE(e.location.find(source_at("bad_timer_kick", "scx_bpf_kick_cpu(i, 0)")), std::string::npos);
+  EXPECT_GT(e.tasks_moved_to_fair, 0u);
+}
+
+TEST(ExitReport, ScxBpfExitEndsTheClassWithItsCodeAndMessage) {
+  const ExitReport e = only_report(run_next_to_others("bad_timer_kick", "?exit_after=5"));
+  SCOPED_TRACE(e.to_string());
+  EXPECT_EQ(e.kind, ExitKind::unreg_bpf);
+  EXPECT_FALSE(e.is_error()) << "scx_bpf_exit is the policy's own, normal exit";
+  EXPECT_EQ(e.exit_code, 42);
+  EXPECT_EQ(e.message, "bad_timer_kick: done after 5 rounds");
+  EXPECT_EQ(e.callback, "timer");
+  EXPECT_NE(e.location.find(source_at("bad_timer_kick", "scx_bpf_exit(EXIT_CODE")), std::string::npos);
+  EXPECT_GT(e.tasks_moved_to_fair, 0u);
+}
+
 TEST(ExitReport, WatchdogStallNamesTheStall) {
   const ExitReport e = only_report(run_next_to_others("bad_never_dispatch"));
   SCOPED_TRACE(e.to_string());

@@ -60,6 +60,10 @@ inline const std::vector<PolicyCase>& policy_cases() {
       {"bad_vtime_into_fifo", "bad_vtime_into_fifo", {"enqueue", "dispatch", "init"}, {}},
       {"bad_calls_error", "bad_calls_error", {"enqueue"}, {}},
       {"bad_kick_without_cap", "bad_kick_without_cap", {"enqueue"}, {Capability::kick}},
+      {"bad_timer_kick",
+       "bad_timer_kick",
+       {"enqueue", "dispatch", "init"},
+       {Capability::kick, Capability::timer}},
   };
   return v;
 }
