@@ -18,9 +18,8 @@ namespace ups::cli {
 // "0,1,5,10,20,50" -> {0,1,5,10,20,50}; each in 0..200.
 Result<std::vector<int>> parse_chain_counts(const std::string& list);
 // fair, a native policy name, or FILE.bpf.o[:USER] (through the policy host,
-// USER admitted by `admission_file`; empty: only root). A factory counts
-// the classes it loaded against the user's max_classes, so each sweep point
-// (a World of its own) gets a fresh one.
+// USER admitted by `admission_file`; empty: only root). Each sweep point
+// (a World of its own) gets a fresh one, so that points share no state.
 Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, const std::string& admission_file,
                                                u64 seed, int nr_cpus);
 

@@ -50,6 +50,42 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
   return std::optional<BpfSpec>{std::move(out)};
 }
 
+namespace {
+
+// Who a spec's class is loaded as: its :USER, else the requester.
+Result<Principal> loader_of(const BpfSpec& s, const Principal& requester, const security::AdmissionConfig& adm) {
+  if (s.user.empty()) return requester;
+  auto who = adm.find_principal(s.user);
+  if (!who) return tl::unexpected(who.error());
+  return who->principal;
+}
+
+u64 principal_key(const Principal& p) { return (u64{p.uid} << 32) | p.gid; }
+
+bool replaced_by_same_principal(const sim::PolicyRequest& req, u64 key, const security::AdmissionConfig& adm) {
+  auto old = parse_bpf_spec(req.replaces);
+  if (!old || !*old) return false;  // a native class counts against no limit
+  auto who = loader_of(**old, req.principal, adm);
+  return who && principal_key(*who) == key;
+}
+
+// One class loaded by a principal, counted while it exists.
+class LoadedClassCount {
+public:
+  LoadedClassCount(std::shared_ptr<std::map<u64, u32>> live, u64 key) : live_(std::move(live)), key_(key) {
+    ++(*live_)[key_];
+  }
+  ~LoadedClassCount() { --(*live_)[key_]; }
+  LoadedClassCount(const LoadedClassCount&) = delete;
+  LoadedClassCount& operator=(const LoadedClassCount&) = delete;
+
+private:
+  std::shared_ptr<std::map<u64, u32>> live_;
+  u64 key_;
+};
+
+}  // namespace
+
 Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
@@ -57,23 +93,22 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
     if (!loaded) return tl::unexpected(loaded.error());
     *adm = std::move(*loaded);
   }
-  // Classes loaded so far per principal, for the max_classes limit; the
-  // checks before a run count apart, so a class is counted once by each.
-  auto loaded_by = std::make_shared<std::map<u64, u32>>();
-  auto checked_by = std::make_shared<std::map<u64, u32>>();
+  // Classes loaded at once per principal (uid, gid), for the max_classes
+  // limit: each load holds one count until its class goes. The checks
+  // before a run load nothing and count nothing.
+  auto live = std::make_shared<std::map<u64, u32>>();
   sim::PolicyFactory native = sim::native_policy_factory();
-  return sim::PolicyFactory([adm, loaded_by, checked_by, native, seed, nr_cpus](
+  return sim::PolicyFactory([adm, live, native, seed, nr_cpus](
                                 const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
     if (!*spec) return native(req);
     const BpfSpec& s = **spec;
     policy::LoadPolicyOptions o;
-    o.principal = req.principal;
+    auto who = loader_of(s, req.principal, *adm);
+    if (!who) return tl::unexpected(who.error());
+    o.principal = *who;
     if (!s.user.empty()) {
-      auto who = adm->find_principal(s.user);
-      if (!who) return tl::unexpected(who.error());
-      o.principal = who->principal;
       o.name_suffix = "." + s.user;
     } else if (o.principal.uid != 0) {
       // Two users' copies of one object are two classes with two names.
@@ -85,12 +120,17 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
     o.params = s.params;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
-    const u64 key = (u64{o.principal.uid} << 32) | o.principal.gid;
-    u32& count = (*(req.check_only ? checked_by : loaded_by))[key];
-    o.classes_loaded = count;
+    const u64 key = principal_key(o.principal);
+    if (!req.check_only) {
+      o.classes_loaded = (*live)[key];
+      // A replacement takes its predecessor's place: while it loads, the
+      // class it replaces is still counted.
+      if (o.classes_loaded > 0 && !req.replaces.empty() && replaced_by_same_principal(req, key, *adm))
+        --o.classes_loaded;
+      o.held_while_loaded = std::make_shared<LoadedClassCount>(live, key);
+    }
     auto lp = policy::load_bpf_policy(s.path, o);
     if (!lp) return tl::unexpected(lp.error());
-    ++count;
     sim::PolicyInstance inst;
     inst.ops = std::move(lp->ops);
     inst.grant = lp->grant;

@@ -63,6 +63,8 @@ public:
 
   // Called by the loader once per callback program (Op or an unhosted name).
   void bind(Op op, BoundProgram prog);
+  // Kept until the class goes (LoadPolicyOptions::held_while_loaded).
+  void hold_while_loaded(std::shared_ptr<const void> held) { held_ = std::move(held); }
   // Externs the programs link against (must outlive them; owned here).
   bpf::ExternTable& externs() { return externs_; }
   const std::vector<std::shared_ptr<bpf::Map>>& maps() const { return maps_; }
@@ -127,6 +129,7 @@ private:
   ScxContext* ctx_ = nullptr;
   const BoundProgram* running_ = nullptr;
   std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
+  std::shared_ptr<const void> held_;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
   std::array<const std::string*, 2> exit_strings_{};  // during exit()
 };

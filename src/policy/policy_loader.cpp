@@ -134,6 +134,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const std::vector<void*> values(set->value_bases().begin(), set->value_bases().end());
 
   auto policy = std::make_unique<BpfPolicy>(object, cfg, std::move(maps), opts.seed);
+  policy->hold_while_loaded(opts.held_while_loaded);
   bpf::ExternTable& ext = policy->externs();
   bpf::fill_helpers(ext);
   if (ext.helpers.size() <= 115) ext.helpers.resize(116);

@@ -35,6 +35,9 @@ struct LoadPolicyOptions {
   u64 seed = 0;             // bpf_get_prandom_u32
   int nr_cpus = kMaxCpus;   // per-CPU map copies
   u32 classes_loaded = 0;   // by this principal already (admission limit)
+  // Kept by the class until it goes (unload, ejection, replacement): a
+  // loader that counts the classes loaded at once releases its count here.
+  std::shared_ptr<const void> held_while_loaded;
 };
 
 struct LoadedPolicy {

@@ -23,6 +23,9 @@ struct PolicyRequest {
   // World::create checks every spec before the run: the instance is thrown
   // away, so a factory must not count it as loaded.
   bool check_only = false;
+  // A replacement: the spec of the class it takes the place of, which is
+  // still loaded while the factory runs (empty for a plain load).
+  std::string replaces;
 };
 
 struct PolicyInstance {

@@ -179,11 +179,7 @@ Status World::init() {
     for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
       if (spec->empty() || is_fair_spec(*spec)) continue;
       auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true});
-      if (!inst) {
-        Error e = inst.error();
-        if (c.decl.line) e.where = SourceLoc{w_.source, c.decl.line, 0, "class '" + c.decl.name + "'"};
-        return tl::unexpected(e);
-      }
+      if (!inst) return tl::unexpected(at_class(c, inst.error()));
     }
   }
   for (u32 i = 0; i < classes_.size(); ++i) {
@@ -752,9 +748,14 @@ void World::attach_group_tasks(const std::string& class_name, ClassId id) {
   }
 }
 
+Error World::at_class(const ClassRt& c, Error e) const {
+  if (c.decl.line) e.where = SourceLoc{w_.source, c.decl.line, 0, "class '" + c.decl.name + "'"};
+  return e;
+}
+
 Status World::load_class(ClassRt& c, const std::string& spec) {
   auto inst = factory_(PolicyRequest{spec, c.decl.principal, c.decl.slot, c.decl.cpus, false});
-  if (!inst) return tl::unexpected(inst.error());
+  if (!inst) return tl::unexpected(at_class(c, inst.error()));
   auto id = core_->load_class(std::move(inst->ops), inst->grant, inst->slot, now_);
   if (!id) {
     Error e = id.error();
@@ -776,8 +777,9 @@ Status World::apply_scenario(u32 step) {
       return load_class(c, c.decl.policy);
     case 1: {
       if (!c.loaded || !core_->class_loaded(c.id)) return {};  // ejected before: nothing to replace
-      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false});
-      if (!inst) return tl::unexpected(inst.error());
+      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false,
+                                         c.decl.policy});
+      if (!inst) return tl::unexpected(at_class(c, inst.error()));
       auto id = core_->replace_class(c.id, std::move(inst->ops), now_);
       if (!id) {
         failure_ = "replacing class '" + c.decl.name + "' failed: " + id.error().message;

@@ -107,6 +107,8 @@ private:
   Status spawn(u32 group, TimeNs start, bool forked);
   Status apply_scenario(u32 step);
   Status load_class(ClassRt& c, const std::string& spec);
+  // A factory's refusal of class c, placed at the class's line in the scenario.
+  Error at_class(const ClassRt& c, Error e) const;
   ClassId class_for_group(u32 group) const;
   void attach_group_tasks(const std::string& class_name, ClassId id);
   u32 share_slot(ClassId id, const std::string& name);
