@@ -72,6 +72,7 @@ std::string SimReport::to_json() const {
                      {"reason", e.reason}, {"message", e.message}, {"at_s", e.at / 1e9},
                      {"tasks_moved_to_fair", e.tasks_moved_to_fair}});
   j["exit_reports"] = exits;
+  j["refused"] = refused;
   if (!error.empty()) j["error"] = error;
   return j.dump(2) + "\n";
 }
@@ -103,6 +104,7 @@ std::string SimReport::summary() const {
   for (auto& [name, v] : per_class_share) s += fmt::format(" {} {:.1f}%", name, v * 100);
   s += "\n";
   for (auto& e : exit_reports) s += "  exit: " + e.to_string() + "\n";
+  for (auto& why : refused) s += "  refused: " + why + "\n";
   s += "trace_sha256 " + trace_sha256 + "\n";
   return s;
 }

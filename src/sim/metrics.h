@@ -57,6 +57,10 @@ struct SimReport {
   std::vector<GroupReport> groups;
   std::vector<TaskReport> tasks;  // only when asked for (World::report(true))
   std::vector<ExitReport> exit_reports;
+  // Loads and replacements of the scenario refused during the run ("at
+  // 0.030000000s: ..."): the run went on without them, their tasks under
+  // the class they were in (fair for a class that never loaded).
+  std::vector<std::string> refused;
   std::string trace_sha256;
   std::string error;  // non-empty: the run failed (invariant, lost task, ...)
 

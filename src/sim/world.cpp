@@ -769,20 +769,30 @@ Status World::load_class(ClassRt& c, const std::string& spec) {
   return {};
 }
 
+void World::refuse(const Error& e) { refused_.push_back(fmt::format("at {}: {}", at_time(now_), e.to_string())); }
+
+// A refused load or replacement does not end the run, as a refused load
+// does not stop a real system: the tasks stay where they are.
 Status World::apply_scenario(u32 step) {
   ScenarioStep st = steps_[step];
   ClassRt& c = classes_[st.cls];
   switch (st.action) {
     case 0:
-      return load_class(c, c.decl.policy);
+      if (auto loaded = load_class(c, c.decl.policy); !loaded) refuse(loaded.error());
+      return {};
     case 1: {
       if (!c.loaded || !core_->class_loaded(c.id)) return {};  // ejected before: nothing to replace
       auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false,
                                          c.decl.policy});
-      if (!inst) return tl::unexpected(at_class(c, inst.error()));
+      if (!inst) {
+        refuse(at_class(c, inst.error()));
+        return {};
+      }
       auto id = core_->replace_class(c.id, std::move(inst->ops), now_);
       if (!id) {
-        failure_ = "replacing class '" + c.decl.name + "' failed: " + id.error().message;
+        Error e = id.error();
+        e.message = "replacing class '" + c.decl.name + "' failed: " + e.message;
+        refuse(e);
         return {};
       }
       c.id = *id;
@@ -910,6 +920,7 @@ SimReport World::report(bool per_task) {
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
   r.exit_reports = exit_reports_;
+  r.refused = refused_;
   // A class still in the chain when the run ends gets its normal report too,
   // as the host unloading it would make (its exit callback does not run:
   // the report describes the run, which is over).

@@ -109,6 +109,8 @@ private:
   Status load_class(ClassRt& c, const std::string& spec);
   // A factory's refusal of class c, placed at the class's line in the scenario.
   Error at_class(const ClassRt& c, Error e) const;
+  // A load or replacement refused during the run: noted, and the run goes on.
+  void refuse(const Error& e);
   ClassId class_for_group(u32 group) const;
   void attach_group_tasks(const std::string& class_name, ClassId id);
   u32 share_slot(ClassId id, const std::string& name);
@@ -140,6 +142,7 @@ private:
   std::vector<TimerSlot> timers_;
   std::map<std::pair<ClassId, u64>, u32> timer_index_;
   std::vector<ExitReport> exit_reports_;
+  std::vector<std::string> refused_;  // SimReport::refused
 
   // Metrics.
   LatencyHistogram wakeup_lat_, request_lat_;

@@ -64,11 +64,19 @@ TEST(ClassLimit, AReplacementTakesThePlaceOfTheClassItReplaces) {
   EXPECT_NE(r.exit_reports[1].class_name.find("qmap"), std::string::npos) << r.exit_reports[1].to_string();
 }
 
-TEST(ClassLimit, ASecondClassLoadedDuringTheRunIsRefusedNamingTheClass) {
-  const std::string text = erin_class("one") + erin_class("two", "load_at = \"30ms\"\n") + kTasks;
+TEST(ClassLimit, ASecondClassLoadedDuringTheRunIsRefusedAndTheRunGoesOn) {
+  const std::string text = erin_class("one") + erin_class("two", "load_at = \"30ms\"\n") + tasks_of("one") +
+                           tasks_of("two");
   sim::SimReport r = run_scenario(text, cli_factory(kOneClassUser));
-  EXPECT_NE(r.error.find("at most 1 classes"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("class 'two'"), std::string::npos) << r.error;
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  EXPECT_TRUE(r.completed) << "class two's tasks finish under fair";
+  EXPECT_GT(class_share(r, "one"), 0.0);
+  ASSERT_EQ(r.refused.size(), 1u);
+  EXPECT_NE(r.refused[0].find("at 0.030000000s"), std::string::npos) << r.refused[0];
+  EXPECT_NE(r.refused[0].find("at most 1 classes"), std::string::npos) << r.refused[0];
+  EXPECT_NE(r.refused[0].find("class 'two'"), std::string::npos) << r.refused[0];
+  EXPECT_NE(r.summary().find("refused: at 0.030000000s"), std::string::npos) << r.summary();
 }
 
 }  // namespace
