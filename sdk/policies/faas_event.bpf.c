@@ -47,7 +47,7 @@ char _license[] SEC("license") = "GPL";
 #define PARK_DSQ 1
 #define FIRED_DSQ 2
 /* Parked runtimes one scan looks at (see rescue_fired). */
-#define MAX_RESCUES 64
+#define MAX_RESCUES 128
 
 const volatile u64 slice_ns = 1000000;			/* 1 ms */
 const volatile u64 base_deadline_ns = 10000000;		/* weight 100: 10 ms */

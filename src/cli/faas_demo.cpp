@@ -111,6 +111,17 @@ const char* kRuntimes[] = {"microvm", "container"};
 const char* kColours[2][kNrPolicies] = {{"#d62728", "#9467bd", "#1f77b4"},
                                          {"#ff7f0e", "#8c564b", "#2ca02c"}};  // [runtime][policy]
 
+// How a runtime kind polls its input, for the parameters line.
+std::string polling(const sim::RuntimeModel& rt) {
+  using sim::PollFrom;
+  if (rt.poll_from == PollFrom::never) return "never for input";
+  const std::string how = rt.poll_burst_ms > 0
+                              ? fmt::format("{} ms every {} ms", rt.poll_burst_ms, rt.poll_period_ms)
+                              : std::string("spinning");
+  if (rt.poll_from == PollFrom::always) return "whenever it has no input (" + how + ")";
+  return fmt::format("from {} ({})", sim::poll_from_name(rt.poll_from), how);
+}
+
 // The principal the demo loads its BPF policies for (the platform user
 // that owns the chains' tasks), and what it is granted.
 constexpr const char* kDemoUser = "faas";
@@ -364,14 +375,14 @@ int run_demo(const DemoArgs& a) {
   const std::string params_line = fmt::format(
       "{} CPUs, {} Hz ticks; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
       "{}; object storage {} ms (micro-VM) / {} ms (container); "
-      "micro-VM polls from {} and during I/O: {}; container polls from {} and during I/O: {}; seed {}; {} s simulated per point.",
+      "micro-VM polls {} and during I/O: {}; container polls {} and during I/O: {}; seed {}; {} s simulated per point.",
       prm.cpus, prm.hz, prm.cost_scale,
       prm.arrival == "closed"
           ? fmt::format("closed-loop arrivals (one client per chain, {} ms think time)", prm.think_ms)
           : fmt::format("{} arrivals at {} requests/s per chain (unscaled)", prm.arrival, prm.rate_per_chain),
       prm.microvm.io_ms, prm.container.io_ms,
-      sim::poll_from_name(prm.microvm.poll_from), prm.microvm.poll_io ? "yes" : "no",
-      sim::poll_from_name(prm.container.poll_from), prm.container.poll_io ? "yes" : "no", a.seed, prm.duration_s);
+      polling(prm.microvm), prm.microvm.poll_io ? "yes" : "no", polling(prm.container),
+      prm.container.poll_io ? "yes" : "no", a.seed, prm.duration_s);
 
   bool ok = write_file(dir / "results.json", all.dump(1) + "\n");
   std::string origins;

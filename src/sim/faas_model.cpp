@@ -22,6 +22,7 @@ const char* poll_from_name(PollFrom p) {
     case PollFrom::start: return "start";
     case PollFrom::upload: return "upload";
     case PollFrom::never: return "never";
+    case PollFrom::always: return "always";
   }
   return "?";
 }
@@ -69,10 +70,10 @@ Status read_runtime(const ConfigNode& t, const std::string& path, RuntimeModel& 
   }
   if (const ConfigNode* v = t.find("poll_from")) {
     bool ok = false;
-    for (PollFrom p : {PollFrom::enqueue, PollFrom::start, PollFrom::upload, PollFrom::never})
+    for (PollFrom p : {PollFrom::enqueue, PollFrom::start, PollFrom::upload, PollFrom::never, PollFrom::always})
       if (v->type == ConfigNode::Type::string && v->s == poll_from_name(p)) rt.poll_from = p, ok = true;
     if (!ok)
-      return (param_error(path, v->line, "'poll_from' must be enqueue, start, upload or never"));
+      return (param_error(path, v->line, "'poll_from' must be enqueue, start, upload, never or always"));
   }
   return {};
 }
@@ -176,9 +177,10 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
       const bool has_next = i + 1 < nst;
       ProgramBuilder b;
       b.forever();
-      // Input: a polling runtime is told early and spins on its input.
-      if (i > 0 && rt.poll_from != PollFrom::never) {
-        b.wait(notify[i]);
+      // Input: a polling runtime is told early (or never stops) and polls its input.
+      const bool told = i > 0 && rt.poll_from != PollFrom::never && rt.poll_from != PollFrom::always;
+      if (told || rt.poll_from == PollFrom::always) {
+        if (told) b.wait(notify[i]);
         if (rt.poll_burst_ms > 0)
           b.poll_recv(in[i], Distribution::constant(std::max<TimeNs>(ns(rt.poll_burst_ms), 1)),
                       Distribution::exponential(std::max<TimeNs>(ns(rt.poll_period_ms), 1)));

@@ -25,6 +25,7 @@ enum class PollFrom : u8 {
   start,    // when the previous stage starts on it
   upload,   // when the previous stage starts uploading its result
   never,    // it blocks until the input is there
+  always,   // a kept-alive instance polls whenever it has no input, told or not
 };
 const char* poll_from_name(PollFrom p);
 
@@ -69,7 +70,7 @@ struct FaasParams {
   double think_ms = 0;            // closed: exponential think time (unscaled), 0 = back to back
   double azure_iat_cv = 2.0;      // interarrival coefficient of variation (azure)
   double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
-  RuntimeModel microvm{"microvm", PollFrom::enqueue, true, 20, 2, 3, 25};
+  RuntimeModel microvm{"microvm", PollFrom::always, true, 20, 2, 0.7, 25};
   RuntimeModel container{"container", PollFrom::start, true, 20, 2, 1.1, 25};
 
   const RuntimeModel* runtime(const std::string& kind) const;

@@ -19,7 +19,7 @@ namespace {
 constexpr DsqId kReadyDsq = 0;
 constexpr DsqId kParkDsq = 1;
 constexpr DsqId kFiredDsq = 2;
-constexpr int kMaxRescues = 64;
+constexpr int kMaxRescues = 128;
 constexpr u64 kSliceNs = 1'000'000;
 constexpr u64 kBaseDeadlineNs = 10'000'000;
 constexpr u64 kParkSliceNs = 200'000;

@@ -58,18 +58,22 @@ TEST(FaasModel, ZeroColocatedChainsStillRunsTheMeasuredChain) {
 
 // The paper's shape: colocated chains compete for the CPUs, so every wait
 // a runtime polls through (its input while the previous stage computes,
-// the storage client) grows with the chains colocated, and so does the
-// share of CPU the micro-VMs waste (docs/faas.md). Containers, activated
+// the storage client) grows with the chains colocated, and kept-alive
+// micro-VMs with nothing to do compete with them for the CPUs too, so the
+// share of CPU the micro-VMs waste rises (docs/faas.md). Containers, activated
 // later and polling less, stay near their one-chain share below saturation.
 TEST(FaasModel, FairWastesMoreCpuAsChainsAreColocated) {
   FaasParams p = small_params();
   const FaasPoint one = run(p.microvm, 1, "fair");
   const FaasPoint ten = run(p.microvm, 10, "fair");  // 2.5 chains per CPU
-  const FaasPoint fifty = run(p.microvm, 50, "fair");
+  // 6.25 chains per CPU, the study's 50 chains on 8 CPUs. (50 here would
+  // take chains longer than the 30 s run: nothing would complete.)
+  const FaasPoint busiest = run(p.microvm, 25, "fair");
   EXPECT_GT(one.idle_ratio, 0.15);
   EXPECT_LT(one.idle_ratio, 0.30);
   EXPECT_GT(ten.idle_ratio, one.idle_ratio + 0.03);
-  EXPECT_GT(fifty.idle_ratio, ten.idle_ratio + 0.10);
+  EXPECT_GT(busiest.idle_ratio, ten.idle_ratio + 0.10);
+  EXPECT_GT(busiest.idle_ratio, 0.55) << "towards the paper's 69.25 % at 50 chains";
   for (int chains : {1, 10}) {
     const FaasPoint container = run(p.container, chains, "fair");
     EXPECT_GT(container.idle_ratio, 0.15) << chains;
