@@ -1,4 +1,4 @@
-target_link_libraries(policy_bench PRIVATE upsched_policy upsched_sim)
+target_link_libraries(policy_bench PRIVATE upsched_cli_lib)
 target_compile_definitions(policy_bench PRIVATE UPS_POLICY_DIR="${UPS_POLICY_DIR}")
 if(TARGET policies)
   add_dependencies(policy_bench policies)

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/policy_spec.h"
 #include "core/core.h"
 #include "core/scx_constants.h"
 #include "policy/native/registry.h"
@@ -91,18 +92,6 @@ BENCHMARK(BM_CycleBpfSimple);
 
 // --- simulator throughput ----------------------------------------------------------
 
-sim::PolicyFactory bpf_simple_factory() {
-  return [](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
-    auto lp = policy::load_bpf_policy(simple_object());
-    if (!lp) return tl::unexpected(lp.error());
-    sim::PolicyInstance inst;
-    inst.ops = std::move(lp->ops);
-    inst.grant = lp->grant;
-    inst.slot = req.slot;
-    return inst;
-  };
-}
-
 // Steady-state throughput: 20 simulated seconds per iteration (hogs: about
 // 50k events). A 2 s hogs run is only ~5k events, so per-run costs (the
 // first wake-ups, unloading the class and the report at the end) weighed
@@ -116,10 +105,15 @@ void run_sim(benchmark::State& state, bool bpf, const char* preset) {
     cfg.nr_cpus = 8;
     cfg.seed = 1;
     cfg.duration = 20 * kNsPerSec;
-    cfg.policies = {"simple"};
+    cfg.policies = {bpf ? simple_object() : "simple"};
     cfg.check_invariants = false;
-    auto world = sim::World::create(std::move(*w), cfg,
-                                    bpf ? bpf_simple_factory() : sim::native_policy_factory());
+    // The CLI's factory: simple.bpf.o through the policy host, "simple" native.
+    auto factory = cli::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
+    if (!factory) {
+      state.SkipWithError(factory.error().to_string().c_str());
+      return;
+    }
+    auto world = sim::World::create(std::move(*w), cfg, *factory);
     if (!world) {
       state.SkipWithError(world.error().to_string().c_str());
       return;

@@ -3,9 +3,7 @@
 // titles present, a real screenshot). Skips if chromium is not installed.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -21,12 +19,7 @@ using ups::cli_test::Out;
 using ups::cli_test::sh;
 using ups::cli_test::upsched;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ups::cli_test::slurp;
 
 class DemoReport : public ::testing::Test {
 protected:

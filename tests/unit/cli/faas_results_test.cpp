@@ -7,35 +7,28 @@
 // polling wasted (docs/faas.md, "What the gain is bounded by").
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
+
+#include "run_upsched.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ups::cli_test::slurp;
 
 TEST(FaasResults, SmallRegenerationHasTheStudysShapes) {
   const fs::path docs = fs::temp_directory_path() / ("upsched_faas_results_" + std::to_string(::getpid()));
   fs::remove_all(docs);
   const std::string cmd = "bash " + std::string(UPS_SOURCE_DIR) + "/scripts/faas_results.sh " +
-                          std::string(UPS_BINARY_DIR) + " --small --docs " + docs.string() + " >/dev/null 2>&1";
-  const int st = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << cmd;
+                          std::string(UPS_BINARY_DIR) + " --small --docs " + docs.string();
+  const ups::cli_test::Out o = ups::cli_test::sh(cmd);
+  ASSERT_EQ(o.rc, 0) << cmd << "\n" << o.text;
   for (const char* f : {"faas-results.md", "faas-results.json", "faas-idle-ratio.svg"})
     EXPECT_TRUE(fs::exists(docs / f) && fs::file_size(docs / f) > 0) << f;
   const std::string md = slurp(docs / "faas-results.md");

@@ -1,9 +1,12 @@
 // Runs the built `upsched` binary as a user would, for the CLI tests: its
-// exit code and what it printed (stdout and stderr together).
+// exit code and what it printed (stdout and stderr together), and reads
+// back the files it wrote.
 #pragma once
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <sys/wait.h>
@@ -34,5 +37,13 @@ inline Out sh(const std::string& command) {
 
 // Runs upsched with `args`.
 inline Out run(const std::string& args) { return sh(upsched() + " " + args); }
+
+// The whole content of a file the command wrote ("" if it is missing).
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 }  // namespace ups::cli_test

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "policy/policy_loader.h"
+#include "policy_test_support.h"
 #include "security/admission.h"
 #include "sim/faas_model.h"
 
@@ -14,25 +15,6 @@ namespace ups::policy {
 namespace {
 
 const std::string kFaasEventObject = std::string(UPS_POLICY_DIR) + "/faas_event.bpf.o";
-
-// "*.bpf.o" specs load through load_bpf_policy for the requesting
-// principal (root in the FaaS model); the rest are native.
-sim::PolicyFactory bpf_or_native() {
-  return [](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
-    if (req.spec != kFaasEventObject) return sim::native_policy_factory()(req);
-    LoadPolicyOptions o;
-    o.principal = req.principal;
-    o.slot = req.slot;
-    o.cpus = req.cpus;
-    auto lp = load_bpf_policy(req.spec, o);
-    if (!lp) return tl::unexpected(lp.error());
-    sim::PolicyInstance inst;
-    inst.ops = std::move(lp->ops);
-    inst.grant = lp->grant;
-    inst.slot = lp->slot;
-    return inst;
-  };
-}
 
 sim::FaasPoint run(const sim::RuntimeModel& rt, int chains, const std::string& policy) {
   sim::FaasParams p;
@@ -42,7 +24,7 @@ sim::FaasPoint run(const sim::RuntimeModel& rt, int chains, const std::string& p
   sim::FaasRunOptions o;
   o.policy = policy;
   o.seed = 3;
-  o.factory = bpf_or_native();
+  o.factory = testing::cli_factory();  // the .bpf.o as root (the FaaS model's loader), the rest native
   return sim::run_faas_point(p, rt, chains, o);
 }
 
