@@ -5,6 +5,7 @@
 // extern through a table.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,12 @@ namespace ups::bpf {
 struct CallContext;
 using ExternFn = u64 (*)(CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
 
+// Where and why a callback run by SubprogInvoker::run_callback stopped.
+struct CallbackTrap {
+  u32 pc = 0;        // slot index of the instruction
+  std::string what;  // the trap, as the invoker describes it
+};
+
 // Lets a helper call back into BPF code (bpf_loop, timer callbacks): the
 // entry is an instruction index in the same program image.
 class SubprogInvoker {
@@ -24,12 +31,16 @@ public:
   virtual u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) = 0;
   // Runs a callback outside any run of the program, as a top-level run with
   // its own context: a bpf_timer callback fired by the substrate's clock
-  // (bpf/helpers/timer_table.h). A trap sets ctx.abort, ctx.trap_pc and
-  // ctx.trap. The default suits invokers that need no active run.
+  // (bpf/helpers/timer_table.h). A trap sets ctx.abort, and
+  // last_callback_trap() says where. The default suits invokers that need
+  // no active run.
   virtual u64 run_callback(CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
     (void)ctx;
     return invoke(entry_insn, r1, r2, r3, r4, r5);
   }
+  // The trap that stopped the last run_callback, if it trapped and the
+  // invoker knows where.
+  virtual std::optional<CallbackTrap> last_callback_trap() const { return std::nullopt; }
   // The memory the programs it runs use as their stack (r10 points into
   // it), so a host can accept stack arguments such as iterators and
   // out-parameters; empty when the invoker has no stack of its own.
@@ -45,10 +56,6 @@ struct CallContext {
   // Set by an extern to stop the program at once (a fatal run-time check);
   // the VM returns and the host reports the message.
   bool abort = false;
-  // Set with abort by a top-level SubprogInvoker::run_callback that
-  // trapped: the instruction it stopped at and why, for the exit report.
-  u32 trap_pc = 0;
-  std::string trap;
 };
 
 // Helpers by id (bpf_func_id numbering), kfuncs by the index the loader

@@ -262,13 +262,15 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   env_.clear_fault();
   env_.fire_timer(timer_id);
   const bool ended_holding_lock = env_.release_held_lock();
-  // The callback's code lives in the program that set it: its source line
-  // names where a failed check stopped it.
-  const BoundProgram* bp = program_run_by(invoker);
-  const std::optional<u32> pc = env_.last_fault_pc();
-  const std::string where = bp && pc ? location(*bp, *pc) : std::string();
-  if (!env_.last_fault().empty()) ctx.fail("timer callback: " + env_.last_fault(), where);
-  else if (ended_holding_lock) ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
+  if (!env_.last_fault().empty()) {
+    // The callback's code lives in the program that set it: its source
+    // line names where a failed check stopped it.
+    const BoundProgram* bp = program_run_by(invoker);
+    const std::optional<u32> pc = env_.last_fault_pc();
+    ctx.fail("timer callback: " + env_.last_fault(), bp && pc ? location(*bp, *pc) : std::string());
+  } else if (ended_holding_lock) {
+    ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
+  }
   mirrors_.sync_out_touched();
   ctx_ = saved;
   stack_ = saved_stack;

@@ -177,10 +177,11 @@ Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int c
       const bool has_next = i + 1 < nst;
       ProgramBuilder b;
       b.forever();
-      // Input: a polling runtime is told early (or never stops) and polls its input.
-      const bool told = i > 0 && rt.poll_from != PollFrom::never && rt.poll_from != PollFrom::always;
-      if (told || rt.poll_from == PollFrom::always) {
-        if (told) b.wait(notify[i]);
+      // Input: a polling runtime polls it, from when it is told a request
+      // is on its way, or (always) whenever it has none.
+      const bool polls_input = rt.poll_from == PollFrom::always || (i > 0 && rt.poll_from != PollFrom::never);
+      if (polls_input) {
+        if (rt.poll_from != PollFrom::always) b.wait(notify[i]);
         if (rt.poll_burst_ms > 0)
           b.poll_recv(in[i], Distribution::constant(std::max<TimeNs>(ns(rt.poll_burst_ms), 1)),
                       Distribution::exponential(std::max<TimeNs>(ns(rt.poll_period_ms), 1)));

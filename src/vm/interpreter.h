@@ -49,14 +49,16 @@ public:
   // of this interpreter; fired from inside a run (a helper advancing the
   // clock) it runs nested on the next frame, like invoke().
   u64 run_callback(bpf::CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override {
+    callback_trap_ = Trap{};
     if (ctx_ != nullptr) return invoke(entry_insn, r1, r2, r3, r4, r5);
     RunResult r = run_at(entry_insn, ctx, r1, r2, r3, r4, r5);
-    if (!r.ok()) {
-      ctx.abort = true;
-      ctx.trap_pc = r.trap.pc;
-      ctx.trap = r.trap.to_string();
-    }
+    callback_trap_ = r.trap;
+    if (!r.ok()) ctx.abort = true;
     return r.r0;
+  }
+  std::optional<bpf::CallbackTrap> last_callback_trap() const override {
+    if (callback_trap_.kind == TrapKind::none) return std::nullopt;
+    return bpf::CallbackTrap{callback_trap_.pc, callback_trap_.to_string()};
   }
 
   // SubprogInvoker: all frames' stack memory.
@@ -92,6 +94,7 @@ private:
   u64 budget_left_ = ~u64{0};
   u64 executed_ = 0;        // CHECKED mode: instructions of nested runs
   Trap nested_trap_;        // a trap inside invoke(), reported by the outer run
+  Trap callback_trap_;      // how the last top-level run_callback ended
   Frame frames_[bpf::kMaxCallDepth];
   alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
 };

@@ -129,8 +129,9 @@ bool TimerTable::fire(u64 timer_id) {
                             reinterpret_cast<u64>(value), 0, 0);
   if (records_[idx].id == timer_id) records_[idx].running = false;
   if (ctx.abort) {
-    if (env_.last_fault().empty()) env_.fault(ctx, ctx.trap.empty() ? "bpf_timer callback trapped" : ctx.trap);
-    if (!ctx.trap.empty()) env_.set_fault_pc(ctx.trap_pc);
+    const std::optional<CallbackTrap> trap = ctx.invoker->last_callback_trap();
+    if (env_.last_fault().empty()) env_.fault(ctx, trap ? trap->what : "bpf_timer callback trapped");
+    if (trap) env_.set_fault_pc(trap->pc);
   }
   return true;
 }
