@@ -141,14 +141,16 @@ void BPF_STRUCT_OPS(faas_enqueue, struct task_struct *p, u64 enq_flags)
  * per slice_ns: scans cost a look per parked runtime. A scan also lets one
  * runtime that has been parked without running for park_max_wait_ns run
  * park_slice_ns here. */
-static void rescue_fired(u64 now, bool has_work)
+static void rescue_fired(u64 now)
 {
 	struct task_struct *p;
 	int budget = MAX_RESCUES;
 	bool overdue_ran = false;
+	bool has_work;
 
 	if (scx_bpf_dsq_nr_queued(PARK_DSQ) <= 0)
 		return;
+	has_work = scx_bpf_dsq_nr_queued(FIRED_DSQ) > 0 || scx_bpf_dsq_nr_queued(READY_DSQ) > 0;
 	if (has_work && now - last_rescue_scan < slice_ns)
 		return;
 	last_rescue_scan = now;
@@ -213,7 +215,7 @@ void BPF_STRUCT_OPS(faas_dispatch, s32 cpu, struct task_struct *prev)
 {
 	u64 now = scx_bpf_now();
 
-	rescue_fired(now, scx_bpf_dsq_nr_queued(FIRED_DSQ) > 0 || scx_bpf_dsq_nr_queued(READY_DSQ) > 0);
+	rescue_fired(now);
 	if (scx_bpf_dsq_move_to_local(FIRED_DSQ))
 		return;
 	if (scx_bpf_dsq_move_to_local(READY_DSQ))

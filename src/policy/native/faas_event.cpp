@@ -2,8 +2,9 @@
 // file's comment for the why). Idle-polling runtimes (spinning on an event
 // that has not fired) are parked in PARK_DSQ and get no CPU while anything
 // else is ready, except a park_slice run every park_interval on a CPU with
-// nothing else (or after park_max_wait, even when others are ready); a runtime whose event fired moves to FIRED_DSQ at the next
-// dispatch and gets one slice before the EDF READY_DSQ; later chain stages
+// nothing else (or after park_max_wait, even when others are ready); a
+// runtime whose event fired moves to FIRED_DSQ at the next dispatch and
+// gets one slice before the EDF READY_DSQ; later chain stages
 // (more weight) get earlier deadlines; a job that used up its slice past
 // its deadline goes back with the deadline "now". Change both files or
 // neither: they must decide the same.
@@ -73,7 +74,7 @@ public:
 
   void dispatch(ScxContext& ctx, CpuId, Task*) override {
     const u64 now = ctx.now();
-    rescue_fired(ctx, now, ctx.dsq_nr_queued(kFiredDsq) > 0 || ctx.dsq_nr_queued(kReadyDsq) > 0);
+    rescue_fired(ctx, now);
     if (ctx.dsq_move_to_local(kFiredDsq)) return;
     if (ctx.dsq_move_to_local(kReadyDsq)) return;
     run_one_parked(ctx, now);
@@ -118,8 +119,9 @@ private:
   // the tail, once per instant each; a CPU with other work scans at most
   // once per slice, and lets one runtime parked without running for
   // kParkMaxWaitNs run here (see the BPF file).
-  void rescue_fired(ScxContext& ctx, u64 now, bool has_work) {
+  void rescue_fired(ScxContext& ctx, u64 now) {
     if (ctx.dsq_nr_queued(kParkDsq) <= 0) return;
+    const bool has_work = ctx.dsq_nr_queued(kFiredDsq) > 0 || ctx.dsq_nr_queued(kReadyDsq) > 0;
     if (has_work && now - last_rescue_scan_ < kSliceNs) return;
     last_rescue_scan_ = now;
     DsqIter it;
