@@ -63,10 +63,8 @@ void BpfPolicy::bind(Op op, BoundProgram prog) {
 u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
   ScxContext* saved_ctx = ctx_;
-  const BoundProgram* saved_prog = running_;
   const std::span<const u8> saved_stack = stack_;
   ctx_ = &ctx;
-  running_ = bp;
   stack_ = bp->interp->stack();
   bpf::CallContext cc;
   cc.invoker = bp->interp.get();
@@ -88,7 +86,6 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   }
   mirrors_.sync_out_touched();
   ctx_ = saved_ctx;
-  running_ = saved_prog;
   stack_ = saved_stack;
   return r.r0;
 }

@@ -127,7 +127,6 @@ private:
   std::array<std::unique_ptr<BoundProgram>, static_cast<size_t>(Op::nr_ops)> programs_{};
   TaskMirrors mirrors_;
   ScxContext* ctx_ = nullptr;
-  const BoundProgram* running_ = nullptr;
   std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
   std::shared_ptr<const void> held_;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
