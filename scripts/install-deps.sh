@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libgtest-dev libgmock-dev libbenchmark-dev
   libexpected-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
   clang-14 clang-19 llvm-19 lld-14 libclang-rt-14-dev
