@@ -4,7 +4,7 @@
 // callback now running and checks every argument again, behind the
 // verifier: a pointer that is not a task mirror, an unknown cpumask, a CPU
 // out of range fails the class with a report naming the kfunc (its row's
-// name), the argument and, from BpfPolicy::run, the call site.
+// name), the argument and, from BpfPolicy::finish, the call site.
 #include "policy/kfuncs.h"
 
 #include <cstring>
@@ -28,7 +28,7 @@ namespace {
 BpfPolicy& host(bpf::CallContext& c) { return *static_cast<BpfPolicy*>(c.host); }
 
 // A failed run-time check: the class fails and the program stops at the
-// call, where BpfPolicy::run adds the instruction and source line.
+// call, where BpfPolicy::finish adds the instruction and source line.
 u64 fail(bpf::CallContext& c, std::string_view kfunc, const std::string& msg) {
   BpfPolicy& h = host(c);
   if (h.in_callback()) h.ctx().fail(fmt::format("{}: {}", kfunc, msg));
@@ -464,7 +464,7 @@ struct KfuncName {
 
 // The ExternFn of a row: runs the host function with the row's name, and
 // stops the program when the class failed inside it (a check the core
-// made, or scx_bpf_exit), so that BpfPolicy::run can name the call's
+// made, or scx_bpf_exit), so that BpfPolicy::finish can name the call's
 // instruction and source line in the exit report.
 template <KfuncName name, HostFn fn>
 u64 entry(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
