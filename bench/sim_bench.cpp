@@ -7,7 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "sim/program_builder.h"
+#include "workload/program_builder.h"
 #include "sim/world.h"
 
 namespace ups::sim {

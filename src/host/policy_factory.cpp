@@ -1,20 +1,15 @@
-#include "sim/policy_factory.h"
+#include "host/policy_factory.h"
 
-#if __has_include("policy/native/registry.h")
 #include "policy/native/registry.h"
-#define UPS_HAVE_NATIVE_REGISTRY 1
-#endif
 
-namespace ups::sim {
+namespace ups::host {
 
 bool is_fair_spec(const std::string& spec) { return spec == "fair"; }
 
 PolicyFactory native_policy_factory() {
   return [](const PolicyRequest& req) -> Result<PolicyInstance> {
     PolicyInstance inst;
-#ifdef UPS_HAVE_NATIVE_REGISTRY
     inst.ops = make_native_policy(req.spec);
-#endif
     if (!inst.ops) {
       std::string names = "fair";
       for (auto& [n, d] : native_policy_list())
@@ -33,10 +28,8 @@ PolicyFactory native_policy_factory() {
 std::vector<std::pair<std::string, std::string>> native_policy_list() {
   std::vector<std::pair<std::string, std::string>> out;
   out.emplace_back("fair", "the built-in weighted fair class (no class loaded)");
-#ifdef UPS_HAVE_NATIVE_REGISTRY
   for (auto& p : native_policies()) out.emplace_back(p.name, p.description);
-#endif
   return out;
 }
 
-}  // namespace ups::sim
+}  // namespace ups::host

@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "core/core.h"
 
-namespace ups::sim {
+namespace ups::host {
 
 struct PolicyRequest {
   std::string spec;       // "fifo", "simple", "x.bpf.o:alice"
@@ -45,4 +45,4 @@ PolicyFactory native_policy_factory();
 // fair first.
 std::vector<std::pair<std::string, std::string>> native_policy_list();
 
-}  // namespace ups::sim
+}  // namespace ups::host

@@ -9,7 +9,7 @@
 
 #include "base/types.h"
 
-namespace ups::sim {
+namespace ups::report {
 
 class LatencyHistogram {
 public:
@@ -68,4 +68,4 @@ private:
   TimeNs max_ = 0;
 };
 
-}  // namespace ups::sim
+}  // namespace ups::report

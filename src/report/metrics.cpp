@@ -1,10 +1,10 @@
 // The report's two forms: the JSON document (--json) and the summary table.
-#include "sim/metrics.h"
+#include "report/metrics.h"
 
 #include <nlohmann/json.hpp>
 #include <fmt/format.h>
 
-namespace ups::sim {
+namespace ups::report {
 
 double jain_index(const std::vector<double>& xs) {
   if (xs.empty()) return 1.0;
@@ -24,7 +24,7 @@ nlohmann::ordered_json percentiles_json(const Percentiles& p) {
 }
 }  // namespace
 
-std::string SimReport::to_json() const {
+std::string RunReport::to_json() const {
   nlohmann::ordered_json j;
   j["workload"] = workload;
   j["policy"] = policy;
@@ -77,7 +77,7 @@ std::string SimReport::to_json() const {
   return j.dump(2) + "\n";
 }
 
-std::string SimReport::summary() const {
+std::string RunReport::summary() const {
   std::string s;
   s += fmt::format("workload {}  policy {}  cpus {}  seed {}\n", workload, policy, nr_cpus, seed);
   s += fmt::format("simulated {:.6f}s of {:.6f}s{}  events {}  tasks {}/{} completed  lost {}\n",
@@ -109,4 +109,4 @@ std::string SimReport::summary() const {
   return s;
 }
 
-}  // namespace ups::sim
+}  // namespace ups::report

@@ -1,4 +1,4 @@
-// SimReport: what one run measured (the summary table, --json), and
+// RunReport: what one run measured (the summary table, --json), and
 // jain_index. Built by World::report().
 #pragma once
 
@@ -9,7 +9,7 @@
 #include "base/types.h"
 #include "core/exit_report.h"
 
-namespace ups::sim {
+namespace ups::report {
 
 struct Percentiles {
   u64 count = 0;
@@ -32,7 +32,7 @@ struct TaskReport {
   double wakeup_mean_us = 0, wakeup_max_us = 0;
 };
 
-struct SimReport {
+struct RunReport {
   std::string workload;
   std::string policy;      // chain as given, e.g. "fifo" or "fair"
   int nr_cpus = 0;
@@ -71,4 +71,4 @@ struct SimReport {
 // Jain's fairness index (sum x)^2 / (n * sum x^2); 1 = all equal.
 double jain_index(const std::vector<double>& xs);
 
-}  // namespace ups::sim
+}  // namespace ups::report

@@ -1,5 +1,5 @@
 // HTML and SVG for the demo report (see report_html.h).
-#include "cli/report_html.h"
+#include "report/report_html.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace ups::cli {
+namespace ups::report {
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -196,4 +196,4 @@ svg {{ display: block; margin: 12px 0; background: #fff; }}
   return s;
 }
 
-}  // namespace ups::cli
+}  // namespace ups::report

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace ups::cli {
+namespace ups::report {
 
 std::string html_escape(std::string_view s);
 
@@ -42,4 +42,4 @@ std::string svg_timeline(const std::string& title, int cpus, double t0_ms, doubl
 // The page: a title, a style sheet and the given HTML sections in order.
 std::string html_page(const std::string& title, const std::vector<std::string>& sections);
 
-}  // namespace ups::cli
+}  // namespace ups::report

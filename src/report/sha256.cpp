@@ -1,10 +1,10 @@
 // SHA-256 after FIPS 180-4 §6.2; checked against the standard's test
-// vectors in tests/unit/sim/sha256_test.cpp.
-#include "sim/sha256.h"
+// vectors in tests/unit/report/sha256_test.cpp.
+#include "report/sha256.h"
 
 #include <cstring>
 
-namespace ups::sim {
+namespace ups::report {
 namespace {
 
 constexpr u32 kK[64] = {
@@ -104,4 +104,4 @@ std::string Sha256::hex(std::string_view data) {
   return h.finish_hex();
 }
 
-}  // namespace ups::sim
+}  // namespace ups::report

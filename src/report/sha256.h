@@ -10,7 +10,7 @@
 
 #include "base/types.h"
 
-namespace ups::sim {
+namespace ups::report {
 
 class Sha256 {
 public:
@@ -33,4 +33,4 @@ private:
   u64 total_len_ = 0;
 };
 
-}  // namespace ups::sim
+}  // namespace ups::report

@@ -1,10 +1,10 @@
-#include "sim/trace.h"
+#include "report/trace.h"
 
 #include <cstring>
 
 #include <fmt/format.h>
 
-namespace ups::sim {
+namespace ups::report {
 
 void ScheduleTrace::set_ftrace(std::ostream* os) { ftrace_ = os; }
 void ScheduleTrace::set_chrome(std::ostream* os) { chrome_ = os; }
@@ -97,4 +97,4 @@ std::string ScheduleTrace::finish(TimeNs now) {
   return hash_.finish_hex();
 }
 
-}  // namespace ups::sim
+}  // namespace ups::report

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "base/types.h"
-#include "sim/sha256.h"
+#include "report/sha256.h"
 
-namespace ups::sim {
+namespace ups::report {
 
 // prev_state as ftrace writes it.
 enum class SwitchState : u8 { preempted = 'R', sleeping = 'S', exited = 'X', idle = 'I' };
@@ -47,4 +47,4 @@ private:
   void close_slice(CpuId cpu, TimeNs now);
 };
 
-}  // namespace ups::sim
+}  // namespace ups::report

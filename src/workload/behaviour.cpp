@@ -1,8 +1,8 @@
-#include "sim/behaviour.h"
+#include "workload/behaviour.h"
 
 #include "base/assert.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 const char* op_name(OpCode op) {
   switch (op) {
@@ -55,4 +55,4 @@ const Instr* next_action(const Program& prog, TaskCursor& cur) {
   return nullptr;
 }
 
-}  // namespace ups::sim
+}  // namespace ups::workload

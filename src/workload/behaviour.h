@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "base/types.h"
-#include "sim/distribution.h"
+#include "workload/distribution.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 enum class OpCode : u8 {
   compute,     // arg = distribution: run on a CPU for that long
@@ -67,4 +67,4 @@ struct TaskCursor {
 // Returns nullptr at the end of the program (an implicit exit).
 const Instr* next_action(const Program& prog, TaskCursor& cur);
 
-}  // namespace ups::sim
+}  // namespace ups::workload

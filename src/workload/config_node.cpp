@@ -1,4 +1,4 @@
-#include "sim/config_node.h"
+#include "workload/config_node.h"
 
 #include <nlohmann/json.hpp>
 // toml++ is used as Debian's shared library (TOML_HEADER_ONLY=0 from
@@ -7,7 +7,7 @@
 // is off). tests/unit/sim/workload_test.cpp feeds it damaged files.
 #include <toml++/toml.h>
 
-namespace ups::sim {
+namespace ups::workload {
 
 const char* ConfigNode::type_name() const {
   switch (type) {
@@ -175,4 +175,4 @@ Result<ConfigNode> parse_config(std::string_view text, const std::string& name) 
   return root;
 }
 
-}  // namespace ups::sim
+}  // namespace ups::workload

@@ -12,7 +12,7 @@
 #include "base/result.h"
 #include "base/types.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 struct ConfigField;
 
@@ -50,4 +50,4 @@ inline const ConfigNode* ConfigNode::find(std::string_view key) const {
 // else TOML). Syntax errors name the file and line.
 Result<ConfigNode> parse_config(std::string_view text, const std::string& name);
 
-}  // namespace ups::sim
+}  // namespace ups::workload

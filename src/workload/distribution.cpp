@@ -1,10 +1,10 @@
-#include "sim/distribution.h"
+#include "workload/distribution.h"
 
 #include <cmath>
 
-#include "sim/duration.h"
+#include "workload/duration.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 const char* dist_kind_name(DistKind k) {
   switch (k) {
@@ -76,4 +76,4 @@ std::string Distribution::describe() const {
   return "?";
 }
 
-}  // namespace ups::sim
+}  // namespace ups::workload

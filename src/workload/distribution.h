@@ -9,7 +9,7 @@
 #include "base/rng.h"
 #include "base/types.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 enum class DistKind : u8 { constant, uniform, exponential, lognormal, bimodal };
 const char* dist_kind_name(DistKind k);
@@ -33,4 +33,4 @@ struct Distribution {
   std::string describe() const;  // "exponential(mean 100us)"
 };
 
-}  // namespace ups::sim
+}  // namespace ups::workload

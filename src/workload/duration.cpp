@@ -1,9 +1,11 @@
-#include "sim/duration.h"
+#include "workload/duration.h"
 
 #include <cmath>
 #include <cstdlib>
 
-namespace ups::sim {
+#include <fmt/format.h>
+
+namespace ups::workload {
 
 Result<TimeNs> parse_duration(std::string_view text) {
   std::string s(text);
@@ -42,4 +44,6 @@ std::string format_duration(TimeNs ns) {
   return std::to_string(ns) + "ns";
 }
 
-}  // namespace ups::sim
+std::string format_instant(TimeNs t) { return fmt::format("{}.{:09}s", t / kNsPerSec, t % kNsPerSec); }
+
+}  // namespace ups::workload

@@ -1,10 +1,10 @@
-#include "sim/presets.h"
+#include "workload/presets.h"
 
 #include <algorithm>
 
-#include "sim/program_builder.h"
+#include "workload/program_builder.h"
 
-namespace ups::sim {
+namespace ups::workload {
 namespace {
 
 constexpr TimeNs us(double v) { return static_cast<TimeNs>(v * kNsPerUs); }
@@ -116,4 +116,4 @@ Result<Workload> make_preset(std::string_view name, int nr_cpus) {
   return w;
 }
 
-}  // namespace ups::sim
+}  // namespace ups::workload

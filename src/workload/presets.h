@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/result.h"
-#include "sim/workload.h"
+#include "workload/workload.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 struct PresetInfo {
   std::string name;
@@ -20,4 +20,4 @@ struct PresetInfo {
 const std::vector<PresetInfo>& preset_list();
 Result<Workload> make_preset(std::string_view name, int nr_cpus);
 
-}  // namespace ups::sim
+}  // namespace ups::workload

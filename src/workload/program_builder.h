@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "base/assert.h"
-#include "sim/behaviour.h"
+#include "workload/behaviour.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 class ProgramBuilder {
 public:
@@ -74,4 +74,4 @@ private:
   std::vector<u32> open_;
 };
 
-}  // namespace ups::sim
+}  // namespace ups::workload

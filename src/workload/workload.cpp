@@ -1,16 +1,16 @@
 // Reads a workload file (TOML or JSON, through ConfigNode) into a Workload,
 // checking every field: unknown fields, negative durations, unknown events,
 // channels and groups are errors that name the file, line and field.
-#include "sim/workload.h"
+#include "workload/workload.h"
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include "sim/config_node.h"
-#include "sim/duration.h"
+#include "workload/config_node.h"
+#include "workload/duration.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 int Workload::find_group(std::string_view name) const {
   for (size_t i = 0; i < groups.size(); ++i)
@@ -203,7 +203,7 @@ public:
     if (!_st) return tl::unexpected(_st.error());   \
   } while (0)
 
-struct ProgramBuilder {
+struct ProgramParser {  // a group's `program` from its config nodes
   Reader& r;
   const Workload& w;
   const std::vector<std::string>& group_names;
@@ -437,7 +437,7 @@ Status read_groups(Reader& r, const ConfigNode& root, Workload& w) {
     }
     const ConfigNode* prog = g.find("program");
     if (!prog) return r.fail(g, path, "a task group needs 'program'");
-    ProgramBuilder b{r, w, names, tg.program};
+    ProgramParser b{r, w, names, tg.program};
     UPS_TRY_STATUS(b.block(*prog, Reader::join(path, "program"), 0));
     if (tg.program.code.empty()) return r.fail(*prog, Reader::join(path, "program"), "empty program");
     w.groups.push_back(std::move(tg));
@@ -633,4 +633,4 @@ Result<Workload> load_workload_file(const std::string& path) {
   return parse_workload(ss.str(), path);
 }
 
-}  // namespace ups::sim
+}  // namespace ups::workload

@@ -14,10 +14,10 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "core/core.h"
-#include "sim/behaviour.h"
-#include "sim/distribution.h"
+#include "workload/behaviour.h"
+#include "workload/distribution.h"
 
-namespace ups::sim {
+namespace ups::workload {
 
 enum class SyncKind : u8 { event, channel, lock };
 
@@ -96,4 +96,4 @@ Result<Workload> load_workload_file(const std::string& path);
 // extension.
 Result<Workload> parse_workload(std::string_view text, const std::string& name);
 
-}  // namespace ups::sim
+}  // namespace ups::workload

@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/report_html.h"
+#include "report/report_html.h"
 
-namespace ups::cli {
+namespace ups::report {
 namespace {
 
 TEST(DemoCharts, NonFinitePointsAreSkippedAndTheChartStaysSmall) {
@@ -25,4 +25,4 @@ TEST(DemoCharts, NonFinitePointsAreSkippedAndTheChartStaysSmall) {
 }
 
 }  // namespace
-}  // namespace ups::cli
+}  // namespace ups::report

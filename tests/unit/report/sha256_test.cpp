@@ -1,9 +1,9 @@
 // The schedule hash must be real SHA-256: FIPS 180-4 test vectors.
-#include "sim/sha256.h"
+#include "report/sha256.h"
 
 #include <gtest/gtest.h>
 
-namespace ups::sim {
+namespace ups::report {
 namespace {
 
 TEST(Sha256, EmptyInput) {
@@ -35,4 +35,4 @@ TEST(Sha256, MillionAs) {
 }
 
 }  // namespace
-}  // namespace ups::sim
+}  // namespace ups::report

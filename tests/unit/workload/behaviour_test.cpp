@@ -1,12 +1,12 @@
 // The cursor walks loops the number of times they say, forever loops
 // forever, and a finished program ends.
-#include "sim/behaviour.h"
+#include "workload/behaviour.h"
 
 #include <gtest/gtest.h>
 
-#include "sim/program_builder.h"
+#include "workload/program_builder.h"
 
-namespace ups::sim {
+namespace ups::workload {
 namespace {
 
 std::vector<OpCode> trace(const Program& p, int max_steps) {
@@ -50,4 +50,4 @@ TEST(Behaviour, EndOfProgramIsNull) {
 }
 
 }  // namespace
-}  // namespace ups::sim
+}  // namespace ups::workload

@@ -1,13 +1,12 @@
 // Durations parse as users write them; distributions draw what they say,
 // deterministically for a seed.
-#include "sim/distribution.h"
+#include "workload/distribution.h"
 
 #include <gtest/gtest.h>
 
-#include "sim/duration.h"
-#include "sim/histogram.h"
+#include "workload/duration.h"
 
-namespace ups::sim {
+namespace ups::workload {
 namespace {
 
 TEST(Duration, ParsesUnits) {
@@ -90,23 +89,5 @@ TEST(Distribution, SameSeedSameDraws) {
   EXPECT_TRUE(differs);
 }
 
-TEST(Histogram, PercentilesWithinBucketError) {
-  LatencyHistogram h;
-  for (TimeNs v = 1; v <= 100000; ++v) h.record(v * 10);
-  EXPECT_EQ(h.count(), 100000u);
-  EXPECT_NEAR(static_cast<double>(h.percentile(0.5)), 500000, 500000 * 0.02);
-  EXPECT_NEAR(static_cast<double>(h.percentile(0.99)), 990000, 990000 * 0.02);
-  EXPECT_NEAR(static_cast<double>(h.percentile(0.999)), 999000, 999000 * 0.02);
-  EXPECT_EQ(h.max(), 1000000u);
-}
-
-TEST(Histogram, SmallValuesAreExact) {
-  LatencyHistogram h;
-  for (int i = 0; i < 10; ++i) h.record(3);
-  h.record(40);
-  EXPECT_EQ(h.percentile(0.5), 3u);
-  EXPECT_EQ(h.percentile(0.9999), 40u);
-}
-
 }  // namespace
-}  // namespace ups::sim
+}  // namespace ups::workload

@@ -1,7 +1,7 @@
 // Workload files: the good ones load with what they say; each bad one
 // (tests/data/sim/bad/X, expectations in X.expect) gives an error naming
 // the file, line and field, and never crashes.
-#include "sim/workload.h"
+#include "workload/workload.h"
 
 #include <filesystem>
 #include <fstream>
@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "base/rng.h"
-#include "sim/presets.h"
+#include "workload/presets.h"
 
-namespace ups::sim {
+namespace ups::workload {
 namespace {
 
 namespace fs = std::filesystem;
@@ -177,4 +177,4 @@ TEST(Presets, HogsHaveWeightsOneTwoFour) {
 }
 
 }  // namespace
-}  // namespace ups::sim
+}  // namespace ups::workload
