@@ -13,6 +13,11 @@
 namespace ups::sim {
 namespace {
 
+using workload::Distribution;
+using workload::ProgramBuilder;
+using workload::TaskGroup;
+using workload::Workload;
+
 // `tasks` tasks that alternate exponential compute and sleep; `duty` is the
 // fraction of time each wants a CPU, so tasks * duty / cpus is the load.
 Workload churn(u32 tasks, TimeNs compute_mean, double duty) {
