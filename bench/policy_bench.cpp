@@ -20,7 +20,7 @@
 #include "core/scx_constants.h"
 #include "policy/native/registry.h"
 #include "policy/policy_loader.h"
-#include "sim/presets.h"
+#include "workload/presets.h"
 #include "sim/world.h"
 
 namespace {
@@ -100,7 +100,7 @@ void run_sim(benchmark::State& state, bool bpf, const char* preset) {
   u64 events = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto w = sim::make_preset(preset, 8);
+    auto w = workload::make_preset(preset, 8);
     sim::SimConfig cfg;
     cfg.nr_cpus = 8;
     cfg.seed = 1;

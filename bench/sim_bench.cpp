@@ -7,11 +7,16 @@
 
 #include <benchmark/benchmark.h>
 
-#include "sim/program_builder.h"
+#include "workload/program_builder.h"
 #include "sim/world.h"
 
 namespace ups::sim {
 namespace {
+
+using workload::Distribution;
+using workload::ProgramBuilder;
+using workload::TaskGroup;
+using workload::Workload;
 
 // `tasks` tasks that alternate exponential compute and sleep; `duty` is the
 // fraction of time each wants a CPU, so tasks * duty / cpus is the load.

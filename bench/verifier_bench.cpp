@@ -16,10 +16,8 @@
 #include "bpf/insn.h"
 #include "verifier/verifier.h"
 
-#if defined(UPS_BENCH_HAVE_POLICY)
 #include "policy/api_sets.h"
 #include "policy/kernel_abi/scx_api.h"
-#endif
 
 namespace {
 
@@ -120,7 +118,6 @@ void BM_VerifyGenerated(benchmark::State& state) {
 }
 BENCHMARK(BM_VerifyGenerated)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
-#if defined(UPS_BENCH_HAVE_POLICY)
 // One benchmark per callback of every example policy object.
 void register_policies() {
   namespace fs = std::filesystem;
@@ -159,14 +156,11 @@ void register_policies() {
     }
   }
 }
-#endif
 
 }  // namespace
 
 int main(int argc, char** argv) {
-#if defined(UPS_BENCH_HAVE_POLICY)
   register_policies();
-#endif
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

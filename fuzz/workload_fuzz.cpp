@@ -6,19 +6,19 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sim/duration.h"
-#include "sim/workload.h"
+#include "workload/duration.h"
+#include "workload/workload.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto first = text.find_first_not_of(" \t\r\n");
   bool json = first != std::string_view::npos && text[first] == '{';
-  auto w = ups::sim::parse_workload(text, json ? "fuzz.json" : "fuzz.toml");
+  auto w = ups::workload::parse_workload(text, json ? "fuzz.json" : "fuzz.toml");
   if (w) {
-    (void)ups::sim::validate_workload(*w);
+    (void)ups::workload::validate_workload(*w);
   } else {
     (void)w.error().to_string();
   }
-  (void)ups::sim::parse_duration(text.substr(0, 32));
+  (void)ups::workload::parse_duration(text.substr(0, 32));
   return 0;
 }

@@ -14,11 +14,6 @@ if(TARGET test_policy_abi)
     add_dependencies(test_policy_abi policies)
   endif()
 endif()
-# The kfunc rows live with their host functions in the policy host.
-if(TARGET test_policy_abi AND TARGET upsched_policy)
-  target_link_libraries(test_policy_abi PRIVATE upsched_policy)
-endif()
-# The project's object loader, when built, loads every policy in a test.
-if(TARGET test_policy_abi AND TARGET upsched_bpf_object)
-  target_link_libraries(test_policy_abi PRIVATE upsched_bpf_object)
-endif()
+# The project's object loader loads every policy in a test; the kfunc rows
+# live with their host functions in the policy host.
+target_link_libraries(test_policy_abi PRIVATE upsched_bpf_object upsched_policy)

@@ -1,7 +1,3 @@
-# `upsched verify` tests run the binary on the SDK's example policies.
-if(TARGET test_cli)
-  target_compile_definitions(test_cli PRIVATE UPS_POLICY_DIR="${UPS_POLICY_DIR}")
-  if(TARGET policies)
-    add_dependencies(test_cli policies)
-  endif()
-endif()
+# `upsched verify` tests run the binary on the SDK's example policies
+# (tests/sim_cli.cmake makes test_cli depend on them).
+target_compile_definitions(test_cli PRIVATE UPS_POLICY_DIR="${UPS_POLICY_DIR}")

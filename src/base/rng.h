@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <string_view>
 
 #include "base/types.h"
 
@@ -52,6 +53,18 @@ public:
 
   // A child seed for a sub-component, drawn from this stream.
   u64 fork_seed() { return next_u64(); }
+
+  // The seed of a named stream of its own, derived from the run's seed
+  // without drawing from any Rng (e.g. each policy class's
+  // bpf_get_prandom_u32 stream, named by the class): its draws neither
+  // move nor follow the simulator's, and do not depend on the order in
+  // which streams are made. Splitmix of the seed and the name's FNV-1a hash.
+  static u64 stream_seed(u64 seed, std::string_view name) {
+    u64 h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : name) h = (h ^ c) * 0x100000001b3ULL;
+    u64 x = seed ^ h;
+    return splitmix64(x);
+  }
 
 private:
   static u64 rotl(u64 x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/faas_demo.h"
+#include "cli/faas_sweep.h"
 #include "sim/faas_model.h"
 
 namespace ups::cli {
@@ -47,25 +47,17 @@ int run_faas(const FaasArgs& a) {
               a.runtime.c_str(), a.policy.c_str(), prm.cpus, static_cast<unsigned long long>(a.seed),
               prm.duration_s, prm.cost_scale);
   std::puts(faas_table_header().c_str());
-  std::vector<sim::FaasPoint> rows;
   int rc = 0;
-  for (int chains : *counts) {
-    sim::FaasRunOptions opt;
-    opt.policy = a.policy;
-    opt.seed = a.seed;
-    auto factory = faas_policy_factory(a.policy, a.admission, a.seed, prm.cpus);
-    if (!factory) return bad("--policy: " + factory.error().to_string());
-    opt.factory = std::move(*factory);
-    sim::FaasPoint pt = sim::run_faas_point(prm, *rt, chains, opt);
-    std::puts(faas_table_row(pt).c_str());
-    std::fflush(stdout);
-    if (!pt.error.empty() || pt.lost_tasks) {
-      std::fprintf(stderr, "upsched faas: %d chains: %s\n", chains,
-                   pt.error.empty() ? "tasks lost" : pt.error.c_str());
-      rc = 1;
-    }
-    rows.push_back(std::move(pt));
-  }
+  const std::vector<sim::FaasPoint> rows =
+      run_faas_sweep(prm, *rt, *counts, a.policy, a.admission, a.seed, [&rc](const sim::FaasPoint& pt) {
+        std::puts(faas_table_row(pt).c_str());
+        std::fflush(stdout);
+        if (!pt.error.empty() || pt.lost_tasks) {
+          std::fprintf(stderr, "upsched faas: %d chains: %s\n", pt.chains,
+                       pt.error.empty() ? "tasks lost" : pt.error.c_str());
+          rc = 1;
+        }
+      });
   if (!a.json.empty()) {
     std::ofstream out(a.json);
     if (!out) return bad("cannot write --json file " + a.json);

@@ -1,4 +1,4 @@
-// `upsched sim`, `upsched policies` and `upsched demo` (demo.cpp): the
+// `upsched sim`, `upsched policies` and `upsched demo` (faas_demo.cpp): the
 // simulator's commands. Bad arguments or input files print a message and
 // exit 2; a failed run prints the reproduce line and exits 1.
 #include <cstdio>
@@ -9,11 +9,10 @@
 
 #include "cli/commands.h"
 #include "cli/faas_demo.h"
-#include "cli/sim_demo.h"
-#include "sim/duration.h"
-#include "sim/policy_factory.h"
+#include "workload/duration.h"
+#include "host/policy_factory.h"
 #include "cli/policy_spec.h"
-#include "sim/presets.h"
+#include "workload/presets.h"
 #include "sim/world.h"
 
 namespace ups::cli {
@@ -39,13 +38,13 @@ int bad_input(const std::string& msg) {
 int run_sim(const SimArgs& a) {
   if (a.preset.empty() == a.workload.empty())
     return bad_input("give exactly one of --preset NAME or --workload FILE");
-  auto dur = sim::parse_duration(a.duration);
+  auto dur = workload::parse_duration(a.duration);
   if (!dur) return bad_input("--duration: " + dur.error().message);
   if (*dur == 0) return bad_input("--duration must be above 0");
   if (a.cpus < 1 || a.cpus > kMaxCpus)
     return bad_input(fmt::format("--cpus must be in 1..{}, not {}", kMaxCpus, a.cpus));
 
-  auto w = a.preset.empty() ? sim::load_workload_file(a.workload) : sim::make_preset(a.preset, a.cpus);
+  auto w = a.preset.empty() ? workload::load_workload_file(a.workload) : workload::make_preset(a.preset, a.cpus);
   if (!w) return bad_input(w.error().to_string());
 
   sim::SimConfig cfg;
@@ -77,7 +76,7 @@ int run_sim(const SimArgs& a) {
   auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   if (!world) return bad_input(world.error().to_string());
   auto st = (*world)->run();
-  sim::SimReport r = (*world)->report(a.per_task);
+  report::RunReport r = (*world)->report(a.per_task);
   if (!st) r.error = st.error().message;
   if (!a.quiet) std::fputs(r.summary().c_str(), stdout);
   if (!a.json.empty()) {
@@ -95,10 +94,10 @@ int run_sim(const SimArgs& a) {
 
 int list_policies() {
   std::puts("policies (--policy NAME, repeatable: chain order as given):");
-  for (auto& [name, desc] : sim::native_policy_list())
+  for (auto& [name, desc] : host::native_policy_list())
     std::printf("  %-16s %s\n", name.c_str(), desc.c_str());
   std::puts("presets (--preset NAME):");
-  for (auto& p : sim::preset_list()) std::printf("  %-16s %s\n", p.name.c_str(), p.description.c_str());
+  for (auto& p : workload::preset_list()) std::printf("  %-16s %s\n", p.name.c_str(), p.description.c_str());
   return 0;
 }
 

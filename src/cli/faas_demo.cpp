@@ -22,79 +22,20 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/faas_sweep.h"
 #include "cli/policy_spec.h"
-#include "cli/report_html.h"
+#include "report/report_html.h"
 #include "sim/faas_model.h"
 
 namespace ups::cli {
 
-Result<std::vector<int>> parse_chain_counts(const std::string& list) {
-  std::vector<int> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    long v = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v < 0 || v > 200)
-      return make_error(ErrorKind::invalid_argument, "'" + item + "' is not a chain count in 0..200");
-    out.push_back(static_cast<int>(v));
-  }
-  if (out.empty()) return make_error(ErrorKind::invalid_argument, "no chain counts given");
-  return out;
-}
-
-Result<sim::PolicyFactory> faas_policy_factory(const std::string& spec, const std::string& admission_file,
-                                               u64 seed, int nr_cpus) {
-  auto bpf = parse_bpf_spec(spec);
-  if (!bpf) return tl::unexpected(bpf.error());
-  if (*bpf) return policy_spec_factory(admission_file, seed, nr_cpus);
-  if (!sim::is_fair_spec(spec)) {
-    bool known = false;
-    for (auto& [name, desc] : sim::native_policy_list()) known |= name == spec;
-    if (!known) return make_error(ErrorKind::not_found, "unknown policy '" + spec + "' (see upsched policies)");
-  }
-  return sim::native_policy_factory();
-}
-
-std::string faas_table_header() {
-  return fmt::format("{:>6} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>5}", "chains", "idle %",
-                     "p50 ms", "p99 ms", "chains/s", "requests", "wasted s", "lost");
-}
-
-std::string faas_table_row(const sim::FaasPoint& p) {
-  return fmt::format("{:>6} {:>7.1f}% {:>10.2f} {:>10.2f} {:>10.1f} {:>9} {:>10.3f} {:>5}", p.chains,
-                     p.idle_ratio * 100, p.p50_ms, p.p99_ms, p.throughput_rps, p.requests,
-                     p.wasted_cpu_s, p.lost_tasks);
-}
-
-namespace {
-
-nlohmann::json point_json(const sim::FaasPoint& p, const std::string& runtime, const std::string& policy) {
-  nlohmann::json cdf = nlohmann::json::array();
-  for (auto [q, ms] : p.latency_cdf) cdf.push_back({{"q", q}, {"ms", ms}});
-  nlohmann::json j = {{"chains", p.chains},
-                      {"runtime", runtime},
-                      {"policy", policy},
-                      {"idle_ratio", p.idle_ratio},
-                      {"latency_ms", {{"p50", p.p50_ms}, {"p99", p.p99_ms}}},
-                      {"latency_cdf", cdf},
-                      {"throughput_rps", p.throughput_rps},
-                      {"requests", p.requests},
-                      {"wasted_cpu_s", p.wasted_cpu_s},
-                      {"used_cpu_s", p.used_cpu_s},
-                      {"lost_tasks", p.lost_tasks}};
-  if (!p.error.empty()) j["error"] = p.error;
-  return j;
-}
-
-}  // namespace
-
-std::string faas_points_json(const std::vector<sim::FaasPoint>& rows, const std::string& runtime,
-                             const std::string& policy) {
-  nlohmann::json j = nlohmann::json::array();
-  for (auto& p : rows) j.push_back(point_json(p, runtime, policy));
-  return j.dump(1);
-}
+using report::ChartAxes;
+using report::ChartSeries;
+using report::html_escape;
+using report::html_page;
+using report::svg_line_chart;
+using report::svg_timeline;
+using report::TimelineSlice;
 
 namespace {
 
@@ -251,27 +192,16 @@ int run_demo(const DemoArgs& a) {
   int rc = 0;
   for (int r = 0; r < 2; ++r)
     for (int p = 0; p < kNrPolicies; ++p)
-      for (int chains : *counts) {
-        sim::FaasRunOptions opt;
-        opt.policy = policies[p].spec;
-        opt.seed = a.seed;
-        auto factory = faas_policy_factory(policies[p].spec, admission, a.seed, prm.cpus);
-        sim::FaasPoint pt;
-        pt.chains = chains;
-        if (factory) {
-          opt.factory = std::move(*factory);
-          pt = sim::run_faas_point(prm, *prm.runtime(kRuntimes[r]), chains, opt);
-        } else {
-          pt.error = factory.error().to_string();
-        }
-        if (!pt.error.empty() || pt.lost_tasks) {
-          std::fprintf(stderr, "\nupsched demo: %s/%s/%d chains: %s\n", kRuntimes[r], kPolicies[p], chains,
-                       pt.error.empty() ? "tasks lost" : pt.error.c_str());
-          rc = 1;
-        }
-        rows[r][p].push_back(std::move(pt));
-        progress.step(fmt::format("{} {} {} chains", kRuntimes[r], kPolicies[p], chains));
-      }
+      rows[r][p] = run_faas_sweep(prm, *prm.runtime(kRuntimes[r]), *counts, policies[p].spec, admission, a.seed,
+                                  [&](const sim::FaasPoint& pt) {
+                                    if (!pt.error.empty() || pt.lost_tasks) {
+                                      std::fprintf(stderr, "\nupsched demo: %s/%s/%d chains: %s\n", kRuntimes[r],
+                                                   kPolicies[p], pt.chains,
+                                                   pt.error.empty() ? "tasks lost" : pt.error.c_str());
+                                      rc = 1;
+                                    }
+                                    progress.step(fmt::format("{} {} {} chains", kRuntimes[r], kPolicies[p], pt.chains));
+                                  });
 
   // Short timelines (fair and faas_event): Perfetto files and the report's
   // per-CPU view.
@@ -371,7 +301,7 @@ int run_demo(const DemoArgs& a) {
   nlohmann::json all = nlohmann::json::array();
   for (int r = 0; r < 2; ++r)
     for (int p = 0; p < kNrPolicies; ++p)
-      for (auto& pt : rows[r][p]) all.push_back(point_json(pt, kRuntimes[r], kPolicies[p]));
+      for (auto& pt : rows[r][p]) all.push_back(faas_point_json(pt, kRuntimes[r], kPolicies[p]));
   const std::string params_line = fmt::format(
       "{} CPUs, {} Hz ticks; costs x{} (extract 600-800 ms, transform/handler/store 1-5 ms, thumbnail 400-500 ms before scaling); "
       "{}; object storage {} ms (micro-VM) / {} ms (container); "

@@ -1,9 +1,9 @@
 #include "cli/policy_spec.h"
 
 #include <cstdlib>
-#include <map>
 
 #include "policy/policy_loader.h"
+#include "security/class_count.h"
 
 namespace ups::cli {
 
@@ -60,46 +60,30 @@ Result<Principal> loader_of(const BpfSpec& s, const Principal& requester, const 
   return who->principal;
 }
 
-u64 principal_key(const Principal& p) { return (u64{p.uid} << 32) | p.gid; }
-
-bool replaced_by_same_principal(const sim::PolicyRequest& req, u64 key, const security::AdmissionConfig& adm) {
+// Whether req replaces a class that `who` loaded (a native class counts
+// against no limit).
+bool replaces_own_class(const host::PolicyRequest& req, const Principal& who, const security::AdmissionConfig& adm) {
+  if (req.replaces.empty()) return false;
   auto old = parse_bpf_spec(req.replaces);
-  if (!old || !*old) return false;  // a native class counts against no limit
-  auto who = loader_of(**old, req.principal, adm);
-  return who && principal_key(*who) == key;
+  if (!old || !*old) return false;
+  auto loader = loader_of(**old, req.principal, adm);
+  return loader && *loader == who;
 }
-
-// One class loaded by a principal, counted while it exists.
-class LoadedClassCount {
-public:
-  LoadedClassCount(std::shared_ptr<std::map<u64, u32>> live, u64 key) : live_(std::move(live)), key_(key) {
-    ++(*live_)[key_];
-  }
-  ~LoadedClassCount() { --(*live_)[key_]; }
-  LoadedClassCount(const LoadedClassCount&) = delete;
-  LoadedClassCount& operator=(const LoadedClassCount&) = delete;
-
-private:
-  std::shared_ptr<std::map<u64, u32>> live_;
-  u64 key_;
-};
 
 }  // namespace
 
-Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
+Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
     auto loaded = security::AdmissionConfig::load_file(admission_file);
     if (!loaded) return tl::unexpected(loaded.error());
     *adm = std::move(*loaded);
   }
-  // Classes loaded at once per principal (uid, gid), for the max_classes
-  // limit: each load holds one count until its class goes. The checks
-  // before a run load nothing and count nothing.
-  auto live = std::make_shared<std::map<u64, u32>>();
-  sim::PolicyFactory native = sim::native_policy_factory();
-  return sim::PolicyFactory([adm, live, native, seed, nr_cpus](
-                                const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
+  // The checks before a run load nothing and count nothing.
+  security::ClassCount classes;
+  host::PolicyFactory native = host::native_policy_factory();
+  return host::PolicyFactory([adm, classes, native, seed, nr_cpus](
+                                const host::PolicyRequest& req) mutable -> Result<host::PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
     if (!*spec) return native(req);
@@ -120,18 +104,13 @@ Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file
     o.params = s.params;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
-    const u64 key = principal_key(o.principal);
     if (!req.check_only) {
-      o.classes_loaded = (*live)[key];
-      // A replacement takes its predecessor's place: while it loads, the
-      // class it replaces is still counted.
-      if (o.classes_loaded > 0 && !req.replaces.empty() && replaced_by_same_principal(req, key, *adm))
-        --o.classes_loaded;
-      o.held_while_loaded = std::make_shared<LoadedClassCount>(live, key);
+      o.classes_loaded = classes.before_load(o.principal, replaces_own_class(req, o.principal, *adm));
+      o.held_while_loaded = classes.hold(o.principal);
     }
     auto lp = policy::load_bpf_policy(s.path, o);
     if (!lp) return tl::unexpected(lp.error());
-    sim::PolicyInstance inst;
+    host::PolicyInstance inst;
     inst.ops = std::move(lp->ops);
     inst.grant = lp->grant;
     inst.slot = lp->slot;

@@ -13,7 +13,7 @@
 
 #include "base/result.h"
 #include "security/admission.h"
-#include "sim/policy_factory.h"
+#include "host/policy_factory.h"
 
 namespace ups::cli {
 
@@ -30,6 +30,6 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
 
 // `admission_file` empty: the default config (only root may load).
 // `seed` seeds the policies' bpf_get_prandom_u32.
-Result<sim::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
+Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
 
 }  // namespace ups::cli

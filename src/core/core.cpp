@@ -222,8 +222,12 @@ void Core::for_each_task(const std::function<void(const Task&)>& f) const {
   for (const Task& p : impl_->tasks) f(p);
 }
 
-Task* Core::current(CpuId cpu) const { return impl_->cpus[static_cast<size_t>(cpu)].curr; }
+Task* Core::current(CpuId cpu) const {
+  UPS_ASSERT(impl_->valid_cpu(cpu));
+  return impl_->cpus[static_cast<size_t>(cpu)].curr;
+}
 bool Core::need_resched(CpuId cpu) const {
+  UPS_ASSERT(impl_->valid_cpu(cpu));
   return impl_->cpus[static_cast<size_t>(cpu)].need_resched;
 }
 
@@ -307,6 +311,7 @@ Result<Task*> Core::create_task(const TaskSpec& spec, TimeNs now) {
 void Core::wake_up(Task& p, u64 wake_flags, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_DASSERT(I.owns_task(p));
   UPS_ASSERT(p.is_live());
   if (p.state != TaskState::created && p.state != TaskState::blocked) return;  // already runnable
   const bool is_new = p.state == TaskState::created;
@@ -324,9 +329,11 @@ void Core::wake_up(Task& p, u64 wake_flags, TimeNs now) {
 void Core::block_current(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   Task* p = rq.curr;
   UPS_ASSERT(p);
+  UPS_DASSERT(p->state == TaskState::running && p->cpu == cpu);
   I.update_curr(rq);
   I.cls_of(*p).leave_running(rq, *p, scx::DEQ_SLEEP);
   p->state = TaskState::blocked;
@@ -338,9 +345,11 @@ void Core::block_current(CpuId cpu, TimeNs now) {
 void Core::exit_current(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   Task* p = rq.curr;
   UPS_ASSERT(p);
+  UPS_DASSERT(p->state == TaskState::running && p->cpu == cpu);
   UPS_ASSERT(p->lock.held == 0);  // the substrate releases a task's locks first
   I.update_curr(rq);
   SchedClass& c = I.cls_of(*p);
@@ -357,6 +366,7 @@ void Core::exit_current(CpuId cpu, TimeNs now) {
 void Core::yield_current(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   if (!rq.curr) return;
   I.update_curr(rq);
@@ -366,6 +376,7 @@ void Core::yield_current(CpuId cpu, TimeNs now) {
 
 void Core::set_weight(Task& p, u32 weight, TimeNs now) {
   EntryScope es(*impl_, now);
+  UPS_DASSERT(impl_->owns_task(p));
   weight = std::clamp<u32>(weight, 1, 10000);
   if (p.state == TaskState::running) impl_->update_curr(impl_->cpus[static_cast<size_t>(p.cpu)]);
   p.weight = weight;
@@ -376,6 +387,7 @@ void Core::set_weight(Task& p, u32 weight, TimeNs now) {
 Status Core::set_affinity(Task& p, const CpuMask& mask, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_DASSERT(I.owns_task(p));
   const CpuMask m = mask & I.topo.all();
   if (m.empty())
     return make_error(ErrorKind::invalid_argument,
@@ -408,6 +420,7 @@ Status Core::set_affinity(Task& p, const CpuMask& mask, TimeNs now) {
 void Core::tick(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   if (!rq.curr) return;
   I.update_curr(rq);
@@ -417,6 +430,8 @@ void Core::tick(CpuId cpu, TimeNs now) {
 Task* Core::schedule(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
+  UPS_DASSERT(!I.cpus[static_cast<size_t>(cpu)].in_schedule);  // no nested schedule of one CPU
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   rq.in_schedule = true;
   rq.need_resched = false;
@@ -599,6 +614,7 @@ Result<ClassId> Core::replace_class(ClassId cls, std::unique_ptr<SchedOps> ops, 
 Status Core::attach_task(Task& p, ClassId cls, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  UPS_ASSERT(I.owns_task(p));
   if (cls >= I.classes.size() || !I.loaded[cls])
     return make_error(ErrorKind::not_found, fmt::format("class {} is not loaded", cls));
   if (!p.is_live())

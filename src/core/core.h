@@ -5,6 +5,28 @@
 // the next task of a CPU, and performs the effects the core requests through
 // CoreHooks. The core reads no clock and makes no OS call: `now` is handed
 // in with every call.
+//
+// Threading contract (docs/architecture.md says why):
+// - One caller at a time. The core holds no lock of its own; every member
+//   function, const ones included, must be called by one thread at a time,
+//   and Task objects it hands out are read or changed only under the same
+//   exclusion. The simulator is single-threaded; a multi-threaded substrate
+//   (the M:N runtime) takes ONE lock, the core lock, around each call,
+//   across all of its workers, and keeps holding it while it reads a Task.
+// - `now` never goes back between calls (the caller's clock is monotonic).
+// - Entry points nest only inside the core: a policy's callbacks reach the
+//   core through ScxContext (kfuncs), never through these entry points.
+// - Hooks must not re-enter. CoreHooks are called with the core in the
+//   middle of an entry point (and, in the runtime, the core lock held): a
+//   hook records the request (push an event, wake a worker, arm a timer)
+//   and returns; the substrate acts on it after the entry point returns.
+//   A hook may read (current(), find_task()) but never calls a member that
+//   changes state: that is asserted (UPS_ASSERT) at every entry point. A
+//   hook must not block, and must not take a lock that a thread holds
+//   while it waits for the core lock.
+// - Preconditions are asserted at the entry points: CPU ids in range, the
+//   CPU's current task where one is required, tasks that belong to this
+//   core (UPS_DASSERT where the check costs a lookup on a hot path).
 #pragma once
 
 #include <functional>

@@ -38,6 +38,32 @@ struct LockState {
   std::deque<Task*> waiters;  // FIFO: the first is handed the lock
 };
 
+// The substrate's hooks, reached only through this gate, which counts the
+// hook calls in progress: a hook that calls back into the core breaks
+// Core's threading contract (core.h) and trips EntryScope's assert.
+class HookGate {
+public:
+  explicit HookGate(CoreHooks& h) : h_(h) {}
+  void resched_cpu(CpuId cpu) { Call c(*this); h_.resched_cpu(cpu); }
+  void arm_timer(ClassId cls, u64 timer_id, TimeNs at) { Call c(*this); h_.arm_timer(cls, timer_id, at); }
+  void cancel_timer(ClassId cls, u64 timer_id) { Call c(*this); h_.cancel_timer(cls, timer_id); }
+  void on_switch(CpuId cpu, const Task* prev, const Task* next, TimeNs now) {
+    Call c(*this);
+    h_.on_switch(cpu, prev, next, now);
+  }
+  void on_exit_report(const ExitReport& r) { Call c(*this); h_.on_exit_report(r); }
+  bool in_hook() const { return calls_ != 0; }
+
+private:
+  struct Call {
+    explicit Call(HookGate& g) : g(g) { ++g.calls_; }
+    ~Call() { --g.calls_; }
+    HookGate& g;
+  };
+  CoreHooks& h_;
+  int calls_ = 0;
+};
+
 struct Core::Impl {
   Impl(Core& self, Topology topo, CoreConfig cfg, CoreHooks& hooks);
   ~Impl();
@@ -45,7 +71,7 @@ struct Core::Impl {
   Core& self;
   Topology topo;
   CoreConfig cfg;
-  CoreHooks& hooks;
+  HookGate hooks;
   TimeNs now = 0;
   int depth = 0;  // nesting of entry points
 
@@ -75,6 +101,11 @@ struct Core::Impl {
   // --- helpers ---------------------------------------------------------------
   SchedClass& cls_of(const Task& p) { return *classes[p.cls]; }
   int nr_cpus() const { return topo.nr_cpus(); }
+  bool valid_cpu(CpuId cpu) const { return cpu >= 0 && cpu < topo.nr_cpus(); }
+  // p is one of this core's tasks (not a copy, not another core's).
+  bool owns_task(const Task& p) const {
+    return p.id > 0 && static_cast<size_t>(p.id) < by_id.size() && by_id[static_cast<size_t>(p.id)] == &p;
+  }
   // Ask cpu to call schedule(); the hook is called once per request.
   void resched(CpuId cpu);
   // p became runnable with target as its CPU: preempt or wake it if needed.
@@ -105,7 +136,11 @@ struct Core::Impl {
 // returns, runs pending ejections and (if configured) the invariant checker.
 struct EntryScope {
   EntryScope(Core::Impl& i, TimeNs now) : impl(i) {
-    if (impl.depth++ == 0) impl.now = now;
+    UPS_ASSERT(!impl.hooks.in_hook());  // a hook called back into the core
+    if (impl.depth++ == 0) {
+      UPS_DASSERT(now >= impl.now);  // the substrate's clock never goes back
+      impl.now = now;
+    }
   }
   ~EntryScope() {
     if (--impl.depth == 0) impl.finish();

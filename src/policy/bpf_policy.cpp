@@ -43,7 +43,8 @@ std::size_t PolicyHelperEnv::readable_bytes(u64 addr, std::size_t max) {
 
 BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
                      std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed)
-    : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)), env_(*this, seed) {
+    : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)),
+      env_(*this, Rng::stream_seed(seed, cfg_.name)) {  // the class's own stream
   for (auto& m : maps_)
     if (m->has_timer()) m->set_timer_releaser(&env_.timers());
 }

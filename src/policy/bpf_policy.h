@@ -61,6 +61,8 @@ private:
 
 class BpfPolicy final : public SchedOps {
 public:
+  // `seed` is the run's: bpf_get_prandom_u32 draws from the class's own
+  // stream, Rng::stream_seed(seed, class name).
   BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
             std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed);
   ~BpfPolicy() override;

@@ -10,11 +10,15 @@
 
 #include <fmt/format.h>
 
-#include "sim/config_node.h"
-#include "sim/program_builder.h"
+#include "workload/config_node.h"
+#include "workload/program_builder.h"
 #include "sim/world.h"
 
 namespace ups::sim {
+
+using namespace workload;
+using namespace report;
+using namespace host;
 
 const char* poll_from_name(PollFrom p) {
   switch (p) {
@@ -281,7 +285,7 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
       return std::string();
     };
   auto st = (*world)->run();
-  SimReport r = (*world)->report();
+  RunReport r = (*world)->report();
   if (!st) pt.error = st.error().message;
   else if (!r.error.empty()) pt.error = r.error;
   // A policy ejected mid-run is a failed point, not a result.

@@ -13,8 +13,8 @@
 
 #include "base/result.h"
 #include "base/types.h"
-#include "sim/policy_factory.h"
-#include "sim/workload.h"
+#include "host/policy_factory.h"
+#include "workload/workload.h"
 
 namespace ups::sim {
 
@@ -89,7 +89,7 @@ Result<FaasParams> load_faas_params(const std::string& path);
 
 // `chains` colocated chains (0 still runs the one measured chain: total
 // chains = max(chains, 1)).
-Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int chains);
+workload::Workload make_faas_workload(const FaasParams& prm, const RuntimeModel& rt, int chains);
 
 struct FaasPoint {
   int chains = 0;
@@ -103,7 +103,7 @@ struct FaasPoint {
   double max_ready_wait_ms = -1;  // longest runnable-with-work wait (check_starvation)
   // Latency CDF points (quantile, ms): 0.5, 0.9, 0.99, 0.999, 1.
   std::vector<std::pair<double, double>> latency_cdf;
-  std::string trace_sha256;  // the schedule (SimReport::trace_sha256)
+  std::string trace_sha256;  // the schedule (RunReport::trace_sha256)
   std::string error;
 };
 
@@ -113,7 +113,7 @@ struct FaasRunOptions {
   bool check_starvation = false;  // O(tasks) per event: tests only
   std::ostream* ftrace = nullptr;
   std::ostream* chrome = nullptr;
-  PolicyFactory factory;  // empty = native_policy_factory()
+  host::PolicyFactory factory;  // empty = host::native_policy_factory()
 };
 
 FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chains,

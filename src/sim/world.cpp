@@ -7,9 +7,14 @@
 #include <fmt/format.h>
 
 #include "core/scx_constants.h"
-#include "sim/duration.h"
+#include "workload/duration.h"
 
 namespace ups::sim {
+
+using namespace workload;  // the language whose programs the world executes
+using namespace report;
+using namespace host;
+
 namespace {
 
 constexpr u32 kNone = ~0u;
@@ -41,8 +46,6 @@ private:
   std::vector<TimeNs> buf_;
   size_t head_ = 0, size_ = 0;
 };
-
-std::string at_time(TimeNs t) { return fmt::format("{}.{:09}s", t / kNsPerSec, t % kNsPerSec); }
 
 }  // namespace
 
@@ -90,12 +93,6 @@ struct World::SyncState {
   u32 head = kNone, tail = kNone;  // waiters (blocked or spinning), FIFO
 };
 
-struct World::ClassRt {
-  ClassDecl decl;
-  ClassId id = kNoClass;
-  bool loaded = false;
-};
-
 struct World::TimerSlot {
   ClassId cls = 0;
   u64 id = 0;
@@ -113,25 +110,23 @@ std::string reproduce_command(const std::string& workload_arg, const SimConfig& 
                      cfg.nr_cpus, format_duration(cfg.duration), cfg.seed);
 }
 
-World::World(Workload w, SimConfig cfg, PolicyFactory f)
-    : w_(std::move(w)), cfg_(std::move(cfg)), factory_(std::move(f)), rng_(cfg_.seed) {}
+World::World(Workload w, SimConfig cfg) : w_(std::move(w)), cfg_(std::move(cfg)), rng_(cfg_.seed) {}
 
 World::~World() = default;
 
-Result<std::unique_ptr<World>> World::create(Workload workload, SimConfig cfg,
-                                             PolicyFactory factory) {
+Result<std::unique_ptr<World>> World::create(Workload w, SimConfig cfg, PolicyFactory factory) {
   if (cfg.nr_cpus < 1 || cfg.nr_cpus > kMaxCpus)
     return make_error(ErrorKind::invalid_argument,
                       fmt::format("--cpus must be in 1..{}, not {}", kMaxCpus, cfg.nr_cpus));
   if (cfg.costs.hz < 1 || cfg.costs.hz > 10000)
     return make_error(ErrorKind::invalid_argument, "HZ must be in 1..10000");
-  if (auto st = validate_workload(workload); !st) return tl::unexpected(st.error());
-  std::unique_ptr<World> wd(new World(std::move(workload), std::move(cfg), std::move(factory)));
-  if (auto st = wd->init(); !st) return tl::unexpected(st.error());
+  if (auto st = validate_workload(w); !st) return tl::unexpected(st.error());
+  std::unique_ptr<World> wd(new World(std::move(w), std::move(cfg)));
+  if (auto st = wd->init(std::move(factory)); !st) return tl::unexpected(st.error());
   return wd;
 }
 
-Status World::init() {
+Status World::init(PolicyFactory factory) {
   auto topo = Topology::make(cfg_.nr_cpus, cfg_.smt, cfg_.cores_per_llc, cfg_.llcs_per_node);
   if (!topo) return tl::unexpected(topo.error());
   cpus_.assign(cfg_.nr_cpus, SimCpu{});
@@ -160,45 +155,8 @@ Status World::init() {
   class_share_.emplace_back("fair", 0);
 
   // --policy classes first (chain order as given), then the workload's.
-  for (auto& spec : cfg_.policies) {
-    if (is_fair_spec(spec)) continue;
-    ClassRt c;
-    c.decl.policy = spec;
-    c.decl.name = spec;
-    for (int n = 2; std::any_of(classes_.begin(), classes_.end(),
-                                [&](auto& o) { return o.decl.name == c.decl.name; });
-         ++n)
-      c.decl.name = spec + "#" + std::to_string(n);
-    c.decl.principal = cfg_.policy_principal;
-    if (default_class_.empty()) default_class_ = c.decl.name;
-    classes_.push_back(std::move(c));
-  }
-  for (auto& d : w_.classes) classes_.push_back(ClassRt{d, kNoClass, false});
-  // Check every spec now so that a typo fails before the run, not in it.
-  for (auto& c : classes_) {
-    for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
-      if (spec->empty() || is_fair_spec(*spec)) continue;
-      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true});
-      if (!inst) return tl::unexpected(at_class(c, inst.error()));
-    }
-  }
-  for (u32 i = 0; i < classes_.size(); ++i) {
-    auto& d = classes_[i].decl;
-    if (d.load_at == 0) {
-      if (auto st = load_class(classes_[i], d.policy); !st) return st;
-    } else {
-      steps_.push_back({i, 0});
-      events_.push(d.load_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
-    }
-    if (d.replace_at) {
-      steps_.push_back({i, 1});
-      events_.push(*d.replace_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
-    }
-    if (d.unload_at) {
-      steps_.push_back({i, 2});
-      events_.push(*d.unload_at, EventKind::scenario, static_cast<u32>(steps_.size() - 1));
-    }
-  }
+  host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source);
+  if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
 
   group_run_.assign(w_.groups.size(), 0);
   tasks_.reserve(w_.initial_tasks());
@@ -266,7 +224,7 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   (*p)->substrate_data = reinterpret_cast<void*>(static_cast<uintptr_t>(idx) + 1);
   ++live_;
   ++created_;
-  ClassId cls = class_for_group(g);
+  ClassId cls = host_->class_for(grp.class_name);
   if (cls != core_->fair_class()) (void)core_->attach_task(**p, cls, now_);  // refusal: stays in fair
   if (forked) {
     wake_task(idx, scx::WAKE_FORK);
@@ -347,7 +305,7 @@ Status World::run_until(TimeNs t) {
     if (failure_.empty() && after_event) failure_ = after_event(*this);
     if (!failure_.empty())
       return make_error(ErrorKind::internal,
-                        fmt::format("at {} (event {}): {}", at_time(now_), events_done_, failure_));
+                        fmt::format("at {} (event {}): {}", format_instant(now_), events_done_, failure_));
   }
   return {};
 }
@@ -426,7 +384,7 @@ Status World::step(const Event& ev) {
       events_.push(now_ + std::max<TimeNs>(1, core_->watchdog_interval()), EventKind::watchdog, 0);
       break;
     case EventKind::scenario:
-      if (auto st = apply_scenario(ev.target); !st) return st;
+      host_->apply_step(ev.target, now_);
       break;
   }
   ++events_done_;
@@ -730,80 +688,22 @@ void World::switch_in(CpuId cpu, Task* next) {
 
 // --- the scenario's classes ------------------------------------------------------
 
-ClassId World::class_for_group(u32 group) const {
-  const std::string& name =
-      w_.groups[group].class_name.empty() ? default_class_ : w_.groups[group].class_name;
-  if (!name.empty())
-    for (auto& c : classes_)
-      if (c.decl.name == name && c.loaded && core_->class_loaded(c.id)) return c.id;
-  return core_->fair_class();
+void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKind::scenario, step); }
+
+void World::class_loaded(const std::string& name, ClassId id) {
+  share_slot(id, name);
+  attach_group_tasks(name, id);
+}
+
+void World::class_replaced(const std::string& name, ClassId id, const std::string& label) {
+  share_slot(id, label);
 }
 
 void World::attach_group_tasks(const std::string& class_name, ClassId id) {
   for (auto& t : tasks_) {
     if (t.status == TStatus::exited) continue;
-    const std::string& want =
-        w_.groups[t.group].class_name.empty() ? default_class_ : w_.groups[t.group].class_name;
-    if (want == class_name) (void)core_->attach_task(*t.task, id, now_);  // refusal: stays
-  }
-}
-
-Error World::at_class(const ClassRt& c, Error e) const {
-  if (c.decl.line) e.where = SourceLoc{w_.source, c.decl.line, 0, "class '" + c.decl.name + "'"};
-  return e;
-}
-
-Status World::load_class(ClassRt& c, const std::string& spec) {
-  auto inst = factory_(PolicyRequest{spec, c.decl.principal, c.decl.slot, c.decl.cpus, false});
-  if (!inst) return tl::unexpected(at_class(c, inst.error()));
-  auto id = core_->load_class(std::move(inst->ops), inst->grant, inst->slot, now_);
-  if (!id) {
-    Error e = id.error();
-    e.message = "class '" + c.decl.name + "' failed to load: " + e.message;
-    return tl::unexpected(e);
-  }
-  c.id = *id;
-  c.loaded = true;
-  share_slot(c.id, c.decl.name);
-  attach_group_tasks(c.decl.name, c.id);
-  return {};
-}
-
-void World::refuse(const Error& e) { refused_.push_back(fmt::format("at {}: {}", at_time(now_), e.to_string())); }
-
-// A refused load or replacement does not end the run, as a refused load
-// does not stop a real system: the tasks stay where they are.
-Status World::apply_scenario(u32 step) {
-  ScenarioStep st = steps_[step];
-  ClassRt& c = classes_[st.cls];
-  switch (st.action) {
-    case 0:
-      if (auto loaded = load_class(c, c.decl.policy); !loaded) refuse(loaded.error());
-      return {};
-    case 1: {
-      if (!c.loaded || !core_->class_loaded(c.id)) return {};  // ejected before: nothing to replace
-      auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false,
-                                         c.decl.policy});
-      if (!inst) {
-        refuse(at_class(c, inst.error()));
-        return {};
-      }
-      auto id = core_->replace_class(c.id, std::move(inst->ops), now_);
-      if (!id) {
-        Error e = id.error();
-        e.message = "replacing class '" + c.decl.name + "' failed: " + e.message;
-        refuse(e);
-        return {};
-      }
-      c.id = *id;
-      share_slot(c.id, c.decl.name + "/" + c.decl.replace_with);
-      return {};
-    }
-    default:
-      if (c.loaded && core_->class_loaded(c.id))
-        core_->unload_class(c.id, ExitKind::unreg, "unloaded by the scenario", now_);
-      c.loaded = false;
-      return {};
+    if (host_->class_name_for(w_.groups[t.group].class_name) == class_name)
+      (void)core_->attach_task(*t.task, id, now_);  // refusal: stays
   }
 }
 
@@ -838,8 +738,8 @@ std::string World::check_consistency() const {
   return {};
 }
 
-SimReport World::report(bool per_task) {
-  SimReport r;
+RunReport World::report(bool per_task) {
+  RunReport r;
   r.workload = w_.name;
   for (auto& p : cfg_.policies) r.policy += (r.policy.empty() ? "" : ",") + p;
   if (r.policy.empty()) r.policy = "fair";
@@ -920,20 +820,8 @@ SimReport World::report(bool per_task) {
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
   r.exit_reports = exit_reports_;
-  r.refused = refused_;
-  // A class still in the chain when the run ends gets its normal report too,
-  // as the host unloading it would make (its exit callback does not run:
-  // the report describes the run, which is over).
-  for (const ClassRt& c : classes_) {
-    if (!c.loaded || !core_->class_loaded(c.id)) continue;
-    ExitReport e;
-    e.class_name = std::string(core_->class_name(c.id));
-    e.kind = ExitKind::unreg_kern;
-    e.reason = std::string(exit_kind_reason(e.kind));
-    e.message = "still loaded when the run ended";
-    e.at = now_;
-    r.exit_reports.push_back(std::move(e));
-  }
+  r.refused = host_->refused();
+  for (ExitReport& e : host_->still_loaded_reports(now_)) r.exit_reports.push_back(std::move(e));
   if (!finished_trace_) {
     trace_sha_ = trace_.finish(now_);
     finished_trace_ = true;

@@ -1,7 +1,8 @@
 // World: the deterministic discrete-event machine. N CPUs with a topology
 // and MachineCosts, tasks running behaviour programs, named events and
-// channels, open-loop arrivals and a scenario of classes, all driving one
-// Core through its substrate API and CoreHooks. One seed feeds one Rng;
+// channels, open-loop arrivals and a scenario of classes (loaded by
+// host::ClassHost, whose steps the world schedules as events), all driving
+// one Core through its substrate API and CoreHooks. One seed feeds one Rng;
 // virtual time jumps from event to event; ties break by sequence number;
 // nothing else (no pointer, clock or hash-map order) reaches the schedule,
 // so the same seed gives the same trace_sha256 byte for byte.
@@ -17,13 +18,14 @@
 #include "base/result.h"
 #include "base/rng.h"
 #include "core/core.h"
+#include "host/class_host.h"
+#include "host/policy_factory.h"
+#include "report/histogram.h"
+#include "report/metrics.h"
+#include "report/trace.h"
 #include "sim/event_queue.h"
-#include "sim/histogram.h"
 #include "sim/machine_costs.h"
-#include "sim/metrics.h"
-#include "sim/policy_factory.h"
-#include "sim/trace.h"
-#include "sim/workload.h"
+#include "workload/workload.h"
 
 namespace ups::sim {
 
@@ -48,10 +50,10 @@ struct SimConfig {
 // The reproduce line printed with every failure.
 std::string reproduce_command(const std::string& workload_arg, const SimConfig& cfg);
 
-class World final : private CoreHooks {
+class World final : private CoreHooks, private host::ClassHostHooks {
 public:
-  static Result<std::unique_ptr<World>> create(Workload workload, SimConfig cfg,
-                                               PolicyFactory factory = native_policy_factory());
+  static Result<std::unique_ptr<World>> create(workload::Workload w, SimConfig cfg,
+                                               host::PolicyFactory factory = host::native_policy_factory());
   ~World() override;
 
   // Runs to the end of the duration, or until every task has exited.
@@ -62,7 +64,7 @@ public:
   bool finished() const;
 
   // The metrics so far; per_task adds one entry per task (large runs: big).
-  SimReport report(bool per_task = false);
+  report::RunReport report(bool per_task = false);
   Core& core() { return *core_; }
   TimeNs now() const { return now_; }
   u64 events() const { return events_done_; }
@@ -79,18 +81,22 @@ public:
   struct SimTask;
   struct SimCpu;
   struct SyncState;
-  struct ClassRt;
   struct TimerSlot;
 
 private:
-  World(Workload w, SimConfig cfg, PolicyFactory f);
-  Status init();
+  World(workload::Workload w, SimConfig cfg);
+  Status init(host::PolicyFactory factory);
 
   // CoreHooks
   void resched_cpu(CpuId cpu) override;
   void arm_timer(ClassId cls, u64 timer_id, TimeNs at) override;
   void cancel_timer(ClassId cls, u64 timer_id) override;
   void on_exit_report(const ExitReport& r) override;
+
+  // ClassHostHooks
+  void schedule_class_step(u32 step, TimeNs at) override;
+  void class_loaded(const std::string& name, ClassId id) override;
+  void class_replaced(const std::string& name, ClassId id, const std::string& label) override;
 
   Status step(const Event& ev);
   void run_program(CpuId cpu);
@@ -101,28 +107,21 @@ private:
   void arm_tick(CpuId cpu);
   void give_token(u32 obj, TimeNs stamp);
   void arm_poll_burst(u32 idx);
-  std::string where(const SimTask& t, const Instr* in) const;
+  std::string where(const SimTask& t, const workload::Instr* in) const;
   void end_poll_burst(CpuId cpu);
   void wake_task(u32 idx, u64 flags);
   Status spawn(u32 group, TimeNs start, bool forked);
-  Status apply_scenario(u32 step);
-  Status load_class(ClassRt& c, const std::string& spec);
-  // A factory's refusal of class c, placed at the class's line in the scenario.
-  Error at_class(const ClassRt& c, Error e) const;
-  // A load or replacement refused during the run: noted, and the run goes on.
-  void refuse(const Error& e);
-  ClassId class_for_group(u32 group) const;
   void attach_group_tasks(const std::string& class_name, ClassId id);
   u32 share_slot(ClassId id, const std::string& name);
   std::string task_problem(const SimTask& t) const;
   u32 task_index(const Task* p) const;
 
-  Workload w_;
+  workload::Workload w_;
   SimConfig cfg_;
-  PolicyFactory factory_;
   Rng rng_;
   EventQueue events_;
   std::unique_ptr<Core> core_;
+  std::unique_ptr<host::ClassHost> host_;  // the scenario's classes
   TimeNs now_ = 0;
   CpuId event_cpu_ = kNoCpu;  // CPU whose event is being handled (no IPI to itself)
   TimeNs end_ = 0;
@@ -135,23 +134,18 @@ private:
   std::vector<SimCpu> cpus_;
   std::vector<SyncState> objs_;
   std::vector<u64> arrivals_sent_;
-  std::vector<ClassRt> classes_;
-  std::string default_class_;
-  struct ScenarioStep { u32 cls; u8 action; };  // 0 load, 1 replace, 2 unload
-  std::vector<ScenarioStep> steps_;
   std::vector<TimerSlot> timers_;
   std::map<std::pair<ClassId, u64>, u32> timer_index_;
   std::vector<ExitReport> exit_reports_;
-  std::vector<std::string> refused_;  // SimReport::refused
 
   // Metrics.
-  LatencyHistogram wakeup_lat_, request_lat_;
+  report::LatencyHistogram wakeup_lat_, request_lat_;
   u64 switches_ = 0, migrations_ = 0, completed_ = 0, created_ = 0;
   TimeNs spin_ns_ = 0;
   std::vector<TimeNs> group_run_;
   std::vector<std::pair<std::string, TimeNs>> class_share_;
   std::vector<u32> class_share_slot_;  // by ClassId
-  ScheduleTrace trace_;
+  report::ScheduleTrace trace_;
   bool finished_trace_ = false;
   std::string trace_sha_;
 };

@@ -58,3 +58,17 @@ TEST(Rng, LognormalMedianIsExpMu) {
   std::nth_element(v.begin(), v.begin() + n / 2, v.end());
   EXPECT_NEAR(v[n / 2], std::exp(1.0), 0.05);
 }
+
+// Named streams (each policy class's bpf_get_prandom_u32): one per name and
+// seed, none equal to the run's own stream, and the same on every call.
+TEST(Rng, StreamSeedsAreDistinctAndStable) {
+  const ups::u64 seed = 42;
+  EXPECT_EQ(Rng::stream_seed(seed, "simple"), Rng::stream_seed(seed, "simple"));
+  EXPECT_NE(Rng::stream_seed(seed, "simple"), Rng::stream_seed(seed, "simple.1000"));
+  EXPECT_NE(Rng::stream_seed(seed, "simple"), Rng::stream_seed(seed + 1, "simple"));
+  EXPECT_NE(Rng::stream_seed(seed, ""), seed);
+  Rng run(seed), policy(Rng::stream_seed(seed, "simple"));
+  int same = 0;
+  for (int i = 0; i < 64; ++i) same += run.next_u64() == policy.next_u64();
+  EXPECT_EQ(same, 0);
+}

@@ -3,7 +3,6 @@
 // handles are Map*, PSEUDO_FUNC loads give the callback's instruction index,
 // bpf_loop calls back into the running program and a timer fires its
 // callback as a new run when the environment's clock reaches it.
-#if UPS_HAVE_VM
 #include <vector>
 
 #include "bpf/helpers/timer_table.h"
@@ -151,4 +150,3 @@ TEST(HelpersInVm, TimerCallbackRunsOnTheEnvironmentClock) {
 
 }  // namespace
 }  // namespace ups::bpf
-#endif  // UPS_HAVE_VM

@@ -15,7 +15,7 @@ namespace {
 
 using namespace testing;
 
-sim::SimReport run(const std::string& preset, const std::string& policy, sim::PolicyFactory f, u64 seed = 1) {
+report::RunReport run(const std::string& preset, const std::string& policy, host::PolicyFactory f, u64 seed = 1) {
   RunOptions o;
   o.seed = seed;
   return run_preset(preset, policy, std::move(f), o);
@@ -25,7 +25,7 @@ TEST(BpfPolicy, SimpleLoadsVerifiesAndRunsHogs) {
   auto lp = load_bpf_policy(obj("simple"));
   ASSERT_TRUE(lp) << lp.error().to_string();
   EXPECT_EQ(lp->ops->config().name, "simple");
-  sim::SimReport r = run("hogs", obj("simple"), cli_factory());
+  report::RunReport r = run("hogs", obj("simple"), cli_factory());
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(r.context_switches, 0u);
@@ -42,8 +42,8 @@ TEST(BpfPolicy, SimpleMatchesItsNativeTwin) {
   for (const char* preset : {"hogs"}) {
     for (u64 seed : {1u, 7u}) {
       SCOPED_TRACE(std::string(preset) + " seed " + std::to_string(seed));
-      sim::SimReport b = run(preset, obj("simple"), cli_factory(), seed);
-      sim::SimReport n = run(preset, "simple", sim::native_policy_factory(), seed);
+      report::RunReport b = run(preset, obj("simple"), cli_factory(), seed);
+      report::RunReport n = run(preset, "simple", host::native_policy_factory(), seed);
       ASSERT_EQ(b.error, "");
       EXPECT_EQ(b.trace_sha256, n.trace_sha256);
       EXPECT_EQ(b.events, n.events);
@@ -55,8 +55,8 @@ TEST(BpfPolicy, SimpleMatchesItsNativeTwin) {
 void expect_twins(const std::string& bpf_spec, const std::string& native, const char* preset) {
   for (u64 seed : {1u, 7u}) {
     SCOPED_TRACE(bpf_spec + " vs " + native + " on " + preset + " seed " + std::to_string(seed));
-    sim::SimReport b = run(preset, bpf_spec, cli_factory(), seed);
-    sim::SimReport n = run(preset, native, sim::native_policy_factory(), seed);
+    report::RunReport b = run(preset, bpf_spec, cli_factory(), seed);
+    report::RunReport n = run(preset, native, host::native_policy_factory(), seed);
     ASSERT_EQ(b.error, "");
     ASSERT_EQ(n.error, "");
     EXPECT_EQ(b.lost_tasks, 0u);
@@ -115,7 +115,7 @@ TEST(BpfPolicy, LoadReplaceUnloadDuringARunLoseNoTask) {
       "program = [ { repeat = 300, body = [ { compute = \"50us\" }, { sleep = \"200us\" } ] } ]\n";
   RunOptions o;
   o.duration = 2 * kNsPerSec;
-  sim::SimReport r = run_scenario(text, cli_factory(admission), o);
+  report::RunReport r = run_scenario(text, cli_factory(admission), o);
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed);

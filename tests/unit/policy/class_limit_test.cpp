@@ -25,14 +25,14 @@ std::string tasks_of(const std::string& cls) {
 const std::string kTasks = tasks_of("one");
 
 TEST(ClassLimit, AUserAllowedOneClassLoadsIt) {
-  sim::SimReport r = run_scenario(erin_class("one") + kTasks, cli_factory(kOneClassUser));
+  report::RunReport r = run_scenario(erin_class("one") + kTasks, cli_factory(kOneClassUser));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(class_share(r, "one"), 0.0);
 }
 
 TEST(ClassLimit, ASecondClassIsRefusedBeforeTheRun) {
-  auto w = sim::parse_workload(erin_class("one") + erin_class("two") + kTasks, "scenario.toml");
+  auto w = workload::parse_workload(erin_class("one") + erin_class("two") + kTasks, "scenario.toml");
   ASSERT_TRUE(w) << w.error().to_string();
   sim::SimConfig cfg;
   cfg.nr_cpus = 4;
@@ -46,7 +46,7 @@ TEST(ClassLimit, ASecondClassIsRefusedBeforeTheRun) {
 TEST(ClassLimit, AnUnloadedClassLeavesItsPlaceToTheNext) {
   const std::string text = erin_class("one", "unload_at = \"20ms\"\n") + erin_class("two", "load_at = \"30ms\"\n") +
                            tasks_of("one") + tasks_of("two");
-  sim::SimReport r = run_scenario(text, cli_factory(kOneClassUser));
+  report::RunReport r = run_scenario(text, cli_factory(kOneClassUser));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(class_share(r, "one"), 0.0);
@@ -56,7 +56,7 @@ TEST(ClassLimit, AnUnloadedClassLeavesItsPlaceToTheNext) {
 TEST(ClassLimit, AReplacementTakesThePlaceOfTheClassItReplaces) {
   const std::string text =
       erin_class("one", "replace_at = \"20ms\"\nreplace_with = \"" + obj("qmap") + ":erin\"\n") + kTasks;
-  sim::SimReport r = run_scenario(text, cli_factory(kOneClassUser));
+  report::RunReport r = run_scenario(text, cli_factory(kOneClassUser));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   ASSERT_EQ(r.exit_reports.size(), 2u) << "the replaced class and its replacement each report";
@@ -67,7 +67,7 @@ TEST(ClassLimit, AReplacementTakesThePlaceOfTheClassItReplaces) {
 TEST(ClassLimit, ASecondClassLoadedDuringTheRunIsRefusedAndTheRunGoesOn) {
   const std::string text = erin_class("one") + erin_class("two", "load_at = \"30ms\"\n") + tasks_of("one") +
                            tasks_of("two");
-  sim::SimReport r = run_scenario(text, cli_factory(kOneClassUser));
+  report::RunReport r = run_scenario(text, cli_factory(kOneClassUser));
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed) << "class two's tasks finish under fair";

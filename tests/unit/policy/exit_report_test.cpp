@@ -18,7 +18,7 @@ using namespace testing;
 // A finite scenario: `name` (loaded by root, with `params`) schedules the
 // "own" tasks; bob's simple class schedules the "others"; the "victim"
 // task (pid 1, spawned first) stays under fair.
-sim::SimReport run_next_to_others(const std::string& name, const std::string& params = {}) {
+report::RunReport run_next_to_others(const std::string& name, const std::string& params = {}) {
   const std::string text =
       "[[classes]]\nname = \"tested\"\npolicy = \"" + obj(name) + params + "\"\n"
       "[[classes]]\nname = \"other\"\npolicy = \"" + obj("simple") + ":bob\"\nuid = 1001\n"
@@ -36,7 +36,7 @@ sim::SimReport run_next_to_others(const std::string& name, const std::string& pa
 // The one exit report of the tested class, after checking that the run
 // lost nothing, finished every task and left bob's class running to the
 // end with a share of the CPUs (its report says so, and is no error).
-ExitReport only_report(const sim::SimReport& r) {
+ExitReport only_report(const report::RunReport& r) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed) << "not every task finished";
@@ -86,7 +86,7 @@ TEST(ExitReport, ForeignTaskInvisibleWithoutAllTasksIsHarmless) {
       "program = [ { repeat = 50, body = [ { compute = \"300us\" }, { sleep = \"50us\" } ] } ]\n";
   RunOptions o;
   o.duration = 5 * kNsPerSec;
-  sim::SimReport r =
+  report::RunReport r =
       run_scenario(text, cli_factory("[users.alice]\nuid = 1000\ngid = 1000\ncaps = [\"sched.load\"]\n"), o);
   EXPECT_EQ(r.error, "");
   EXPECT_TRUE(r.completed);
@@ -155,7 +155,7 @@ TEST(ExitReport, NormalUnloadIsNotAnError) {
       "program = [ { repeat = 100, body = [ { compute = \"300us\" }, { sleep = \"50us\" } ] } ]\n";
   RunOptions o;
   o.duration = 5 * kNsPerSec;
-  sim::SimReport r = run_scenario(text, cli_factory(), o);
+  report::RunReport r = run_scenario(text, cli_factory(), o);
   EXPECT_EQ(r.error, "");
   EXPECT_TRUE(r.completed);
   ASSERT_EQ(r.exit_reports.size(), 1u);
@@ -167,7 +167,7 @@ TEST(ExitReport, NormalUnloadIsNotAnError) {
 }
 
 TEST(ExitReport, AClassStillLoadedAtTheEndGetsANormalReport) {
-  sim::SimReport r = run_preset("hogs", obj("simple"), cli_factory());
+  report::RunReport r = run_preset("hogs", obj("simple"), cli_factory());
   EXPECT_EQ(r.error, "");
   ASSERT_EQ(r.exit_reports.size(), 1u);
   const ExitReport& e = r.exit_reports.front();

@@ -30,7 +30,7 @@ const char* const kContention =
     "[[tasks]]\nname = \"hog\"\ncount = 4\n"
     "program = [ { forever = [ { compute = \"10ms\" } ] } ]\n";
 
-sim::SimReport contention_under(const std::string& policy) {
+report::RunReport contention_under(const std::string& policy) {
   RunOptions o;
   o.cpus = 2;
   o.duration = 2 * kNsPerSec;
@@ -39,9 +39,9 @@ sim::SimReport contention_under(const std::string& policy) {
 }
 
 TEST(LockBoost, WaitersGetTheLockSoonerThanUnderSimple) {
-  const sim::SimReport plain = contention_under("simple");
-  const sim::SimReport boosted = contention_under("lock_boost");
-  for (const sim::SimReport* r : {&plain, &boosted}) {
+  const report::RunReport plain = contention_under("simple");
+  const report::RunReport boosted = contention_under("lock_boost");
+  for (const report::RunReport* r : {&plain, &boosted}) {
     EXPECT_EQ(r->error, "");
     EXPECT_EQ(r->lost_tasks, 0u);
     for (const auto& e : r->exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
@@ -59,10 +59,10 @@ TEST(LockBoost, WaitersGetTheLockSoonerThanUnderSimple) {
 TEST(LockBoost, RefusedWithoutTheLocksCapability) {
   const std::string admission =
       "[users.dave]\nuid = 1003\ngid = 1003\ncaps = [\"sched.load\"]\n";
-  sim::PolicyFactory factory = cli_factory(admission);
+  host::PolicyFactory factory = cli_factory(admission);
   Principal dave;
   dave.uid = dave.gid = 1003;
-  auto r = factory(sim::PolicyRequest{obj("lock_boost") + ":dave", dave, ChainSlot::below_fair, {}});
+  auto r = factory(host::PolicyRequest{obj("lock_boost") + ":dave", dave, ChainSlot::below_fair, {}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("sched.locks"), std::string::npos) << r.error().to_string();
   EXPECT_NE(r.error().message.find("upsched_task_lock_waiters"), std::string::npos) << r.error().to_string();

@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "cli/policy_spec.h"
-#include "sim/presets.h"
-#include "sim/workload.h"
+#include "workload/presets.h"
+#include "workload/workload.h"
 #include "sim/world.h"
 
 namespace ups::policy::testing {
@@ -60,11 +60,11 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
 
 // The CLI's factory for an admission file given as text (empty: the
 // default config, where only root may load).
-inline sim::PolicyFactory cli_factory(const std::string& admission_text = {}, int nr_cpus = 4) {
+inline host::PolicyFactory cli_factory(const std::string& admission_text = {}, int nr_cpus = 4) {
   const std::string path = admission_text.empty() ? std::string() : write_temp("admission.toml", admission_text);
   auto f = cli::policy_spec_factory(path, 1, nr_cpus);
   EXPECT_TRUE(f) << f.error().to_string();
-  return f ? *f : sim::native_policy_factory();
+  return f ? *f : host::native_policy_factory();
 }
 
 struct RunOptions {
@@ -75,7 +75,7 @@ struct RunOptions {
   std::ostream* ftrace = nullptr;
 };
 
-inline sim::SimReport run_world(Result<sim::Workload> w, const RunOptions& o, sim::PolicyFactory f) {
+inline report::RunReport run_world(Result<workload::Workload> w, const RunOptions& o, host::PolicyFactory f) {
   EXPECT_TRUE(w) << (w ? std::string() : w.error().to_string());
   if (!w) return {};
   sim::SimConfig cfg;
@@ -89,24 +89,24 @@ inline sim::SimReport run_world(Result<sim::Workload> w, const RunOptions& o, si
   EXPECT_TRUE(world) << (world ? std::string() : world.error().to_string());
   if (!world) return {};
   auto st = (*world)->run();
-  sim::SimReport r = (*world)->report();
+  report::RunReport r = (*world)->report();
   if (!st) r.error = st.error().to_string();
   return r;
 }
 
 // A preset under `policy` (a --policy spec).
-inline sim::SimReport run_preset(const std::string& preset, const std::string& policy, sim::PolicyFactory f,
+inline report::RunReport run_preset(const std::string& preset, const std::string& policy, host::PolicyFactory f,
                                  RunOptions o = {}) {
   o.policies = {policy};
-  return run_world(sim::make_preset(preset, o.cpus), o, std::move(f));
+  return run_world(workload::make_preset(preset, o.cpus), o, std::move(f));
 }
 
 // A scenario given as workload TOML text.
-inline sim::SimReport run_scenario(const std::string& toml, sim::PolicyFactory f, const RunOptions& o = {}) {
-  return run_world(sim::parse_workload(toml, "scenario.toml"), o, std::move(f));
+inline report::RunReport run_scenario(const std::string& toml, host::PolicyFactory f, const RunOptions& o = {}) {
+  return run_world(workload::parse_workload(toml, "scenario.toml"), o, std::move(f));
 }
 
-inline double class_share(const sim::SimReport& r, const std::string& name) {
+inline double class_share(const report::RunReport& r, const std::string& name) {
   for (const auto& [n, share] : r.per_class_share)
     if (n == name) return share;
   return 0;

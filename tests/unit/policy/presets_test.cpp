@@ -32,7 +32,7 @@ class EveryPolicyEveryPreset : public ::testing::TestWithParam<std::tuple<Policy
 TEST_P(EveryPolicyEveryPreset, RunsWithNoTaskLost) {
   const auto& [pc, preset] = GetParam();
   const std::string spec = obj(pc.object) + pc.params;
-  sim::SimReport r = run_preset(preset, spec, cli_factory());
+  report::RunReport r = run_preset(preset, spec, cli_factory());
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_GT(r.context_switches, 0u);

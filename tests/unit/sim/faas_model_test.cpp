@@ -37,9 +37,9 @@ FaasPoint run(const RuntimeModel& rt, int chains, const std::string& policy, boo
 TEST(FaasModel, ZeroColocatedChainsStillRunsTheMeasuredChain) {
   FaasParams p;
   p.arrival = "poisson";  // one open-loop source per chain
-  Workload w0 = make_faas_workload(p, p.microvm, 0);
-  Workload w1 = make_faas_workload(p, p.microvm, 1);
-  Workload w3 = make_faas_workload(p, p.microvm, 3);
+  workload::Workload w0 = make_faas_workload(p, p.microvm, 0);
+  workload::Workload w1 = make_faas_workload(p, p.microvm, 1);
+  workload::Workload w3 = make_faas_workload(p, p.microvm, 3);
   EXPECT_EQ(w0.groups.size(), w1.groups.size());
   EXPECT_EQ(w3.groups.size(), 3 * w1.groups.size());
   EXPECT_EQ(w3.arrivals.size(), 3u);

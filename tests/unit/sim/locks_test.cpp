@@ -3,7 +3,7 @@
 // with one) stops the run with an error naming the file and line.
 #include <gtest/gtest.h>
 
-#include "sim/workload.h"
+#include "workload/workload.h"
 #include "sim_test_util.h"
 
 namespace ups::sim {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/program_builder.h"
+#include "workload/program_builder.h"
 #include "sim_test_util.h"
 
 namespace ups::sim {

@@ -8,8 +8,15 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/policy_factory.h"
+#include "host/policy_factory.h"
 #include "sim/world.h"
+
+namespace ups::sim {
+// The simulator's tests write workloads and read reports unqualified.
+using namespace ups::workload;
+using namespace ups::report;
+using namespace ups::host;
+}  // namespace ups::sim
 
 namespace ups::sim::testing {
 
@@ -34,7 +41,7 @@ inline SimConfig checked_config(int cpus, u64 seed, TimeNs duration, std::string
 }
 
 struct RunResult {
-  SimReport report;
+  RunReport report;
   std::string error;  // failure of create() or run()
 };
 

@@ -1,17 +1,15 @@
-// The simulator end to end: determinism, fair shares, finite workloads
-// completing, the watchdog ejecting a policy that never dispatches, the
-// scenario's classes coming and going, and the timelines it writes.
+// The simulator end to end: determinism, finite workloads completing under
+// every policy, presets, and the timelines and JSON it writes. Scenarios
+// with one expected outcome (fair shares, forks, wasted CPU, the watchdog,
+// classes coming and going) are data: tests/data/sim/scenarios.
 #include "sim/world.h"
 
-#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "policy/native/registry.h"
-#include "sim/presets.h"
-#include "sim/program_builder.h"
+#include "workload/presets.h"
 #include "sim_test_util.h"
 
 namespace ups::sim {
@@ -43,22 +41,6 @@ TEST(World, SameSeedSameTraceDifferentSeedDifferentTrace) {
   }
 }
 
-TEST(World, FairGivesHogsOneTwoFourSevenths) {
-  auto w = make_preset("hogs", 2);
-  ASSERT_TRUE(w);
-  auto cfg = checked_config(2, 1, 10 * kNsPerSec, "fair");
-  auto r = run_checked(std::move(*w), cfg, 1000);
-  ASSERT_EQ(r.error, "");
-  ASSERT_EQ(r.report.groups.size(), 3u);
-  const double want[3] = {1.0 / 7, 2.0 / 7, 4.0 / 7};
-  for (int i = 0; i < 3; ++i) {
-    SCOPED_TRACE(r.report.groups[i].name);
-    EXPECT_NEAR(r.report.groups[i].cpu_share, want[i], want[i] * 0.02);
-  }
-  EXPECT_GT(r.report.cpu_busy_ratio, 0.99);
-  EXPECT_EQ(r.report.lost_tasks, 0u);
-}
-
 TEST(World, FiniteWorkloadsCompleteUnderEveryPolicy) {
   for (const char* file : {"good/all_ops.toml", "good/pingpong.json"})
     for (auto& policy : all_policies())
@@ -71,105 +53,6 @@ TEST(World, FiniteWorkloadsCompleteUnderEveryPolicy) {
         EXPECT_EQ(r.report.lost_tasks, 0u);
         EXPECT_LT(r.report.elapsed_ns, 5 * kNsPerSec);
       }
-}
-
-TEST(World, ForkedTasksRunAndFinish) {
-  auto w = load("good/all_ops.toml");
-  auto r = run_checked(std::move(w), checked_config(2, 1, kNsPerSec, "fair"));
-  ASSERT_EQ(r.error, "");
-  EXPECT_EQ(r.report.tasks_created, 6u);  // boss, 2 forked helpers, 3 sleepers
-  EXPECT_EQ(r.report.requests, 4u);       // helpers complete the boss's 4 jobs
-}
-
-TEST(World, SpinPollingIsCountedAsWastedCpu) {
-  Workload w;
-  w.name = "spin";
-  w.objects.push_back(SyncDecl{"input", SyncKind::event, 0});
-  TaskGroup rt;
-  rt.name = "runtime";
-  rt.program = ProgramBuilder().repeat(20).spin(0).compute(Distribution::constant(100 * kNsPerUs)).end().build();
-  TaskGroup prod;
-  prod.name = "producer";
-  prod.program = ProgramBuilder().repeat(20).sleep(Distribution::constant(kNsPerMs)).signal(0).end().build();
-  w.groups = {rt, prod};
-  auto r = run_checked(std::move(w), checked_config(2, 1, kNsPerSec, "fair"));
-  ASSERT_EQ(r.error, "");
-  EXPECT_TRUE(r.report.completed);
-  // The runtime polls ~0.9 ms of every 1 ms period.
-  EXPECT_GT(r.report.wasted_cpu_ratio, 0.8);
-  EXPECT_LT(r.report.wasted_cpu_ratio, 0.95);
-}
-
-TEST(World, BlockingWaitWastesNothing) {
-  Workload w;
-  w.name = "block";
-  w.objects.push_back(SyncDecl{"input", SyncKind::event, 0});
-  TaskGroup rt;
-  rt.name = "runtime";
-  rt.program = ProgramBuilder().repeat(20).wait(0).compute(Distribution::constant(100 * kNsPerUs)).end().build();
-  TaskGroup prod;
-  prod.name = "producer";
-  prod.program = ProgramBuilder().repeat(20).sleep(Distribution::constant(kNsPerMs)).signal(0).end().build();
-  w.groups = {rt, prod};
-  auto r = run_checked(std::move(w), checked_config(2, 1, kNsPerSec, "fair"));
-  ASSERT_EQ(r.error, "");
-  EXPECT_EQ(r.report.wasted_cpu_ratio, 0.0);
-  EXPECT_LT(r.report.cpu_busy_ratio, 0.1);
-}
-
-TEST(World, NeverDispatchIsEjectedAndItsTasksFinishUnderFair) {
-  Workload w;
-  w.name = "stall";
-  TaskGroup g;
-  g.name = "t";
-  g.count = 4;
-  g.program = ProgramBuilder().repeat(10).compute(Distribution::constant(kNsPerMs)).sleep(Distribution::constant(kNsPerMs)).end().build();
-  w.groups = {g};
-  auto cfg = checked_config(2, 1, 120 * kNsPerSec, "never_dispatch");
-  auto r = run_checked(std::move(w), cfg);
-  ASSERT_EQ(r.error, "");
-  EXPECT_TRUE(r.report.completed);
-  EXPECT_EQ(r.report.tasks_completed, 4u);
-  EXPECT_EQ(r.report.lost_tasks, 0u);
-  ASSERT_EQ(r.report.exit_reports.size(), 1u);
-  const ExitReport& e = r.report.exit_reports[0];
-  EXPECT_EQ(e.kind, ExitKind::error_stall);
-  EXPECT_NE(e.reason.find("stall"), std::string::npos) << e.to_string();
-  // Within its timeout after the tasks first waited, give or take one
-  // watchdog period (the check runs every half timeout).
-  auto probe = make_native_policy("never_dispatch");
-  ASSERT_NE(probe, nullptr);
-  TimeNs timeout = probe->config().timeout_ms * kNsPerMs;
-  EXPECT_LE(e.at, timeout + timeout / 2) << e.to_string();
-  EXPECT_GE(e.at, timeout) << e.to_string();
-  EXPECT_GE(e.tasks_moved_to_fair, 1u);
-}
-
-TEST(World, ClassesLoadReplaceAndUnloadMidRunLoseNoTask) {
-  for (int cpus : {1, 2, 4}) {
-    SCOPED_TRACE(cpus);
-    auto r = run_checked(load("good/classes.toml"), checked_config(cpus, 3, 10 * kNsPerSec, "fair"));
-    ASSERT_EQ(r.error, "");
-    EXPECT_TRUE(r.report.completed);
-    EXPECT_EQ(r.report.lost_tasks, 0u);
-    EXPECT_EQ(r.report.tasks_completed, 10u);
-    // Unloading batch and interactive each leave a report; the replaced
-    // fifo leaves one too.
-    EXPECT_GE(r.report.exit_reports.size(), 2u);
-    for (auto& e : r.report.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
-    double total = 0;
-    std::map<std::string, double> share;
-    for (auto& [name, s] : r.report.per_class_share) {
-      total += s;
-      share[name] = s;
-    }
-    EXPECT_NEAR(total, 1.0, 1e-9);
-    // Each class ran tasks while loaded, and fair took them over after.
-    EXPECT_GT(share["batch"], 0.0);
-    EXPECT_GT(share["batch/simple"], 0.0);
-    EXPECT_GT(share["interactive"], 0.0);
-    EXPECT_GT(share["fair"], 0.0);
-  }
 }
 
 TEST(World, PresetsRunUnderEveryPolicy) {

@@ -13,16 +13,12 @@
 #include "test_env.h"
 #include "verifier/verifier.h"
 
-#if defined(UPS_HAVE_VM)
 #include "bpf/isa/disassembler.h"
 #include "vm/interpreter.h"
 #include "vm/threaded_program.h"
-#endif
 
 namespace ups::verifier::test {
 namespace {
-
-#if defined(UPS_HAVE_VM)
 
 struct World;
 struct MapHandle {
@@ -150,10 +146,6 @@ TEST(Soundness, AcceptedProgramsNeverTrapInCheckedMode) {
   // The generator must keep producing accepted programs, or the test proves nothing.
   EXPECT_GT(accepted, n / 20);
 }
-
-#else
-TEST(Soundness, AcceptedProgramsNeverTrapInCheckedMode) { GTEST_SKIP() << "the interpreter (src/vm) is not built"; }
-#endif
 
 }  // namespace
 }  // namespace ups::verifier::test

@@ -1,0 +1,74 @@
+// RunReport: what one run measured (the summary table, --json), and
+// jain_index. Built by World::report().
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/types.h"
+#include "core/exit_report.h"
+
+namespace ups::report {
+
+struct Percentiles {
+  u64 count = 0;
+  double mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, max_us = 0;
+};
+
+struct GroupReport {
+  std::string name;
+  u32 tasks = 0;
+  u32 weight = 0;
+  double cpu_share = 0;  // of all CPU time used by tasks
+  double run_s = 0;      // CPU seconds
+};
+
+struct TaskReport {
+  s32 pid = 0;
+  std::string group;
+  double run_s = 0;
+  u64 wakeups = 0;  // wakeup-latency samples (wakeup -> running)
+  double wakeup_mean_us = 0, wakeup_max_us = 0;
+};
+
+struct RunReport {
+  std::string workload;
+  std::string policy;      // chain as given, e.g. "fifo" or "fair"
+  int nr_cpus = 0;
+  u64 seed = 0;
+  TimeNs duration_ns = 0;  // asked for
+  TimeNs elapsed_ns = 0;   // simulated (shorter if the workload finished)
+  bool completed = false;  // every task exited
+  u64 events = 0;
+  u64 tasks_created = 0;
+  u64 tasks_completed = 0;
+  u64 lost_tasks = 0;
+  u64 context_switches = 0;
+  u64 migrations = 0;
+  u64 requests = 0;
+  Percentiles request_latency;  // end-to-end, begin/arrival -> complete
+  Percentiles wakeup_latency;   // wakeup -> running
+  double cpu_busy_ratio = 0;
+  double wasted_cpu_ratio = 0;  // CPU time spent spin-polling / total CPU time
+  double jain_index = 0;        // over tasks' run time per unit of weight
+  std::vector<double> cpu_busy;  // per CPU
+  std::vector<std::pair<std::string, double>> per_class_share;
+  std::vector<GroupReport> groups;
+  std::vector<TaskReport> tasks;  // only when asked for (World::report(true))
+  std::vector<ExitReport> exit_reports;
+  // Loads and replacements of the scenario refused during the run ("at
+  // 0.030000000s: ..."): the run went on without them, their tasks under
+  // the class they were in (fair for a class that never loaded).
+  std::vector<std::string> refused;
+  std::string trace_sha256;
+  std::string error;  // non-empty: the run failed (invariant, lost task, ...)
+
+  std::string to_json() const;      // the --json document
+  std::string summary() const;      // the table the CLI prints
+};
+
+// Jain's fairness index (sum x)^2 / (n * sum x^2); 1 = all equal.
+double jain_index(const std::vector<double>& xs);
+
+}  // namespace ups::report
