@@ -14,5 +14,6 @@ if(TARGET test_policy_abi)
     add_dependencies(test_policy_abi policies)
   endif()
 endif()
-# The project's object loader loads every policy in a test.
-target_link_libraries(test_policy_abi PRIVATE upsched_bpf_object)
+# The project's object loader loads every policy in a test; the kfunc rows
+# live with their host functions in the policy host.
+target_link_libraries(test_policy_abi PRIVATE upsched_bpf_object upsched_policy)

@@ -4,8 +4,9 @@
 // the admission file grants USER. Exit 0 with one line per callback, 1
 // with the first error (the callback, instruction, disassembly, source
 // line and what the verifier expected), 2 for bad arguments or an object
-// that does not load. The verifier inputs are the policy host's
-// (policy/api_sets.h), so what passes here loads there.
+// that does not load. It is the loader's verification pipeline
+// (policy::verify_sched_ext_object, with the options the grant gives), so
+// what passes here loads there, and a refusal reads the same.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -31,18 +32,21 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 
-// The capabilities to verify for, or an exit code.
-tl::expected<security::CapabilitySet, int> capabilities(const VerifyArgs& a) {
+// The grant to verify for (capabilities and limits), or an exit code.
+tl::expected<security::Grant, int> grant_of(const VerifyArgs& a) {
+  security::Grant g;
   if (!a.caps.empty() && !a.as_user.empty())
     return tl::unexpected(usage_error("--caps and --as are exclusive (--as takes its capabilities from --admission)"));
   if (!a.caps.empty()) {
     auto parsed = security::parse_capability_list(a.caps);
     if (!parsed) return tl::unexpected(usage_error("--caps: " + parsed.error().to_string()));
-    return *parsed;
+    g.caps = *parsed;
+    return g;
   }
   if (a.as_user.empty()) {
     if (!a.admission.empty()) return tl::unexpected(usage_error("--admission needs --as USER"));
-    return security::CapabilitySet::all();
+    g.caps = security::CapabilitySet::all();
+    return g;
   }
   if (a.admission.empty()) return tl::unexpected(usage_error("--as needs --admission FILE"));
   auto adm = security::AdmissionConfig::load_file(a.admission);
@@ -55,7 +59,7 @@ tl::expected<security::CapabilitySet, int> capabilities(const VerifyArgs& a) {
                  adm->describe(who->principal).c_str(), std::string(security::capability_name(security::Capability::load)).c_str());
     return tl::unexpected(1);
   }
-  return grant.caps;
+  return grant;
 }
 
 // The error, then the C source line it comes from when the object kept it.
@@ -67,13 +71,13 @@ void print_rejection(const std::string& file, const verifier::VerifyError& e, co
 }
 
 int run_verify(const VerifyArgs& a) {
-  auto caps = capabilities(a);
-  if (!caps) return caps.error();
+  auto grant = grant_of(a);
+  if (!grant) return grant.error();
   auto obj = bpf::load_object_file(a.file, policy::host_load_options(a.file));
   if (!obj) return usage_error(obj.error().to_string());
-  verifier::VerifyOptions opts;
+  verifier::VerifyOptions opts = policy::verify_options(*grant);
   opts.log = a.log;
-  auto verdicts = policy::verify_sched_ext_object(*obj, *caps, opts);
+  auto verdicts = policy::verify_sched_ext_object(*obj, grant->caps, opts);
   if (!verdicts) {
     std::fprintf(stderr, "%s: %s\n", a.file.c_str(), verdicts.error().message.c_str());
     return 1;

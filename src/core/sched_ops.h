@@ -22,6 +22,7 @@
 namespace ups {
 
 class ScxContext;
+struct ScxCallRules;  // scx_call_rules.h
 
 // Which optional callbacks a policy implements; a missing one gets the
 // sched_ext default behaviour (select_cpu: select_cpu_dfl and direct insert
@@ -45,6 +46,9 @@ struct OpsConfig {
   // (unless OPS_KEEP_BUILTIN_IDLE), as in the kernel.
   u32 implemented = ~op_bit(Op::update_idle);
   bool implements(Op op) const { return (implemented & op_bit(op)) != 0; }
+  // Which callbacks may make the calls sched_ext restricts (scx_call_rules.h);
+  // static data of the policy layer. Null: trusted code, not checked.
+  const ScxCallRules* scx_calls = nullptr;
 };
 
 struct InitTaskArgs { bool fork = false; };

@@ -7,35 +7,41 @@
 #include "core/scx_context.h"
 
 #include <algorithm>
-#include <initializer_list>
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
 #include "core/ext_class.h"
+#include "core/scx_call_rules.h"
 
 namespace ups {
 
 namespace {
 const CpuMask kEmptyMask{};
 
-std::string allowed_list(std::initializer_list<Op> ops) {
+std::string callers_list(u32 callers) {
   std::string s;
-  for (Op op : ops) {
+  for (u32 i = 0; i <= static_cast<u32>(Op::nr_ops); ++i) {
+    if (!(callers & (1u << i))) continue;
     if (!s.empty()) s += ", ";
-    s += op == Op::nr_ops ? "timers" : op_name(op);
+    s += i == static_cast<u32>(Op::nr_ops) ? "timers" : op_name(static_cast<Op>(i));
   }
   return s;
 }
-}  // namespace
 
-// A kfunc from a callback that may not call it fails the class.
-static bool kf_allowed(ExtClass& c, Op cur, const char* fn, std::initializer_list<Op> ok_ops) {
-  if (std::find(ok_ops.begin(), ok_ops.end(), cur) != ok_ops.end()) return true;
-  c.fail(ExitKind::error, fmt::format("{} called from {} (allowed only in {})", fn,
+// Whether the running callback may make `call`. With the class's rules, a
+// call from elsewhere fails the class; without (trusted native code) it is
+// allowed, and the mechanics below assert what they need.
+bool kf_allowed(ExtClass& c, const ScxCallRules* rules, Op cur, ScxCall call) {
+  if (!rules) return true;
+  const ScxCallRule& rule = (*rules)[call];
+  if (rule.callers & (1u << static_cast<u32>(cur))) return true;
+  c.fail(ExitKind::error, fmt::format("{} called from {} (allowed only in {})", rule.kfunc,
                                       cur == Op::nr_ops ? "outside a callback" : op_name(cur),
-                                      allowed_list(ok_ops)));
+                                      callers_list(rule.callers)));
   return false;
 }
+}  // namespace
 
 // --- DSQs -----------------------------------------------------------------------
 
@@ -51,7 +57,9 @@ bool ScxContext::insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vt, u64 enq_f
   ExtClass& c = cls_;
   if (!c.live()) return false;
   const char* fn = vtime ? "scx_bpf_dsq_insert_vtime" : "scx_bpf_dsq_insert";
-  if (!kf_allowed(c, c.cur_op_, fn, {Op::select_cpu, Op::enqueue, Op::dispatch})) return false;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, vtime ? ScxCall::dsq_insert_vtime : ScxCall::dsq_insert)) return false;
+  // A buffered insert needs dispatch, a direct one the task being woken or enqueued.
+  UPS_ASSERT(c.cur_op_ == Op::dispatch || c.cur_op_ == Op::select_cpu || c.cur_op_ == Op::enqueue);
   if (p.cls != c.id()) {
     c.fail(ExitKind::error, fmt::format("{}: task {} is not attached to class {}", fn,
                                         c.task_name(p), c.name()));
@@ -88,7 +96,8 @@ bool ScxContext::insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vt, u64 enq_f
 bool ScxContext::dsq_move_to_local(DsqId dsq_id) {
   ExtClass& c = cls_;
   if (!c.live()) return false;
-  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dsq_move_to_local", {Op::dispatch})) return false;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, ScxCall::dsq_move_to_local)) return false;
+  UPS_ASSERT(c.cur_op_ == Op::dispatch);  // moves to the dispatching CPU
   if (dsq_id != scx::DSQ_GLOBAL && (scx::dsq_is_builtin(dsq_id) || !c.find_user_dsq(dsq_id))) {
     c.fail(ExitKind::error,
            fmt::format("scx_bpf_dsq_move_to_local: invalid DSQ ID 0x{:016x}", dsq_id));
@@ -100,22 +109,23 @@ bool ScxContext::dsq_move_to_local(DsqId dsq_id) {
 u32 ScxContext::dispatch_nr_slots() {
   ExtClass& c = cls_;
   if (!c.live()) return 0;
-  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dispatch_nr_slots", {Op::dispatch})) return 0;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, ScxCall::dispatch_nr_slots)) return 0;
+  UPS_ASSERT(c.cur_op_ == Op::dispatch);  // the dispatch buffer
   return c.max_batch_ - static_cast<u32>(c.dsp_buf_.size());
 }
 
 void ScxContext::dispatch_cancel() {
   ExtClass& c = cls_;
   if (!c.live()) return;
-  if (!kf_allowed(c, c.cur_op_, "scx_bpf_dispatch_cancel", {Op::dispatch})) return;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, ScxCall::dispatch_cancel)) return;
+  UPS_ASSERT(c.cur_op_ == Op::dispatch);  // the dispatch buffer
   if (!c.dsp_buf_.empty()) c.dsp_buf_.pop_back();
 }
 
 s32 ScxContext::create_dsq(DsqId dsq_id, s32 node) {
   ExtClass& c = cls_;
   if (!c.live()) return -scx::E_INVAL;
-  if (!kf_allowed(c, c.cur_op_, "scx_bpf_create_dsq", {Op::init, Op::init_task, Op::exit, Op::nr_ops}))
-    return -scx::E_INVAL;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, ScxCall::create_dsq)) return -scx::E_INVAL;
   if (scx::dsq_is_builtin(dsq_id)) return -scx::E_INVAL;
   if (node != -1 && (node < 0 || node >= c.core_.topo.nr_nodes())) return -scx::E_INVAL;
   if (c.user_.count(dsq_id)) return -scx::E_EXIST;
@@ -198,7 +208,7 @@ bool ScxContext::dsq_move(DsqIter& it, Task& p, DsqId dst, u64 enq_flags, bool v
   ExtClass& c = cls_;
   if (!c.live()) return false;
   const char* fn = vtime ? "scx_bpf_dsq_move_vtime" : "scx_bpf_dsq_move";
-  if (!kf_allowed(c, c.cur_op_, fn, {Op::dispatch, Op::nr_ops})) return false;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, vtime ? ScxCall::dsq_move_vtime : ScxCall::dsq_move)) return false;
   DispatchQueue* src = it.dsq_id == scx::DSQ_GLOBAL ? &c.global_ : c.find_user_dsq(it.dsq_id);
   // A task that left the iterated DSQ (or arrived after the iterator) is
   // not moved; the call is harmless, as in the kernel.
@@ -223,9 +233,7 @@ CpuId ScxContext::select_cpu_dfl(Task& p, CpuId prev_cpu, u64 wake_flags, bool* 
   if (!is_idle) is_idle = &dummy;
   *is_idle = false;
   if (!c.live()) return prev_cpu;
-  if (!kf_allowed(c, c.cur_op_, "scx_bpf_select_cpu_dfl",
-                  {Op::select_cpu, Op::enqueue, Op::nr_ops}))
-    return prev_cpu;
+  if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, ScxCall::select_cpu_dfl)) return prev_cpu;
   if (!c.builtin_idle()) {
     c.fail(ExitKind::error, "scx_bpf_select_cpu_dfl: built-in idle tracking is disabled");
     return prev_cpu;

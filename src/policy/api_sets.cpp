@@ -1,5 +1,6 @@
 #include "policy/api_sets.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 
@@ -121,7 +122,7 @@ ArgSpec arg(ArgKind k, s32 st = -1, u32 size = 0) {
   return a;
 }
 
-std::optional<verifier::Prototype> kfunc_proto(const kabi::KfuncInfo& k) {
+verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
   verifier::Prototype p;
   p.name = std::string(k.name);
   bool released = false;
@@ -249,20 +250,14 @@ tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperPro
 verifier::ApiSet api_set_for(const kabi::CallbackInfo* cb, bool sleepable, const security::CapabilitySet& caps,
                              bool builtin_idle) {
   verifier::ApiSet api;
-  const auto& ks = kabi::kfuncs();
-  const auto& impl = kfunc_table();
+  const auto& ks = kfuncs();
   for (u32 i = 0; i < ks.size(); ++i) {
     const kabi::KfuncInfo& k = ks[i];
     if (auto why = kabi::kfunc_refusal(k, cb, sleepable, caps, builtin_idle)) {
       api.deny_kfunc(i, *why);
       continue;
     }
-    auto p = kfunc_proto(k);
-    if (!p || !impl[i]) {
-      api.deny_kfunc(i, std::string(k.name) + " is not implemented by the upsched host");
-      continue;
-    }
-    api.allow_kfunc(i, std::move(*p));
+    api.allow_kfunc(i, kfunc_proto(k));
   }
   for (const auto& h : kabi::helpers()) {
     if (h.cap && !caps.has(*h.cap)) {
@@ -316,7 +311,7 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   info.entry = 0;
   info.maps = obj.maps();
   info.structs = make_structs(caps);
-  for (const auto& k : kabi::kfuncs()) info.kfunc_names.emplace_back(k.name);
+  for (const auto& k : kfuncs()) info.kfunc_names.emplace_back(k.name);
   info.ctx.callback = std::string(cb.name);
   info.ctx.sleepable = prog.sleepable;
   info.ctx.ret = cb.ret;
@@ -355,9 +350,7 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   return info;
 }
 
-Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
-                                                             const security::CapabilitySet& caps,
-                                                             const verifier::VerifyOptions& opts) {
+Result<const bpf::StructOps*> sched_ext_ops(const bpf::Object& obj) {
   const bpf::StructOps* ops = nullptr;
   for (const auto& so : obj.struct_ops())
     if (so.type_name == "sched_ext_ops") {
@@ -367,11 +360,27 @@ Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& 
       ops = &so;
     }
   if (!ops) return make_error(ErrorKind::rejected, "no sched_ext_ops table (SCX_OPS_DEFINE)");
-  const bool builtin_idle = keeps_builtin_idle(*ops);
+  return ops;
+}
+
+verifier::VerifyOptions verify_options(const security::Grant& grant) {
+  verifier::VerifyOptions vo;
+  vo.insn_budget = std::max<u64>(grant.limits.max_insns, vo.insn_budget);
+  return vo;
+}
+
+Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
+                                                             const security::CapabilitySet& caps,
+                                                             const verifier::VerifyOptions& opts,
+                                                             Callbacks which) {
+  auto ops = sched_ext_ops(obj);
+  if (!ops) return tl::unexpected(ops.error());
+  const bool builtin_idle = keeps_builtin_idle(**ops);
   std::vector<CallbackVerdict> out;
-  for (const auto& [name, index] : ops->callbacks) {
+  for (const auto& [name, index] : (*ops)->callbacks) {
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!cb) return make_error(ErrorKind::rejected, "unknown sched_ext_ops callback '" + name + "'");
+    if (which == Callbacks::hosted && !cb->hosted) continue;
     const bpf::Program& prog = obj.programs()[index];
     if (prog.sleepable && !cb->sleepable_ok)
       return make_error(ErrorKind::rejected, name + ": callback may not be sleepable (SEC(\"struct_ops.s/...\"))");
@@ -384,6 +393,7 @@ Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& 
     const auto t0 = std::chrono::steady_clock::now();
     v.result = verifier::verify(info, api, opts);
     v.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (v.result.error && v.result.error->callback.empty()) v.result.error->callback = name;
     const bool rejected = !v.result.ok();
     out.push_back(std::move(v));
     if (rejected) break;

@@ -13,6 +13,7 @@
 
 #include "bpf/object/object.h"
 #include "policy/kernel_abi/scx_api.h"
+#include "security/admission.h"
 #include "security/capability.h"
 #include "verifier/api_set.h"
 #include "verifier/program_info.h"
@@ -55,6 +56,14 @@ bool keeps_builtin_idle(const bpf::StructOps& ops);
 // relocations against upsched's host.
 bpf::LoadOptions host_load_options(const std::string& file_name);
 
+// The object's one sched_ext_ops table; an error for none or several.
+Result<const bpf::StructOps*> sched_ext_ops(const bpf::Object& obj);
+
+// The verifier's options for a loader holding `grant`: its instruction
+// budget (the grant's max_insns, at least the verifier's default of one
+// million, as Linux gives privileged loaders).
+verifier::VerifyOptions verify_options(const security::Grant& grant);
+
 // One callback's verdict.
 struct CallbackVerdict {
   std::string callback;
@@ -64,12 +73,19 @@ struct CallbackVerdict {
   double ms = 0;       // time the verifier took
 };
 
-// Verifies every callback of the object's sched_ext_ops table for `caps`,
-// in table order, up to and including the first one rejected. An error for
-// an object that is not a sched_ext policy (no or several tables, an
-// unknown or wrongly sleepable callback).
+// Which callbacks verify_sched_ext_object checks: all that the table fills
+// (`upsched verify`), or those upsched's core calls (loading; the others
+// never run). Verify's verdict covers the loader's.
+enum class Callbacks : u8 { all, hosted };
+
+// The verification pipeline of `upsched verify` and of load_bpf_policy:
+// verifies the callbacks of the object's sched_ext_ops table for `caps`, in
+// table order, up to and including the first one rejected (whose error
+// names its callback). An error for an object that is not a sched_ext
+// policy (no or several tables, an unknown or wrongly sleepable callback).
 Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
                                                              const security::CapabilitySet& caps,
-                                                             const verifier::VerifyOptions& opts = {});
+                                                             const verifier::VerifyOptions& opts = {},
+                                                             Callbacks which = Callbacks::all);
 
 }  // namespace ups::policy

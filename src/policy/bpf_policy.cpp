@@ -56,9 +56,8 @@ BpfPolicy::~BpfPolicy() {
 }
 
 void BpfPolicy::bind(Op op, BoundProgram prog) {
+  if (!prog.executor) prog.executor = prog.code->new_executor();
   programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
-  programs_[static_cast<size_t>(op)]->interp =
-      std::make_unique<vm::Interpreter>(programs_[static_cast<size_t>(op)]->program);
 }
 
 u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
@@ -66,29 +65,36 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   ScxContext* saved_ctx = ctx_;
   const std::span<const u8> saved_stack = stack_;
   ctx_ = &ctx;
-  stack_ = bp->interp->stack();
+  stack_ = bp->executor->stack();
   bpf::CallContext cc;
-  cc.invoker = bp->interp.get();
+  cc.invoker = bp->executor.get();
   cc.env = &env_;
   cc.host = this;
   // struct_ops programs receive a pointer to their arguments as u64 slots.
-  vm::RunResult r = bp->interp->run(cc, reinterpret_cast<u64>(args.data()));
+  vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
+  finish(ctx, op_name(op), bp, r.trap.pc, r.ok() ? std::nullopt : std::optional<std::string>(r.trap.to_string()),
+         cc.abort);
+  ctx_ = saved_ctx;
+  stack_ = saved_stack;
+  return r.r0;
+}
+
+void BpfPolicy::finish(ScxContext& ctx, std::string_view what, const BoundProgram* bp, std::optional<u32> pc,
+                       std::optional<std::string> trap, bool aborted) {
   // Released before anything else: a program that stopped early (a failed
   // kfunc check, a trap) may still hold it, and the class's exit callback
   // and timers run after this one.
   const bool ended_holding_lock = env_.release_held_lock();
-  if (!r.ok() || cc.abort || ended_holding_lock) {
-    std::string why = !env_.last_fault().empty() ? env_.last_fault()
-                      : !r.ok()                     ? r.trap.to_string()
-                      : ended_holding_lock          ? "returned holding a bpf_spin_lock"
-                                                    : "program stopped";
-    ctx.fail(fmt::format("{}: {}", op_name(op), why), location(*bp, r.trap.pc));
-    env_.clear_fault();
-  }
+  // The helpers' fault says most (a trap it caused names the call), then
+  // the VM's trap.
+  std::optional<std::string> why;
+  if (!env_.last_fault().empty()) why = env_.last_fault();
+  else if (trap) why = std::move(trap);
+  else if (ended_holding_lock) why = "returned holding a bpf_spin_lock";
+  else if (aborted) why = "program stopped";
+  if (why) ctx.fail(fmt::format("{}: {}", what, *why), bp && pc ? location(*bp, *pc) : std::string());
+  env_.clear_fault();
   mirrors_.sync_out_touched();
-  ctx_ = saved_ctx;
-  stack_ = saved_stack;
-  return r.r0;
 }
 
 std::string BpfPolicy::location(const BoundProgram& bp, u32 pc) const {
@@ -98,7 +104,7 @@ std::string BpfPolicy::location(const BoundProgram& bp, u32 pc) const {
 
 const BoundProgram* BpfPolicy::program_run_by(const bpf::SubprogInvoker* invoker) const {
   for (const auto& bp : programs_)
-    if (bp && bp->interp.get() == invoker) return bp.get();
+    if (bp && bp->executor.get() == invoker) return bp.get();
   return nullptr;
 }
 
@@ -257,19 +263,11 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   // The callback runs on the stack of the interpreter that set it.
   const bpf::SubprogInvoker* invoker = env_.timers().invoker_of(timer_id);
   stack_ = invoker ? invoker->stack() : std::span<const u8>{};
-  env_.clear_fault();
   env_.fire_timer(timer_id);
-  const bool ended_holding_lock = env_.release_held_lock();
-  if (!env_.last_fault().empty()) {
-    // The callback's code lives in the program that set it: its source
-    // line names where a failed check stopped it.
-    const BoundProgram* bp = program_run_by(invoker);
-    const std::optional<u32> pc = env_.last_fault_pc();
-    ctx.fail("timer callback: " + env_.last_fault(), bp && pc ? location(*bp, *pc) : std::string());
-  } else if (ended_holding_lock) {
-    ctx.fail("timer callback: returned holding a bpf_spin_lock", {});
-  }
-  mirrors_.sync_out_touched();
+  // A callback's code lives in the program that set it: its source line
+  // names where the callback stopped (TimerTable turns a trap into a fault
+  // with its instruction).
+  finish(ctx, "timer callback", program_run_by(invoker), env_.last_fault_pc(), std::nullopt, false);
   ctx_ = saved;
   stack_ = saved_stack;
 }

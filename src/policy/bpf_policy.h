@@ -8,8 +8,10 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/rng.h"
@@ -19,16 +21,18 @@
 #include "core/sched_ops.h"
 #include "core/scx_context.h"
 #include "policy/task_mirror.h"
-#include "vm/interpreter.h"
-#include "vm/program.h"
+#include "vm/executor.h"
 
 namespace ups::policy {
 
-// One callback's program, prepared and ready to run.
+// One callback's program, linked, made executable by a backend, and the
+// executor that runs it. One executor suffices because this host runs its
+// callbacks on one thread; a host running them on several threads at once
+// makes one executor per thread from `code` (see vm/executor.h).
 struct BoundProgram {
   size_t object_index = 0;  // into Object::programs()
-  vm::Program program;
-  std::unique_ptr<vm::Interpreter> interp;
+  std::unique_ptr<vm::ExecutableProgram> code;
+  std::unique_ptr<vm::Executor> executor;  // made from `code` by bind()
 };
 
 class BpfPolicy;
@@ -116,6 +120,13 @@ private:
   // context, flushes touched mirrors after.
   u64 run(Op op, ScxContext& ctx, std::array<u64, 5> args);
   bool has(Op op) const { return programs_[static_cast<size_t>(op)] != nullptr; }
+  // After a program ran (a callback, or a timer callback: `what`): releases
+  // a spin lock it still holds, and when it stopped early (a helper's or
+  // kfunc's fault, a trap, the lock, an abort) fails the class with why and
+  // where. The one place a stop becomes the exit report's message and
+  // location.
+  void finish(ScxContext& ctx, std::string_view what, const BoundProgram* bp, std::optional<u32> pc,
+              std::optional<std::string> trap, bool aborted);
   // "insn 12 (simple.bpf.c:40)": where a run of `bp` stopped, for the exit report.
   std::string location(const BoundProgram& bp, u32 pc) const;
   // The bound program an invoker runs (a timer callback's), or null.

@@ -1,32 +1,34 @@
+// The kfunc table: one row per kfunc upsched implements, the one place a
+// kfunc is described (kfuncs.h), and the host functions the rows name.
+// Each host function reaches the core through the ScxContext of the
+// callback now running and checks every argument again, behind the
+// verifier: a pointer that is not a task mirror, an unknown cpumask, a CPU
+// out of range fails the class with a report naming the kfunc (its row's
+// name), the argument and, from BpfPolicy::finish, the call site.
 #include "policy/kfuncs.h"
 
 #include <cstring>
-#include <map>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include <fmt/format.h>
 
+#include "base/assert.h"
 #include "bpf/helpers/bpf_printf.h"
-#include "core/scx_constants.h"
 #include "core/ext_class.h"
+#include "core/scx_constants.h"
 #include "core/scx_context.h"
 #include "policy/bpf_policy.h"
-#include "policy/kernel_abi/scx_api.h"
 
 namespace ups::policy {
-
-std::optional<u32> kfunc_index(std::string_view symbol) {
-  const kabi::KfuncInfo* k = kabi::find_kfunc(symbol);
-  if (!k) return std::nullopt;
-  return static_cast<u32>(k - kabi::kfuncs().data());
-}
 
 namespace {
 
 BpfPolicy& host(bpf::CallContext& c) { return *static_cast<BpfPolicy*>(c.host); }
 
 // A failed run-time check: the class fails and the program stops at the
-// call, where BpfPolicy::run adds the instruction and source line.
+// call, where BpfPolicy::finish adds the instruction and source line.
 u64 fail(bpf::CallContext& c, std::string_view kfunc, const std::string& msg) {
   BpfPolicy& h = host(c);
   if (h.in_callback()) h.ctx().fail(fmt::format("{}: {}", kfunc, msg));
@@ -34,8 +36,13 @@ u64 fail(bpf::CallContext& c, std::string_view kfunc, const std::string& msg) {
   return 0;
 }
 
-#define KF(name) u64 name(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
-#define UNUSED_ARGS (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+// A host function: the call's arguments and the kfunc's name, from its
+// row, for messages.
+#define KF(fn)                                                                              \
+  u64 fn([[maybe_unused]] bpf::CallContext& c, [[maybe_unused]] u64 a1, [[maybe_unused]] u64 a2, \
+         [[maybe_unused]] u64 a3, [[maybe_unused]] u64 a4, [[maybe_unused]] u64 a5,           \
+         [[maybe_unused]] std::string_view kfunc)
+using HostFn = u64 (*)(bpf::CallContext&, u64, u64, u64, u64, u64, std::string_view);
 
 // The Task behind a task_struct pointer argument, after writing the
 // program's pending field writes into it (so the core sees them).
@@ -105,33 +112,30 @@ bool cpu_ok(bpf::CallContext& c, u64 cpu, std::string_view kfunc, int argno) {
 
 // --- DSQs ---------------------------------------------------------------------
 KF(dsq_insert) {
-  UNUSED_ARGS;
-  Task* p = own_task(c, a1, "scx_bpf_dsq_insert", 1);
+  Task* p = own_task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().dsq_insert(*p, a2, a3, a4);
   refresh(c, p);
   return ok;
 }
 KF(dsq_insert_vtime) {
-  UNUSED_ARGS;
-  Task* p = own_task(c, a1, "scx_bpf_dsq_insert_vtime", 1);
+  Task* p = own_task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().dsq_insert_vtime(*p, a2, a3, a4, a5);
   refresh(c, p);
   return ok;
 }
-KF(dispatch_nr_slots) { UNUSED_ARGS; return host(c).ctx().dispatch_nr_slots(); }
-KF(dispatch_cancel) { UNUSED_ARGS; host(c).ctx().dispatch_cancel(); return 0; }
-KF(dsq_move_to_local) { UNUSED_ARGS; return host(c).ctx().dsq_move_to_local(a1); }
+KF(dispatch_nr_slots) { return host(c).ctx().dispatch_nr_slots(); }
+KF(dispatch_cancel) { host(c).ctx().dispatch_cancel(); return 0; }
+KF(dsq_move_to_local) { return host(c).ctx().dsq_move_to_local(a1); }
 KF(dsq_move_to_local_v2) {
-  UNUSED_ARGS;
-  if (a2 != 0) return fail(c, "scx_bpf_dsq_move_to_local___v2", fmt::format("argument 2: unsupported enq_flags 0x{:x}", a2));
+  if (a2 != 0) return fail(c, kfunc, fmt::format("argument 2: unsupported enq_flags 0x{:x}", a2));
   return host(c).ctx().dsq_move_to_local(a1);
 }
-KF(create_dsq) { UNUSED_ARGS; return static_cast<u64>(static_cast<s64>(host(c).ctx().create_dsq(a1, static_cast<s32>(a2)))); }
-KF(destroy_dsq) { UNUSED_ARGS; host(c).ctx().destroy_dsq(a1); return 0; }
-KF(dsq_nr_queued) { UNUSED_ARGS; return static_cast<u64>(static_cast<s64>(host(c).ctx().dsq_nr_queued(a1))); }
-KF(dsq_peek) { UNUSED_ARGS; return host(c).task_ptr(host(c).ctx().dsq_peek(a1)); }
+KF(create_dsq) { return static_cast<u64>(static_cast<s64>(host(c).ctx().create_dsq(a1, static_cast<s32>(a2)))); }
+KF(destroy_dsq) { host(c).ctx().destroy_dsq(a1); return 0; }
+KF(dsq_nr_queued) { return static_cast<u64>(static_cast<s64>(host(c).ctx().dsq_nr_queued(a1))); }
+KF(dsq_peek) { return host(c).task_ptr(host(c).ctx().dsq_peek(a1)); }
 
 // Iterators: the program's 48-byte bpf_iter_scx_dsq holds a magic word and
 // the index of the host's DsqIter.
@@ -148,9 +152,8 @@ DsqIter* iter_of(bpf::CallContext& c, u64 addr, std::string_view kfunc) {
   return &slots[w[1]];
 }
 KF(iter_dsq_new) {
-  UNUSED_ARGS;
   if (!host(c).readable(a1, sizeof(kabi::BpfIterScxDsq)))
-    return fail(c, "bpf_iter_scx_dsq_new", "argument 1: not an iterator on the stack");
+    return fail(c, kfunc, "argument 1: not an iterator on the stack");
   auto& slots = host(c).iters;
   size_t i = 0;
   while (i < slots.size() && slots[i].active) ++i;
@@ -162,26 +165,22 @@ KF(iter_dsq_new) {
   return static_cast<u64>(static_cast<s64>(r));
 }
 KF(iter_dsq_next) {
-  UNUSED_ARGS;
-  DsqIter* it = iter_of(c, a1, "bpf_iter_scx_dsq_next");
+  DsqIter* it = iter_of(c, a1, kfunc);
   if (!it || !it->active) return 0;
   return host(c).task_ptr(host(c).ctx().dsq_iter_next(*it));
 }
 KF(iter_dsq_destroy) {
-  UNUSED_ARGS;
-  DsqIter* it = iter_of(c, a1, "bpf_iter_scx_dsq_destroy");
+  DsqIter* it = iter_of(c, a1, kfunc);
   if (it && it->active) host(c).ctx().dsq_iter_destroy(*it);
   if (it) it->active = false;
   return 0;
 }
 KF(dsq_move_set_slice) {
-  UNUSED_ARGS;
-  if (DsqIter* it = iter_of(c, a1, "scx_bpf_dsq_move_set_slice")) it->move_slice = a2;
+  if (DsqIter* it = iter_of(c, a1, kfunc)) it->move_slice = a2;
   return 0;
 }
 KF(dsq_move_set_vtime) {
-  UNUSED_ARGS;
-  if (DsqIter* it = iter_of(c, a1, "scx_bpf_dsq_move_set_vtime")) {
+  if (DsqIter* it = iter_of(c, a1, kfunc)) {
     it->move_vtime = a2;
     it->has_vtime = true;  // else the next move keeps the task's old vtime
   }
@@ -196,15 +195,14 @@ u64 move_impl(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, bool vtime, s
   refresh(c, p);
   return ok;
 }
-KF(dsq_move) { UNUSED_ARGS; return move_impl(c, a1, a2, a3, a4, false, "scx_bpf_dsq_move"); }
-KF(dsq_move_vtime) { UNUSED_ARGS; return move_impl(c, a1, a2, a3, a4, true, "scx_bpf_dsq_move_vtime"); }
+KF(dsq_move) { return move_impl(c, a1, a2, a3, a4, false, kfunc); }
+KF(dsq_move_vtime) { return move_impl(c, a1, a2, a3, a4, true, kfunc); }
 
 // --- CPUs -----------------------------------------------------------------------
 KF(select_cpu_dfl) {
-  UNUSED_ARGS;
-  Task* p = own_task(c, a1, "scx_bpf_select_cpu_dfl", 1);
+  Task* p = own_task(c, a1, kfunc, 1);
   if (!p) return 0;
-  if (!host(c).readable(a4, 1)) return fail(c, "scx_bpf_select_cpu_dfl", "argument 4: not writable memory");
+  if (!host(c).readable(a4, 1)) return fail(c, kfunc, "argument 4: not writable memory");
   bool idle = false;
   const CpuId cpu = host(c).ctx().select_cpu_dfl(*p, cpu_arg(a2), a3, &idle);
   *reinterpret_cast<u8*>(a4) = idle ? 1 : 0;
@@ -212,49 +210,41 @@ KF(select_cpu_dfl) {
   return static_cast<u64>(static_cast<s64>(cpu));
 }
 KF(cpu_node) {
-  UNUSED_ARGS;
-  if (!cpu_ok(c, a1, "scx_bpf_cpu_node", 1)) return 0;
+  if (!cpu_ok(c, a1, kfunc, 1)) return 0;
   return static_cast<u64>(static_cast<s64>(host(c).ctx().cpu_node(cpu_arg(a1))));
 }
 KF(get_idle_cpumask) {
-  UNUSED_ARGS;
   BpfPolicy& h = host(c);
   mask_to(h.ctx().idle_cpumask(), h.idle_mirror);
   return reinterpret_cast<u64>(&h.idle_mirror);
 }
 KF(get_possible_cpumask) {
-  UNUSED_ARGS;
   BpfPolicy& h = host(c);
   mask_to(h.ctx().possible_cpumask(), h.possible_mirror);
   return reinterpret_cast<u64>(&h.possible_mirror);
 }
-KF(put_cpumask) { UNUSED_ARGS; return 0; }
+KF(put_cpumask) { return 0; }
 KF(test_and_clear_cpu_idle) {
-  UNUSED_ARGS;
-  if (!cpu_ok(c, a1, "scx_bpf_test_and_clear_cpu_idle", 1)) return 0;
+  if (!cpu_ok(c, a1, kfunc, 1)) return 0;
   return host(c).ctx().test_and_clear_cpu_idle(cpu_arg(a1));
 }
 KF(pick_idle_cpu) {
-  UNUSED_ARGS;
   CpuMask m;
-  if (!mask_arg(c, a1, "scx_bpf_pick_idle_cpu", 1, m)) return 0;
+  if (!mask_arg(c, a1, kfunc, 1, m)) return 0;
   return static_cast<u64>(static_cast<s64>(host(c).ctx().pick_idle_cpu(m, a2)));
 }
 KF(pick_any_cpu) {
-  UNUSED_ARGS;
   CpuMask m;
-  if (!mask_arg(c, a1, "scx_bpf_pick_any_cpu", 1, m)) return 0;
+  if (!mask_arg(c, a1, kfunc, 1, m)) return 0;
   return static_cast<u64>(static_cast<s64>(host(c).ctx().pick_any_cpu(m, a2)));
 }
 KF(kick_cpu) {
-  UNUSED_ARGS;
-  if (!cpu_ok(c, a1, "scx_bpf_kick_cpu", 1)) return 0;
+  if (!cpu_ok(c, a1, kfunc, 1)) return 0;
   host(c).ctx().kick_cpu(cpu_arg(a1), a2);
   return 0;
 }
-KF(nr_cpu_ids) { UNUSED_ARGS; return host(c).ctx().nr_cpu_ids(); }
+KF(nr_cpu_ids) { return host(c).ctx().nr_cpu_ids(); }
 KF(nr_node_ids) {
-  UNUSED_ARGS;
   int n = 0;
   for (u32 cpu = 0; cpu < host(c).ctx().nr_cpu_ids(); ++cpu)
     n = std::max(n, host(c).ctx().cpu_node(static_cast<CpuId>(cpu)) + 1);
@@ -263,39 +253,36 @@ KF(nr_node_ids) {
 
 // --- tasks --------------------------------------------------------------------
 KF(task_set_slice) {
-  UNUSED_ARGS;
-  Task* p = own_task(c, a1, "scx_bpf_task_set_slice", 1);
+  Task* p = own_task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_slice(*p, a2);
   refresh(c, p);
   return ok;
 }
 KF(task_set_dsq_vtime) {
-  UNUSED_ARGS;
-  Task* p = own_task(c, a1, "scx_bpf_task_set_dsq_vtime", 1);
+  Task* p = own_task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_dsq_vtime(*p, a2);
   refresh(c, p);
   return ok;
 }
-KF(task_running) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_task_running", 1);
-  return p ? host(c).ctx().task_running(*p) : 0;
+// The kfuncs that ask the core one question about a task: a task_struct
+// argument, the answer as a BPF register (signed answers sign-extended).
+template <auto query>
+KF(task_query) {
+  Task* p = task(c, a1, kfunc, 1);
+  if (!p) return 0;
+  const auto answer = (host(c).ctx().*query)(*p);
+  if constexpr (std::is_signed_v<decltype(answer)>) return static_cast<u64>(static_cast<s64>(answer));
+  else return static_cast<u64>(answer);
 }
-KF(task_cpu) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "scx_bpf_task_cpu", 1);
-  return p ? static_cast<u64>(static_cast<s64>(host(c).ctx().task_cpu(*p))) : 0;
-}
-KF(now) { UNUSED_ARGS; return static_cast<u64>(host(c).ctx().now()); }
+
+KF(now) { return static_cast<u64>(host(c).ctx().now()); }
 KF(task_from_pid) {
-  UNUSED_ARGS;
   return host(c).task_ptr(host(c).ctx().task_from_pid(static_cast<TaskId>(static_cast<s32>(a1))));
 }
 KF(task_release) {
-  UNUSED_ARGS;
-  task(c, a1, "bpf_task_release", 1);
+  task(c, a1, kfunc, 1);
   return 0;
 }
 
@@ -323,32 +310,28 @@ std::optional<std::string> format_bstr(bpf::CallContext& c, u64 fmt_addr, u64 da
   return out;
 }
 KF(error_bstr) {
-  UNUSED_ARGS;
-  auto msg = format_bstr(c, a1, a2, a3, "scx_bpf_error_bstr");
+  auto msg = format_bstr(c, a1, a2, a3, kfunc);
   if (!msg) return 0;
   host(c).ctx().error(*msg);
   c.abort = true;  // the error ends the class; stop here (run() adds where)
   return 0;
 }
 KF(exit_bstr) {
-  UNUSED_ARGS;
-  auto msg = format_bstr(c, a2, a3, a4, "scx_bpf_exit_bstr");
+  auto msg = format_bstr(c, a2, a3, a4, kfunc);
   if (msg) host(c).ctx().exit(static_cast<s64>(a1), *msg);
   return 0;
 }
 
 // --- bpf_cpumask ---------------------------------------------------------------
-KF(cpumask_create) { UNUSED_ARGS; return reinterpret_cast<u64>(host(c).new_cpumask()); }
+KF(cpumask_create) { return reinterpret_cast<u64>(host(c).new_cpumask()); }
 KF(cpumask_acquire) {
-  UNUSED_ARGS;
-  kabi::BpfCpumask* m = bpf_mask(c, a1, "bpf_cpumask_acquire", 1);
+  kabi::BpfCpumask* m = bpf_mask(c, a1, kfunc, 1);
   if (!m) return 0;
   ++m->usage.refs;
   return a1;
 }
 KF(cpumask_release) {
-  UNUSED_ARGS;
-  if (bpf_mask(c, a1, "bpf_cpumask_release", 1)) host(c).drop_cpumask(a1);
+  if (bpf_mask(c, a1, kfunc, 1)) host(c).drop_cpumask(a1);
   return 0;
 }
 u64 set_bit(bpf::CallContext& c, u64 cpu, u64 mask, bool on, std::string_view name) {
@@ -358,47 +341,40 @@ u64 set_bit(bpf::CallContext& c, u64 cpu, u64 mask, bool on, std::string_view na
   else m->cpumask.bits[cpu / 64] &= ~(u64{1} << (cpu % 64));
   return 0;
 }
-KF(cpumask_set_cpu) { UNUSED_ARGS; return set_bit(c, a1, a2, true, "bpf_cpumask_set_cpu"); }
-KF(cpumask_clear_cpu) { UNUSED_ARGS; return set_bit(c, a1, a2, false, "bpf_cpumask_clear_cpu"); }
+KF(cpumask_set_cpu) { return set_bit(c, a1, a2, true, kfunc); }
+KF(cpumask_clear_cpu) { return set_bit(c, a1, a2, false, kfunc); }
 KF(cpumask_test_cpu) {
-  UNUSED_ARGS;
   CpuMask m;
-  return mask_arg(c, a2, "bpf_cpumask_test_cpu", 2, m) && m.test(cpu_arg(a1));
+  return mask_arg(c, a2, kfunc, 2, m) && m.test(cpu_arg(a1));
 }
 KF(cpumask_clear) {
-  UNUSED_ARGS;
-  if (kabi::BpfCpumask* m = bpf_mask(c, a1, "bpf_cpumask_clear", 1)) m->cpumask = {};
+  if (kabi::BpfCpumask* m = bpf_mask(c, a1, kfunc, 1)) m->cpumask = {};
   return 0;
 }
 KF(cpumask_setall) {
-  UNUSED_ARGS;
-  if (kabi::BpfCpumask* m = bpf_mask(c, a1, "bpf_cpumask_setall", 1))
+  if (kabi::BpfCpumask* m = bpf_mask(c, a1, kfunc, 1))
     mask_to(CpuMask::first_n(static_cast<int>(host(c).ctx().nr_cpu_ids())), m->cpumask);
   return 0;
 }
 KF(cpumask_first) {
-  UNUSED_ARGS;
   CpuMask m;
-  if (!mask_arg(c, a1, "bpf_cpumask_first", 1, m)) return 0;
+  if (!mask_arg(c, a1, kfunc, 1, m)) return 0;
   const CpuId f = m.first();
   return f < 0 ? static_cast<u64>(kMaxCpus) : static_cast<u64>(f);
 }
 KF(cpumask_first_zero) {
-  UNUSED_ARGS;
   CpuMask m;
-  if (!mask_arg(c, a1, "bpf_cpumask_first_zero", 1, m)) return 0;
+  if (!mask_arg(c, a1, kfunc, 1, m)) return 0;
   const CpuId f = (~m).first();
   return f < 0 ? static_cast<u64>(kMaxCpus) : static_cast<u64>(f);
 }
 KF(cpumask_empty) {
-  UNUSED_ARGS;
   CpuMask m;
-  return mask_arg(c, a1, "bpf_cpumask_empty", 1, m) && m.empty();
+  return mask_arg(c, a1, kfunc, 1, m) && m.empty();
 }
 KF(cpumask_weight) {
-  UNUSED_ARGS;
   CpuMask m;
-  return mask_arg(c, a1, "bpf_cpumask_weight", 1, m) ? static_cast<u64>(m.count()) : 0;
+  return mask_arg(c, a1, kfunc, 1, m) ? static_cast<u64>(m.count()) : 0;
 }
 u64 binop(bpf::CallContext& c, u64 dst, u64 s1, u64 s2, int op, std::string_view name) {
   kabi::BpfCpumask* d = bpf_mask(c, dst, name, 1);
@@ -408,31 +384,27 @@ u64 binop(bpf::CallContext& c, u64 dst, u64 s1, u64 s2, int op, std::string_view
   mask_to(r, d->cpumask);
   return op == 0 ? !r.empty() : 0;
 }
-KF(cpumask_and) { UNUSED_ARGS; return binop(c, a1, a2, a3, 0, "bpf_cpumask_and"); }
-KF(cpumask_or) { UNUSED_ARGS; return binop(c, a1, a2, a3, 1, "bpf_cpumask_or"); }
+KF(cpumask_and) { return binop(c, a1, a2, a3, 0, kfunc); }
+KF(cpumask_or) { return binop(c, a1, a2, a3, 1, kfunc); }
 KF(cpumask_copy) {
-  UNUSED_ARGS;
-  kabi::BpfCpumask* d = bpf_mask(c, a1, "bpf_cpumask_copy", 1);
+  kabi::BpfCpumask* d = bpf_mask(c, a1, kfunc, 1);
   CpuMask s;
-  if (d && mask_arg(c, a2, "bpf_cpumask_copy", 2, s)) mask_to(s, d->cpumask);
+  if (d && mask_arg(c, a2, kfunc, 2, s)) mask_to(s, d->cpumask);
   return 0;
 }
 KF(cpumask_subset) {
-  UNUSED_ARGS;
   CpuMask x, y;
-  return mask_arg(c, a1, "bpf_cpumask_subset", 1, x) && mask_arg(c, a2, "bpf_cpumask_subset", 2, y) &&
+  return mask_arg(c, a1, kfunc, 1, x) && mask_arg(c, a2, kfunc, 2, y) &&
          x.subset_of(y);
 }
 KF(cpumask_intersects) {
-  UNUSED_ARGS;
   CpuMask x, y;
-  return mask_arg(c, a1, "bpf_cpumask_intersects", 1, x) &&
-         mask_arg(c, a2, "bpf_cpumask_intersects", 2, y) && x.intersects(y);
+  return mask_arg(c, a1, kfunc, 1, x) &&
+         mask_arg(c, a2, kfunc, 2, y) && x.intersects(y);
 }
 KF(cpumask_any_distribute) {
-  UNUSED_ARGS;
   CpuMask m;
-  if (!mask_arg(c, a1, "bpf_cpumask_any_distribute", 1, m)) return 0;
+  if (!mask_arg(c, a1, kfunc, 1, m)) return 0;
   const CpuId f = m.first();
   return f < 0 ? static_cast<u64>(kMaxCpus) : static_cast<u64>(f);
 }
@@ -449,8 +421,7 @@ IterNum* num_iter(bpf::CallContext& c, u64 addr, std::string_view kfunc) {
   return nullptr;
 }
 KF(iter_num_new) {
-  UNUSED_ARGS;
-  IterNum* it = num_iter(c, a1, "bpf_iter_num_new");
+  IterNum* it = num_iter(c, a1, kfunc);
   if (!it) return 0;
   const s64 start = static_cast<s32>(a2), end = static_cast<s32>(a3);
   // Linux: empty on start > end or more than BPF_MAX_LOOPS items.
@@ -462,54 +433,41 @@ KF(iter_num_new) {
   return 0;
 }
 KF(iter_num_next) {
-  UNUSED_ARGS;
-  IterNum* it = num_iter(c, a1, "bpf_iter_num_next");
+  IterNum* it = num_iter(c, a1, kfunc);
   if (!it || static_cast<s64>(it->cur) + 1 >= it->end) return 0;
   ++it->cur;
   return reinterpret_cast<u64>(&it->cur);
 }
 KF(iter_num_destroy) {
-  UNUSED_ARGS;
-  if (IterNum* it = num_iter(c, a1, "bpf_iter_num_destroy")) *it = {0, 0};
+  if (IterNum* it = num_iter(c, a1, kfunc)) *it = {0, 0};
   return 0;
 }
 
 // --- upsched extensions -----------------------------------------------------------
-KF(task_wait_event) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "upsched_task_wait_event", 1);
-  return p ? host(c).ctx().task_wait_event(*p) : 0;
-}
-KF(task_is_spinning) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "upsched_task_is_spinning", 1);
-  return p ? host(c).ctx().task_is_spinning(*p) : 0;
-}
-KF(event_fired) { UNUSED_ARGS; return host(c).ctx().event_fired(a1); }
-KF(task_lock_wait) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "upsched_task_lock_wait", 1);
-  return p ? host(c).ctx().task_lock_wait(*p) : 0;
-}
-KF(task_lock_holder) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "upsched_task_lock_holder", 1);
-  return p ? static_cast<u64>(host(c).ctx().task_lock_holder(*p)) : 0;
-}
-KF(task_lock_waiters) {
-  UNUSED_ARGS;
-  Task* p = task(c, a1, "upsched_task_lock_waiters", 1);
-  return p ? host(c).ctx().task_lock_waiters(*p) : 0;
-}
+KF(event_fired) { return host(c).ctx().event_fired(a1); }
 
 #undef KF
-#undef UNUSED_ARGS
 
-// Every kfunc stops the program when the class failed inside it (a check
-// the core made, or scx_bpf_exit), so that BpfPolicy::run can name the
-// call's instruction and source line in the exit report.
-template <bpf::ExternFn kfunc>
-u64 stop_on_failure(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
+
+// --- the table -------------------------------------------------------------------
+
+// A kfunc's name as a template argument, so that its row and its ExternFn
+// are made from the one string.
+template <std::size_t N>
+struct KfuncName {
+  char chars[N];
+  constexpr KfuncName(const char (&s)[N]) {  // NOLINT: implicit from a literal
+    for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {chars, N - 1}; }
+};
+
+// The ExternFn of a row: runs the host function with the row's name, and
+// stops the program when the class failed inside it (a check the core
+// made, or scx_bpf_exit), so that BpfPolicy::finish can name the call's
+// instruction and source line in the exit report.
+template <KfuncName name, HostFn fn>
+u64 entry(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
   BpfPolicy& h = host(c);
   if (!h.in_callback()) {  // the host runs programs only inside callbacks and timers
     c.abort = true;
@@ -517,96 +475,280 @@ u64 stop_on_failure(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
   }
   const ExtClass& cls = h.ctx().ext_class();
   const bool was_failing = cls.failing();
-  const u64 r = kfunc(c, a1, a2, a3, a4, a5);
+  const u64 r = fn(c, a1, a2, a3, a4, a5, name.view());
   if (!was_failing && cls.failing()) c.abort = true;
   return r;
 }
 
-const std::map<std::string_view, bpf::ExternFn>& impls() {
-  static const std::map<std::string_view, bpf::ExternFn> m = {
-      {"scx_bpf_dsq_insert", stop_on_failure<dsq_insert>},
-      {"scx_bpf_dsq_insert_vtime", stop_on_failure<dsq_insert_vtime>},
-      {"scx_bpf_dispatch_nr_slots", stop_on_failure<dispatch_nr_slots>},
-      {"scx_bpf_dispatch_cancel", stop_on_failure<dispatch_cancel>},
-      {"scx_bpf_dsq_move_to_local", stop_on_failure<dsq_move_to_local>},
-      {"scx_bpf_dsq_move_to_local___v2", stop_on_failure<dsq_move_to_local_v2>},
-      {"scx_bpf_dsq_move_set_slice", stop_on_failure<dsq_move_set_slice>},
-      {"scx_bpf_dsq_move_set_vtime", stop_on_failure<dsq_move_set_vtime>},
-      {"scx_bpf_dsq_move", stop_on_failure<dsq_move>},
-      {"scx_bpf_dsq_move_vtime", stop_on_failure<dsq_move_vtime>},
-      {"scx_bpf_create_dsq", stop_on_failure<create_dsq>},
-      {"scx_bpf_select_cpu_dfl", stop_on_failure<select_cpu_dfl>},
-      {"scx_bpf_cpu_node", stop_on_failure<cpu_node>},
-      {"scx_bpf_get_idle_cpumask", stop_on_failure<get_idle_cpumask>},
-      {"scx_bpf_get_idle_smtmask", stop_on_failure<get_idle_cpumask>},
-      {"scx_bpf_put_idle_cpumask", stop_on_failure<put_cpumask>},
-      {"scx_bpf_test_and_clear_cpu_idle", stop_on_failure<test_and_clear_cpu_idle>},
-      {"scx_bpf_pick_idle_cpu", stop_on_failure<pick_idle_cpu>},
-      {"scx_bpf_pick_any_cpu", stop_on_failure<pick_any_cpu>},
-      {"scx_bpf_task_set_slice", stop_on_failure<task_set_slice>},
-      {"scx_bpf_task_set_dsq_vtime", stop_on_failure<task_set_dsq_vtime>},
-      {"scx_bpf_kick_cpu", stop_on_failure<kick_cpu>},
-      {"scx_bpf_dsq_nr_queued", stop_on_failure<dsq_nr_queued>},
-      {"scx_bpf_destroy_dsq", stop_on_failure<destroy_dsq>},
-      {"scx_bpf_dsq_peek", stop_on_failure<dsq_peek>},
-      {"bpf_iter_scx_dsq_new", stop_on_failure<iter_dsq_new>},
-      {"bpf_iter_scx_dsq_next", stop_on_failure<iter_dsq_next>},
-      {"bpf_iter_scx_dsq_destroy", stop_on_failure<iter_dsq_destroy>},
-      {"scx_bpf_exit_bstr", stop_on_failure<exit_bstr>},
-      {"scx_bpf_error_bstr", stop_on_failure<error_bstr>},
-      {"scx_bpf_nr_node_ids", stop_on_failure<nr_node_ids>},
-      {"scx_bpf_nr_cpu_ids", stop_on_failure<nr_cpu_ids>},
-      {"scx_bpf_get_possible_cpumask", stop_on_failure<get_possible_cpumask>},
-      {"scx_bpf_get_online_cpumask", stop_on_failure<get_possible_cpumask>},
-      {"scx_bpf_put_cpumask", stop_on_failure<put_cpumask>},
-      {"scx_bpf_task_running", stop_on_failure<task_running>},
-      {"scx_bpf_task_cpu", stop_on_failure<task_cpu>},
-      {"scx_bpf_now", stop_on_failure<now>},
-      {"bpf_task_from_pid", stop_on_failure<task_from_pid>},
-      {"bpf_task_release", stop_on_failure<task_release>},
-      {"bpf_cpumask_create", stop_on_failure<cpumask_create>},
-      {"bpf_cpumask_acquire", stop_on_failure<cpumask_acquire>},
-      {"bpf_cpumask_release", stop_on_failure<cpumask_release>},
-      {"bpf_cpumask_set_cpu", stop_on_failure<cpumask_set_cpu>},
-      {"bpf_cpumask_clear_cpu", stop_on_failure<cpumask_clear_cpu>},
-      {"bpf_cpumask_test_cpu", stop_on_failure<cpumask_test_cpu>},
-      {"bpf_cpumask_clear", stop_on_failure<cpumask_clear>},
-      {"bpf_cpumask_setall", stop_on_failure<cpumask_setall>},
-      {"bpf_cpumask_first", stop_on_failure<cpumask_first>},
-      {"bpf_cpumask_first_zero", stop_on_failure<cpumask_first_zero>},
-      {"bpf_cpumask_empty", stop_on_failure<cpumask_empty>},
-      {"bpf_cpumask_weight", stop_on_failure<cpumask_weight>},
-      {"bpf_cpumask_and", stop_on_failure<cpumask_and>},
-      {"bpf_cpumask_or", stop_on_failure<cpumask_or>},
-      {"bpf_cpumask_copy", stop_on_failure<cpumask_copy>},
-      {"bpf_cpumask_subset", stop_on_failure<cpumask_subset>},
-      {"bpf_cpumask_intersects", stop_on_failure<cpumask_intersects>},
-      {"bpf_cpumask_any_distribute", stop_on_failure<cpumask_any_distribute>},
-      {"bpf_iter_num_new", stop_on_failure<iter_num_new>},
-      {"bpf_iter_num_next", stop_on_failure<iter_num_next>},
-      {"bpf_iter_num_destroy", stop_on_failure<iter_num_destroy>},
-      {"upsched_task_wait_event", stop_on_failure<task_wait_event>},
-      {"upsched_task_is_spinning", stop_on_failure<task_is_spinning>},
-      {"upsched_event_fired", stop_on_failure<event_fired>},
-      {"upsched_task_lock_wait", stop_on_failure<task_lock_wait>},
-      {"upsched_task_lock_holder", stop_on_failure<task_lock_holder>},
-      {"upsched_task_lock_waiters", stop_on_failure<task_lock_waiters>},
-  };
-  return m;
+using A = kabi::KArg;
+using R = kabi::KRet;
+using kabi::Capability;
+using kabi::KfSets;
+using kabi::KfuncInfo;
+using namespace kabi;  // the KfSet and KfFlag bits
+
+template <KfuncName name, HostFn fn>
+KfuncInfo row(std::vector<std::string_view> aliases, KRet ret, std::optional<std::pair<s64, s64>> ret_range,
+              std::vector<KArg> args, u32 flags, KfSets sets, std::optional<Capability> cap,
+              std::optional<Capability> widened_by, std::string_view since,
+              std::optional<KfuncInfo::FlagCap> flag_cap = std::nullopt) {
+  KfuncInfo k;
+  k.name = name.view();
+  k.host = entry<name, fn>;
+  k.aliases = std::move(aliases);
+  k.ret = ret;
+  k.ret_range = ret_range;
+  k.args = std::move(args);
+  k.flags = flags;
+  k.sets = sets;
+  k.cap = cap;
+  k.widened_by = widened_by;
+  k.since = since;
+  k.flag_cap = flag_cap;
+  return k;
+}
+
+// SCX_ENQ_PREEMPT (1 << 32) in the enq_flags argument kicks the target CPU.
+KfuncInfo::FlagCap enq_preempt(u32 arg) { return KfuncInfo::FlagCap{arg, u64{1} << 32, Capability::kick}; }
+
+// The callbacks (op_bit) and timers (kTimerCallers) whose kfunc sets
+// include one of `sets`: the core's view of a row.
+u32 callers_of(KfSets sets) {
+  u32 callers = 0;
+  for (u32 i = 0; i < static_cast<u32>(Op::nr_ops); ++i) {
+    const CallbackInfo* cb = find_callback(op_name(static_cast<Op>(i)));
+    UPS_ASSERT(cb != nullptr);
+    if (sets & callback_sets(*cb)) callers |= op_bit(static_cast<Op>(i));
+  }
+  if (sets & kTimerSets) callers |= kTimerCallers;
+  return callers;
+}
+
+struct KfuncTable {
+  std::vector<KfuncInfo> rows;
+  ScxCallRules core_rules;
+
+  // A row; `core`: the ScxContext call it makes that the core restricts to
+  // some callbacks (its flavours make the same call, from the same ones).
+  void add(KfuncInfo k, std::optional<ScxCall> core = std::nullopt) {
+    if (core) {
+      ScxCallRule& rule = core_rules[*core];
+      const u32 callers = callers_of(k.sets);
+      UPS_ASSERT(rule.kfunc.empty() || rule.callers == callers);
+      if (rule.kfunc.empty()) rule = {k.name, callers};
+    }
+    rows.push_back(std::move(k));
+  }
+};
+
+// Rows follow their declarations in sdk/include/scx/common.bpf.h,
+// bpf/bpf_helpers.h and upsched/*.h (sdk_headers_test keeps them equal);
+// per-callback sets follow Linux v7.2-rc2 (sched_ext-abi.md §1, §7).
+KfuncTable make_table() {
+  constexpr s64 kMaxCpuId = kMaxCpus - 1;
+  constexpr s64 kMaxErrno = 4095;
+  constexpr s64 kS32Max = std::numeric_limits<s32>::max();
+  const auto cap_kick = std::optional<Capability>(Capability::kick);
+  const auto cap_events = std::optional<Capability>(Capability::events);
+  const auto cap_locks = std::optional<Capability>(Capability::locks);
+  const auto none = std::optional<Capability>();
+  const std::pair<s64, s64> cpu_or_errno{-kMaxErrno, kMaxCpuId};
+  const std::pair<s64, s64> cpu_id{0, kMaxCpuId};
+  const std::pair<s64, s64> zero_or_errno{-kMaxErrno, 0};
+  const std::pair<s64, s64> count{-kMaxErrno, kS32Max};
+
+
+  KfuncTable t;
+  // --- inserting (select_cpu, enqueue, dispatch) ---
+  t.add(row<"scx_bpf_dsq_insert", dsq_insert>({"scx_bpf_dispatch"}, R::void_, {},
+      {A::task, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none, none,
+      "v6.13", enq_preempt(3)), ScxCall::dsq_insert);
+  t.add(row<"scx_bpf_dsq_insert___v2", dsq_insert>({}, R::boolean, {},
+      {A::task, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none, none,
+      "v6.19", enq_preempt(3)), ScxCall::dsq_insert);
+  t.add(row<"scx_bpf_dsq_insert_vtime", dsq_insert_vtime>({"scx_bpf_dispatch_vtime"}, R::void_, {},
+      {A::task, A::scalar, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none,
+      none, "v6.13", enq_preempt(4)), ScxCall::dsq_insert_vtime);
+  // --- dispatch only ---
+  t.add(row<"scx_bpf_dispatch_nr_slots", dispatch_nr_slots>({}, R::scalar, std::pair<s64, s64>{0, 1 << 20}, {}, 0,
+      kf_set_dispatch, none, none, "v6.12"), ScxCall::dispatch_nr_slots);
+  t.add(row<"scx_bpf_dispatch_cancel", dispatch_cancel>({}, R::void_, {}, {}, 0, kf_set_dispatch, none, none, "v6.12"), ScxCall::dispatch_cancel);
+  t.add(row<"scx_bpf_dsq_move_to_local", dsq_move_to_local>({"scx_bpf_consume"}, R::boolean, {}, {A::scalar}, 0,
+      kf_set_dispatch, none, none, "v6.13"), ScxCall::dsq_move_to_local);
+  t.add(row<"scx_bpf_dsq_move_to_local___v2", dsq_move_to_local_v2>({}, R::boolean, {}, {A::scalar, A::scalar}, 0,
+      kf_set_dispatch, none, none, "v7.1", enq_preempt(1)), ScxCall::dsq_move_to_local);
+  // --- moves from an iterated DSQ (dispatch; timers and other unlocked) ---
+  t.add(row<"scx_bpf_dsq_move_set_slice", dsq_move_set_slice>({"scx_bpf_dispatch_from_dsq_set_slice"}, R::void_, {},
+      {A::dsq_iter, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none, none, "v6.13"));
+  t.add(row<"scx_bpf_dsq_move_set_vtime", dsq_move_set_vtime>({"scx_bpf_dispatch_from_dsq_set_vtime"}, R::void_, {},
+      {A::dsq_iter, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none, none, "v6.13"));
+  t.add(row<"scx_bpf_dsq_move", dsq_move>({"scx_bpf_dispatch_from_dsq"}, R::boolean, {},
+      {A::dsq_iter, A::task, A::scalar, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none,
+      none, "v6.13", enq_preempt(3)), ScxCall::dsq_move);
+  t.add(row<"scx_bpf_dsq_move_vtime", dsq_move_vtime>({"scx_bpf_dispatch_vtime_from_dsq"}, R::boolean, {},
+      {A::dsq_iter, A::task, A::scalar, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none,
+      none, "v6.13", enq_preempt(3)), ScxCall::dsq_move_vtime);
+  // --- sleepable ---
+  t.add(row<"scx_bpf_create_dsq", create_dsq>({}, R::scalar, zero_or_errno, {A::scalar, A::scalar}, kf_sleepable,
+      kf_set_unlocked, none, none, "v6.12"), ScxCall::create_dsq);
+  // --- CPU selection ---
+  t.add(row<"scx_bpf_select_cpu_dfl", select_cpu_dfl>({}, R::scalar, cpu_id,
+      {A::task, A::scalar, A::scalar, A::out_bool}, kf_rcu, kf_set_select_cpu | kf_set_unlocked,
+      none, none, "v6.12"), ScxCall::select_cpu_dfl);
+  // --- built-in idle tracking ---
+  t.add(row<"scx_bpf_cpu_node", cpu_node>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::scalar}, 0,
+      kf_set_idle, none, none, "v6.15"));
+  t.add(row<"scx_bpf_get_idle_cpumask", get_idle_cpumask>({}, R::cpumask, {}, {}, kf_acquire, kf_set_idle, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_get_idle_smtmask", get_idle_cpumask>({}, R::cpumask, {}, {}, kf_acquire, kf_set_idle, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_put_idle_cpumask", put_cpumask>({}, R::void_, {}, {A::cpumask}, kf_release, kf_set_idle, none,
+      none, "v6.12"));
+  t.add(row<"scx_bpf_test_and_clear_cpu_idle", test_and_clear_cpu_idle>({}, R::boolean, {}, {A::scalar}, 0, kf_set_idle, none,
+      none, "v6.12"));
+  t.add(row<"scx_bpf_pick_idle_cpu", pick_idle_cpu>({}, R::scalar, cpu_or_errno, {A::cpumask, A::scalar}, kf_rcu,
+      kf_set_idle, none, none, "v6.12"));
+  t.add(row<"scx_bpf_pick_any_cpu", pick_any_cpu>({}, R::scalar, cpu_or_errno, {A::cpumask, A::scalar}, kf_rcu,
+      kf_set_idle, none, none, "v6.12"));
+  // --- any callback ---
+  t.add(row<"scx_bpf_task_set_slice", task_set_slice>({}, R::boolean, {}, {A::task, A::scalar}, kf_rcu, kf_set_any,
+      none, none, "v6.19"));
+  t.add(row<"scx_bpf_task_set_dsq_vtime", task_set_dsq_vtime>({}, R::boolean, {}, {A::task, A::scalar}, kf_rcu,
+      kf_set_any, none, none, "v6.19"));
+  t.add(row<"scx_bpf_kick_cpu", kick_cpu>({}, R::void_, {}, {A::scalar, A::scalar}, 0, kf_set_any, cap_kick,
+      none, "v6.12"));
+  t.add(row<"scx_bpf_dsq_nr_queued", dsq_nr_queued>({}, R::scalar, count, {A::scalar}, 0, kf_set_any, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_destroy_dsq", destroy_dsq>({}, R::void_, {}, {A::scalar}, 0, kf_set_any, none, none, "v6.12"));
+  t.add(row<"scx_bpf_dsq_peek", dsq_peek>({}, R::task, {}, {A::scalar}, kf_ret_null | kf_rcu, kf_set_any, none,
+      none, "v6.19"));
+  t.add(row<"bpf_iter_scx_dsq_new", iter_dsq_new>({}, R::scalar, zero_or_errno, {A::dsq_iter, A::scalar, A::scalar},
+      kf_iter_new | kf_rcu, kf_set_any, none, none, "v6.12"));
+  t.add(row<"bpf_iter_scx_dsq_next", iter_dsq_next>({}, R::task, {}, {A::dsq_iter},
+      kf_iter_next | kf_ret_null | kf_rcu, kf_set_any, none, none, "v6.12"));
+  t.add(row<"bpf_iter_scx_dsq_destroy", iter_dsq_destroy>({}, R::void_, {}, {A::dsq_iter}, kf_iter_destroy, kf_set_any,
+      none, none, "v6.12"));
+  t.add(row<"scx_bpf_exit_bstr", exit_bstr>({}, R::void_, {}, {A::scalar, A::fmt_str, A::mem, A::mem_size}, 0,
+      kf_set_any, none, none, "v6.12"));
+  t.add(row<"scx_bpf_error_bstr", error_bstr>({}, R::void_, {}, {A::fmt_str, A::mem, A::mem_size}, 0, kf_set_any,
+      none, none, "v6.12"));
+  t.add(row<"scx_bpf_nr_node_ids", nr_node_ids>({}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
+      none, none, "v6.15"));
+  t.add(row<"scx_bpf_nr_cpu_ids", nr_cpu_ids>({}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
+      none, none, "v6.12"));
+  t.add(row<"scx_bpf_get_possible_cpumask", get_possible_cpumask>({}, R::cpumask, {}, {}, kf_acquire, kf_set_any, none,
+      none, "v6.12"));
+  t.add(row<"scx_bpf_get_online_cpumask", get_possible_cpumask>({}, R::cpumask, {}, {}, kf_acquire, kf_set_any, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_put_cpumask", put_cpumask>({}, R::void_, {}, {A::cpumask}, kf_release, kf_set_any, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_task_running", task_query<&ScxContext::task_running>>({}, R::boolean, {}, {A::task}, kf_rcu, kf_set_any, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_task_cpu", task_query<&ScxContext::task_cpu>>({}, R::scalar, cpu_id, {A::task}, kf_rcu, kf_set_any, none, none,
+      "v6.12"));
+  t.add(row<"scx_bpf_now", now>({}, R::scalar, {}, {}, 0, kf_set_any, none, none, "v6.14"));
+  // --- generic BPF kfuncs ---
+  t.add(row<"bpf_task_from_pid", task_from_pid>({}, R::task, {}, {A::scalar}, kf_acquire | kf_ret_null, kf_set_any,
+      none, Capability::inspect, "v6.2"));
+  t.add(row<"bpf_task_release", task_release>({}, R::void_, {}, {A::task}, kf_release, kf_set_any, none, none,
+      "v6.2"));
+  t.add(row<"bpf_cpumask_create", cpumask_create>({}, R::bpf_cpumask, {}, {}, kf_acquire | kf_ret_null, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_acquire", cpumask_acquire>({}, R::bpf_cpumask, {}, {A::bpf_cpumask}, kf_acquire, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_release", cpumask_release>({}, R::void_, {}, {A::bpf_cpumask}, kf_release, kf_set_any, none,
+      none, "v6.3"));
+  t.add(row<"bpf_cpumask_set_cpu", cpumask_set_cpu>({}, R::void_, {}, {A::scalar, A::bpf_cpumask}, 0, kf_set_any, none,
+      none, "v6.3"));
+  t.add(row<"bpf_cpumask_clear_cpu", cpumask_clear_cpu>({}, R::void_, {}, {A::scalar, A::bpf_cpumask}, 0, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_test_cpu", cpumask_test_cpu>({}, R::boolean, {}, {A::scalar, A::cpumask}, kf_rcu, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_clear", cpumask_clear>({}, R::void_, {}, {A::bpf_cpumask}, 0, kf_set_any, none, none,
+      "v6.3"));
+  t.add(row<"bpf_cpumask_setall", cpumask_setall>({}, R::void_, {}, {A::bpf_cpumask}, 0, kf_set_any, none, none,
+      "v6.3"));
+  t.add(row<"bpf_cpumask_first", cpumask_first>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
+      kf_rcu, kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_first_zero", cpumask_first_zero>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
+      kf_rcu, kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_empty", cpumask_empty>({}, R::boolean, {}, {A::cpumask}, kf_rcu, kf_set_any, none, none,
+      "v6.3"));
+  t.add(row<"bpf_cpumask_weight", cpumask_weight>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
+      kf_rcu, kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_and", cpumask_and>({}, R::boolean, {}, {A::bpf_cpumask, A::cpumask, A::cpumask}, kf_rcu,
+      kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_or", cpumask_or>({}, R::void_, {}, {A::bpf_cpumask, A::cpumask, A::cpumask}, kf_rcu,
+      kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_copy", cpumask_copy>({}, R::void_, {}, {A::bpf_cpumask, A::cpumask}, kf_rcu, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_subset", cpumask_subset>({}, R::boolean, {}, {A::cpumask, A::cpumask}, kf_rcu, kf_set_any,
+      none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_intersects", cpumask_intersects>({}, R::boolean, {}, {A::cpumask, A::cpumask}, kf_rcu,
+      kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_cpumask_any_distribute", cpumask_any_distribute>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus},
+      {A::cpumask}, kf_rcu, kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_iter_num_new", iter_num_new>({}, R::scalar, zero_or_errno, {A::num_iter, A::scalar, A::scalar},
+      kf_iter_new, kf_set_any, none, none, "v6.4"));
+  t.add(row<"bpf_iter_num_next", iter_num_next>({}, R::int_ptr, {}, {A::num_iter}, kf_iter_next | kf_ret_null,
+      kf_set_any, none, none, "v6.4"));
+  t.add(row<"bpf_iter_num_destroy", iter_num_destroy>({}, R::void_, {}, {A::num_iter}, kf_iter_destroy, kf_set_any,
+      none, none, "v6.4"));
+  // --- upsched extensions (sdk/include/upsched/*.h) ---
+  t.add(row<"upsched_task_wait_event", task_query<&ScxContext::task_wait_event>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
+      none, "upsched"));
+  t.add(row<"upsched_task_is_spinning", task_query<&ScxContext::task_is_spinning>>({}, R::boolean, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
+      none, "upsched"));
+  t.add(row<"upsched_event_fired", event_fired>({}, R::boolean, {}, {A::scalar}, 0, kf_set_any, cap_events, none,
+      "upsched"));
+  t.add(row<"upsched_task_lock_wait", task_query<&ScxContext::task_lock_wait>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_locks,
+      none, "upsched"));
+  t.add(row<"upsched_task_lock_holder", task_query<&ScxContext::task_lock_holder>>({}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
+      kf_rcu, kf_set_any, cap_locks, none, "upsched"));
+  t.add(row<"upsched_task_lock_waiters", task_query<&ScxContext::task_lock_waiters>>({}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
+      kf_rcu, kf_set_any, cap_locks, none, "upsched"));
+
+  for (u32 c = 0; c < static_cast<u32>(ScxCall::nr_calls); ++c)
+    UPS_ASSERT(!t.core_rules.calls[c].kfunc.empty());  // every restricted call has its row
+  return t;
+}
+
+const KfuncTable& table() {
+  static const KfuncTable t = make_table();
+  return t;
 }
 
 }  // namespace
 
-const std::vector<bpf::ExternFn>& kfunc_table() {
-  static const std::vector<bpf::ExternFn> table = [] {
-    std::vector<bpf::ExternFn> t;
-    for (const auto& k : kabi::kfuncs()) {
-      auto it = impls().find(k.impl);
-      t.push_back(it == impls().end() ? nullptr : it->second);
+const std::vector<KfuncInfo>& kfuncs() { return table().rows; }
+
+const KfuncInfo* find_kfunc(std::string_view symbol) {
+  auto lookup = [](std::string_view s) -> const KfuncInfo* {
+    for (const auto& k : kfuncs()) {
+      if (k.name == s) return &k;
+      for (auto a : k.aliases)
+        if (a == s) return &k;
     }
-    return t;
-  }();
-  return table;
+    return nullptr;
+  };
+  if (const auto* k = lookup(symbol)) return k;
+  auto base = strip_flavour(symbol);
+  return base == symbol ? nullptr : lookup(base);
 }
+
+std::optional<u32> kfunc_index(std::string_view symbol) {
+  const KfuncInfo* k = find_kfunc(symbol);
+  if (!k) return std::nullopt;
+  return static_cast<u32>(k - kfuncs().data());
+}
+
+std::vector<bpf::ExternFn> kfunc_externs() {
+  std::vector<bpf::ExternFn> out;
+  out.reserve(kfuncs().size());
+  for (const auto& k : kfuncs()) out.push_back(k.host);
+  return out;
+}
+
+const ScxCallRules& scx_call_rules() { return table().core_rules; }
 
 }  // namespace ups::policy

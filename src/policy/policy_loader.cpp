@@ -57,21 +57,13 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   static const security::AdmissionConfig kDefaultAdmission;
   const security::AdmissionConfig& adm = opts.admission ? *opts.admission : kDefaultAdmission;
 
-  bpf::LoadOptions lo;
-  lo.file_name = path;
-  lo.host = &kabi::host_types();
-  lo.kfunc_lookup = [](std::string_view name) { return kfunc_index(name); };
-  auto loaded = bpf::load_object_file(path, lo);
+  auto loaded = bpf::load_object_file(path, host_load_options(path));
   if (!loaded) return tl::unexpected(loaded.error());
   auto object = std::make_shared<bpf::Object>(std::move(*loaded));
 
-  const bpf::StructOps* ops = nullptr;
-  for (const auto& so : object->struct_ops())
-    if (so.type_name == "sched_ext_ops") {
-      if (ops) return refused(path, "more than one sched_ext_ops table (" + ops->var_name + ", " + so.var_name + ")");
-      ops = &so;
-    }
-  if (!ops) return refused(path, "no sched_ext_ops table (SCX_OPS_DEFINE)");
+  auto found = sched_ext_ops(*object);
+  if (!found) return refused(path, found.error().message);
+  const bpf::StructOps* ops = *found;
 
   // Admission: the principal, the slot and the limits.
   security::LoadRequest req;
@@ -98,31 +90,17 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   cfg.flags = ops->flags;
   cfg.timeout_ms = ops->timeout_ms;
   cfg.dispatch_max_batch = ops->dispatch_max_batch;
+  cfg.scx_calls = &scx_call_rules();
   cfg.implemented = 0;
   for (const auto& [name, idx] : ops->callbacks)
     if (auto op = op_of(name)) cfg.implemented |= op_bit(*op);
-  const bool builtin_idle =
-      !cfg.implements(Op::update_idle) || (cfg.flags & scx::OPS_KEEP_BUILTIN_IDLE) != 0;
-
-  // Verify every callback the core calls, for this principal's capabilities.
-  for (const auto& [name, idx] : ops->callbacks) {
-    const kabi::CallbackInfo* cb = kabi::find_callback(name);
-    if (!cb) return refused(path, "unknown sched_ext_ops callback '" + name + "'");
-    if (!cb->hosted) continue;
-    const bpf::Program& prog = object->programs()[idx];
-    if (prog.sleepable && !cb->sleepable_ok)
-      return refused(path, fmt::format("{}: callback may not be sleepable", name));
-    verifier::ProgramInfo info = callback_program_info(*object, idx, *cb, caps);
-    verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
-    verifier::VerifyOptions vo;
-    vo.insn_budget = std::max<u64>(grant.limits.max_insns, 1'000'000);
-    verifier::VerifyResult vr = verifier::verify(info, api, vo);
-    if (!vr.ok()) {
-      verifier::VerifyError e = *vr.error;
-      if (e.callback.empty()) e.callback = name;
-      return refused(path, fmt::format("verifier ({}): {}", adm.describe(opts.principal), e.to_string()));
-    }
-  }
+  // Verify every callback the core calls, for this principal's
+  // capabilities: `upsched verify`'s pipeline, with the same options.
+  auto verdicts = verify_sched_ext_object(*object, caps, verify_options(grant), Callbacks::hosted);
+  if (!verdicts) return refused(path, verdicts.error().message);
+  if (!verdicts->empty() && !verdicts->back().result.ok())
+    return refused(path, fmt::format("verifier ({}): {}", adm.describe(opts.principal),
+                                     verdicts->back().result.error->to_string()));
 
   // Maps, then the programs linked against them.
   // The set fills map-in-map initialisers; the policy keeps the maps.
@@ -139,17 +117,18 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   bpf::fill_helpers(ext);
   if (ext.helpers.size() <= 115) ext.helpers.resize(116);
   ext.helpers[115] = probe_read_kernel_str;
-  ext.kfuncs = kfunc_table();
+  ext.kfuncs = kfunc_externs();
 
   for (const auto& [name, idx] : ops->callbacks) {
     auto op = op_of(name);
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!op || !cb || !cb->hosted) continue;
     vm::LinkInputs link{handles, values, &ext};
-    auto prog = vm::Program::prepare(object->programs()[idx].code, link);
-    if (!prog) return refused(path, fmt::format("{}: {}", name, prog.error().message));
-    BoundProgram bp{idx, std::move(*prog), nullptr};
-    policy->bind(*op, std::move(bp));
+    auto linked = vm::LinkedProgram::link(object->programs()[idx].code, link);
+    if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
+    auto code = opts.backend(*linked);
+    if (!code) return refused(path, fmt::format("{}: {}", name, code.error().message));
+    policy->bind(*op, BoundProgram{idx, std::move(*code), nullptr});
   }
 
   LoadedPolicy out;

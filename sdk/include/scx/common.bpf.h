@@ -5,7 +5,7 @@
  *
  * It brings in vmlinux.h (types and constants), the generic BPF vocabulary
  * (bpf/bpf_helpers.h, bpf/bpf_tracing.h, bpf/bpf_core_read.h), declares every
- * sched_ext kfunc upsched implements (src/policy/kernel_abi/scx_api.cpp is
+ * sched_ext kfunc upsched implements (the rows of src/policy/kfuncs.cpp are
  * the same list as data; a test keeps the two equal) and the usual macros:
  * BPF_STRUCT_OPS, SCX_OPS_DEFINE, scx_bpf_error, UEI_*, MEMBER_VPTR.
  *

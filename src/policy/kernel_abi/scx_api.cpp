@@ -1,6 +1,5 @@
-// The sched_ext API tables (see scx_api.h). Each kfunc row follows its
-// declaration in sdk/include/scx/common.bpf.h, bpf/bpf_helpers.h or
-// upsched/*.h; tests/unit/policy_abi/sdk_headers_test.cpp keeps them equal.
+// The sched_ext API tables (see scx_api.h): callbacks, task fields, helpers,
+// and the rules over a kfunc row. The kfunc rows are in policy/kfuncs.cpp.
 #include "policy/kernel_abi/scx_api.h"
 
 #include <fmt/format.h>
@@ -14,209 +13,11 @@ namespace {
 
 constexpr s64 kMaxCpuId = kMaxCpus - 1;
 constexpr s64 kMaxErrno = 4095;
-constexpr s64 kS32Max = std::numeric_limits<s32>::max();
-
-using A = KArg;
-using R = KRet;
 
 // Callback sets from the v7.2-rc2 table (sched_ext-abi.md §1, §7).
 constexpr KfSets kSelectEnqueue = kf_set_select_cpu | kf_set_enqueue_dispatch;
 constexpr KfSets kDispatch = kf_set_enqueue_dispatch | kf_set_dispatch;
 constexpr KfSets kUnlocked = kf_set_unlocked;
-
-std::vector<KfuncInfo> make_kfuncs() {
-  const auto cap_kick = std::optional<Capability>(Capability::kick);
-  const auto cap_events = std::optional<Capability>(Capability::events);
-  const auto cap_locks = std::optional<Capability>(Capability::locks);
-  const auto none = std::optional<Capability>();
-  const std::pair<s64, s64> cpu_or_errno{-kMaxErrno, kMaxCpuId};
-  const std::pair<s64, s64> cpu_id{0, kMaxCpuId};
-  const std::pair<s64, s64> zero_or_errno{-kMaxErrno, 0};
-  const std::pair<s64, s64> count{-kMaxErrno, kS32Max};
-
-  std::vector<KfuncInfo> v;
-  // One row; impl defaults to the name.
-  auto add = [&](std::string_view name, std::string_view impl,
-                 std::vector<std::string_view> aliases, KRet ret,
-                 std::optional<std::pair<s64, s64>> ret_range, std::vector<KArg> args, u32 flags,
-                 KfSets sets, std::optional<Capability> cap, std::optional<Capability> widened_by,
-                 std::string_view since) {
-    KfuncInfo k;
-    k.name = name;
-    k.impl = impl.empty() ? name : impl;
-    k.aliases = std::move(aliases);
-    k.ret = ret;
-    k.ret_range = ret_range;
-    k.args = std::move(args);
-    k.flags = flags;
-    k.sets = sets;
-    k.cap = cap;
-    k.widened_by = widened_by;
-    k.since = since;
-    v.push_back(std::move(k));
-  };
-  // --- inserting (select_cpu, enqueue, dispatch) ---
-  add("scx_bpf_dsq_insert", {}, {"scx_bpf_dispatch"}, R::void_, {},
-      {A::task, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none, none,
-      "v6.13");
-  add("scx_bpf_dsq_insert___v2", "scx_bpf_dsq_insert", {}, R::boolean, {},
-      {A::task, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none, none,
-      "v6.19");
-  add("scx_bpf_dsq_insert_vtime", {}, {"scx_bpf_dispatch_vtime"}, R::void_, {},
-      {A::task, A::scalar, A::scalar, A::scalar, A::scalar}, kf_rcu, kf_set_enqueue_dispatch, none,
-      none, "v6.13");
-  // --- dispatch only ---
-  add("scx_bpf_dispatch_nr_slots", {}, {}, R::scalar, std::pair<s64, s64>{0, 1 << 20}, {}, 0,
-      kf_set_dispatch, none, none, "v6.12");
-  add("scx_bpf_dispatch_cancel", {}, {}, R::void_, {}, {}, 0, kf_set_dispatch, none, none, "v6.12");
-  add("scx_bpf_dsq_move_to_local", {}, {"scx_bpf_consume"}, R::boolean, {}, {A::scalar}, 0,
-      kf_set_dispatch, none, none, "v6.13");
-  add("scx_bpf_dsq_move_to_local___v2", {}, {}, R::boolean, {}, {A::scalar, A::scalar}, 0,
-      kf_set_dispatch, none, none, "v7.1");
-  // --- moves from an iterated DSQ (dispatch; timers and other unlocked) ---
-  add("scx_bpf_dsq_move_set_slice", {}, {"scx_bpf_dispatch_from_dsq_set_slice"}, R::void_, {},
-      {A::dsq_iter, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none, none, "v6.13");
-  add("scx_bpf_dsq_move_set_vtime", {}, {"scx_bpf_dispatch_from_dsq_set_vtime"}, R::void_, {},
-      {A::dsq_iter, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none, none, "v6.13");
-  add("scx_bpf_dsq_move", {}, {"scx_bpf_dispatch_from_dsq"}, R::boolean, {},
-      {A::dsq_iter, A::task, A::scalar, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none,
-      none, "v6.13");
-  add("scx_bpf_dsq_move_vtime", {}, {"scx_bpf_dispatch_vtime_from_dsq"}, R::boolean, {},
-      {A::dsq_iter, A::task, A::scalar, A::scalar}, kf_rcu, kf_set_dispatch | kf_set_unlocked, none,
-      none, "v6.13");
-  // --- sleepable ---
-  add("scx_bpf_create_dsq", {}, {}, R::scalar, zero_or_errno, {A::scalar, A::scalar}, kf_sleepable,
-      kf_set_unlocked, none, none, "v6.12");
-  // --- CPU selection ---
-  add("scx_bpf_select_cpu_dfl", {}, {}, R::scalar, cpu_id,
-      {A::task, A::scalar, A::scalar, A::out_bool}, kf_rcu, kf_set_select_cpu | kf_set_unlocked,
-      none, none, "v6.12");
-  // --- built-in idle tracking ---
-  add("scx_bpf_cpu_node", {}, {}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::scalar}, 0,
-      kf_set_idle, none, none, "v6.15");
-  add("scx_bpf_get_idle_cpumask", {}, {}, R::cpumask, {}, {}, kf_acquire, kf_set_idle, none, none,
-      "v6.12");
-  add("scx_bpf_get_idle_smtmask", {}, {}, R::cpumask, {}, {}, kf_acquire, kf_set_idle, none, none,
-      "v6.12");
-  add("scx_bpf_put_idle_cpumask", {}, {}, R::void_, {}, {A::cpumask}, kf_release, kf_set_idle, none,
-      none, "v6.12");
-  add("scx_bpf_test_and_clear_cpu_idle", {}, {}, R::boolean, {}, {A::scalar}, 0, kf_set_idle, none,
-      none, "v6.12");
-  add("scx_bpf_pick_idle_cpu", {}, {}, R::scalar, cpu_or_errno, {A::cpumask, A::scalar}, kf_rcu,
-      kf_set_idle, none, none, "v6.12");
-  add("scx_bpf_pick_any_cpu", {}, {}, R::scalar, cpu_or_errno, {A::cpumask, A::scalar}, kf_rcu,
-      kf_set_idle, none, none, "v6.12");
-  // --- any callback ---
-  add("scx_bpf_task_set_slice", {}, {}, R::boolean, {}, {A::task, A::scalar}, kf_rcu, kf_set_any,
-      none, none, "v6.19");
-  add("scx_bpf_task_set_dsq_vtime", {}, {}, R::boolean, {}, {A::task, A::scalar}, kf_rcu,
-      kf_set_any, none, none, "v6.19");
-  add("scx_bpf_kick_cpu", {}, {}, R::void_, {}, {A::scalar, A::scalar}, 0, kf_set_any, cap_kick,
-      none, "v6.12");
-  add("scx_bpf_dsq_nr_queued", {}, {}, R::scalar, count, {A::scalar}, 0, kf_set_any, none, none,
-      "v6.12");
-  add("scx_bpf_destroy_dsq", {}, {}, R::void_, {}, {A::scalar}, 0, kf_set_any, none, none, "v6.12");
-  add("scx_bpf_dsq_peek", {}, {}, R::task, {}, {A::scalar}, kf_ret_null | kf_rcu, kf_set_any, none,
-      none, "v6.19");
-  add("bpf_iter_scx_dsq_new", {}, {}, R::scalar, zero_or_errno, {A::dsq_iter, A::scalar, A::scalar},
-      kf_iter_new | kf_rcu, kf_set_any, none, none, "v6.12");
-  add("bpf_iter_scx_dsq_next", {}, {}, R::task, {}, {A::dsq_iter},
-      kf_iter_next | kf_ret_null | kf_rcu, kf_set_any, none, none, "v6.12");
-  add("bpf_iter_scx_dsq_destroy", {}, {}, R::void_, {}, {A::dsq_iter}, kf_iter_destroy, kf_set_any,
-      none, none, "v6.12");
-  add("scx_bpf_exit_bstr", {}, {}, R::void_, {}, {A::scalar, A::fmt_str, A::mem, A::mem_size}, 0,
-      kf_set_any, none, none, "v6.12");
-  add("scx_bpf_error_bstr", {}, {}, R::void_, {}, {A::fmt_str, A::mem, A::mem_size}, 0, kf_set_any,
-      none, none, "v6.12");
-  add("scx_bpf_nr_node_ids", {}, {}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
-      none, none, "v6.15");
-  add("scx_bpf_nr_cpu_ids", {}, {}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
-      none, none, "v6.12");
-  add("scx_bpf_get_possible_cpumask", {}, {}, R::cpumask, {}, {}, kf_acquire, kf_set_any, none,
-      none, "v6.12");
-  add("scx_bpf_get_online_cpumask", {}, {}, R::cpumask, {}, {}, kf_acquire, kf_set_any, none, none,
-      "v6.12");
-  add("scx_bpf_put_cpumask", {}, {}, R::void_, {}, {A::cpumask}, kf_release, kf_set_any, none, none,
-      "v6.12");
-  add("scx_bpf_task_running", {}, {}, R::boolean, {}, {A::task}, kf_rcu, kf_set_any, none, none,
-      "v6.12");
-  add("scx_bpf_task_cpu", {}, {}, R::scalar, cpu_id, {A::task}, kf_rcu, kf_set_any, none, none,
-      "v6.12");
-  add("scx_bpf_now", {}, {}, R::scalar, {}, {}, 0, kf_set_any, none, none, "v6.14");
-  // --- generic BPF kfuncs ---
-  add("bpf_task_from_pid", {}, {}, R::task, {}, {A::scalar}, kf_acquire | kf_ret_null, kf_set_any,
-      none, Capability::inspect, "v6.2");
-  add("bpf_task_release", {}, {}, R::void_, {}, {A::task}, kf_release, kf_set_any, none, none,
-      "v6.2");
-  add("bpf_cpumask_create", {}, {}, R::bpf_cpumask, {}, {}, kf_acquire | kf_ret_null, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_acquire", {}, {}, R::bpf_cpumask, {}, {A::bpf_cpumask}, kf_acquire, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_release", {}, {}, R::void_, {}, {A::bpf_cpumask}, kf_release, kf_set_any, none,
-      none, "v6.3");
-  add("bpf_cpumask_set_cpu", {}, {}, R::void_, {}, {A::scalar, A::bpf_cpumask}, 0, kf_set_any, none,
-      none, "v6.3");
-  add("bpf_cpumask_clear_cpu", {}, {}, R::void_, {}, {A::scalar, A::bpf_cpumask}, 0, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_test_cpu", {}, {}, R::boolean, {}, {A::scalar, A::cpumask}, kf_rcu, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_clear", {}, {}, R::void_, {}, {A::bpf_cpumask}, 0, kf_set_any, none, none,
-      "v6.3");
-  add("bpf_cpumask_setall", {}, {}, R::void_, {}, {A::bpf_cpumask}, 0, kf_set_any, none, none,
-      "v6.3");
-  add("bpf_cpumask_first", {}, {}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
-      kf_rcu, kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_first_zero", {}, {}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
-      kf_rcu, kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_empty", {}, {}, R::boolean, {}, {A::cpumask}, kf_rcu, kf_set_any, none, none,
-      "v6.3");
-  add("bpf_cpumask_weight", {}, {}, R::scalar, std::pair<s64, s64>{0, kMaxCpus}, {A::cpumask},
-      kf_rcu, kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_and", {}, {}, R::boolean, {}, {A::bpf_cpumask, A::cpumask, A::cpumask}, kf_rcu,
-      kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_or", {}, {}, R::void_, {}, {A::bpf_cpumask, A::cpumask, A::cpumask}, kf_rcu,
-      kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_copy", {}, {}, R::void_, {}, {A::bpf_cpumask, A::cpumask}, kf_rcu, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_subset", {}, {}, R::boolean, {}, {A::cpumask, A::cpumask}, kf_rcu, kf_set_any,
-      none, none, "v6.3");
-  add("bpf_cpumask_intersects", {}, {}, R::boolean, {}, {A::cpumask, A::cpumask}, kf_rcu,
-      kf_set_any, none, none, "v6.3");
-  add("bpf_cpumask_any_distribute", {}, {}, R::scalar, std::pair<s64, s64>{0, kMaxCpus},
-      {A::cpumask}, kf_rcu, kf_set_any, none, none, "v6.3");
-  add("bpf_iter_num_new", {}, {}, R::scalar, zero_or_errno, {A::num_iter, A::scalar, A::scalar},
-      kf_iter_new, kf_set_any, none, none, "v6.4");
-  add("bpf_iter_num_next", {}, {}, R::int_ptr, {}, {A::num_iter}, kf_iter_next | kf_ret_null,
-      kf_set_any, none, none, "v6.4");
-  add("bpf_iter_num_destroy", {}, {}, R::void_, {}, {A::num_iter}, kf_iter_destroy, kf_set_any,
-      none, none, "v6.4");
-  // --- upsched extensions (sdk/include/upsched/*.h) ---
-  add("upsched_task_wait_event", {}, {}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
-      none, "upsched");
-  add("upsched_task_is_spinning", {}, {}, R::boolean, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
-      none, "upsched");
-  add("upsched_event_fired", {}, {}, R::boolean, {}, {A::scalar}, 0, kf_set_any, cap_events, none,
-      "upsched");
-  add("upsched_task_lock_wait", {}, {}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_locks,
-      none, "upsched");
-  add("upsched_task_lock_holder", {}, {}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
-      kf_rcu, kf_set_any, cap_locks, none, "upsched");
-  add("upsched_task_lock_waiters", {}, {}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
-      kf_rcu, kf_set_any, cap_locks, none, "upsched");
-
-  // SCX_ENQ_PREEMPT (1 << 32) in enq_flags kicks the target CPU.
-  constexpr u64 kEnqPreempt = u64{1} << 32;
-  for (auto& k : v) {
-    for (std::string_view n : {"scx_bpf_dsq_insert", "scx_bpf_dsq_insert___v2", "scx_bpf_dsq_move",
-                               "scx_bpf_dsq_move_vtime"})
-      if (k.name == n) k.flag_cap = KfuncInfo::FlagCap{3, kEnqPreempt, Capability::kick};
-    if (k.name == "scx_bpf_dsq_insert_vtime")
-      k.flag_cap = KfuncInfo::FlagCap{4, kEnqPreempt, Capability::kick};
-    if (k.name == "scx_bpf_dsq_move_to_local___v2")
-      k.flag_cap = KfuncInfo::FlagCap{1, kEnqPreempt, Capability::kick};
-  }
-  return v;
-}
 
 CallbackArg scalar(std::string_view name, s64 lo, s64 hi) {
   return {name, CbArg::scalar, {}, lo, hi};
@@ -419,11 +220,6 @@ const char* set_context(KfSets sets) {
 
 }  // namespace
 
-const std::vector<KfuncInfo>& kfuncs() {
-  static const std::vector<KfuncInfo> table = make_kfuncs();
-  return table;
-}
-
 const std::vector<CallbackInfo>& callbacks() {
   static const std::vector<CallbackInfo> table = make_callbacks();
   return table;
@@ -443,20 +239,6 @@ std::string_view strip_flavour(std::string_view name) {
   auto pos = name.rfind("___");
   if (pos == std::string_view::npos || pos == 0) return name;
   return name.substr(0, pos);
-}
-
-const KfuncInfo* find_kfunc(std::string_view symbol) {
-  auto lookup = [](std::string_view s) -> const KfuncInfo* {
-    for (const auto& k : kfuncs()) {
-      if (k.name == s) return &k;
-      for (auto a : k.aliases)
-        if (a == s) return &k;
-    }
-    return nullptr;
-  };
-  if (const auto* k = lookup(symbol)) return k;
-  auto base = strip_flavour(symbol);
-  return base == symbol ? nullptr : lookup(base);
 }
 
 const CallbackInfo* find_callback(std::string_view name) {

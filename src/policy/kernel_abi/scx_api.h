@@ -1,14 +1,16 @@
-// The sched_ext API a policy may use, as plain data: every kfunc upsched
-// implements (names, old names, prototype, flags, the callbacks that may
-// call it, the capability it needs), every callback of struct sched_ext_ops
-// (index, arguments, return range, sleepability), the task fields and what
-// a policy may do with each, and the BPF helpers the SDK declares.
+// The sched_ext API a policy may use, as plain data: what a kfunc row says
+// (KfuncInfo: names, old names, prototype, flags, the callbacks that may
+// call it, the capability it needs, the host function), every callback of
+// struct sched_ext_ops (index, arguments, return range, sleepability), the
+// task fields and what a policy may do with each, and the BPF helpers the
+// SDK declares.
 //
-// This is the one place these facts live. The SDK headers
+// This is the one place these facts live, but for the kfunc rows
+// themselves: they sit next to their host functions in policy/kfuncs.cpp
+// (policy::kfuncs()), which this module cannot see. The SDK headers
 // (sdk/include/scx/common.bpf.h, sdk/include/upsched/*.h) declare the same
 // kfuncs (a test keeps the two equal); the policy host turns the tables into
-// the verifier's ApiSet and field rules for each callback and capability set,
-// and binds kfunc externs by name through find_kfunc().
+// the verifier's ApiSet and field rules for each callback and capability set.
 //
 // Per-callback kfunc sets follow Linux v7.2-rc2 (scx_kf_allow_flags[],
 // sched_ext-abi.md §7); capabilities follow DESIGN.md.
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "base/types.h"
+#include "bpf/call_context.h"
 #include "security/capability.h"
 
 namespace ups::kabi {
@@ -79,7 +82,7 @@ enum KfFlag : u32 {
 
 struct KfuncInfo {
   std::string_view name;                  // canonical symbol, declared by the SDK
-  std::string_view impl;                  // the host function that implements it
+  bpf::ExternFn host = nullptr;           // what a call runs (policy/kfuncs.cpp)
   std::vector<std::string_view> aliases;  // other symbols bound to it
   KRet ret = KRet::void_;
   std::optional<std::pair<s64, s64>> ret_range;  // for KRet::scalar
@@ -146,15 +149,10 @@ struct HelperInfo {
   std::optional<Capability> cap;
 };
 
-const std::vector<KfuncInfo>& kfuncs();
 const std::vector<CallbackInfo>& callbacks();
 const std::vector<TaskFieldAccess>& task_fields();
 const std::vector<HelperInfo>& helpers();
 
-// The kfunc an extern named `symbol` binds to: by name or alias, then with
-// its flavour suffix removed (everything from the last "___", as libbpf
-// does: scx_bpf_dsq_insert___v2___compat -> scx_bpf_dsq_insert___v2).
-const KfuncInfo* find_kfunc(std::string_view symbol);
 // `name` without its last "___suffix" (unchanged when it has none).
 std::string_view strip_flavour(std::string_view name);
 

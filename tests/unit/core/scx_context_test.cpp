@@ -4,6 +4,7 @@
 // lost: every task then finishes under fair.
 #include <gtest/gtest.h>
 
+#include "core/scx_call_rules.h"
 #include "scripted_policy.h"
 #include "test_driver.h"
 
@@ -33,6 +34,19 @@ void keep_in_fifo(ScriptedPolicy& p) {
   p.on_enqueue = [](ScxContext& c, Task& t, u64 f) { c.dsq_insert(t, kFifoDsq, scx::SLICE_DFL, f); };
   p.on_dispatch = [](ScxContext& c, CpuId, Task*) { c.dsq_move_to_local(kFifoDsq); };
 }
+
+// Rules as a policy host derives them from its kfunc table (policy/kfuncs.h;
+// the policy tests check that derivation); the core enforces whatever it is
+// handed, and a class without rules is trusted code.
+ScxCallRules some_rules() {
+  ScxCallRules r;
+  for (ScxCallRule& rule : r.calls) rule.callers = ~0u;
+  r[ScxCall::dsq_move_to_local] = {"scx_bpf_dsq_move_to_local", op_bit(Op::dispatch)};
+  r[ScxCall::create_dsq] = {"scx_bpf_create_dsq", op_bit(Op::init)};
+  r[ScxCall::select_cpu_dfl] = {"scx_bpf_select_cpu_dfl", op_bit(Op::select_cpu) | op_bit(Op::enqueue)};
+  return r;
+}
+const ScxCallRules kRules = some_rules();
 
 ClassGrant grant_cpus(std::initializer_list<CpuId> cpus, bool may_kick = true) {
   ClassGrant g;
@@ -118,6 +132,7 @@ const BadCase kCases[] = {
      ExitKind::error, "already direct-dispatched", "enqueue"},
     {"MoveToLocalOutsideDispatch",
      [](ScriptedPolicy& p, Env&) {
+       p.cfg.scx_calls = &kRules;
        p.on_enqueue = [](ScxContext& c, Task& t, u64 f) {
          c.dsq_insert(t, kFifoDsq, scx::SLICE_DFL, f);
          c.dsq_move_to_local(kFifoDsq);
@@ -182,6 +197,7 @@ const BadCase kCases[] = {
      ExitKind::error, "select_cpu returned invalid CPU 500", "select_cpu"},
     {"CreateDsqFromDispatch",
      [](ScriptedPolicy& p, Env&) {
+       p.cfg.scx_calls = &kRules;
        keep_in_fifo(p);
        p.on_dispatch = [](ScxContext& c, CpuId, Task*) {
          c.create_dsq(9, -1);
@@ -203,6 +219,7 @@ const BadCase kCases[] = {
      ExitKind::error, "scx_bpf_dsq_peek: built-in DSQ 0x8000000000000001", "dispatch"},
     {"SelectCpuDflFromDispatch",
      [](ScriptedPolicy& p, Env& e) {
+       p.cfg.scx_calls = &kRules;
        p.on_enqueue = [&e](ScxContext&, Task& t, u64) { e.held.push_back(&t); };
        p.on_dispatch = [&e](ScxContext& c, CpuId cpu, Task*) {
          bool idle;

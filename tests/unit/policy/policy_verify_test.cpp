@@ -1,7 +1,8 @@
 // Every example and test policy object (sdk/policies, built with each
 // clang) verifies with all capabilities, and a policy that needs a
 // capability is accepted with it and refused without it, the refusal
-// naming the capability.
+// naming the capability. `upsched verify` and the loader are one pipeline:
+// what verifies loads, and a refusal reads the same in both.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "../policy_abi/policy_cases.h"
 #include "policy/api_sets.h"
+#include "policy/policy_loader.h"
 
 namespace ups::policy {
 namespace {
@@ -80,6 +82,47 @@ TEST(PolicyVerify, PolicyNeedingACapabilityIsRefusedWithoutItNamingIt) {
       EXPECT_NE(refused.find("needs capability " + cap_name), std::string::npos) << refused;
     }
   }
+}
+
+TEST(PolicyVerify, WhatVerifyAcceptsLoads) {
+  int loaded = 0;
+  for (const auto& f : policy_objects()) {
+    if (verify_file(f, CapabilitySet::all()) != "") continue;
+    const std::string path = std::string(UPS_POLICY_DIR) + "/" + f;
+    auto lp = load_bpf_policy(path);  // as root, like verify's default
+    EXPECT_TRUE(lp) << f << ": " << lp.error().message;
+    ++loaded;
+  }
+  EXPECT_GT(loaded, 10);
+}
+
+// The loader refuses a principal lacking a capability with verify's text
+// for those capabilities, after the file and who asked.
+TEST(PolicyVerify, TheLoaderRefusesWithVerifysText) {
+  int compared = 0;
+  for (const auto& [name, cap] : capability_cases()) {
+    const std::string file = name + ".bpf.o";
+    const std::string path = std::string(UPS_POLICY_DIR) + "/" + file;
+    if (!fs::exists(path) || cap == Capability::load) continue;
+    const CapabilitySet caps = all_but(cap);
+    std::string list;
+    for (int c = 0; c < security::kNumCapabilities; ++c)
+      if (caps.has(static_cast<Capability>(c)))
+        list += (list.empty() ? "\"" : ", \"") + std::string(security::capability_name(static_cast<Capability>(c))) + "\"";
+    auto adm = security::AdmissionConfig::parse(
+        "[users.alice]\nuid = 1000\ngid = 1000\ncaps = [" + list + "]\n", "adm.toml");
+    ASSERT_TRUE(adm) << adm.error().to_string();
+    const std::string refused = verify_file(file, caps);
+    ASSERT_NE(refused, "") << file << " verifies without " << security::capability_name(cap);
+    LoadPolicyOptions o;
+    o.principal = Principal{1000, 1000};
+    o.admission = &*adm;
+    auto lp = load_bpf_policy(path, o);
+    ASSERT_FALSE(lp) << file;
+    EXPECT_EQ(lp.error().message, path + ": verifier (" + adm->describe(o.principal) + "): " + refused);
+    ++compared;
+  }
+  EXPECT_GE(compared, 3);
 }
 
 }  // namespace

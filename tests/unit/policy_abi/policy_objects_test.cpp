@@ -13,11 +13,15 @@
 #include "elf_reader.h"
 #include "policy/kernel_abi/kernel_types.h"
 #include "policy/kernel_abi/scx_api.h"
+#include "policy/kfuncs.h"
 #include "policy_cases.h"
 #include "test_paths.h"
 
 namespace ups::kabi {
 namespace {
+
+using policy::find_kfunc;
+using policy::kfuncs;
 
 namespace fs = std::filesystem;
 

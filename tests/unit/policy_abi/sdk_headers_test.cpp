@@ -1,9 +1,12 @@
 // The SDK headers and the host's API table must list the same kfuncs and
 // helpers: a kfunc declared but not implemented would fail at load, one
 // implemented but not declared could not be called. Parses every header
-// under sdk/include for `__ksym` declarations and helper definitions.
+// under sdk/include for `__ksym` declarations and helper definitions, and
+// reads the BTF clang writes for a call of each declared kfunc, so that a
+// row's prototype and the declaration a policy compiles against agree.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,10 +15,17 @@
 #include <sstream>
 
 #include "policy/kernel_abi/scx_api.h"
+#include "bpf/object/object.h"
+#include "bpf_compile.h"
+#include "policy/api_sets.h"
+#include "policy/kfuncs.h"
 #include "test_paths.h"
 
 namespace ups::kabi {
 namespace {
+
+using policy::find_kfunc;
+using policy::kfuncs;
 
 namespace fs = std::filesystem;
 
@@ -62,7 +72,16 @@ struct Header {
   fs::path path;
   std::string text;
   std::vector<std::string> ksyms;
+  std::vector<int> arity;  // of each ksym
 };
+
+// Parameters in a declaration's first parameter list ("(void)": 0).
+int arity_of(const std::string& stmt, size_t open) {
+  const size_t close = stmt.find(')', open);
+  const std::string params = stmt.substr(open + 1, close - open - 1);
+  if (params.find_first_not_of(" \t\n") == std::string::npos || params == "void") return 0;
+  return static_cast<int>(std::count(params.begin(), params.end(), ',')) + 1;
+}
 
 std::vector<Header> sdk_headers() {
   std::vector<Header> out;
@@ -76,7 +95,10 @@ std::vector<Header> sdk_headers() {
     while (std::getline(stmts, stmt, ';')) {
       if (stmt.find("__ksym") == std::string::npos) continue;
       std::smatch m;
-      if (std::regex_search(stmt, m, decl)) h.ksyms.push_back(m[1]);
+      if (std::regex_search(stmt, m, decl)) {
+        h.ksyms.push_back(m[1]);
+        h.arity.push_back(arity_of(stmt, static_cast<size_t>(m.position(0) + m.length(0) - 1)));
+      }
     }
     out.push_back(std::move(h));
   }
@@ -143,6 +165,124 @@ TEST(SdkHeaders, ExtensionHeadersNameTheirCapability) {
     }
   }
   EXPECT_GE(checked, 4);
+}
+
+// What a BTF parameter or return type says a kfunc argument is.
+std::string btf_kind(const bpf::Btf& btf, u32 id) {
+  const bpf::BtfType* t = btf.type(btf.skip_modifiers(id));
+  if (!t || t->kind == bpf::BtfKind::void_) return "void";
+  if (t->kind == bpf::BtfKind::int_ || t->kind == bpf::BtfKind::enum_) return t->name == "_Bool" ? "bool" : "scalar";
+  if (t->kind != bpf::BtfKind::ptr) return btf.type_name(id);
+  const bpf::BtfType* to = btf.type(btf.skip_modifiers(t->type));
+  if (to->kind == bpf::BtfKind::struct_) return "struct " + to->name + " *";
+  return to->name + " *";  // char *, _Bool *, int *, unsigned long long *
+}
+
+std::string arg_kind(KArg a) {
+  switch (a) {
+    case KArg::scalar:
+    case KArg::mem_size: return "scalar";
+    case KArg::task: return "struct task_struct *";
+    case KArg::cpumask: return "struct cpumask *";
+    case KArg::bpf_cpumask: return "struct bpf_cpumask *";
+    case KArg::dsq_iter: return "struct bpf_iter_scx_dsq *";
+    case KArg::num_iter: return "struct bpf_iter_num *";
+    case KArg::out_bool: return "_Bool *";
+    case KArg::fmt_str: return "char *";
+    case KArg::mem: return "unsigned long long *";
+    case KArg::opaque_ptr: return "opaque pointer";
+  }
+  return "?";
+}
+
+std::string ret_kind(KRet r) {
+  switch (r) {
+    case KRet::void_: return "void";
+    case KRet::scalar: return "scalar";
+    case KRet::boolean: return "bool";
+    case KRet::task: return "struct task_struct *";
+    case KRet::cpumask: return "struct cpumask *";
+    case KRet::bpf_cpumask: return "struct bpf_cpumask *";
+    case KRet::int_ptr: return "int *";
+  }
+  return "?";
+}
+
+// One call of every kfunc the headers declare (all arguments 0), in a
+// branch the program never takes: clang writes each callee's BTF.
+std::string call_every_kfunc(const std::vector<Header>& headers) {
+  std::string src =
+      "#include <scx/common.bpf.h>\n#include <upsched/events.h>\n#include <upsched/locks.h>\n"
+      "char _license[] SEC(\"license\") = \"GPL\";\nvolatile int never;\n"
+      "SEC(\"struct_ops/call_all\") int call_all(void *ctx)\n{\n\tif (never != 12345)\n\t\treturn 0;\n";
+  for (const auto& h : headers)
+    for (size_t i = 0; i < h.ksyms.size(); ++i) {
+      src += "\t" + h.ksyms[i] + "(";
+      for (int a = 0; a < h.arity[i]; ++a) src += a ? ", 0" : "0";
+      src += ");\n";
+    }
+  return src + "\treturn 0;\n}\n";
+}
+
+// Each row's argument and return kinds are what the SDK declaration says,
+// as clang's BTF for it shows.
+TEST(SdkHeaders, EveryRowHasThePrototypeOfItsDeclaration) {
+  const auto clangs = test::test_clangs();
+  if (clangs.empty()) GTEST_SKIP() << "no clang to compile BPF C with";
+  const auto headers = sdk_headers();
+  auto built = test::compile_bpf(clangs.front(), "call_every_kfunc", call_every_kfunc(headers));
+  ASSERT_TRUE(built.error.empty()) << built.error;
+  auto obj = bpf::load_object_file(built.object, policy::host_load_options(built.object));
+  ASSERT_TRUE(obj.has_value()) << obj.error().message;
+  const bpf::Btf& btf = obj->btf();
+  for (const auto& k : kfuncs()) {
+    const auto fn = btf.find(bpf::BtfKind::func, k.name);
+    ASSERT_TRUE(fn.has_value()) << k.name << ": no BTF, so no SDK declaration was called";
+    const bpf::BtfType* proto = btf.type(btf.type(*fn)->type);
+    ASSERT_EQ(proto->kind, bpf::BtfKind::func_proto) << k.name;
+    EXPECT_EQ(btf_kind(btf, proto->type), ret_kind(k.ret)) << k.name << " returns";
+    ASSERT_EQ(proto->members.size(), k.args.size()) << k.name << " arguments";
+    for (size_t i = 0; i < k.args.size(); ++i) {
+      std::string declared = btf_kind(btf, proto->members[i].type);
+      if (declared == "struct cpumask *" || declared == "cpumask_t *") declared = "struct cpumask *";
+      EXPECT_EQ(declared, arg_kind(k.args[i])) << k.name << " argument " << i + 1;
+    }
+  }
+}
+
+// The views of the table agree: the core accepts a restricted call from
+// exactly the callbacks whose verifier API set allows its kfunc, and the
+// interpreter's dispatch has the row's host function at the row's index.
+TEST(KfuncTable, TheCoreAndTheVerifierAllowTheSameCallbacks) {
+  const ScxCallRules& rules = policy::scx_call_rules();
+  const auto caps = security::CapabilitySet::all();
+  int compared = 0;
+  for (const ScxCallRule& rule : rules.calls) {
+    const auto index = policy::kfunc_index(rule.kfunc);
+    ASSERT_TRUE(index.has_value()) << rule.kfunc;
+    for (u32 op = 0; op < static_cast<u32>(Op::nr_ops); ++op) {
+      const CallbackInfo* cb = find_callback(op_name(static_cast<Op>(op)));
+      ASSERT_NE(cb, nullptr);
+      const verifier::ApiSet api = policy::callback_api_set(*cb, cb->sleepable_ok, caps, true);
+      EXPECT_EQ(api.kfunc(*index) != nullptr, (rule.callers & (1u << op)) != 0)
+          << rule.kfunc << " from " << cb->name << ": " << api.kfunc_denied(*index);
+      ++compared;
+    }
+    // Timers: the verifier's timer API set (sleepable kfuncs aside: a timer
+    // callback never sleeps, the core does not know about sleeping).
+    const verifier::ApiSet enqueue = policy::callback_api_set(*find_callback("enqueue"), false, caps, true);
+    const verifier::ApiSet* timer = enqueue.timer_api();
+    ASSERT_NE(timer, nullptr);
+    const bool sleeps = (policy::kfuncs()[*index].flags & kf_sleepable) != 0;
+    if (!sleeps) EXPECT_EQ(timer->kfunc(*index) != nullptr, (rule.callers & kTimerCallers) != 0) << rule.kfunc;
+  }
+  EXPECT_GT(compared, 100);
+  const auto externs = policy::kfunc_externs();
+  ASSERT_EQ(externs.size(), kfuncs().size());
+  for (size_t i = 0; i < externs.size(); ++i) {
+    EXPECT_NE(externs[i], nullptr) << kfuncs()[i].name;
+    EXPECT_EQ(externs[i], kfuncs()[i].host) << kfuncs()[i].name;
+  }
 }
 
 }  // namespace

@@ -10,9 +10,13 @@
 #include "bpf_compile.h"
 #include "policy/kernel_abi/kernel_types.h"
 #include "policy/kernel_abi/scx_api.h"
+#include "policy/kfuncs.h"
 
 namespace ups::kabi {
 namespace {
+
+using policy::find_kfunc;
+using policy::kfuncs;
 
 constexpr const char* kEveryMacro = R"(
 #include <scx/common.bpf.h>
