@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "base/bounded_file.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/helpers/manual_env.h"
 #include "bpf/isa/disassembler.h"
@@ -84,8 +85,9 @@ struct RunArgs {
 };
 
 Result<std::vector<u8>> read_hex_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorKind::io, "cannot open", SourceLoc{path, 0, 0, ""});
+  auto text = read_bounded_file(path, FileKind::data);
+  if (!text) return tl::unexpected(text.error());
+  std::istringstream in(*text);
   std::vector<u8> bytes;
   std::string word;
   int line = 1;

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/bounded_file.h"
 #include "bpf/object/load_error.h"
 
 #include "bpf/object/btf_ext.h"
@@ -685,6 +686,26 @@ private:
         if (auto s = bind_one(sec, sym, *var, rels); !s) return s;
       }
     }
+    return check_struct_ops_programs_bound();
+  }
+
+  // A program written for a struct_ops member (SEC("struct_ops/init")) that
+  // no member points to would silently not run: a damaged relocation or
+  // member refuses the load instead, naming the member.
+  Status check_struct_ops_programs_bound() {
+    for (const auto& p : obj_.programs_) {
+      if (!p.callback.empty() || !p.section.starts_with("struct_ops")) continue;
+      const size_t slash = p.section.find('/');
+      const std::string member = slash == std::string::npos ? std::string() : p.section.substr(slash + 1);
+      std::string owner = "struct_ops";
+      if (!obj_.struct_ops_.empty()) owner += " " + obj_.struct_ops_.front().var_name;
+      if (member.empty())
+        return fail(ErrorKind::malformed, owner,
+                    fmt::format("program {} in section {} is not pointed to by any member", p.name, p.section));
+      return fail(ErrorKind::malformed, owner + "." + member,
+                  fmt::format("the member does not point to program {} (section {}), which is written for it", p.name,
+                              p.section));
+    }
     return {};
   }
 
@@ -722,6 +743,10 @@ private:
       return v;
     };
     std::set<u64> used;
+    // The host's own type, when it has one: a member it does not know is
+    // never called (a damaged name would drop a callback), so it is refused
+    // as libbpf refuses a member the kernel's BTF lacks.
+    const HostStruct* host_type = opts_.host ? opts_.host->find_struct(ops.type_name) : nullptr;
     for (const auto& m : st->members) {
       if (m.bit_offset % 8 || m.bitfield_size)
         return fail(ErrorKind::unsupported, what + "." + m.name, "bitfield members are not supported");
@@ -733,6 +758,9 @@ private:
       bool is_fn_ptr = mt && mt->kind == BtfKind::ptr && btf.type(btf.skip_modifiers(mt->type)) &&
                        btf.type(btf.skip_modifiers(mt->type))->kind == BtfKind::func_proto;
       bool nonzero = std::any_of(ops.image.begin() + off, ops.image.begin() + off + size, [](u8 b) { return b != 0; });
+      if (host_type && (nonzero || funcs.count(off)) && !host_type->field(m.name))
+        return fail(ErrorKind::malformed, what + "." + m.name,
+                    fmt::format("struct {} has no member named '{}'", ops.type_name, m.name));
       if (is_fn_ptr) {
         auto it = funcs.find(off);
         if (it == funcs.end()) {
@@ -807,12 +835,10 @@ Result<Object> load_object(std::span<const std::byte> elf, const LoadOptions& op
 }
 
 Result<Object> load_object_file(const std::string& path, LoadOptions opts) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::io, "cannot open the file", where_at(path, {}));
-  std::vector<char> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error(ErrorKind::io, "read error", where_at(path, {}));
+  auto buf = read_bounded_file(path, FileKind::object);
+  if (!buf) return tl::unexpected(buf.error());
   if (opts.file_name.empty()) opts.file_name = path;
-  return load_object(std::as_bytes(std::span<const char>(buf)), opts);
+  return load_object(std::as_bytes(std::span<const char>(*buf)), opts);
 }
 
 }  // namespace ups::bpf
