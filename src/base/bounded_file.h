@@ -67,7 +67,7 @@ inline Result<std::string> read_bounded_file(const std::string& path, FileKind k
   if (::fstat(fd, &st) != 0) return fail(std::string("cannot stat the file: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode))
     return fail(std::string("not a regular file (") + (S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket") +
-                "); a " + file_kind_name(kind) + " file must be a regular file");
+                "): " + file_kind_name(kind) + " files are read only from regular files");
   auto too_large = [&] {
     return fail(std::string("the ") + file_kind_name(kind) + " file is larger than the limit of " +
                 std::to_string(cap >> 20) + " MiB");
