@@ -92,12 +92,15 @@ public:
     res_.stats.states = cps_.size();
   }
 
+private:
   // Adds a branch to explore later, or fails once too many wait.
   bool push_pending(u32 from, State st, u32 pc, s32 cp) {
     if (pending_.size() >= kMaxPending) {
-      fail(from, fmt::format("the program is too complex to verify: more than {} branches wait to be explored; a "
-                           "loop may not be bounded",
-                           kMaxPending), &st);
+      fail(from,
+           fmt::format("the program is too complex to verify: more than {} branches wait to be explored; a loop "
+                       "may not be bounded",
+                       kMaxPending),
+           &st);
       return false;
     }
     pending_.push_back({std::move(st), pc, cp});
@@ -105,7 +108,6 @@ public:
     return true;
   }
 
-private:
   void fail(u32 pc, std::string msg, const State* st = nullptr) {
     VerifyError e;
     e.callback = info_.ctx.callback;

@@ -128,7 +128,9 @@ void expect_clean_outcome(const Out& o, const std::string& command, const std::s
                                       o.text.substr(0, 2000));
   EXPECT_TRUE(o.rc == 0 || o.rc == 1 || o.rc == 2) << (o.rc == 137 ? "killed after 10 s (a hang) or by SIGKILL: " : "")
                                                    << ctx;
-  if (o.rc == 1 || o.rc == 2) EXPECT_FALSE(o.text.empty()) << "no message: " << ctx;
+  if (o.rc == 1 || o.rc == 2) {
+    EXPECT_FALSE(o.text.empty()) << "no message: " << ctx;
+  }
 }
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& suffix) {
@@ -207,10 +209,10 @@ TEST(BadInputFiles, NonRegularFilesAreRefusedWithExitCodes) {
   const fs::path as_dir = dir / "D.bpf.o";
   fs::create_directories(as_dir);
   const Mutant none{"as given", ""};
-  for (const std::string& cmd :
-       {"sim --preset hogs --duration 10ms --quiet --policy " + as_dir.string(),
-        "faas --policy " + as_dir.string(),
-        "verify /dev/zero", "bpf run /dev/zero", "sim --workload /dev/zero", "sim --workload " + dir.string()}) {
+  for (const std::string& cmd : std::vector<std::string>{
+      "sim --preset hogs --duration 10ms --quiet --policy " + as_dir.string(),
+      "faas --policy " + as_dir.string(),
+      "verify /dev/zero", "bpf run /dev/zero", "sim --workload /dev/zero", "sim --workload " + dir.string()}) {
     const Out o = run_bounded(cmd);
     expect_clean_outcome(o, cmd, "-", none);
     EXPECT_NE(o.rc, 0) << cmd << "\n" << o.text;
