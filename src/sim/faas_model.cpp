@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/bounded_file.h"
+
 #include "sim/config_node.h"
 #include "sim/program_builder.h"
 #include "sim/world.h"

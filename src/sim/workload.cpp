@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/bounded_file.h"
+
 #include "sim/config_node.h"
 #include "sim/duration.h"
 
