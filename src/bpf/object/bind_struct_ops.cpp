@@ -34,26 +34,29 @@ Status ObjectBuilder::bind_struct_ops() {
 
 // A program written for a struct_ops member (SEC("struct_ops/init")) that
 // no member points to would silently not run: a damaged relocation or
-// member refuses the load instead, naming the member.
+// member refuses the load instead, naming the member (the one its section
+// names, else the members left unset).
 Status ObjectBuilder::check_struct_ops_programs_bound() {
   for (const auto& p : obj_.programs_) {
     if (!p.callback.empty() || !p.section.starts_with("struct_ops")) continue;
     const size_t slash = p.section.find('/');
-    const std::string member = slash == std::string::npos ? std::string() : p.section.substr(slash + 1);
-    std::string owner = "struct_ops";
-    if (!obj_.struct_ops_.empty()) owner += " " + obj_.struct_ops_.front().var_name;
-    if (member.empty())
-      return fail(ErrorKind::malformed, owner,
-                  fmt::format("program {} in section {} is not pointed to by any member", p.name, p.section));
-    return fail(ErrorKind::malformed, owner + "." + member,
-                fmt::format("the member does not point to program {} (section {}), which is written for it", p.name,
-                            p.section));
+    const std::string suffix = slash == std::string::npos ? std::string() : p.section.substr(slash + 1);
+    for (const std::string& m : unset_members_)
+      if (!suffix.empty() && m.ends_with("." + suffix))
+        return fail(ErrorKind::malformed, m,
+                    fmt::format("the member does not point to program {} (section {}), which is written for it",
+                                p.name, p.section));
+    std::string unset;
+    for (const std::string& m : unset_members_) unset += (unset.empty() ? "" : ", ") + m;
+    return fail(ErrorKind::malformed, "program " + p.name,
+                fmt::format("no struct_ops member points to it (section {}); members left unset: {}", p.section,
+                            unset.empty() ? "none" : unset));
   }
   return {};
 }
 
 Status ObjectBuilder::bind_one(const ElfSection& sec, const ElfSymbol& sym, const BtfType& var,
-                const ElfFile::RelocSet* rels) {
+                               const ElfFile::RelocSet* rels) {
   const Btf& btf = obj_.btf_;
   u32 tid = btf.skip_modifiers(var.type);
   const BtfType* st = btf.type(tid);
@@ -108,6 +111,7 @@ Status ObjectBuilder::bind_one(const ElfSection& sec, const ElfSymbol& sym, cons
       auto it = funcs.find(off);
       if (it == funcs.end()) {
         if (nonzero) return fail(ErrorKind::malformed, what + "." + m.name, "function pointer set without a relocation");
+        unset_members_.push_back(what + "." + m.name);
         continue;
       }
       used.insert(off);

@@ -129,6 +129,7 @@ private:
   std::map<std::string, u32, std::less<>> kconfig_off_;
   size_t kconfig_map_ = 0;
   std::map<std::pair<u32, u32>, size_t> program_of_;  // (section, entry slot) -> program
+  std::vector<std::string> unset_members_;  // "struct_ops ops.exit": function pointers left null
 };
 
 }  // namespace ups::bpf::loader
