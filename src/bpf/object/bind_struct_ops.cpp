@@ -35,8 +35,11 @@ Status ObjectBuilder::bind_struct_ops() {
 // A program written for a struct_ops member (SEC("struct_ops/init")) that
 // no member points to would silently not run: a damaged relocation or
 // member refuses the load instead, naming the member (the one its section
-// names, else the members left unset).
+// names, else the members left unset). An object with no table at all binds
+// nothing by design (a CO-RE or unit-test object); a policy host refuses it
+// for having no table.
 Status ObjectBuilder::check_struct_ops_programs_bound() {
+  if (obj_.struct_ops_.empty()) return {};
   for (const auto& p : obj_.programs_) {
     if (!p.callback.empty() || !p.section.starts_with("struct_ops")) continue;
     const size_t slash = p.section.find('/');
