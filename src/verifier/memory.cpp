@@ -97,7 +97,7 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
       if (base.num.smin < -(1LL << 29) || base.num.smax > (1LL << 29))
         return fmt::format("{} has an unbounded offset ({}) into a value of map `{}`; bound it before the access", r,
                            base.num.to_string(), m.name);
-      if (lo < 0 || hi > static_cast<s64>(m.value_size))
+      if ((lo < 0 || hi > static_cast<s64>(m.value_size)) && !skip_map_value_bounds_)
         return fmt::format("out of bounds: {} bytes at offset {} of a value of map `{}`, which has {} bytes", width,
                            range_text(lo, hi - width), m.name, m.value_size);
       if (write && is_read_only(m))
@@ -165,7 +165,7 @@ std::string Transformer::check_stack_writable(const State& st, const Value& ptr,
   return "";
 }
 
-std::string Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width) {
+void Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width) {
   Frame& f = st.frames[ptr.target];
   // Surely written: [hi, lo + min_width) (empty unless the offset is
   // nearly known); maybe written: [lo, hi + max_width).
@@ -176,16 +176,11 @@ std::string Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi
     auto [slot, b] = stack_pos(o);
     StackSlot& s = f.slot(slot);
     if (s.is_spill()) {
-      const s64 slot_lo = o - b;  // lowest address of the slot
       if (s.spill.is_pointer()) {
-        const bool whole = sure(slot_lo) && sure(slot_lo + 7);
-        if (!whole && !info_.allow_ptr_leaks) {
-          return fmt::format("writing {} at fp{} {} part of the pointer spilled at fp{} ({}), leaving its other bytes readable as data",
-                             min_width == max_width ? fmt::format("{} bytes", min_width) : fmt::format("{} to {} bytes", min_width, max_width),
-                             lo == hi ? fmt::format("{}", lo) : fmt::format("{}..{}", lo, hi),
-                             lo == hi && min_width == max_width ? "overwrites" : "may overwrite", slot_lo, describe(s.spill));
-        }
-        s.bytes.fill(ByteKind::misc);
+        // What the write leaves of the pointer would be readable data:
+        // unreadable instead (as if never written), unless the loader may
+        // see pointer values. Bytes surely written become data below.
+        s.bytes.fill(info_.allow_ptr_leaks ? ByteKind::misc : ByteKind::uninit);
         s.spill = Value::uninit();
       } else {
         spill_to_bytes(s);
@@ -194,7 +189,6 @@ std::string Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi
     if (sure(o)) s.bytes[b] = ByteKind::misc;
     else if (s.bytes[b] == ByteKind::zero) s.bytes[b] = ByteKind::misc;
   }
-  return "";
 }
 
 std::string Transformer::load(State& st, const Mem& m, u32 pc) {
@@ -215,7 +209,7 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
       break;
     }
     case Kind::stack: {
-      if (auto e = check_stack_readable(st, base, lo, hi, m.width, lo == hi && m.width == 8 && lo % 8 == 0);
+      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks);
           !e.empty())
         return e;
       const Frame& f = st.frames[base.target];
@@ -310,7 +304,7 @@ std::string Transformer::store(State& st, const Mem& m) {
     s.spill = v;
     return "";
   }
-  if (auto e = write_stack(st, base, lo, hi, m.width, m.width); !e.empty()) return e;
+  write_stack(st, base, lo, hi, m.width, m.width);
   if (lo == hi && v.num.is_const()) {
     u64 bytes = v.num.value();
     for (u32 i = 0; i < m.width; ++i) {
@@ -338,7 +332,7 @@ std::string Transformer::atomic(State& st, const Atomic& a) {
   if (base.kind == Kind::stack) {
     const s64 lo = base.num.smin + a.off, hi = base.num.smax + a.off;
     if (auto e = check_stack_readable(st, base, lo, hi, a.width, false); !e.empty()) return e;
-    if (auto e = write_stack(st, base, lo, hi, a.width, a.width); !e.empty()) return e;
+    write_stack(st, base, lo, hi, a.width, a.width);
   }
   Scalar fetched = unknown_of_width(a.width, false);
   if (a.op == bpf::op::ATOMIC_CMPXCHG) st.reg(0) = Value::scalar(fetched);

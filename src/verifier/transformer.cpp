@@ -387,9 +387,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
         lo_size = st.reg(i + 2).num.umin;
         hi_size = st.reg(i + 2).num.umax;
       }
-      if (hi_size > 0)
-        if (auto e = write_stack(st, v, v.num.smin, v.num.smax, lo_size, hi_size); !e.empty())
-          return fail(fmt::format("{} argument {}: {}", name, i + 1, e));
+      if (hi_size > 0) write_stack(st, v, v.num.smin, v.num.smax, lo_size, hi_size);
     }
     if (a.release && v.ref) release_ref(st, v.ref);
   }

@@ -42,6 +42,9 @@ public:
   // jump successor; other successors go to forks).
   StepOut step(State& st, u32 pc);
 
+  // VerifyOptions::test_skip_map_value_bounds.
+  void skip_map_value_bounds_for_tests(bool on) { skip_map_value_bounds_ = on; }
+
   std::string describe(const Value& v) const;
   std::string describe_regs(const State& st) const;
   // The name of a call target, for messages ("bpf_map_lookup_elem").
@@ -69,9 +72,10 @@ private:
   // to max_width at any offset from lo to hi (a store, an atomic, a helper
   // filling a buffer). Bytes surely written become data; bytes that may be
   // written lose what was known about them (a zero, a spilled number); a
-  // spilled pointer only partly or maybe overwritten would leave readable
-  // pointer bytes, refused unless the loader may see pointers.
-  std::string write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width);
+  // spilled pointer only partly or maybe overwritten is no pointer any
+  // more, and what is left of it is unreadable (it would leak the address)
+  // unless the loader may see pointer values.
+  void write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width);
   // Whether two pointers are into one object, so that their offsets differ
   // as their addresses do: one stack frame, or the one value of a
   // single-element array (global data).
@@ -112,6 +116,7 @@ private:
   size_t object_maps_;
   std::vector<s32> inner_of_;  // by map index: its inner map's index, or -1
   u32 next_id_ = 0;
+  bool skip_map_value_bounds_ = false;
 };
 
 // Read-only maps: .rodata, .kconfig and maps frozen for programs.
