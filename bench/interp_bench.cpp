@@ -58,8 +58,9 @@ struct Bench {
   NativeFn native;
   u64 n;
   std::vector<ups::bpf::Insn> code;
-  std::optional<ups::vm::Program> program;
-  std::unique_ptr<ups::vm::Interpreter> interp;
+  std::optional<ups::vm::ThreadedProgram> program;
+  // Through the executor seam, as a policy host runs it: one indirect call per run.
+  std::unique_ptr<ups::vm::Executor> interp;
   void* dpdk = nullptr;
   u64 insns = 0;  // executed per run (CHECKED-mode count)
   u64 expected = 0;
@@ -118,19 +119,21 @@ bool setup() {
       std::fprintf(stderr, "%s: no bytecode at %s (built with clang -target bpf)\n", b.name, path.c_str());
       return false;
     }
-    auto p = ups::vm::Program::prepare(b.code);
+    auto p = ups::vm::ThreadedProgram::prepare(b.code);
     if (!p) {
       std::fprintf(stderr, "%s: %s\n", b.name, p.error().to_string().c_str());
       return false;
     }
     b.program.emplace(std::move(*p));
-    b.interp = std::make_unique<ups::vm::Interpreter>(*b.program);
+    b.interp = b.program->new_executor();
     g_ctx.n = b.n;
     b.expected = b.native(reinterpret_cast<BenchCtx*>(&g_ctx));
     ups::bpf::CallContext cc;
     ups::vm::RegionSet regions;
     regions.add(&g_ctx, sizeof g_ctx, true);
-    const auto checked = b.interp->run_checked(regions, cc, reinterpret_cast<u64>(&g_ctx));
+    b.interp->confine(&regions);
+    const auto checked = b.interp->run(cc, reinterpret_cast<u64>(&g_ctx));
+    b.interp->confine(nullptr);
     const auto fast = b.interp->run(cc, reinterpret_cast<u64>(&g_ctx));
     if (!checked.ok() || checked.r0 != b.expected || fast.r0 != b.expected) {
       std::fprintf(stderr, "%s: upsched r0 %#llx (%s), native %#llx\n", b.name, (unsigned long long)fast.r0,

@@ -121,7 +121,7 @@ int run_program(const RunArgs& a) {
   bpf::ExternTable externs;
   bpf::fill_helpers(externs);
   vm::LinkInputs link{maps->handles(), maps->value_bases(), &externs};
-  auto program = vm::Program::prepare(prog->code, link);
+  auto program = vm::ThreadedProgram::prepare(prog->code, link);
   if (!program) return fail(fmt::format("{}: program {}: {}", a.file, prog->name, program.error().to_string()));
 
   std::vector<u8> mem;

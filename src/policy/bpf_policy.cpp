@@ -55,9 +55,8 @@ BpfPolicy::~BpfPolicy() {
 }
 
 void BpfPolicy::bind(Op op, BoundProgram prog) {
+  if (!prog.executor) prog.executor = prog.code->new_executor();
   programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
-  programs_[static_cast<size_t>(op)]->interp =
-      std::make_unique<vm::Interpreter>(programs_[static_cast<size_t>(op)]->program);
 }
 
 u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
@@ -65,13 +64,13 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   ScxContext* saved_ctx = ctx_;
   const std::span<const u8> saved_stack = stack_;
   ctx_ = &ctx;
-  stack_ = bp->interp->stack();
+  stack_ = bp->executor->stack();
   bpf::CallContext cc;
-  cc.invoker = bp->interp.get();
+  cc.invoker = bp->executor.get();
   cc.env = &env_;
   cc.host = this;
   // struct_ops programs receive a pointer to their arguments as u64 slots.
-  vm::RunResult r = bp->interp->run(cc, reinterpret_cast<u64>(args.data()));
+  vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
   // Released before anything else: a program that stopped early (a failed
   // kfunc check, a trap) may still hold it, and the class's exit callback
   // and timers run after this one.
@@ -97,7 +96,7 @@ std::string BpfPolicy::location(const BoundProgram& bp, u32 pc) const {
 
 const BoundProgram* BpfPolicy::program_run_by(const bpf::SubprogInvoker* invoker) const {
   for (const auto& bp : programs_)
-    if (bp && bp->interp.get() == invoker) return bp.get();
+    if (bp && bp->executor.get() == invoker) return bp.get();
   return nullptr;
 }
 

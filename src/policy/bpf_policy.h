@@ -19,16 +19,18 @@
 #include "core/sched_ops.h"
 #include "core/scx_context.h"
 #include "policy/task_mirror.h"
-#include "vm/interpreter.h"
-#include "vm/program.h"
+#include "vm/executor.h"
 
 namespace ups::policy {
 
-// One callback's program, prepared and ready to run.
+// One callback's program, linked, made executable by a backend, and the
+// executor that runs it. One executor suffices because this host runs its
+// callbacks on one thread; a host running them on several threads at once
+// makes one executor per thread from `code` (see vm/executor.h).
 struct BoundProgram {
   size_t object_index = 0;  // into Object::programs()
-  vm::Program program;
-  std::unique_ptr<vm::Interpreter> interp;
+  std::unique_ptr<vm::ExecutableProgram> code;
+  std::unique_ptr<vm::Executor> executor;  // made from `code` by bind()
 };
 
 class BpfPolicy;

@@ -146,10 +146,11 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!op || !cb || !cb->hosted) continue;
     vm::LinkInputs link{handles, values, &ext};
-    auto prog = vm::Program::prepare(object->programs()[idx].code, link);
-    if (!prog) return refused(path, fmt::format("{}: {}", name, prog.error().message));
-    BoundProgram bp{idx, std::move(*prog), nullptr};
-    policy->bind(*op, std::move(bp));
+    auto linked = vm::LinkedProgram::link(object->programs()[idx].code, link);
+    if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
+    auto code = opts.backend(*linked);
+    if (!code) return refused(path, fmt::format("{}: {}", name, code.error().message));
+    policy->bind(*op, BoundProgram{idx, std::move(*code), nullptr});
   }
 
   LoadedPolicy out;

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "core/core.h"
 #include "security/admission.h"
+#include "vm/threaded_program.h"
 
 namespace ups::policy {
 
@@ -38,6 +39,8 @@ struct LoadPolicyOptions {
   // Kept by the class until it goes (unload, ejection, replacement): a
   // loader that counts the classes loaded at once releases its count here.
   std::shared_ptr<const void> held_while_loaded;
+  // Makes the callbacks' code executable: the interpreter (later the JIT).
+  vm::Backend backend = vm::interpreter_backend;
 };
 
 struct LoadedPolicy {

@@ -9,7 +9,6 @@
 #include <filesystem>
 
 #include "bpf/isa/data_file.h"
-#include "vm/interpreter.h"
 
 namespace ups::vm {
 namespace {
@@ -50,30 +49,31 @@ const bpf::ExternTable& conformance_helpers() {
   return table;
 }
 
-Result<u64> run_conformance_program(bpf::Code code, std::span<u8> memory, ExecMode mode) {
+Result<u64> run_conformance_program(bpf::Code code, std::span<u8> memory, ExecMode mode, Backend backend) {
   LinkInputs link;
   link.externs = &conformance_helpers();
-  auto program = Program::prepare(code, link);
+  auto linked = LinkedProgram::link(code, link);
+  if (!linked) return tl::unexpected(linked.error());
+  auto program = backend(*linked);
   if (!program) return tl::unexpected(program.error());
-  Interpreter interp(*program);
+  const std::unique_ptr<Executor> executor = (*program)->new_executor();
+  RegionSet regions;
+  if (mode == ExecMode::checked) {
+    if (!memory.empty()) regions.add(memory.data(), memory.size(), true);
+    if (!executor->confine(&regions))
+      return make_error(ErrorKind::unsupported, "this backend has no CHECKED mode");
+  }
   SuiteHost host;
   bpf::CallContext ctx;
   ctx.host = &host;
   const u64 mem = memory.empty() ? 0 : reinterpret_cast<u64>(memory.data());
-  RunResult r;
-  if (mode == ExecMode::checked) {
-    RegionSet regions;
-    if (!memory.empty()) regions.add(memory.data(), memory.size(), true);
-    r = interp.run_checked(regions, ctx, mem, memory.size());
-  } else {
-    r = interp.run(ctx, mem, memory.size());
-  }
+  const RunResult r = executor->run(ctx, mem, memory.size());
   if (host.unwound) return u64{0};
   if (!r.ok()) return make_error(ErrorKind::rejected, r.trap.to_string());
   return r.r0;
 }
 
-ConformanceOutcome run_conformance_file(const std::string& path, ExecMode mode) {
+ConformanceOutcome run_conformance_file(const std::string& path, ExecMode mode, Backend backend) {
   ConformanceOutcome out;
   out.name = std::filesystem::path(path).filename().string();
   auto fail = [&](std::string msg) {
@@ -93,7 +93,7 @@ ConformanceOutcome run_conformance_file(const std::string& path, ExecMode mode) 
     if (!expect_error) out.message = "does not assemble: " + code.error().to_string();
     return out;
   }
-  auto r0 = run_conformance_program(*code, *memory, mode);
+  auto r0 = run_conformance_program(*code, *memory, mode, backend);
   if (expect_error) {
     out.passed = !r0;
     if (r0) out.message = fmt::format("expected an error, got r0 = {:#x}", *r0);
@@ -106,7 +106,7 @@ ConformanceOutcome run_conformance_file(const std::string& path, ExecMode mode) 
   return out;
 }
 
-Result<std::vector<ConformanceOutcome>> run_conformance_dir(const std::string& dir, ExecMode mode) {
+Result<std::vector<ConformanceOutcome>> run_conformance_dir(const std::string& dir, ExecMode mode, Backend backend) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<std::string> files;
@@ -116,7 +116,7 @@ Result<std::vector<ConformanceOutcome>> run_conformance_dir(const std::string& d
   std::sort(files.begin(), files.end());
   std::vector<ConformanceOutcome> out;
   out.reserve(files.size());
-  for (const std::string& f : files) out.push_back(run_conformance_file(f, mode));
+  for (const std::string& f : files) out.push_back(run_conformance_file(f, mode, backend));
   return out;
 }
 

@@ -46,6 +46,7 @@ inline void store(u64 addr, T v) {
 }  // namespace
 
 RunResult Interpreter::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  if (confined_) return run_checked(*confined_, ctx, r1, r2, r3, r4, r5, entry);
   return start<false>(entry, ctx, r1, r2, r3, r4, r5);
 }
 
@@ -59,6 +60,10 @@ RunResult Interpreter::run_checked(const RegionSet& regions, bpf::CallContext& c
 
 template <bool kChecked>
 RunResult Interpreter::start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  // One run at a time (see interpreter.h): a second thread, or a helper
+  // starting a top-level run of the program calling it, would share the
+  // frames of the run in progress.
+  UPS_ASSERT(ctx_ == nullptr);
   bpf::SubprogInvoker* saved_invoker = ctx.invoker;
   ctx.invoker = this;
   ctx.abort = false;
@@ -124,7 +129,7 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   u64 executed = 0;
   u64 budget = self->budget_left_;  // local in the loop; shared with nested runs around extern calls
 
-  // Fast: direct threading through the handler Program::prepare stored.
+  // Fast: direct threading through the handler ThreadedProgram::thread stored.
 #define DISPATCH()                                    \
   do {                                                \
     if constexpr (kChecked) {                         \

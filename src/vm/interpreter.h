@@ -1,15 +1,24 @@
-// Interpreter: runs a prepared Program. Computed-goto dispatch over
-// pre-decoded VmInsns; no allocation per run (the stack of 8 frames x 512
-// bytes lives in the Interpreter). One Interpreter per executing thread (per
-// simulated CPU); many may share one Program.
+// Interpreter: the interpreter backend's Executor (executor.h); runs a
+// ThreadedProgram. Computed-goto dispatch over pre-decoded VmInsns; no
+// allocation per run.
+//
+// An Interpreter holds the state of the run in progress: the stack of 8
+// frames x 512 bytes, the saved registers of bpf-to-bpf calls, the running
+// CallContext, the back-edge budget. So it runs one program at a time, on
+// one thread: a host that runs a program on several threads at once makes
+// one Interpreter per thread (ThreadedProgram::new_executor), all sharing
+// the one immutable ThreadedProgram. Starting a top-level run while one is
+// in progress is a bug and asserts; nested runs go through invoke() and
+// run_callback() only.
 //
 // Two instantiations of one loop:
-//  - run(): fast; trusts the verifier for memory safety.
-//  - run_checked(): every load, store and atomic is checked against the
-//    caller's RegionSet plus the live stack frames, and a miss traps with a
-//    report instead of touching memory; also counts executed instructions.
-//    The verifier's differential soundness tests and the benchmark's
-//    instruction counts use it.
+//  - fast: trusts the verifier for memory safety.
+//  - CHECKED (run_checked(), or every run after confine()): every load,
+//    store and atomic is checked against the caller's RegionSet plus the
+//    live stack frames, and a miss traps with a report instead of touching
+//    memory; also counts executed instructions. The verifier's
+//    differential soundness tests and the benchmark's instruction counts
+//    use it.
 // Both trap on call depth > 8, on an exhausted back-edge budget (a loop
 // guard: every taken backward jump costs one unit), on callx to an unknown
 // id, and when an extern sets CallContext::abort.
@@ -22,23 +31,30 @@
 #pragma once
 
 #include "bpf/call_context.h"
-#include "vm/program.h"
+#include "vm/executor.h"
 #include "vm/region_set.h"
+#include "vm/threaded_program.h"
 #include "vm/trap.h"
 
 namespace ups::vm {
 
-class Interpreter final : public bpf::SubprogInvoker {
+class Interpreter final : public Executor {
 public:
-  explicit Interpreter(const Program& program) : program_(&program) {}
+  // `program` must outlive the Interpreter.
+  explicit Interpreter(const ThreadedProgram& program) : program_(&program) {}
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
-  RunResult run(bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0, u64 r5 = 0) {
-    return run_at(0, ctx, r1, r2, r3, r4, r5);
-  }
+  using Executor::run;
+  // Executor: fast, or CHECKED while confined.
   RunResult run_at(u32 entry, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0,
-                   u64 r5 = 0);
+                   u64 r5 = 0) override;
+  // Executor: later runs through run_at() are CHECKED; null: fast again.
+  bool confine(const RegionSet* regions) override {
+    confined_ = regions;
+    return true;
+  }
+  // One CHECKED run against `regions`, confined or not.
   RunResult run_checked(const RegionSet& regions, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0,
                         u64 r4 = 0, u64 r5 = 0, u32 entry = 0);
 
@@ -63,12 +79,10 @@ public:
 
   // SubprogInvoker: all frames' stack memory.
   std::span<const u8> stack() const override { return {stack_, sizeof stack_}; }
-  // Taken backward jumps allowed per top-level run (default: unlimited).
-  void set_backedge_budget(u64 budget) { budget_limit_ = budget; }
+  // Executor: taken backward jumps allowed per top-level run (default: unlimited).
+  void set_backedge_budget(u64 budget) override { budget_limit_ = budget; }
 
-  const Program& program() const { return *program_; }
-
-  // The fast loop's label per VmOp (Program::prepare threads the code).
+  // The fast loop's label per VmOp (ThreadedProgram::thread stores them).
   static const void* const* fast_handlers();
 
 private:
@@ -85,8 +99,9 @@ private:
     u64 saved[4];  // r6-r9
   };
 
-  const Program* program_;
-  const RegionSet* regions_ = nullptr;  // CHECKED mode only
+  const ThreadedProgram* program_;
+  const RegionSet* confined_ = nullptr;  // set by confine()
+  const RegionSet* regions_ = nullptr;   // CHECKED mode only: of the run in progress
   bpf::CallContext* ctx_ = nullptr;
   bool checked_ = false;
   int depth_ = 0;           // frame of the instruction calling an extern

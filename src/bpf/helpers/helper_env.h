@@ -7,7 +7,7 @@
 // One HelperEnv per loaded policy (class): its timers and PRNG are that
 // policy's.
 //
-// Contract with the VM (src/vm/program.h):
+// Contract with the VM (src/vm/linked_program.h, src/vm/executor.h):
 //  - a map argument (r1 of map helpers) is the Map* the host passed as the
 //    map's handle when linking the program (vm::LinkInputs::maps);
 //  - a callback argument (bpf_loop, bpf_timer_set_callback) is what a

@@ -9,7 +9,7 @@
 #include "bpf/helpers/timer_table.h"
 #include "helper_test_util.h"
 #include "vm/interpreter.h"
-#include "vm/program.h"
+#include "vm/threaded_program.h"
 
 namespace ups::bpf {
 namespace {
@@ -68,7 +68,7 @@ TEST(HelpersInVm, BpfLoopRunsTheCallbackInTheProgram) {
   c.push_back(exit_insn());
 
   ExternTable externs = make_helper_table();
-  auto prog = vm::Program::prepare(c, vm::LinkInputs{{}, {}, &externs});
+  auto prog = vm::ThreadedProgram::prepare(c, vm::LinkInputs{{}, {}, &externs});
   ASSERT_TRUE(prog.has_value()) << prog.error().to_string();
   vm::Interpreter interp(*prog);
   ManualHelperEnv env;
@@ -129,7 +129,7 @@ TEST(HelpersInVm, TimerCallbackRunsOnTheEnvironmentClock) {
 
   ExternTable externs = make_helper_table();
   void* handles[] = {map.get()};
-  auto prog = vm::Program::prepare(c, vm::LinkInputs{handles, {}, &externs});
+  auto prog = vm::ThreadedProgram::prepare(c, vm::LinkInputs{handles, {}, &externs});
   ASSERT_TRUE(prog.has_value()) << prog.error().to_string();
   vm::Interpreter interp(*prog);
   ManualHelperEnv env;

@@ -16,7 +16,7 @@
 #if defined(UPS_HAVE_VM)
 #include "bpf/isa/disassembler.h"
 #include "vm/interpreter.h"
-#include "vm/program.h"
+#include "vm/threaded_program.h"
 #endif
 
 namespace ups::verifier::test {
@@ -86,7 +86,7 @@ std::string run_checked(const std::vector<bpf::Insn>& code, Rng& rng) {
   void* maps[2] = {&w.handles[0], &w.handles[1]};
   void* values[2] = {w.values, w.rodata};
   vm::LinkInputs link{maps, values, &ext};
-  auto prog = vm::Program::prepare(code, link);
+  auto prog = vm::ThreadedProgram::prepare(code, link);
   // The interpreter links every call statically, even in dead code the
   // verifier skipped; such programs say nothing about soundness.
   if (!prog) return "";

@@ -91,7 +91,7 @@ TEST(Differential, BpfAndNativeAgreeOnRandomInputs) {
     for (const Func& f : kFuncs) {
       const bpf::Program* prog = obj->find_program(f.name);
       if (!prog) continue;  // signed_div: only in the v4 object
-      auto program = Program::prepare(prog->code);
+      auto program = ThreadedProgram::prepare(prog->code);
       ASSERT_TRUE(program) << path << " " << f.name << ": " << program.error().to_string();
       Interpreter interp(*program);
       bpf::CallContext ctx;

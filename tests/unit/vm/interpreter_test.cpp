@@ -20,14 +20,14 @@ std::vector<Insn> asm_or_die(const std::string& text) {
   return code ? *code : std::vector<Insn>{};
 }
 
-Program prepare_or_die(const std::vector<Insn>& code, const LinkInputs& link = {}) {
-  auto p = Program::prepare(code, link);
+ThreadedProgram prepare_or_die(const std::vector<Insn>& code, const LinkInputs& link = {}) {
+  auto p = ThreadedProgram::prepare(code, link);
   EXPECT_TRUE(p) << p.error().to_string();
-  return p ? std::move(*p) : Program{};
+  return p ? std::move(*p) : ThreadedProgram{};
 }
 
 RunResult run_text(const std::string& text, u64 r1 = 0, u64 r2 = 0, const LinkInputs& link = {}) {
-  const Program p = prepare_or_die(asm_or_die(text), link);
+  const ThreadedProgram p = prepare_or_die(asm_or_die(text), link);
   Interpreter interp(p);
   CallContext ctx;
   return interp.run(ctx, r1, r2);
@@ -101,7 +101,7 @@ TEST(Interpreter, RecursionDeeperThanEightFramesTraps) {
 }
 
 TEST(Interpreter, BackEdgeBudgetStopsALongLoop) {
-  const Program p = prepare_or_die(asm_or_die("loop:\nja loop\nexit\n"));
+  const ThreadedProgram p = prepare_or_die(asm_or_die("loop:\nja loop\nexit\n"));
   Interpreter interp(p);
   interp.set_backedge_budget(1000);
   CallContext ctx;
@@ -132,7 +132,7 @@ TEST(Interpreter, HelpersAndKfuncsAreCalledThroughTheTable) {
   auto code = asm_or_die("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\ncall 1\nmov %r1, %r0\n"
                          "call 0\nexit\n");
   code[7] = Insn::make(0x85, 0, bpf::op::CALL_KFUNC, 0, 0);  // kfunc #0
-  const Program p = prepare_or_die(code, link);
+  const ThreadedProgram p = prepare_or_die(code, link);
   Interpreter interp(p);
   CallContext ctx;
   const RunResult r = interp.run(ctx);
@@ -145,12 +145,12 @@ TEST(Interpreter, UnknownExternsFailToLinkNamingTheInstruction) {
   ext.helpers = {nullptr, add_all};
   LinkInputs link;
   link.externs = &ext;
-  auto p = Program::prepare(asm_or_die("mov %r0, 0\ncall 7\nexit\n"), link);
+  auto p = ThreadedProgram::prepare(asm_or_die("mov %r0, 0\ncall 7\nexit\n"), link);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().to_string(), "instruction 1: call to unknown helper 7");
   auto code = asm_or_die("call 0\nexit\n");
   code[0] = Insn::make(0x85, 0, bpf::op::CALL_KFUNC, 0, 3);
-  p = Program::prepare(code, link);
+  p = ThreadedProgram::prepare(code, link);
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().to_string(), "instruction 0: call to unknown kfunc 3");
 }
@@ -186,7 +186,7 @@ TEST(Interpreter, HelpersCallBpfCallbacksThroughTheInvoker) {
       exit
   )");
   code[2] = Insn::make(0x18, 2, bpf::op::PSEUDO_FUNC, 0, 8 - 3);  // slot 8 = cb
-  const Program p = prepare_or_die(code, link);
+  const ThreadedProgram p = prepare_or_die(code, link);
   Interpreter interp(p);
   CallContext ctx;
   const RunResult r = interp.run(ctx);
@@ -201,7 +201,7 @@ TEST(Interpreter, ATrapInsideACallbackStopsTheOuterRunAndNamesTheCallback) {
   link.externs = &ext;
   auto code = asm_or_die("mov %r1, 3\nlddw %r2, 0\ncall 0\nexit\ncb:\nldxdw %r0, [%r2+0]\nexit\n");
   code[1] = Insn::make(0x18, 2, bpf::op::PSEUDO_FUNC, 0, 5 - 2);
-  const Program p = prepare_or_die(code, link);
+  const ThreadedProgram p = prepare_or_die(code, link);
   Interpreter interp(p);
   CallContext ctx;
   RegionSet none;
@@ -223,7 +223,7 @@ TEST(Interpreter, MapReferencesLinkToTheCallersAddresses) {
                             Insn::make(0x18, 2, bpf::op::PSEUDO_MAP_IDX_VALUE, 0, 1), Insn::make(0, 0, 0, 0, 16),
                             Insn::make(0x79, 0, 2, 0, 0),  // r0 = *(u64 *)(r2 + 0)
                             Insn::make(0x95, 0, 0, 0, 0)};
-  const Program p = prepare_or_die(code, link);
+  const ThreadedProgram p = prepare_or_die(code, link);
   EXPECT_EQ(p.insns()[0].imm, reinterpret_cast<u64>(&map_handle));
   Interpreter interp(p);
   CallContext ctx;
@@ -231,7 +231,7 @@ TEST(Interpreter, MapReferencesLinkToTheCallersAddresses) {
 
   void* no_values[] = {nullptr};
   link.map_values = no_values;
-  auto bad = Program::prepare(code, link);
+  auto bad = ThreadedProgram::prepare(code, link);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().to_string(), "instruction 2: map index 1 has no value area");
 }
@@ -239,7 +239,7 @@ TEST(Interpreter, MapReferencesLinkToTheCallersAddresses) {
 TEST(Interpreter, CheckedModeTrapsInsteadOfTouchingUnregisteredMemory) {
   u8 ctx_bytes[16] = {};
   u8 ro_bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-  const Program p = prepare_or_die(asm_or_die(R"(
+  const ThreadedProgram p = prepare_or_die(asm_or_die(R"(
       ldxdw %r0, [%r2+0]     # read-only region: reading is fine
       stxdw [%r1+8], %r0     # writable: fine
       stxdw [%r1+9], %r0     # one byte past the end
@@ -260,7 +260,7 @@ TEST(Interpreter, CheckedModeTrapsInsteadOfTouchingUnregisteredMemory) {
   EXPECT_EQ(r.executed, 3u);
   EXPECT_EQ(ctx_bytes[8], 1);  // the good store happened
 
-  const Program w = prepare_or_die(asm_or_die("stb [%r1+0], 1\nexit\n"));
+  const ThreadedProgram w = prepare_or_die(asm_or_die("stb [%r1+0], 1\nexit\n"));
   Interpreter wi(w);
   EXPECT_EQ(wi.run_checked(regions, ctx, reinterpret_cast<u64>(ro_bytes)).trap.kind, TrapKind::out_of_bounds);
   EXPECT_EQ(ro_bytes[0], 1);
@@ -269,17 +269,17 @@ TEST(Interpreter, CheckedModeTrapsInsteadOfTouchingUnregisteredMemory) {
 TEST(Interpreter, CheckedModeAllowsOnlyLiveStackFrames) {
   RegionSet none;
   CallContext ctx;
-  const Program ok = prepare_or_die(asm_or_die("stdw [%r10-512], 1\nldxdw %r0, [%r10-512]\nexit\n"));
+  const ThreadedProgram ok = prepare_or_die(asm_or_die("stdw [%r10-512], 1\nldxdw %r0, [%r10-512]\nexit\n"));
   Interpreter a(ok);
   EXPECT_TRUE(a.run_checked(none, ctx).ok());
-  const Program below = prepare_or_die(asm_or_die("stdw [%r10-520], 1\nexit\n"));
+  const ThreadedProgram below = prepare_or_die(asm_or_die("stdw [%r10-520], 1\nexit\n"));
   Interpreter b(below);
   EXPECT_EQ(b.run_checked(none, ctx).trap.kind, TrapKind::out_of_bounds);
-  const Program above = prepare_or_die(asm_or_die("ldxb %r0, [%r10+0]\nexit\n"));
+  const ThreadedProgram above = prepare_or_die(asm_or_die("ldxb %r0, [%r10+0]\nexit\n"));
   Interpreter c(above);
   EXPECT_EQ(c.run_checked(none, ctx).trap.kind, TrapKind::out_of_bounds);
   // A callee may read its caller's frame (pointers to stack are passed down).
-  const Program callee = prepare_or_die(
+  const ThreadedProgram callee = prepare_or_die(
       asm_or_die("stdw [%r10-8], 5\nmov %r1, %r10\nsub %r1, 8\ncall local f\nexit\nf:\nldxdw %r0, [%r1+0]\nexit\n"));
   Interpreter d(callee);
   const RunResult r = d.run_checked(none, ctx);
@@ -299,7 +299,7 @@ TEST(Interpreter, CallxToAnUnknownIdTraps) {
 }
 
 TEST(Interpreter, RunCallbackOutsideARunIsATopLevelRunAtTheEntry) {
-  const Program p = prepare_or_die(asm_or_die("mov %r0, 1\nexit\ncb:\nmov %r0, %r1\nadd %r0, %r2\nexit\n"));
+  const ThreadedProgram p = prepare_or_die(asm_or_die("mov %r0, 1\nexit\ncb:\nmov %r0, %r1\nadd %r0, %r2\nexit\n"));
   Interpreter interp(p);
   CallContext ctx;
   EXPECT_EQ(interp.run_callback(ctx, 2, 40, 2, 0, 0, 0), 42u);
@@ -313,7 +313,7 @@ TEST(Interpreter, RunCallbackOutsideARunIsATopLevelRunAtTheEntry) {
 // invoker running the code for its stack: every frame's r10 lies in it,
 // for a run and for a timer callback run outside one.
 TEST(Interpreter, ItsStackHoldsEveryFramePointer) {
-  const Program p = prepare_or_die(asm_or_die("mov %r0, %r10\nexit\ncb:\nmov %r0, %r10\nsub %r0, 8\nexit\n"));
+  const ThreadedProgram p = prepare_or_die(asm_or_die("mov %r0, %r10\nexit\ncb:\nmov %r0, %r10\nsub %r0, 8\nexit\n"));
   Interpreter interp(p);
   const bpf::SubprogInvoker& invoker = interp;
   const u64 lo = reinterpret_cast<u64>(invoker.stack().data());
@@ -329,7 +329,7 @@ TEST(Interpreter, ItsStackHoldsEveryFramePointer) {
 }
 
 TEST(Interpreter, OneProgramServesManyInterpretersAndRepeatedRuns) {
-  const Program p = prepare_or_die(asm_or_die("mov %r0, %r1\nmul %r0, %r1\nexit\n"));
+  const ThreadedProgram p = prepare_or_die(asm_or_die("mov %r0, %r1\nmul %r0, %r1\nexit\n"));
   Interpreter a(p), b(p);
   CallContext ctx;
   for (u64 i = 0; i < 10; ++i) {

@@ -1,9 +1,9 @@
-// Program::prepare: Instruction -> VmInsn specialisation and linking.
-#include "vm/program.h"
+// ThreadedProgram::thread: LinkedInsn -> VmInsn specialisation, and the
+// handler address of each (see threaded_program.h).
+#include "vm/threaded_program.h"
 
 #include <fmt/format.h>
 
-#include "bpf/isa/decode.h"
 #include "vm/interpreter.h"
 
 namespace ups::vm {
@@ -14,10 +14,6 @@ using bpf::AtomicOp;
 using bpf::Instruction;
 using bpf::InsnKind;
 using bpf::JumpCond;
-
-tl::unexpected<Error> link_error(u32 pc, std::string msg) {
-  return make_error(ErrorKind::not_found, std::move(msg), SourceLoc{"", 0, 0, fmt::format("instruction {}", pc)});
-}
 
 // Index of the four-form op group: base + 0 (64 imm), 1 (64 reg), 2 (32 imm), 3 (32 reg).
 VmOp four_form(VmOp base, bool is64, bool reg) {
@@ -84,12 +80,13 @@ u64 imm_for(bool is64, s32 imm) {
 }
 
 // Jump/call distance in bytes of VmInsn (see VmInsn::off). decode_program
-// bounds targets by the program size, and prepare() bounds that.
+// bounds targets by the program size, and thread() bounds that.
 s32 byte_distance(const Instruction& d) {
   return static_cast<s32>((d.target - static_cast<s64>(d.pc)) * static_cast<s64>(sizeof(VmInsn)));
 }
 
-Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
+VmInsn specialise(const LinkedInsn& l) {
+  const Instruction& d = l.insn;
   VmInsn v;
   v.dst = d.dst;
   v.src = d.src;
@@ -114,24 +111,7 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
     }
     case InsnKind::load_imm64:
       v.op = VmOp::lddw;
-      switch (d.pseudo) {
-        case 0: v.imm = d.imm64(); break;
-        case bpf::op::PSEUDO_MAP_IDX:
-          if (static_cast<u32>(d.imm) >= link.maps.size())
-            return link_error(d.pc, fmt::format("map index {} out of range ({} maps)", d.imm, link.maps.size()));
-          v.imm = reinterpret_cast<u64>(link.maps[static_cast<u32>(d.imm)]);
-          break;
-        case bpf::op::PSEUDO_MAP_IDX_VALUE:
-          if (static_cast<u32>(d.imm) >= link.map_values.size() || !link.map_values[static_cast<u32>(d.imm)])
-            return link_error(d.pc, fmt::format("map index {} has no value area", d.imm));
-          v.imm = reinterpret_cast<u64>(link.map_values[static_cast<u32>(d.imm)]) +
-                  static_cast<u64>(static_cast<s64>(d.next_imm));
-          break;
-        case bpf::op::PSEUDO_FUNC: v.imm = static_cast<u64>(d.target); break;
-        default:
-          return make_error(ErrorKind::unsupported, fmt::format("lddw source {} is not produced by the loader", d.pseudo),
-                            SourceLoc{"", 0, 0, fmt::format("instruction {}", d.pc)});
-      }
+      v.imm = l.value;
       return v;
     case InsnKind::load: v.op = sized(d.sign_extend ? VmOp::ldxs8 : VmOp::ldx8, d.size); return v;
     case InsnKind::store_imm:
@@ -145,8 +125,7 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
       v.imm = imm_for(d.is64, d.imm);
       v.off = byte_distance(d);
       return v;
-    case InsnKind::call: {
-      const bpf::ExternTable* ext = link.externs;
+    case InsnKind::call:
       switch (d.call) {
         case bpf::CallKind::local:
           v.op = VmOp::call_local;
@@ -154,19 +133,12 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
           return v;
         case bpf::CallKind::reg: v.op = VmOp::callx; return v;
         case bpf::CallKind::helper:
-        case bpf::CallKind::kfunc: {
-          const bool helper = d.call == bpf::CallKind::helper;
-          const auto* table = ext ? (helper ? &ext->helpers : &ext->kfuncs) : nullptr;
-          const u32 id = static_cast<u32>(d.imm);
-          if (!table || id >= table->size() || !(*table)[id])
-            return link_error(d.pc, fmt::format("call to unknown {} {}", helper ? "helper" : "kfunc", d.imm));
+        case bpf::CallKind::kfunc:
           v.op = VmOp::call_extern;
-          v.imm = reinterpret_cast<u64>((*table)[id]);
+          v.imm = reinterpret_cast<u64>(l.target);
           return v;
-        }
       }
       return v;
-    }
     case InsnKind::exit: v.op = VmOp::exit; return v;
   }
   return v;
@@ -174,24 +146,31 @@ Result<VmInsn> specialise(const Instruction& d, const LinkInputs& link) {
 
 }  // namespace
 
-Result<Program> Program::prepare(bpf::Code code, const LinkInputs& link) {
+Result<ThreadedProgram> ThreadedProgram::thread(const LinkedProgram& program) {
   // Jump distances are stored as s32 bytes of VmInsn.
-  if (code.size() > (u64{1} << 24))
-    return make_error(ErrorKind::unsupported, fmt::format("program of {} instructions is too large", code.size()));
-  auto decoded = bpf::decode_program(code);
-  if (!decoded) return tl::unexpected(decoded.error());
-  Program p;
-  p.insns_.resize(code.size());  // second lddw slots stay `invalid`
-  for (const Instruction& d : *decoded) {
-    auto v = specialise(d, link);
-    if (!v) return tl::unexpected(v.error());
-    p.insns_[d.pc] = *v;
-  }
+  if (program.slots() > (u64{1} << 24))
+    return make_error(ErrorKind::unsupported, fmt::format("program of {} instructions is too large", program.slots()));
+  ThreadedProgram p;
+  p.insns_.resize(program.slots());  // second lddw slots stay `invalid`
+  for (const LinkedInsn& l : program.insns()) p.insns_[l.insn.pc] = specialise(l);
   const void* const* handlers = Interpreter::fast_handlers();
   for (VmInsn& v : p.insns_) v.handler = handlers[static_cast<u8>(v.op)];
-  p.decoded_ = std::move(*decoded);
-  if (link.externs) p.helpers_ = link.externs->helpers;
+  p.helpers_ = program.helpers();
   return p;
+}
+
+Result<ThreadedProgram> ThreadedProgram::prepare(bpf::Code code, const LinkInputs& inputs) {
+  auto linked = LinkedProgram::link(code, inputs);
+  if (!linked) return tl::unexpected(linked.error());
+  return thread(*linked);
+}
+
+std::unique_ptr<Executor> ThreadedProgram::new_executor() const { return std::make_unique<Interpreter>(*this); }
+
+Result<std::unique_ptr<ExecutableProgram>> interpreter_backend(const LinkedProgram& program) {
+  auto threaded = ThreadedProgram::thread(program);
+  if (!threaded) return tl::unexpected(threaded.error());
+  return std::unique_ptr<ExecutableProgram>(std::make_unique<ThreadedProgram>(std::move(*threaded)));
 }
 
 }  // namespace ups::vm
