@@ -50,7 +50,7 @@ RunResult Interpreter::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, 
   return start<false>(entry, ctx, r1, r2, r3, r4, r5);
 }
 
-RunResult Interpreter::run_checked(const RegionSet& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
+RunResult Interpreter::run_checked(const MemoryGuard& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
                                    u64 r4, u64 r5, u32 entry) {
   regions_ = &regions;
   RunResult r = start<true>(entry, ctx, r1, r2, r3, r4, r5);
@@ -134,6 +134,8 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   do {                                                \
     if constexpr (kChecked) {                         \
       ++executed;                                     \
+      if (self->observer_ && !self->observer_->before(static_cast<u32>(ip - code), R)) \
+        TRAP(TrapKind::observer, 0, 0, false);        \
       goto* labels[static_cast<u8>(ip->op)];          \
     } else {                                          \
       goto* ip->handler;                              \
