@@ -165,6 +165,26 @@ struct Gen {
     emit(Insn::make(op::ALU64 | op::ADD, 1, 0, 0, -8 * static_cast<s32>(rng.uniform(2, 6))));
     emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, 16));
   }
+  // The whole pattern of the spill bugs: a pointer spilled, its slot maybe
+  // overwritten in part, filled back and used.
+  void spill_clobber_fill_use() {
+    const s16 slot = slot_off();
+    const u8 p = pointer_reg();
+    emit(Insn::make(op::STX | op::MEM | op::DW, 10, p, slot, 0));
+    switch (rng.uniform(0, 2)) {
+      case 0: {
+        static const u8 w[] = {op::B, op::H, op::W};
+        emit(Insn::make(op::ST | op::MEM | w[rng.uniform(0, 2)], 10, 0,
+                        static_cast<s16>(slot + static_cast<s16>(rng.uniform(0, 4))), interesting_imm(rng)));
+        break;
+      }
+      case 1: var_offset_store(); break;
+      default: variable_size_helper(); break;
+    }
+    const u8 dst = static_cast<u8>(rng.uniform(2, 5));
+    emit(Insn::make(op::LDX | op::MEM | op::DW, dst, 10, slot, 0));
+    emit(Insn::make(op::LDX | op::MEM | width(), scalar_reg(), dst, static_cast<s16>(rng.uniform(0, 8)), 0));
+  }
   void alu32_bounds() {
     // 32-bit arithmetic then a JMP32 bound, then use as an index.
     u8 r = scalar_reg();
@@ -213,7 +233,8 @@ std::vector<Insn> random_program(Rng& rng) {
     else if (p < 0.87) g.var_offset_store();
     else if (p < 0.90) g.pointer_difference();
     else if (p < 0.93) g.pointer_compare();
-    else if (p < 0.97) g.variable_size_helper();
+    else if (p < 0.95) g.variable_size_helper();
+    else if (p < 0.98) g.spill_clobber_fill_use();
     else g.alu32_bounds();
   }
   size_t cb_call = 0;
