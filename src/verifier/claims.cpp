@@ -4,7 +4,9 @@
 namespace ups::verifier {
 
 void InsnClaim::add(int r, const Value& v) {
-  if (v.kind == Kind::uninit) return;  // never read there: no claim to check
+  // An uninitialised register is a claim too: on that path the program
+  // never reads it, whatever it holds (a register may be live here for
+  // another path only).
   auto& alts = regs[static_cast<size_t>(r)];
   for (ValueClaim& c : alts) {
     if (c.kind != v.kind || c.target != v.target) continue;

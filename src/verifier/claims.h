@@ -18,7 +18,8 @@
 namespace ups::verifier {
 
 // One kind of value a register may hold: Kind::scalar with the numbers'
-// range, or a pointer kind with its target and the offsets' range.
+// range, a pointer kind with its target and the offsets' range, or
+// Kind::uninit (on some path it holds nothing the program may read).
 struct ValueClaim {
   Kind kind = Kind::uninit;
   s32 target = -1;

@@ -61,7 +61,7 @@ bool SoundnessOracle::matches(const ValueClaim& c, u64 v, const std::vector<Plac
     case Kind::func: return v < code_.size();
     case Kind::object:
     case Kind::map_key:
-    case Kind::uninit: return true;  // not in the oracle's world
+    case Kind::uninit: return true;  // never read on that path
     default: break;
   }
   if (v == 0 && c.maybe_null) return true;

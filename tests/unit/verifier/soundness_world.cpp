@@ -2,6 +2,8 @@
 #include "soundness_world.h"
 
 #if defined(UPS_HAVE_VM)
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -106,7 +108,10 @@ std::string run_under_oracle(const std::vector<bpf::Insn>& code, const InsnClaim
   auto prog = vm::ThreadedProgram::prepare(code, link);
   // The interpreter links every call statically, even in dead code the
   // verifier skipped; such programs say nothing about soundness.
-  if (!prog) return "";
+  if (!prog) {
+    if (std::getenv("UPS_SOUNDNESS_DEBUG")) std::fprintf(stderr, "prepare: %s\n", prog.error().to_string().c_str());
+    return "";
+  }
   vm::RegionSet regions;
   regions.add(w.ctx_args, sizeof w.ctx_args, false);
   regions.add(w.values, sizeof w.values, true);
