@@ -116,6 +116,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
     verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
     verifier::VerifyOptions vo;
     vo.insn_budget = std::max<u64>(grant.limits.max_insns, 1'000'000);
+    vo.test_skip_map_value_bounds = opts.test_skip_map_value_bounds;
     verifier::VerifyResult vr = verifier::verify(info, api, vo);
     if (!vr.ok()) {
       verifier::VerifyError e = *vr.error;
@@ -140,12 +141,15 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   if (ext.helpers.size() <= 115) ext.helpers.resize(116);
   ext.helpers[115] = probe_read_kernel_str;
   ext.kfuncs = kfunc_table();
+  // The second wall, for every loader who is no administrator (the same
+  // line as the pointer-leak rule): see confinement.h.
+  if (!may_see_pointers(caps) || opts.confine_always) policy->confine();
 
   for (const auto& [name, idx] : ops->callbacks) {
     auto op = op_of(name);
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!op || !cb || !cb->hosted) continue;
-    vm::LinkInputs link{handles, values, &ext};
+    vm::LinkInputs link{handles, values, &policy->linked_externs()};
     auto linked = vm::LinkedProgram::link(object->programs()[idx].code, link);
     if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
     auto code = opts.backend(*linked);

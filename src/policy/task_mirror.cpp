@@ -85,4 +85,12 @@ void TaskMirrors::sync_out_touched() {
   touched_.clear();
 }
 
+bool TaskMirrors::handed_out(u64 addr, u64 size) const {
+  for (const Slot* s : touched_) {
+    const u64 b = reinterpret_cast<u64>(&s->ts);
+    if (addr >= b && size <= sizeof s->ts && addr - b <= sizeof s->ts - size) return true;
+  }
+  return false;
+}
+
 }  // namespace ups::policy

@@ -30,6 +30,9 @@ public:
   void sync_out(Task& t);
   // The Task whose mirror lives at `addr`, or null.
   Task* task_of(u64 addr) const;
+  // Whether [addr, addr+size) lies inside a mirror handed out in the current
+  // callback (the only ones a confined program can have pointers to).
+  bool handed_out(u64 addr, u64 size) const;
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);

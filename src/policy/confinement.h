@@ -1,0 +1,66 @@
+// Confinement, the second wall: a policy whose loader is not an
+// administrator (holds no sched.all_tasks, the capability that also lets a
+// loader see pointer values) runs confined. Its interpreter checks every
+// load, store and atomic against the memory that is the policy's own
+// (vm::Interpreter::confine): its live stack frames first, then this
+// PolicyMemory: the callback's argument array and argument struct, its
+// maps' values, and the task mirrors and cpumasks handed to it. Helpers and
+// kfuncs it calls get their pointer arguments checked against the same
+// memory before they run (confined_externs), as the prototype tables
+// describe them. A verifier bug then stops the program with an exit report
+// instead of reaching the host's memory.
+//
+// The check is one range test per region, in order of how often programs
+// touch them; a JIT emits the same test inline for the stack and calls
+// allows() for the rest, so both executors confine alike.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bpf/call_context.h"
+#include "vm/memory_guard.h"
+
+namespace ups::policy {
+
+class BpfPolicy;
+
+class PolicyMemory final : public vm::MemoryGuard {
+public:
+  explicit PolicyMemory(const BpfPolicy& host) : host_(host) {}
+
+  // Before each run: the callback's argument array and the struct one of
+  // them points to (init_task's args, exit's info), if any.
+  void enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
+
+  bool allows(u64 addr, u64 size, bool write) const override;
+  // Empty, or why a helper's (kfunc's) pointer argument reaches memory the
+  // policy does not own. a: R1-R5.
+  std::string check_helper_args(u32 id, const u64* a) const;
+  std::string check_kfunc_args(u32 index, const u64* a) const;
+
+private:
+  struct Region {
+    u64 begin, end;
+    bool writable;
+  };
+  bool in(const Region& r, u64 addr, u64 size, bool write) const {
+    return addr >= r.begin && size <= r.end - r.begin && addr - r.begin <= r.end - r.begin - size &&
+           (r.writable || !write);
+  }
+  void refresh_maps() const;
+  std::string check_mem(const char* what, int argno, u64 addr, u64 size, bool write) const;
+
+  const BpfPolicy& host_;
+  Region args_{0, 0, false}, arg_struct_{0, 0, false};
+  mutable std::vector<Region> maps_;  // every map's values
+  mutable u64 maps_generation_ = ~u64{0};
+};
+
+// The policy's externs as a confined policy calls them: each helper and
+// kfunc first checks its pointer arguments (PolicyMemory), then runs the
+// host's function from `raw`.
+bpf::ExternTable confined_externs(const bpf::ExternTable& raw);
+
+}  // namespace ups::policy
