@@ -91,6 +91,9 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<co
     env_.clear_fault();
   }
   mirrors_.sync_out_touched();
+  // The args live in this frame: no later program (a timer callback) may
+  // reach them.
+  if (confined_) memory_.enter_run({}, {});
   ctx_ = saved_ctx;
   stack_ = saved_stack;
   return r.r0;
@@ -149,14 +152,17 @@ bool BpfPolicy::is_cpumask(u64 addr) const {
   return false;
 }
 
-bool BpfPolicy::owns_cpumask(u64 addr, u64 size, bool write) const {
-  auto inside = [&](const void* p, u64 n) {
+std::optional<std::pair<u64, u64>> BpfPolicy::cpumask_at(u64 addr, u64 size, bool write) const {
+  auto at = [&](const void* p, u64 n) -> std::optional<std::pair<u64, u64>> {
     const u64 b = reinterpret_cast<u64>(p);
-    return addr >= b && size <= n && addr - b <= n - size;
+    if (addr >= b && size <= n && addr - b <= n - size) return std::pair{b, b + n};
+    return std::nullopt;
   };
   for (const auto& m : cpumasks_)
-    if (inside(m.get(), sizeof *m)) return true;
-  return !write && (inside(&idle_mirror, sizeof idle_mirror) || inside(&possible_mirror, sizeof possible_mirror));
+    if (auto r = at(m.get(), sizeof *m)) return r;
+  if (write) return std::nullopt;
+  if (auto r = at(&idle_mirror, sizeof idle_mirror)) return r;
+  return at(&possible_mirror, sizeof possible_mirror);
 }
 
 void BpfPolicy::drop_cpumask(u64 addr) {

@@ -8,8 +8,10 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/rng.h"
@@ -117,9 +119,10 @@ public:
   // Acquired bpf_cpumasks (owned here, freed when the policy goes).
   kabi::BpfCpumask* new_cpumask();
   bool is_cpumask(u64 addr) const;
-  // Whether [addr, addr+size) lies in a cpumask handed to the program (an
-  // acquired bpf_cpumask, or the idle and possible masks, read-only).
-  bool owns_cpumask(u64 addr, u64 size, bool write) const;
+  // The cpumask handed to the program (an acquired bpf_cpumask, or the idle
+  // and possible masks, read-only) holding [addr, addr+size), as
+  // [begin, end); nullopt if none.
+  std::optional<std::pair<u64, u64>> cpumask_at(u64 addr, u64 size, bool write) const;
   void drop_cpumask(u64 addr);
   std::vector<DsqIter> iters;  // open bpf_iter_scx_dsq iterators
   kabi::Cpumask idle_mirror{}, possible_mirror{};

@@ -35,21 +35,24 @@ void PolicyMemory::refresh_maps() const {
   maps_generation_ = generation;
 }
 
-bool PolicyMemory::allows(u64 addr, u64 size, bool write) const {
-  if (in(args_, addr, size, write)) return true;
+vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) const {
+  auto hit = [&](const Region& r) { return r.holds(addr, size, write); };
+  // Most often first: the arguments, the task mirrors handed out (whose
+  // writable fields alone are copied back), the maps.
+  if (hit(args_)) return args_;
+  if (auto m = host_.mirrors().handed_out(addr, size)) return Region{m->first, m->second, true};
   refresh_maps();
   for (const Region& r : maps_)
-    if (in(r, addr, size, write)) return true;
-  if (in(arg_struct_, addr, size, write)) return true;
+    if (hit(r)) return r;
+  if (hit(arg_struct_)) return arg_struct_;
   const auto stack = host_.running_stack();
   const u64 s = reinterpret_cast<u64>(stack.data());
-  if (in(Region{s, s + stack.size(), true}, addr, size, write)) return true;
-  // Objects handed out by the host: a task's mirror (whose writable fields
-  // alone are copied back), the cpumasks.
-  return host_.mirrors().handed_out(addr, size) || host_.owns_cpumask(addr, size, write);
+  if (const Region st{s, s + stack.size(), true}; hit(st)) return st;
+  if (auto c = host_.cpumask_at(addr, size, write)) return Region{c->first, c->second, write};
+  return {};
 }
 
-std::string PolicyMemory::check_mem(const char* what, int argno, u64 addr, u64 size, bool write) const {
+std::string PolicyMemory::check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const {
   if (size == 0 || allows(addr, size, write)) return "";
   return fmt::format("{} argument {}: {} bytes at 0x{:x} are not memory of the policy{}", what, argno, size, addr,
                      write ? " that it may write" : "");
@@ -57,7 +60,12 @@ std::string PolicyMemory::check_mem(const char* what, int argno, u64 addr, u64 s
 
 std::string PolicyMemory::check_helper_args(u32 id, const u64* a) const {
   using H = bpf::HelperArg;
-  const bpf::HelperProto* p = bpf::find_helper_proto(id);
+  if (protos_.empty()) {
+    protos_.assign(bpf::kMaxHelperId + 1, nullptr);
+    for (const auto& hp : bpf::helper_protos())
+      if (hp.id < protos_.size()) protos_[hp.id] = &hp;
+  }
+  const bpf::HelperProto* p = id < protos_.size() ? protos_[id] : nullptr;
   if (!p) {
     // bpf_probe_read_kernel_str(dst, size, src): the host bounds its read
     // of src itself; dst is written.
@@ -102,18 +110,18 @@ std::string PolicyMemory::check_kfunc_args(u32 index, const u64* a) const {
   const auto& ks = kabi::kfuncs();
   if (index >= ks.size()) return "";
   const kabi::KfuncInfo& k = ks[index];
-  const std::string name(k.name);
+  const std::string_view name = k.name;
   for (size_t i = 0; i < k.args.size() && i < 5; ++i) {
     const u64 v = a[i];
     const int n = static_cast<int>(i) + 1;
     std::string e;
     switch (k.args[i]) {
-      case kabi::KArg::dsq_iter: e = check_mem(name.c_str(), n, v, sizeof(kabi::BpfIterScxDsq), true); break;
-      case kabi::KArg::num_iter: e = check_mem(name.c_str(), n, v, sizeof(kabi::BpfIterNum), true); break;
-      case kabi::KArg::out_bool: e = check_mem(name.c_str(), n, v, 1, true); break;
-      case kabi::KArg::fmt_str: e = check_mem(name.c_str(), n, v, 1, false); break;
+      case kabi::KArg::dsq_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterScxDsq), true); break;
+      case kabi::KArg::num_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterNum), true); break;
+      case kabi::KArg::out_bool: e = check_mem(name, n, v, 1, true); break;
+      case kabi::KArg::fmt_str: e = check_mem(name, n, v, 1, false); break;
       case kabi::KArg::mem:
-        if (i + 1 < 5) e = check_mem(name.c_str(), n, v, a[i + 1], false);
+        if (i + 1 < 5) e = check_mem(name, n, v, a[i + 1], false);
         break;
       default: break;  // numbers; tasks and cpumasks the kfunc resolves itself
     }

@@ -11,15 +11,18 @@
 // instead of reaching the host's memory.
 //
 // The check is one range test per region, in order of how often programs
-// touch them; a JIT emits the same test inline for the stack and calls
-// allows() for the rest, so both executors confine alike.
+// touch them; the executor tests its stack and the last region found inline
+// (vm/memory_guard.h), and a JIT emits the same tests, so both executors
+// confine alike.
 #pragma once
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bpf/call_context.h"
+#include "bpf/helpers/helper_protos.h"
 #include "vm/memory_guard.h"
 
 namespace ups::policy {
@@ -31,28 +34,24 @@ public:
   explicit PolicyMemory(const BpfPolicy& host) : host_(host) {}
 
   // Before each run: the callback's argument array and the struct one of
-  // them points to (init_task's args, exit's info), if any.
+  // them points to (init_task's args, exit's info), if any; after it, empty
+  // spans (timer callbacks run with neither).
   void enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
 
-  bool allows(u64 addr, u64 size, bool write) const override;
+  Span region_of(u64 addr, u64 size, bool write) const override;
   // Empty, or why a helper's (kfunc's) pointer argument reaches memory the
   // policy does not own. a: R1-R5.
   std::string check_helper_args(u32 id, const u64* a) const;
   std::string check_kfunc_args(u32 index, const u64* a) const;
 
 private:
-  struct Region {
-    u64 begin, end;
-    bool writable;
-  };
-  bool in(const Region& r, u64 addr, u64 size, bool write) const {
-    return addr >= r.begin && size <= r.end - r.begin && addr - r.begin <= r.end - r.begin - size &&
-           (r.writable || !write);
-  }
+  using Region = Span;
   void refresh_maps() const;
-  std::string check_mem(const char* what, int argno, u64 addr, u64 size, bool write) const;
+  std::string check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const;
 
   const BpfPolicy& host_;
+  // Helper prototypes by id, looked up once (calls check them each time).
+  mutable std::vector<const bpf::HelperProto*> protos_;
   Region args_{0, 0, false}, arg_struct_{0, 0, false};
   mutable std::vector<Region> maps_;  // every map's values
   mutable u64 maps_generation_ = ~u64{0};

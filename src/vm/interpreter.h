@@ -92,9 +92,12 @@ public:
 private:
   // entry == kExportLabels: returns the label table in r0 instead of running.
   static constexpr u32 kExportLabels = ~u32{0};
-  template <bool kChecked>
+  // The loop's instantiations: fast; CHECKED; CHECKED with a StepObserver
+  // (kept apart so that confined runs pay no test for it).
+  enum class Mode : u8 { fast, checked, observed };
+  template <Mode kMode>
   static RunResult exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
-  template <bool kChecked>
+  template <Mode kMode>
   RunResult start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
   u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
 
@@ -108,7 +111,7 @@ private:
   const MemoryGuard* regions_ = nullptr;   // CHECKED mode only: of the run in progress
   StepObserver* observer_ = nullptr;
   bpf::CallContext* ctx_ = nullptr;
-  bool checked_ = false;
+  Mode mode_ = Mode::fast;  // of the run in progress (nested runs use it too)
   int depth_ = 0;           // frame of the instruction calling an extern
   u64 budget_limit_ = ~u64{0};
   u64 budget_left_ = ~u64{0};
