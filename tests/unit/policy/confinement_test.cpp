@@ -25,10 +25,10 @@ const char* kAdmission =
 
 // The CLI's factory, except that the tested object is loaded with the
 // verifier's map bounds check off.
-sim::PolicyFactory factory_with_verifier_bug(const std::string& tested) {
+sim::PolicyFactory factory_with_verifier_bug(const std::string& tested, bool via_helper = false) {
   auto adm = std::make_shared<security::AdmissionConfig>(*security::AdmissionConfig::parse(kAdmission, "test"));
   sim::PolicyFactory cli = cli_factory(kAdmission);
-  return [adm, cli, tested](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
+  return [adm, cli, tested, via_helper](const sim::PolicyRequest& req) -> Result<sim::PolicyInstance> {
     if (req.spec != tested) return cli(req);
     LoadPolicyOptions o;
     o.principal = req.principal;
@@ -37,6 +37,7 @@ sim::PolicyFactory factory_with_verifier_bug(const std::string& tested) {
     o.cpus = req.cpus;
     o.name_suffix = ".alice";
     o.test_skip_map_value_bounds = true;
+    if (via_helper) o.params = {{"via_helper", 1}};
     auto lp = load_bpf_policy(tested, o);
     if (!lp) return tl::unexpected(lp.error());
     sim::PolicyInstance inst;
@@ -59,7 +60,10 @@ TEST(Confinement, WithoutTheSwitchTheVerifierRefusesThePolicy) {
   EXPECT_NE(lp.error().message.find("out of bounds"), std::string::npos) << lp.error().to_string();
 }
 
-TEST(Confinement, AWrongfullyAcceptedOutOfBoundsStoreTrapsAndTheHostSurvives) {
+// Runs the tested class next to bob's and returns its exit report, after
+// checking that the host survived: nothing lost, every task done, bob's
+// class running to the end without an error.
+ExitReport run_with_verifier_bug(bool via_helper) {
   const std::string tested = obj("bad_map_oob_write");
   const std::string text =
       "[[classes]]\nname = \"tested\"\npolicy = \"" + tested + "\"\nuid = 1000\n"
@@ -70,16 +74,22 @@ TEST(Confinement, AWrongfullyAcceptedOutOfBoundsStoreTrapsAndTheHostSurvives) {
       "program = [ { repeat = 100, body = [ { compute = \"300us\" }, { sleep = \"50us\" } ] } ]\n";
   RunOptions o;
   o.duration = 5 * kNsPerSec;
-  const sim::SimReport r = run_scenario(text, factory_with_verifier_bug(tested), o);
+  const sim::SimReport r = run_scenario(text, factory_with_verifier_bug(tested, via_helper), o);
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed) << "not every task finished";
   EXPECT_GT(class_share(r, "other"), 0.0);
-  const ExitReport* tested_report = nullptr;
-  for (const auto& e : r.exit_reports)
-    if (e.class_name.find("bad_map_oob_write") != std::string::npos) tested_report = &e;
-  ASSERT_NE(tested_report, nullptr);
-  const ExitReport& e = *tested_report;
+  ExitReport tested_report;
+  for (const auto& e : r.exit_reports) {
+    if (e.class_name.find("bad_map_oob_write") != std::string::npos) tested_report = e;
+    else EXPECT_FALSE(e.is_error()) << e.to_string();
+  }
+  EXPECT_GT(tested_report.tasks_moved_to_fair, 0u);
+  return tested_report;
+}
+
+TEST(Confinement, AWrongfullyAcceptedOutOfBoundsStoreTrapsAndTheHostSurvives) {
+  const ExitReport e = run_with_verifier_bug(false);
   SCOPED_TRACE(e.to_string());
   EXPECT_EQ(e.kind, ExitKind::error);
   EXPECT_NE(e.message.find("out-of-bounds write of 8 bytes"), std::string::npos);
@@ -88,11 +98,18 @@ TEST(Confinement, AWrongfullyAcceptedOutOfBoundsStoreTrapsAndTheHostSurvives) {
   ASSERT_GT(line, 0);
   EXPECT_NE(e.location.find("bad_map_oob_write.bpf.c:" + std::to_string(line)), std::string::npos);
   EXPECT_NE(e.location.find("insn "), std::string::npos);
-  EXPECT_GT(e.tasks_moved_to_fair, 0u);
-  for (const auto& other : r.exit_reports)
-    if (other.class_name.find("simple") != std::string::npos) {
-      EXPECT_FALSE(other.is_error()) << other.to_string();
-    }
+}
+
+TEST(Confinement, AHelperGivenMemoryOutsideThePolicyRefusesItAndTheHostSurvives) {
+  const ExitReport e = run_with_verifier_bug(true);
+  SCOPED_TRACE(e.to_string());
+  EXPECT_EQ(e.kind, ExitKind::error);
+  EXPECT_NE(e.message.find("confinement: bpf_map_update_elem argument 3"), std::string::npos);
+  EXPECT_NE(e.message.find("not memory of the policy"), std::string::npos);
+  EXPECT_EQ(e.callback, "enqueue");
+  const int line = line_of(src("bad_map_oob_write"), "bpf_map_update_elem(&vals");
+  ASSERT_GT(line, 0);
+  EXPECT_NE(e.location.find("bad_map_oob_write.bpf.c:" + std::to_string(line)), std::string::npos);
 }
 
 }  // namespace
