@@ -2,7 +2,9 @@
 // confinement.h).
 #include "policy/confinement.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -32,6 +34,9 @@ void PolicyMemory::refresh_maps() const {
       const u64 b = reinterpret_cast<u64>(p);
       maps_.push_back(Region{b, b + size, writable});
     });
+  // Disjoint: sorted, a lookup is a binary search (a hash map has a region
+  // per element).
+  std::sort(maps_.begin(), maps_.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
   maps_generation_ = generation;
 }
 
@@ -42,8 +47,9 @@ vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) co
   if (hit(args_)) return args_;
   if (auto m = host_.mirrors().handed_out(addr, size)) return Region{m->first, m->second, true};
   refresh_maps();
-  for (const Region& r : maps_)
-    if (hit(r)) return r;
+  // The last region starting at or below addr.
+  auto it = std::upper_bound(maps_.begin(), maps_.end(), addr, [](u64 a, const Region& r) { return a < r.begin; });
+  if (it != maps_.begin() && hit(*std::prev(it))) return *std::prev(it);
   if (hit(arg_struct_)) return arg_struct_;
   const auto stack = host_.running_stack();
   const u64 s = reinterpret_cast<u64>(stack.data());

@@ -6,6 +6,7 @@
 #include "vm/interpreter.h"
 
 #include <cstring>
+#include <utility>
 
 #include "base/assert.h"
 
@@ -137,7 +138,7 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   // CHECKED mode: the last region the guard allowed, tested inline first;
   // forgotten at each extern call, which may change the regions.
   constexpr bool kChecked = kMode != Mode::fast;
-  [[maybe_unused]] MemoryGuard::Span last_region{};
+  [[maybe_unused]] MemoryGuard::Span last_region{}, other_region{};
 
   // Fast: direct threading through the handler ThreadedProgram::thread stored.
 #define DISPATCH()                                    \
@@ -169,8 +170,12 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
       const u64 a_ = (addr);                                                               \
       const bool on_stack = a_ >= R[10] - bpf::kStackSize && a_ <= self->stack_top() - (size);   \
       if (!on_stack && !last_region.holds(a_, (size), (write))) {                          \
-        last_region = self->regions_->region_of(a_, (size), (write));                      \
-        if (!last_region.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+        /* Programs alternate between two objects (a task and a map value). */            \
+        std::swap(last_region, other_region);                                              \
+        if (!last_region.holds(a_, (size), (write))) {                                     \
+          last_region = self->regions_->region_of(a_, (size), (write));                    \
+          if (!last_region.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+        }                                                                                  \
       }                                                                                    \
     }                                                                                      \
   } while (0)
@@ -397,7 +402,7 @@ L_call_extern : {
   self->budget_left_ = budget;
   R[0] = fn(ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) last_region = {};
+  if constexpr (kChecked) last_region = other_region = {};
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -409,7 +414,7 @@ L_callx : {
   self->budget_left_ = budget;
   R[0] = helpers[id](ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) last_region = {};
+  if constexpr (kChecked) last_region = other_region = {};
   if (ctx.abort) ABORTED();
   NEXT();
 }

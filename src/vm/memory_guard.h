@@ -25,7 +25,7 @@ public:
   virtual ~MemoryGuard() = default;
   // The region holding [addr, addr+size) if the program may read it (and
   // write it, if write); an empty Span otherwise. Executors keep the last
-  // one and test it inline before asking again, within one run and until
+  // one (or two) and test them inline before asking again, within one run and until
   // the program calls a helper or kfunc (which may change the regions).
   virtual Span region_of(u64 addr, u64 size, bool write) const = 0;
   bool allows(u64 addr, u64 size, bool write) const { return region_of(addr, size, write).holds(addr, size, write); }
