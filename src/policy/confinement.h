@@ -11,9 +11,9 @@
 // instead of reaching the host's memory.
 //
 // The check is one range test per region, in order of how often programs
-// touch them; the executor tests its stack and the last region found inline
-// (vm/memory_guard.h), and a JIT emits the same tests, so both executors
-// confine alike.
+// touch them (map regions by binary search); the executor tests its stack
+// and the last two regions found inline (vm/memory_guard.h), and a JIT
+// emits the same tests, so both executors confine alike.
 #pragma once
 
 #include <span>
@@ -57,9 +57,10 @@ private:
   mutable u64 maps_generation_ = ~u64{0};
 };
 
-// The policy's externs as a confined policy calls them: each helper and
-// kfunc first checks its pointer arguments (PolicyMemory), then runs the
-// host's function from `raw`.
+// The policy's externs as a confined policy calls them: for each entry of
+// `raw` (the host's table, BpfPolicy::externs()), one that first checks its
+// pointer arguments (BpfPolicy::memory()) and then runs the host's function
+// from that table.
 bpf::ExternTable confined_externs(const bpf::ExternTable& raw);
 
 }  // namespace ups::policy
