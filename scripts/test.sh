@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # test.sh: install what is missing, build, and run the whole test suite, then
-# the same tests under ASan+UBSan. UPS_SKIP_ASAN=1 skips the sanitizer pass.
+# a short fuzz smoke of every libFuzzer target (scripts/fuzz.sh --smoke), then
+# the same tests under ASan+UBSan. UPS_SKIP_ASAN=1 skips the sanitizer pass,
+# UPS_SKIP_FUZZ=1 the fuzz smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh release
 (cd build && ctest --output-on-failure -j "${UPS_JOBS:-$(nproc)}" --timeout 900)
+if [[ "${UPS_SKIP_FUZZ:-0}" != 1 ]]; then
+  bash scripts/fuzz.sh --smoke 5
+fi
 if [[ "${UPS_SKIP_ASAN:-0}" != 1 ]]; then
   bash scripts/build.sh asan
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
