@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "base/bounded_file.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/helpers/manual_env.h"
 #include "bpf/isa/decode.h"
@@ -157,8 +158,9 @@ struct RunArgs {
 };
 
 Result<std::vector<u8>> read_hex_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorKind::io, "cannot open", SourceLoc{path, 0, 0, ""});
+  auto text = read_bounded_file(path, FileKind::data);
+  if (!text) return tl::unexpected(text.error());
+  std::istringstream in(*text);
   std::vector<u8> bytes;
   std::string word;
   int line = 1;
@@ -175,6 +177,9 @@ Result<std::vector<u8>> read_hex_file(const std::string& path) {
   }
   return bytes;
 }
+
+// Taken backward jumps one `bpf run` may make (about a second of work).
+constexpr u64 kRunBackedgeBudget = 100'000'000;
 
 int run_program(const RunArgs& a) {
   auto fail = [](const std::string& msg) {
@@ -208,8 +213,10 @@ int run_program(const RunArgs& a) {
   ctx.env = &env;
   vm::Interpreter interp(*program);
   const u64 r1 = mem.empty() ? 0 : reinterpret_cast<u64>(mem.data());
+  // The program is not verified: every access is checked and loops have a
+  // budget, so no object makes this command die by a signal or hang.
+  interp.set_backedge_budget(kRunBackedgeBudget);
   auto once = [&] {
-    if (!a.checked) return interp.run(ctx, r1, mem.size());
     vm::RegionSet regions;
     if (!mem.empty()) regions.add(mem.data(), mem.size(), true);
     // Rebuilt per run: hash maps allocate as they grow.
@@ -260,7 +267,8 @@ void register_bpf_commands(CLI::App& app) {
   r->add_option("--mem", run->mem_file, "file of hex bytes: the context (r1 = its address, r2 = its size)")
       ->check(CLI::ExistingFile);
   r->add_option("--repeat", run->repeat, "run N more times and print the time per run");
-  r->add_flag("--checked", run->checked, "CHECKED mode: trap on any access outside the context, maps, stack");
+  r->add_flag("--checked", run->checked,
+              "CHECKED mode: trap on any access outside the context, maps, stack (always on: the program is not verified)");
   r->callback([run] { set_exit_code(run_program(*run)); });
 }
 

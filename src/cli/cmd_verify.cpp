@@ -25,6 +25,7 @@ struct VerifyArgs {
   std::string as_user;
   std::string admission;
   bool log = false;
+  bool verbose = false;
 };
 
 int usage_error(const std::string& msg) {
@@ -70,6 +71,14 @@ void print_rejection(const std::string& file, const verifier::VerifyError& e, co
     std::fprintf(stderr, "  %s | %s\n", src.substr(0, colon).c_str(), src.substr(colon + 2).c_str());
 }
 
+// What the verifier did: its cost, bounded by the budget (docs/robustness.md).
+std::string work_done(const policy::CallbackVerdict& v) {
+  const auto& st = v.result.stats;
+  return fmt::format("{} processed instructions, {} states (at most {} at one instruction), {} pruned, at most {} "
+                     "branches pending, {:.3f} ms",
+                     st.insns_processed, st.states, st.max_states_per_point, st.pruned, st.max_pending, v.ms);
+}
+
 int run_verify(const VerifyArgs& a) {
   auto grant = grant_of(a);
   if (!grant) return grant.error();
@@ -87,7 +96,13 @@ int run_verify(const VerifyArgs& a) {
     if (!v.result.ok()) {
       std::fflush(stdout);  // the summaries so far, then the error
       print_rejection(a.file, *v.result.error, *obj, v.program);
+      if (a.verbose) std::fprintf(stderr, "%s: rejected after %s\n", v.callback.c_str(), work_done(v).c_str());
       return 1;
+    }
+    if (a.verbose) {
+      std::printf("%s: %zu instructions, %s%s\n", v.callback.c_str(), obj->programs()[v.program].code.size(),
+                  work_done(v).c_str(), v.hosted ? "" : " (upsched never calls it)");
+      continue;
     }
     std::printf("%s: %zu instructions, %llu processed, %llu states, %.3f ms%s\n", v.callback.c_str(),
                 obj->programs()[v.program].code.size(), static_cast<unsigned long long>(v.result.stats.insns_processed),
@@ -107,6 +122,7 @@ void register_verify_commands(CLI::App& app) {
   cmd->add_option("--as", args->as_user, "verify with the capabilities the admission file grants this user");
   cmd->add_option("--admission", args->admission, "admission file (TOML) for --as");
   cmd->add_flag("--log", args->log, "print the path trace");
+  cmd->add_flag("-v,--verbose", args->verbose, "print the verifier's work per callback (processed instructions, states, time), also on rejection");
   cmd->callback([args] { set_exit_code(run_verify(*args)); });
 }
 

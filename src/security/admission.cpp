@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "base/bounded_file.h"
+#include "base/toml_nesting.h"
+
 namespace ups::security {
 namespace {
 
@@ -107,6 +110,7 @@ Status parse_entry(const toml::table& t, bool is_user, const std::string& file,
 }  // namespace
 
 Result<AdmissionConfig> AdmissionConfig::parse(std::string_view text, std::string file) {
+  if (auto depth = check_toml_nesting(text, file); !depth) return tl::unexpected(depth.error());
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -142,12 +146,9 @@ Result<AdmissionConfig> AdmissionConfig::parse(std::string_view text, std::strin
 }
 
 Result<AdmissionConfig> AdmissionConfig::load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(ErrorKind::io, "cannot open admission file", SourceLoc{path, 0, 0, {}});
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
+  auto text = read_bounded_file(path, FileKind::admission);
+  if (!text) return tl::unexpected(text.error());
+  return parse(*text, path);
 }
 
 Grant AdmissionConfig::grant_for(const Principal& who) const {

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "base/bounded_file.h"
+
 #include "workload/config_node.h"
 #include "workload/program_builder.h"
 #include "sim/world.h"
@@ -85,11 +87,9 @@ Status read_runtime(const ConfigNode& t, const std::string& path, RuntimeModel& 
 }  // namespace
 
 Result<FaasParams> load_faas_params(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return make_error(ErrorKind::not_found, "cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto root = parse_config(ss.str(), path);
+  auto text = read_bounded_file(path, FileKind::workload);
+  if (!text) return tl::unexpected(text.error());
+  auto root = parse_config(*text, path);
   if (!root) return tl::unexpected(root.error());
   FaasParams p;
   const ConfigNode* f = root->find("faas");

@@ -5,6 +5,16 @@
 // shown safe); a new state within an unfinished state on its own path means
 // the loop between them may never end, and the program is rejected. A budget
 // of processed instructions bounds the work on loops that do end.
+//
+// The cost is bounded by design (docs/robustness.md, "Verifier cost"), like
+// Linux's explored-states lists: each program point keeps at most
+// kOpenPerPoint states still in progress and kDonePerPoint finished ones
+// (the oldest in-progress state is forgotten, the finished state that
+// prunes least is evicted), a new checkpoint is taken only every few prune
+// points on a path, and at most kMaxPending branches wait to be explored. So
+// each processed instruction costs at most one step and
+// kOpenPerPoint + kDonePerPoint state comparisons, and the memory held is
+// bounded by the points times the caps, whatever the program.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -25,16 +35,30 @@ std::string VerifyError::to_string() const {
 namespace {
 
 struct Checkpoint {
-  State st;
+  State st;          // emptied once the checkpoint is forgotten
   s32 parent = -1;
+  u32 pc = 0;
   u32 branches = 1;  // paths through it not yet finished
   u32 hits = 0, misses = 0;
+  bool kept = true;  // st is in its point's open or done list
 };
 
-// Unfinished states compared per visit (the most recent first): enough to
-// catch a loop that comes back to a state it already had, without making
-// long counted loops quadratic.
-constexpr int kLoopChecks = 16;
+// The states one program point keeps, each list bounded.
+struct PointStates {
+  std::vector<u32> open;  // in progress, oldest first
+  std::vector<u32> done;  // finished (proven safe)
+};
+
+constexpr size_t kOpenPerPoint = VerifyLimits::kOpenPerPoint;
+constexpr size_t kDonePerPoint = VerifyLimits::kDonePerPoint;
+constexpr size_t kMaxPending = VerifyLimits::kMaxPending;
+// A path takes a new checkpoint at a point that has some only after this
+// many prune points since its last one (Linux: 20 jumps or 100
+// instructions), so a loop stores one state per few passes, not per pass.
+constexpr u32 kPrunePointsPerCheckpoint = 4;
+constexpr u64 kInsnsPerCheckpoint = 32;
+// Forgotten states whose buffers are kept for reuse.
+constexpr size_t kSpareStates = 64;
 
 struct Pending {
   State st;
@@ -69,6 +93,21 @@ public:
   }
 
 private:
+  // Adds a branch to explore later, or fails once too many wait.
+  bool push_pending(u32 from, State st, u32 pc, s32 cp) {
+    if (pending_.size() >= kMaxPending) {
+      fail(from,
+           fmt::format("the program is too complex to verify: more than {} branches wait to be explored; a loop "
+                       "may not be bounded",
+                       kMaxPending),
+           &st);
+      return false;
+    }
+    pending_.push_back({std::move(st), pc, cp});
+    res_.stats.max_pending = std::max<u64>(res_.stats.max_pending, pending_.size());
+    return true;
+  }
+
   void fail(u32 pc, std::string msg, const State* st = nullptr) {
     VerifyError e;
     e.callback = info_.ctx.callback;
@@ -81,11 +120,46 @@ private:
     res_.error = std::move(e);
   }
 
+  // One path through cp ended; a checkpoint whose paths all ended moves to
+  // its point's finished states.
   void finish(s32 cp) {
     while (cp >= 0) {
       if (--cps_[cp].branches > 0) return;
+      if (cps_[cp].kept) settle(static_cast<u32>(cp));
       cp = cps_[cp].parent;
     }
+  }
+
+  void settle(u32 idx) {
+    PointStates& ps = at_[cps_[idx].pc];
+    std::erase(ps.open, idx);
+    if (ps.done.size() >= kDonePerPoint) {
+      // Evict the finished state that pruned least for how often it missed.
+      auto score = [&](u32 i) { return static_cast<s64>(cps_[i].hits) * 4 - static_cast<s64>(cps_[i].misses); };
+      auto victim = std::min_element(ps.done.begin(), ps.done.end(), [&](u32 a, u32 b) { return score(a) < score(b); });
+      forget(*victim);
+      ps.done.erase(victim);
+    }
+    ps.done.push_back(idx);
+  }
+
+  // Its state's buffers go to spare_ for the next checkpoint: freeing and
+  // allocating them anew made glibc trim and re-fault the heap on every
+  // eviction (1.5x slower on 100k-instruction programs).
+  void forget(u32 idx) {
+    if (spare_.size() < kSpareStates) spare_.push_back(std::move(cps_[idx].st));
+    cps_[idx].st = State{};
+    cps_[idx].kept = false;
+  }
+
+  // A copy of st in a recycled state when there is one (copy-assignment
+  // reuses the frames' and slots' capacity).
+  State stored_copy(const State& st) {
+    if (spare_.empty()) return st;
+    State s = std::move(spare_.back());
+    spare_.pop_back();
+    s = st;
+    return s;
   }
 
   bool is_ancestor(u32 idx, s32 cp) const {
@@ -106,6 +180,8 @@ private:
   // True when the path ends here (pruned); false to go on. May set an error.
   bool prune(State& st, u32 pc, s32& cp) {
     const auto live = live_regs(st, pc);
+    PointStates& ps = at_[pc];
+    ++prune_points_seen_;
     // A callback called again, or an iterator advanced again: the callback's
     // caller or the iterator bounds the repetition, so coming back to a
     // state already seen on this path means the loop has converged.
@@ -114,43 +190,58 @@ private:
     if (reentry) {
       // Numbers that changed since an earlier pass on this path are widened
       // to unknown, so the passes converge.
-      for (u32 idx : at_[pc])
-        if (cps_[idx].branches > 0 && is_ancestor(idx, cp)) widen(st, cps_[idx].st);
+      for (u32 idx : ps.open)
+        if (is_ancestor(idx, cp)) widen(st, cps_[idx].st);
     }
-    auto& list = at_[pc];
-    int loop_checks = 0;
     bool evict = false;
-    for (size_t k = list.size(); k-- > 0;) {
-      Checkpoint& c = cps_[list[k]];
-      const bool finished = c.branches == 0;
-      if (!finished && !reentry && ++loop_checks > kLoopChecks) continue;
+    for (u32 idx : ps.done) {
+      Checkpoint& c = cps_[idx];
       if (!subsumed_by(st, c.st, live)) {
         // Like Linux, forget finished states that keep missing.
-        if (finished && ++c.misses > c.hits * 3 + 3) evict = true;
+        if (++c.misses > c.hits * 3 + 3) evict = true;
         continue;
       }
       ++c.hits;
-      if (finished || reentry) {
+      ++res_.stats.pruned;
+      return true;
+    }
+    if (evict) {
+      std::erase_if(ps.done, [&](u32 idx) {
+        if (cps_[idx].misses <= cps_[idx].hits * 3 + 3) return false;
+        forget(idx);
+        return true;
+      });
+    }
+    for (size_t k = ps.open.size(); k-- > 0;) {
+      const u32 idx = ps.open[k];
+      if (!subsumed_by(st, cps_[idx].st, live)) continue;
+      ++cps_[idx].hits;
+      if (reentry) {
         ++res_.stats.pruned;
         return true;
       }
-      if (is_ancestor(list[k], cp) && same_iteration(st, c.st)) {
+      if (is_ancestor(idx, cp) && same_iteration(st, cps_[idx].st)) {
         fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
                  "provable bound; bound it with a counter the verifier can see, or use bpf_loop", &st);
         return true;
       }
     }
-    if (evict) {
-      std::erase_if(list, [&](u32 idx) {
-        Checkpoint& c = cps_[idx];
-        if (c.branches != 0 || c.misses <= c.hits * 3 + 3) return false;
-        c.st = State{};
-        return true;
-      });
+    // A new checkpoint: always where the point has none or the pass
+    // re-enters a bounded repetition (its convergence needs every pass),
+    // otherwise only after enough work on this path since the last one.
+    const bool due = prune_points_seen_ - last_checkpoint_at_.first >= kPrunePointsPerCheckpoint ||
+                     res_.stats.insns_processed - last_checkpoint_at_.second >= kInsnsPerCheckpoint;
+    if (!reentry && !due && !(ps.open.empty() && ps.done.empty())) return false;
+    if (ps.open.size() >= kOpenPerPoint) {
+      forget(ps.open.front());
+      ps.open.erase(ps.open.begin());
     }
-    cps_.push_back(Checkpoint{st, cp, 1});
+    cps_.push_back(Checkpoint{stored_copy(st), cp, pc, 1});
     cp = static_cast<s32>(cps_.size() - 1);
-    at_[pc].push_back(static_cast<u32>(cp));
+    ps.open.push_back(static_cast<u32>(cp));
+    last_checkpoint_at_ = {prune_points_seen_, res_.stats.insns_processed};
+    res_.stats.max_states_per_point =
+        std::max<u64>(res_.stats.max_states_per_point, ps.open.size() + ps.done.size());
     return false;
   }
 
@@ -207,10 +298,11 @@ private:
         return;
       }
       for (auto& [fst, fpc] : o.forks) {
+        if (!push_pending(pc, std::move(fst), fpc, cp)) return;
         if (cp >= 0) ++cps_[cp].branches;
-        pending_.push_back({std::move(fst), fpc, cp});
       }
-      for (auto& [rst, rpc] : o.roots) pending_.push_back({std::move(rst), rpc, -1});
+      for (auto& [rst, rpc] : o.roots)
+        if (!push_pending(pc, std::move(rst), rpc, -1)) return;
       if (o.flow == StepOut::Flow::exit) {
         if (opts_.log && log_lines_ < opts_.log_limit) {
           res_.log += "-- path ends\n";
@@ -229,7 +321,10 @@ private:
   VerifyResult& res_;
   Transformer tr_;
   std::vector<Checkpoint> cps_;
-  std::vector<std::vector<u32>> at_;
+  std::vector<PointStates> at_;
+  std::vector<State> spare_;  // buffers of forgotten states, reused
+  u64 prune_points_seen_ = 0;
+  std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
   size_t log_lines_ = 0;

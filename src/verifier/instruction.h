@@ -1,8 +1,9 @@
 // Instruction: the decoded form the verifier reasons about, one closed
 // variant per kind of instruction (an lddw is one Instruction covering two
-// slots). `decode` reads raw slots with the post-load conventions of
-// bpf/insn.h (map references by index, kfuncs by index). Text for messages
-// comes from bpf/isa/disassembler.h.
+// slots). `decode` builds it from the ISA decoder's bpf::Instruction
+// (bpf/isa/decode.h), with the post-load conventions of bpf/insn.h (map
+// references by index, kfuncs by index). Text for messages comes from
+// bpf/isa/disassembler.h.
 #pragma once
 
 #include <string>

@@ -12,6 +12,22 @@
 
 namespace ups::verifier {
 
+// The bounds on one verification's work (docs/robustness.md, "Verifier
+// cost"): each processed instruction compares the state with at most
+// kOpenPerPoint + kDonePerPoint states of its point, and at most
+// kMaxPending branches wait, so time and memory are bounded by the budget.
+struct VerifyLimits {
+  // In-progress states kept per instruction: enough to catch a loop that
+  // comes back to a state it already had (a longer cycle is still refused by
+  // the budget), without making long counted loops quadratic.
+  static constexpr size_t kOpenPerPoint = 16;
+  // Finished (proven safe) states kept per instruction, as Linux keeps a
+  // bounded explored-states list.
+  static constexpr size_t kDonePerPoint = 32;
+  // Branches waiting to be explored (Linux: BPF_COMPLEXITY_LIMIT_JMP_SEQ).
+  static constexpr size_t kMaxPending = 8192;
+};
+
 struct VerifyOptions {
   u64 insn_budget = 1'000'000;  // processed instructions, like Linux
   bool log = false;             // record the path trace
@@ -30,8 +46,10 @@ struct VerifyError {
 
 struct VerifyStats {
   u64 insns_processed = 0;
-  u64 states = 0;          // checkpoints stored for pruning
+  u64 states = 0;          // checkpoints taken for pruning
   u64 pruned = 0;
+  u64 max_states_per_point = 0;  // the most states one program point held at once
+  u64 max_pending = 0;           // the most branches waiting to be explored
   u32 max_call_depth = 0;
 };
 

@@ -7,6 +7,8 @@
 // is off). tests/unit/sim/workload_test.cpp feeds it damaged files.
 #include <toml++/toml.h>
 
+#include "base/toml_nesting.h"
+
 namespace ups::workload {
 
 const char* ConfigNode::type_name() const {
@@ -108,6 +110,7 @@ public:
   bool start_array(std::size_t) override { ConfigNode n; n.type = ConfigNode::Type::array; return open(std::move(n)); }
   bool end_array() override { stack_.pop_back(); return true; }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    if (!error.empty()) return false;  // our own refusal (nesting) stands
     error = ex.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     auto pos = error.find("parse error");
@@ -133,7 +136,17 @@ private:
     return &parent->fields.back().value;
   }
   bool put(ConfigNode n) { place(std::move(n)); return true; }
-  bool open(ConfigNode n) { stack_.push_back(place(std::move(n))); return true; }
+  // Nesting is bounded (base/toml_nesting.h): ConfigNode and its readers
+  // recurse over the tree.
+  bool open(ConfigNode n) {
+    if (stack_.size() >= static_cast<size_t>(kMaxConfigNesting)) {
+      error = nesting_message(kMaxConfigNesting);
+      error_line = c_->last_token_line;
+      return false;
+    }
+    stack_.push_back(place(std::move(n)));
+    return true;
+  }
 
   LineCounter* c_;
   std::vector<ConfigNode*> stack_;  // pointers stay valid: children of the top only grow
@@ -155,13 +168,14 @@ Result<ConfigNode> parse_config(std::string_view text, const std::string& name) 
     JsonBuilder b(&counter);
     bool ok = nlohmann::json::sax_parse(first, last, &b);
     if (!ok)
-      return make_error(ErrorKind::parse, "syntax error: " + b.error,
+      return make_error(ErrorKind::parse, b.error.starts_with("nested") ? b.error : "syntax error: " + b.error,
                         SourceLoc{name, b.error_line, 0, ""});
     if (b.root.type != ConfigNode::Type::table)
       return make_error(ErrorKind::parse, "the top level must be an object",
                         SourceLoc{name, 1, 0, ""});
     return std::move(b.root);
   }
+  if (auto depth = check_toml_nesting(text, name); !depth) return tl::unexpected(depth.error());
   toml::table table;
   try {
     table = toml::parse(text, name);

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/bounded_file.h"
+
 #include "workload/config_node.h"
 #include "workload/duration.h"
 
@@ -625,12 +627,9 @@ Result<Workload> parse_workload(std::string_view text, const std::string& name) 
 }
 
 Result<Workload> load_workload_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(ErrorKind::io, "cannot open workload file", SourceLoc{path, 0, 0, ""});
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_workload(ss.str(), path);
+  auto text = read_bounded_file(path, FileKind::workload);
+  if (!text) return tl::unexpected(text.error());
+  return parse_workload(*text, path);
 }
 
 }  // namespace ups::workload

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/bounded_file.h"
 #include "bpf/isa/assembler.h"
 
 namespace ups::bpf {
@@ -73,11 +74,9 @@ DataFile parse_data_file(std::string_view text) {
 }
 
 Result<DataFile> read_data_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::io, "cannot open", SourceLoc{path, 0, 0, ""});
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_data_file(ss.str());
+  auto text = read_bounded_file(path, FileKind::data);
+  if (!text) return tl::unexpected(text.error());
+  return parse_data_file(*text);
 }
 
 Result<std::vector<Insn>> DataFile::raw_code() const {

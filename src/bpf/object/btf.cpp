@@ -22,6 +22,96 @@ tl::unexpected<Error> btf_error(const std::string& what, std::string msg) {
   return make_error(ErrorKind::malformed, std::move(msg), where_at({}, what));
 }
 
+bool is_chain_kind(BtfKind k) {
+  switch (k) {
+    case BtfKind::ptr: case BtfKind::typedef_: case BtfKind::volatile_: case BtfKind::const_:
+    case BtfKind::restrict_: case BtfKind::type_tag:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Kinds that are no value: nothing may be of them, point through a chain to
+// them by value, or hold them as a member.
+bool is_valueless(BtfKind k) {
+  return k == BtfKind::func || k == BtfKind::func_proto || k == BtfKind::var || k == BtfKind::datasec ||
+         k == BtfKind::decl_tag;
+}
+
+// What Linux's BTF checker (kernel/bpf/btf.c) refuses beyond ids and by-value
+// loops: a func that is not a func_proto, a func_proto, variable or member
+// of a type that holds no value, a datasec entry that is not a variable or
+// function, a decl_tag on what cannot carry one, and a loop of pointers and
+// modifiers (`ptr -> const -> ptr`). Ids are already in range.
+Status check_kinds(const Btf& btf, const std::string& what) {
+  const u32 n = btf.count();
+  auto bad = [&](u32 id, std::string msg) {
+    const BtfType* t = btf.type(id);
+    return btf_error(what, fmt::format("type {} ({} {}): {}", id, btf_kind_name(t->kind), t->name, msg));
+  };
+  // The kind a chain of pointers and modifiers from `ref` ends at, by value:
+  // a pointer ends the chain (what it points to may be anything).
+  auto value_kind = [&](u32 ref) { return btf.type(btf.skip_modifiers(ref))->kind; };
+  // Pointer and modifier chains: 0 new, 1 on the walk, 2 ends properly.
+  std::vector<u8> color(n, 0);
+  std::vector<u32> walk;
+  for (u32 id = 1; id < n; ++id) {
+    walk.clear();
+    u32 at = id;
+    while (is_chain_kind(btf.type(at)->kind) && color[at] == 0) {
+      color[at] = 1;
+      walk.push_back(at);
+      at = btf.type(at)->type;
+    }
+    if (color[at] == 1) return bad(at, "a chain of pointers and modifiers leads back to it (type loop)");
+    for (u32 w : walk) color[w] = 2;
+  }
+  for (u32 id = 1; id < n; ++id) {
+    const BtfType& t = *btf.type(id);
+    switch (t.kind) {
+      case BtfKind::func:
+        if (btf.type(t.type)->kind != BtfKind::func_proto)
+          return bad(id, fmt::format("its type {} is a {}, not a func_proto", t.type, btf_kind_name(btf.type(t.type)->kind)));
+        break;
+      case BtfKind::func_proto:
+        if (is_valueless(value_kind(t.type)))
+          return bad(id, fmt::format("returns type {}, a {}, which is no value", t.type, btf_kind_name(value_kind(t.type))));
+        for (const auto& m : t.members)
+          if (is_valueless(value_kind(m.type)))
+            return bad(id, fmt::format("parameter {} has type {}, a {}, which is no value", m.name, m.type,
+                                       btf_kind_name(value_kind(m.type))));
+        break;
+      case BtfKind::var:
+        if (is_valueless(value_kind(t.type)))
+          return bad(id, fmt::format("its type {} is a {}, which is no value", t.type, btf_kind_name(value_kind(t.type))));
+        break;
+      case BtfKind::struct_: case BtfKind::union_:
+        for (const auto& m : t.members)
+          if (is_valueless(value_kind(m.type)))
+            return bad(id, fmt::format("member {} has type {}, a {}, which is no value", m.name, m.type,
+                                       btf_kind_name(value_kind(m.type))));
+        break;
+      case BtfKind::datasec:
+        for (const auto& v : t.secinfo)
+          if (btf.type(v.type)->kind != BtfKind::var && btf.type(v.type)->kind != BtfKind::func)
+            return bad(id, fmt::format("entry type {} is a {}, not a variable or function", v.type,
+                                       btf_kind_name(btf.type(v.type)->kind)));
+        break;
+      case BtfKind::decl_tag: {
+        const BtfKind k = btf.type(t.type)->kind;
+        if (k != BtfKind::struct_ && k != BtfKind::union_ && k != BtfKind::var && k != BtfKind::func &&
+            k != BtfKind::typedef_)
+          return bad(id, fmt::format("tags type {}, a {}, which cannot carry a tag", t.type, btf_kind_name(k)));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 const char* btf_kind_name(BtfKind k) {
@@ -256,6 +346,7 @@ Result<Btf> Btf::parse(std::span<const u8> data, const std::string& what) {
   };
   for (u32 id = 1; id < n; ++id)
     if (auto s = resolve(id, 0); !s) return tl::unexpected(s.error());
+  if (auto s = check_kinds(btf, what); !s) return tl::unexpected(s.error());
   return btf;
 }
 

@@ -43,6 +43,10 @@
 
 namespace ups::bpf {
 
+namespace loader {
+class ObjectBuilder;  // object_builder.h
+}
+
 inline constexpr s32 kUnresolvedKfunc = -1;
 inline constexpr s32 kPoisonCoreHelper = 0xbad2310;  // libbpf's value
 
@@ -157,7 +161,7 @@ public:
   std::string source_line(const Program& prog, size_t insn) const;
 
 private:
-  friend class ObjectBuilder;
+  friend class loader::ObjectBuilder;
   std::vector<Program> programs_;
   std::vector<MapDef> maps_;
   std::vector<StructOps> struct_ops_;

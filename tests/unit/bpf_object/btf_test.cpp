@@ -40,7 +40,8 @@ private:
   std::string strs_ = std::string(1, '\0');
 };
 
-constexpr u32 INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, TYPEDEF = 8;
+constexpr u32 INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, TYPEDEF = 8, CONST = 10, FUNC = 12, FUNC_PROTO = 13, VAR = 14,
+              DATASEC = 15, DECL_TAG = 17;
 
 TEST(Btf, ValidTypesSizesAndNames) {
   BtfBuilder b;
@@ -114,6 +115,52 @@ std::vector<u8> deep_chain() {
   b.type(b.str("int"), INT, 0, 4, {32});
   return b.build();
 }
+// Loops and dangling kinds Linux's BTF checker refuses (issue 20 found 28
+// such objects accepted).
+std::vector<u8> func_of_func() {
+  BtfBuilder b;
+  b.type(b.str("f"), FUNC, 0, 1);  // 1: func f of type 1 (itself)
+  return b.build();
+}
+std::vector<u8> func_proto_returns_itself() {
+  BtfBuilder b;
+  b.type(0, FUNC_PROTO, 0, 1);  // 1: returns type 1
+  return b.build();
+}
+std::vector<u8> func_proto_param_is_func() {
+  BtfBuilder b;
+  u32 p = b.str("x");
+  b.type(0, FUNC_PROTO, 1, 0, {p, 2})  // 1: void (f x)
+      .type(b.str("f"), FUNC, 0, 1);   // 2: func f of 1
+  return b.build();
+}
+std::vector<u8> datasec_contains_datasec() {
+  BtfBuilder b;
+  b.type(b.str(".data"), DATASEC, 1, 8, {1, 0, 8});  // 1: its entry is itself
+  return b.build();
+}
+std::vector<u8> var_of_datasec() {
+  BtfBuilder b;
+  b.type(b.str("v"), VAR, 0, 2, {1})                 // 1: var v of type 2
+      .type(b.str(".data"), DATASEC, 1, 8, {1, 0, 8});  // 2: holds v
+  return b.build();
+}
+std::vector<u8> pointer_loop() {
+  BtfBuilder b;
+  b.type(0, PTR, 0, 2).type(0, CONST, 0, 1);  // ptr -> const -> ptr
+  return b.build();
+}
+std::vector<u8> decl_tag_on_int() {
+  BtfBuilder b;
+  b.type(b.str("int"), INT, 0, 4, {32}).type(b.str("tag"), DECL_TAG, 0, 1, {0xffffffffu});
+  return b.build();
+}
+std::vector<u8> member_of_func_proto() {
+  BtfBuilder b;
+  u32 m = b.str("m");
+  b.type(0, FUNC_PROTO, 0, 0).type(b.str("s"), STRUCT, 1, 8, {m, 1, 0});
+  return b.build();
+}
 std::vector<u8> truncated_header() { return std::vector<u8>(10, 0); }
 std::vector<u8> bad_magic() {
   auto v = BtfBuilder().build();
@@ -144,6 +191,14 @@ const BadCase kBad[] = {
     {"array_overflow", array_overflow, "type 2 (array): 2147483647 elements of 8 bytes overflow"},
     {"deep_chain", deep_chain, "type chain deeper than 64"},
     {"truncated_header", truncated_header, "truncated header (10 bytes)"},
+    {"func_of_func", func_of_func, "type 1 (func f): its type 1 is a func, not a func_proto"},
+    {"func_proto_returns_itself", func_proto_returns_itself, "type 1 (func_proto ): returns type 1, a func_proto"},
+    {"func_proto_param_is_func", func_proto_param_is_func, "type 1 (func_proto ): parameter x has type 2, a func"},
+    {"datasec_contains_datasec", datasec_contains_datasec, "type 1 (datasec .data): entry type 1 is a datasec"},
+    {"var_of_datasec", var_of_datasec, "type 1 (var v): its type 2 is a datasec"},
+    {"pointer_loop", pointer_loop, "a chain of pointers and modifiers leads back to it (type loop)"},
+    {"decl_tag_on_int", decl_tag_on_int, "type 2 (decl_tag tag): tags type 1, a int"},
+    {"member_of_func_proto", member_of_func_proto, "type 2 (struct s): member m has type 1, a func_proto"},
     {"bad_magic", bad_magic, "bad magic 0xeb00"},
     {"type_section_outside", type_section_outside, "type section [0, +2147483647) outside the 25 bytes"},
     {"truncated_record", truncated_record, "type 1 (int ): 0 entries need 4 bytes, 0 left"},

@@ -82,7 +82,7 @@ TEST(Malformed, MissingFileIsAnIoError) {
   auto obj = load_object_file("/nonexistent/x.bpf.o");
   ASSERT_FALSE(obj);
   EXPECT_EQ(obj.error().kind, ErrorKind::io);
-  EXPECT_EQ(obj.error().to_string(), "/nonexistent/x.bpf.o: cannot open the file");
+  EXPECT_EQ(obj.error().to_string(), "/nonexistent/x.bpf.o: cannot open the object file: No such file or directory");
 }
 
 }  // namespace
