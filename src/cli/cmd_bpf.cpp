@@ -55,7 +55,7 @@ int run_conformance(const ConformanceArgs& a) {
 // is needed to read an object), kfuncs the host has under the host's
 // indices, and every kfunc the host lacks named too, under an index past the
 // host's table, so that an object for another kernel disassembles instead of
-// failing to load.
+// failing to load (a bpf_ksym_exists() test of such a kfunc then reads 1).
 struct DisasmLoad {
   std::vector<std::string> foreign_kfuncs;  // index - kfuncs().size() -> name
   bpf::LoadOptions options(const std::string& path) {
@@ -92,10 +92,13 @@ public:
 private:
   const std::vector<std::string>& file_lines(const std::string& file) {
     auto [it, fresh] = files_.try_emplace(file);
-    if (fresh) {
-      std::ifstream in(file);
-      for (std::string line; std::getline(in, line);) it->second.push_back(line);
-    }
+    // The path comes from the object: read it bounded (a FIFO or a device
+    // named there must not block or flood the listing); unreadable: no lines.
+    if (!fresh) return it->second;
+    auto text = read_bounded_file(file, FileKind::data);
+    if (!text) return it->second;
+    std::istringstream in(*text);
+    for (std::string line; std::getline(in, line);) it->second.push_back(line);
     return it->second;
   }
   std::map<std::string, std::vector<std::string>> files_;
@@ -103,18 +106,13 @@ private:
 
 // A kfunc call's text with the kfunc's name ("call kfunc scx_bpf_kick_cpu"),
 // or the disassembler's text for any other instruction.
-std::string listing_text(const bpf::Program& p, const std::vector<std::string>& foreign_kfuncs, size_t pc) {
+std::string listing_text(const bpf::Program& p, size_t pc) {
   auto d = bpf::decode_one(p.code, pc);
   if (!d || d->kind != bpf::InsnKind::call || d->call != bpf::CallKind::kfunc) return bpf::disassemble_at(p.code, pc);
-  const size_t host = policy::kfuncs().size();
-  if (auto it = p.kfuncs.find(static_cast<u32>(d->imm)); it != p.kfuncs.end()) {
-    if (static_cast<size_t>(d->imm) < host) return "call kfunc " + it->second;
-    return "call kfunc " + it->second + "\t; not provided by this host";
-  }
-  const size_t foreign = static_cast<size_t>(d->imm) - host;
-  if (d->imm >= 0 && foreign < foreign_kfuncs.size())
-    return "call kfunc " + foreign_kfuncs[foreign] + "\t; not provided by this host";
-  return bpf::disassemble(*d);
+  auto it = p.kfuncs.find(static_cast<u32>(d->imm));
+  if (it == p.kfuncs.end()) return bpf::disassemble(*d);
+  const bool on_host = static_cast<size_t>(d->imm) < policy::kfuncs().size();
+  return "call kfunc " + it->second + (on_host ? "" : "\t; not provided by this host");
 }
 
 int disasm(const std::string& path) {
@@ -142,7 +140,7 @@ int disasm(const std::string& path) {
       const std::string one = bpf::disassemble_listing(code.subspan(pc, std::min<size_t>(2, code.size() - pc)));
       const std::string first = one.substr(0, one.find('\n'));
       const std::string bytes = first.substr(first.find(':'), first.rfind('\t') - first.find(':'));
-      fmt::print("{:8}{}\t{}\n", pc, bytes, listing_text(p, load.foreign_kfuncs, pc));
+      fmt::print("{:8}{}\t{}\n", pc, bytes, listing_text(p, pc));
       pc += code[pc].opcode == 0x18 ? 2 : 1;
     }
   }
