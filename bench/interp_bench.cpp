@@ -3,7 +3,9 @@
 // interpreter (librte_bpf) on the same bytecode, and the same C compiled
 // natively. Every engine's r0 is cross-checked before anything is timed.
 // After the Google Benchmark runs (one per engine and program) a summary
-// table gives ns/insn and the ratios upsched/native and DPDK/upsched.
+// table gives ns/insn and the ratios upsched/native and DPDK/upsched, and
+// the cost of confinement (policy/confinement.h): the same interpreter
+// confined to the program's memory, over the unconfined one, in one run.
 //   interp_bench                      # everything
 //   interp_bench --benchmark_filter=^$ # the summary table only
 #include <benchmark/benchmark.h>
@@ -61,6 +63,7 @@ struct Bench {
   std::optional<ups::vm::ThreadedProgram> program;
   // Through the executor seam, as a policy host runs it: one indirect call per run.
   std::unique_ptr<ups::vm::Executor> interp;
+  std::unique_ptr<ups::vm::Executor> confined;  // the same, confined: every access checked
   void* dpdk = nullptr;
   u64 insns = 0;  // executed per run (CHECKED-mode count)
   u64 expected = 0;
@@ -68,6 +71,7 @@ struct Bench {
 
 Ctx g_ctx;
 std::vector<Bench> g_benches;
+ups::vm::RegionSet g_ctx_region;  // what a confined run may touch besides its stack
 bool g_have_dpdk = false;
 
 void fill_ctx(Ctx& c) {
@@ -101,6 +105,8 @@ void add_bench(const char* name, NativeFn fn, u64 n) {
 
 bool setup() {
   fill_ctx(g_ctx);
+  g_ctx_region.clear();
+  g_ctx_region.add(&g_ctx, sizeof g_ctx, true);
   g_benches.clear();
   g_benches.reserve(5);
   add_bench("loop_sum", bench_loop_sum, 1000);
@@ -126,6 +132,8 @@ bool setup() {
     }
     b.program.emplace(std::move(*p));
     b.interp = b.program->new_executor();
+    b.confined = b.program->new_executor();
+    b.confined->confine(&g_ctx_region);
     g_ctx.n = b.n;
     b.expected = b.native(reinterpret_cast<BenchCtx*>(&g_ctx));
     ups::bpf::CallContext cc;
@@ -135,7 +143,8 @@ bool setup() {
     const auto checked = b.interp->run(cc, reinterpret_cast<u64>(&g_ctx));
     b.interp->confine(nullptr);
     const auto fast = b.interp->run(cc, reinterpret_cast<u64>(&g_ctx));
-    if (!checked.ok() || checked.r0 != b.expected || fast.r0 != b.expected) {
+    const auto confined = b.confined->run(cc, reinterpret_cast<u64>(&g_ctx));
+    if (!checked.ok() || checked.r0 != b.expected || fast.r0 != b.expected || confined.r0 != b.expected) {
       std::fprintf(stderr, "%s: upsched r0 %#llx (%s), native %#llx\n", b.name, (unsigned long long)fast.r0,
                    checked.trap.to_string().c_str(), (unsigned long long)b.expected);
       return false;
@@ -156,13 +165,17 @@ bool setup() {
   return true;
 }
 
-enum class Engine { upsched, dpdk, native };
+enum class Engine { upsched, confined, dpdk, native };
 
 inline u64 run_once(Bench& b, Engine e) {
   switch (e) {
     case Engine::upsched: {
       ups::bpf::CallContext cc;
       return b.interp->run(cc, reinterpret_cast<u64>(&g_ctx)).r0;
+    }
+    case Engine::confined: {
+      ups::bpf::CallContext cc;
+      return b.confined->run(cc, reinterpret_cast<u64>(&g_ctx)).r0;
     }
 #ifdef UPS_HAVE_DPDK
     case Engine::dpdk: return ups_dpdk_exec(b.dpdk, &g_ctx);
@@ -212,23 +225,27 @@ double time_ns(Bench& b, Engine e) {
 }
 
 void print_summary() {
-  std::printf("\nSummary (thread CPU time, best of 7 trials):\n%-10s %8s %12s %12s %12s %12s %12s %12s\n", "program", "insns", "native ns", "upsched ns",
-              "ups ns/insn", "dpdk ns/insn", "ups/native", "dpdk/ups");
-  double sum_ups = 0, sum_dpdk = 0;
+  std::printf("\nSummary (thread CPU time, best of 7 trials):\n%-10s %8s %12s %12s %12s %12s %12s %12s %12s\n", "program", "insns", "native ns", "upsched ns",
+              "ups ns/insn", "dpdk ns/insn", "ups/native", "dpdk/ups", "confined/ups");
+  double sum_ups = 0, sum_dpdk = 0, sum_confined = 0;
   bool all_faster = true;
   for (Bench& b : g_benches) {
     const double native = time_ns(b, Engine::native);
     const double ups = time_ns(b, Engine::upsched);
     const double dpdk = g_have_dpdk ? time_ns(b, Engine::dpdk) : 0;
+    const double confined = time_ns(b, Engine::confined);
+    sum_confined += confined / ups;
     const double ups_pi = ups / b.insns, dpdk_pi = dpdk / b.insns;
     sum_ups += ups_pi;
     sum_dpdk += dpdk_pi;
     if (g_have_dpdk && !(ups < dpdk)) all_faster = false;
-    std::printf("%-10s %8llu %12.1f %12.1f %12.3f %12.3f %11.1fx %11.2fx\n", b.name, (unsigned long long)b.insns,
-                native, ups, ups_pi, dpdk_pi, ups / native, g_have_dpdk ? dpdk / ups : 0.0);
+    std::printf("%-10s %8llu %12.1f %12.1f %12.3f %12.3f %11.1fx %11.2fx %11.3fx\n", b.name,
+                (unsigned long long)b.insns, native, ups, ups_pi, dpdk_pi, ups / native, g_have_dpdk ? dpdk / ups : 0.0,
+                confined / ups);
   }
   const double n = static_cast<double>(g_benches.size());
-  std::printf("average upsched: %.3f ns/insn (target <= 2.5)", sum_ups / n);
+  std::printf("average upsched: %.3f ns/insn (target <= 2.5); confined / unconfined: %.3f (target <= 1.10)",
+              sum_ups / n, sum_confined / n);
   if (g_have_dpdk)
     std::printf("; DPDK: %.3f ns/insn; upsched faster than DPDK on every program: %s", sum_dpdk / n,
                 all_faster ? "yes" : "NO");
@@ -242,6 +259,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < g_benches.size(); ++i) {
     const std::string n = g_benches[i].name;
     benchmark::RegisterBenchmark(("upsched/" + n).c_str(), BM_engine, i, Engine::upsched);
+    benchmark::RegisterBenchmark(("confined/" + n).c_str(), BM_engine, i, Engine::confined);
     if (g_have_dpdk) benchmark::RegisterBenchmark(("dpdk/" + n).c_str(), BM_engine, i, Engine::dpdk);
     benchmark::RegisterBenchmark(("native/" + n).c_str(), BM_engine, i, Engine::native);
   }

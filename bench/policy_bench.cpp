@@ -43,14 +43,16 @@ public:
 // the running one blocks (stopping), and the CPU schedules (dispatch moves
 // the woken task to the local DSQ, running). Every callback of the cycle
 // runs once per iteration.
-void run_cycle(benchmark::State& state, bool bpf) {
+void run_cycle(benchmark::State& state, bool bpf, bool confined = false) {
   NullHooks hooks;
   CoreConfig cfg;
   cfg.check_invariants = false;
   Core core(*Topology::make(1), cfg, hooks);
   std::unique_ptr<SchedOps> ops;
   if (bpf) {
-    auto lp = policy::load_bpf_policy(simple_object());
+    policy::LoadPolicyOptions lo;
+    lo.confine_always = confined;  // what an ordinary user's policy gets
+    auto lp = policy::load_bpf_policy(simple_object(), lo);
     if (!lp) {
       state.SkipWithError(lp.error().to_string().c_str());
       return;
@@ -87,8 +89,10 @@ void run_cycle(benchmark::State& state, bool bpf) {
 
 void BM_CycleNativeSimple(benchmark::State& s) { run_cycle(s, false); }
 void BM_CycleBpfSimple(benchmark::State& s) { run_cycle(s, true); }
+void BM_CycleBpfSimpleConfined(benchmark::State& s) { run_cycle(s, true, true); }
 BENCHMARK(BM_CycleNativeSimple);
 BENCHMARK(BM_CycleBpfSimple);
+BENCHMARK(BM_CycleBpfSimpleConfined);
 
 // --- simulator throughput ----------------------------------------------------------
 
@@ -159,6 +163,7 @@ public:
   void print_summary() const {
     std::printf("\n");
     ratio("cycle cost, BPF / native", cpu_ns_, "BM_CycleBpfSimple", "BM_CycleNativeSimple", "<= 4");
+    ratio("cycle cost, BPF confined / unconfined", cpu_ns_, "BM_CycleBpfSimpleConfined", "BM_CycleBpfSimple", "<= 1.10");
     for (const char* preset : {"hogs", "schbench"}) {
       const std::string b = std::string("BM_SimBpfSimple/") + preset;
       const std::string n = std::string("BM_SimNativeSimple/") + preset;

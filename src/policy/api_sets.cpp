@@ -131,7 +131,12 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
     switch (k.args[i]) {
       case kabi::KArg::scalar: a = arg(ArgKind::scalar); break;
       case kabi::KArg::task: a = arg(ArgKind::struct_ptr, kStructTask); break;
-      case kabi::KArg::cpumask: a = arg(ArgKind::struct_ptr, -1); break;
+      case kabi::KArg::cpumask:
+        // A const struct cpumask *: one the host handed out, or a
+        // bpf_cpumask (which begins with its cpumask); never another type.
+        a = arg(ArgKind::struct_ptr, kStructCpumask);
+        a.struct_alt = kStructBpfCpumask;
+        break;
       case kabi::KArg::bpf_cpumask: a = arg(ArgKind::struct_ptr, kStructBpfCpumask); break;
       case kabi::KArg::dsq_iter: a = arg(ArgKind::iter, kStructIterScxDsq); break;
       case kabi::KArg::num_iter: a = arg(ArgKind::iter, kStructIterNum); break;
@@ -192,7 +197,8 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::const_size: return arg(ArgKind::mem_size);
     case H::const_size_or_zero: return arg(ArgKind::mem_size_or_zero);
     case H::const_alloc_size_or_zero: return arg(ArgKind::scalar);
-    case H::const_str: return arg(ArgKind::mem, -1, 1);
+    case H::const_str: return arg(ArgKind::const_str);
+    case H::format_value: return arg(ArgKind::none);  // checked against the format
     case H::callback: return arg(ArgKind::callback);
     case H::stack_or_null: return arg(ArgKind::any);
     case H::timer: return arg(ArgKind::timer);
@@ -238,6 +244,19 @@ tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperPro
     case bpf::HelperRet::ringbuf_mem_or_null: return tl::unexpected(unsupported);
   }
   p.map_types = h.map_types;
+  if (h.format != bpf::HelperFormat::none) {
+    verifier::FormatSpec f;
+    for (u8 i = 0; i < 5; ++i)
+      if (h.args[i] == bpf::HelperArg::mem_readonly || h.args[i] == bpf::HelperArg::const_str) {
+        f.format = i;
+        f.size = h.args[i] == bpf::HelperArg::const_str ? i : static_cast<u8>(i + 1);
+        break;
+      }
+    f.first = static_cast<u8>(f.size + 1);
+    f.values = h.format == bpf::HelperFormat::registers ? verifier::FormatSpec::Values::registers
+                                                        : verifier::FormatSpec::Values::array;
+    p.format = f;
+  }
   if (h.callback == bpf::HelperCallback::loop) p.special = verifier::Special::loop;
   if (h.callback == bpf::HelperCallback::timer) p.special = verifier::Special::timer_set_callback;
   const std::string_view n = h.name;
@@ -302,6 +321,10 @@ bpf::LoadOptions host_load_options(const std::string& file_name) {
   return lo;
 }
 
+bool may_see_pointers(const security::CapabilitySet& caps) {
+  return caps.has(security::Capability::all_tasks);
+}
+
 verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_index,
                                             const kabi::CallbackInfo& cb,
                                             const security::CapabilitySet& caps) {
@@ -347,6 +370,7 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
     return s.substr(0, s.find(": "));
   };
   info.poisoned = prog.poisoned;
+  info.allow_ptr_leaks = may_see_pointers(caps);
   return info;
 }
 

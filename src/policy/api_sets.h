@@ -37,6 +37,14 @@ enum StructIndex : s32 {
   kNumStructs,
 };
 
+// The pointer-leak rule, the one place it is decided: only a loader holding
+// sched.all_tasks (the administrator's capability: it already manages every
+// user's tasks) may see pointer values, i.e. print them, store them into
+// maps, pass them to helpers and kfuncs as numbers, compare them with
+// numbers. Every other loader's policy is refused each of these by the
+// verifier (ProgramInfo::allow_ptr_leaks).
+bool may_see_pointers(const security::CapabilitySet& caps);
+
 // The ProgramInfo for program `prog_index` of `obj` bound to callback `cb`.
 verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_index,
                                             const kabi::CallbackInfo& cb,

@@ -55,12 +55,18 @@ BpfPolicy::~BpfPolicy() {
     if (m->has_timer()) env_.timers().forget_map(*m);
 }
 
+void BpfPolicy::confine() {
+  confined_ = true;
+  confined_externs_ = confined_externs(externs_);
+}
+
 void BpfPolicy::bind(Op op, BoundProgram prog) {
   if (!prog.executor) prog.executor = prog.code->new_executor();
   programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
+  if (confined_) programs_[static_cast<size_t>(op)]->executor->confine(&memory_);
 }
 
-u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
+u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<const std::byte> arg_struct) {
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
   ScxContext* saved_ctx = ctx_;
   const std::span<const u8> saved_stack = stack_;
@@ -70,6 +76,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args) {
   cc.invoker = bp->executor.get();
   cc.env = &env_;
   cc.host = this;
+  if (confined_) memory_.enter_run(args, arg_struct);
   // struct_ops programs receive a pointer to their arguments as u64 slots.
   vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
   finish(ctx, op_name(op), bp, r.trap.pc, r.ok() ? std::nullopt : std::optional<std::string>(r.trap.to_string()),
@@ -150,6 +157,19 @@ bool BpfPolicy::is_cpumask(u64 addr) const {
   return false;
 }
 
+std::optional<std::pair<u64, u64>> BpfPolicy::cpumask_at(u64 addr, u64 size, bool write) const {
+  auto at = [&](const void* p, u64 n) -> std::optional<std::pair<u64, u64>> {
+    const u64 b = reinterpret_cast<u64>(p);
+    if (addr >= b && size <= n && addr - b <= n - size) return std::pair{b, b + n};
+    return std::nullopt;
+  };
+  for (const auto& m : cpumasks_)
+    if (auto r = at(m.get(), sizeof *m)) return r;
+  if (write) return std::nullopt;
+  if (auto r = at(&idle_mirror, sizeof idle_mirror)) return r;
+  return at(&possible_mirror, sizeof possible_mirror);
+}
+
 void BpfPolicy::drop_cpumask(u64 addr) {
   for (size_t i = 0; i < cpumasks_.size(); ++i)
     if (reinterpret_cast<u64>(cpumasks_[i].get()) == addr) {
@@ -175,7 +195,7 @@ void BpfPolicy::exit(ScxContext& ctx, const ExitReport& report) {
   ei.reason = reinterpret_cast<u64>(reason.c_str());
   ei.msg = reinterpret_cast<u64>(msg.c_str());
   exit_strings_ = {&reason, &msg};  // readable by bpf_probe_read_kernel_str
-  run(Op::exit, ctx, {reinterpret_cast<u64>(&ei)});
+  run(Op::exit, ctx, {reinterpret_cast<u64>(&ei)}, std::as_bytes(std::span(&ei, 1)));
   exit_strings_ = {nullptr, nullptr};
 }
 
@@ -237,14 +257,14 @@ s32 BpfPolicy::init_task(ScxContext& ctx, Task& p, const InitTaskArgs& a) {
   kabi::ScxInitTaskArgs args{};
   args.fork = a.fork;
   const u64 ptr = tp(*this, p);
-  return static_cast<s32>(run(Op::init_task, ctx, {ptr, reinterpret_cast<u64>(&args)}));
+  return static_cast<s32>(run(Op::init_task, ctx, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1))));
 }
 void BpfPolicy::exit_task(ScxContext& ctx, Task& p, const ExitTaskArgs& a) {
   if (has(Op::exit_task)) {
     kabi::ScxExitTaskArgs args{};
     args.cancelled = a.cancelled;
     const u64 ptr = tp(*this, p);
-    run(Op::exit_task, ctx, {ptr, reinterpret_cast<u64>(&args)});
+    run(Op::exit_task, ctx, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1)));
   }
   // The task leaves the class: its mirror goes, so a stale pointer is refused.
   mirrors_.forget(p);

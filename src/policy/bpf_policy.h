@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/rng.h"
@@ -20,6 +21,7 @@
 #include "bpf/object/object.h"
 #include "core/sched_ops.h"
 #include "core/scx_context.h"
+#include "policy/confinement.h"
 #include "policy/task_mirror.h"
 #include "vm/executor.h"
 
@@ -71,8 +73,14 @@ public:
   void bind(Op op, BoundProgram prog);
   // Kept until the class goes (LoadPolicyOptions::held_while_loaded).
   void hold_while_loaded(std::shared_ptr<const void> held) { held_ = std::move(held); }
-  // Externs the programs link against (must outlive them; owned here).
+  // The host's helpers and kfuncs (must outlive the programs; owned here).
   bpf::ExternTable& externs() { return externs_; }
+  // Runs every program confined (confinement.h); call after filling
+  // externs() and before bind(). Programs then link against linked_externs().
+  void confine();
+  bool confined() const { return confined_; }
+  const bpf::ExternTable& linked_externs() const { return confined_ ? confined_externs_ : externs_; }
+  const PolicyMemory& memory() const { return memory_; }
   const std::vector<std::shared_ptr<bpf::Map>>& maps() const { return maps_; }
 
   const OpsConfig& config() const override { return cfg_; }
@@ -101,6 +109,9 @@ public:
   ScxContext& ctx() { return *ctx_; }
   bool in_callback() const { return ctx_ != nullptr; }
   TaskMirrors& mirrors() { return mirrors_; }
+  const TaskMirrors& mirrors() const { return mirrors_; }
+  // The stack of the program running now (all its frames).
+  std::span<const u8> running_stack() const { return stack_; }
   PolicyHelperEnv& env() { return env_; }
   // Hands a task to BPF: its mirror address (0 for null).
   u64 task_ptr(Task* t);
@@ -111,6 +122,10 @@ public:
   // Acquired bpf_cpumasks (owned here, freed when the policy goes).
   kabi::BpfCpumask* new_cpumask();
   bool is_cpumask(u64 addr) const;
+  // The cpumask handed to the program (an acquired bpf_cpumask, or the idle
+  // and possible masks, read-only) holding [addr, addr+size), as
+  // [begin, end); nullopt if none.
+  std::optional<std::pair<u64, u64>> cpumask_at(u64 addr, u64 size, bool write) const;
   void drop_cpumask(u64 addr);
   std::vector<DsqIter> iters;  // open bpf_iter_scx_dsq iterators
   kabi::Cpumask idle_mirror{}, possible_mirror{};
@@ -118,7 +133,8 @@ public:
 private:
   // Runs the program bound to `op` with args; returns r0. Sets up the
   // context, flushes touched mirrors after.
-  u64 run(Op op, ScxContext& ctx, std::array<u64, 5> args);
+  // arg_struct: the struct one of the args points to (for confinement).
+  u64 run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<const std::byte> arg_struct = {});
   bool has(Op op) const { return programs_[static_cast<size_t>(op)] != nullptr; }
   // After a program ran (a callback, or a timer callback: `what`): releases
   // a spin lock it still holds, and when it stopped early (a helper's or
@@ -136,6 +152,9 @@ private:
   OpsConfig cfg_;
   std::vector<std::shared_ptr<bpf::Map>> maps_;
   bpf::ExternTable externs_;
+  bpf::ExternTable confined_externs_;
+  bool confined_ = false;
+  PolicyMemory memory_{*this};
   PolicyHelperEnv env_;
   std::array<std::unique_ptr<BoundProgram>, static_cast<size_t>(Op::nr_ops)> programs_{};
   TaskMirrors mirrors_;

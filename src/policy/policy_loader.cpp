@@ -96,7 +96,9 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
     if (auto op = op_of(name)) cfg.implemented |= op_bit(*op);
   // Verify every callback the core calls, for this principal's
   // capabilities: `upsched verify`'s pipeline, with the same options.
-  auto verdicts = verify_sched_ext_object(*object, caps, verify_options(grant), Callbacks::hosted);
+  verifier::VerifyOptions vo = verify_options(grant);
+  vo.test_skip_map_value_bounds = opts.test_skip_map_value_bounds;
+  auto verdicts = verify_sched_ext_object(*object, caps, vo, Callbacks::hosted);
   if (!verdicts) return refused(path, verdicts.error().message);
   if (!verdicts->empty() && !verdicts->back().result.ok())
     return refused(path, fmt::format("verifier ({}): {}", adm.describe(opts.principal),
@@ -118,12 +120,15 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   if (ext.helpers.size() <= 115) ext.helpers.resize(116);
   ext.helpers[115] = probe_read_kernel_str;
   ext.kfuncs = kfunc_externs();
+  // The second wall, for every loader who is no administrator (the same
+  // line as the pointer-leak rule): see confinement.h.
+  if (!may_see_pointers(caps) || opts.confine_always) policy->confine();
 
   for (const auto& [name, idx] : ops->callbacks) {
     auto op = op_of(name);
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!op || !cb || !cb->hosted) continue;
-    vm::LinkInputs link{handles, values, &ext};
+    vm::LinkInputs link{handles, values, &policy->linked_externs()};
     auto linked = vm::LinkedProgram::link(object->programs()[idx].code, link);
     if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
     auto code = opts.backend(*linked);

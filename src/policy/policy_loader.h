@@ -41,6 +41,12 @@ struct LoadPolicyOptions {
   std::shared_ptr<const void> held_while_loaded;
   // Makes the callbacks' code executable: the interpreter (later the JIT).
   vm::Backend backend = vm::interpreter_backend;
+  // Confine the policy even when an administrator loads it (others' are
+  // always confined, see confinement.h); the benchmarks compare both.
+  bool confine_always = false;
+  // Tests only (verifier::VerifyOptions::test_skip_map_value_bounds): a
+  // stand-in for a verifier bug, to show the confinement stopping it.
+  bool test_skip_map_value_bounds = false;
 };
 
 struct LoadedPolicy {

@@ -85,4 +85,12 @@ void TaskMirrors::sync_out_touched() {
   touched_.clear();
 }
 
+std::optional<std::pair<u64, u64>> TaskMirrors::handed_out(u64 addr, u64 size) const {
+  for (const Slot* s : touched_) {
+    const u64 b = reinterpret_cast<u64>(&s->ts);
+    if (addr >= b && size <= sizeof s->ts && addr - b <= sizeof s->ts - size) return std::pair{b, b + sizeof s->ts};
+  }
+  return std::nullopt;
+}
+
 }  // namespace ups::policy

@@ -13,7 +13,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/task.h"
@@ -30,6 +32,10 @@ public:
   void sync_out(Task& t);
   // The Task whose mirror lives at `addr`, or null.
   Task* task_of(u64 addr) const;
+  // The mirror handed out in the current callback (the only ones a confined
+  // program can have pointers to) that holds [addr, addr+size), as
+  // [begin, end); nullopt if none.
+  std::optional<std::pair<u64, u64>> handed_out(u64 addr, u64 size) const;
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);

@@ -71,6 +71,7 @@ public:
   Explorer(const ProgramInfo& info, const ApiSet& api, const Cfg& cfg, size_t object_maps,
            const VerifyOptions& opts, VerifyResult& res)
       : info_(info), cfg_(cfg), opts_(opts), res_(res), tr_(info, api, cfg, object_maps), at_(cfg.insns.size()) {
+    tr_.skip_map_value_bounds_for_tests(opts.test_skip_map_value_bounds);
     // Calls that advance an iterator are loop heads as well.
     auto advances = [](const ApiSet* a, s32 id) {
       const Prototype* p = a ? a->kfunc(static_cast<u32>(id)) : nullptr;
@@ -266,6 +267,15 @@ private:
     }
   }
 
+  // The oracle's view of this path at pc (see claims.h).
+  void claim(const State& st, u32 pc) {
+    if (res_.claims.size() < cfg_.insns.size()) res_.claims.resize(cfg_.insns.size());
+    InsnClaim& c = res_.claims[pc];
+    c.reached = true;
+    c.live |= pc < cfg_.live_in.size() ? cfg_.live_in[pc] : 0xffff;
+    for (int r = 0; r < bpf::kNumRegs; ++r) c.add(r, st.reg(r));
+  }
+
   void explore(State st, u32 pc, s32 cp) {
     for (;;) {
       if (++res_.stats.insns_processed > opts_.insn_budget) {
@@ -292,6 +302,7 @@ private:
           fail(pc, it->second + "; this instruction is reachable", &st);
           return;
         }
+      if (opts_.claims) claim(st, pc);
       StepOut o = tr_.step(st, pc);
       if (o.flow == StepOut::Flow::error) {
         fail(pc, std::move(o.error), &st);

@@ -28,7 +28,9 @@ enum class ArgKind : u8 {
   mem_uninit,    // pointer to writable memory the call fills; size as for mem
   mem_size,      // size of the previous memory argument, > 0
   mem_size_or_zero,
-  struct_ptr,    // typed pointer (struct_index), trusted, nullable if said
+  struct_ptr,    // typed pointer to struct_index (or struct_alt), trusted, nullable if said
+  const_str,     // NUL-terminated string in read-only data (Linux ARG_PTR_TO_CONST_STR):
+                 // a constant offset into a read-only map whose bytes hold a NUL there
   callback,      // a function address (lddw PSEUDO_FUNC)
   timer,         // pointer to the bpf_timer field of a map value
   spin_lock,     // pointer to the bpf_spin_lock field of a map value
@@ -41,7 +43,10 @@ enum class ArgKind : u8 {
 
 struct ArgSpec {
   ArgKind kind = ArgKind::none;
-  s32 struct_index = -1;  // for struct_ptr (-1: any struct) and iter
+  s32 struct_index = -1;  // for struct_ptr and iter
+  // struct_ptr: a second struct accepted, one that begins with struct_index
+  // (a bpf_cpumask where a const struct cpumask * is read); -1: none.
+  s32 struct_alt = -1;
   bool nullable = false;
   bool release = false;   // the call consumes this acquired reference
   u32 size = 0;           // mem/mem_uninit of a fixed size (no size argument)
@@ -61,6 +66,22 @@ enum class Special : u8 {
   timer_set_callback,  // the callback (arg 2) runs later as its own program
 };
 
+// A printf-like call (bpf_trace_printk, bpf_snprintf, ...): which argument
+// is the format and where the values it converts come from. When the format
+// is constant (read-only data), the verifier checks the values against the
+// conversions (bpf::bpf_format_args): as many as it takes, and a pointer
+// only where its memory is read (%s) or the loader may see pointer values.
+struct FormatSpec {
+  enum class Values : u8 {
+    registers,  // in the argument registers after the format's (at most 3)
+    array,      // in an array of u64: argument `values` and its byte size after it
+  };
+  u8 format = 0;  // argument index (0-based) of the format string
+  u8 size = 0;    // argument index of the format's byte size, or = format for a const_str format
+  Values values = Values::registers;
+  u8 first = 0;   // argument index of the first value, or of the array
+};
+
 struct Prototype {
   std::string name;
   std::array<ArgSpec, 5> args{};
@@ -71,6 +92,7 @@ struct Prototype {
   bool acquire = false;   // the returned pointer is a reference to release
   bool sleepable = false; // only in sleepable callbacks
   Special special = Special::none;
+  std::optional<FormatSpec> format;
   // The map types its map_ptr argument may have (bit 1 << bpf::MapType);
   // 0: any.
   u64 map_types = 0;

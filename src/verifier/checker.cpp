@@ -1,8 +1,11 @@
 // Checks of calls against their prototypes and of the value a callback
 // returns: the assertions a call or an exit must satisfy, with the message
 // a policy author sees when one does not hold.
+#include <cstring>
+
 #include <fmt/format.h>
 
+#include "bpf/helpers/bpf_printf.h"
 #include "verifier/transformer.h"
 
 namespace ups::verifier {
@@ -23,6 +26,7 @@ const char* arg_expectation(ArgKind k) {
     case ArgKind::mem_size:
     case ArgKind::mem_size_or_zero: return "a bounded size";
     case ArgKind::struct_ptr: return "a typed pointer";
+    case ArgKind::const_str: return "a constant string in read-only data";
     case ArgKind::callback: return "a function address";
     case ArgKind::timer: return "a pointer to a bpf_timer in a map value";
     case ArgKind::spin_lock: return "a pointer to a bpf_spin_lock in a map value";
@@ -53,6 +57,8 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
       std::string want = arg_expectation(a.kind);
       if (a.kind == ArgKind::struct_ptr && a.struct_index >= 0 && static_cast<size_t>(a.struct_index) < info_.structs.size())
         want = "a pointer to struct " + info_.structs[a.struct_index].name;
+      if (a.kind == ArgKind::struct_ptr && a.struct_alt >= 0 && static_cast<size_t>(a.struct_alt) < info_.structs.size())
+        want += " or struct " + info_.structs[a.struct_alt].name;
       return fmt::format("{} argument {} (R{}) must be {}, but R{} is {}{}", name, r, r, want, r, describe(v), extra);
     };
     if (v.kind == Kind::uninit)
@@ -65,7 +71,8 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
     switch (a.kind) {
       case ArgKind::none: break;
       case ArgKind::scalar:
-        if (v.kind != Kind::scalar) return wrong(" (passing a pointer as a number would leak it)");
+        if (v.kind != Kind::scalar && !info_.allow_ptr_leaks)
+          return wrong(" (passing a pointer as a number would leak it)");
         break;
       case ArgKind::any: break;
       case ArgKind::map_ptr:
@@ -85,7 +92,7 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         if (auto e = check_region(st, r, v, 0, size, write); !e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
         if (v.kind == Kind::stack) {
           auto e = write ? check_stack_writable(st, v, v.num.smin, v.num.smax, size)
-                         : check_stack_readable(st, v, v.num.smin, v.num.smax, size, false);
+                         : check_stack_readable(st, v, v.num.smin, v.num.smax, size, info_.allow_ptr_leaks);
           if (!e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
         }
         break;
@@ -109,19 +116,22 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
           if (auto e = check_stack_writable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax)); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);
         if (!write && v.kind == Kind::stack)
-          if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax), false); !e.empty())
+          if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax), info_.allow_ptr_leaks); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);
         break;
       }
       case ArgKind::mem_size:
       case ArgKind::mem_size_or_zero: break;  // checked with its memory argument
       case ArgKind::struct_ptr:
-        if (v.kind != Kind::object || (a.struct_index >= 0 && v.target != a.struct_index)) return wrong();
+        if (v.kind != Kind::object || (v.target != a.struct_index && v.target != a.struct_alt)) return wrong();
         if (!v.num.is_const() || v.num.value() != 0)
           return fmt::format("{} argument {} (R{}) must point to the start of the struct, but it is {}", name, r, r, describe(v));
         break;
       case ArgKind::callback:
         if (v.kind != Kind::func) return wrong();
+        break;
+      case ArgKind::const_str:
+        if (auto e = check_const_str(v, r, name); !e.empty()) return e;
         break;
       case ArgKind::timer:
       case ArgKind::spin_lock: {
@@ -156,6 +166,71 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
   if (timer_map >= 0 && maps.map >= 0 && maps.map != timer_map)
     return fmt::format("{}: the timer is in a value of map `{}`, but the map argument is `{}`", name,
                        info_.maps[timer_map].name, info_.maps[maps.map].name);
+  if (p.format) return check_format_values(st, p, name);
+  return "";
+}
+
+std::string Transformer::check_const_str(const Value& v, int r, const std::string& name) const {
+  // The host reads it up to its NUL (strlen), so the NUL must be there for
+  // good: in memory the program cannot write.
+  if (v.kind != Kind::map_value || !is_read_only(info_.maps[v.target]))
+    return fmt::format("{} argument {} (R{}) must be a constant string in read-only data (a `static const char[]`), but R{} is {}",
+                       name, r, r, r, describe(v));
+  if (!v.num.is_const())
+    return fmt::format("{} argument {} (R{}) must point to a constant string at a known offset, but it is {}", name, r, r, describe(v));
+  const std::string_view bytes = constant_bytes(v);
+  if (bytes.find('\0') == std::string_view::npos)
+    return fmt::format("{} argument {} (R{}): no NUL ends the string at offset {} of map `{}`", name, r, r, v.num.value(),
+                       info_.maps[v.target].name);
+  return "";
+}
+
+std::string Transformer::check_format_values(const State& st, const Prototype& p, const std::string& name) const {
+  const FormatSpec& f = *p.format;
+  const int freg = f.format + 1;
+  const Value& fmt_ptr = st.reg(freg);
+  std::string_view text = constant_bytes(fmt_ptr);
+  if (!text.empty() && f.size != f.format) {
+    // A format with a size argument: the host reads at most that many bytes.
+    const Value& size = st.reg(f.size + 1);
+    if (size.kind == Kind::scalar) text = text.substr(0, std::min<u64>(text.size(), size.num.umin));
+  }
+  bpf::FormatArg kinds[bpf::kMaxBprintfVarargs];
+  const std::size_t max_values = f.values == FormatSpec::Values::registers ? static_cast<std::size_t>(5 - f.first)
+                                                                             : bpf::kMaxBprintfVarargs;
+  int n = -1;
+  if (!text.empty()) {
+    n = bpf::bpf_format_args(text.data(), text.size(), std::span<bpf::FormatArg>(kinds, max_values));
+    if (n < 0)
+      return fmt::format("{}: the format \"{}\" is not one the host prints (an unknown conversion, a non-printable character, no NUL, or more than {} values)",
+                         name, text.substr(0, std::min<std::size_t>(text.find('\0'), 64)), max_values);
+  }
+  if (f.values == FormatSpec::Values::array) {
+    // bpf_snprintf and bpf_trace_vprintk: the values are read from memory,
+    // where a pointer is data only if the loader may see pointers.
+    if (n < 0) return "";
+    const Value& len = st.reg(f.first + 2);
+    if (!len.num.is_const() || len.num.value() % 8 != 0)
+      return fmt::format("{} argument {} (R{}) must be a constant multiple of 8 (the size of the values), but it is {}", name,
+                         f.first + 2, f.first + 2, describe(len));
+    if (static_cast<u64>(n) * 8 > len.num.value())
+      return fmt::format("{}: the format converts {} values, but argument {} gives {}", name, n, f.first + 2, len.num.value() / 8);
+    return "";
+  }
+  // Values in registers: only the ones the format converts are read. Without
+  // a constant format every register may be.
+  const int count = n >= 0 ? n : static_cast<int>(max_values);
+  for (int i = 0; i < count; ++i) {
+    const int r = f.first + 1 + i;
+    const Value& v = st.reg(r);
+    const bpf::FormatArg kind = n >= 0 ? kinds[i] : bpf::FormatArg::number;
+    if (v.kind == Kind::uninit)
+      return fmt::format("{} argument {} (R{}) is not initialised, but {}", name, r, r,
+                         n >= 0 ? fmt::format("the format converts {} value{}", n, n == 1 ? "" : "s")
+                                : std::string("the format is not a constant string in read-only data, so all of R3-R5 are read"));
+    if (v.is_pointer() && kind != bpf::FormatArg::memory && !info_.allow_ptr_leaks)
+      return fmt::format("{} argument {} (R{}) is {}: printing a pointer's value would leak it", name, r, r, describe(v));
+  }
   return "";
 }
 

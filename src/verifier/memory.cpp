@@ -21,26 +21,42 @@ Scalar unknown_of_width(u32 width, bool sign_extend) {
   return Scalar::urange(0, (1ULL << bits) - 1);
 }
 
-bool is_read_only(const bpf::MapDef& m) {
-  return m.global == bpf::GlobalKind::rodata || m.global == bpf::GlobalKind::kconfig ||
-         (m.map_flags & bpf::BPF_F_RDONLY_PROG);
-}
-
 // Slot index and byte position of stack offset off (< 0).
 std::pair<u32, int> stack_pos(s64 off) {
   u32 pos = static_cast<u32>(-off - 1);
   return {pos / 8, 7 - static_cast<int>(pos % 8)};
 }
 
-void spill_to_misc(StackSlot& s) {
-  if (s.is_spill()) {
-    bool zero = s.spill.kind == Kind::scalar && s.spill.num.is_const() && s.spill.num.value() == 0;
-    s.bytes.fill(zero ? ByteKind::zero : ByteKind::misc);
-    s.spill = Value::uninit();
-  }
+// A spilled number written over in part: its bytes become data, the ones
+// of a zero staying known zeros until the write marks them.
+void spill_to_bytes(StackSlot& s) {
+  const bool zero = s.spill.kind == Kind::scalar && s.spill.num.is_const() && s.spill.num.value() == 0;
+  s.bytes.fill(zero ? ByteKind::zero : ByteKind::misc);
+  s.spill = Value::uninit();
 }
 
 }  // namespace
+
+bool is_read_only(const bpf::MapDef& m) {
+  return m.global == bpf::GlobalKind::rodata || m.global == bpf::GlobalKind::kconfig ||
+         (m.map_flags & bpf::BPF_F_RDONLY_PROG);
+}
+
+bool Transformer::same_object(const Value& a, const Value& b) const {
+  if (a.kind != b.kind || a.target != b.target || a.maybe_null || b.maybe_null) return false;
+  if (a.kind == Kind::stack) return true;
+  if (a.kind != Kind::map_value) return false;
+  const auto& m = info_.maps[a.target];
+  return m.type == bpf::MapType::array && m.max_entries == 1 && !m.inner;
+}
+
+std::string_view Transformer::constant_bytes(const Value& v) const {
+  if (v.kind != Kind::map_value || v.maybe_null || !v.num.is_const()) return {};
+  const auto& m = info_.maps[v.target];
+  const u64 off = v.num.value();
+  if (!is_read_only(m) || off >= m.initial.size()) return {};
+  return std::string_view(reinterpret_cast<const char*>(m.initial.data()) + off, m.initial.size() - off);
+}
 
 std::string Transformer::check_region(const State& st, int reg, const Value& base, s64 off, u32 width,
                                       bool write) const {
@@ -81,7 +97,7 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
       if (base.num.smin < -(1LL << 29) || base.num.smax > (1LL << 29))
         return fmt::format("{} has an unbounded offset ({}) into a value of map `{}`; bound it before the access", r,
                            base.num.to_string(), m.name);
-      if (lo < 0 || hi > static_cast<s64>(m.value_size))
+      if ((lo < 0 || hi > static_cast<s64>(m.value_size)) && !skip_map_value_bounds_)
         return fmt::format("out of bounds: {} bytes at offset {} of a value of map `{}`, which has {} bytes", width,
                            range_text(lo, hi - width), m.name, m.value_size);
       if (write && is_read_only(m))
@@ -149,14 +165,28 @@ std::string Transformer::check_stack_writable(const State& st, const Value& ptr,
   return "";
 }
 
-void Transformer::mark_stack_written(State& st, const Value& ptr, s64 lo, s64 hi, u32 width) {
+void Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width) {
   Frame& f = st.frames[ptr.target];
-  const bool exact = lo == hi;
-  for (s64 o = lo; o < hi + width; ++o) {
+  // Surely written: [hi, lo + min_width) (empty unless the offset is
+  // nearly known); maybe written: [lo, hi + max_width).
+  const s64 sure_lo = hi, sure_hi = lo + static_cast<s64>(min_width);
+  const s64 end = hi + static_cast<s64>(max_width);
+  auto sure = [&](s64 o) { return o >= sure_lo && o < sure_hi; };
+  for (s64 o = lo; o < end; ++o) {
     auto [slot, b] = stack_pos(o);
     StackSlot& s = f.slot(slot);
-    spill_to_misc(s);
-    if (exact) s.bytes[b] = ByteKind::misc;
+    if (s.is_spill()) {
+      if (s.spill.is_pointer()) {
+        // What the write leaves of the pointer would be readable data:
+        // unreadable instead (as if never written), unless the loader may
+        // see pointer values. Bytes surely written become data below.
+        s.bytes.fill(info_.allow_ptr_leaks ? ByteKind::misc : ByteKind::uninit);
+        s.spill = Value::uninit();
+      } else {
+        spill_to_bytes(s);
+      }
+    }
+    if (sure(o)) s.bytes[b] = ByteKind::misc;
     else if (s.bytes[b] == ByteKind::zero) s.bytes[b] = ByteKind::misc;
   }
 }
@@ -179,7 +209,7 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
       break;
     }
     case Kind::stack: {
-      if (auto e = check_stack_readable(st, base, lo, hi, m.width, lo == hi && m.width == 8 && lo % 8 == 0);
+      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks);
           !e.empty())
         return e;
       const Frame& f = st.frames[base.target];
@@ -250,7 +280,10 @@ std::string Transformer::store(State& st, const Mem& m) {
     v = Value::scalar(Scalar::constant(static_cast<u64>(static_cast<s64>(m.value.imm))));
   }
   if (auto e = check_region(st, m.base, base, m.off, m.width, true); !e.empty()) return e;
-  if (v.is_pointer() && base.kind != Kind::stack) {
+  // A pointer stored into a map value becomes a number others may read:
+  // only for a loader who may see pointer values.
+  const bool leak_ok = base.kind == Kind::map_value && info_.allow_ptr_leaks;
+  if (v.is_pointer() && base.kind != Kind::stack && !leak_ok) {
     if (base.kind == Kind::map_value)
       return fmt::format("storing R{} ({}) into a value of map `{}` would leak a pointer", m.value.reg, describe(v),
                          info_.maps[base.target].name);
@@ -271,7 +304,7 @@ std::string Transformer::store(State& st, const Mem& m) {
     s.spill = v;
     return "";
   }
-  mark_stack_written(st, base, lo, hi, m.width);
+  write_stack(st, base, lo, hi, m.width, m.width);
   if (lo == hi && v.num.is_const()) {
     u64 bytes = v.num.value();
     for (u32 i = 0; i < m.width; ++i) {
@@ -286,11 +319,12 @@ std::string Transformer::atomic(State& st, const Atomic& a) {
   const Value base = st.reg(a.base);
   const Value src = st.reg(a.src);
   if (src.kind == Kind::uninit) return fmt::format("R{} is used before it is initialised", a.src);
-  if (src.is_pointer()) return fmt::format("R{} is {}: atomic operations on pointers would leak them", a.src, describe(src));
+  if (src.is_pointer() && !info_.allow_ptr_leaks)
+    return fmt::format("R{} is {}: atomic operations on pointers would leak them", a.src, describe(src));
   if (a.op == bpf::op::ATOMIC_CMPXCHG) {
     const Value& r0 = st.reg(0);
     if (r0.kind == Kind::uninit) return "R0 (the expected value of cmpxchg) is used before it is initialised";
-    if (r0.is_pointer()) return fmt::format("R0 is {}: atomic operations on pointers would leak them", describe(r0));
+    if (r0.is_pointer() && !info_.allow_ptr_leaks) return fmt::format("R0 is {}: atomic operations on pointers would leak them", describe(r0));
   }
   if (base.is_pointer() && !base.maybe_null && base.kind != Kind::stack && base.kind != Kind::map_value)
     return fmt::format("R{} is {}: atomic operations are only allowed on the stack and map values", a.base, describe(base));
@@ -298,7 +332,7 @@ std::string Transformer::atomic(State& st, const Atomic& a) {
   if (base.kind == Kind::stack) {
     const s64 lo = base.num.smin + a.off, hi = base.num.smax + a.off;
     if (auto e = check_stack_readable(st, base, lo, hi, a.width, false); !e.empty()) return e;
-    mark_stack_written(st, base, lo, hi, a.width);
+    write_stack(st, base, lo, hi, a.width, a.width);
   }
   Scalar fetched = unknown_of_width(a.width, false);
   if (a.op == bpf::op::ATOMIC_CMPXCHG) st.reg(0) = Value::scalar(fetched);

@@ -79,6 +79,14 @@ struct ProgramInfo {
   // kfunc the host lacks, a failed CO-RE relocation) and why. Dead code is
   // fine; reaching one is an error with this message.
   std::map<u32, std::string> poisoned;
+  // Whether the loader may see pointer values (Linux's allow_ptr_leaks):
+  // store them into maps, pass them as numbers to helpers and kfuncs, print
+  // them, subtract or order pointers to different objects, compare them
+  // with numbers, and overwrite part of a spilled pointer. Without it each
+  // of those is refused. The host decides it from one capability
+  // (policy/api_sets.h, may_see_pointers); the verifier applies it
+  // everywhere.
+  bool allow_ptr_leaks = false;
 };
 
 }  // namespace ups::verifier

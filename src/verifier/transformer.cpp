@@ -178,13 +178,23 @@ struct StepVisitor {
     int preg = dst.is_pointer() ? a.dst : a.src.reg;
     if (!a.is64) return fail(fmt::format("R{} is {}: 32-bit {} on a pointer is not allowed", preg, t.describe(ptr), alu_name(a.op)));
     if (dst.is_pointer() && src.is_pointer()) {
-      if (a.op == op::SUB && dst.kind == src.kind && dst.target == src.target &&
-          (dst.kind == Kind::stack || dst.kind == Kind::map_value) && !dst.maybe_null && !src.maybe_null) {
-        dst = Value::scalar(alu_abstract(op::SUB, true, dst.num, src.num, 0));
-        return go(pc + 1);
+      if (a.op == op::SUB && !dst.maybe_null && !src.maybe_null && dst.kind != Kind::map_ptr &&
+          dst.kind != Kind::func && src.kind != Kind::map_ptr && src.kind != Kind::func) {
+        // Within one object the difference of the offsets is the difference
+        // of the addresses; between two objects (two elements of one map,
+        // two frames) it is a number about the host's memory layout.
+        if (t.same_object(dst, src)) {
+          dst = Value::scalar(alu_abstract(op::SUB, true, dst.num, src.num, 0));
+          return go(pc + 1);
+        }
+        if (t.info_.allow_ptr_leaks) {
+          dst = Value::scalar();
+          return go(pc + 1);
+        }
       }
-      return fail(fmt::format("{} of two pointers (R{} is {}, R{} is {}) is not allowed", alu_name(a.op), a.dst,
-                              t.describe(dst), a.src.reg, t.describe(src)));
+      return fail(fmt::format("{} of two pointers (R{} is {}, R{} is {}) is not allowed{}", alu_name(a.op), a.dst,
+                              t.describe(dst), a.src.reg, t.describe(src),
+                              a.op == op::SUB ? " unless both point into one object (one stack frame, or global data)" : ""));
     }
     bool ptr_is_dst = dst.is_pointer();
     if (!(a.op == op::ADD || (a.op == op::SUB && ptr_is_dst)))
@@ -230,14 +240,25 @@ struct StepVisitor {
       if (can_take) apply(taken, ta, tb);
       if (can_fall) apply(st, fa, fb);
     } else {
-      // A pointer compared with NULL.
+      // A pointer compared with NULL, with another pointer, or (when the
+      // loader may see pointer values) with a number.
       const bool a_ptr = a.is_pointer();
       const Value& p = a_ptr ? a : b;
       const Value& other = a_ptr ? b : a;
-      bool vs_null = other.kind == Kind::scalar && other.num.is_const() && other.num.value() == 0 &&
-                     (j.op == op::JEQ || j.op == op::JNE);
-      if (j.is32 && !(a.is_pointer() && b.is_pointer()))
-        return fail(fmt::format("R{} is {}: a 32-bit comparison of a pointer is not allowed", a_ptr ? j.dst : j.src.reg, t.describe(p)));
+      const bool eq_op = j.op == op::JEQ || j.op == op::JNE;
+      const bool vs_null = !j.is32 && eq_op && other.kind == Kind::scalar && other.num.is_const() && other.num.value() == 0;
+      const bool both = a.is_pointer() && b.is_pointer();
+      // Equality of two pointers says whether they are one; an order only
+      // within one object says nothing about addresses.
+      const bool harmless = vs_null || (!j.is32 && both && (eq_op || t.same_object(a, b)));
+      if (!harmless && !t.info_.allow_ptr_leaks) {
+        const int preg = a_ptr ? j.dst : j.src.reg;
+        if (both)
+          return fail(fmt::format("R{} is {} and R{} is {}: ordering pointers to different objects would reveal their addresses; only == and != are allowed",
+                                  j.dst, t.describe(a), j.src.reg, t.describe(b)));
+        return fail(fmt::format("R{} is {}: a {}comparison of a pointer with a number would reveal its address; only `== 0` and `!= 0` (NULL checks) are allowed",
+                                preg, t.describe(p), j.is32 ? "32-bit " : ""));
+      }
       if (vs_null) {
         bool eq = j.op == op::JEQ;
         if (p.maybe_null) {
@@ -354,12 +375,20 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
   for (int i = 0; i < 5; ++i) {
     const ArgSpec& a = p->args[i];
     const Value v = st.reg(i + 1);
-    if (a.kind == ArgKind::mem_uninit && (a.size || i + 1 < 5)) {
-      const u64 size = a.size ? a.size : st.reg(i + 2).num.umin;
-      if (v.kind == Kind::stack && size > 0) mark_stack_written(st, v, v.num.smin, v.num.smax, static_cast<u32>(size));
+    // The call may write every byte its size allows: up to the largest size
+    // at the offset the pointer may have.
+    if (v.kind == Kind::stack && (a.kind == ArgKind::mem_uninit || a.kind == ArgKind::map_value_out)) {
+      u64 lo_size = 0, hi_size = 0;
+      if (a.kind == ArgKind::map_value_out) {
+        if (maps.map >= 0) lo_size = hi_size = info_.maps[maps.map].value_size;
+      } else if (a.size) {
+        lo_size = hi_size = a.size;
+      } else if (i + 1 < 5) {
+        lo_size = st.reg(i + 2).num.umin;
+        hi_size = st.reg(i + 2).num.umax;
+      }
+      if (hi_size > 0) write_stack(st, v, v.num.smin, v.num.smax, lo_size, hi_size);
     }
-    if (a.kind == ArgKind::map_value_out && v.kind == Kind::stack && maps.map >= 0)
-      mark_stack_written(st, v, v.num.smin, v.num.smax, info_.maps[maps.map].value_size);
     if (a.release && v.ref) release_ref(st, v.ref);
   }
   // The iterator argument of an iterator kfunc, if any.

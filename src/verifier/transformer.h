@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,9 @@ public:
   // jump successor; other successors go to forks).
   StepOut step(State& st, u32 pc);
 
+  // VerifyOptions::test_skip_map_value_bounds.
+  void skip_map_value_bounds_for_tests(bool on) { skip_map_value_bounds_ = on; }
+
   std::string describe(const Value& v) const;
   std::string describe_regs(const State& st) const;
   // The name of a call target, for messages ("bpf_map_lookup_elem").
@@ -64,7 +68,21 @@ private:
   std::string check_stack_readable(const State& st, const Value& ptr, s64 lo_off, s64 hi_off,
                                    u32 width, bool allow_spilled_ptr) const;
   std::string check_stack_writable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width) const;
-  void mark_stack_written(State& st, const Value& ptr, s64 lo, s64 hi, u32 width);
+  // Unknown bytes written at [lo, hi] + [0, width): a width from min_width
+  // to max_width at any offset from lo to hi (a store, an atomic, a helper
+  // filling a buffer). Bytes surely written become data; bytes that may be
+  // written lose what was known about them (a zero, a spilled number); a
+  // spilled pointer only partly or maybe overwritten is no pointer any
+  // more, and what is left of it is unreadable (it would leak the address)
+  // unless the loader may see pointer values.
+  void write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width);
+  // Whether two pointers are into one object, so that their offsets differ
+  // as their addresses do: one stack frame, or the one value of a
+  // single-element array (global data).
+  bool same_object(const Value& a, const Value& b) const;
+  // The bytes from v to the end of its map value, when v is a constant
+  // offset into read-only data whose contents the loader gave; else empty.
+  std::string_view constant_bytes(const Value& v) const;
 
   // Calls (transformer.cpp / checker.cpp).
   struct MapRefs {
@@ -73,6 +91,8 @@ private:
   MapRefs call_maps(const State& st, const Prototype& p) const;
   std::string check_return(const Value& r0) const;
   std::string check_call_args(const State& st, const Prototype& p, const std::string& name) const;
+  std::string check_const_str(const Value& v, int r, const std::string& name) const;
+  std::string check_format_values(const State& st, const Prototype& p, const std::string& name) const;
   StepOut call(State& st, const Call& c, u32 pc);
   StepOut exit(State& st, u32 pc);
   void release_ref(State& st, u32 ref);
@@ -96,7 +116,11 @@ private:
   size_t object_maps_;
   std::vector<s32> inner_of_;  // by map index: its inner map's index, or -1
   u32 next_id_ = 0;
+  bool skip_map_value_bounds_ = false;
 };
+
+// Read-only maps: .rodata, .kconfig and maps frozen for programs.
+bool is_read_only(const bpf::MapDef& m);
 
 // "R3" names for messages.
 std::string reg_label(int r);

@@ -8,6 +8,7 @@
 
 #include "base/types.h"
 #include "verifier/api_set.h"
+#include "verifier/claims.h"
 #include "verifier/program_info.h"
 
 namespace ups::verifier {
@@ -32,6 +33,13 @@ struct VerifyOptions {
   u64 insn_budget = 1'000'000;  // processed instructions, like Linux
   bool log = false;             // record the path trace
   size_t log_limit = 200'000;   // lines
+  // Record InsnClaims (VerifyResult::claims) for the soundness oracle.
+  bool claims = false;
+  // Tests only: skip the bounds check of accesses into map values (offsets
+  // stay limited to the pointer-arithmetic range). A stand-in for a
+  // verifier bug, so that a test can show the confinement stopping what
+  // the verifier let through. No path a user reaches sets it.
+  bool test_skip_map_value_bounds = false;
 };
 
 struct VerifyError {
@@ -57,6 +65,7 @@ struct VerifyResult {
   std::optional<VerifyError> error;
   VerifyStats stats;
   std::string log;  // with VerifyOptions::log
+  InsnClaims claims;  // with VerifyOptions::claims: one per instruction
   bool ok() const { return !error.has_value(); }
 };
 

@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "bpf/call_context.h"
 #include "vm/linked_program.h"
+#include "vm/memory_guard.h"
 #include "vm/region_set.h"
 #include "vm/trap.h"
 
@@ -35,11 +36,12 @@ public:
   }
   // Taken backward jumps allowed per top-level run (default: unlimited).
   virtual void set_backedge_budget(u64 budget) = 0;
-  // Every later run checks each load, store and atomic against `regions`
-  // (which must outlive those runs) and the executor's own stack, and traps
-  // on a miss instead of touching memory; null lifts it. False when this
-  // backend cannot check accesses (then nothing changes).
-  virtual bool confine(const RegionSet* regions) = 0;
+  // Every later run checks each load, store and atomic against `guard`
+  // (a RegionSet, or a confined policy's memory; it must outlive those
+  // runs) and the executor's own stack, and traps on a miss instead of
+  // touching memory; null lifts it. False when this backend cannot check
+  // accesses (then nothing changes).
+  virtual bool confine(const MemoryGuard* guard) = 0;
 };
 
 // A backend's code for one linked program. Immutable; outlives every

@@ -1,10 +1,12 @@
 // The dispatch loop (see interpreter.h). One template, two instantiations:
-// kChecked adds the region check before each memory access and counts
+// kChecked (checked and observed modes) adds the region check before each
+// memory access and counts
 // instructions; everything else is shared, so both modes compute the same
 // results by construction.
 #include "vm/interpreter.h"
 
 #include <cstring>
+#include <utility>
 
 #include "base/assert.h"
 
@@ -47,18 +49,19 @@ inline void store(u64 addr, T v) {
 
 RunResult Interpreter::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
   if (confined_) return run_checked(*confined_, ctx, r1, r2, r3, r4, r5, entry);
-  return start<false>(entry, ctx, r1, r2, r3, r4, r5);
+  return start<Mode::fast>(entry, ctx, r1, r2, r3, r4, r5);
 }
 
-RunResult Interpreter::run_checked(const RegionSet& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
+RunResult Interpreter::run_checked(const MemoryGuard& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
                                    u64 r4, u64 r5, u32 entry) {
   regions_ = &regions;
-  RunResult r = start<true>(entry, ctx, r1, r2, r3, r4, r5);
+  RunResult r = observer_ ? start<Mode::observed>(entry, ctx, r1, r2, r3, r4, r5)
+                          : start<Mode::checked>(entry, ctx, r1, r2, r3, r4, r5);
   regions_ = nullptr;
   return r;
 }
 
-template <bool kChecked>
+template <Interpreter::Mode kMode>
 RunResult Interpreter::start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
   // One run at a time (see interpreter.h): a second thread, or a helper
   // starting a top-level run of the program calling it, would share the
@@ -68,7 +71,7 @@ RunResult Interpreter::start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u
   ctx.invoker = this;
   ctx.abort = false;
   ctx_ = &ctx;
-  checked_ = kChecked;
+  mode_ = kMode;
   budget_left_ = budget_limit_;
   executed_ = 0;
   nested_trap_ = Trap{};
@@ -76,7 +79,7 @@ RunResult Interpreter::start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u
   if (entry >= program_->size()) {
     r.trap = Trap{TrapKind::bad_call, entry, entry, 0, false};
   } else {
-    r = exec<kChecked>(this, entry, 0, r1, r2, r3, r4, r5);
+    r = exec<kMode>(this, entry, 0, r1, r2, r3, r4, r5);
   }
   r.executed += executed_;
   ctx.invoker = saved_invoker;
@@ -92,7 +95,11 @@ u64 Interpreter::invoke(u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
     r.trap = Trap{depth >= bpf::kMaxCallDepth ? TrapKind::call_depth : TrapKind::bad_call, entry, entry, 0, false};
   } else {
     const int saved_depth = depth_;
-    r = checked_ ? exec<true>(this, entry, depth, r1, r2, r3, r4, r5) : exec<false>(this, entry, depth, r1, r2, r3, r4, r5);
+    switch (mode_) {
+      case Mode::fast: r = exec<Mode::fast>(this, entry, depth, r1, r2, r3, r4, r5); break;
+      case Mode::checked: r = exec<Mode::checked>(this, entry, depth, r1, r2, r3, r4, r5); break;
+      case Mode::observed: r = exec<Mode::observed>(this, entry, depth, r1, r2, r3, r4, r5); break;
+    }
     depth_ = saved_depth;
     executed_ += r.executed;
   }
@@ -103,7 +110,7 @@ u64 Interpreter::invoke(u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
   return r.r0;
 }
 
-template <bool kChecked>
+template <Interpreter::Mode kMode>
 RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
 #define UPS_L4(n) &&L_##n##64_imm, &&L_##n##64_reg, &&L_##n##32_imm, &&L_##n##32_reg,
 #define UPS_L2(n) &&L_##n##32, &&L_##n##64,
@@ -128,12 +135,19 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   RunResult res;
   u64 executed = 0;
   u64 budget = self->budget_left_;  // local in the loop; shared with nested runs around extern calls
+  // CHECKED mode: the last region the guard allowed, tested inline first;
+  // forgotten at each extern call, which may change the regions.
+  constexpr bool kChecked = kMode != Mode::fast;
+  [[maybe_unused]] MemoryGuard::Span last_region{}, other_region{};
 
   // Fast: direct threading through the handler ThreadedProgram::thread stored.
 #define DISPATCH()                                    \
   do {                                                \
     if constexpr (kChecked) {                         \
       ++executed;                                     \
+      if constexpr (kMode == Mode::observed)          \
+        if (!self->observer_->before(static_cast<u32>(ip - code), R)) \
+          TRAP(TrapKind::observer, 0, 0, false);      \
       goto* labels[static_cast<u8>(ip->op)];          \
     } else {                                          \
       goto* ip->handler;                              \
@@ -155,8 +169,14 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     if constexpr (kChecked) {                                                              \
       const u64 a_ = (addr);                                                               \
       const bool on_stack = a_ >= R[10] - bpf::kStackSize && a_ <= self->stack_top() - (size);   \
-      if (!on_stack && !self->regions_->allows(a_, (size), (write)))                             \
-        TRAP(TrapKind::out_of_bounds, a_, (size), (write));                                \
+      if (!on_stack && !last_region.holds(a_, (size), (write))) {                          \
+        /* Programs alternate between two objects (a task and a map value). */            \
+        std::swap(last_region, other_region);                                              \
+        if (!last_region.holds(a_, (size), (write))) {                                     \
+          last_region = self->regions_->region_of(a_, (size), (write));                    \
+          if (!last_region.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+        }                                                                                  \
+      }                                                                                    \
     }                                                                                      \
   } while (0)
   // An extern asked to stop, or a callback it ran trapped (that trap keeps
@@ -382,6 +402,7 @@ L_call_extern : {
   self->budget_left_ = budget;
   R[0] = fn(ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
+  if constexpr (kChecked) last_region = other_region = {};
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -393,6 +414,7 @@ L_callx : {
   self->budget_left_ = budget;
   R[0] = helpers[id](ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
+  if constexpr (kChecked) last_region = other_region = {};
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -443,11 +465,12 @@ done:
 
 const void* const* Interpreter::fast_handlers() {
   static const void* const* table = reinterpret_cast<const void* const*>(
-      exec<false>(nullptr, kExportLabels, 0, 0, 0, 0, 0, 0).r0);
+      exec<Mode::fast>(nullptr, kExportLabels, 0, 0, 0, 0, 0, 0).r0);
   return table;
 }
 
-template RunResult Interpreter::exec<false>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
-template RunResult Interpreter::exec<true>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
+template RunResult Interpreter::exec<Interpreter::Mode::fast>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
+template RunResult Interpreter::exec<Interpreter::Mode::checked>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
+template RunResult Interpreter::exec<Interpreter::Mode::observed>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
 
 }  // namespace ups::vm

@@ -14,11 +14,12 @@
 // Two instantiations of one loop:
 //  - fast: trusts the verifier for memory safety.
 //  - CHECKED (run_checked(), or every run after confine()): every load,
-//    store and atomic is checked against the caller's RegionSet plus the
+//    store and atomic is checked against the caller's MemoryGuard plus the
 //    live stack frames, and a miss traps with a report instead of touching
-//    memory; also counts executed instructions. The verifier's
-//    differential soundness tests and the benchmark's instruction counts
-//    use it.
+//    memory; also counts executed instructions, and calls a StepObserver
+//    before each instruction if one is set. The verifier's soundness tests
+//    and the benchmark's instruction counts use it; confined policies
+//    (policy/confinement.h) run this way.
 // Both trap on call depth > 8, on an exhausted back-edge budget (a loop
 // guard: every taken backward jump costs one unit), on callx to an unknown
 // id, and when an extern sets CallContext::abort.
@@ -33,6 +34,7 @@
 #include "bpf/call_context.h"
 #include "vm/executor.h"
 #include "vm/region_set.h"
+#include "vm/step_observer.h"
 #include "vm/threaded_program.h"
 #include "vm/trap.h"
 
@@ -50,13 +52,15 @@ public:
   RunResult run_at(u32 entry, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0,
                    u64 r5 = 0) override;
   // Executor: later runs through run_at() are CHECKED; null: fast again.
-  bool confine(const RegionSet* regions) override {
-    confined_ = regions;
+  bool confine(const MemoryGuard* guard) override {
+    confined_ = guard;
     return true;
   }
   // One CHECKED run against `regions`, confined or not.
-  RunResult run_checked(const RegionSet& regions, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0,
+  RunResult run_checked(const MemoryGuard& regions, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0,
                         u64 r4 = 0, u64 r5 = 0, u32 entry = 0);
+  // CHECKED runs call it before each instruction (null: none).
+  void set_observer(StepObserver* observer) { observer_ = observer; }
 
   // SubprogInvoker: only valid while a run is in progress (from a helper).
   // A trap inside the callback stops the outer program too.
@@ -88,9 +92,12 @@ public:
 private:
   // entry == kExportLabels: returns the label table in r0 instead of running.
   static constexpr u32 kExportLabels = ~u32{0};
-  template <bool kChecked>
+  // The loop's instantiations: fast; CHECKED; CHECKED with a StepObserver
+  // (kept apart so that confined runs pay no test for it).
+  enum class Mode : u8 { fast, checked, observed };
+  template <Mode kMode>
   static RunResult exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
-  template <bool kChecked>
+  template <Mode kMode>
   RunResult start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
   u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
 
@@ -100,10 +107,11 @@ private:
   };
 
   const ThreadedProgram* program_;
-  const RegionSet* confined_ = nullptr;  // set by confine()
-  const RegionSet* regions_ = nullptr;   // CHECKED mode only: of the run in progress
+  const MemoryGuard* confined_ = nullptr;  // set by confine()
+  const MemoryGuard* regions_ = nullptr;   // CHECKED mode only: of the run in progress
+  StepObserver* observer_ = nullptr;
   bpf::CallContext* ctx_ = nullptr;
-  bool checked_ = false;
+  Mode mode_ = Mode::fast;  // of the run in progress (nested runs use it too)
   int depth_ = 0;           // frame of the instruction calling an extern
   u64 budget_limit_ = ~u64{0};
   u64 budget_left_ = ~u64{0};

@@ -18,6 +18,7 @@ std::string Trap::to_string() const {
     case TrapKind::budget: return fmt::format("instruction {}: back-edge budget exhausted", pc);
     case TrapKind::aborted: return fmt::format("instruction {}: aborted by a helper or kfunc", pc);
     case TrapKind::bad_call: return fmt::format("instruction {}: callx to unknown helper {}", pc, addr);
+    case TrapKind::observer: return fmt::format("instruction {}: stopped by the step observer", pc);
   }
   return "unknown trap";
 }

@@ -17,6 +17,7 @@ enum class TrapKind : u8 {
   budget,         // back-edge budget exhausted (a loop ran too long)
   aborted,        // a helper or kfunc set CallContext::abort
   bad_call,       // callx to an id that is no registered helper
+  observer,       // CHECKED mode: the StepObserver stopped the run
 };
 
 struct Trap {

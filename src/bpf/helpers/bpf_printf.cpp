@@ -66,10 +66,10 @@ std::string format_ip(char kind, char ver, u64 addr, HelperEnv* env) {
   return s;
 }
 
-}  // namespace
-
-int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperEnv* env,
-               std::string& out) {
+// bpf_format's parser and printer; records each conversion's kind in
+// kinds_out when given.
+int format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperEnv* env, std::string& out,
+           FormatArg* kinds_out) {
   const void* end = fmt_size ? std::memchr(fmt, 0, fmt_size) : nullptr;
   if (!end) return -EINVAL;
   const std::size_t n = static_cast<std::size_t>(static_cast<const char*>(end) - fmt);
@@ -89,6 +89,8 @@ int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperE
       continue;
     }
     if (num_spec >= args.size()) return -EINVAL;
+    FormatArg* kind = kinds_out ? &kinds_out[num_spec] : nullptr;
+    if (kind) *kind = FormatArg::number;
     const u64 arg = args[num_spec++];
     ++i;
     std::string spec;  // flags and width
@@ -107,11 +109,14 @@ int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperE
       if ((m == 'k' || m == 'u') && fmt[i + 2] == 's') {
         i += 2;
         if (!ends_word(fmt[i + 1])) return -EINVAL;
+        if (kind) *kind = FormatArg::memory;
         pad(out, spec, read_string(arg, env));
       } else if (ends_word(m) || m == 'K' || m == 'x' || m == 's' || m == 'S' || m == 'B') {
         if (m == 'K' || m == 'x' || m == 's' || m == 'S' || m == 'B') ++i;
+        if (kind) *kind = FormatArg::address;
         pad(out, spec, hex16(arg));
       } else if ((m == 'i' || m == 'I') && (fmt[i + 2] == '4' || fmt[i + 2] == '6')) {
+        if (kind) *kind = FormatArg::memory;
         pad(out, spec, format_ip(m, fmt[i + 2], arg, env));
         i += 2;
       } else {
@@ -121,6 +126,7 @@ int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperE
     }
     if (fmt[i] == 's') {
       if (!ends_word(fmt[i + 1])) return -EINVAL;
+      if (kind) *kind = FormatArg::memory;
       pad(out, spec, read_string(arg, env));
       continue;
     }
@@ -151,7 +157,22 @@ int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperE
     }
     out += b;
   }
-  return static_cast<int>(out.size() - start);
+  return kinds_out ? static_cast<int>(num_spec) : static_cast<int>(out.size() - start);
+}
+
+}  // namespace
+
+int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperEnv* env,
+               std::string& out) {
+  return format(fmt, fmt_size, args, env, out, nullptr);
+}
+
+int bpf_format_args(const char* fmt, u64 fmt_size, std::span<FormatArg> kinds) {
+  // Arguments of 0: with no environment, nothing is read through them.
+  const u64 zeros[kMaxBprintfVarargs] = {};
+  std::string scratch;
+  return format(fmt, fmt_size, std::span<const u64>(zeros, std::min(kinds.size(), kMaxBprintfVarargs)), nullptr,
+                scratch, kinds.data());
 }
 
 }  // namespace ups::bpf

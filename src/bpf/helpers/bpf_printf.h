@@ -29,4 +29,16 @@ inline constexpr std::size_t kMaxBprintfVarargs = 12;
 int bpf_format(const char* fmt, u64 fmt_size, std::span<const u64> args, HelperEnv* env,
                std::string& out);
 
+// How a conversion uses its argument: printed as a number (%d %u %x %c),
+// printed as an address (%p %pK %px: a pointer's value would be shown), or
+// read as the address of memory (%s %pks %pus %pI4 %pi6: the bytes there
+// are shown, never the address).
+enum class FormatArg : u8 { number, address, memory };
+
+// The conversions of a format, in argument order, as bpf_format reads
+// them: returns how many there are (at most kinds.size()), or -EINVAL if
+// bpf_format would refuse the format with that many arguments. The
+// verifier checks a constant format's arguments with it.
+int bpf_format_args(const char* fmt, u64 fmt_size, std::span<FormatArg> kinds);
+
 }  // namespace ups::bpf

@@ -36,6 +36,17 @@ enum class HelperArg : u8 {
   spin_lock,           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock field of a map value
   task_or_null,        // ARG_PTR_TO_BTF_ID_OR_NULL to struct task_struct
   ringbuf_sample,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a reserved sample
+  format_value,        // a value the format converts (bpf_trace_printk's R3-R5): read
+                       // only if the format has that many conversions
+};
+
+// Printf-like helpers: where the values of the format come from. The
+// format is the first mem_readonly (with its size after it) or const_str
+// argument; the values follow it.
+enum class HelperFormat : u8 {
+  none,
+  registers,  // format_value arguments
+  array,      // a mem_readonly_or_null array of u64 and its byte size
 };
 
 enum class HelperRet : u8 {
@@ -63,6 +74,7 @@ struct HelperProto {
   HelperCallback callback = HelperCallback::none;
   s64 ret_min = 0, ret_max = 0;  // integer results (inclusive)
   bool gpl_only = false;
+  HelperFormat format = HelperFormat::none;
 };
 
 inline constexpr u64 map_type_bit(MapType t) { return u64{1} << static_cast<u32>(t); }

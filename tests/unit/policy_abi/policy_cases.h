@@ -20,6 +20,9 @@ struct PolicyCase {
   std::set<Capability> caps;
   u64 flags = 0;       // sched_ext_ops.flags
   u32 timeout_ms = 0;  // sched_ext_ops.timeout_ms
+  // The verifier must refuse it: a test policy that only runs with a
+  // verifier check switched off (confinement tests).
+  bool verifier_refuses = false;
 };
 
 inline const std::vector<PolicyCase>& policy_cases() {
@@ -64,6 +67,7 @@ inline const std::vector<PolicyCase>& policy_cases() {
        "bad_timer_kick",
        {"enqueue", "dispatch", "init"},
        {Capability::kick, Capability::timer}},
+      {"bad_map_oob_write", "bad_map_oob_write", {"enqueue"}, {}, 0, 0, true},
   };
   return v;
 }

@@ -110,6 +110,88 @@ struct Gen {
     static const s32 ids[] = {5, 7};
     emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, ids[rng.uniform(0, 1)]));
   }
+
+  // The classes of bugs that slip past a verifier: pointers on the stack,
+  // pointers made into numbers, bytes a helper may or may not write.
+  u8 pointer_reg() {
+    static const u8 r[] = {7, 8, 10, 2, 3};
+    return r[rng.uniform(0, std::size(r) - 1)];
+  }
+  s16 slot_off() { return static_cast<s16>(-8 * static_cast<s16>(rng.uniform(1, 6))); }
+  void spill() { emit(Insn::make(op::STX | op::MEM | op::DW, 10, pointer_reg(), slot_off(), 0)); }
+  void fill() {
+    // Every width, at the slot or a few bytes into it.
+    s16 off = static_cast<s16>(slot_off() + (rng.chance(0.6) ? 0 : static_cast<s16>(rng.uniform(1, 7))));
+    u8 dst = rng.chance(0.5) ? static_cast<u8>(rng.uniform(2, 5)) : scalar_reg();
+    emit(Insn::make(op::LDX | op::MEM | width(), dst, 10, off, 0));
+  }
+  void narrow_store() {
+    static const u8 w[] = {op::B, op::H, op::W};
+    s16 off = static_cast<s16>(slot_off() + static_cast<s16>(rng.uniform(0, 4)));
+    emit(Insn::make(op::ST | op::MEM | w[rng.uniform(0, 2)], 10, 0, off, interesting_imm(rng)));
+  }
+  void var_offset_store() {
+    // r2 = r10 - 32 + (r0 & mask); *(w)(r2 + 0) = ...
+    u8 idx = scalar_reg();
+    emit(Insn::make(op::ALU64 | op::AND, idx, 0, 0, rng.chance(0.8) ? 15 : 31));
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, 2, 10, 0, 0));
+    emit(Insn::make(op::ALU64 | op::ADD, 2, 0, 0, -32));
+    emit(Insn::make(op::ALU64 | op::ADD | op::X, 2, idx, 0, 0));
+    emit(Insn::make(op::ST | op::MEM | width(), 2, 0, 0, interesting_imm(rng)));
+  }
+  void pointer_difference() {
+    u8 dst = static_cast<u8>(rng.uniform(2, 5));
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, dst, pointer_reg(), 0, 0));
+    if (rng.chance(0.5)) emit(Insn::make(op::ALU64 | op::ADD, dst, 0, 0, static_cast<s32>(rng.uniform(0, 16)) - 8));
+    emit(Insn::make(op::ALU64 | op::SUB | op::X, dst, pointer_reg(), 0, 0));
+    // Use the "number" to move a pointer.
+    if (rng.chance(0.6)) emit(Insn::make(op::ALU64 | op::ADD | op::X, rng.chance(0.5) ? 7 : 8, dst, 0, 0));
+  }
+  void pointer_compare() {
+    u8 cls = rng.chance(0.7) ? op::JMP : op::JMP32;
+    static const u8 conds[] = {op::JEQ, op::JNE, op::JGT, op::JSLT, op::JSET};
+    u8 c = conds[rng.uniform(0, std::size(conds) - 1)];
+    s16 skip = static_cast<s16>(rng.uniform(0, 3));
+    if (rng.chance(0.5)) emit(Insn::make(cls | c | op::X, pointer_reg(), rng.chance(0.5) ? pointer_reg() : scalar_reg(), skip, 0));
+    else emit(Insn::make(cls | c, pointer_reg(), 0, skip, interesting_imm(rng)));
+  }
+  void variable_size_helper() {
+    // bpf_get_current_comm(r10 - off, (prandom & mask) + add): up to 32 bytes.
+    emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, 7));
+    emit(Insn::make(op::ALU64 | op::AND, 0, 0, 0, rng.chance(0.8) ? 15 : 31));
+    emit(Insn::make(op::ALU64 | op::ADD, 0, 0, 0, static_cast<s32>(rng.uniform(0, 2))));
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, 2, 0, 0, 0));
+    emit(Insn::make(op::ALU64 | op::MOV | op::X, 1, 10, 0, 0));
+    emit(Insn::make(op::ALU64 | op::ADD, 1, 0, 0, -8 * static_cast<s32>(rng.uniform(2, 6))));
+    emit(Insn::make(op::JMP | op::CALL, 0, op::CALL_HELPER, 0, 16));
+  }
+  // The whole pattern of the spill bugs: a pointer spilled, its slot maybe
+  // overwritten in part, filled back and used.
+  void spill_clobber_fill_use() {
+    const s16 slot = slot_off();
+    const u8 p = pointer_reg();
+    emit(Insn::make(op::STX | op::MEM | op::DW, 10, p, slot, 0));
+    switch (rng.uniform(0, 2)) {
+      case 0: {
+        static const u8 w[] = {op::B, op::H, op::W};
+        emit(Insn::make(op::ST | op::MEM | w[rng.uniform(0, 2)], 10, 0,
+                        static_cast<s16>(slot + static_cast<s16>(rng.uniform(0, 4))), interesting_imm(rng)));
+        break;
+      }
+      case 1: var_offset_store(); break;
+      default: variable_size_helper(); break;
+    }
+    const u8 dst = static_cast<u8>(rng.uniform(2, 5));
+    emit(Insn::make(op::LDX | op::MEM | op::DW, dst, 10, slot, 0));
+    emit(Insn::make(op::LDX | op::MEM | width(), scalar_reg(), dst, static_cast<s16>(rng.uniform(0, 8)), 0));
+  }
+  void alu32_bounds() {
+    // 32-bit arithmetic then a JMP32 bound, then use as an index.
+    u8 r = scalar_reg();
+    emit(Insn::make(op::ALU | op::ADD, r, 0, 0, interesting_imm(rng)));
+    emit(Insn::make(op::JMP32 | (rng.chance(0.5) ? op::JGT : op::JSGT), r, 0, 1, static_cast<s32>(rng.uniform(0, 15))));
+    emit(Insn::make(op::ALU64 | op::ADD | op::X, 7, r, 0, 0));
+  }
 };
 
 }  // namespace
@@ -137,14 +219,23 @@ std::vector<Insn> random_program(Rng& rng) {
   const int n = static_cast<int>(rng.uniform(3, 25));
   for (int i = 0; i < n; ++i) {
     double p = rng.next_double();
-    if (p < 0.30) g.alu();
-    else if (p < 0.42) g.pointer();
-    else if (p < 0.55) g.store();
-    else if (p < 0.70) g.load();
-    else if (p < 0.85) g.branch();
-    else if (p < 0.90) g.counted_loop();
-    else if (p < 0.95) g.atomic();
-    else g.call();
+    if (p < 0.20) g.alu();
+    else if (p < 0.28) g.pointer();
+    else if (p < 0.36) g.store();
+    else if (p < 0.46) g.load();
+    else if (p < 0.56) g.branch();
+    else if (p < 0.60) g.counted_loop();
+    else if (p < 0.63) g.atomic();
+    else if (p < 0.66) g.call();
+    else if (p < 0.73) g.spill();
+    else if (p < 0.80) g.fill();
+    else if (p < 0.84) g.narrow_store();
+    else if (p < 0.87) g.var_offset_store();
+    else if (p < 0.90) g.pointer_difference();
+    else if (p < 0.93) g.pointer_compare();
+    else if (p < 0.95) g.variable_size_helper();
+    else if (p < 0.98) g.spill_clobber_fill_use();
+    else g.alu32_bounds();
   }
   size_t cb_call = 0;
   if (with_loop_cb) {

@@ -12,7 +12,11 @@
 namespace ups::verifier::test {
 
 // Map 0: array, key 4, value 16, 2 entries. Map 1: read-only data, 8 bytes.
-// Helpers: 1 lookup, 5 ktime, 7 prandom, 181 bpf_loop.
+// Helpers: 1 lookup, 5 ktime, 7 prandom, 16 get_current_comm (a variable
+// number of bytes), 181 bpf_loop. Biased toward what verifiers get wrong:
+// pointer arithmetic and differences, spills and fills of every width,
+// narrow and variable-offset stores over them, pointer comparisons,
+// ALU32/JMP32 bounds, loops.
 std::vector<bpf::Insn> random_program(Rng& rng);
 // 1-3 random changes to fields of random instructions.
 std::vector<bpf::Insn> mutate_program(const std::vector<bpf::Insn>& code, Rng& rng);

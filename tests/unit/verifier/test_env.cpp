@@ -112,6 +112,22 @@ std::vector<Callable> kfuncs() {
   Prototype dsq_destroy = proto("bpf_iter_scx_dsq_destroy", {iter(kIterDsq)}, RetKind::void_);
   dsq_destroy.special = Special::iter_destroy;
   k.push_back({20, dsq_destroy, {}, ""});
+  // bpf_cpumask: a mutable mask the policy owns; a const struct cpumask *
+  // argument takes one too.
+  Prototype mask_create = proto("bpf_cpumask_create", {}, RetKind::struct_ptr);
+  mask_create.ret_struct = kBpfCpumask;
+  mask_create.ret_null = true;
+  mask_create.acquire = true;
+  k.push_back({21, mask_create, {}, ""});
+  Prototype mask_release = proto("bpf_cpumask_release", {a(ArgKind::struct_ptr, kBpfCpumask)}, RetKind::void_);
+  mask_release.args[0].release = true;
+  k.push_back({22, mask_release, {}, ""});
+  ArgSpec const_mask = a(ArgKind::struct_ptr, kCpumask);
+  const_mask.struct_alt = kBpfCpumask;
+  Prototype test_cpu = proto("bpf_cpumask_test_cpu", {a(S), const_mask});
+  test_cpu.ret_range = {0, 1};
+  k.push_back({23, test_cpu, {}, ""});
+  k.push_back({24, proto("bpf_cpumask_set_cpu", {a(S), a(ArgKind::struct_ptr, kBpfCpumask)}, RetKind::void_), {}, ""});
   return k;
 }
 
@@ -124,7 +140,15 @@ std::vector<Callable> helpers() {
   h.push_back({2, update, {}, ""});
   h.push_back({3, proto("bpf_map_delete_elem", {a(ArgKind::map_ptr), a(ArgKind::map_key)}), {}, ""});
   h.push_back({5, proto("bpf_ktime_get_ns", {}), {}, ""});
-  h.push_back({6, proto("bpf_trace_printk", {a(ArgKind::mem), a(ArgKind::mem_size)}), {}, ""});
+  Prototype printk = proto("bpf_trace_printk", {a(ArgKind::mem), a(ArgKind::mem_size)});
+  printk.format = FormatSpec{0, 1, FormatSpec::Values::registers, 2};
+  h.push_back({6, printk, {}, ""});
+  ArgSpec dst = a(ArgKind::mem_uninit), data = a(ArgKind::mem);
+  dst.nullable = data.nullable = true;
+  Prototype snprintf = proto("bpf_snprintf", {dst, a(ArgKind::mem_size_or_zero), a(ArgKind::const_str), data,
+                                              a(ArgKind::mem_size_or_zero)});
+  snprintf.format = FormatSpec{2, 2, FormatSpec::Values::array, 3};
+  h.push_back({165, snprintf, {}, ""});
   Prototype rnd = proto("bpf_get_prandom_u32", {});
   rnd.ret_range = {0, 0xffffffffLL};
   h.push_back({7, rnd, {}, ""});
@@ -188,7 +212,8 @@ std::vector<StructDesc> test_structs(const Caps& caps) {
   StructDesc iter_num{"bpf_iter_num", 8, {}};
   StructDesc int_value{"int", 4, {{"value", 0, 4, F::read, "", -1, false}}};
   StructDesc iter_dsq{"bpf_iter_scx_dsq", 48, {}};
-  return {task, mask, exit_info, init_args, iter_num, int_value, iter_dsq};
+  StructDesc bpf_mask{"bpf_cpumask", 128, {{"cpumask", 0, 128, F::read, "", -1, false}}};
+  return {task, mask, exit_info, init_args, iter_num, int_value, iter_dsq, bpf_mask};
 }
 
 Result<ContextDesc> callback_ctx(const std::string& name) {
@@ -325,6 +350,10 @@ Result<bpf::MapDef> parse_map_line(const std::string& line) {
       std::istringstream bytes(v);
       std::string b;
       while (std::getline(bytes, b, ',')) m.initial.push_back(static_cast<u8>(std::stoul(b, nullptr, 16)));
+    } else if (k == "str") {
+      // str=%d,%s: a NUL-terminated string in the initial bytes ('_' for a space).
+      for (char c : v) m.initial.push_back(static_cast<u8>(c == '_' ? ' ' : c));
+      m.initial.push_back(0);
     } else {
       return make_error(ErrorKind::parse, "unknown map attribute " + word);
     }
@@ -362,6 +391,8 @@ Result<TestProgram> make_program(const std::string& callback, const std::string&
     return pc < lines.size() ? fmt::format("{}:{}", file_name, lines[pc]) : std::string();
   };
   tp.api = test_api(callback, caps);
+  // The host's pointer-leak rule: only the administrator's capability.
+  tp.info.allow_ptr_leaks = caps.count("sched.all_tasks") != 0;
   return tp;
 }
 

@@ -16,11 +16,13 @@
 namespace ups::verifier::test {
 
 using Caps = std::set<std::string>;
+// The ordinary capabilities; the administrator's sched.all_tasks (which
+// lets a loader see pointer values) only where a test names it.
 Caps all_caps();
 
 // Struct indexes in test_structs().
 inline constexpr s32 kTask = 0, kCpumask = 1, kExitInfo = 2, kInitTaskArgs = 3, kIterNum = 4, kInt = 5,
-                     kIterDsq = 6;
+                     kIterDsq = 6, kBpfCpumask = 7;
 
 std::vector<StructDesc> test_structs(const Caps& caps);
 // The context of a sched_ext-like callback ("enqueue", "dispatch", ...), or

@@ -1,0 +1,186 @@
+// The confined policy's memory and the argument checks of its calls (see
+// confinement.h).
+#include "policy/confinement.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "bpf/helpers/helper_env.h"
+#include "bpf/helpers/helper_protos.h"
+#include "bpf/helpers/helpers.h"
+#include "policy/bpf_policy.h"
+#include "policy/kernel_abi/kernel_types.h"
+#include "policy/kernel_abi/scx_api.h"
+#include "policy/kfuncs.h"
+
+namespace ups::policy {
+
+void PolicyMemory::enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct) {
+  const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
+  args_ = Region{a, a + args.size_bytes(), false};
+  arg_struct_ = Region{s, s + arg_struct.size(), false};
+}
+
+void PolicyMemory::refresh_maps() const {
+  u64 generation = 0;
+  for (const auto& m : host_.maps()) generation += m->region_generation();
+  if (generation == maps_generation_) return;
+  maps_.clear();
+  for (const auto& m : host_.maps())
+    m->for_each_region([&](void* p, std::size_t size, bool writable) {
+      const u64 b = reinterpret_cast<u64>(p);
+      maps_.push_back(Region{b, b + size, writable});
+    });
+  // Disjoint: sorted, a lookup is a binary search (a hash map has a region
+  // per element).
+  std::sort(maps_.begin(), maps_.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
+  maps_generation_ = generation;
+}
+
+vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) const {
+  auto hit = [&](const Region& r) { return r.holds(addr, size, write); };
+  // Most often first: the arguments, the task mirrors handed out (whose
+  // writable fields alone are copied back), the maps.
+  if (hit(args_)) return args_;
+  if (auto m = host_.mirrors().handed_out(addr, size)) return Region{m->first, m->second, true};
+  refresh_maps();
+  // The last region starting at or below addr.
+  auto it = std::upper_bound(maps_.begin(), maps_.end(), addr, [](u64 a, const Region& r) { return a < r.begin; });
+  if (it != maps_.begin() && hit(*std::prev(it))) return *std::prev(it);
+  if (hit(arg_struct_)) return arg_struct_;
+  const auto stack = host_.running_stack();
+  const u64 s = reinterpret_cast<u64>(stack.data());
+  if (const Region st{s, s + stack.size(), true}; hit(st)) return st;
+  if (auto c = host_.cpumask_at(addr, size, write)) return Region{c->first, c->second, write};
+  return {};
+}
+
+std::string PolicyMemory::check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const {
+  if (size == 0 || allows(addr, size, write)) return "";
+  return fmt::format("{} argument {}: {} bytes at 0x{:x} are not memory of the policy{}", what, argno, size, addr,
+                     write ? " that it may write" : "");
+}
+
+std::string PolicyMemory::check_helper_args(u32 id, const u64* a) const {
+  using H = bpf::HelperArg;
+  if (protos_.empty()) {
+    protos_.assign(bpf::kMaxHelperId + 1, nullptr);
+    for (const auto& hp : bpf::helper_protos())
+      if (hp.id < protos_.size()) protos_[hp.id] = &hp;
+  }
+  const bpf::HelperProto* p = id < protos_.size() ? protos_[id] : nullptr;
+  if (!p) {
+    // bpf_probe_read_kernel_str(dst, size, src): the host bounds its read
+    // of src itself; dst is written.
+    return id == 115 ? check_mem("bpf_probe_read_kernel_str", 1, a[0], a[1], true) : "";
+  }
+  const bpf::Map* map = nullptr;
+  for (int i = 0; i < 5; ++i) {
+    const u64 v = a[i];
+    const u64 next = i + 1 < 5 ? a[i + 1] : 0;
+    const int n = i + 1;
+    std::string e;
+    switch (p->args[i]) {
+      case H::const_map_ptr:
+        for (const auto& m : host_.maps())
+          if (reinterpret_cast<u64>(m.get()) == v) map = m.get();
+        if (!map) return fmt::format("{} argument {}: 0x{:x} is not a map of the policy", p->name, n, v);
+        break;
+      case H::map_key: e = check_mem(p->name, n, v, map ? map->key_size() : 1, false); break;
+      case H::map_value: e = check_mem(p->name, n, v, map ? map->value_size() : 1, false); break;
+      case H::map_value_uninit: e = check_mem(p->name, n, v, map ? map->value_size() : 1, true); break;
+      case H::map_value_or_null:
+        if (v) e = check_mem(p->name, n, v, map ? map->value_size() : 1, false);
+        break;
+      case H::mem_readonly:
+      case H::mem_readonly_or_null:
+        if (v || next) e = check_mem(p->name, n, v, next, false);
+        break;
+      case H::mem_uninit_or_null:
+        if (v || next) e = check_mem(p->name, n, v, next, true);
+        break;
+      case H::const_str: e = check_mem(p->name, n, v, 1, false); break;  // the host bounds the rest
+      case H::timer: e = check_mem(p->name, n, v, 16, true); break;
+      case H::spin_lock: e = check_mem(p->name, n, v, 4, true); break;
+      default: break;  // numbers; task pointers and callbacks the helper resolves itself
+    }
+    if (!e.empty()) return e;
+  }
+  return "";
+}
+
+std::string PolicyMemory::check_kfunc_args(u32 index, const u64* a) const {
+  const auto& ks = kfuncs();
+  if (index >= ks.size()) return "";
+  const kabi::KfuncInfo& k = ks[index];
+  const std::string_view name = k.name;
+  for (size_t i = 0; i < k.args.size() && i < 5; ++i) {
+    const u64 v = a[i];
+    const int n = static_cast<int>(i) + 1;
+    std::string e;
+    switch (k.args[i]) {
+      case kabi::KArg::dsq_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterScxDsq), true); break;
+      case kabi::KArg::num_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterNum), true); break;
+      case kabi::KArg::out_bool: e = check_mem(name, n, v, 1, true); break;
+      case kabi::KArg::fmt_str: e = check_mem(name, n, v, 1, false); break;
+      case kabi::KArg::mem:
+        if (i + 1 < 5) e = check_mem(name, n, v, a[i + 1], false);
+        break;
+      default: break;  // numbers; tasks and cpumasks the kfunc resolves itself
+    }
+    if (!e.empty()) return e;
+  }
+  return "";
+}
+
+namespace {
+
+// Up to this many helper ids and kfunc indexes get a checking entry.
+constexpr size_t kMaxConfinedExterns = 256;
+
+template <bool kKfunc, size_t kIndex>
+u64 confined_call(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
+  BpfPolicy& h = *static_cast<BpfPolicy*>(c.host);
+  const u64 a[5] = {a1, a2, a3, a4, a5};
+  const PolicyMemory& mem = h.memory();
+  std::string e = kKfunc ? mem.check_kfunc_args(kIndex, a) : mem.check_helper_args(kIndex, a);
+  if (!e.empty()) {
+    h.env().fault(c, "confinement: " + e);
+    return 0;
+  }
+  const bpf::ExternTable& raw = h.externs();
+  return (kKfunc ? raw.kfuncs[kIndex] : raw.helpers[kIndex])(c, a1, a2, a3, a4, a5);
+}
+
+template <bool kKfunc, size_t... kI>
+constexpr std::array<bpf::ExternFn, sizeof...(kI)> thunks(std::index_sequence<kI...>) {
+  return {&confined_call<kKfunc, kI>...};
+}
+
+const std::array<bpf::ExternFn, kMaxConfinedExterns> kHelperThunks =
+    thunks<false>(std::make_index_sequence<kMaxConfinedExterns>());
+const std::array<bpf::ExternFn, kMaxConfinedExterns> kKfuncThunks =
+    thunks<true>(std::make_index_sequence<kMaxConfinedExterns>());
+
+std::vector<bpf::ExternFn> wrap(const std::vector<bpf::ExternFn>& raw,
+                                const std::array<bpf::ExternFn, kMaxConfinedExterns>& thunk) {
+  std::vector<bpf::ExternFn> out(raw.size(), nullptr);
+  for (size_t i = 0; i < raw.size(); ++i)
+    if (raw[i]) out[i] = i < thunk.size() ? thunk[i] : nullptr;  // beyond: not callable confined
+  return out;
+}
+
+}  // namespace
+
+bpf::ExternTable confined_externs(const bpf::ExternTable& raw) {
+  bpf::ExternTable t;
+  t.helpers = wrap(raw.helpers, kHelperThunks);
+  t.kfuncs = wrap(raw.kfuncs, kKfuncThunks);
+  return t;
+}
+
+}  // namespace ups::policy

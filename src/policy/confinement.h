@@ -1,0 +1,66 @@
+// Confinement, the second wall: a policy whose loader is not an
+// administrator (holds no sched.all_tasks, the capability that also lets a
+// loader see pointer values) runs confined. Its interpreter checks every
+// load, store and atomic against the memory that is the policy's own
+// (vm::Interpreter::confine): its live stack frames first, then this
+// PolicyMemory: the callback's argument array and argument struct, its
+// maps' values, and the task mirrors and cpumasks handed to it. Helpers and
+// kfuncs it calls get their pointer arguments checked against the same
+// memory before they run (confined_externs), as the prototype tables
+// describe them. A verifier bug then stops the program with an exit report
+// instead of reaching the host's memory.
+//
+// The check is one range test per region, in order of how often programs
+// touch them (map regions by binary search); the executor tests its stack
+// and the last two regions found inline (vm/memory_guard.h), and a JIT
+// emits the same tests, so both executors confine alike.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bpf/call_context.h"
+#include "bpf/helpers/helper_protos.h"
+#include "vm/memory_guard.h"
+
+namespace ups::policy {
+
+class BpfPolicy;
+
+class PolicyMemory final : public vm::MemoryGuard {
+public:
+  explicit PolicyMemory(const BpfPolicy& host) : host_(host) {}
+
+  // Before each run: the callback's argument array and the struct one of
+  // them points to (init_task's args, exit's info), if any; after it, empty
+  // spans (timer callbacks run with neither).
+  void enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
+
+  Span region_of(u64 addr, u64 size, bool write) const override;
+  // Empty, or why a helper's (kfunc's) pointer argument reaches memory the
+  // policy does not own. a: R1-R5.
+  std::string check_helper_args(u32 id, const u64* a) const;
+  std::string check_kfunc_args(u32 index, const u64* a) const;
+
+private:
+  using Region = Span;
+  void refresh_maps() const;
+  std::string check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const;
+
+  const BpfPolicy& host_;
+  // Helper prototypes by id, looked up once (calls check them each time).
+  mutable std::vector<const bpf::HelperProto*> protos_;
+  Region args_{0, 0, false}, arg_struct_{0, 0, false};
+  mutable std::vector<Region> maps_;  // every map's values
+  mutable u64 maps_generation_ = ~u64{0};
+};
+
+// The policy's externs as a confined policy calls them: for each entry of
+// `raw` (the host's table, BpfPolicy::externs()), one that first checks its
+// pointer arguments (BpfPolicy::memory()) and then runs the host's function
+// from that table.
+bpf::ExternTable confined_externs(const bpf::ExternTable& raw);
+
+}  // namespace ups::policy
