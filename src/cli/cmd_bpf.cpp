@@ -6,16 +6,19 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "base/bounded_file.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/helpers/manual_env.h"
+#include "bpf/isa/decode.h"
 #include "bpf/isa/disassembler.h"
 #include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
 #include "cli/commands.h"
+#include "policy/kfuncs.h"
 #include "vm/conformance.h"
 #include "vm/interpreter.h"
 
@@ -48,28 +51,96 @@ int run_conformance(const ConformanceArgs& a) {
   return failed == 0 ? 0 : 1;
 }
 
+// Load options for inspection: CO-RE against the object's own BTF (no host
+// is needed to read an object), kfuncs the host has under the host's
+// indices, and every kfunc the host lacks named too, under an index past the
+// host's table, so that an object for another kernel disassembles instead of
+// failing to load (a bpf_ksym_exists() test of such a kfunc then reads 1).
+struct DisasmLoad {
+  std::vector<std::string> foreign_kfuncs;  // index - kfuncs().size() -> name
+  bpf::LoadOptions options(const std::string& path) {
+    bpf::LoadOptions lo;
+    lo.file_name = path;
+    lo.allow_unresolved_externs = true;
+    lo.kfunc_lookup = [this](std::string_view name) -> std::optional<u32> {
+      if (auto k = policy::kfunc_index(name)) return k;
+      // Leave flavoured names (x___v2) to the loader's second ask, with
+      // the flavour removed, as libbpf names them.
+      if (name.find("___") != std::string_view::npos) return std::nullopt;
+      const size_t host = policy::kfuncs().size();
+      for (size_t i = 0; i < foreign_kfuncs.size(); ++i)
+        if (foreign_kfuncs[i] == name) return static_cast<u32>(host + i);
+      foreign_kfuncs.emplace_back(name);
+      return static_cast<u32>(host + foreign_kfuncs.size() - 1);
+    };
+    return lo;
+  }
+};
+
+// The `; ...` annotation llvm-objdump -S prints for a line-info record: the
+// source text the compiler kept in BTF, else the line read from the source
+// file, else FILE:LINE.
+class SourceLines {
+public:
+  std::string annotation(const bpf::LineInfo& li) {
+    if (!li.text.empty()) return li.text;
+    const std::vector<std::string>& lines = file_lines(li.file);
+    if (li.line >= 1 && li.line <= lines.size()) return lines[li.line - 1];
+    return fmt::format("{}:{}", li.file, li.line);
+  }
+
+private:
+  const std::vector<std::string>& file_lines(const std::string& file) {
+    auto [it, fresh] = files_.try_emplace(file);
+    // The path comes from the object: read it bounded (a FIFO or a device
+    // named there must not block or flood the listing); unreadable: no lines.
+    if (!fresh) return it->second;
+    auto text = read_bounded_file(file, FileKind::data);
+    if (!text) return it->second;
+    std::istringstream in(*text);
+    for (std::string line; std::getline(in, line);) it->second.push_back(line);
+    return it->second;
+  }
+  std::map<std::string, std::vector<std::string>> files_;
+};
+
+// A kfunc call's text with the kfunc's name ("call kfunc scx_bpf_kick_cpu"),
+// or the disassembler's text for any other instruction.
+std::string listing_text(const bpf::Program& p, size_t pc) {
+  auto d = bpf::decode_one(p.code, pc);
+  if (!d || d->kind != bpf::InsnKind::call || d->call != bpf::CallKind::kfunc) return bpf::disassemble_at(p.code, pc);
+  auto it = p.kfuncs.find(static_cast<u32>(d->imm));
+  if (it == p.kfuncs.end()) return bpf::disassemble(*d);
+  const bool on_host = static_cast<size_t>(d->imm) < policy::kfuncs().size();
+  return "call kfunc " + it->second + (on_host ? "" : "\t; not provided by this host");
+}
+
 int disasm(const std::string& path) {
-  auto obj = bpf::load_object_file(path);
+  DisasmLoad load;
+  auto obj = bpf::load_object_file(path, load.options(path));
   if (!obj) {
     fmt::print(stderr, "upsched bpf disasm: {}\n", obj.error().to_string());
     return 1;
   }
+  SourceLines sources;
   fmt::print("{}:\tfile format elf64-bpf\n", path);
   for (const bpf::Program& p : obj->programs()) {
     fmt::print("\nDisassembly of program {} (section {}):\n", p.name, p.section);
     const bpf::Code code = p.code;
-    std::string last_line;
+    const bpf::LineInfo* last = nullptr;
     for (size_t pc = 0; pc < code.size();) {
       if (const bpf::FuncInfo* f = p.func_at(pc); f && f->insn == pc) fmt::print("\n<{}>:\n", f->name);
-      if (const bpf::LineInfo* li = p.line_at(pc); li && li->insn == pc && !li->text.empty() && li->text != last_line) {
-        fmt::print("; {}\n", li->text);
-        last_line = li->text;
+      if (const bpf::LineInfo* li = p.line_at(pc);
+          li && li->insn == pc && !(last && last->file == li->file && last->line == li->line)) {
+        fmt::print("; {}\n", sources.annotation(*li));
+        last = li;
       }
-      // One listing line per instruction (two slots for lddw).
+      // One listing line per instruction (two slots for lddw): its bytes
+      // from the listing, its text with kfunc names.
       const std::string one = bpf::disassemble_listing(code.subspan(pc, std::min<size_t>(2, code.size() - pc)));
       const std::string first = one.substr(0, one.find('\n'));
-      const size_t colon = first.find(':');
-      fmt::print("{:8}{}\n", pc, first.substr(colon));
+      const std::string bytes = first.substr(first.find(':'), first.rfind('\t') - first.find(':'));
+      fmt::print("{:8}{}\t{}\n", pc, bytes, listing_text(p, pc));
       pc += code[pc].opcode == 0x18 ? 2 : 1;
     }
   }

@@ -1,6 +1,8 @@
 // `upsched sim`, `upsched policies` and `upsched demo` (faas_demo.cpp): the
 // simulator's commands. Bad arguments or input files print a message and
-// exit 2; a failed run prints the reproduce line and exits 1.
+// exit 2; a failed run prints the reproduce line and exits 1; a run in which
+// a class was ejected or a loaded class ran no task prints a warning per
+// class and exits 3 (kSimExitCodes, shown by --help).
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -29,6 +31,15 @@ struct SimArgs {
   bool quiet = false;
   bool per_task = false;
 };
+
+constexpr const char* kSimExitCodes =
+    "Exit status:\n"
+    "  0  the run finished; every loaded class ran tasks and none was ejected\n"
+    "  1  the run failed (invariant broken, task lost): the reproduce line follows\n"
+    "  2  bad arguments or input files\n"
+    "  3  the run finished, but a class was ejected or a loaded class ran no task:\n"
+    "     one 'warning:' line per class on stderr, naming it and the reason (also\n"
+    "     \"warnings\" in --json)";
 
 int bad_input(const std::string& msg) {
   std::fprintf(stderr, "upsched sim: %s\n", msg.c_str());
@@ -89,7 +100,8 @@ int run_sim(const SimArgs& a) {
                  r.error.empty() ? "tasks lost" : r.error.c_str(), repro.c_str());
     return 1;
   }
-  return 0;
+  for (const std::string& w : r.warnings) std::fprintf(stderr, "upsched sim: warning: %s\n", w.c_str());
+  return r.warnings.empty() ? 0 : 3;
 }
 
 int list_policies() {
@@ -124,6 +136,7 @@ void register_sim_commands(CLI::App& app) {
   sim->add_flag("--check,!--no-check", args->check, "check the core's invariants after every event");
   sim->add_flag("--quiet", args->quiet, "print nothing but errors");
   sim->add_flag("--per-task", args->per_task, "add every task's run time and wakeup latency to --json");
+  sim->footer(kSimExitCodes);
   sim->callback([args] { set_exit_code(run_sim(*args)); });
 
   app.add_subcommand("policies", "list the policies and presets the simulator knows")

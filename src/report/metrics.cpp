@@ -73,6 +73,7 @@ std::string RunReport::to_json() const {
                      {"tasks_moved_to_fair", e.tasks_moved_to_fair}});
   j["exit_reports"] = exits;
   j["refused"] = refused;
+  j["warnings"] = warnings;
   if (!error.empty()) j["error"] = error;
   return j.dump(2) + "\n";
 }

@@ -61,6 +61,10 @@ struct RunReport {
   // 0.030000000s: ..."): the run went on without them, their tasks under
   // the class they were in (fair for a class that never loaded).
   std::vector<std::string> refused;
+  // The run went on, but not as asked: a class was ejected (an exit report
+  // of an error kind) or a loaded class ran no task. One sentence each,
+  // naming the class and the reason; `upsched sim` exits 3 when any.
+  std::vector<std::string> warnings;
   std::string trace_sha256;
   std::string error;  // non-empty: the run failed (invariant, lost task, ...)
 

@@ -150,6 +150,7 @@ Status World::init(PolicyFactory factory) {
 
   class_share_slot_.clear();
   class_share_.clear();
+  class_attaches_.clear();
   class_share_slot_.resize(size_t{core_->fair_class()} + 1, kNone);
   class_share_slot_[core_->fair_class()] = 0;
   class_share_.emplace_back("fair", 0);
@@ -225,7 +226,7 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   ++live_;
   ++created_;
   ClassId cls = host_->class_for(grp.class_name);
-  if (cls != core_->fair_class()) (void)core_->attach_task(**p, cls, now_);  // refusal: stays in fair
+  if (cls != core_->fair_class()) attach(**p, cls);
   if (forked) {
     wake_task(idx, scx::WAKE_FORK);
   } else {
@@ -703,8 +704,42 @@ void World::attach_group_tasks(const std::string& class_name, ClassId id) {
   for (auto& t : tasks_) {
     if (t.status == TStatus::exited) continue;
     if (host_->class_name_for(w_.groups[t.group].class_name) == class_name)
-      (void)core_->attach_task(*t.task, id, now_);  // refusal: stays
+      attach(*t.task, id);
   }
+}
+
+void World::attach(Task& p, ClassId id) {
+  auto st = core_->attach_task(p, id, now_);
+  const u32 slot = share_slot(id, {});
+  if (slot >= class_attaches_.size()) class_attaches_.resize(size_t{slot} + 1);
+  Attaches& a = class_attaches_[slot];
+  if (st) {
+    ++a.accepted;
+  } else if (a.refused++ == 0) {
+    a.first_refusal = st.error().message;
+  }
+}
+
+std::string World::idle_reason(u32 slot) const {
+  const Attaches a = slot < class_attaches_.size() ? class_attaches_[slot] : Attaches{};
+  if (a.accepted > 0)
+    return fmt::format("{} task(s) joined it but none ran in it (a class below fair runs only on the CPUs "
+                       "fair leaves idle; an ejection shows in the exit reports)",
+                       a.accepted);
+  if (a.refused > 0)
+    return fmt::format("it refused all {} task(s) it was given, first: {}", a.refused, a.first_refusal);
+  // A replacement's entry is labelled "name/new-spec": its groups are the name's.
+  const std::string& entry = class_share_[slot].first;
+  std::string groups;
+  for (const auto& g : w_.groups) {
+    const std::string& cls = host_->class_name_for(g.class_name);
+    if (!cls.empty() && (entry == cls || entry.rfind(cls + "/", 0) == 0))
+      groups += (groups.empty() ? "" : ", ") + g.name;
+  }
+  if (groups.empty())
+    return "no task group is in it (a group's `class` names its class; groups without one go to the "
+           "first --policy class)";
+  return fmt::format("no task of group(s) {} joined it (they ended or moved before it loaded)", groups);
 }
 
 // --- checks and the report ---------------------------------------------------------
@@ -822,6 +857,16 @@ RunReport World::report(bool per_task) {
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();
   for (ExitReport& e : host_->still_loaded_reports(now_)) r.exit_reports.push_back(std::move(e));
+  for (const ExitReport& e : r.exit_reports)
+    if (e.is_error())
+      r.warnings.push_back(fmt::format("class {} was ejected at {}: {} ({}): {}; {} task(s) moved to fair",
+                                       e.class_name, workload::format_instant(e.at), exit_kind_name(e.kind),
+                                       e.reason, e.message, e.tasks_moved_to_fair));
+  const u32 fair_slot = class_share_slot_[core_->fair_class()];
+  for (u32 s = 0; s < class_share.size(); ++s)
+    if (class_share[s].second == 0 && s != fair_slot)
+      r.warnings.push_back(
+          fmt::format("class {} ran no task during the whole run: {}", class_share[s].first, idle_reason(s)));
   if (!finished_trace_) {
     trace_sha_ = trace_.finish(now_);
     finished_trace_ = true;

@@ -113,6 +113,11 @@ private:
   Status spawn(u32 group, TimeNs start, bool forked);
   void attach_group_tasks(const std::string& class_name, ClassId id);
   u32 share_slot(ClassId id, const std::string& name);
+  // Attach task `p` to class `id`; a refusal leaves it where it was. Both
+  // are counted per class for the report's idle-class warning.
+  void attach(Task& p, ClassId id);
+  // Why the class of share slot `slot` ran no task, for the warning.
+  std::string idle_reason(u32 slot) const;
   std::string task_problem(const SimTask& t) const;
   u32 task_index(const Task* p) const;
 
@@ -145,6 +150,11 @@ private:
   std::vector<TimeNs> group_run_;
   std::vector<std::pair<std::string, TimeNs>> class_share_;
   std::vector<u32> class_share_slot_;  // by ClassId
+  struct Attaches {
+    u32 accepted = 0, refused = 0;
+    std::string first_refusal;  // its message
+  };
+  std::vector<Attaches> class_attaches_;  // by class_share_ slot
   report::ScheduleTrace trace_;
   bool finished_trace_ = false;
   std::string trace_sha_;
