@@ -29,11 +29,9 @@ if(UPS_BUILD_POLICIES AND UPS_CLANGS)
   endforeach()
 endif()
 add_custom_target(test_bpf_objects DEPENDS ${_ups_bpf_outputs})
-if(TARGET test_bpf_object)
-  string(REPLACE ";" "," _ups_bpf_variants_csv "${_ups_bpf_variants}")
-  target_compile_definitions(test_bpf_object PRIVATE
-    UPS_TEST_BPF_DIR="${UPS_TEST_BPF_DIR}"
-    UPS_TEST_BPF_VARIANTS="${_ups_bpf_variants_csv}"
-    UPS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data/bpf_object")
-  add_dependencies(test_bpf_object test_bpf_objects)
-endif()
+string(REPLACE ";" "," _ups_bpf_variants_csv "${_ups_bpf_variants}")
+target_compile_definitions(test_bpf_object PRIVATE
+  UPS_TEST_BPF_DIR="${UPS_TEST_BPF_DIR}"
+  UPS_TEST_BPF_VARIANTS="${_ups_bpf_variants_csv}"
+  UPS_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data/bpf_object")
+add_dependencies(test_bpf_object test_bpf_objects)
