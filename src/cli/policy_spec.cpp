@@ -108,13 +108,7 @@ Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_fil
       o.classes_loaded = classes.before_load(o.principal, replaces_own_class(req, o.principal, *adm));
       o.held_while_loaded = classes.hold(o.principal);
     }
-    auto lp = policy::load_bpf_policy(s.path, o);
-    if (!lp) return tl::unexpected(lp.error());
-    host::PolicyInstance inst;
-    inst.ops = std::move(lp->ops);
-    inst.grant = lp->grant;
-    inst.slot = lp->slot;
-    return inst;
+    return policy::load_bpf_policy(s.path, o);
   });
 }
 

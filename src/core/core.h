@@ -76,6 +76,15 @@ struct ClassGrant {
   u32 max_dsqs = 1024;
 };
 
+// A class ready to load: its callbacks, what admission granted it and its
+// place in the chain (Core::load_class's arguments). A policy loader makes
+// one; the class host loads it.
+struct LoadableClass {
+  std::unique_ptr<SchedOps> ops;
+  ClassGrant grant;
+  ChainSlot slot = ChainSlot::below_fair;
+};
+
 struct FairParams {
   TimeNs base_slice_ns = 3 * kNsPerMs;      // EEVDF base slice
   TimeNs min_granularity_ns = 750 * kNsPerUs;

@@ -28,11 +28,7 @@ struct PolicyRequest {
   std::string replaces;
 };
 
-struct PolicyInstance {
-  std::unique_ptr<SchedOps> ops;
-  ClassGrant grant;
-  ChainSlot slot = ChainSlot::below_fair;
-};
+using PolicyInstance = LoadableClass;
 
 using PolicyFactory = std::function<Result<PolicyInstance>(const PolicyRequest&)>;
 

@@ -49,11 +49,7 @@ struct LoadPolicyOptions {
   bool test_skip_map_value_bounds = false;
 };
 
-struct LoadedPolicy {
-  std::unique_ptr<SchedOps> ops;
-  ClassGrant grant;
-  ChainSlot slot = ChainSlot::below_fair;
-};
+using LoadedPolicy = LoadableClass;
 
 Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOptions& opts = {});
 

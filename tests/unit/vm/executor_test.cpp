@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "assemble_or_die.h"
 #include "bpf/isa/assembler.h"
 #include "vm/conformance.h"
 #include "vm/interpreter.h"
@@ -19,12 +20,6 @@ namespace {
 
 using bpf::CallContext;
 using bpf::Insn;
-
-std::vector<Insn> asm_or_die(const std::string& text) {
-  auto code = bpf::assemble(text);
-  EXPECT_TRUE(code) << code.error().to_string();
-  return code ? *code : std::vector<Insn>{};
-}
 
 u64 add_args(CallContext&, u64 a, u64 b, u64, u64, u64) { return a + b; }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "assemble_or_die.h"
 #include "bpf/isa/assembler.h"
 #include "vm/interpreter.h"
 
@@ -13,12 +14,6 @@ namespace {
 
 using bpf::CallContext;
 using bpf::Insn;
-
-std::vector<Insn> asm_or_die(const std::string& text) {
-  auto code = bpf::assemble(text);
-  EXPECT_TRUE(code) << code.error().to_string();
-  return code ? *code : std::vector<Insn>{};
-}
 
 ThreadedProgram prepare_or_die(const std::vector<Insn>& code, const LinkInputs& link = {}) {
   auto p = ThreadedProgram::prepare(code, link);
