@@ -76,9 +76,11 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<co
   cc.invoker = bp->executor.get();
   cc.env = &env_;
   cc.host = this;
-  if (confined_) memory_.enter_run(args, arg_struct);
+  PolicyMemory::RunRegions outer_run;
+  if (confined_) outer_run = memory_.enter_run(args, arg_struct);
   // struct_ops programs receive a pointer to their arguments as u64 slots.
   vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
+  if (confined_) memory_.leave_run(outer_run);
   finish(ctx, op_name(op), bp, r.trap.pc, r.ok() ? std::nullopt : std::optional<std::string>(r.trap.to_string()),
          cc.abort);
   ctx_ = saved_ctx;
@@ -173,7 +175,10 @@ std::optional<std::pair<u64, u64>> BpfPolicy::cpumask_at(u64 addr, u64 size, boo
 void BpfPolicy::drop_cpumask(u64 addr) {
   for (size_t i = 0; i < cpumasks_.size(); ++i)
     if (reinterpret_cast<u64>(cpumasks_[i].get()) == addr) {
-      if (--cpumasks_[i]->usage.refs <= 0) cpumasks_.erase(cpumasks_.begin() + static_cast<long>(i));
+      if (--cpumasks_[i]->usage.refs <= 0) {
+        cpumasks_.erase(cpumasks_.begin() + static_cast<long>(i));
+        ++cpumasks_generation_;
+      }
       return;
     }
 }

@@ -127,6 +127,8 @@ public:
   // [begin, end); nullopt if none.
   std::optional<std::pair<u64, u64>> cpumask_at(u64 addr, u64 size, bool write) const;
   void drop_cpumask(u64 addr);
+  // Changes whenever an acquired cpumask is freed.
+  u64 cpumasks_generation() const { return cpumasks_generation_; }
   std::vector<DsqIter> iters;  // open bpf_iter_scx_dsq iterators
   kabi::Cpumask idle_mirror{}, possible_mirror{};
 
@@ -162,6 +164,7 @@ private:
   std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
   std::shared_ptr<const void> held_;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
+  u64 cpumasks_generation_ = 0;
   std::array<const std::string*, 2> exit_strings_{};  // during exit()
 };
 

@@ -19,42 +19,66 @@
 
 namespace ups::policy {
 
-void PolicyMemory::enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct) {
+PolicyMemory::RunRegions PolicyMemory::enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct) {
+  const RunRegions outer{args_, arg_struct_};
   const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
   args_ = Region{a, a + args.size_bytes(), false};
   arg_struct_ = Region{s, s + arg_struct.size(), false};
+  guesses_[0] = args_;
+  const auto task = host_.mirrors().last_handed_out();
+  guesses_[1] = task ? Region{task->first, task->second, true} : Region{};
+  return outer;
 }
 
-void PolicyMemory::refresh_maps() const {
+void PolicyMemory::leave_run(const RunRegions& outer) {
+  args_ = outer.args;
+  arg_struct_ = outer.arg_struct;
+  guesses_[0] = guesses_[1] = Region{};
+}
+
+u64 PolicyMemory::generation() const {
+  // Maps are left out: their values never move and are freed only with the
+  // policy, so their regions only grow (refresh_maps finds new ones).
+  return host_.mirrors().generation() + host_.cpumasks_generation();
+}
+
+bool PolicyMemory::refresh_maps() const {
   u64 generation = 0;
   for (const auto& m : host_.maps()) generation += m->region_generation();
-  if (generation == maps_generation_) return;
+  if (generation == maps_generation_) return false;
   maps_.clear();
   for (const auto& m : host_.maps())
     m->for_each_region([&](void* p, std::size_t size, bool writable) {
       const u64 b = reinterpret_cast<u64>(p);
-      maps_.push_back(Region{b, b + size, writable});
+      maps_.push_back(Region{b, b + size, writable, true});
     });
   // Disjoint: sorted, a lookup is a binary search (a hash map has a region
   // per element).
   std::sort(maps_.begin(), maps_.end(), [](const Region& a, const Region& b) { return a.begin < b.begin; });
   maps_generation_ = generation;
+  return true;
 }
 
 vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) const {
   auto hit = [&](const Region& r) { return r.holds(addr, size, write); };
-  // Most often first: the arguments, the task mirrors handed out (whose
-  // writable fields alone are copied back), the maps.
+  // Most often first: the arguments, the stack (a helper's key or buffer:
+  // the executor tests its own frames inline), the task mirrors handed out
+  // (whose writable fields alone are copied back), the maps.
   if (hit(args_)) return args_;
-  if (auto m = host_.mirrors().handed_out(addr, size)) return Region{m->first, m->second, true};
-  refresh_maps();
-  // The last region starting at or below addr.
-  auto it = std::upper_bound(maps_.begin(), maps_.end(), addr, [](u64 a, const Region& r) { return a < r.begin; });
-  if (it != maps_.begin() && hit(*std::prev(it))) return *std::prev(it);
-  if (hit(arg_struct_)) return arg_struct_;
   const auto stack = host_.running_stack();
   const u64 s = reinterpret_cast<u64>(stack.data());
   if (const Region st{s, s + stack.size(), true}; hit(st)) return st;
+  if (auto m = host_.mirrors().handed_out(addr, size)) return Region{m->first, m->second, true};
+  // The last map region starting at or below addr; the regions are listed
+  // again only when that misses (map regions never go, so a hit is good).
+  auto map_region = [&]() -> std::optional<Region> {
+    auto it = std::upper_bound(maps_.begin(), maps_.end(), addr, [](u64 a, const Region& r) { return a < r.begin; });
+    if (it != maps_.begin() && hit(*std::prev(it))) return *std::prev(it);
+    return std::nullopt;
+  };
+  if (auto r = map_region()) return *r;
+  if (refresh_maps(); auto r = map_region()) return *r;
+  if (hit(arg_struct_)) return arg_struct_;
   if (auto c = host_.cpumask_at(addr, size, write)) return Region{c->first, c->second, write};
   return {};
 }
@@ -63,6 +87,47 @@ std::string PolicyMemory::check_mem(std::string_view what, int argno, u64 addr, 
   if (size == 0 || allows(addr, size, write)) return "";
   return fmt::format("{} argument {}: {} bytes at 0x{:x} are not memory of the policy{}", what, argno, size, addr,
                      write ? " that it may write" : "");
+}
+
+namespace {
+
+// The argument kinds check_helper_args and check_kfunc_args check: a call
+// with none of them runs unwrapped (confined_externs).
+bool checked(bpf::HelperArg kind) {
+  using H = bpf::HelperArg;
+  switch (kind) {
+    case H::const_map_ptr:
+    case H::map_key:
+    case H::map_value:
+    case H::map_value_uninit:
+    case H::map_value_or_null:
+    case H::mem_readonly:
+    case H::mem_readonly_or_null:
+    case H::mem_uninit_or_null:
+    case H::const_str:
+    case H::timer:
+    case H::spin_lock: return true;
+    default: return false;
+  }
+}
+
+bool checked(kabi::KArg kind) {
+  using K = kabi::KArg;
+  return kind == K::dsq_iter || kind == K::num_iter || kind == K::out_bool || kind == K::fmt_str || kind == K::mem;
+}
+
+}  // namespace
+
+bool helper_args_checked(u32 id) {
+  if (id == 115) return true;  // bpf_probe_read_kernel_str: no prototype, dst checked
+  for (const auto& hp : bpf::helper_protos())
+    if (hp.id == id) return std::any_of(std::begin(hp.args), std::end(hp.args), [](auto k) { return checked(k); });
+  return false;
+}
+
+bool kfunc_args_checked(u32 index) {
+  const auto& ks = kfuncs();
+  return index < ks.size() && std::any_of(ks[index].args.begin(), ks[index].args.end(), [](auto k) { return checked(k); });
 }
 
 std::string PolicyMemory::check_helper_args(u32 id, const u64* a) const {
@@ -166,11 +231,17 @@ const std::array<bpf::ExternFn, kMaxConfinedExterns> kHelperThunks =
 const std::array<bpf::ExternFn, kMaxConfinedExterns> kKfuncThunks =
     thunks<true>(std::make_index_sequence<kMaxConfinedExterns>());
 
+// A call with no pointer argument to check runs as it is: nothing for the
+// thunk to do but cost a call.
 std::vector<bpf::ExternFn> wrap(const std::vector<bpf::ExternFn>& raw,
-                                const std::array<bpf::ExternFn, kMaxConfinedExterns>& thunk) {
+                                const std::array<bpf::ExternFn, kMaxConfinedExterns>& thunk,
+                                bool (*args_checked)(u32)) {
   std::vector<bpf::ExternFn> out(raw.size(), nullptr);
-  for (size_t i = 0; i < raw.size(); ++i)
-    if (raw[i]) out[i] = i < thunk.size() ? thunk[i] : nullptr;  // beyond: not callable confined
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (!raw[i]) continue;
+    if (!args_checked(static_cast<u32>(i))) out[i] = raw[i];
+    else if (i < thunk.size()) out[i] = thunk[i];  // beyond: not callable confined
+  }
   return out;
 }
 
@@ -178,8 +249,8 @@ std::vector<bpf::ExternFn> wrap(const std::vector<bpf::ExternFn>& raw,
 
 bpf::ExternTable confined_externs(const bpf::ExternTable& raw) {
   bpf::ExternTable t;
-  t.helpers = wrap(raw.helpers, kHelperThunks);
-  t.kfuncs = wrap(raw.kfuncs, kKfuncThunks);
+  t.helpers = wrap(raw.helpers, kHelperThunks, helper_args_checked);
+  t.kfuncs = wrap(raw.kfuncs, kKfuncThunks, kfunc_args_checked);
   return t;
 }
 

@@ -36,9 +36,18 @@ public:
   // Before each run: the callback's argument array and the struct one of
   // them points to (init_task's args, exit's info), if any; after it, empty
   // spans (timer callbacks run with neither).
-  void enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
+  // Returns the run's regions it replaced, for leave_run: a callback may run
+  // inside a kfunc of another one, whose regions come back after it.
+  struct RunRegions {
+    Span args, arg_struct;
+  };
+  RunRegions enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
+  void leave_run(const RunRegions& outer);
 
   Span region_of(u64 addr, u64 size, bool write) const override;
+  // The sum of the maps', the task mirrors' and the cpumasks' generations:
+  // each only grows, so the sum changes when any of them does.
+  u64 generation() const override;
   // Empty, or why a helper's (kfunc's) pointer argument reaches memory the
   // policy does not own. a: R1-R5.
   std::string check_helper_args(u32 id, const u64* a) const;
@@ -46,7 +55,8 @@ public:
 
 private:
   using Region = Span;
-  void refresh_maps() const;
+  // Lists the maps' regions again if a map has new ones; true if it did.
+  bool refresh_maps() const;
   std::string check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const;
 
   const BpfPolicy& host_;
@@ -61,6 +71,11 @@ private:
 // `raw` (the host's table, BpfPolicy::externs()), one that first checks its
 // pointer arguments (BpfPolicy::memory()) and then runs the host's function
 // from that table.
+// Calls whose arguments include none that check_*_args checks (numbers,
+// tasks, cpumasks, callbacks) are the host's own function.
 bpf::ExternTable confined_externs(const bpf::ExternTable& raw);
+// Does PolicyMemory check an argument of this helper id (kfunc index)?
+bool helper_args_checked(u32 id);
+bool kfunc_args_checked(u32 index);
 
 }  // namespace ups::policy

@@ -76,13 +76,21 @@ void TaskMirrors::forget(const Task& t) {
   Slot* s = slot_of(t.id);
   if (!s) return;
   touched_.erase(std::remove(touched_.begin(), touched_.end(), s), touched_.end());
+  ++generation_;
   by_addr_.erase(reinterpret_cast<u64>(&s->ts));
   by_id_[static_cast<size_t>(t.id)].reset();
 }
 
 void TaskMirrors::sync_out_touched() {
   for (Slot* s : touched_) write_back(*s);
+  if (!touched_.empty()) ++generation_;
   touched_.clear();
+}
+
+std::optional<std::pair<u64, u64>> TaskMirrors::last_handed_out() const {
+  if (touched_.empty()) return std::nullopt;
+  const u64 b = reinterpret_cast<u64>(&touched_.back()->ts);
+  return std::pair{b, b + sizeof touched_.back()->ts};
 }
 
 std::optional<std::pair<u64, u64>> TaskMirrors::handed_out(u64 addr, u64 size) const {

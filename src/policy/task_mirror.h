@@ -36,6 +36,8 @@ public:
   // program can have pointers to) that holds [addr, addr+size), as
   // [begin, end); nullopt if none.
   std::optional<std::pair<u64, u64>> handed_out(u64 addr, u64 size) const;
+  // The mirror handed out last in the current callback, as [begin, end).
+  std::optional<std::pair<u64, u64>> last_handed_out() const;
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);
@@ -44,6 +46,9 @@ public:
   // clears the list.
   void sync_out_touched();
   size_t size() const { return by_addr_.size(); }
+  // Changes whenever a mirror stops being handed out or is freed (the
+  // confinement's regions shrink: PolicyMemory::generation).
+  u64 generation() const { return generation_; }
 
 private:
   // The writable fields as the program was last handed them.
@@ -57,6 +62,7 @@ private:
     Task* task = nullptr;
     Writable seen;
   };
+  u64 generation_ = 0;
   Slot* slot_of(TaskId id) const {
     const auto i = static_cast<size_t>(id);
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;

@@ -55,6 +55,10 @@ RunResult Interpreter::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, 
 RunResult Interpreter::run_checked(const MemoryGuard& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
                                    u64 r4, u64 r5, u32 entry) {
   regions_ = &regions;
+  if (lasting_of_ != &regions) {
+    lasting_.assign(program_->size(), MemoryGuard::Span{});
+    lasting_of_ = &regions;
+  }
   RunResult r = observer_ ? start<Mode::observed>(entry, ctx, r1, r2, r3, r4, r5)
                           : start<Mode::checked>(entry, ctx, r1, r2, r3, r4, r5);
   regions_ = nullptr;
@@ -136,9 +140,18 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   u64 executed = 0;
   u64 budget = self->budget_left_;  // local in the loop; shared with nested runs around extern calls
   // CHECKED mode: the last region the guard allowed, tested inline first;
-  // forgotten at each extern call, which may change the regions.
+  // forgotten when an extern call changes the guard's generation (a region
+  // it found may be gone).
   constexpr bool kChecked = kMode != Mode::fast;
   [[maybe_unused]] MemoryGuard::Span last_region{}, other_region{};
+  [[maybe_unused]] u64 regions_generation = 0;
+  if constexpr (kChecked) {
+    regions_generation = self->regions_->generation();
+    if (base_depth == 0) {
+      last_region = self->regions_->first_guess(0);
+      other_region = self->regions_->first_guess(1);
+    }
+  }
 
   // Fast: direct threading through the handler ThreadedProgram::thread stored.
 #define DISPATCH()                                    \
@@ -169,15 +182,30 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     if constexpr (kChecked) {                                                              \
       const u64 a_ = (addr);                                                               \
       const bool on_stack = a_ >= R[10] - bpf::kStackSize && a_ <= self->stack_top() - (size);   \
-      if (!on_stack && !last_region.holds(a_, (size), (write))) {                          \
-        /* Programs alternate between two objects (a task and a map value). */            \
-        std::swap(last_region, other_region);                                              \
-        if (!last_region.holds(a_, (size), (write))) {                                     \
-          last_region = self->regions_->region_of(a_, (size), (write));                    \
-          if (!last_region.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+      /* Programs alternate between two objects (a task and a map value); */              \
+      /* each instruction keeps the map region it touched last. */                        \
+      if (!on_stack && !last_region.holds(a_, (size), (write)) &&                          \
+          !other_region.holds(a_, (size), (write))) {                                      \
+        MemoryGuard::Span& lasting_ = self->lasting_[static_cast<size_t>(ip - code)];     \
+        if (!lasting_.holds(a_, (size), (write))) {                                        \
+          const MemoryGuard::Span found_ = self->regions_->region_of(a_, (size), (write));  \
+          if (!found_.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+          if (found_.lasting) lasting_ = found_;                                           \
+          else {                                                                           \
+            other_region = last_region;                                                    \
+            last_region = found_;                                                          \
+          }                                                                                \
         }                                                                                  \
       }                                                                                    \
     }                                                                                      \
+  } while (0)
+#define FORGET_REGIONS_IF_CHANGED()                                  \
+  do {                                                               \
+    const u64 g_ = self->regions_->generation();                     \
+    if (g_ != regions_generation) {                                  \
+      last_region = other_region = {};                               \
+      regions_generation = g_;                                       \
+    }                                                                \
   } while (0)
   // An extern asked to stop, or a callback it ran trapped (that trap keeps
   // the callback's instruction).
@@ -402,7 +430,7 @@ L_call_extern : {
   self->budget_left_ = budget;
   R[0] = fn(ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) last_region = other_region = {};
+  if constexpr (kChecked) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -414,7 +442,7 @@ L_callx : {
   self->budget_left_ = budget;
   R[0] = helpers[id](ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) last_region = other_region = {};
+  if constexpr (kChecked) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -461,6 +489,7 @@ done:
 #undef CHECK
 #undef JUMP
 #undef ABORTED
+#undef FORGET_REGIONS_IF_CHANGED
 }
 
 const void* const* Interpreter::fast_handlers() {

@@ -31,6 +31,8 @@
 // PSEUDO_FUNC lddw yields); a callback runs on the next frame.
 #pragma once
 
+#include <vector>
+
 #include "bpf/call_context.h"
 #include "vm/executor.h"
 #include "vm/region_set.h"
@@ -54,6 +56,7 @@ public:
   // Executor: later runs through run_at() are CHECKED; null: fast again.
   bool confine(const MemoryGuard* guard) override {
     confined_ = guard;
+    lasting_of_ = nullptr;  // another guard's regions are not this one's
     return true;
   }
   // One CHECKED run against `regions`, confined or not.
@@ -109,6 +112,11 @@ private:
   const ThreadedProgram* program_;
   const MemoryGuard* confined_ = nullptr;  // set by confine()
   const MemoryGuard* regions_ = nullptr;   // CHECKED mode only: of the run in progress
+  // CHECKED mode: per instruction, the lasting region (MemoryGuard::Span)
+  // it last touched, kept across runs against the same guard, so that a
+  // run does not ask the guard again for the maps it used before.
+  std::vector<MemoryGuard::Span> lasting_;
+  const MemoryGuard* lasting_of_ = nullptr;
   StepObserver* observer_ = nullptr;
   bpf::CallContext* ctx_ = nullptr;
   Mode mode_ = Mode::fast;  // of the run in progress (nested runs use it too)

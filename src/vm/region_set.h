@@ -18,7 +18,10 @@ public:
     const u64 b = reinterpret_cast<u64>(ptr);
     regions_.push_back(Span{b, b + size, writable});
   }
-  void clear() { regions_.clear(); }
+  void clear() {
+    regions_.clear();
+    ++generation_;
+  }
   size_t size() const { return regions_.size(); }
 
   // The region holding [addr, addr+size), writable if `write`.
@@ -27,9 +30,11 @@ public:
       if (r.holds(addr, size, false)) return r.writable || !write ? r : Span{};
     return {};
   }
+  u64 generation() const override { return generation_; }
 
 private:
   std::vector<Span> regions_;
+  u64 generation_ = 0;
 };
 
 }  // namespace ups::vm

@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "bpf/helpers/helper_protos.h"
+#include "policy/bpf_policy.h"
+#include "policy/confinement.h"
+#include "policy/kfuncs.h"
 #include "policy/policy_loader.h"
 #include "policy_test_support.h"
 #include "security/admission.h"
@@ -104,6 +108,36 @@ TEST(Confinement, AHelperGivenMemoryOutsideThePolicyRefusesItAndTheHostSurvives)
   const int line = line_of(src("bad_map_oob_write"), "bpf_map_update_elem(&vals");
   ASSERT_GT(line, 0);
   EXPECT_NE(e.location.find("bad_map_oob_write.bpf.c:" + std::to_string(line)), std::string::npos);
+}
+
+TEST(Confinement, ExactlyTheCallsWithNothingToCheckRunUnwrapped) {
+  // confined_externs leaves a call unwrapped when helper_args_checked
+  // (kfunc_args_checked) says none of its arguments is checked. Given 1 in
+  // every argument (no memory of the policy, not a map, a size of 1), the
+  // checks must refuse exactly the calls that are wrapped.
+  LoadPolicyOptions o;
+  o.confine_always = true;
+  auto lp = load_bpf_policy(obj("simple"), o);
+  ASSERT_TRUE(lp) << lp.error().to_string();
+  const auto* policy = dynamic_cast<const BpfPolicy*>(lp->ops.get());
+  ASSERT_NE(policy, nullptr);
+  const u64 ones[5] = {1, 1, 1, 1, 1};
+  int wrapped = 0, unwrapped = 0;
+  for (const auto& hp : bpf::helper_protos()) {
+    SCOPED_TRACE(hp.name);
+    const bool refused = !policy->memory().check_helper_args(hp.id, ones).empty();
+    EXPECT_EQ(refused, helper_args_checked(hp.id));
+    ++(refused ? wrapped : unwrapped);
+  }
+  for (u32 i = 0; i < kfuncs().size(); ++i) {
+    SCOPED_TRACE(std::string(kfuncs()[i].name));
+    const bool refused = !policy->memory().check_kfunc_args(i, ones).empty();
+    EXPECT_EQ(refused, kfunc_args_checked(i));
+    ++(refused ? wrapped : unwrapped);
+  }
+  // Both kinds exist: the test compares something.
+  EXPECT_GT(wrapped, 10);
+  EXPECT_GT(unwrapped, 10);
 }
 
 }  // namespace
