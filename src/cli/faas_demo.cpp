@@ -129,6 +129,9 @@ std::vector<TimelineSlice> slices_from_chrome(const std::string& text, double* t
     s.start_ms = e.value("ts", 0.0) / 1e3;
     s.dur_ms = e.value("dur", 0.0) / 1e3;
     s.name = e.value("name", "");
+    // One colour per function kind ("vm3-extract" -> "extract"), not per chain.
+    const auto dash = s.name.rfind('-');
+    s.key = dash == std::string::npos ? s.name : s.name.substr(dash + 1);
     *t_end_ms = std::max(*t_end_ms, s.start_ms + s.dur_ms);
     out.push_back(std::move(s));
   }
