@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "chromium.h"
+#include "report_dom.h"
 #include "run_upsched.h"
 
 namespace {
@@ -21,6 +22,8 @@ using ups::cli_test::Chromium;
 using ups::cli_test::Out;
 using ups::cli_test::run;
 using ups::cli_test::slurp;
+using ups::cli_test::svgs;
+using ups::cli_test::SvgParts;
 
 const std::string kWorkload = std::string(UPS_SOURCE_DIR) + "/workloads/latency-and-hogs.toml";
 const std::string kPrio = std::string(UPS_BINARY_DIR) + "/policies/prio.bpf.o";
@@ -101,36 +104,6 @@ TEST_F(Report, CompareNeedsTwoPoliciesAndOneWorkload) {
   o = run("compare --preset hogs --policy fair --policy no-such-policy");
   EXPECT_EQ(o.rc, 2);
   EXPECT_NE(o.text.find("no-such-policy"), std::string::npos) << o.text;
-}
-
-// Per <svg>: its legend entries and colours, and its series or slices.
-struct SvgParts {
-  std::vector<std::string> legend, legend_colours, series_colours;
-  std::set<std::string> slice_colours;
-  std::string cls;
-};
-
-std::vector<SvgParts> svgs(const std::string& dom) {
-  std::vector<SvgParts> out;
-  const std::regex svg(R"re(<svg class="(chart|timeline)"[\s\S]*?</svg>)re");
-  const std::regex item(R"re(class="legend-item" data-series="([^"]*)" data-colour="([^"]*)")re");
-  const std::regex series(R"re(<polyline class="series" data-series="[^"]*" fill="none" stroke="([^"]*)")re");
-  const std::regex slice(R"re(<rect class="slice" [^>]*fill="([^"]*)")re");
-  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), svg); it != std::sregex_iterator(); ++it) {
-    SvgParts p;
-    p.cls = (*it)[1].str();
-    const std::string s = (*it)[0].str();
-    for (auto i = std::sregex_iterator(s.begin(), s.end(), item); i != std::sregex_iterator(); ++i) {
-      p.legend.push_back((*i)[1].str());
-      p.legend_colours.push_back((*i)[2].str());
-    }
-    for (auto i = std::sregex_iterator(s.begin(), s.end(), series); i != std::sregex_iterator(); ++i)
-      p.series_colours.push_back((*i)[1].str());
-    for (auto i = std::sregex_iterator(s.begin(), s.end(), slice); i != std::sregex_iterator(); ++i)
-      p.slice_colours.insert((*i)[1].str());
-    out.push_back(std::move(p));
-  }
-  return out;
 }
 
 TEST_F(Report, ChromiumRendersLegendsColoursAndPixels) {
