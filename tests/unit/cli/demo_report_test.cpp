@@ -104,15 +104,18 @@ TEST_F(DemoReport, ChromiumRendersTheCharts) {
   // sharing one colour.
   for (const auto& p : ups::cli_test::svgs(dom.text)) {
     EXPECT_EQ(std::set<std::string>(p.legend_colours.begin(), p.legend_colours.end()).size(), p.legend.size());
-    if (p.cls == "chart") EXPECT_EQ(p.series_colours, p.legend_colours);
-    else EXPECT_EQ(p.slice_colours, std::set<std::string>(p.legend_colours.begin(), p.legend_colours.end()));
+    if (p.cls == "chart") {
+      EXPECT_EQ(p.series_colours, p.legend_colours);
+    } else {
+      EXPECT_EQ(p.slice_colours, std::set<std::string>(p.legend_colours.begin(), p.legend_colours.end()));
+    }
   }
   ups::cli_test::Chromium browser(dir_ / "browser");
   ASSERT_TRUE(browser.screenshot(html, png, 2000));
   long long total = 0;
-  const long long drawn = browser.non_white_pixels(png, &total);
-  ASSERT_GE(drawn, 0) << "Chromium could not decode its own screenshot";
-  EXPECT_GT(drawn, total / 50) << "a blank page has no pixel that is not white";
+  const long long pixels = browser.non_white_pixels(png, &total);
+  ASSERT_GE(pixels, 0) << "Chromium could not decode its own screenshot";
+  EXPECT_GT(pixels, total / 50) << "a blank page has no pixel that is not white";
 }
 
 }  // namespace

@@ -149,3 +149,17 @@ TEST_F(Report, ChromiumRendersLegendsColoursAndPixels) {
 }
 
 }  // namespace
+
+namespace {
+
+// The --policy syntax is in the help of both commands that take it.
+TEST(PolicyHelp, SimAndCompareExplainParamsAndUser) {
+  for (const char* cmd : {"sim --help", "compare --help"}) {
+    Out o = run(cmd);
+    EXPECT_EQ(o.rc, 0) << cmd;
+    for (const char* s : {"FILE.bpf.o[?NAME=VALUE[&NAME=VALUE...]][:USER]", "prio.bpf.o?kick=1", "--admission"})
+      EXPECT_NE(o.text.find(s), std::string::npos) << cmd << " lacks " << s << "\n" << o.text;
+  }
+}
+
+}  // namespace
