@@ -51,6 +51,8 @@ TEST_F(DemoReport, WritesTableReportAndPerfettoTimelines) {
   for (const char* f : {"index.html", "results.json", "results.md", "idle_ratio.svg", "admission.toml",
                         "timeline-fair.json", "timeline-faas_event.json", "timeline-fair.ftrace.txt"})
     EXPECT_TRUE(fs::exists(r / f) && fs::file_size(r / f) > 0) << f;
+  for (const char* f : {"index.html", "results.md"})
+    EXPECT_EQ(slurp(r / f).find(UPS_BINARY_DIR), std::string::npos) << f << " names a path of this machine";
   auto rows = nlohmann::json::parse(slurp(r / "results.json"));
   ASSERT_EQ(rows.size(), 12u);  // 2 runtimes x 3 policies x 2 chain counts
   for (auto& row : rows) {
