@@ -7,17 +7,23 @@
 #   <!-- runnable exit=1 expect=TEXT -->  that status, and TEXT in its output
 # (expect takes the rest of the comment). A fenced block after
 # <!-- file: NAME --> is written to NAME before the blocks below it run.
+# Every ```sh block must run: one that cannot (the build itself, a file the
+# reader writes) says why on the line before it,
+#   <!-- not-run: REASON -->
+# and any other ```sh block fails the document.
 # Blocks run in order, each with bash -e, in one scratch directory where
-# `build` is the build directory and `sdk` the SDK, with `upsched` on PATH.
+# `build` is the build directory, `sdk` the SDK and `workloads` the
+# repository's workloads, with `upsched` on PATH.
 set -u
 doc=$1 src=$2 build=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ln -s "$build" "$work/build"
 ln -s "$src/sdk" "$work/sdk"
+ln -s "$src/workloads" "$work/workloads"
 export PATH="$build:$PATH"
 
-ran=0 failed=0 lineno=0
+ran=0 failed=0 lineno=0 unmarked=0
 pending="" in_block="" body="" start=0 want_exit=0 expect="" file=""
 
 finish_block() {
@@ -59,8 +65,20 @@ while IFS= read -r line || [[ -n $line ]]; do
     [[ $attrs =~ expect=(.*)$ ]] && expect=${BASH_REMATCH[1]}
     continue
   fi
+  if [[ $line =~ ^'<!-- not-run: '.+' -->'$ ]]; then
+    pending=skip
+    continue
+  fi
   if [[ $line =~ ^'<!-- file: '([^ ]+)' -->'$ ]]; then
     pending=file file=${BASH_REMATCH[1]}
+    continue
+  fi
+  if [[ $line == '```sh' && -z $pending ]]; then
+    echo "$doc:$lineno: a \`\`\`sh block that does not run: mark it <!-- runnable --> or <!-- not-run: REASON -->"
+    unmarked=$((unmarked + 1))
+  fi
+  if [[ $pending == skip ]]; then
+    pending=""
     continue
   fi
   if [[ $line == '```'* && -n $pending ]]; then
@@ -81,5 +99,5 @@ if [[ $ran -eq 0 ]]; then
   echo "$doc: no runnable block (mark one with <!-- runnable -->)"
   exit 1
 fi
-echo "$ran block(s) run, $failed failed"
-[[ $failed -eq 0 ]]
+echo "$ran block(s) run, $failed failed, $unmarked unmarked"
+[[ $failed -eq 0 && $unmarked -eq 0 ]]

@@ -14,6 +14,7 @@
 #include "workload/duration.h"
 #include "host/policy_factory.h"
 #include "cli/policy_spec.h"
+#include "cli/report_dir.h"
 #include "workload/presets.h"
 #include "sim/world.h"
 
@@ -23,6 +24,7 @@ namespace {
 struct SimArgs {
   std::string preset, workload, duration = "10s", json, ftrace, chrome;
   std::string admission;  // --admission FILE (policy host)
+  std::string report_dir;  // --report DIR: the HTML report
   std::vector<std::string> policies;
   int cpus = 2, smt = 1, cores_per_llc = 8, llcs_per_node = 1;
   u32 hz = 250;
@@ -40,6 +42,17 @@ constexpr const char* kSimExitCodes =
     "  3  the run finished, but a class was ejected or a loaded class ran no task:\n"
     "     one 'warning:' line per class on stderr, naming it and the reason (also\n"
     "     \"warnings\" in --json)";
+
+}  // namespace
+
+// The --policy syntax, shown by `sim --help` and `compare --help`.
+const char* const kPolicyOptionHelp =
+    "policy for the tasks (repeatable: chain order as given; default fair). NAME: a built-in "
+    "(`upsched policies`); FILE.bpf.o[?NAME=VALUE[&NAME=VALUE...]][:USER]: a BPF object, its "
+    "`const volatile` globals set to the values (e.g. prio.bpf.o?kick=1), loaded for USER of "
+    "--admission (default root): it runs the tasks whose uid is USER's";
+
+namespace {
 
 int bad_input(const std::string& msg) {
   std::fprintf(stderr, "upsched sim: %s\n", msg.c_str());
@@ -79,6 +92,8 @@ int run_sim(const SimArgs& a) {
     if (!chrome) return bad_input("cannot write --chrome file " + a.chrome);
     cfg.chrome = &chrome;
   }
+  report::RunSamples samples;  // recorded only with --report
+  if (!a.report_dir.empty()) cfg.samples = &samples;
   std::string wl_arg = a.preset.empty() ? "--workload " + a.workload : "--preset " + a.preset;
   std::string repro = sim::reproduce_command(wl_arg, cfg);
 
@@ -87,13 +102,19 @@ int run_sim(const SimArgs& a) {
   auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   if (!world) return bad_input(world.error().to_string());
   auto st = (*world)->run();
-  report::RunReport r = (*world)->report(a.per_task);
+  report::RunReport r = (*world)->report(a.per_task || !a.report_dir.empty());
   if (!st) r.error = st.error().message;
   if (!a.quiet) std::fputs(r.summary().c_str(), stdout);
   if (!a.json.empty()) {
     std::ofstream out(a.json);
     if (!out) return bad_input("cannot write --json file " + a.json);
-    out << r.to_json();
+    report::RunReport doc = r;
+    if (!a.per_task) doc.tasks.clear();  // --report asked for them, not --json
+    out << doc.to_json();
+  }
+  if (!a.report_dir.empty()) {
+    if (auto st = write_report_dir(a.report_dir, {{&r, &samples}}); !st) return bad_input("--report: " + st.error().message);
+    if (!a.quiet) std::printf("report: %s/index.html\n", a.report_dir.c_str());
   }
   if (!r.error.empty() || r.lost_tasks > 0) {
     std::fprintf(stderr, "upsched sim: run failed: %s\nreproduce: %s\n",
@@ -120,13 +141,14 @@ void register_sim_commands(CLI::App& app) {
   CLI::App* sim = app.add_subcommand("sim", "run one deterministic simulation and print its metrics");
   sim->add_option("--preset", args->preset, "built-in workload: hogs, pipes, rpc-bimodal, schbench");
   sim->add_option("--workload", args->workload, "workload file (TOML or JSON, see docs/workloads.md)");
-  sim->add_option("--policy", args->policies,
-                  "policy for the tasks (repeatable: chain order as given; default fair)");
+  sim->add_option("--policy", args->policies, kPolicyOptionHelp);
   sim->add_option("--admission", args->admission, "admission file (TOML) for FILE.bpf.o[:USER] policies; default: only root");
   sim->add_option("--cpus", args->cpus, "number of simulated CPUs (1..1024)")->capture_default_str();
   sim->add_option("--seed", args->seed, "seed of the run's random numbers")->capture_default_str();
   sim->add_option("--duration", args->duration, "simulated time: 10s, 500ms, 200us")->capture_default_str();
   sim->add_option("--json", args->json, "write the metrics as JSON to this file");
+  sim->add_option("--report", args->report_dir,
+                  "write an HTML report to this directory (DIR/index.html: CPU share, latency CDFs, timeline, exits)");
   sim->add_option("--trace", args->ftrace, "write an ftrace sched_switch timeline (Perfetto opens it)");
   sim->add_option("--chrome", args->chrome, "write a Chrome JSON timeline (Perfetto opens it)");
   sim->add_option("--hz", args->hz, "timer ticks per second")->capture_default_str();

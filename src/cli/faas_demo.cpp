@@ -25,6 +25,7 @@
 #include "cli/faas_sweep.h"
 #include "cli/policy_spec.h"
 #include "report/report_html.h"
+#include "report/run_report_html.h"
 #include "sim/faas_model.h"
 
 namespace ups::cli {
@@ -129,6 +130,9 @@ std::vector<TimelineSlice> slices_from_chrome(const std::string& text, double* t
     s.start_ms = e.value("ts", 0.0) / 1e3;
     s.dur_ms = e.value("dur", 0.0) / 1e3;
     s.name = e.value("name", "");
+    // One colour per function kind ("vm3-extract" -> "extract"), not per chain.
+    const auto dash = s.name.rfind('-');
+    s.key = dash == std::string::npos ? s.name : s.name.substr(dash + 1);
     *t_end_ms = std::max(*t_end_ms, s.start_ms + s.dur_ms);
     out.push_back(std::move(s));
   }
@@ -316,7 +320,8 @@ int run_demo(const DemoArgs& a) {
 
   bool ok = write_file(dir / "results.json", all.dump(1) + "\n");
   std::string origins;
-  for (const DemoPolicy& p : policies) origins += "- " + p.origin + "\n";
+  // The report names no path of this machine: objects by file name.
+  for (const DemoPolicy& p : policies) origins += "- " + report::strip_paths(p.origin) + "\n";
   ok &= write_file(dir / "results.md", "Parameters: " + params_line + "\n\nPolicies:\n" + origins + "\n" + md);
   ok &= write_file(dir / "idle_ratio.svg", idle_svg);
   ok &= write_file(

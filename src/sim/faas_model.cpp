@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/bounded_file.h"
+#include "report/chart.h"
 
 #include "workload/config_node.h"
 #include "workload/program_builder.h"
@@ -272,6 +273,8 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   cfg.costs.hz = prm.hz;
   cfg.ftrace = opt.ftrace;
   cfg.chrome = opt.chrome;
+  RunSamples samples;  // the requests' latencies, for latency_cdf
+  cfg.samples = &samples;
   auto world = World::create(make_faas_workload(prm, rt, chains), cfg,
                              opt.factory ? opt.factory : native_policy_factory());
   if (!world) {
@@ -304,10 +307,9 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   pt.lost_tasks = r.lost_tasks;
   pt.trace_sha256 = r.trace_sha256;
   if (opt.check_starvation) pt.max_ready_wait_ms = watch.worst / 1e6;
-  const Percentiles& l = r.request_latency;
-  if (l.count)
-    pt.latency_cdf = {{0.5, l.p50_us / 1e3}, {0.9, l.p90_us / 1e3}, {0.99, l.p99_us / 1e3},
-                      {0.999, l.p999_us / 1e3}, {1.0, l.max_us / 1e3}};
+  std::vector<double> ms;
+  for (TimeNs v : samples.requests().kept()) ms.push_back(static_cast<double>(v) / 1e6);
+  for (auto [v, pct] : cdf_points(std::move(ms), 200)) pt.latency_cdf.emplace_back(pct / 100, v);
   return pt;
 }
 

@@ -101,7 +101,8 @@ struct FaasPoint {
   u64 requests = 0;
   u64 lost_tasks = 0;
   double max_ready_wait_ms = -1;  // longest runnable-with-work wait (check_starvation)
-  // Latency CDF points (quantile, ms): 0.5, 0.9, 0.99, 0.999, 1.
+  // The empirical CDF of the chain latencies, from every recorded request
+  // (report::cdf_points, at most 200 steps): (fraction at or below, ms).
   std::vector<std::pair<double, double>> latency_cdf;
   std::string trace_sha256;  // the schedule (RunReport::trace_sha256)
   std::string error;

@@ -160,6 +160,11 @@ Status World::init(PolicyFactory factory) {
   if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
 
   group_run_.assign(w_.groups.size(), 0);
+  if (cfg_.samples) {
+    std::vector<std::string> names;
+    for (auto& g : w_.groups) names.push_back(g.name);
+    cfg_.samples->begin(std::move(names), cfg_.nr_cpus, cfg_.duration);
+  }
   tasks_.reserve(w_.initial_tasks());
   for (u32 g = 0; g < w_.groups.size(); ++g)
     for (u32 k = 0; k < w_.groups[g].count; ++k)
@@ -516,7 +521,10 @@ void World::run_program(CpuId cpu) {
         t.stamp = now_;
         continue;
       case OpCode::complete:
-        if (t.stamp != kForever) request_lat_.record(now_ - t.stamp);
+        if (t.stamp != kForever) {
+          request_lat_.record(now_ - t.stamp);
+          if (cfg_.samples) cfg_.samples->on_request(now_ - t.stamp);
+        }
         t.stamp = kForever;
         continue;
       default:
@@ -637,6 +645,7 @@ void World::switch_out(CpuId cpu, TimeNs now) {
   TimeNs ran = now - c.in_since;
   t.run_ns += ran;
   group_run_[t.group] += ran;
+  if (cfg_.samples) cfg_.samples->on_run(t.group, t.pid, cpu, c.in_since, now);
   class_share_[share_slot(t.cls, {})].second += ran;
   t.on_cpu = kNoCpu;
   t.last_cpu = cpu;
@@ -675,6 +684,7 @@ void World::switch_in(CpuId cpu, Task* next) {
   if (t.woke_at != kForever) {
     TimeNs lat = now_ - t.woke_at;
     wakeup_lat_.record(lat);
+    if (cfg_.samples) cfg_.samples->on_wakeup(t.group, lat);
     t.wake_lat_sum += lat;
     t.wake_lat_max_us = std::max<u32>(t.wake_lat_max_us, static_cast<u32>(std::min<TimeNs>(lat / kNsPerUs, ~0u)));
     ++t.wakeups;
@@ -819,6 +829,13 @@ RunReport World::report(bool per_task) {
   std::vector<TimeNs> group_run = group_run_;
   std::vector<std::pair<std::string, TimeNs>> class_share = class_share_;
   TimeNs spin = spin_ns_;
+  if (cfg_.samples && !finished_samples_) {
+    // The slices still running, once: the first report() closes the samples.
+    finished_samples_ = true;
+    for (CpuId cpu = 0; cpu < static_cast<CpuId>(cpus_.size()); ++cpu)
+      if (const SimCpu& c = cpus_[cpu]; c.cur_idx != kNone)
+        cfg_.samples->on_run(tasks_[c.cur_idx].group, tasks_[c.cur_idx].pid, cpu, c.in_since, now_);
+  }
   for (auto& c : cpus_) {
     TimeNs b = c.busy_ns;
     if (c.cur_idx != kNone) {

@@ -22,6 +22,7 @@
 #include "host/policy_factory.h"
 #include "report/histogram.h"
 #include "report/metrics.h"
+#include "report/run_samples.h"
 #include "report/trace.h"
 #include "sim/event_queue.h"
 #include "sim/machine_costs.h"
@@ -45,6 +46,8 @@ struct SimConfig {
   bool check_invariants = UPS_DEBUG_CHECKS_ON;  // Core::check_invariants after every event
   std::ostream* ftrace = nullptr;  // sched_switch text for Perfetto
   std::ostream* chrome = nullptr;  // Chrome JSON for Perfetto
+  // What an HTML report draws (--report): recorded only when set.
+  report::RunSamples* samples = nullptr;
 };
 
 // The reproduce line printed with every failure.
@@ -157,6 +160,7 @@ private:
   std::vector<Attaches> class_attaches_;  // by class_share_ slot
   report::ScheduleTrace trace_;
   bool finished_trace_ = false;
+  bool finished_samples_ = false;  // the slices running at the end were added
   std::string trace_sha_;
 };
 
