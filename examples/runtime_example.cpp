@@ -10,6 +10,12 @@
 
 namespace rt = ups::runtime;
 
+static rt::TaskAttrs named(const char* name) {
+  rt::TaskAttrs a;
+  a.name = name;
+  return a;
+}
+
 int main() {
   rt::RuntimeOptions opts;
   opts.cpus = {0, 1};
@@ -41,7 +47,7 @@ int main() {
     done = true;
     mu.unlock();
     cv.notify_all();
-  }, {.name = "producer"});
+  }, named("producer"));
   for (int c = 0; c < 2; ++c)
     (*runtime)->spawn([&, c] {
       for (;;) {
@@ -56,7 +62,7 @@ int main() {
         mu.unlock();
         if (c == 1 && consumed % 250 == 0) rt::sleep_for(100'000);  // 100 us
       }
-    }, {.name = c == 0 ? "consumer0" : "consumer1"});
+    }, named(c == 0 ? "consumer0" : "consumer1"));
 
   auto sum = (*runtime)->run();
   if (!sum) {

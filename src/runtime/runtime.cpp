@@ -260,6 +260,11 @@ void Runtime::stop() {
 }
 
 void Runtime::with_core(const std::function<void(Core&)>& f) {
+  if (current_fiber()) {  // a fiber takes the lock as its waits do (not preempted holding it)
+    FiberSection s("with_core");
+    f(s.core());
+    return;
+  }
   std::lock_guard lk(impl_->core_mu);
   f(*impl_->core);
 }

@@ -62,6 +62,16 @@ TaskId current_task() {
   return f ? f->id : kNoTask;
 }
 
+CpuId current_cpu() {
+  FiberTask* f = current_fiber();
+  if (!f) return kNoCpu;
+  f->in_runtime.store(true);  // no migration between the two reads
+  const CpuId c = f->worker->cpu;
+  f->in_runtime.store(false);
+  honour_resched();
+  return c;
+}
+
 TimeNs now() {
   FiberTask* f = current_fiber();
   if (!f) misuse("runtime::now called outside a runtime fiber");

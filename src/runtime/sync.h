@@ -21,6 +21,8 @@ struct FiberTask;  // runtime_impl.h
 bool in_fiber();
 // The calling fiber's task id (kNoTask outside a fiber).
 TaskId current_task();
+// The core CPU the calling fiber runs on (kNoCpu outside a fiber).
+CpuId current_cpu();
 // The runtime's clock (ns since the run's start; CLOCK_MONOTONIC).
 TimeNs now();
 // Gives the CPU back; the core may pick this task again at once.
