@@ -69,7 +69,19 @@ void Impl::monitor_main() {
           continue;
         }
         if (core->current(w.cpu)) core->tick(w.cpu, t);
-        if (w.resched.load()) signal_worker(w);  // again, if one was not acted on
+        // A request the fiber did not act on (the signal came while it was
+        // in libc or a system call): again, backing off to every 16 ticks,
+        // so that a fiber in a long system call is not showered with signals.
+        if (w.resend_resumes != w.resumes) {
+          w.resend_resumes = w.resumes;
+          w.resend_every = 1;
+          w.resend_at = t;
+        }
+        if (w.resched.load() && t >= w.resend_at) {
+          signal_worker(w);
+          w.resend_at = t + w.resend_every * opts.tick_ns;
+          w.resend_every = std::min<TimeNs>(w.resend_every * 2, 16);
+        }
         // A fiber that keeps its worker's thread off the CPU (a blocking
         // system call) uses almost no CPU time over a long wall time.
         const TimeNs cpu = thread_cpu_ns(w.cpu_clock);
@@ -79,7 +91,7 @@ void Impl::monitor_main() {
           w.check_cpu = cpu;
           w.reported = false;
         } else if (!w.reported && t - w.check_wall >= opts.blocking_report_ns) {
-          if ((cpu - w.check_cpu) * 100 < t - w.check_wall) {
+          if ((cpu - w.check_cpu) * 20 < t - w.check_wall) {  // under 5% of the wall time
             FiberTask* f = w.running;
             sum.blocking.push_back(fmt::format(
                 "task {} '{}' blocked the worker of CPU {} in a system call for over {} ms "

@@ -34,7 +34,7 @@ struct RuntimeOptions {
   TimeNs tick_ns = 1 * kNsPerMs;       // ops.tick and slice accounting
   size_t stack_bytes = 256 * 1024;     // per fiber
   FairParams fair;
-  // A worker whose fiber has used under 1% of this much wall time as CPU
+  // A worker whose fiber has used under 5% of this much wall time as CPU
   // time is reported as blocked in a system call.
   TimeNs blocking_report_ns = 100 * kNsPerMs;
   bool handle_sigint = false;  // SIGINT ends run() cleanly, with the summary

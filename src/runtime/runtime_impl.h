@@ -85,6 +85,9 @@ struct Worker {
   u64 check_resumes = ~u64{0};
   TimeNs check_wall = 0, check_cpu = 0;
   bool reported = false;
+  // Repeated preemption signals (monitor, L): back-off state.
+  u64 resend_resumes = ~u64{0};
+  TimeNs resend_every = 1, resend_at = 0;  // in ticks; when the next may go
   std::atomic<u64> preemptions{0};
 };
 
