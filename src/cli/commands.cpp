@@ -13,6 +13,7 @@ void register_all(CLI::App& app) {
   register_bpf_commands(app);
   register_verify_commands(app);
   register_faas_commands(app);
+  register_run_commands(app);
 }
 
 }  // namespace ups::cli

@@ -16,5 +16,6 @@ void register_sim_commands(CLI::App& app);      // sim, policies, demo
 void register_bpf_commands(CLI::App& app);      // bpf disasm|run|conformance
 void register_verify_commands(CLI::App& app);   // verify
 void register_faas_commands(CLI::App& app);     // faas
+void register_run_commands(CLI::App& app);      // run (the real runtime)
 
 }  // namespace ups::cli

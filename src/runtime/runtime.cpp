@@ -201,16 +201,18 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions opts) {
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
-Status Runtime::load(const std::vector<std::string>& policies, const std::string& admission_file) {
+Status Runtime::load(const std::vector<std::string>& policies, const std::string& admission_file,
+                     const std::vector<workload::ClassDecl>& declared, const std::string& source) {
   Impl& I = *impl_;
-  if (I.started)
-    return make_error(ErrorKind::invalid_argument, "Runtime::load: the run has started");
+  if (I.started || I.loaded)
+    return make_error(ErrorKind::invalid_argument, "Runtime::load: only once, before run()");
+  I.loaded = true;
   auto factory = host::policy_spec_factory(admission_file, I.opts.seed, static_cast<int>(I.workers.size()));
   if (!factory) return tl::unexpected(factory.error());
   std::lock_guard lk(I.core_mu);
   I.host = std::make_unique<host::ClassHost>(*I.core, std::move(*factory),
-                                             static_cast<host::ClassHostHooks&>(I), "(runtime)");
-  return I.host->start(policies, Principal{}, {}, I.now());
+                                             static_cast<host::ClassHostHooks&>(I), source);
+  return I.host->start(policies, Principal{}, declared, I.now());
 }
 
 Result<TaskId> Runtime::spawn(std::function<void()> fn, TaskAttrs attrs) {

@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "core/core.h"
+#include "workload/workload.h"
 
 namespace ups::runtime {
 
@@ -76,8 +77,10 @@ public:
 
   // The chain, as `upsched sim --policy P...` loads it (chain order; the
   // first is the default class of spawned tasks), through the CLI's policy
-  // factory: `FILE.bpf.o[?K=V][:USER]` or a native name. Before run() only.
-  Status load(const std::vector<std::string>& policies, const std::string& admission_file = "");
+  // factory: `FILE.bpf.o[?K=V][:USER]` or a native name; then a workload's
+  // declared classes (`source`: its file, for messages). Before run(), once.
+  Status load(const std::vector<std::string>& policies, const std::string& admission_file = "",
+              const std::vector<workload::ClassDecl>& declared = {}, const std::string& source = "(runtime)");
   // A new task, runnable at once (or when run() starts). From any thread,
   // or from inside a fiber.
   Result<TaskId> spawn(std::function<void()> fn, TaskAttrs attrs = {});

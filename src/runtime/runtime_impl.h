@@ -129,7 +129,7 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   bool monitor_nohz = false;             // no CPU busy: no ticks armed
   std::atomic<bool> stop_requested{false};
   bool stopping = false;   // workers leave their loops
-  bool started = false, ran = false;
+  bool started = false, ran = false, loaded = false;
   bool abandoned = false;  // a worker never came back: this Impl is leaked, not freed
 
   // Counters and the summary's lists (L).

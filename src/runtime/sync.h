@@ -64,6 +64,7 @@ private:
 class Event {
 public:
   Event() = default;
+  explicit Event(u64 initial_tokens) : tokens_(initial_tokens) {}
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   void signal();
