@@ -41,12 +41,22 @@ private:
   Fiber() = default;
   static void entry(fctx::transfer_t t);
 
+  // Sanitizers are told of each stack switch (fiber.cpp: no-ops otherwise).
+  void before_enter(void** fake_stack);
+  void after_enter(void* fake_stack);
+  void before_leave(void** fake_stack, bool dying);
+  void after_leave_return(void* fake_stack);
+
   Body body_;
   void* stack_base_ = nullptr;  // the mapping, guard page included
+  size_t usable_ = 0;           // the stack below the top, for ASan
+  const void* caller_stack_ = nullptr;  // the scheduler's stack (ASan)
+  size_t caller_stack_size_ = 0;
+  void* tsan_fiber_ = nullptr;   // TSan's fiber, and the scheduler's while it runs
+  void* tsan_caller_ = nullptr;
   size_t stack_len_ = 0;
   fctx::fcontext_t self_ = nullptr;    // the fiber's saved context
   fctx::fcontext_t caller_ = nullptr;  // the scheduler's, while the fiber runs
-  void* first_msg_ = nullptr;
   bool finished_ = false;
 };
 

@@ -46,6 +46,7 @@ struct Obj {
 };
 
 constexpr TimeNs kNoStamp = ~TimeNs{0};
+constexpr TimeNs kWorkChunk = 100 * kNsPerUs;
 
 class Runner {
 public:
@@ -120,9 +121,13 @@ private:
       Obj* o = in->arg < objs_.size() ? objs_[in->arg].get() : nullptr;
       switch (in->op) {
         case OpCode::compute: {
-          const TimeNs d = prog.dists[in->arg].sample(rng);
-          busy_work(cal_, d);
-          group_work_[g].fetch_add(d);
+          // In chunks, so that a run stopped mid-phase counts the work done.
+          for (TimeNs left = prog.dists[in->arg].sample(rng); left > 0;) {
+            const TimeNs d = std::min(left, kWorkChunk);
+            busy_work(cal_, d);
+            group_work_[g].fetch_add(d);
+            left -= d;
+          }
           break;
         }
         case OpCode::sleep:

@@ -76,8 +76,8 @@ TEST(Runtime, SpawnFromAFiber) {
 
 // On ONE worker, a fiber that spins without calling the runtime can only
 // let the other fiber run if a signal preempts it.
-void expect_hog_preempted(std::vector<std::string> policies) {
-  auto rt = make_runtime({0}, std::move(policies));
+void expect_hog_preempted(std::vector<std::string> policies, std::vector<int> cpus = {0}) {
+  auto rt = make_runtime(std::move(cpus), std::move(policies));
   std::atomic<bool> released{false};
   std::atomic<u64> spins{0};
   rt->spawn([&] {
@@ -124,6 +124,30 @@ TEST(Runtime, StalledPolicyIsEjectedByTheWatchdogOnRealTime) {
   EXPECT_EQ(s.exit_reports[0].reason, "runnable task stall");
   EXPECT_GE(s.exit_reports[0].tasks_moved_to_fair, 1u);  // those it held (idle CPUs may have run some)
 }
+
+// The policy's BPF timer fires on real time (every millisecond) and its
+// bad kick ejects the class; the tasks finish under fair.
+TEST(Runtime, BpfTimerFiresOnRealTimeAndItsBadKickEjectsTheClass) {
+  auto rt = make_runtime({0, 1}, {policy("bad_timer_kick")});
+  std::atomic<int> done{0};
+  // Tasks that outlive the first timer round (they sleep past it).
+  for (int i = 0; i < 4; ++i)
+    rt->spawn([&] {
+      sleep_for(5 * kNsPerMs);
+      done.fetch_add(1);
+    }, named("sleeper"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_EQ(done.load(), 4);
+  ASSERT_EQ(s.exit_reports.size(), 1u);
+  EXPECT_EQ(s.exit_reports[0].kind, ExitKind::error);
+  EXPECT_NE(s.exit_reports[0].to_string().find("scx_bpf_kick_cpu"), std::string::npos)
+      << s.exit_reports[0].to_string();
+}
+
+// central gives tasks infinite slices; only its BPF timer, kicking the CPU
+// of a task that ran past slice_ns, makes the hog give its CPU up.
+TEST(Runtime, CentralsTimerPreemptsAHog) { expect_hog_preempted({policy("central")}, {0, 1}); }
 
 TimeNs process_cpu_ns() {
   rusage ru{};
