@@ -124,3 +124,5 @@ void BM_SwitchRatios(benchmark::State& state) {
 BENCHMARK(BM_SwitchRatios)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+BENCHMARK_MAIN();
