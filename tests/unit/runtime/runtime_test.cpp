@@ -74,21 +74,26 @@ TEST(Runtime, SpawnFromAFiber) {
   EXPECT_EQ(children.load(), 10);
 }
 
-// On ONE worker, a fiber that spins without calling the runtime can only
-// let the other fiber run if a signal preempts it.
+// A fiber that spins without calling the runtime, and another on the same
+// CPU (both pinned to the last one) that can only run again if a signal
+// preempts the first.
 void expect_hog_preempted(std::vector<std::string> policies, std::vector<int> cpus = {0}) {
+  const CpuId last = static_cast<CpuId>(cpus.size() - 1);
   auto rt = make_runtime(std::move(cpus), std::move(policies));
   std::atomic<bool> released{false};
   std::atomic<u64> spins{0};
+  TaskAttrs hog = named("hog"), releaser = named("releaser");
+  hog.affinity.set(last);
+  releaser.affinity.set(last);
   rt->spawn([&] {
     while (!released.load(std::memory_order_relaxed)) spins.fetch_add(1, std::memory_order_relaxed);
-  }, named("hog"));
+  }, hog);
   // Releases the hog only once it has spun: from then on, only a preemption
   // of the hog lets this fiber run again.
   rt->spawn([&] {
     while (spins.load() == 0) yield();
     released.store(true);
-  }, named("releaser"));
+  }, releaser);
   RunSummary s = run_guarded(*rt);
   expect_all_completed(s);
   EXPECT_TRUE(released.load());
