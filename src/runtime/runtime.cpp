@@ -103,6 +103,18 @@ void Impl::cancel_timer(ClassId cls, u64 timer_id) {
 
 void Impl::on_exit_report(const ExitReport& r) { sum.exit_reports.push_back(r); }
 
+// The core accounts a wakeup's latency when the task first runs after it;
+// the growth of its sum since the last switch in is this wakeup's sample.
+void Impl::on_switch(CpuId, const Task*, const Task* next, TimeNs) {
+  if (!next) return;
+  FiberTask* f = fiber_of(next);
+  if (next->acct.wakeups != f->wakeups_seen) {
+    wake_lat.record(next->acct.wakeup_latency_sum - f->wake_lat_seen);
+    f->wakeups_seen = next->acct.wakeups;
+    f->wake_lat_seen = next->acct.wakeup_latency_sum;
+  }
+}
+
 // --- ClassHostHooks --------------------------------------------------------------
 
 void Impl::schedule_class_step(u32 step, TimeNs at) {
@@ -328,6 +340,7 @@ Result<RunSummary> Runtime::run() {
   s.unfinished = I.live;
   const size_t core_live = I.core->nr_live_tasks();
   s.lost_tasks = core_live > I.live ? core_live - I.live : 0;
+  s.wakeup_latency = report::percentiles_of(I.wake_lat);
   for (ClassId c : I.core->chain())
     s.class_runtime.emplace_back(std::string(I.core->class_name(c)), I.core->class_runtime(c));
   return s;

@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "core/core.h"
+#include "report/metrics.h"
 #include "workload/workload.h"
 
 namespace ups::runtime {
@@ -64,6 +65,7 @@ struct RunSummary {
   std::vector<std::string> blocking;     // fibers that blocked their worker in a system call
   std::vector<std::string> problems;     // task exceptions, unpinned workers, refused attaches
   std::vector<std::pair<std::string, TimeNs>> class_runtime;  // CPU time per class in the chain
+  report::Percentiles wakeup_latency;  // wake_up -> running, as the core measures it
 };
 
 struct Impl;  // runtime_impl.h

@@ -33,6 +33,7 @@
 
 #include "core/core.h"
 #include "host/class_host.h"
+#include "report/histogram.h"
 #include "runtime/fiber.h"
 #include "runtime/runtime.h"
 
@@ -64,6 +65,8 @@ struct FiberTask {
   u64 wait_gen = 0;            // (L) sleep timers of an older wait are ignored
   FiberTask* next_waiter = nullptr;  // (L) CondVar / Event FIFO
   std::vector<u64> held_locks;       // Mutex ids, released for it if it exits holding them
+  u64 wakeups_seen = 0;              // (L) the task's acct.wakeups at its last switch in
+  TimeNs wake_lat_seen = 0;          // (L) and its acct.wakeup_latency_sum
 };
 
 struct Worker {
@@ -136,6 +139,7 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   u64 live = 0;
   RunSummary sum;
   u64 preempt_signals = 0;
+  report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
 
   Impl() = default;
   TimeNs now() const;
@@ -146,6 +150,7 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   void arm_timer(ClassId cls, u64 timer_id, TimeNs at) override;
   void cancel_timer(ClassId cls, u64 timer_id) override;
   void on_exit_report(const ExitReport& r) override;
+  void on_switch(CpuId cpu, const Task* prev, const Task* next, TimeNs now) override;
   // ClassHostHooks (core_mu held).
   void schedule_class_step(u32 step, TimeNs at) override;
   void class_loaded(const std::string& name, ClassId id) override;

@@ -286,6 +286,7 @@ Result<report::RunReport> run_workload(const Workload& w, const WorkloadRunConfi
   r.lost_tasks = sum->lost_tasks;
   if (r.lost_tasks) r.error = "the core holds tasks the runtime does not know";
   r.context_switches = sum->switches;
+  r.wakeup_latency = sum->wakeup_latency;
   (*rt)->with_core([&](Core& core) { r.migrations = core.stats().migrations; });
   TimeNs used = 0;
   for (auto& [name, ns] : sum->class_runtime) used += ns;

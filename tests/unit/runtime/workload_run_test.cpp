@@ -41,6 +41,7 @@ TEST(WorkloadRun, EveryOpOfAFiniteWorkloadRunsAndCountsAsInTheSimulator) {
   EXPECT_EQ(r->tasks_completed, s.tasks_completed);
   EXPECT_EQ(r->requests, s.requests);
   EXPECT_EQ(r->groups.size(), s.groups.size());
+  EXPECT_GT(r->wakeup_latency.count, 0u);  // its tasks sleep and wait
   // The same JSON document, field for field.
   EXPECT_NE(r->to_json().find("\"per_class_share\""), std::string::npos);
   EXPECT_NE(r->to_json().find("\"lost_tasks\""), std::string::npos);
