@@ -10,6 +10,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -24,6 +26,21 @@ TimeNs thread_cpu_ns(clockid_t clk) {
   timespec ts{};
   if (::clock_gettime(clk, &ts) != 0) return 0;
   return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + static_cast<TimeNs>(ts.tv_nsec);
+}
+
+// Whether Linux thread `tid` of this process sleeps in the kernel (state S
+// or D in /proc), rather than waiting for a CPU (R) on a loaded machine.
+bool sleeps_in_kernel(int tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  FILE* f = std::fopen(path, "r");
+  if (!f) return false;
+  char buf[512];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* paren = std::strrchr(buf, ')');  // comm may hold spaces
+  return paren && paren[1] == ' ' && (paren[2] == 'S' || paren[2] == 'D');
 }
 
 void drain(int fd) {
@@ -91,7 +108,9 @@ void Impl::monitor_main() {
           w.check_cpu = cpu;
           w.reported = false;
         } else if (!w.reported && t - w.check_wall >= opts.blocking_report_ns) {
-          if ((cpu - w.check_cpu) * 20 < t - w.check_wall) {  // under 5% of the wall time
+          // Under 5% of the wall time as CPU time, and asleep in the kernel
+          // now (not merely waiting for a CPU on a loaded machine).
+          if ((cpu - w.check_cpu) * 20 < t - w.check_wall && sleeps_in_kernel(w.tid.load())) {
             FiberTask* f = w.running;
             sum.blocking.push_back(fmt::format(
                 "task {} '{}' blocked the worker of CPU {} in a system call for over {} ms "

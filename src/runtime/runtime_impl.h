@@ -76,6 +76,7 @@ struct Worker {
   std::thread thread;
   pthread_t handle{};
   clockid_t cpu_clock{};            // the thread's CPU-time clock (blocking detection)
+  std::atomic<int> tid{0};          // its Linux thread id (/proc/self/task/TID/stat)
   int kick_fd = -1;                 // eventfd the idle worker sleeps on
   std::atomic<bool> resched{false}; // the core asked for schedule() on this CPU
   bool idle = false;                // (L) asleep on kick_fd (or about to be)

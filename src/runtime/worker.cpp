@@ -40,6 +40,7 @@ thread_local Worker* tl_worker = nullptr;
 
 void Impl::worker_main(Worker& w) {
   set_current_worker(&w);
+  w.tid.store(static_cast<int>(::gettid()));
   if (w.os_cpu >= 0 && w.os_cpu < CPU_SETSIZE) {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -25,8 +25,9 @@ std::string tmp_file(const std::string& name) {
 
 std::set<std::string> keys(const std::string& path) {
   std::ifstream in(path);
+  const nlohmann::json j = nlohmann::json::parse(in);
   std::set<std::string> out;
-  for (auto& [k, v] : nlohmann::json::parse(in).items()) out.insert(k);
+  for (auto& [k, v] : j.items()) out.insert(k);
   return out;
 }
 
