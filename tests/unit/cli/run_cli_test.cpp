@@ -57,7 +57,10 @@ TEST(RunCli, ABadCpuListIsRefused) {
 }
 
 TEST(RunCli, AnEjectedPolicyEndsInExit3WithItsWarning) {
-  Out o = run("run --preset hogs --policy " + kPolicies + "bad_calls_error.bpf.o --cpus 2 --duration 200ms");
+  // A finite workload with more than the 10 wakeups (enqueues) after which
+  // the policy gives up, however slow the machine.
+  Out o = run("run --workload " + std::string(UPS_SOURCE_DIR) + "/tests/data/sim/good/all_ops.toml --policy " +
+              kPolicies + "bad_calls_error.bpf.o --cpus 2 --duration 60s");
   EXPECT_EQ(o.rc, 3) << o.text;
   EXPECT_NE(o.text.find("warning: class bad_calls_error was ejected"), std::string::npos) << o.text;
 }
