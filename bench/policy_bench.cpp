@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "core/core.h"
 #include "core/scx_constants.h"
 #include "policy/native/registry.h"
@@ -112,7 +112,7 @@ void run_sim(benchmark::State& state, bool bpf, const char* preset) {
     cfg.policies = {bpf ? simple_object() : "simple"};
     cfg.check_invariants = false;
     // The CLI's factory: simple.bpf.o through the policy host, "simple" native.
-    auto factory = cli::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
+    auto factory = host::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
     if (!factory) {
       state.SkipWithError(factory.error().to_string().c_str());
       return;

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "cli/report_dir.h"
 #include "sim/world.h"
 #include "workload/duration.h"
@@ -61,7 +61,7 @@ int run_compare(const CompareArgs& a) {
     cfg.check_invariants = false;
     Run run;
     cfg.samples = run.samples.get();
-    auto factory = policy_spec_factory(a.admission, a.seed, a.cpus);
+    auto factory = host::policy_spec_factory(a.admission, a.seed, a.cpus);
     if (!factory) return bad_input("--admission: " + factory.error().to_string());
     auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
     if (!world) return bad_input(fmt::format("--policy {}: {}", policy, world.error().to_string()));

@@ -13,7 +13,7 @@
 #include "cli/faas_demo.h"
 #include "workload/duration.h"
 #include "host/policy_factory.h"
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "cli/report_dir.h"
 #include "workload/presets.h"
 #include "sim/world.h"
@@ -97,7 +97,7 @@ int run_sim(const SimArgs& a) {
   std::string wl_arg = a.preset.empty() ? "--workload " + a.workload : "--preset " + a.preset;
   std::string repro = sim::reproduce_command(wl_arg, cfg);
 
-  auto factory = policy_spec_factory(a.admission, a.seed, a.cpus);
+  auto factory = host::policy_spec_factory(a.admission, a.seed, a.cpus);
   if (!factory) return bad_input("--admission: " + factory.error().to_string());
   auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   if (!world) return bad_input(world.error().to_string());

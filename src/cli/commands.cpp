@@ -14,6 +14,7 @@ void register_all(CLI::App& app) {
   register_verify_commands(app);
   register_faas_commands(app);
   register_compare_command(app);
+  register_run_commands(app);
 }
 
 }  // namespace ups::cli

@@ -16,6 +16,7 @@ void register_sim_commands(CLI::App& app);      // sim, policies, demo
 void register_bpf_commands(CLI::App& app);      // bpf disasm|run|conformance
 void register_verify_commands(CLI::App& app);   // verify
 void register_faas_commands(CLI::App& app);     // faas
+void register_run_commands(CLI::App& app);      // run (the real runtime)
 void register_compare_command(CLI::App& app);   // compare (cmd_compare.cpp)
 
 // The help of --policy (cmd_sim.cpp): the spec syntax policy_spec.h parses.

@@ -23,7 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/faas_sweep.h"
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "report/report_html.h"
 #include "report/run_report_html.h"
 #include "sim/faas_model.h"

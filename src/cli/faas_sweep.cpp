@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 
 namespace ups::cli {
 
@@ -27,9 +27,9 @@ Result<std::vector<int>> parse_chain_counts(const std::string& list) {
 
 Result<host::PolicyFactory> faas_policy_factory(const std::string& spec, const std::string& admission_file,
                                                u64 seed, int nr_cpus) {
-  auto bpf = parse_bpf_spec(spec);
+  auto bpf = host::parse_bpf_spec(spec);
   if (!bpf) return tl::unexpected(bpf.error());
-  if (*bpf) return policy_spec_factory(admission_file, seed, nr_cpus);
+  if (*bpf) return host::policy_spec_factory(admission_file, seed, nr_cpus);
   if (!host::is_fair_spec(spec)) {
     bool known = false;
     for (auto& [name, desc] : host::native_policy_list()) known |= name == spec;

@@ -1,6 +1,8 @@
 // The report's two forms: the JSON document (--json) and the summary table.
 #include "report/metrics.h"
 
+#include "report/histogram.h"
+
 #include <nlohmann/json.hpp>
 #include <fmt/format.h>
 
@@ -108,6 +110,23 @@ std::string RunReport::summary() const {
   for (auto& why : refused) s += "  refused: " + why + "\n";
   s += "trace_sha256 " + trace_sha256 + "\n";
   return s;
+}
+
+Percentiles percentiles_of(const LatencyHistogram& h) {
+  Percentiles p;
+  p.count = h.count();
+  p.mean_us = h.mean() / 1e3;
+  p.p50_us = h.percentile(0.50) / 1e3;
+  p.p90_us = h.percentile(0.90) / 1e3;
+  p.p99_us = h.percentile(0.99) / 1e3;
+  p.p999_us = h.percentile(0.999) / 1e3;
+  p.max_us = h.max() / 1e3;
+  return p;
+}
+
+std::string ejection_warning(const ExitReport& e, const std::string& at) {
+  return fmt::format("class {} was ejected at {}: {} ({}): {}; {} task(s) moved to fair", e.class_name, at,
+                     exit_kind_name(e.kind), e.reason, e.message, e.tasks_moved_to_fair);
 }
 
 }  // namespace ups::report

@@ -72,6 +72,13 @@ struct RunReport {
   std::string summary() const;      // the table the CLI prints
 };
 
+class LatencyHistogram;  // report/histogram.h
+// The percentiles of a histogram, in microseconds (both substrates' reports).
+Percentiles percentiles_of(const LatencyHistogram& h);
+// The report's warning for a class that left the chain with an error;
+// `at` is the time as the substrate formats it.
+std::string ejection_warning(const ExitReport& e, const std::string& at);
+
 // Jain's fairness index (sum x)^2 / (n * sum x^2); 1 = all equal.
 double jain_index(const std::vector<double>& xs);
 

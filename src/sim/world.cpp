@@ -809,20 +809,9 @@ RunReport World::report(bool per_task) {
   r.context_switches = switches_;
   r.migrations = migrations_;
 
-  auto pct = [](const LatencyHistogram& h) {
-    Percentiles p;
-    p.count = h.count();
-    p.mean_us = h.mean() / 1e3;
-    p.p50_us = h.percentile(0.50) / 1e3;
-    p.p90_us = h.percentile(0.90) / 1e3;
-    p.p99_us = h.percentile(0.99) / 1e3;
-    p.p999_us = h.percentile(0.999) / 1e3;
-    p.max_us = h.max() / 1e3;
-    return p;
-  };
   r.requests = request_lat_.count();
-  r.request_latency = pct(request_lat_);
-  r.wakeup_latency = pct(wakeup_lat_);
+  r.request_latency = percentiles_of(request_lat_);
+  r.wakeup_latency = percentiles_of(wakeup_lat_);
 
   // Close the running slices so that busy time and shares count up to now.
   TimeNs busy = 0, used = 0;
@@ -876,9 +865,7 @@ RunReport World::report(bool per_task) {
   for (ExitReport& e : host_->still_loaded_reports(now_)) r.exit_reports.push_back(std::move(e));
   for (const ExitReport& e : r.exit_reports)
     if (e.is_error())
-      r.warnings.push_back(fmt::format("class {} was ejected at {}: {} ({}): {}; {} task(s) moved to fair",
-                                       e.class_name, workload::format_instant(e.at), exit_kind_name(e.kind),
-                                       e.reason, e.message, e.tasks_moved_to_fair));
+      r.warnings.push_back(ejection_warning(e, workload::format_instant(e.at)));
   const u32 fair_slot = class_share_slot_[core_->fair_class()];
   for (u32 s = 0; s < class_share.size(); ++s)
     if (class_share[s].second == 0 && s != fair_slot)

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "run_upsched.h"
 #include "sim/world.h"
 #include "workload/workload.h"
@@ -25,7 +25,7 @@ double latency_wakeup_mean_us(const std::string& policy) {
   cfg.seed = 1;
   cfg.duration = 2 * kNsPerSec;
   cfg.policies = {policy};
-  auto factory = cli::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
+  auto factory = host::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
   EXPECT_TRUE(factory.has_value());
   auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   EXPECT_TRUE(world.has_value()) << world.error().to_string();

@@ -1,6 +1,6 @@
 // Shared by the policy host tests: paths of the SDK's policies, and runs
 // through the same policy factory the `upsched sim` command uses
-// (cli::policy_spec_factory), so what the tests show holds for the CLI.
+// (host::policy_spec_factory), so what the tests show holds for the CLI.
 #pragma once
 
 #include <unistd.h>
@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 #include "workload/presets.h"
 #include "workload/workload.h"
 #include "sim/world.h"
@@ -62,7 +62,7 @@ inline std::string write_temp(const std::string& name, const std::string& text) 
 // default config, where only root may load).
 inline host::PolicyFactory cli_factory(const std::string& admission_text = {}, int nr_cpus = 4) {
   const std::string path = admission_text.empty() ? std::string() : write_temp("admission.toml", admission_text);
-  auto f = cli::policy_spec_factory(path, 1, nr_cpus);
+  auto f = host::policy_spec_factory(path, 1, nr_cpus);
   EXPECT_TRUE(f) << f.error().to_string();
   return f ? *f : host::native_policy_factory();
 }

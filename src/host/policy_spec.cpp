@@ -1,11 +1,11 @@
-#include "cli/policy_spec.h"
+#include "host/policy_spec.h"
 
 #include <cstdlib>
 
 #include "policy/policy_loader.h"
 #include "security/class_count.h"
 
-namespace ups::cli {
+namespace ups::host {
 
 namespace {
 
@@ -62,7 +62,7 @@ Result<Principal> loader_of(const BpfSpec& s, const Principal& requester, const 
 
 // Whether req replaces a class that `who` loaded (a native class counts
 // against no limit).
-bool replaces_own_class(const host::PolicyRequest& req, const Principal& who, const security::AdmissionConfig& adm) {
+bool replaces_own_class(const PolicyRequest& req, const Principal& who, const security::AdmissionConfig& adm) {
   if (req.replaces.empty()) return false;
   auto old = parse_bpf_spec(req.replaces);
   if (!old || !*old) return false;
@@ -72,7 +72,7 @@ bool replaces_own_class(const host::PolicyRequest& req, const Principal& who, co
 
 }  // namespace
 
-Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
+Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
     auto loaded = security::AdmissionConfig::load_file(admission_file);
@@ -81,9 +81,9 @@ Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_fil
   }
   // The checks before a run load nothing and count nothing.
   security::ClassCount classes;
-  host::PolicyFactory native = host::native_policy_factory();
-  return host::PolicyFactory([adm, classes, native, seed, nr_cpus](
-                                const host::PolicyRequest& req) mutable -> Result<host::PolicyInstance> {
+  PolicyFactory native = native_policy_factory();
+  return PolicyFactory([adm, classes, native, seed, nr_cpus](
+                                const PolicyRequest& req) mutable -> Result<PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
     if (!*spec) return native(req);
@@ -112,4 +112,4 @@ Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_fil
   });
 }
 
-}  // namespace ups::cli
+}  // namespace ups::host

@@ -1,8 +1,10 @@
-// The `--policy` factory of the CLI: `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`
-// loads a sched_ext BPF object through the policy host (its read-only
-// globals set, admitted for USER, or the run's principal, by the admission
-// config); any other name is a native policy. Tests load policies through
-// this same factory, so what they show holds for the command line.
+// The `--policy` factory of the CLI and of the runtime:
+// `FILE.bpf.o[?NAME=VALUE[&...]][:USER]` loads a sched_ext BPF object
+// through the policy host (its read-only globals set, admitted for USER, or
+// the run's principal, by the admission config); any other name is a native
+// policy. It lives in host/ so that both substrates (sim/ via the CLI, and
+// runtime/) load policies through this one factory; tests use it too, so
+// what they show holds for the command line.
 #pragma once
 
 #include <memory>
@@ -15,7 +17,7 @@
 #include "security/admission.h"
 #include "host/policy_factory.h"
 
-namespace ups::cli {
+namespace ups::host {
 
 // A parsed `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`.
 struct BpfSpec {
@@ -30,6 +32,6 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
 
 // `admission_file` empty: the default config (only root may load).
 // `seed` seeds the policies' bpf_get_prandom_u32.
-Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
+Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
 
-}  // namespace ups::cli
+}  // namespace ups::host

@@ -1,0 +1,1 @@
+target_link_libraries(runtime_bench PRIVATE upsched_runtime)

@@ -1,0 +1,99 @@
+// Slice preemption by signal, as Go's async preemption does it: the monitor
+// (or a wakeup on another CPU) sends SIGURG to a worker thread whose fiber
+// must give its CPU back, and the handler switches from the interrupted
+// fiber to the worker's scheduler context. The interrupted state stays in
+// the signal frame on the fiber's stack; resuming the fiber (on any worker)
+// returns from the handler and rt_sigreturn restores it.
+//
+// The switch happens only at a safe point: the fiber is not inside the
+// runtime (in_runtime clear: it holds no core lock) and the interrupted
+// instruction is not in libc, libstdc++, libgcc or the dynamic loader,
+// whose locks (malloc's arenas, stdio) the scheduler's own code takes.
+// Otherwise the handler returns and the request stays pending: the fiber
+// yields when it next leaves the runtime, and the monitor signals again
+// on its next tick. SA_NODEFER keeps SIGURG unblocked after a switch out
+// of the handler (the handler does not return until the fiber resumes).
+#include <link.h>
+#include <signal.h>
+#include <ucontext.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "runtime/runtime_impl.h"
+
+namespace ups::runtime {
+
+namespace {
+
+struct CodeRange {
+  uintptr_t lo = 0, hi = 0;
+};
+constexpr int kMaxRanges = 32;
+CodeRange g_unsafe[kMaxRanges];
+int g_nr_unsafe = 0;
+
+bool unsafe_object(const char* name) {
+  for (const char* lib : {"/libc.so", "/libstdc++.so", "/libgcc_s.so", "/ld-linux", "/libm.so", "/libpthread.so"})
+    if (std::strstr(name, lib)) return true;
+  return false;
+}
+
+int collect_ranges(dl_phdr_info* info, size_t, void*) {
+  if (!info->dlpi_name || !unsafe_object(info->dlpi_name)) return 0;
+  for (int i = 0; i < info->dlpi_phnum && g_nr_unsafe < kMaxRanges; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
+    const uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+    g_unsafe[g_nr_unsafe++] = CodeRange{lo, lo + ph.p_memsz};
+  }
+  return 0;
+}
+
+bool pc_is_safe(const void* uc) {
+#if defined(__x86_64__)
+  const auto* u = static_cast<const ucontext_t*>(uc);
+  const uintptr_t pc = static_cast<uintptr_t>(u->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  const auto* u = static_cast<const ucontext_t*>(uc);
+  const uintptr_t pc = static_cast<uintptr_t>(u->uc_mcontext.pc);
+#else
+  return false;
+#endif
+  for (int i = 0; i < g_nr_unsafe; ++i)
+    if (pc >= g_unsafe[i].lo && pc < g_unsafe[i].hi) return false;
+  return true;
+}
+
+void on_sigurg(int, siginfo_t*, void* uc) {
+  const int saved_errno = errno;
+  Worker* w = current_worker();
+  FiberTask* f = w ? w->sig_target.load() : nullptr;
+  // Not a fiber here (scheduler, another thread), inside the runtime, or in
+  // libc: leave the request pending.
+  if (f && !f->in_runtime.load() && w->resched.load() && pc_is_safe(uc)) {
+    f->in_runtime.store(true);
+    w->preemptions.fetch_add(1, std::memory_order_relaxed);
+    f->fiber->suspend(kPreempted);
+    // Resumed, maybe on another worker, which took care of the lock.
+    f->in_runtime.store(false);
+  }
+  errno = saved_errno;
+}
+
+}  // namespace
+
+void install_preempt_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ::dl_iterate_phdr(collect_ranges, nullptr);
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigurg;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGURG, &sa, nullptr);
+  });
+}
+
+}  // namespace ups::runtime

@@ -1,0 +1,215 @@
+// The runtime's shared state, for its own files only (runtime.cpp: setup,
+// hooks and the summary; worker.cpp: the scheduler loop; monitor.cpp: real
+// time; preempt.cpp: the SIGURG path; sync.cpp: the fiber-side waits).
+//
+// Locking. One mutex, `core_mu`, is the core lock of core/core.h: every
+// Core call, and every field below marked (L), is under it. The handoff
+// rule that makes blocking race-free: a fiber that stops running (block,
+// yield, exit) takes core_mu, tells the core, and switches to its worker's
+// scheduler context still holding it; the scheduler calls Core::schedule
+// and only then unlocks. So no other worker can pick a task (after a wake)
+// before its context is saved. The scheduler never holds core_mu while a
+// fiber runs. The one switch made without the lock is the preemption from
+// the signal handler (the preempted task stays current in the core until
+// the scheduler's schedule(), so no one else can pick it).
+//
+// A fiber sets `in_runtime` before it takes core_mu and clears it after it
+// let go; the SIGURG handler switches a fiber out only while in_runtime is
+// clear (and not inside libc, preempt.cpp), so a fiber is never preempted
+// holding core_mu or a libc lock.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <queue>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/core.h"
+#include "host/class_host.h"
+#include "report/histogram.h"
+#include "runtime/fiber.h"
+#include "runtime/runtime.h"
+
+namespace ups::runtime {
+
+// Why a fiber handed control back to its scheduler (Fiber::suspend's
+// message). All but kPreempted arrive with core_mu held.
+inline void* const kBlocked = reinterpret_cast<void*>(1);   // the core was told (block_current)
+inline void* const kYielded = reinterpret_cast<void*>(2);   // yield_current, or a resched request
+inline void* const kPreempted = reinterpret_cast<void*>(3); // from the SIGURG handler, no lock
+// Fiber::kFinished: the body returned after exit_current (lock held).
+
+enum class WaitOn : u8 { none, sleep, mutex, condvar, event, fd };
+
+struct Worker;
+struct Impl;
+
+struct FiberTask {
+  Fiber* fiber = nullptr;
+  Task* task = nullptr;       // (L) null once exited
+  TaskId id = kNoTask;
+  std::string name;
+  std::string cls;            // TaskAttrs::cls, for class_loaded
+  std::function<void()> fn;
+  Impl* rt = nullptr;
+  Worker* worker = nullptr;   // the worker running it (set before each resume)
+  std::atomic<bool> in_runtime{true};  // see the file comment; a new fiber starts inside
+  WaitOn wait = WaitOn::none;  // (L)
+  u64 wait_gen = 0;            // (L) sleep timers of an older wait are ignored
+  FiberTask* next_waiter = nullptr;  // (L) CondVar / Event FIFO
+  std::vector<u64> held_locks;       // Mutex ids, released for it if it exits holding them
+  u64 wakeups_seen = 0;              // (L) the task's acct.wakeups at its last switch in
+  TimeNs wake_lat_seen = 0;          // (L) and its acct.wakeup_latency_sum
+};
+
+struct Worker {
+  Impl* rt = nullptr;
+  CpuId cpu = 0;
+  int os_cpu = -1;
+  std::thread thread;
+  pthread_t handle{};
+  clockid_t cpu_clock{};            // the thread's CPU-time clock (blocking detection)
+  std::atomic<int> tid{0};          // its Linux thread id (/proc/self/task/TID/stat)
+  int kick_fd = -1;                 // eventfd the idle worker sleeps on
+  std::atomic<bool> resched{false}; // the core asked for schedule() on this CPU
+  bool idle = false;                // (L) asleep on kick_fd (or about to be)
+  FiberTask* running = nullptr;     // (L) the fiber it resumed, until it comes back
+  std::atomic<FiberTask*> sig_target{nullptr};  // the same, for the signal handler
+  u64 resumes = 0;                  // (L) counts resumes (progress)
+  FiberTask* last = nullptr;        // (L) the fiber resumed before (switch count)
+  bool exited = false;              // (L) the thread left its loop
+  // Blocking detection (monitor, L): where the current check began.
+  u64 check_resumes = ~u64{0};
+  TimeNs check_wall = 0, check_cpu = 0;
+  bool reported = false;
+  // Repeated preemption signals (monitor, L): back-off state.
+  u64 resend_resumes = ~u64{0};
+  TimeNs resend_every = 1, resend_at = 0;  // in ticks; when the next may go
+  std::atomic<u64> preemptions{0};
+};
+
+// How long the end of a run waits for a worker whose fiber sits in a
+// system call before run() leaves it behind.
+inline constexpr TimeNs kStopGraceNs = 2 * kNsPerSec;
+
+// epoll data of the monitor's own fds; any other value is a FiberTask*.
+inline constexpr u64 kEpollKick = 1, kEpollTimer = 2;
+
+// One entry of the monitor's timer heap.
+struct TimerEntry {
+  enum Kind : u8 { sleep, policy, class_step };
+  TimeNs at = 0;
+  Kind kind = sleep;
+  u32 slot = 0;        // policy: timers index; class_step: the step
+  u64 gen = 0;         // sleep and policy: valid while it matches
+  FiberTask* fiber = nullptr;
+  bool operator>(const TimerEntry& o) const { return at > o.at; }
+};
+
+struct Impl final : CoreHooks, host::ClassHostHooks {
+  RuntimeOptions opts;
+  std::mutex core_mu;
+  std::unique_ptr<Core> core;
+  std::unique_ptr<host::ClassHost> host;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<FiberTask>> fibers;  // (L) every task spawned, by spawn order
+  TimeNs epoch = 0;  // CLOCK_MONOTONIC at create()
+
+  // Monitor (L unless atomic).
+  std::thread monitor;
+  int epoll_fd = -1, monitor_kick_fd = -1, timer_fd = -1;
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
+  struct PolicyTimer { ClassId cls; u64 id; u64 gen; };
+  std::vector<PolicyTimer> policy_timers;
+  std::map<std::pair<ClassId, u64>, u32> policy_timer_index;
+  TimeNs monitor_deadline = ~TimeNs{0};  // when the monitor wakes next
+  bool monitor_nohz = false;             // no CPU busy: no ticks armed
+  std::atomic<bool> stop_requested{false};
+  bool stopping = false;   // workers leave their loops
+  bool started = false, ran = false, loaded = false;
+  bool abandoned = false;  // a worker never came back: this Impl is leaked, not freed
+
+  // Counters and the summary's lists (L).
+  u64 live = 0;
+  RunSummary sum;
+  u64 preempt_signals = 0;
+  report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
+
+  Impl() = default;
+  TimeNs now() const;
+  FiberTask* fiber_of(const Task* p) const { return static_cast<FiberTask*>(p->substrate_data); }
+
+  // CoreHooks (core_mu held).
+  void resched_cpu(CpuId cpu) override;
+  void arm_timer(ClassId cls, u64 timer_id, TimeNs at) override;
+  void cancel_timer(ClassId cls, u64 timer_id) override;
+  void on_exit_report(const ExitReport& r) override;
+  void on_switch(CpuId cpu, const Task* prev, const Task* next, TimeNs now) override;
+  // ClassHostHooks (core_mu held).
+  void schedule_class_step(u32 step, TimeNs at) override;
+  void class_loaded(const std::string& name, ClassId id) override;
+  void class_replaced(const std::string& name, ClassId id, const std::string& label) override;
+
+  // (L) a timer for the monitor; wakes it if it is due before its deadline.
+  void add_timer(const TimerEntry& e);
+  // (L) makes a waiting fiber runnable.
+  void wake(FiberTask* f, TimeNs now);
+  void attach(FiberTask& f, ClassId id, TimeNs now);
+  static void kick(int fd);
+  // Sends SIGURG to w's thread if a fiber runs there outside the runtime.
+  void signal_worker(Worker& w);
+
+  void worker_main(Worker& w);   // worker.cpp
+  void monitor_main();           // monitor.cpp
+  void run_fiber_body(FiberTask& f);  // worker.cpp: the body around fn
+};
+
+// The fiber running on this thread, or null (scheduler, monitor, others).
+FiberTask* current_fiber();
+void set_current_fiber(FiberTask* f);
+Worker* current_worker();
+void set_current_worker(Worker* w);
+
+// The fiber side of the lock rule. Taking one marks the fiber in_runtime
+// and locks core_mu; `block(kind)` tells the core the task waits and hands
+// the CPU back, holding core_mu through the switch; on its return the
+// fiber runs again (maybe on another worker). Leaving the section unlocks,
+// clears in_runtime, and yields if the core asked for this CPU meanwhile.
+class FiberSection {
+public:
+  // `what` names the call for the message when it is made outside a fiber.
+  explicit FiberSection(const char* what);
+  ~FiberSection();
+  FiberSection(const FiberSection&) = delete;
+  FiberSection& operator=(const FiberSection&) = delete;
+
+  FiberTask& self() { return *f_; }
+  Impl& rt() { return *f_->rt; }
+  Core& core() { return *f_->rt->core; }
+  CpuId cpu() const { return f_->worker->cpu; }
+  TimeNs now() const { return now_; }
+  // The task waits on `on`: block_current, then the switch.
+  void block(WaitOn on);
+  // yield_current, then the switch.
+  void yield();
+
+private:
+  void switch_out(void* why);
+  FiberTask* f_;
+  std::unique_lock<std::mutex> lk_;
+  TimeNs now_;
+};
+
+// Installs the SIGURG handler and learns libc's code ranges (once).
+void install_preempt_handler();
+// Yields if w's core asked for a resched (the fiber side of a missed signal).
+void honour_resched();
+
+}  // namespace ups::runtime

@@ -1,0 +1,205 @@
+// The fiber-side waits of sync.h, each a FiberSection (runtime_impl.h):
+// tell the core, hand the CPU back, and be woken by whoever ends the wait
+// (another fiber, the monitor's timers or epoll, any thread's signal()).
+#include "runtime/sync.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/runtime_impl.h"
+
+namespace ups::runtime {
+
+namespace {
+
+[[noreturn]] void misuse(const std::string& what) {
+  fmt::print(stderr, "upsched runtime: {}\n", what);
+  std::abort();
+}
+
+void push_waiter(FiberTask*& head, FiberTask*& tail, FiberTask* f) {
+  f->next_waiter = nullptr;
+  if (tail) tail->next_waiter = f;
+  else head = f;
+  tail = f;
+}
+
+FiberTask* pop_waiter(FiberTask*& head, FiberTask*& tail) {
+  FiberTask* f = head;
+  if (!f) return nullptr;
+  head = f->next_waiter;
+  if (!head) tail = nullptr;
+  f->next_waiter = nullptr;
+  return f;
+}
+
+// Releases mutex `id` held by the section's task; the next holder (the
+// core chose it, FIFO) is woken.
+void release_lock(FiberSection& s, u64 id) {
+  auto next = s.core().lock_release(*s.self().task, id, s.now());
+  if (!next) misuse("Mutex::unlock: " + next.error().message);
+  auto& held = s.self().held_locks;
+  held.erase(std::find(held.begin(), held.end(), id));
+  if (*next) {
+    FiberTask* n = s.rt().fiber_of(*next);
+    n->held_locks.push_back(id);
+    s.rt().wake(n, s.now());
+  }
+}
+
+}  // namespace
+
+bool in_fiber() { return current_fiber() != nullptr; }
+
+TaskId current_task() {
+  FiberTask* f = current_fiber();
+  return f ? f->id : kNoTask;
+}
+
+CpuId current_cpu() {
+  FiberTask* f = current_fiber();
+  if (!f) return kNoCpu;
+  f->in_runtime.store(true);  // no migration between the two reads
+  const CpuId c = f->worker->cpu;
+  f->in_runtime.store(false);
+  honour_resched();
+  return c;
+}
+
+TimeNs now() {
+  FiberTask* f = current_fiber();
+  if (!f) misuse("runtime::now called outside a runtime fiber");
+  return f->rt->now();
+}
+
+void yield() {
+  FiberSection s("yield");
+  s.yield();
+}
+
+void preempt_point() {
+  if (current_fiber()) honour_resched();
+}
+
+void sleep_for(TimeNs d) {
+  FiberSection s("sleep_for");
+  FiberTask& f = s.self();
+  TimerEntry e;
+  e.at = s.now() + d;
+  e.kind = TimerEntry::sleep;
+  e.fiber = &f;
+  e.gen = ++f.wait_gen;
+  s.rt().add_timer(e);
+  s.block(WaitOn::sleep);
+}
+
+// --- Mutex --------------------------------------------------------------------------
+
+void Mutex::lock() {
+  FiberSection s("Mutex::lock");
+  auto got = s.core().lock_acquire(*s.self().task, id(), s.now());
+  if (!got) misuse("Mutex::lock: " + got.error().message);
+  if (*got) {
+    s.self().held_locks.push_back(id());
+    return;
+  }
+  s.block(WaitOn::mutex);  // unlock() handed it over before waking us
+}
+
+void Mutex::unlock() {
+  FiberSection s("Mutex::unlock");
+  release_lock(s, id());
+}
+
+// --- CondVar ------------------------------------------------------------------------
+
+void CondVar::wait(Mutex& m) {
+  {
+    FiberSection s("CondVar::wait");
+    release_lock(s, m.id());
+    push_waiter(head_, tail_, &s.self());
+    s.block(WaitOn::condvar);
+  }
+  m.lock();
+}
+
+void CondVar::notify_one() {
+  FiberSection s("CondVar::notify_one");
+  if (FiberTask* f = pop_waiter(head_, tail_)) s.rt().wake(f, s.now());
+}
+
+void CondVar::notify_all() {
+  FiberSection s("CondVar::notify_all");
+  while (FiberTask* f = pop_waiter(head_, tail_)) s.rt().wake(f, s.now());
+}
+
+// --- Event --------------------------------------------------------------------------
+
+void Event::wait() {
+  FiberSection s("Event::wait");
+  if (tokens_ > 0) {
+    --tokens_;
+    return;
+  }
+  push_waiter(head_, tail_, &s.self());
+  s.core().set_task_wait(*s.self().task, WaitKind::blocked, id(), s.now());
+  s.block(WaitOn::event);
+}
+
+void Event::signal() {
+  FiberSection s("Event::signal");
+  FiberTask* f = pop_waiter(head_, tail_);
+  if (!f) {
+    ++tokens_;
+    return;
+  }
+  s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
+  s.core().signal_event(id(), s.now());
+  s.rt().wake(f, s.now());
+}
+
+// --- fds ----------------------------------------------------------------------------
+
+namespace {
+
+Status wait_fd(int fd, u32 events, const char* what) {
+  FiberSection s(what);
+  epoll_event ev{};
+  ev.events = events | EPOLLONESHOT;
+  ev.data.ptr = &s.self();
+  if (::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+    return make_error(ErrorKind::invalid_argument,
+                      fmt::format("{}({}): epoll refuses the fd: {}", what, fd, std::strerror(errno)));
+  s.block(WaitOn::fd);
+  ::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+  return {};
+}
+
+}  // namespace
+
+Status wait_readable(int fd) { return wait_fd(fd, EPOLLIN, "wait_readable"); }
+Status wait_writable(int fd) { return wait_fd(fd, EPOLLOUT, "wait_writable"); }
+
+ssize_t read(int fd, void* buf, size_t n) {
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, n);
+    if (r >= 0 || errno != EAGAIN) return r;
+    if (!wait_readable(fd)) return -1;  // errno from epoll_ctl
+  }
+}
+
+ssize_t write(int fd, const void* buf, size_t n) {
+  for (;;) {
+    const ssize_t r = ::write(fd, buf, n);
+    if (r >= 0 || errno != EAGAIN) return r;
+    if (!wait_writable(fd)) return -1;
+  }
+}
+
+}  // namespace ups::runtime

@@ -1,0 +1,177 @@
+// A worker's scheduler loop (one per CPU, on its own pinned thread) and the
+// fiber side of the switch protocol (FiberSection); runtime_impl.h states
+// the lock rule both follow.
+#include <sched.h>
+#include <unistd.h>
+
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "runtime/runtime_impl.h"
+
+namespace ups::runtime {
+
+namespace {
+
+thread_local FiberTask* tl_fiber = nullptr;
+thread_local Worker* tl_worker = nullptr;
+
+}  // namespace
+
+// Not inlined, and opaque to the optimiser, so that a fiber that moved to
+// another worker thread reads this thread's values, not a cached address.
+[[gnu::noinline]] FiberTask* current_fiber() {
+  asm volatile("" ::: "memory");
+  return tl_fiber;
+}
+[[gnu::noinline]] void set_current_fiber(FiberTask* f) {
+  asm volatile("" ::: "memory");
+  tl_fiber = f;
+}
+[[gnu::noinline]] Worker* current_worker() {
+  asm volatile("" ::: "memory");
+  return tl_worker;
+}
+[[gnu::noinline]] void set_current_worker(Worker* w) {
+  asm volatile("" ::: "memory");
+  tl_worker = w;
+}
+
+void Impl::worker_main(Worker& w) {
+  set_current_worker(&w);
+  w.tid.store(static_cast<int>(::gettid()));
+  if (w.os_cpu >= 0 && w.os_cpu < CPU_SETSIZE) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(w.os_cpu, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) {
+      std::lock_guard lk(core_mu);
+      sum.problems.push_back(fmt::format("worker of CPU {} runs unpinned: OS CPU {} is not available",
+                                         w.cpu, w.os_cpu));
+    }
+  }
+  std::unique_lock lk(core_mu);
+  while (!stopping) {
+    w.resched.store(false);
+    Task* next = core->schedule(w.cpu, now());
+    if (!next) {
+      w.idle = true;
+      lk.unlock();
+      u64 v = 0;
+      [[maybe_unused]] ssize_t r = ::read(w.kick_fd, &v, sizeof v);  // until kicked
+      lk.lock();
+      w.idle = false;
+      continue;
+    }
+    FiberTask* f = fiber_of(next);
+    if (monitor_nohz) {  // the monitor ticks only while a CPU is busy
+      monitor_nohz = false;
+      kick(monitor_kick_fd);
+    }
+    if (f != w.last) ++sum.switches;
+    w.last = f;
+    ++w.resumes;
+    w.running = f;
+    f->worker = &w;
+    set_current_fiber(f);
+    w.sig_target.store(f);
+    lk.unlock();
+    void* why = f->fiber->resume(nullptr);
+    // Back on the scheduler's stack: the lock comes with every reason but a
+    // preemption (runtime_impl.h).
+    w.sig_target.store(nullptr);
+    set_current_fiber(nullptr);
+    if (why == kPreempted) lk.lock();
+    else lk = std::unique_lock(core_mu, std::adopt_lock);
+    w.running = nullptr;
+    if (why == Fiber::kFinished) {
+      delete f->fiber;
+      f->fiber = nullptr;
+      --live;
+      ++sum.completed;
+      if (live == 0) kick(monitor_kick_fd);  // the run is over
+    }
+  }
+  w.exited = true;
+}
+
+void Impl::run_fiber_body(FiberTask& f) {
+  // A new fiber starts inside the runtime: its scheduler released the lock.
+  f.in_runtime.store(false);
+  honour_resched();
+  try {
+    f.fn();
+  } catch (const std::exception& e) {
+    FiberSection s("task exit");
+    sum.problems.push_back(fmt::format("task {} '{}' ended by an exception: {}", f.id, f.name, e.what()));
+  } catch (...) {
+    FiberSection s("task exit");
+    sum.problems.push_back(fmt::format("task {} '{}' ended by an exception", f.id, f.name));
+  }
+  f.fn = nullptr;
+  // Exit: the lock is held through the return into Fiber::entry and the
+  // switch it makes (kFinished), as for any other switch out.
+  f.in_runtime.store(true);
+  std::unique_lock lk(core_mu);
+  const TimeNs t = now();
+  for (u64 id : f.held_locks) {
+    sum.problems.push_back(fmt::format("task {} '{}' exited holding mutex {:#x}; released for it", f.id, f.name, id));
+    if (auto next = core->lock_release(*f.task, id, t); next && *next) wake(fiber_of(*next), t);
+  }
+  f.held_locks.clear();
+  core->exit_current(f.worker->cpu, t);
+  f.task = nullptr;  // the core may free it now
+  lk.release();
+}
+
+// --- FiberSection ------------------------------------------------------------------
+
+FiberSection::FiberSection(const char* what) : f_(current_fiber()) {
+  if (!f_) {
+    fmt::print(stderr, "upsched runtime: {} called outside a runtime fiber\n", what);
+    std::abort();
+  }
+  f_->in_runtime.store(true);
+  lk_ = std::unique_lock(f_->rt->core_mu);
+  now_ = f_->rt->now();
+}
+
+FiberSection::~FiberSection() {
+  if (lk_.owns_lock()) lk_.unlock();
+  f_->in_runtime.store(false);
+  honour_resched();
+}
+
+void FiberSection::switch_out(void* why) {
+  lk_.release();  // the scheduler owns it now
+  f_->fiber->suspend(why);
+  // Running again, maybe on another worker; the lock is not held.
+}
+
+void FiberSection::block(WaitOn on) {
+  f_->wait = on;
+  core().block_current(cpu(), now_);
+  switch_out(kBlocked);
+}
+
+void FiberSection::yield() {
+  core().yield_current(cpu(), now_);
+  switch_out(kYielded);
+}
+
+void honour_resched() {
+  FiberTask* f = current_fiber();
+  if (!f) return;
+  f->in_runtime.store(true);  // pins the fiber to this worker until the check
+  Worker* w = f->worker;
+  while (w->resched.load()) {
+    std::unique_lock lk(f->rt->core_mu);
+    lk.release();
+    f->fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
+    w = f->worker;
+  }
+  f->in_runtime.store(false);
+}
+
+}  // namespace ups::runtime

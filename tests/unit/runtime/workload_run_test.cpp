@@ -1,0 +1,78 @@
+// `upsched run`'s engine: workload files executed for real give the
+// simulator's report fields, with the same counts where the workload fixes
+// them (tasks, requests), nothing lost, and a BPF class's CPU share.
+#include <gtest/gtest.h>
+
+#include "runtime/workload_run.h"
+#include "runtime_test_support.h"
+#include "sim/world.h"
+#include "workload/presets.h"
+
+namespace ups::runtime::testing {
+namespace {
+
+const Calibration& cal() {
+  static const Calibration c = calibrate_busy_work();
+  return c;
+}
+
+TEST(WorkloadRun, CalibrationIsPositive) { EXPECT_GT(cal().iters_per_us, 0.0); }
+
+TEST(WorkloadRun, EveryOpOfAFiniteWorkloadRunsAndCountsAsInTheSimulator) {
+  auto w = workload::load_workload_file(std::string(UPS_SOURCE_DIR) + "/tests/data/sim/good/all_ops.toml");
+  ASSERT_TRUE(w) << w.error().to_string();
+  WorkloadRunConfig cfg;
+  cfg.duration = 60 * kNsPerSec;  // a bound; the workload ends by itself
+  cfg.handle_sigint = false;
+  auto r = run_workload(*w, cfg, cal());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->completed);
+  EXPECT_EQ(r->lost_tasks, 0u);
+  EXPECT_TRUE(r->error.empty()) << r->error;
+
+  sim::SimConfig sc;
+  sc.nr_cpus = 2;
+  sc.duration = 60 * kNsPerSec;
+  auto world = sim::World::create(*w, sc);
+  ASSERT_TRUE(world);
+  ASSERT_TRUE((*world)->run());
+  const report::RunReport s = (*world)->report();
+  EXPECT_EQ(r->tasks_created, s.tasks_created);
+  EXPECT_EQ(r->tasks_completed, s.tasks_completed);
+  EXPECT_EQ(r->requests, s.requests);
+  EXPECT_EQ(r->groups.size(), s.groups.size());
+  EXPECT_GT(r->wakeup_latency.count, 0u);  // its tasks sleep and wait
+  // The same JSON document, field for field.
+  EXPECT_NE(r->to_json().find("\"per_class_share\""), std::string::npos);
+  EXPECT_NE(r->to_json().find("\"lost_tasks\""), std::string::npos);
+}
+
+TEST(WorkloadRun, HogsUnderSimpleForAShortDurationLoseNothing) {
+  auto w = workload::make_preset("hogs", 2);
+  ASSERT_TRUE(w) << w.error().to_string();
+  WorkloadRunConfig cfg;
+  cfg.duration = 300 * kNsPerMs;
+  cfg.policies = {policy("simple")};
+  cfg.handle_sigint = false;
+  auto r = run_workload(*w, cfg, cal());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->lost_tasks, 0u);
+  EXPECT_TRUE(r->exit_reports.empty() || !r->exit_reports[0].is_error());
+  double simple_share = 0;
+  for (auto& [name, share] : r->per_class_share)
+    if (name != "fair") simple_share += share;
+  EXPECT_GT(simple_share, 0.5) << "the hogs ran under the BPF class";
+}
+
+TEST(WorkloadRun, ABadPolicySpecIsAnErrorNamingIt) {
+  auto w = workload::make_preset("hogs", 2);
+  ASSERT_TRUE(w);
+  WorkloadRunConfig cfg;
+  cfg.policies = {"no_such_policy"};
+  auto r = run_workload(*w, cfg, cal());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().to_string().find("no_such_policy"), std::string::npos) << r.error().to_string();
+}
+
+}  // namespace
+}  // namespace ups::runtime::testing
