@@ -9,6 +9,7 @@ PACKAGES=(
   libexpected-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
   clang-14 clang-19 llvm-19 lld-14 libclang-rt-14-dev
   dpdk-dev
+  libxbyak-dev
   chromium
 )
 
