@@ -30,7 +30,8 @@ public:
     using Trampoline = u64 (*)(RunState*, const void*);
     return reinterpret_cast<Trampoline>(const_cast<u8*>(buffer_.data()))(&st, target);
   }
-  size_t code_size() const { return buffer_.size(); }
+  // The mapped code (whole pages; the tail past the code is zero).
+  std::span<const u8> bytes() const { return {buffer_.data(), buffer_.size()}; }
 
 private:
   CodeBuffer buffer_;
