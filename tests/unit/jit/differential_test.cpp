@@ -28,17 +28,22 @@ TEST(JitDifferential, VerifiedProgramsMatchTheInterpreter) {
   verifier::ProgramInfo info = verifier::test::soundness_info();
   verifier::VerifyOptions opts;
   opts.insn_budget = 20'000;
+  // As the soundness test does: fresh programs, and mutations of accepted
+  // ones (which the verifier accepts more often).
+  std::vector<std::vector<bpf::Insn>> pool;
   int accepted = 0;
-  for (u64 seed = 0; seed < 3000; ++seed) {
+  for (u64 seed = 0; seed < 8000; ++seed) {
     Rng rng(seed);
-    info.insns = verifier::test::random_program(rng);
+    if (!pool.empty() && rng.chance(0.5)) info.insns = verifier::test::mutate_program(pool[rng.uniform(0, pool.size() - 1)], rng);
+    else info.insns = verifier::test::random_program(rng);
     if (!verifier::verify(info, api, opts).ok()) continue;
     ++accepted;
+    pool.push_back(info.insns);
     const std::string d = diff_verified_program(info.insns, seed);
     ASSERT_EQ(d, "") << "seed " << seed << "\n" << bpf::disassemble_listing(info.insns);
   }
   // The generator's programs must reach the JIT for the test to say anything.
-  EXPECT_GT(accepted, 100);
+  EXPECT_GT(accepted, 200);
 }
 
 }  // namespace

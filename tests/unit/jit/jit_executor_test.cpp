@@ -29,13 +29,24 @@ std::vector<Insn> asm_or_die(const std::string& text) {
   return code ? *code : std::vector<Insn>{};
 }
 
-// How a program's run went on one backend: r0 and the trap.
+// How a program's run went on one backend: r0 and the trap, its address
+// as an offset from the top of the executor's stack where it is near it
+// (each executor has its own stack).
 struct Ran {
   vm::RunResult r;
   std::string trap;
 };
 
-struct Setup {
+std::string trap_text(const vm::RunResult& r, const vm::Executor& e) {
+  if (r.ok()) return "";
+  vm::Trap t = r.trap;
+  const u64 top = reinterpret_cast<u64>(e.stack().data() + e.stack().size());
+  const bool near_stack = t.addr + 8192 >= top && t.addr <= top + 8192;
+  if (near_stack) t.addr -= top;
+  return (near_stack ? "[stack top + offset] " : "") + t.to_string();
+}
+
+struct RunSetup {
   const bpf::ExternTable* externs = nullptr;
   const vm::MemoryGuard* guard = nullptr;
   u64 budget = ~u64{0};
@@ -43,11 +54,11 @@ struct Setup {
   u32 entry = 0;
 };
 
-Ran run_on(vm::Backend backend, const std::vector<Insn>& code, const Setup& s) {
+Ran run_on(vm::Backend backend_of, const std::vector<Insn>& code, const RunSetup& s) {
   auto linked = vm::LinkedProgram::link(code, vm::LinkInputs{{}, {}, s.externs});
   EXPECT_TRUE(linked) << linked.error().to_string();
   if (!linked) return {};
-  auto program = backend(*linked);
+  auto program = backend_of(*linked);
   EXPECT_TRUE(program) << program.error().to_string();
   if (!program) return {};
   const auto exec = (*program)->new_executor();
@@ -56,12 +67,12 @@ Ran run_on(vm::Backend backend, const std::vector<Insn>& code, const Setup& s) {
   CallContext ctx;
   Ran out;
   out.r = exec->run_at(s.entry, ctx, s.r1);
-  out.trap = out.r.ok() ? "" : out.r.trap.to_string();
+  out.trap = trap_text(out.r, *exec);
   return out;
 }
 
 // Runs on the interpreter and the JIT; expects the same result and returns the JIT's.
-Ran same_as_interpreter(const std::vector<Insn>& code, const Setup& s = {}) {
+Ran same_as_interpreter(const std::vector<Insn>& code, const RunSetup& s = {}) {
   const Ran want = run_on(vm::interpreter_backend, code, s);
   const Ran got = run_on(backend, code, s);
   EXPECT_EQ(got.trap, want.trap);
@@ -77,13 +88,13 @@ TEST(Jit, ComputesWhatTheInterpreterComputes) {
                                         "add %r8, %r0\nadd %r7, 1\njlt %r7, %r6, loop\n"
                                         "mov %r0, %r8\nexit\n"
                                         "sq:\nldxdw %r0, [%r1+0]\nmul %r0, %r0\nexit\n"),
-                                    Setup{.r1 = 10});
+                                    RunSetup{.r1 = 10});
   EXPECT_EQ(r.trap, "");
   EXPECT_EQ(r.r.r0, 285u);  // 0 + 1 + 4 + ... + 81
 }
 
 TEST(Jit, AnExhaustedBackEdgeBudgetTrapsAtTheJump) {
-  const Ran r = same_as_interpreter(asm_or_die("mov %r0, 0\nloop:\nadd %r0, 1\nja loop\n"), Setup{.budget = 100});
+  const Ran r = same_as_interpreter(asm_or_die("mov %r0, 0\nloop:\nadd %r0, 1\nja loop\n"), RunSetup{.budget = 100});
   EXPECT_EQ(r.r.trap.kind, vm::TrapKind::budget);
   EXPECT_EQ(r.r.trap.pc, 2u);
   EXPECT_EQ(r.r.r0, 100u);  // r0 as it was at the trap
@@ -106,10 +117,10 @@ TEST(Jit, HelpersGetTheirArgumentsAndAnAbortTrapsAtTheCall) {
   bpf::ExternTable ext;
   ext.helpers = {add_args, abort_call};
   const Ran ok = same_as_interpreter(
-      asm_or_die("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\ncall 0\nexit\n"), Setup{.externs = &ext});
+      asm_or_die("mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\ncall 0\nexit\n"), RunSetup{.externs = &ext});
   EXPECT_EQ(ok.trap, "");
   EXPECT_EQ(ok.r.r0, 1u + 4 + 9 + 16 + 25);
-  const Ran aborted = same_as_interpreter(asm_or_die("mov %r0, 1\ncall 1\nmov %r0, 2\nexit\n"), Setup{.externs = &ext});
+  const Ran aborted = same_as_interpreter(asm_or_die("mov %r0, 1\ncall 1\nmov %r0, 2\nexit\n"), RunSetup{.externs = &ext});
   EXPECT_EQ(aborted.r.trap.kind, vm::TrapKind::aborted);
   EXPECT_EQ(aborted.r.trap.pc, 1u);
 }
@@ -118,16 +129,16 @@ TEST(Jit, CallxToAnUnknownHelperTrapsNamingTheId) {
   bpf::ExternTable ext;
   ext.helpers = {add_args};
   const Ran known = same_as_interpreter(asm_or_die("mov %r1, 3\nmov %r2, 0\nmov %r8, 0\ncall %r8\nexit\n"),
-                                        Setup{.externs = &ext});
+                                        RunSetup{.externs = &ext});
   EXPECT_EQ(known.trap, "");
-  const Ran unknown = same_as_interpreter(asm_or_die("mov %r8, 9\ncall %r8\nexit\n"), Setup{.externs = &ext});
+  const Ran unknown = same_as_interpreter(asm_or_die("mov %r8, 9\ncall %r8\nexit\n"), RunSetup{.externs = &ext});
   EXPECT_EQ(unknown.r.trap.kind, vm::TrapKind::bad_call);
   EXPECT_EQ(unknown.r.trap.addr, 9u);
   EXPECT_EQ(unknown.r.trap.pc, 1u);
 }
 
 TEST(Jit, AnEntryOutsideTheProgramIsABadCall) {
-  const Ran r = same_as_interpreter(asm_or_die("mov %r0, 1\nexit\n"), Setup{.entry = 5});
+  const Ran r = same_as_interpreter(asm_or_die("mov %r0, 1\nexit\n"), RunSetup{.entry = 5});
   EXPECT_EQ(r.r.trap.kind, vm::TrapKind::bad_call);
 }
 
@@ -137,19 +148,19 @@ TEST(Jit, CheckedModeTrapsOnAnAccessOutsideTheRegionsAtTheSameInstruction) {
   regions.add(mem, sizeof mem, false);
   const auto code = asm_or_die(
       "ldxdw %r0, [%r1+8]\nstxdw [%r10-8], %r0\nldxdw %r2, [%r10-8]\nldxw %r3, [%r1+14]\nexit\n");
-  const Ran r = same_as_interpreter(code, Setup{.guard = &regions, .r1 = reinterpret_cast<u64>(mem)});
+  const Ran r = same_as_interpreter(code, RunSetup{.guard = &regions, .r1 = reinterpret_cast<u64>(mem)});
   EXPECT_EQ(r.r.trap.kind, vm::TrapKind::out_of_bounds);
   EXPECT_EQ(r.r.trap.pc, 3u);
   EXPECT_EQ(r.r.trap.addr, reinterpret_cast<u64>(mem) + 14);
   EXPECT_EQ(r.r.trap.size, 4);
   // A store into a read-only region is a write trap.
   const Ran w = same_as_interpreter(asm_or_die("stw [%r1+0], 1\nexit\n"),
-                                    Setup{.guard = &regions, .r1 = reinterpret_cast<u64>(mem)});
+                                    RunSetup{.guard = &regions, .r1 = reinterpret_cast<u64>(mem)});
   EXPECT_EQ(w.r.trap.kind, vm::TrapKind::out_of_bounds);
   EXPECT_TRUE(w.r.trap.write);
   EXPECT_EQ(mem[0], 0);
   // Above the stack's top is outside too.
-  const Ran above = same_as_interpreter(asm_or_die("ldxb %r0, [%r10+0]\nexit\n"), Setup{.guard = &regions});
+  const Ran above = same_as_interpreter(asm_or_die("ldxb %r0, [%r10+0]\nexit\n"), RunSetup{.guard = &regions});
   EXPECT_EQ(above.r.trap.kind, vm::TrapKind::out_of_bounds);
 }
 
@@ -179,14 +190,14 @@ TEST(Jit, CallbacksRunNestedAndTheirTrapsAreReportedAtTheirInstruction) {
   // The callback adds its index to the caller's stack slot: 0+1+2+3+4.
   const Ran sum = same_as_interpreter(loop_program("ldxdw %r3, [%r2+0]\nadd %r3, %r1\nstxdw [%r2+0], %r3\n"
                                                    "mov %r0, 0\nexit\n"),
-                                      Setup{.externs = &ext});
+                                      RunSetup{.externs = &ext});
   EXPECT_EQ(sum.trap, "");
   EXPECT_EQ(sum.r.r0, 10u);
   // In CHECKED mode the callback may touch its caller's frame but not what is above the stack.
   vm::RegionSet none;
   const Ran checked = same_as_interpreter(loop_program("ldxdw %r3, [%r2+0]\nadd %r3, %r1\nstxdw [%r2+0], %r3\n"
                                                        "ldxdw %r4, [%r2+8]\nmov %r0, 0\nexit\n"),
-                                          Setup{.externs = &ext, .guard = &none});
+                                          RunSetup{.externs = &ext, .guard = &none});
   EXPECT_EQ(checked.r.trap.kind, vm::TrapKind::out_of_bounds);
   EXPECT_EQ(checked.r.trap.pc, 12u);  // the callback's load, not the helper call
 }
