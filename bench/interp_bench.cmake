@@ -44,7 +44,7 @@ if(UPS_DPDK_FOUND)
   # (see interp_bench_dpdk.c).
   find_library(UPS_RTE_BPF_STATIC NAMES librte_bpf.a)
   if(UPS_RTE_BPF_STATIC)
-    target_link_libraries(interp_bench PRIVATE ${UPS_RTE_BPF_STATIC} rte_eal)
+    target_link_libraries(interp_bench PRIVATE ${UPS_RTE_BPF_STATIC} rte_mbuf rte_eal)
     set_property(SOURCE ${ups_dpdk_src} APPEND PROPERTY COMPILE_DEFINITIONS UPS_HAVE_DPDK_JIT=1)
   endif()
   target_link_libraries(interp_bench PRIVATE rte_bpf)

@@ -74,9 +74,28 @@ public:
 
   void translate() {
     labels_.resize(program_.slots());
+    back_edges_.resize(program_.slots());
+    for (const vm::LinkedInsn& l : program_.insns())
+      if (l.insn.kind == InsnKind::jump && l.insn.target <= static_cast<s64>(l.insn.pc))
+        back_edges_[static_cast<size_t>(l.insn.target)].push_back({l.insn.pc, std::make_unique<Label>()});
+    // Where control can arrive other than by falling through: a pair of
+    // instructions fuses only if nothing lands on the second.
+    const auto& insns = program_.insns();
+    std::vector<bool> landed(program_.slots() + 1, false);
+    for (u32 e : program_.subprogram_entries()) landed[e] = true;
+    for (const vm::LinkedInsn& l : insns)
+      if (l.insn.target >= 0 && (l.insn.kind == InsnKind::jump || l.insn.kind == InsnKind::call))
+        landed[static_cast<size_t>(l.insn.target)] = true;
+    fused_.assign(program_.slots(), false);
     trampoline();
-    for (const vm::LinkedInsn& l : program_.insns()) {
+    for (size_t i = 0; i < insns.size(); ++i) {
+      const vm::LinkedInsn& l = insns[i];
+      back_edge_entries(l.insn.pc);
       L(labels_[l.insn.pc]);
+      if (i + 1 < insns.size() && !landed[insns[i + 1].insn.pc] && fuse(l.insn, insns[i + 1].insn)) {
+        fused_[insns[++i].insn.pc] = true;
+        continue;
+      }
       instruction(l);
     }
     ud2();  // verified code never falls off its end
@@ -87,7 +106,7 @@ public:
   std::vector<u32> slot_offsets() const {
     std::vector<u32> out(program_.slots(), EmittedCode::kNoEntry);
     for (const vm::LinkedInsn& l : program_.insns())
-      out[l.insn.pc] = static_cast<u32>(labels_[l.insn.pc].getAddress() - getCode());
+      if (!fused_[l.insn.pc]) out[l.insn.pc] = static_cast<u32>(labels_[l.insn.pc].getAddress() - getCode());
     return out;
   }
 
@@ -167,6 +186,36 @@ private:
   }
 
   static u64 imm64(const Instruction& d) { return static_cast<u64>(static_cast<s64>(d.imm)); }
+
+  // --- fused pairs (peepholes) -----------------------------------------------
+  // Two adjacent instructions as one x86 sequence, where clang's BPF idioms
+  // cost more than the native code they stand for. The second is then no
+  // entry of its own (slot_offsets: kNoEntry); nothing jumps to it.
+  bool fuse(const Instruction& a, const Instruction& b) {
+    auto is = [](const Instruction& d, AluOp op, bool reg) {
+      return d.kind == InsnKind::alu && d.is64 && d.alu == op && d.src_is_reg == reg;
+    };
+    // r1 = r10; r1 += -8  ->  lea (pointer arithmetic before every access).
+    if (!opt_.blind && is(a, AluOp::mov, true) && is(b, AluOp::add, false) && b.dst == a.dst) {
+      lea(kReg[a.dst], Xbyak::util::ptr[kReg[a.src] + b.imm]);
+      return true;
+    }
+    // r1 <<= 32; r1 >>= 32 (zero-extension) and r1 s>>= 32 (sign-extension).
+    if (is(a, AluOp::lsh, false) && a.imm == 32 && b.dst == a.dst && b.imm == 32 &&
+        (is(b, AluOp::rsh, false) || is(b, AluOp::arsh, false))) {
+      if (b.alu == AluOp::rsh) mov(kReg[a.dst].cvt32(), kReg[a.dst].cvt32());
+      else movsxd(kReg[a.dst], kReg[a.dst].cvt32());
+      return true;
+    }
+    // if (c) goto +1; goto loop  ->  if (!c) goto loop: one branch per iteration.
+    if (a.is_conditional_jump() && a.target == static_cast<s64>(b.pc) + 1 && b.kind == InsnKind::jump &&
+        b.cond == JumpCond::always && b.target <= static_cast<s64>(b.pc)) {
+      compare(a);
+      jcc(a.cond, true, jump_label(b.pc, b.target));
+      return true;
+    }
+    return false;
+  }
 
   // --- instructions -------------------------------------------------------
   void instruction(const vm::LinkedInsn& l) {
@@ -525,14 +574,42 @@ private:
   }
 
   // --- control flow ---------------------------------------------------------
+  // A loop head's back-edge entries, laid out just before it: one per
+  // backward jump to it, spending a unit of budget (trapping at that jump's
+  // instruction) and falling into the head. A taken back-edge is then one
+  // jump, as in native code; the code before the head jumps over them.
+  void back_edge_entries(u32 pc) {
+    auto& entries = back_edges_[pc];
+    if (entries.empty()) return;
+    jmp(labels_[pc]);
+    for (size_t i = 0; i < entries.size(); ++i) {
+      L(*entries[i].second);
+      spend_budget(entries[i].first);
+      if (i + 1 < entries.size()) jmp(labels_[pc]);
+    }
+    align(16);  // the loop head
+  }
+
+  // The label a jump at `pc` to `target` goes to: a backward one's entry.
+  Label& jump_label(u32 pc, s64 target) {
+    if (target > static_cast<s64>(pc)) return labels_[static_cast<size_t>(target)];
+    for (auto& [source, label] : back_edges_[static_cast<size_t>(target)])
+      if (source == pc) return *label;
+    throw Xbyak::Error(Xbyak::ERR_INTERNAL);
+  }
+
   void jump(const Instruction& d) {
-    Label& target = labels_[static_cast<size_t>(d.target)];
-    const bool backward = d.target <= static_cast<s64>(d.pc);
+    Label& target = jump_label(d.pc, d.target);
     if (d.cond == JumpCond::always) {
-      if (backward) spend_budget(d.pc);
       jmp(target);
       return;
     }
+    compare(d);
+    jcc(d.cond, false, target);
+  }
+
+  // A conditional jump's test, setting the flags jcc reads.
+  void compare(const Instruction& d) {
     const Reg64 D = kReg[d.dst];
     const bool w = d.is64;
     const Xbyak::Reg dw = w ? Xbyak::Reg(D) : Xbyak::Reg(D.cvt32());
@@ -549,15 +626,6 @@ private:
       else if (in_r9) cmp(dw, r9w);
       else cmp(dw, static_cast<u32>(d.imm));
     }
-    if (!backward) {
-      jcc(d.cond, false, target);
-      return;
-    }
-    Label not_taken;
-    jcc(d.cond, true, not_taken);
-    spend_budget(d.pc);
-    jmp(target);
-    L(not_taken);
   }
 
   void jcc(JumpCond c, bool negate, Label& to) {
@@ -643,6 +711,9 @@ private:
   EmitOptions opt_;
   s32 key_ = 0;
   std::vector<Label> labels_;
+  std::vector<bool> fused_;  // per slot: the second of a fused pair
+  // Per loop head: (instruction of a backward jump to it, its entry).
+  std::vector<std::vector<std::pair<u32, std::unique_ptr<Label>>>> back_edges_;
   Label epilogue_, trap_, slow_check_;
   std::vector<std::function<void()>> cold_;
   std::vector<std::unique_ptr<Label>> stub_labels_;
