@@ -25,7 +25,8 @@ namespace ups::jit {
 class JitExecutor final : public vm::Executor {
 public:
   // `program` must outlive the executor.
-  explicit JitExecutor(const JitProgram& program) : program_(&program) {}
+  explicit JitExecutor(const JitProgram& program)
+      : program_(&program), fast_entry0_(program.fast().entry(0)), checked_entry0_(program.checked().entry(0)) {}
   JitExecutor(const JitExecutor&) = delete;
   JitExecutor& operator=(const JitExecutor&) = delete;
 
@@ -50,6 +51,8 @@ private:
   u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
 
   const JitProgram* program_;
+  const void* fast_entry0_;     // program_->fast().entry(0)
+  const void* checked_entry0_;  // program_->checked().entry(0)
   const vm::MemoryGuard* confined_ = nullptr;
   const JitCode* code_ = nullptr;  // of the run in progress
   u64 budget_limit_ = ~u64{0};
