@@ -581,11 +581,13 @@ private:
   void back_edge_entries(u32 pc) {
     auto& entries = back_edges_[pc];
     if (entries.empty()) return;
+    // The closest back-edge (usually the innermost loop's latch) last, so
+    // that it falls into the head; the others jump there.
     jmp(labels_[pc]);
-    for (size_t i = 0; i < entries.size(); ++i) {
+    for (size_t i = entries.size(); i-- > 0;) {
       L(*entries[i].second);
       spend_budget(entries[i].first);
-      if (i + 1 < entries.size()) jmp(labels_[pc]);
+      if (i > 0) jmp(labels_[pc]);
     }
     align(16);  // the loop head
   }
