@@ -29,7 +29,7 @@ else()
 endif()
 target_sources(interp_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c)
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c PROPERTIES COMPILE_OPTIONS "-O2")
-target_link_libraries(interp_bench PRIVATE upsched_vm)
+target_link_libraries(interp_bench PRIVATE upsched_vm upsched_jit)
 target_compile_definitions(interp_bench PRIVATE UPS_BENCH_BYTECODE_DIR="${ups_bench_out}")
 
 pkg_check_modules(UPS_DPDK QUIET libdpdk)
@@ -40,6 +40,13 @@ if(UPS_DPDK_FOUND)
   # are compiled as everywhere else.
   set_source_files_properties(${ups_dpdk_src} PROPERTIES
     COMPILE_OPTIONS "${UPS_DPDK_CFLAGS};-Wno-pedantic")
+  # DPDK's JIT needs its internal bpf_jit(), only in the static library
+  # (see interp_bench_dpdk.c).
+  find_library(UPS_RTE_BPF_STATIC NAMES librte_bpf.a)
+  if(UPS_RTE_BPF_STATIC)
+    target_link_libraries(interp_bench PRIVATE ${UPS_RTE_BPF_STATIC} rte_mbuf rte_eal)
+    set_property(SOURCE ${ups_dpdk_src} APPEND PROPERTY COMPILE_DEFINITIONS UPS_HAVE_DPDK_JIT=1)
+  endif()
   target_link_libraries(interp_bench PRIVATE rte_bpf)
   target_compile_definitions(interp_bench PRIVATE UPS_HAVE_DPDK=1)
 endif()

@@ -6,6 +6,10 @@
 // table gives ns/insn and the ratios upsched/native and DPDK/upsched, and
 // the cost of confinement (policy/confinement.h): the same interpreter
 // confined to the program's memory, over the unconfined one, in one run.
+// A second table puts the JIT (jit/) side by side with native code, the
+// interpreter and DPDK's JIT (where librte_bpf.a lets us reach it, see
+// interp_bench_dpdk.c), with the ratios JIT/native (goal: <= 1.2 on
+// average, no program over 2), interpreter/JIT and DPDK JIT/JIT.
 //   interp_bench                      # everything
 //   interp_bench --benchmark_filter=^$ # the summary table only
 #include <benchmark/benchmark.h>
@@ -22,7 +26,9 @@
 #include <vector>
 
 #include "bpf/insn.h"
+#include "jit/jit_program.h"
 #include "vm/interpreter.h"
+#include "vm/linked_program.h"
 
 extern "C" {
 struct BenchCtx;
@@ -36,6 +42,8 @@ int ups_dpdk_check_layout(void);
 void* ups_dpdk_prepare(const void* code, ups::u32 n);
 ups::u64 ups_dpdk_exec(const void* handle, void* ctx);
 void ups_dpdk_free(void* handle);
+void* ups_dpdk_jit(void* handle);
+ups::u64 ups_dpdk_jit_exec(void* fn, void* ctx);
 #endif
 }
 
@@ -65,6 +73,9 @@ struct Bench {
   std::unique_ptr<ups::vm::Executor> interp;
   std::unique_ptr<ups::vm::Executor> confined;  // the same, confined: every access checked
   void* dpdk = nullptr;
+  std::unique_ptr<ups::vm::ExecutableProgram> jit_code;
+  std::unique_ptr<ups::vm::Executor> jit;  // the JIT, through the same seam
+  void* dpdk_jit = nullptr;                 // DPDK's JITed function, if any
   u64 insns = 0;  // executed per run (CHECKED-mode count)
   u64 expected = 0;
 };
@@ -150,6 +161,21 @@ bool setup() {
       return false;
     }
     b.insns = checked.executed;
+    auto linked = ups::vm::LinkedProgram::link(b.code);
+    if (!linked) return false;  // ThreadedProgram::prepare linked the same code above
+    auto jitted = ups::jit::backend(*linked);
+    if (!jitted) {
+      std::fprintf(stderr, "%s: JIT: %s\n", b.name, jitted.error().to_string().c_str());
+      return false;
+    }
+    b.jit_code = std::move(*jitted);
+    b.jit = b.jit_code->new_executor();
+    const auto jr = b.jit->run(cc, reinterpret_cast<u64>(&g_ctx));
+    if (!jr.ok() || jr.r0 != b.expected) {
+      std::fprintf(stderr, "%s: JIT r0 %#llx (%s), native %#llx\n", b.name, (unsigned long long)jr.r0,
+                   jr.trap.to_string().c_str(), (unsigned long long)b.expected);
+      return false;
+    }
 #ifdef UPS_HAVE_DPDK
     if (g_have_dpdk) {
       b.dpdk = ups_dpdk_prepare(b.code.data(), static_cast<ups::u32>(b.code.size()));
@@ -159,13 +185,18 @@ bool setup() {
                      (unsigned long long)b.expected);
         return false;
       }
+      b.dpdk_jit = ups_dpdk_jit(b.dpdk);
+      if (b.dpdk_jit && ups_dpdk_jit_exec(b.dpdk_jit, &g_ctx) != b.expected) {
+        std::fprintf(stderr, "%s: DPDK JIT r0 differs from native; no DPDK JIT column\n", b.name);
+        b.dpdk_jit = nullptr;
+      }
     }
 #endif
   }
   return true;
 }
 
-enum class Engine { upsched, confined, dpdk, native };
+enum class Engine { upsched, confined, dpdk, native, jit, dpdk_jit };
 
 inline u64 run_once(Bench& b, Engine e) {
   switch (e) {
@@ -177,8 +208,13 @@ inline u64 run_once(Bench& b, Engine e) {
       ups::bpf::CallContext cc;
       return b.confined->run(cc, reinterpret_cast<u64>(&g_ctx)).r0;
     }
+    case Engine::jit: {
+      ups::bpf::CallContext cc;
+      return b.jit->run(cc, reinterpret_cast<u64>(&g_ctx)).r0;
+    }
 #ifdef UPS_HAVE_DPDK
     case Engine::dpdk: return ups_dpdk_exec(b.dpdk, &g_ctx);
+    case Engine::dpdk_jit: return ups_dpdk_jit_exec(b.dpdk_jit, &g_ctx);
 #endif
     default: {
       NativeFn volatile fn = b.native;  // keep the call opaque
@@ -252,6 +288,33 @@ void print_summary() {
   std::printf("\n");
 }
 
+// The JIT side by side with native code, the interpreter and DPDK's JIT.
+void print_jit_summary() {
+  std::printf("\nJIT (thread CPU time, best of 7 trials):\n%-10s %12s %12s %12s %12s %12s %12s %14s\n", "program",
+              "native ns", "jit ns", "interp ns", "dpdk jit ns", "jit/native", "interp/jit", "dpdk jit/jit");
+  double sum = 0, worst = 0, sum_interp = 0, sum_dpdk = 0;
+  int dpdk_n = 0;
+  for (Bench& b : g_benches) {
+    const double native = time_ns(b, Engine::native);
+    const double jit = time_ns(b, Engine::jit);
+    const double interp = time_ns(b, Engine::upsched);
+    const double dpdk = b.dpdk_jit ? time_ns(b, Engine::dpdk_jit) : 0;
+    sum += jit / native;
+    worst = std::max(worst, jit / native);
+    sum_interp += interp / jit;
+    if (b.dpdk_jit) sum_dpdk += dpdk / jit, ++dpdk_n;
+    std::printf("%-10s %12.1f %12.1f %12.1f %12s %11.2fx %11.2fx %13s\n", b.name, native, jit, interp,
+                b.dpdk_jit ? std::to_string(dpdk).substr(0, 8).c_str() : "-", jit / native, interp / jit,
+                b.dpdk_jit ? (std::to_string(dpdk / jit).substr(0, 5) + "x").c_str() : "-");
+  }
+  const double n = static_cast<double>(g_benches.size());
+  std::printf("JIT / native: average %.2f (goal <= 1.2), worst %.2f (goal <= 2); interpreter / JIT: average %.2f",
+              sum / n, worst, sum_interp / n);
+  if (dpdk_n) std::printf("; DPDK JIT / JIT: average %.2f", sum_dpdk / dpdk_n);
+  else std::printf("; no DPDK JIT (needs librte_bpf.a)");
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -260,13 +323,16 @@ int main(int argc, char** argv) {
     const std::string n = g_benches[i].name;
     benchmark::RegisterBenchmark(("upsched/" + n).c_str(), BM_engine, i, Engine::upsched);
     benchmark::RegisterBenchmark(("confined/" + n).c_str(), BM_engine, i, Engine::confined);
+    benchmark::RegisterBenchmark(("jit/" + n).c_str(), BM_engine, i, Engine::jit);
     if (g_have_dpdk) benchmark::RegisterBenchmark(("dpdk/" + n).c_str(), BM_engine, i, Engine::dpdk);
+    if (g_benches[i].dpdk_jit) benchmark::RegisterBenchmark(("dpdk_jit/" + n).c_str(), BM_engine, i, Engine::dpdk_jit);
     benchmark::RegisterBenchmark(("native/" + n).c_str(), BM_engine, i, Engine::native);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   print_summary();
+  print_jit_summary();
   for (Bench& b : g_benches) {
 #ifdef UPS_HAVE_DPDK
     ups_dpdk_free(b.dpdk);

@@ -1,4 +1,4 @@
-/* DPDK's BPF interpreter (librte_bpf) as a peer in interp_bench.
+/* DPDK's BPF interpreter and x86-64 JIT (librte_bpf) as peers in interp_bench.
  *
  * DPDK's validator rejects every loop ("loops detected"), and every
  * benchmark program loops, so rte_bpf_load cannot take them. Its
@@ -7,9 +7,17 @@
  * { struct rte_bpf_prm prm; struct rte_bpf_jit jit; size_t sz;
  *   uint32_t stack_sz; }). We build that struct ourselves around the same
  * bytecode, after checking the layout on a program DPDK did load, and
- * cross-check every result against upsched and native code. */
+ * cross-check every result against upsched and native code.
+ *
+ * DPDK's JIT runs only inside rte_bpf_load, after the validator, so no
+ * loop reaches it through the public API either; rte_bpf_get_jit only
+ * hands out what rte_bpf_load made. Where the static librte_bpf.a is
+ * installed (UPS_HAVE_DPDK_JIT) we call its internal bpf_jit() (the
+ * function rte_bpf_load calls: lib/bpf/bpf_impl.h) on our struct, then
+ * read the code back with rte_bpf_get_jit, as a DPDK user would. */
 #include <rte_bpf.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,9 +68,29 @@ void *ups_dpdk_prepare(const void *code, uint32_t n) {
 
 uint64_t ups_dpdk_exec(const void *handle, void *ctx) { return rte_bpf_exec((const struct rte_bpf *)handle, ctx); }
 
+#ifdef UPS_HAVE_DPDK_JIT
+int bpf_jit(struct rte_bpf *bpf); /* DPDK internal (bpf_impl.h), from librte_bpf.a */
+
+/* DPDK's JITed function for the handle's code, or NULL. */
+void *ups_dpdk_jit(void *handle) {
+  struct rte_bpf_jit jit;
+  if (!handle || bpf_jit((struct rte_bpf *)handle) != 0) return NULL;
+  if (rte_bpf_get_jit((const struct rte_bpf *)handle, &jit) != 0) return NULL;
+  return (void *)jit.func;
+}
+#else
+void *ups_dpdk_jit(void *handle) {
+  (void)handle;
+  return NULL;
+}
+#endif
+
+uint64_t ups_dpdk_jit_exec(void *fn, void *ctx) { return ((uint64_t(*)(void *))fn)(ctx); }
+
 void ups_dpdk_free(void *handle) {
   struct dpdk_bpf_mirror *m = handle;
   if (!m) return;
+  if (m->jit.func) munmap((void *)m->jit.func, m->jit.sz);
   free((void *)m->prm.ins);
   free(m);
 }

@@ -2,11 +2,12 @@
 // the same machine at the same moment:
 //  - Cycle: one scheduling cycle of `simple` (select_cpu, enqueue,
 //    dispatch, running, stopping) driven straight through the Core, with
-//    the interpreted BPF object and with its native twin. Target: the BPF
-//    cycle costs at most 4 times the native one.
+//    the BPF object interpreted (Bpf), JITed (Jit) and with its native
+//    twin. Targets: the interpreted cycle costs at most 4 times the native
+//    one, the JITed one at most 1.5 times.
 //  - Sim: simulator events per second with each, on the same workloads
-//    and seeds. Target: the BPF run keeps at least half the native
-//    throughput.
+//    and seeds. Targets: the interpreted run keeps at least half the
+//    native throughput, the JITed one 0.85 of it.
 // After the runs the ratios are printed against their targets.
 #include <benchmark/benchmark.h>
 
@@ -17,6 +18,7 @@
 
 #include "host/policy_spec.h"
 #include "core/core.h"
+#include "jit/jit_program.h"
 #include "core/scx_constants.h"
 #include "policy/native/registry.h"
 #include "policy/policy_loader.h"
@@ -43,7 +45,7 @@ public:
 // the running one blocks (stopping), and the CPU schedules (dispatch moves
 // the woken task to the local DSQ, running). Every callback of the cycle
 // runs once per iteration.
-void run_cycle(benchmark::State& state, bool bpf, bool confined = false) {
+void run_cycle(benchmark::State& state, bool bpf, bool confined = false, bool jit = false) {
   NullHooks hooks;
   CoreConfig cfg;
   cfg.check_invariants = false;
@@ -52,6 +54,7 @@ void run_cycle(benchmark::State& state, bool bpf, bool confined = false) {
   if (bpf) {
     policy::LoadPolicyOptions lo;
     lo.confine_always = confined;  // what an ordinary user's policy gets
+    lo.backend = jit ? jit::backend : vm::interpreter_backend;
     auto lp = policy::load_bpf_policy(simple_object(), lo);
     if (!lp) {
       state.SkipWithError(lp.error().to_string().c_str());
@@ -90,9 +93,13 @@ void run_cycle(benchmark::State& state, bool bpf, bool confined = false) {
 void BM_CycleNativeSimple(benchmark::State& s) { run_cycle(s, false); }
 void BM_CycleBpfSimple(benchmark::State& s) { run_cycle(s, true); }
 void BM_CycleBpfSimpleConfined(benchmark::State& s) { run_cycle(s, true, true); }
+void BM_CycleJitSimple(benchmark::State& s) { run_cycle(s, true, false, true); }
+void BM_CycleJitSimpleConfined(benchmark::State& s) { run_cycle(s, true, true, true); }
 BENCHMARK(BM_CycleNativeSimple);
 BENCHMARK(BM_CycleBpfSimple);
 BENCHMARK(BM_CycleBpfSimpleConfined);
+BENCHMARK(BM_CycleJitSimple);
+BENCHMARK(BM_CycleJitSimpleConfined);
 
 // --- simulator throughput ----------------------------------------------------------
 
@@ -100,7 +107,7 @@ BENCHMARK(BM_CycleBpfSimpleConfined);
 // 50k events). A 2 s hogs run is only ~5k events, so per-run costs (the
 // first wake-ups, unloading the class and the report at the end) weighed
 // as much as the simulation.
-void run_sim(benchmark::State& state, bool bpf, const char* preset) {
+void run_sim(benchmark::State& state, bool bpf, const char* preset, bool jit = false) {
   u64 events = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -112,7 +119,7 @@ void run_sim(benchmark::State& state, bool bpf, const char* preset) {
     cfg.policies = {bpf ? simple_object() : "simple"};
     cfg.check_invariants = false;
     // The CLI's factory: simple.bpf.o through the policy host, "simple" native.
-    auto factory = host::policy_spec_factory("", cfg.seed, cfg.nr_cpus);
+    auto factory = host::policy_spec_factory("", cfg.seed, cfg.nr_cpus, /*no_jit=*/!jit);
     if (!factory) {
       state.SkipWithError(factory.error().to_string().c_str());
       return;
@@ -135,11 +142,14 @@ void run_sim(benchmark::State& state, bool bpf, const char* preset) {
 
 void BM_SimNativeSimple(benchmark::State& s, const char* preset) { run_sim(s, false, preset); }
 void BM_SimBpfSimple(benchmark::State& s, const char* preset) { run_sim(s, true, preset); }
+void BM_SimJitSimple(benchmark::State& s, const char* preset) { run_sim(s, true, preset, true); }
 
 BENCHMARK_CAPTURE(BM_SimNativeSimple, hogs, "hogs")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimBpfSimple, hogs, "hogs")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimJitSimple, hogs, "hogs")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimNativeSimple, schbench, "schbench")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimBpfSimple, schbench, "schbench")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SimJitSimple, schbench, "schbench")->Unit(benchmark::kMillisecond);
 
 // --- the ratios ---------------------------------------------------------------------
 
@@ -164,10 +174,15 @@ public:
     std::printf("\n");
     ratio("cycle cost, BPF / native", cpu_ns_, "BM_CycleBpfSimple", "BM_CycleNativeSimple", "<= 4");
     ratio("cycle cost, BPF confined / unconfined", cpu_ns_, "BM_CycleBpfSimpleConfined", "BM_CycleBpfSimple", "<= 1.10");
+    ratio("cycle cost, JIT / native", cpu_ns_, "BM_CycleJitSimple", "BM_CycleNativeSimple", "<= 1.5");
+    ratio("cycle cost, JIT / interpreted", cpu_ns_, "BM_CycleJitSimple", "BM_CycleBpfSimple", "< 1");
+    ratio("cycle cost, JIT confined / unconfined", cpu_ns_, "BM_CycleJitSimpleConfined", "BM_CycleJitSimple", "<= 1.10");
     for (const char* preset : {"hogs", "schbench"}) {
       const std::string b = std::string("BM_SimBpfSimple/") + preset;
       const std::string n = std::string("BM_SimNativeSimple/") + preset;
       ratio((std::string("sim events/s on ") + preset + ", BPF / native").c_str(), events_per_s_, b, n, ">= 0.5");
+      const std::string j = std::string("BM_SimJitSimple/") + preset;
+      ratio((std::string("sim events/s on ") + preset + ", JIT / native").c_str(), events_per_s_, j, n, ">= 0.85");
     }
   }
 

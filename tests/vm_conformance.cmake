@@ -70,6 +70,11 @@ if(ups_diff_objs)
            COMMAND upsched bpf run ${ups_diff_first} --program diff_loops
                    --mem ${PROJECT_SOURCE_DIR}/tests/data/vm/diff_args.hex --checked)
   set_tests_properties(vm_cli_bpf_run PROPERTIES LABELS vm PASS_REGULAR_EXPRESSION "\n?0x17d83f9\n$")
+  # The same run on the JIT's (CHECKED) code: the same r0.
+  add_test(NAME jit_cli_bpf_run
+           COMMAND upsched bpf run ${ups_diff_first} --program diff_loops
+                   --mem ${PROJECT_SOURCE_DIR}/tests/data/vm/diff_args.hex --jit)
+  set_tests_properties(jit_cli_bpf_run PROPERTIES LABELS "vm;jit" PASS_REGULAR_EXPRESSION "\n?0x17d83f9\n$")
   add_test(NAME vm_cli_bpf_run_unknown_program
            COMMAND upsched bpf run ${ups_diff_first} --program no_such_program)
   set_tests_properties(vm_cli_bpf_run_unknown_program PROPERTIES LABELS vm WILL_FAIL TRUE)

@@ -18,6 +18,7 @@
 #include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
 #include "cli/commands.h"
+#include "jit/jit_program.h"
 #include "policy/kfuncs.h"
 #include "vm/conformance.h"
 #include "vm/interpreter.h"
@@ -29,10 +30,12 @@ struct ConformanceArgs {
   std::string dir;
   bool checked = false;
   bool verbose = false;
+  bool jit = false;
 };
 
 int run_conformance(const ConformanceArgs& a) {
-  auto outcomes = vm::run_conformance_dir(a.dir, a.checked ? vm::ExecMode::checked : vm::ExecMode::fast);
+  auto outcomes = vm::run_conformance_dir(a.dir, a.checked ? vm::ExecMode::checked : vm::ExecMode::fast,
+                                          a.jit ? jit::backend : vm::interpreter_backend);
   if (!outcomes) {
     fmt::print(stderr, "upsched bpf conformance: {}\n", outcomes.error().to_string());
     return 2;
@@ -153,6 +156,7 @@ struct RunArgs {
   std::string mem_file;
   u64 repeat = 0;
   bool checked = false;
+  bool jit = false;
 };
 
 Result<std::vector<u8>> read_hex_file(const std::string& path) {
@@ -197,7 +201,9 @@ int run_program(const RunArgs& a) {
   bpf::ExternTable externs;
   bpf::fill_helpers(externs);
   vm::LinkInputs link{maps->handles(), maps->value_bases(), &externs};
-  auto program = vm::ThreadedProgram::prepare(prog->code, link);
+  auto linked = vm::LinkedProgram::link(prog->code, link);
+  if (!linked) return fail(fmt::format("{}: program {}: {}", a.file, prog->name, linked.error().to_string()));
+  auto program = (a.jit ? jit::backend : vm::interpreter_backend)(*linked);
   if (!program) return fail(fmt::format("{}: program {}: {}", a.file, prog->name, program.error().to_string()));
 
   std::vector<u8> mem;
@@ -209,17 +215,20 @@ int run_program(const RunArgs& a) {
   bpf::ManualHelperEnv env;
   bpf::CallContext ctx;
   ctx.env = &env;
-  vm::Interpreter interp(*program);
+  const std::unique_ptr<vm::Executor> exec = (*program)->new_executor();
   const u64 r1 = mem.empty() ? 0 : reinterpret_cast<u64>(mem.data());
   // The program is not verified: every access is checked and loops have a
   // budget, so no object makes this command die by a signal or hang.
-  interp.set_backedge_budget(kRunBackedgeBudget);
+  exec->set_backedge_budget(kRunBackedgeBudget);
   auto once = [&] {
     vm::RegionSet regions;
     if (!mem.empty()) regions.add(mem.data(), mem.size(), true);
     // Rebuilt per run: hash maps allocate as they grow.
     maps->for_each_region([&](void* p, size_t n, bool writable) { regions.add(p, n, writable); });
-    return interp.run_checked(regions, ctx, r1, mem.size());
+    exec->confine(&regions);
+    const vm::RunResult res = exec->run(ctx, r1, mem.size());
+    exec->confine(nullptr);
+    return res;
   };
   vm::RunResult r = once();
   for (const std::string& line : env.trace_lines()) fmt::print("trace: {}\n", line);
@@ -251,6 +260,7 @@ void register_bpf_commands(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   c->add_flag("--checked", conf->checked, "run in CHECKED mode (every memory access checked)");
   c->add_flag("-v,--verbose", conf->verbose, "also list passing files");
+  c->add_flag("--jit", conf->jit, "run the x86-64 JIT's code instead of the interpreter");
   c->callback([conf] { set_exit_code(run_conformance(*conf)); });
 
   auto dis = std::make_shared<std::string>();
@@ -267,6 +277,7 @@ void register_bpf_commands(CLI::App& app) {
   r->add_option("--repeat", run->repeat, "run N more times and print the time per run");
   r->add_flag("--checked", run->checked,
               "CHECKED mode: trap on any access outside the context, maps, stack (always on: the program is not verified)");
+  r->add_flag("--jit", run->jit, "run the x86-64 JIT's code instead of the interpreter (also CHECKED)");
   r->callback([run] { set_exit_code(run_program(*run)); });
 }
 

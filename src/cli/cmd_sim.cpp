@@ -32,6 +32,7 @@ struct SimArgs {
   bool check = false;  // O(tasks) per event: opt-in on the command line, always on in tests
   bool quiet = false;
   bool per_task = false;
+  bool no_jit = false;  // BPF policies on the interpreter
 };
 
 constexpr const char* kSimExitCodes =
@@ -97,7 +98,7 @@ int run_sim(const SimArgs& a) {
   std::string wl_arg = a.preset.empty() ? "--workload " + a.workload : "--preset " + a.preset;
   std::string repro = sim::reproduce_command(wl_arg, cfg);
 
-  auto factory = host::policy_spec_factory(a.admission, a.seed, a.cpus);
+  auto factory = host::policy_spec_factory(a.admission, a.seed, a.cpus, a.no_jit);
   if (!factory) return bad_input("--admission: " + factory.error().to_string());
   auto world = sim::World::create(std::move(*w), cfg, std::move(*factory));
   if (!world) return bad_input(world.error().to_string());
@@ -143,6 +144,7 @@ void register_sim_commands(CLI::App& app) {
   sim->add_option("--workload", args->workload, "workload file (TOML or JSON, see docs/workloads.md)");
   sim->add_option("--policy", args->policies, kPolicyOptionHelp);
   sim->add_option("--admission", args->admission, "admission file (TOML) for FILE.bpf.o[:USER] policies; default: only root");
+  sim->add_flag("--no-jit", args->no_jit, "run FILE.bpf.o policies on the interpreter instead of JITed code");
   sim->add_option("--cpus", args->cpus, "number of simulated CPUs (1..1024)")->capture_default_str();
   sim->add_option("--seed", args->seed, "seed of the run's random numbers")->capture_default_str();
   sim->add_option("--duration", args->duration, "simulated time: 10s, 500ms, 200us")->capture_default_str();

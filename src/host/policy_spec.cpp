@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "jit/default_backend.h"
+#include "jit/default_backend.h"
 #include "policy/policy_loader.h"
 #include "security/class_count.h"
 
@@ -72,7 +74,8 @@ bool replaces_own_class(const PolicyRequest& req, const Principal& who, const se
 
 }  // namespace
 
-Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
+Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
+                                          bool no_jit) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
     auto loaded = security::AdmissionConfig::load_file(admission_file);
@@ -82,7 +85,7 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
   // The checks before a run load nothing and count nothing.
   security::ClassCount classes;
   PolicyFactory native = native_policy_factory();
-  return PolicyFactory([adm, classes, native, seed, nr_cpus](
+  return PolicyFactory([adm, classes, native, seed, nr_cpus, no_jit](
                                 const PolicyRequest& req) mutable -> Result<PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
@@ -104,6 +107,7 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
     o.params = s.params;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
+    o.backend = jit::backend_for(no_jit);
     if (!req.check_only) {
       o.classes_loaded = classes.before_load(o.principal, replaces_own_class(req, o.principal, *adm));
       o.held_while_loaded = classes.hold(o.principal);

@@ -31,7 +31,9 @@ struct BpfSpec {
 Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
 
 // `admission_file` empty: the default config (only root may load).
-// `seed` seeds the policies' bpf_get_prandom_u32.
-Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
+// `seed` seeds the policies' bpf_get_prandom_u32. `no_jit`: the BPF
+// policies run on the interpreter, not JITed (jit/default_backend.h).
+Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
+                                          bool no_jit = false);
 
 }  // namespace ups::host

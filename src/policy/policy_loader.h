@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "core/core.h"
+#include "jit/default_backend.h"
 #include "security/admission.h"
 #include "vm/threaded_program.h"
 
@@ -39,8 +40,9 @@ struct LoadPolicyOptions {
   // Kept by the class until it goes (unload, ejection, replacement): a
   // loader that counts the classes loaded at once releases its count here.
   std::shared_ptr<const void> held_while_loaded;
-  // Makes the callbacks' code executable: the interpreter (later the JIT).
-  vm::Backend backend = vm::interpreter_backend;
+  // Makes the callbacks' code executable: the JIT on x86-64 hosts, else the
+  // interpreter (jit/default_backend.h); vm::interpreter_backend forces it.
+  vm::Backend backend = jit::default_backend();
   // Confine the policy even when an administrator loads it (others' are
   // always confined, see confinement.h); the benchmarks compare both.
   bool confine_always = false;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bpf/helpers/helper_protos.h"
+#include "jit/default_backend.h"
 #include "policy/bpf_policy.h"
 #include "policy/confinement.h"
 #include "policy/kfuncs.h"
@@ -29,10 +30,11 @@ const char* kAdmission =
 
 // The CLI's factory, except that the tested object is loaded with the
 // verifier's map bounds check off.
-host::PolicyFactory factory_with_verifier_bug(const std::string& tested, bool via_helper = false) {
+host::PolicyFactory factory_with_verifier_bug(const std::string& tested, bool via_helper = false,
+                                              vm::Backend backend = jit::default_backend()) {
   auto adm = std::make_shared<security::AdmissionConfig>(*security::AdmissionConfig::parse(kAdmission, "test"));
   host::PolicyFactory cli = cli_factory(kAdmission);
-  return [adm, cli, tested, via_helper](const host::PolicyRequest& req) -> Result<host::PolicyInstance> {
+  return [adm, cli, tested, via_helper, backend](const host::PolicyRequest& req) -> Result<host::PolicyInstance> {
     if (req.spec != tested) return cli(req);
     LoadPolicyOptions o;
     o.principal = req.principal;
@@ -41,6 +43,7 @@ host::PolicyFactory factory_with_verifier_bug(const std::string& tested, bool vi
     o.cpus = req.cpus;
     o.name_suffix = ".alice";
     o.test_skip_map_value_bounds = true;
+    o.backend = backend;
     if (via_helper) o.params = {{"via_helper", 1}};
     return load_bpf_policy(tested, o);
   };
@@ -61,7 +64,7 @@ TEST(Confinement, WithoutTheSwitchTheVerifierRefusesThePolicy) {
 // Runs the tested class next to bob's and returns its exit report, after
 // checking that the host survived: nothing lost, every task done, bob's
 // class running to the end without an error.
-ExitReport run_with_verifier_bug(bool via_helper) {
+ExitReport run_with_verifier_bug(bool via_helper, vm::Backend backend = jit::default_backend()) {
   const std::string tested = obj("bad_map_oob_write");
   const std::string text =
       "[[classes]]\nname = \"tested\"\npolicy = \"" + tested + "\"\nuid = 1000\n"
@@ -72,7 +75,7 @@ ExitReport run_with_verifier_bug(bool via_helper) {
       "program = [ { repeat = 100, body = [ { compute = \"300us\" }, { sleep = \"50us\" } ] } ]\n";
   RunOptions o;
   o.duration = 5 * kNsPerSec;
-  const report::RunReport r = run_scenario(text, factory_with_verifier_bug(tested, via_helper), o);
+  const report::RunReport r = run_scenario(text, factory_with_verifier_bug(tested, via_helper, backend), o);
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.lost_tasks, 0u);
   EXPECT_TRUE(r.completed) << "not every task finished";
@@ -96,6 +99,21 @@ TEST(Confinement, AWrongfullyAcceptedOutOfBoundsStoreTrapsAndTheHostSurvives) {
   ASSERT_GT(line, 0);
   EXPECT_NE(e.location.find("bad_map_oob_write.bpf.c:" + std::to_string(line)), std::string::npos);
   EXPECT_NE(e.location.find("insn "), std::string::npos);
+}
+
+// The exit report names the same instruction and source line whether the
+// policy ran JITed or interpreted.
+TEST(Confinement, JitedAndInterpretedTrapsNameTheSameInstructionAndLine) {
+  const ExitReport jited = run_with_verifier_bug(false, jit::backend);
+  const ExitReport interpreted = run_with_verifier_bug(false, vm::interpreter_backend);
+  EXPECT_EQ(jited.kind, ExitKind::error);
+  EXPECT_NE(jited.location.find("insn "), std::string::npos) << jited.to_string();
+  EXPECT_EQ(jited.location, interpreted.location);
+  // The messages agree but for the address (each run has its own maps).
+  auto without_address = [](const std::string& m) { return m.substr(0, m.find(" at 0x")); };
+  EXPECT_EQ(without_address(jited.message), without_address(interpreted.message));
+  EXPECT_NE(jited.message.find("out-of-bounds write of 8 bytes"), std::string::npos);
+  EXPECT_EQ(jited.callback, interpreted.callback);
 }
 
 TEST(Confinement, AHelperGivenMemoryOutsideThePolicyRefusesItAndTheHostSurvives) {

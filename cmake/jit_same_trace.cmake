@@ -1,0 +1,32 @@
+# Script for the `jit_same_trace_*` tests (tests/jit.cmake): runs one
+# `upsched sim` with the policy JITed and once with --no-jit, and fails
+# unless both runs succeed with the same schedule (trace_sha256).
+#   cmake -DUPSCHED=... (-DPOLICY=FILE.bpf.o | -DWORKLOAD=FILE) [-DADMISSION=FILE] -P jit_same_trace.cmake
+# POLICY runs the `pipes` preset under it; WORKLOAD names its classes itself.
+if(WORKLOAD)
+  set(args sim --workload ${WORKLOAD} --cpus 4 --duration 2s)
+  set(POLICY ${WORKLOAD})
+else()
+  set(args sim --preset pipes --cpus 4 --duration 2s --policy ${POLICY})
+endif()
+if(ADMISSION)
+  list(APPEND args --admission ${ADMISSION})
+endif()
+foreach(mode jit interp)
+  set(extra "")
+  if(mode STREQUAL "interp")
+    set(extra --no-jit)
+  endif()
+  execute_process(COMMAND ${UPSCHED} ${args} ${extra} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${mode}: upsched ${args} ${extra} exited ${rc}\n${out}\n${err}")
+  endif()
+  if(NOT out MATCHES "trace_sha256 ([0-9a-f]+)")
+    message(FATAL_ERROR "${mode}: no trace_sha256 in\n${out}")
+  endif()
+  set(hash_${mode} ${CMAKE_MATCH_1})
+endforeach()
+if(NOT hash_jit STREQUAL hash_interp)
+  message(FATAL_ERROR "${POLICY}: JIT schedule ${hash_jit} differs from the interpreter's ${hash_interp}")
+endif()
+message(STATUS "${POLICY}: same schedule JITed and interpreted: ${hash_jit}")

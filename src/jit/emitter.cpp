@@ -1,0 +1,753 @@
+// The translator (see emitter.h): one x86-64 sequence per BPF instruction,
+// with the interpreter's semantics (vm/interpreter.cpp) and its traps at the
+// same instruction index.
+#include "jit/emitter.h"
+
+#if defined(__x86_64__)
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <random>
+
+#define XBYAK_NO_OP_NAMES
+#include <xbyak/xbyak.h>
+
+#include "jit/run_state.h"
+#include "vm/trap.h"
+
+namespace ups::jit {
+namespace {
+
+using bpf::AluOp;
+using bpf::AtomicOp;
+using bpf::Instruction;
+using bpf::InsnKind;
+using bpf::JumpCond;
+using Xbyak::Label;
+using Xbyak::Reg32;
+using Xbyak::Reg64;
+using Xbyak::util::r10;
+using Xbyak::util::r11;
+using Xbyak::util::r12;
+using Xbyak::util::r13;
+using Xbyak::util::r14;
+using Xbyak::util::r15;
+using Xbyak::util::r8;
+using Xbyak::util::r9;
+using Xbyak::util::rax;
+using Xbyak::util::rbp;
+using Xbyak::util::rbx;
+using Xbyak::util::rcx;
+using Xbyak::util::rdi;
+using Xbyak::util::rdx;
+using Xbyak::util::rsi;
+using Xbyak::util::rsp;
+
+// Plain heap memory for assembling: the bytes are copied into W^X pages
+// after, so xbyak must never make this buffer executable.
+struct PlainAllocator : Xbyak::Allocator {
+  bool useProtect() const override { return false; }
+};
+
+// BPF r0-r10 (see emitter.h).
+const Reg64 kReg[bpf::kNumRegs] = {rax, rdi, rsi, rdx, rcx, r8, rbx, r13, r14, r15, rbp};
+// Budget (r10) and RunState (r12) registers; r9, r11 scratch.
+const Reg64& kBudget = r10;
+const Reg64& kState = r12;
+
+// The trampoline saves the SysV callee-saved registers.
+const Reg64 kSaved[] = {rbx, rbp, r12, r13, r14, r15};
+// The slow check saves the caller-saved registers holding BPF state (r0-r5,
+// the budget, and r11: the address being checked).
+const Reg64 kVolatile[] = {rax, rdi, rsi, rdx, rcx, r8, r10, r11};
+
+Xbyak::Address st(int offset) { return Xbyak::util::ptr[kState + offset]; }
+
+class Emitter : public Xbyak::CodeGenerator {
+public:
+  Emitter(const vm::LinkedProgram& program, const EmitOptions& options, PlainAllocator* alloc)
+      : Xbyak::CodeGenerator(4096, Xbyak::AutoGrow, alloc), program_(program), opt_(options) {
+    setDefaultJmpNEAR(true);
+    if (opt_.blind) key_ = static_cast<s32>(std::random_device{}() | 0x40000001u);
+  }
+
+  void translate() {
+    labels_.resize(program_.slots());
+    back_edges_.resize(program_.slots());
+    for (const vm::LinkedInsn& l : program_.insns())
+      if (l.insn.kind == InsnKind::jump && l.insn.target <= static_cast<s64>(l.insn.pc))
+        back_edges_[static_cast<size_t>(l.insn.target)].push_back({l.insn.pc, std::make_unique<Label>()});
+    // Where control can arrive other than by falling through: a pair of
+    // instructions fuses only if nothing lands on the second.
+    const auto& insns = program_.insns();
+    std::vector<bool> landed(program_.slots() + 1, false);
+    for (u32 e : program_.subprogram_entries()) landed[e] = true;
+    for (const vm::LinkedInsn& l : insns)
+      if (l.insn.target >= 0 && (l.insn.kind == InsnKind::jump || l.insn.kind == InsnKind::call))
+        landed[static_cast<size_t>(l.insn.target)] = true;
+    fused_.assign(program_.slots(), false);
+    trampoline();
+    for (size_t i = 0; i < insns.size(); ++i) {
+      const vm::LinkedInsn& l = insns[i];
+      back_edge_entries(l.insn.pc);
+      L(labels_[l.insn.pc]);
+      if (i + 1 < insns.size() && !landed[insns[i + 1].insn.pc] && fuse(l.insn, insns[i + 1].insn)) {
+        fused_[insns[++i].insn.pc] = true;
+        continue;
+      }
+      instruction(l);
+    }
+    ud2();  // verified code never falls off its end
+    for (size_t i = 0; i < cold_.size(); ++i) cold_[i]();
+    common_stubs();
+  }
+
+  std::vector<u32> slot_offsets() const {
+    std::vector<u32> out(program_.slots(), EmittedCode::kNoEntry);
+    for (const vm::LinkedInsn& l : program_.insns())
+      if (!fused_[l.insn.pc]) out[l.insn.pc] = static_cast<u32>(labels_[l.insn.pc].getAddress() - getCode());
+    return out;
+  }
+
+private:
+  // --- entry and exit -----------------------------------------------------
+  void trampoline() {
+    for (const Reg64& r : kSaved) push(r);
+    sub(rsp, 8);  // 6 pushes + return address: keep calls 16-byte aligned
+    mov(kState, rdi);
+    mov(st(state::kSavedRsp), rsp);
+    mov(r11, rsi);
+    for (int i = 1; i <= 5; ++i) mov(kReg[i], st(state::kArgs + 8 * (i - 1)));
+    mov(rbp, st(state::kFrameTop));
+    mov(kBudget, st(state::kBudget));
+    // The interpreter starts r0 and r6-r9 at zero.
+    xor_(eax, eax);
+    for (int i = 6; i <= 9; ++i) xor_(kReg[i].cvt32(), kReg[i].cvt32());
+    call(r11);
+    L(epilogue_);
+    mov(st(state::kBudget), kBudget);
+    add(rsp, 8);
+    for (auto it = std::rbegin(kSaved); it != std::rend(kSaved); ++it) pop(*it);
+    ret();
+  }
+
+  // Every trap stub ends here with the trap fields set; r0 is still in rax.
+  void common_stubs() {
+    L(trap_);
+    mov(rsp, st(state::kSavedRsp));
+    jmp(epilogue_);
+    if (!opt_.checked) return;
+    // CHECKED mode's slow path: r11 = address, r9 = size | write << 8.
+    // Saves the caller-saved registers the BPF code lives in, calls
+    // check_access(state, addr, info); ZF set (rax == 0) means a trap.
+    L(slow_check_);
+    // Entered with rsp = 0 mod 16 (a call from code at 8 mod 16); 8 pushes keep it.
+    for (const Reg64& r : kVolatile) push(r);
+    mov(rdi, kState);
+    mov(rsi, r11);
+    mov(rdx, r9);
+    mov(rax, reinterpret_cast<u64>(&check_access));
+    call(rax);
+    mov(r9, rax);
+    for (auto it = std::rbegin(kVolatile); it != std::rend(kVolatile); ++it) pop(*it);
+    test(r9, r9);
+    ret();
+  }
+
+  // A label that lives as long as the emitter (cold stubs jump to and from it).
+  Label& new_label() {
+    stub_labels_.emplace_back(std::make_unique<Label>());
+    return *stub_labels_.back();
+  }
+
+  // A cold trap stub for instruction `pc`; `extra` sets the trap's other fields.
+  Label& trap_stub(vm::TrapKind kind, u32 pc, std::function<void()> extra = {}) {
+    Label* lbl = &new_label();
+    cold_.push_back([this, lbl, kind, pc, extra] {
+      L(*lbl);
+      if (extra) extra();
+      mov(dword[kState + state::kTrapPc], pc);
+      mov(dword[kState + state::kTrapKind], static_cast<u32>(kind));
+      jmp(trap_);
+    });
+    return *lbl;
+  }
+
+  // --- operands -----------------------------------------------------------
+  // An immediate in the code: as written, or blinded into `scratch`.
+  // Returns true if it was materialised in `scratch`.
+  // The key is a random imm32, sign-extended by xor: no second scratch register.
+  bool blinded_imm(const Reg64& scratch, u64 value) {
+    if (!opt_.blind) return false;
+    mov(scratch, value ^ static_cast<u64>(static_cast<s64>(key_)));
+    xor_(scratch, static_cast<u32>(key_));
+    return true;
+  }
+
+  static u64 imm64(const Instruction& d) { return static_cast<u64>(static_cast<s64>(d.imm)); }
+
+  // --- fused pairs (peepholes) -----------------------------------------------
+  // Two adjacent instructions as one x86 sequence, where clang's BPF idioms
+  // cost more than the native code they stand for. The second is then no
+  // entry of its own (slot_offsets: kNoEntry); nothing jumps to it.
+  bool fuse(const Instruction& a, const Instruction& b) {
+    auto is = [](const Instruction& d, AluOp op, bool reg) {
+      return d.kind == InsnKind::alu && d.is64 && d.alu == op && d.src_is_reg == reg;
+    };
+    // r1 = r10; r1 += -8  ->  lea (pointer arithmetic before every access).
+    if (!opt_.blind && is(a, AluOp::mov, true) && is(b, AluOp::add, false) && b.dst == a.dst) {
+      lea(kReg[a.dst], Xbyak::util::ptr[kReg[a.src] + b.imm]);
+      return true;
+    }
+    // r1 <<= 32; r1 >>= 32 (zero-extension) and r1 s>>= 32 (sign-extension).
+    if (is(a, AluOp::lsh, false) && a.imm == 32 && b.dst == a.dst && b.imm == 32 &&
+        (is(b, AluOp::rsh, false) || is(b, AluOp::arsh, false))) {
+      if (b.alu == AluOp::rsh) mov(kReg[a.dst].cvt32(), kReg[a.dst].cvt32());
+      else movsxd(kReg[a.dst], kReg[a.dst].cvt32());
+      return true;
+    }
+    // if (c) goto +1; goto loop  ->  if (!c) goto loop: one branch per iteration.
+    if (a.is_conditional_jump() && a.target == static_cast<s64>(b.pc) + 1 && b.kind == InsnKind::jump &&
+        b.cond == JumpCond::always && b.target <= static_cast<s64>(b.pc)) {
+      compare(a);
+      jcc(a.cond, true, jump_label(b.pc, b.target));
+      return true;
+    }
+    return false;
+  }
+
+  // --- instructions -------------------------------------------------------
+  void instruction(const vm::LinkedInsn& l) {
+    const Instruction& d = l.insn;
+    switch (d.kind) {
+      case InsnKind::alu: return alu(d);
+      case InsnKind::endian: return endian(d);
+      case InsnKind::load_imm64:
+        if (!blinded_imm(kReg[d.dst], l.value)) mov(kReg[d.dst], l.value);
+        return;
+      case InsnKind::load: return load(d);
+      case InsnKind::store_imm:
+      case InsnKind::store_reg: return store(d);
+      case InsnKind::atomic: return atomic(d);
+      case InsnKind::jump: return jump(d);
+      case InsnKind::call:
+        switch (d.call) {
+          case bpf::CallKind::local: return call_local(d);
+          case bpf::CallKind::reg: return callx(d);
+          case bpf::CallKind::helper:
+          case bpf::CallKind::kfunc: return call_extern(d, l.target);
+        }
+        return;
+      case InsnKind::exit: ret(); return;
+    }
+  }
+
+  void alu(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    const Reg64 S = kReg[d.src];
+    const bool w = d.is64;
+    const Xbyak::Reg dw = w ? Xbyak::Reg(D) : Xbyak::Reg(D.cvt32());
+    const Xbyak::Reg sw = w ? Xbyak::Reg(S) : Xbyak::Reg(S.cvt32());
+    // The immediate as the op sees it: 64-bit ops sign-extend, 32-bit ops use the low 32 bits.
+    const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
+    switch (d.alu) {
+      case AluOp::neg: neg(dw); return;
+      case AluOp::movsx:
+        if (w) {
+          if (d.size == 1) movsx(D, S.cvt8());
+          else if (d.size == 2) movsx(D, S.cvt16());
+          else movsxd(D, S.cvt32());
+        } else {
+          if (d.size == 1) movsx(D.cvt32(), S.cvt8());
+          else movsx(D.cvt32(), S.cvt16());
+        }
+        return;
+      case AluOp::lsh:
+      case AluOp::rsh:
+      case AluOp::arsh: return shift(d, dw, D);
+      case AluOp::div:
+      case AluOp::mod:
+      case AluOp::sdiv:
+      case AluOp::smod: return divide(d);
+      case AluOp::mov:
+        if (d.src_is_reg) mov(dw, sw);
+        else if (!blinded_imm(D, imm)) mov(dw, imm);
+        else if (!w) mov(D.cvt32(), D.cvt32());
+        return;
+      default: break;
+    }
+    // Two-operand ops: reg, or imm32 (or a blinded imm in r9).
+    const bool in_r9 = !d.src_is_reg && blinded_imm(r9, imm);
+    const Xbyak::Reg r9w = w ? Xbyak::Reg(r9) : Xbyak::Reg(r9.cvt32());
+    const Xbyak::Reg* src = d.src_is_reg ? &sw : in_r9 ? &r9w : nullptr;
+    const u32 i32 = static_cast<u32>(d.imm);
+    switch (d.alu) {
+      case AluOp::add: src ? add(dw, *src) : add(dw, i32); return;
+      case AluOp::sub: src ? sub(dw, *src) : sub(dw, i32); return;
+      case AluOp::or_: src ? or_(dw, *src) : or_(dw, i32); return;
+      case AluOp::and_: src ? and_(dw, *src) : and_(dw, i32); return;
+      case AluOp::xor_: src ? xor_(dw, *src) : xor_(dw, i32); return;
+      case AluOp::mul: src ? imul(dw, *src) : imul(dw, dw, static_cast<int>(d.imm)); return;
+      default: break;
+    }
+    throw Xbyak::Error(Xbyak::ERR_INTERNAL);
+  }
+
+  // Shifts: x86 masks the count by 63 (64-bit) or 31 (32-bit) as BPF does;
+  // a register count must be in cl, and BPF r4 lives in rcx.
+  void shift(const Instruction& d, const Xbyak::Reg& dw, const Reg64& D) {
+    auto op = [&](const Xbyak::Operand& x, const Xbyak::Reg8& c) {
+      if (d.alu == AluOp::lsh) shl(x, c);
+      else if (d.alu == AluOp::rsh) shr(x, c);
+      else sar(x, c);
+    };
+    if (!d.src_is_reg) {
+      const int n = d.imm & (d.is64 ? 63 : 31);
+      if (n == 0) {
+        if (!d.is64) mov(D.cvt32(), D.cvt32());
+        return;
+      }
+      if (d.alu == AluOp::lsh) shl(dw, n);
+      else if (d.alu == AluOp::rsh) shr(dw, n);
+      else sar(dw, n);
+      return;
+    }
+    const Reg64 S = kReg[d.src];
+    if (S == rcx) {
+      op(dw, Xbyak::util::cl);
+    } else if (D == rcx) {
+      // dst is rcx: shift a copy in r11.
+      const Xbyak::Reg r11w = d.is64 ? Xbyak::Reg(r11) : Xbyak::Reg(r11.cvt32());
+      mov(r11, rcx);
+      mov(ecx, S.cvt32());
+      op(r11w, Xbyak::util::cl);
+      mov(rcx, r11);
+    } else {
+      mov(r11, rcx);
+      mov(ecx, S.cvt32());
+      op(dw, Xbyak::util::cl);
+      mov(rcx, r11);
+    }
+    if (!d.is64) mov(D.cvt32(), D.cvt32());  // a zero count leaves the register as it was
+  }
+
+  // div/mod/sdiv/smod with BPF's rules: x / 0 = 0, x % 0 = x, and the
+  // signed INT_MIN / -1 wraps (x86 would fault), x % -1 = 0.
+  void divide(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    const bool w = d.is64;
+    const bool is_signed = d.alu == AluOp::sdiv || d.alu == AluOp::smod;
+    const bool is_mod = d.alu == AluOp::mod || d.alu == AluOp::smod;
+    auto R = [&](const Reg64& r) { return w ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()); };
+    const Xbyak::Reg dw = R(D);
+    const Xbyak::Reg div = R(r11);
+    Label zero, minus_one, done;
+    bool may_be_zero = true, may_be_minus_one = is_signed;
+    if (d.src_is_reg) {
+      mov(r11, kReg[d.src]);
+    } else {
+      const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
+      may_be_zero = (w ? imm : static_cast<u32>(imm)) == 0;
+      may_be_minus_one = is_signed && (w ? imm == ~u64{0} : static_cast<u32>(imm) == ~u32{0});
+      if (!blinded_imm(r11, imm)) mov(r11, imm);
+      if (may_be_zero) {
+        // Constant zero divisor: div gives 0, mod keeps dst.
+        if (!is_mod) xor_(D.cvt32(), D.cvt32());
+        else if (!w) mov(D.cvt32(), D.cvt32());
+        return;
+      }
+      if (may_be_minus_one) {
+        if (!is_mod) neg(dw);
+        else xor_(D.cvt32(), D.cvt32());
+        return;
+      }
+      may_be_zero = may_be_minus_one = false;
+    }
+    if (may_be_zero) {
+      test(div, div);
+      jz(zero);
+    }
+    if (may_be_minus_one) {
+      cmp(div, -1);
+      je(minus_one);
+    }
+    if (D != rax) push(rax);
+    if (D != rdx) push(rdx);
+    mov(rax, D);
+    if (is_signed) {
+      w ? cqo() : cdq();
+      idiv(div);
+    } else {
+      xor_(edx, edx);
+      this->div(div);
+    }
+    // Result into D (rax or rdx hold it; the pops below do not touch D).
+    const Reg64& result = is_mod ? rdx : rax;
+    if (D != result) mov(D, result);
+    if (!w) mov(D.cvt32(), D.cvt32());
+    if (D != rdx) pop(rdx);
+    if (D != rax) pop(rax);
+    if (may_be_zero || may_be_minus_one) jmp(done);
+    if (may_be_zero) {
+      L(zero);
+      if (!is_mod) xor_(D.cvt32(), D.cvt32());
+      else if (!w) mov(D.cvt32(), D.cvt32());
+      if (may_be_minus_one) jmp(done);
+    }
+    if (may_be_minus_one) {
+      L(minus_one);
+      if (!is_mod) neg(dw);
+      else xor_(D.cvt32(), D.cvt32());
+    }
+    L(done);
+  }
+
+  void endian(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    if (d.endian == bpf::EndianOp::to_le) {
+      if (d.size == 2) movzx(D.cvt32(), D.cvt16());
+      else if (d.size == 4) mov(D.cvt32(), D.cvt32());
+      return;
+    }
+    if (d.size == 2) {
+      ror(D.cvt16(), 8);
+      movzx(D.cvt32(), D.cvt16());
+    } else if (d.size == 4) {
+      bswap(D.cvt32());
+    } else {
+      bswap(D);
+    }
+  }
+
+  // --- memory -------------------------------------------------------------
+  // The operand for [base + off]: in CHECKED mode the address goes to r11
+  // and is checked first (trapping at `pc` on a miss).
+  Xbyak::RegExp address(const Instruction& d, const Reg64& base, bool write) {
+    if (!opt_.checked) return base + static_cast<int>(d.off);
+    lea(r11, Xbyak::util::ptr[base + static_cast<int>(d.off)]);
+    check(d.pc, d.size, write);
+    return Xbyak::RegExp(r11);
+  }
+
+  // CHECKED mode's inline tests on r11 (the interpreter's CHECK): the live
+  // frames [r10 - 512, stack top), then the last region allowed; a miss
+  // goes to the slow path, and a miss there traps.
+  void check(u32 pc, u8 size, bool write) {
+    Label& ok = new_label();
+    Label slow;
+    lea(r9, Xbyak::util::ptr[rbp - bpf::kStackSize]);
+    cmp(r11, r9);
+    jb(slow);
+    lea(r9, Xbyak::util::ptr[r11 + size]);
+    cmp(r9, st(state::kStackTop));
+    jbe(ok);
+    L(slow);
+    mov(r9, r11);
+    sub(r9, st(state::kLastBegin));
+    Label& miss = slow_path(pc, size, write, ok);
+    add(r9, size);
+    jc(miss);
+    cmp(r9, st(state::kLastLen));
+    ja(miss);
+    if (write) {
+      test(byte[kState + state::kLastWritable], 1);
+      jz(miss);
+    }
+    L(ok);
+  }
+
+  // Cold: calls the slow check; back to `ok` or into an out_of_bounds trap.
+  Label& slow_path(u32 pc, u8 size, bool write, Label& ok) {
+    Label* lbl = &new_label();
+    Label* trap = &trap_stub(vm::TrapKind::out_of_bounds, pc, [this, size, write] {
+      mov(st(state::kTrapAddr), r11);
+      mov(dword[kState + state::kTrapSize], size);
+      mov(dword[kState + state::kTrapWrite], write ? 1 : 0);
+    });
+    Label* back = &ok;
+    cold_.push_back([this, lbl, trap, back, size, write] {
+      L(*lbl);
+      mov(r9d, u32{size} | (write ? 0x100u : 0u));
+      call(slow_check_);
+      jz(*trap);
+      jmp(*back);
+    });
+    return *lbl;
+  }
+
+  const Xbyak::AddressFrame& frame(u8 size) const {
+    return size == 1 ? byte : size == 2 ? word : size == 4 ? dword : qword;
+  }
+
+  void load(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    const auto a = address(d, kReg[d.src], false);
+    if (d.sign_extend) {
+      if (d.size == 4) movsxd(D, dword[a]);
+      else movsx(D, frame(d.size)[a]);
+    } else if (d.size == 8) {
+      mov(D, qword[a]);
+    } else if (d.size == 4) {
+      mov(D.cvt32(), dword[a]);
+    } else {
+      movzx(D.cvt32(), frame(d.size)[a]);
+    }
+  }
+
+  static Xbyak::Reg sized(const Reg64& r, u8 size) {
+    return size == 1 ? Xbyak::Reg(r.cvt8()) : size == 2 ? Xbyak::Reg(r.cvt16())
+         : size == 4 ? Xbyak::Reg(r.cvt32()) : Xbyak::Reg(r);
+  }
+
+  void store(const Instruction& d) {
+    const auto a = address(d, kReg[d.dst], true);
+    if (d.kind == InsnKind::store_reg) {
+      mov(frame(d.size)[a], sized(kReg[d.src], d.size));
+    } else if (blinded_imm(r9, imm64(d))) {
+      mov(frame(d.size)[a], sized(r9, d.size));
+    } else {
+      // The low `size` bytes of the sign-extended immediate.
+      const u64 v = d.size == 8 ? imm64(d) : static_cast<u64>(static_cast<u32>(d.imm)) &
+                                                  (d.size == 4 ? 0xffffffffu : d.size == 2 ? 0xffffu : 0xffu);
+      mov(frame(d.size)[a], v);
+    }
+  }
+
+  void atomic(const Instruction& d) {
+    const Reg64 S = kReg[d.src];
+    const bool w = d.is64;
+    const Xbyak::Reg sw = w ? Xbyak::Reg(S) : Xbyak::Reg(S.cvt32());
+    // The address in r11 in both modes: cmpxchg loops need rax free.
+    if (opt_.checked) {
+      address(d, kReg[d.dst], true);
+    } else {
+      lea(r11, Xbyak::util::ptr[kReg[d.dst] + static_cast<int>(d.off)]);
+    }
+    const auto m = (w ? qword : dword)[r11];
+    if (d.atomic == AtomicOp::xchg) {
+      xchg(m, sw);
+      return;
+    }
+    if (d.atomic == AtomicOp::cmpxchg) {
+      lock();
+      cmpxchg(m, sw);
+      if (!w) mov(eax, eax);  // a 32-bit success leaves rax's upper half
+      return;
+    }
+    if (!d.fetch) {
+      lock();
+      switch (d.atomic) {
+        case AtomicOp::add: add(m, sw); break;
+        case AtomicOp::or_: or_(m, sw); break;
+        case AtomicOp::and_: and_(m, sw); break;
+        default: xor_(m, sw); break;
+      }
+      return;
+    }
+    if (d.atomic == AtomicOp::add) {
+      lock();
+      xadd(m, sw);
+      return;
+    }
+    // Fetching or/and/xor: a cmpxchg loop. rax (r0) is the comparand, so
+    // it is saved unless it is the operand; r10 (the budget) holds the operand.
+    const auto Rw = [&](const Reg64& r) { return w ? Xbyak::Reg(r) : Xbyak::Reg(r.cvt32()); };
+    if (S != rax) push(rax);
+    push(kBudget);
+    mov(kBudget, S);
+    mov(Rw(rax), m);
+    Label again;
+    L(again);
+    mov(r9, rax);
+    switch (d.atomic) {
+      case AtomicOp::or_: or_(r9, kBudget); break;
+      case AtomicOp::and_: and_(r9, kBudget); break;
+      default: xor_(r9, kBudget); break;
+    }
+    lock();
+    cmpxchg(m, Rw(r9));
+    jne(again);
+    pop(kBudget);
+    mov(sw, Rw(rax));
+    if (S != rax) pop(rax);
+  }
+
+  // --- control flow ---------------------------------------------------------
+  // A loop head's back-edge entries, laid out just before it: one per
+  // backward jump to it, spending a unit of budget (trapping at that jump's
+  // instruction) and falling into the head. A taken back-edge is then one
+  // jump, as in native code; the code before the head jumps over them.
+  void back_edge_entries(u32 pc) {
+    auto& entries = back_edges_[pc];
+    if (entries.empty()) return;
+    // The closest back-edge (usually the innermost loop's latch) last, so
+    // that it falls into the head; the others jump there.
+    jmp(labels_[pc]);
+    for (size_t i = entries.size(); i-- > 0;) {
+      L(*entries[i].second);
+      spend_budget(entries[i].first);
+      if (i > 0) jmp(labels_[pc]);
+    }
+    align(16);  // the loop head
+  }
+
+  // The label a jump at `pc` to `target` goes to: a backward one's entry.
+  Label& jump_label(u32 pc, s64 target) {
+    if (target > static_cast<s64>(pc)) return labels_[static_cast<size_t>(target)];
+    for (auto& [source, label] : back_edges_[static_cast<size_t>(target)])
+      if (source == pc) return *label;
+    throw Xbyak::Error(Xbyak::ERR_INTERNAL);
+  }
+
+  void jump(const Instruction& d) {
+    Label& target = jump_label(d.pc, d.target);
+    if (d.cond == JumpCond::always) {
+      jmp(target);
+      return;
+    }
+    compare(d);
+    jcc(d.cond, false, target);
+  }
+
+  // A conditional jump's test, setting the flags jcc reads.
+  void compare(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    const bool w = d.is64;
+    const Xbyak::Reg dw = w ? Xbyak::Reg(D) : Xbyak::Reg(D.cvt32());
+    const Xbyak::Reg sw = w ? Xbyak::Reg(kReg[d.src]) : Xbyak::Reg(kReg[d.src].cvt32());
+    const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
+    const bool in_r9 = !d.src_is_reg && blinded_imm(r9, imm);
+    const Xbyak::Reg r9w = w ? Xbyak::Reg(r9) : Xbyak::Reg(r9.cvt32());
+    if (d.cond == JumpCond::set) {
+      if (d.src_is_reg) test(dw, sw);
+      else if (in_r9) test(dw, r9w);
+      else test(dw, static_cast<u32>(d.imm));
+    } else {
+      if (d.src_is_reg) cmp(dw, sw);
+      else if (in_r9) cmp(dw, r9w);
+      else cmp(dw, static_cast<u32>(d.imm));
+    }
+  }
+
+  void jcc(JumpCond c, bool negate, Label& to) {
+    switch (c) {
+      case JumpCond::eq: negate ? jne(to) : je(to); return;
+      case JumpCond::ne:
+      case JumpCond::set: negate ? je(to) : jne(to); return;
+      case JumpCond::gt: negate ? jbe(to) : ja(to); return;
+      case JumpCond::ge: negate ? jb(to) : jae(to); return;
+      case JumpCond::lt: negate ? jae(to) : jb(to); return;
+      case JumpCond::le: negate ? ja(to) : jbe(to); return;
+      case JumpCond::sgt: negate ? jle(to) : jg(to); return;
+      case JumpCond::sge: negate ? jl(to) : jge(to); return;
+      case JumpCond::slt: negate ? jge(to) : jl(to); return;
+      case JumpCond::sle: negate ? jg(to) : jle(to); return;
+      case JumpCond::always: jmp(to); return;
+    }
+  }
+
+  // A taken backward jump costs one unit of budget; the last one traps.
+  void spend_budget(u32 pc) {
+    sub(kBudget, 1);
+    jz(trap_stub(vm::TrapKind::budget, pc));
+  }
+
+  // Helper or kfunc: ExternFn(ctx, r1..r5). The budget goes to the RunState
+  // (a nested run spends from it); after the call CHECKED mode forgets its
+  // cached regions (the extern may have changed them), and an abort traps.
+  void call_extern(const Instruction& d, bpf::ExternFn fn) {
+    mov(r11, reinterpret_cast<u64>(fn));
+    call_through_r11(d.pc);
+  }
+
+  void call_through_r11(u32 pc) {
+    mov(st(state::kBudget), kBudget);
+    mov(r9, r8);
+    mov(r8, rcx);
+    mov(rcx, rdx);
+    mov(rdx, rsi);
+    mov(rsi, rdi);
+    mov(rdi, st(state::kCtx));
+    sub(rsp, 8);
+    call(r11);
+    add(rsp, 8);
+    mov(kBudget, st(state::kBudget));
+    if (opt_.checked) {
+      mov(qword[kState + state::kLastLen], 0);
+      mov(qword[kState + state::kOtherLen], 0);
+    }
+    mov(r11, st(state::kCtx));
+    cmp(byte[r11 + static_cast<int>(offsetof(bpf::CallContext, abort))], 0);
+    jne(trap_stub(vm::TrapKind::aborted, pc));
+  }
+
+  // callx: the helper id is in dst, known only now.
+  void callx(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    Label& bad = trap_stub(vm::TrapKind::bad_call, d.pc, [this, D] { mov(st(state::kTrapAddr), D); });
+    cmp(D, st(state::kHelperCount));
+    jae(bad);
+    mov(r11, st(state::kHelpers));
+    mov(r11, qword[r11 + D * 8]);
+    test(r11, r11);
+    jz(bad);
+    call_through_r11(d.pc);
+  }
+
+  // bpf-to-bpf: r6-r9 and r10 saved on the native stack (5 pushes keep it
+  // 16-byte aligned for the callee's calls), r10 one frame down.
+  void call_local(const Instruction& d) {
+    cmp(dword[kState + state::kDepth], bpf::kMaxCallDepth - 1);
+    jae(trap_stub(vm::TrapKind::call_depth, d.pc));
+    add(dword[kState + state::kDepth], 1);
+    for (int i = 6; i <= 10; ++i) push(kReg[i]);
+    sub(rbp, bpf::kStackSize);
+    call(labels_[static_cast<size_t>(d.target)]);
+    for (int i = 10; i >= 6; --i) pop(kReg[i]);
+    sub(dword[kState + state::kDepth], 1);
+  }
+
+
+  const vm::LinkedProgram& program_;
+  EmitOptions opt_;
+  s32 key_ = 0;
+  std::vector<Label> labels_;
+  std::vector<bool> fused_;  // per slot: the second of a fused pair
+  // Per loop head: (instruction of a backward jump to it, its entry).
+  std::vector<std::vector<std::pair<u32, std::unique_ptr<Label>>>> back_edges_;
+  Label epilogue_, trap_, slow_check_;
+  std::vector<std::function<void()>> cold_;
+  std::vector<std::unique_ptr<Label>> stub_labels_;
+};
+
+}  // namespace
+
+Result<EmittedCode> emit(const vm::LinkedProgram& program, const EmitOptions& options) {
+  PlainAllocator alloc;
+  try {
+    Emitter e(program, options, &alloc);
+    e.translate();
+    e.ready();
+    EmittedCode out;
+    out.bytes.assign(e.getCode(), e.getCode() + e.getSize());
+    out.slot_offsets = e.slot_offsets();
+    return out;
+  } catch (const std::exception& ex) {
+    return make_error(ErrorKind::internal, fmt::format("jit: cannot assemble the program: {}", ex.what()));
+  }
+}
+
+}  // namespace ups::jit
+
+#else  // not x86-64
+
+#include <fmt/format.h>
+
+namespace ups::jit {
+Result<EmittedCode> emit(const vm::LinkedProgram&, const EmitOptions&) {
+  return make_error(ErrorKind::unsupported, "jit: this host is not x86-64");
+}
+}  // namespace ups::jit
+
+#endif

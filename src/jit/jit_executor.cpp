@@ -1,0 +1,106 @@
+// JitExecutor: entering JITed code, nested runs, and turning the RunState's
+// trap fields into a vm::Trap (see jit_executor.h).
+#include "jit/jit_executor.h"
+
+#include <utility>
+
+#include "base/assert.h"
+
+namespace ups::jit {
+
+vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  // One run at a time (see jit_executor.h).
+  UPS_ASSERT(st_.ctx == nullptr);
+  bpf::SubprogInvoker* saved_invoker = ctx.invoker;
+  ctx.invoker = this;
+  ctx.abort = false;
+  st_.ctx = &ctx;
+  st_.helpers = program_->helpers().data();
+  st_.helper_count = program_->helpers().size();
+  st_.stack_top = stack_top();
+  st_.guard = confined_;
+  st_.budget = budget_limit_;
+  code_ = confined_ ? &program_->checked() : &program_->fast();
+  nested_trap_ = vm::Trap{};
+  vm::RunResult r = enter(entry, 0, r1, r2, r3, r4, r5);
+  ctx.invoker = saved_invoker;
+  st_.ctx = nullptr;
+  return r;
+}
+
+vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  vm::RunResult r;
+  // Hosts mostly enter at slot 0: its address is kept here, one cache line
+  // closer than the program's table.
+  const void* target = entry == 0 ? (code_ == &program_->fast() ? fast_entry0_ : checked_entry0_) : code_->entry(entry);
+  if (!target) {
+    r.trap = vm::Trap{vm::TrapKind::bad_call, entry, entry, 0, false};
+    return r;
+  }
+  st_.args[0] = r1, st_.args[1] = r2, st_.args[2] = r3, st_.args[3] = r4, st_.args[4] = r5;
+  st_.depth = depth;
+  st_.frame_top = stack_top() - u64{depth} * bpf::kStackSize;
+  st_.trap_kind = static_cast<u32>(vm::TrapKind::none);
+  st_.last = st_.other = CachedRegion{};
+  const u64 outer_rsp = st_.saved_rsp;
+  r.r0 = code_->enter(st_, target);
+  st_.saved_rsp = outer_rsp;
+  const auto kind = static_cast<vm::TrapKind>(st_.trap_kind);
+  if (kind == vm::TrapKind::none) return r;
+  // An abort after a callback trapped reports the callback's trap.
+  if (kind == vm::TrapKind::aborted && nested_trap_.kind != vm::TrapKind::none) {
+    r.trap = nested_trap_;
+  } else {
+    r.trap = vm::Trap{kind, st_.trap_pc, st_.trap_addr, static_cast<u8>(st_.trap_size), st_.trap_write != 0};
+  }
+  return r;
+}
+
+u64 JitExecutor::invoke(u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  UPS_ASSERT(st_.ctx != nullptr);
+  const u32 depth = st_.depth + 1;
+  vm::RunResult r;
+  if (depth >= bpf::kMaxCallDepth || !code_->entry(entry)) {
+    r.trap = vm::Trap{depth >= bpf::kMaxCallDepth ? vm::TrapKind::call_depth : vm::TrapKind::bad_call, entry, entry,
+                      0, false};
+  } else {
+    // The outer code forgets its cached regions when the helper returns.
+    const u32 saved_depth = st_.depth;
+    r = enter(entry, depth, r1, r2, r3, r4, r5);
+    st_.depth = saved_depth;
+  }
+  if (!r.ok()) {
+    if (nested_trap_.kind == vm::TrapKind::none) nested_trap_ = r.trap;
+    st_.ctx->abort = true;
+  }
+  return r.r0;
+}
+
+u64 JitExecutor::run_callback(bpf::CallContext& ctx, u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
+  callback_trap_ = vm::Trap{};
+  if (st_.ctx != nullptr) return invoke(entry, r1, r2, r3, r4, r5);
+  vm::RunResult r = run_at(entry, ctx, r1, r2, r3, r4, r5);
+  callback_trap_ = r.trap;
+  if (!r.ok()) ctx.abort = true;
+  return r.r0;
+}
+
+std::optional<bpf::CallbackTrap> JitExecutor::last_callback_trap() const {
+  if (callback_trap_.kind == vm::TrapKind::none) return std::nullopt;
+  return bpf::CallbackTrap{callback_trap_.pc, callback_trap_.to_string()};
+}
+
+u64 check_access(RunState* st, u64 addr, u64 size_and_write) {
+  const u64 size = size_and_write & 0xff;
+  const bool write = (size_and_write & 0x100) != 0;
+  auto span = [](const CachedRegion& c) { return vm::MemoryGuard::Span{c.begin, c.begin + c.len, c.writable != 0}; };
+  auto cached = [](const vm::MemoryGuard::Span& s) { return CachedRegion{s.begin, s.end - s.begin, s.writable}; };
+  // Programs alternate between two objects (a task and a map value).
+  std::swap(st->last, st->other);
+  if (span(st->last).holds(addr, size, write)) return 1;
+  const vm::MemoryGuard::Span r = st->guard ? st->guard->region_of(addr, size, write) : vm::MemoryGuard::Span{};
+  st->last = cached(r);
+  return r.holds(addr, size, write) ? 1 : 0;
+}
+
+}  // namespace ups::jit
