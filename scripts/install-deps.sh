@@ -10,6 +10,7 @@ PACKAGES=(
   clang-14 clang-19 llvm-19 lld-14 libclang-rt-14-dev
   dpdk-dev
   chromium
+  qemu-system-x86 busybox-static zstd
 )
 
 missing=()
