@@ -15,6 +15,9 @@
 #   scripts/linux-vm.sh [--full] [--out FILE] [--objects DIR] [--check]
 #
 #   --full        longer runs (8 s per policy instead of 3)
+#   --verifier-suite  also ask Linux's verifier about every program of
+#                 tests/data/verifier (tests/linux_vm/verifier_suite.py
+#                 translates them; loaded, never attached)
 #   --out FILE    the results, one JSON object per object (default
 #                 $CACHE/results.jsonl)
 #   --objects DIR load DIR/*.bpf.o too (compiled elsewhere against
@@ -42,9 +45,11 @@ OUT=""
 EXTRA_OBJECTS=""
 CHECK=0
 BUILD_ONLY=0
+VERIFIER_SUITE=0
 while (($#)); do
   case "$1" in
     --full) SECONDS_PER_POLICY=8 ;;
+    --verifier-suite) VERIFIER_SUITE=1 ;;
     --out) OUT=$2; shift ;;
     --objects) EXTRA_OBJECTS=$2; shift ;;
     --check) CHECK=1 ;;
@@ -169,6 +174,21 @@ if [[ -n $EXTRA_OBJECTS ]]; then
     basename "$obj" .bpf.o >>"$WORK/initrd/policies.list"
   done
 fi
+# The verifier's test programs: Linux's verdict only (load, no attach).
+mkdir -p "$WORK/initrd/verify"
+if ((VERIFIER_SUITE)); then
+  python3 "$ROOT/tests/linux_vm/verifier_suite.py" "$ROOT/tests/data/verifier" "$WORK/suite" \
+    "$BTF_DIR/vmlinux.h"
+  for src in "$WORK"/suite/*.bpf.c; do
+    name=$(basename "$src" .bpf.c)
+    # The kernel's libbpf headers: the programs call helpers by name.
+    "$CLANG" -O2 -g -target bpf -mcpu=v4 -D__TARGET_ARCH_x86 -w -I"$BTF_DIR" \
+      -I"$CACHE/root/usr/include" -c "$src" -o "$WORK/initrd/verify/$name.bpf.o" \
+      2>"$WORK/suite/$name.log" ||
+      printf '%s\tdoes not compile: %s\n' "${name#v_}" "$(grep -m1 error: "$WORK/suite/$name.log")" \
+        >>"$WORK/suite/untranslated.txt"
+  done
+fi
 if ((BUILD_ONLY)); then
   echo "$BTF_DIR"
   exit 0
@@ -185,6 +205,8 @@ cp "$BPFTOOL" "$I/usr/sbin/"
 ldd "$BPFTOOL" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
   while read -r l; do mkdir -p "$I$(dirname "$l")"; cp -L "$l" "$I$l"; done
 gcc -O2 -static -o "$I/workload" "$ROOT/tests/linux_vm/workload.c"
+gcc -O2 -static -I"$CACHE/root/usr/include" -o "$I/load_only" "$ROOT/tests/linux_vm/load_only.c" \
+  "$CACHE/root/usr/lib/x86_64-linux-gnu/libbpf.a" -lelf -lz
 cp "$ROOT/tests/linux_vm/init.sh" "$I/init"
 chmod +x "$I/init"
 # Two CPUs, like the simulated machine of docs/fidelity.md: four spinners
@@ -200,7 +222,7 @@ EOF
 # Single-threaded TCG: multi-threaded TCG in qemu 7.2 races on text_poke
 # (sporadic "Oops: int3" at boot); /dev/kvm may be kvm-pvm, which cannot run
 # a stock kernel (see the reference).
-n=$(grep -c . "$I/policies.list")
+n=$(($(grep -c . "$I/policies.list") + $(find "$I/verify" -name '*.bpf.o' | wc -l)))
 echo "linux-vm: booting $KVER with $n objects, ${SECONDS_PER_POLICY}s each (limit ${QEMU_TIMEOUT}s)"
 start=$(date +%s)
 timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1024 \
@@ -214,4 +236,8 @@ $(tail -n 30 "$WORK/console.log")"
 OUT=${OUT:-$CACHE/results.jsonl}
 args=("$WORK/console.log" "$OUT" --kernel "$KVER")
 ((CHECK)) && args+=(--expect "$ROOT/tests/linux_vm/expect.txt")
+if ((VERIFIER_SUITE)); then
+  cp "$WORK/suite/untranslated.txt" "${OUT%.jsonl}.untranslated.txt"
+  cp "$WORK/suite/ours.txt" "${OUT%.jsonl}.ours.txt"
+fi
 python3 "$ROOT/tests/linux_vm/results.py" "${args[@]}"

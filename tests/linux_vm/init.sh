@@ -24,6 +24,10 @@ kernel_log() {
 
 echo "UPSVM-GUEST kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) $(state)"
 kernel_log >/dev/null
+# Verdicts only: the verifier's test programs, loaded and never attached.
+if ls /verify/*.bpf.o >/dev/null 2>&1; then
+	/load_only /verify/*.bpf.o
+fi
 while read -r name; do
 	[ -n "$name" ] || continue
 	echo "UPSVM-BEGIN $name"

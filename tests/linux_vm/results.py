@@ -42,7 +42,7 @@ def outcome(rec):
 
 
 def parse(lines):
-    guest, records, rec, done = {}, [], None, False
+    guest, records, rec, vrec, done = {}, [], None, None, False
     for raw in lines:
         line = raw.rstrip('\r\n')
         i = line.find('UPSVM-')
@@ -56,6 +56,16 @@ def parse(lines):
             guest = dict(kv.split('=', 1) for kv in rest.split() if '=' in kv)
         elif tag == 'UPSVM-BEGIN':
             rec = {'object': rest, 'log': [], 'dmesg': [], 'workload': None}
+        elif tag == 'UPSVM-VBEGIN':
+            vrec = {'object': rest, 'kind': 'verify', 'log': []}
+        elif tag == 'UPSVM-VLOG' and vrec is not None:
+            vrec['log'].append(rest)
+        elif tag == 'UPSVM-VRESULT' and vrec is not None:
+            vrec['load_rc'] = int(rest.rsplit('=', 1)[1])
+            vrec['outcome'] = 'accepted' if vrec['load_rc'] == 0 else 'rejected'
+            vrec['log'] = vrec['log'][-40:]
+            records.append(vrec)
+            vrec = None
         elif rec is None:
             done = done or tag == 'UPSVM-DONE'
         elif tag == 'UPSVM-LOG':
@@ -128,7 +138,13 @@ def main():
     if not done:
         print('linux-vm: the guest log has no UPSVM-DONE: the run is incomplete')
     expect = read_expectations(a.expect) if a.expect else {}
+    verdicts = [r for r in records if r.get('kind') == 'verify']
+    if verdicts:
+        n_acc = sum(r['outcome'] == 'accepted' for r in verdicts)
+        print(f'linux-vm: verifier suite: Linux accepts {n_acc} of {len(verdicts)} programs')
     for r in records:
+        if r.get('kind') == 'verify':
+            continue
         w = r.get('workload') or {}
         shares = ' '.join(f"{t['name']}={t['share']:.2f}" for t in w.get('tasks', [])
                           if t['kind'] == 'busy')
