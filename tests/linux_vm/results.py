@@ -63,7 +63,7 @@ def parse(lines):
         elif tag == 'UPSVM-VRESULT' and vrec is not None:
             vrec['load_rc'] = int(rest.rsplit('=', 1)[1])
             vrec['outcome'] = 'accepted' if vrec['load_rc'] == 0 else 'rejected'
-            vrec['log'] = vrec['log'][-40:]
+            vrec['log'] = vrec['log'][-80:]
             records.append(vrec)
             vrec = None
         elif rec is None:
@@ -99,7 +99,7 @@ def parse(lines):
             rec['outcome'] = outcome(rec)
             # The verifier's log can run to thousands of lines: its tail
             # names the instruction and the reason.
-            rec['log'] = rec['log'][-40:]
+            rec['log'] = rec['log'][-80:]
             records.append(rec)
             rec = None
     return guest, records, done
