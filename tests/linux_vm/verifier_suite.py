@@ -104,7 +104,7 @@ def map_decl(m):
             f'__uint(max_entries, {m["entries"]}); }} {m["name"]} SEC(".maps");')
 
 
-KERNEL_DECLS = ''  # the guest's vmlinux.h, to tell which kfuncs Linux has
+KERNEL_DECLS = set()  # names declared by the guest's vmlinux.h: the kfuncs Linux has
 
 
 def translate(name, text):
@@ -195,7 +195,7 @@ def translate(name, text):
     # A kfunc Linux does not have (an upsched extension, a made-up name):
     # declared here, so that libbpf refuses the object for it.
     out += [f'extern void {k}(void) __ksym;' for k in sorted(kfuncs)
-            if not re.search(r'\b' + k + r'\(', KERNEL_DECLS)]
+            if k not in KERNEL_DECLS]
     # Subprograms first, declared for the calls of the main program.
     for fname, _ in bodies[1:]:
         out.append(f'static __attribute__((naked, noinline, used)) void {fname}(void);')
@@ -216,7 +216,8 @@ def translate(name, text):
 def main():
     global KERNEL_DECLS
     data_dir, out_dir, vmlinux_h = sys.argv[1], sys.argv[2], sys.argv[3]
-    KERNEL_DECLS = open(vmlinux_h).read()
+    # Every name followed by '(' in it: a superset of the kfunc prototypes.
+    KERNEL_DECLS = set(re.findall(r'\b(\w+)\(', open(vmlinux_h).read()))
     os.makedirs(out_dir, exist_ok=True)
     untranslated, expects = [], []
     for f in sorted(os.listdir(data_dir)):
