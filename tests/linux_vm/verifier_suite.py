@@ -104,6 +104,7 @@ def map_decl(m):
             f'__uint(max_entries, {m["entries"]}); }} {m["name"]} SEC(".maps");')
 
 
+KFUNC_NARGS = {}  # kfunc -> number of parameters, from the guest's vmlinux.h
 KERNEL_DECLS = set()  # names declared by the guest's vmlinux.h: the kfuncs Linux has
 
 
@@ -206,6 +207,15 @@ def translate(name, text):
         sec = f'SEC("struct_ops/{callback}") ' if fname == 'prog_main' else ''
         out.append(f'{sec}{static}__attribute__((naked)) void {fname}(void)\n{{\n'
                    f'\tasm volatile(\n{asm}\n\t\t: : {ops} : "memory");\n}}')
+    if kfuncs:
+        # clang writes a kfunc's BTF (which libbpf needs to resolve it) only
+        # when C code calls it, not for a call in inline asm. libbpf
+        # loads no .text function that no program calls.
+        def call(k):
+            n = KFUNC_NARGS.get(k, 0)
+            return f'{k}({", ".join(["0"] * n)});'
+        refs = ' '.join(call(k) for k in sorted(kfuncs))
+        out.append(f'__attribute__((used, noinline)) void kfunc_btf_refs(void) {{ {refs} }}')
     ops_name = re.sub(r'[^A-Za-z0-9_]', '_', 'v_' + name)[:120]
     out.append(f'SEC(".struct_ops.link") struct sched_ext_ops ops = {{\n'
                f'\t.{callback} = (void *)prog_main,\n\t.name = "{ops_name}",\n}};')
@@ -214,10 +224,13 @@ def translate(name, text):
 
 
 def main():
-    global KERNEL_DECLS
+    global KERNEL_DECLS, KFUNC_NARGS
     data_dir, out_dir, vmlinux_h = sys.argv[1], sys.argv[2], sys.argv[3]
     # Every name followed by '(' in it: a superset of the kfunc prototypes.
-    KERNEL_DECLS = set(re.findall(r'\b(\w+)\(', open(vmlinux_h).read()))
+    text = open(vmlinux_h).read()
+    KERNEL_DECLS = set(re.findall(r'\b(\w+)\(', text))
+    for name, params in re.findall(r'^extern [^;(]*?\b(\w+)\(([^)]*)\) __weak __ksym;', text, re.M):
+        KFUNC_NARGS[name] = 0 if params.strip() in ('', 'void') else params.count(',') + 1
     os.makedirs(out_dir, exist_ok=True)
     untranslated, expects = [], []
     for f in sorted(os.listdir(data_dir)):
