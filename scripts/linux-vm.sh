@@ -26,6 +26,9 @@
 #                 tests/linux_vm/expect.txt; exit 1 on a difference
 #   --build-only  fetch and compile, print the vmlinux.h directory, no boot
 #
+# The guest's files and console.log are left in a fresh directory under
+# $TMPDIR (named on the output).
+#
 # Environment: UPS_LINUX_VM_CACHE (default ~/.cache/upsched/linux-vm),
 # UPS_LINUX_VM_MIRROR, UPS_LINUX_VM_KSUITE (default trixie-backports),
 # UPS_LINUX_VM_TIMEOUT (qemu wall-clock limit, default 420 s).
@@ -84,6 +87,9 @@ fi
 # ---- kernel, bpftool, libbpf: fetched once into the cache -----------------
 mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
+# One fetch at a time: two worktrees may run the test at once.
+exec 9>"$CACHE/lock"
+flock 9
 fetch_packages() {
   local mirror kr=/usr/share/keyrings/debian-archive-keyring.gpg a=$CACHE/apt
   mirror=${UPS_LINUX_VM_MIRROR:-$(awk '/^URIs:/{print $2; exit} /^deb /{print $2; exit}' \
@@ -148,9 +154,11 @@ EOF
   rm -f "$BTF_DIR/vmlinux"
 fi
 
+flock -u 9
+
 # ---- the policies, compiled against the guest's vmlinux.h -----------------
-WORK=$CACHE/run
-rm -rf "$WORK"
+# A fresh directory per run (kept: its console.log is the evidence).
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/upsched-linux-vm.XXXXXX")
 mkdir -p "$WORK/initrd/policies" "$WORK/compile"
 : >"$WORK/initrd/policies.list"
 # BTF_DIR first: common.bpf.h includes "vmlinux.h", so the kernel's wins
@@ -232,6 +240,7 @@ timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 10
   -nographic -no-reboot -kernel "$VMLINUZ" -initrd "$WORK/initrd.cpio.gz" \
   -append "console=ttyS0 panic=-1 quiet loglevel=1" >"$WORK/console.log" 2>&1 || true
 echo "linux-vm: guest ran $(($(date +%s) - start)) s; console: $WORK/console.log"
+rm -rf "$WORK/initrd" "$WORK/initrd.cpio.gz"
 grep -aq '^UPSVM-DONE' "$WORK/console.log" ||
   fail "the guest did not finish (timeout or crash); last lines:
 $(tail -n 30 "$WORK/console.log")"
