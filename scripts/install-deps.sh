@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-context-dev
   libxbyak-dev
   chromium
+  qemu-system-x86 busybox-static zstd
 )
 
 missing=()

@@ -52,7 +52,10 @@ struct central_timer {
 };
 
 /* BPF_F_TIMER_CPU_PIN where the host supports pinning, else 0. */
-static u64 timer_start_flags = BPF_F_TIMER_CPU_PIN;
+/* Global, not static: clang shrinks a static that only ever holds two
+ * values to a 1-byte .bss variable but keeps its u64 type in the BTF, and
+ * Linux refuses such BTF ("Invalid size"), hence the whole object. */
+u64 timer_start_flags = BPF_F_TIMER_CPU_PIN;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -196,7 +196,13 @@ void BPF_STRUCT_OPS(qmap_dispatch, s32 cpu, struct task_struct *prev)
 		}
 		cpuc->budget--;
 		__sync_fetch_and_add(&nr_dispatched, 1);
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		/* A task pinned elsewhere (a per-CPU kthread) must not go to
+		 * this CPU's local DSQ: Linux ejects the scheduler for it. The
+		 * global DSQ lets a CPU it may run on take it. */
+		if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+		else
+			scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, slice_ns, 0);
 		bpf_task_release(p);
 		return;
 	}

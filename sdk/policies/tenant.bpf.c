@@ -58,7 +58,10 @@ void BPF_STRUCT_OPS(tenant_dispatch, s32 cpu, struct task_struct *prev)
 	scx_bpf_dsq_move_to_local(TENANT_DSQ);
 }
 
-s32 BPF_STRUCT_OPS_SLEEPABLE(tenant_init_task, struct task_struct *p, struct scx_init_task_args *args)
+/* Not sleepable: p->cpus_ptr is RCU-protected, and Linux accepts it as a
+ * kfunc argument only in a non-sleepable program (or under
+ * bpf_rcu_read_lock()). */
+s32 BPF_STRUCT_OPS(tenant_init_task, struct task_struct *p, struct scx_init_task_args *args)
 {
 	const struct cpumask *granted = scx_bpf_get_possible_cpumask();
 	bool usable = bpf_cpumask_intersects(granted, p->cpus_ptr);

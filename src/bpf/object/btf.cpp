@@ -93,10 +93,17 @@ Status check_kinds(const Btf& btf, const std::string& what) {
                                        btf_kind_name(value_kind(m.type))));
         break;
       case BtfKind::datasec:
-        for (const auto& v : t.secinfo)
+        for (const auto& v : t.secinfo) {
           if (btf.type(v.type)->kind != BtfKind::var && btf.type(v.type)->kind != BtfKind::func)
             return bad(id, fmt::format("entry type {} is a {}, not a variable or function", v.type,
                                        btf_kind_name(btf.type(v.type)->kind)));
+          // Linux: "Invalid size". clang emits it when it shrinks a static
+          // that holds two values to one byte but keeps its type.
+          auto need = btf.size_of(v.type);
+          if (btf.type(v.type)->kind == BtfKind::var && need && v.size < *need)
+            return bad(id, fmt::format("variable {} (type {}) has {} bytes, its type needs {}",
+                                       btf.type(v.type)->name, v.type, v.size, *need));
+        }
         break;
       case BtfKind::decl_tag: {
         const BtfKind k = btf.type(t.type)->kind;

@@ -139,6 +139,13 @@ std::vector<u8> datasec_contains_datasec() {
   b.type(b.str(".data"), DATASEC, 1, 8, {1, 0, 8});  // 1: its entry is itself
   return b.build();
 }
+std::vector<u8> datasec_var_too_small() {
+  BtfBuilder b;
+  b.type(b.str("u64"), INT, 0, 8, {64})                     // 1
+      .type(b.str("flags"), VAR, 0, 1, {0})                 // 2: var flags of type u64
+      .type(b.str(".bss"), DATASEC, 1, 8, {2, 0, 1});       // 3: holds it in 1 byte
+  return b.build();
+}
 std::vector<u8> var_of_datasec() {
   BtfBuilder b;
   b.type(b.str("v"), VAR, 0, 2, {1})                 // 1: var v of type 2
@@ -195,6 +202,8 @@ const BadCase kBad[] = {
     {"func_proto_returns_itself", func_proto_returns_itself, "type 1 (func_proto ): returns type 1, a func_proto"},
     {"func_proto_param_is_func", func_proto_param_is_func, "type 1 (func_proto ): parameter x has type 2, a func"},
     {"datasec_contains_datasec", datasec_contains_datasec, "type 1 (datasec .data): entry type 1 is a datasec"},
+    {"datasec_var_too_small", datasec_var_too_small,
+     "type 3 (datasec .bss): variable flags (type 2) has 1 bytes, its type needs 8"},
     {"var_of_datasec", var_of_datasec, "type 1 (var v): its type 2 is a datasec"},
     {"pointer_loop", pointer_loop, "a chain of pointers and modifiers leads back to it (type loop)"},
     {"decl_tag_on_int", decl_tag_on_int, "type 2 (decl_tag tag): tags type 1, a int"},

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""fidelity.py: the same policy and workload in `upsched sim` and in the
+Linux guest, side by side (docs/fidelity.md).
+
+  fidelity.py RESULTS.jsonl UPSCHED POLICY_DIR POLICY...
+
+RESULTS.jsonl comes from scripts/linux-vm.sh; POLICY_DIR holds the
+policies built for upsched (<name>.bpf.o). The workload is
+tests/linux_vm/fidelity.toml, the simulator's twin of
+tests/linux_vm/workload.c, on 2 CPUs for 3 s. Compared: each spinner's
+share of the CPU time the spinners got (the sleepers' CPU use is not
+comparable: TCG makes each wakeup cost far more), and the sleepers' wakeup
+latency as an order across policies, not as times.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def busy_shares(pairs):
+    total = sum(cpu for _, cpu in pairs) or 1.0
+    return {name: cpu / total for name, cpu in pairs}
+
+
+def sim(upsched, obj):
+    with tempfile.NamedTemporaryFile(suffix='.json') as out:
+        subprocess.run([upsched, 'sim', '--workload', os.path.join(HERE, 'fidelity.toml'),
+                        '--policy', obj, '--cpus', '2', '--duration', '3s', '--per-task',
+                        '--json', out.name, '--quiet'], check=False)
+        d = json.load(open(out.name))
+    tasks = d['tasks']
+    busy = [(f"{t['group']}{t['pid']}", t['run_s']) for t in tasks if t['group'].startswith('busy')]
+    sleepers = [t['wakeup_mean_us'] for t in tasks if t['group'] == 'sleep']
+    return busy_shares(busy), sum(sleepers) / max(len(sleepers), 1)
+
+
+def guest(rec):
+    tasks = rec['workload']['tasks']
+    busy = [(t['name'], t['cpu_ms']) for t in tasks if t['kind'] == 'busy']
+    sleepers = [t['lat_p50_us'] for t in tasks if t['kind'] == 'sleep' and t['wakeups']]
+    return busy_shares(busy), (sum(sleepers) / len(sleepers) if sleepers else float('inf'))
+
+
+def main():
+    results, upsched, pdir, policies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+    linux = {json.loads(l)['object']: json.loads(l) for l in open(results)}
+    rows = []
+    print('| policy | nice-0 spinners, sim | nice-0 spinners, Linux | nice-5 spinner, sim | '
+          'nice-5 spinner, Linux | largest difference | sleeper wakeup, sim (mean) | '
+          'sleeper wakeup, Linux (p50) |')
+    print('|---|---|---|---|---|---|---|---|')
+    for p in policies:
+        rec = linux.get(p)
+        if not rec or not rec.get('workload'):
+            print(f'| {p} | | | | | not run in Linux ({rec and rec["outcome"]}) | | |')
+            continue
+        s_sh, s_lat = sim(upsched, os.path.join(pdir, p + '.bpf.o'))
+        l_sh, l_lat = guest(rec)
+        s0 = sorted(v for k, v in s_sh.items() if 'nice5' not in k)
+        l0 = sorted(v for k, v in l_sh.items() if 'nice5' not in k)
+        s5 = [v for k, v in s_sh.items() if 'nice5' in k][0]
+        l5 = [v for k, v in l_sh.items() if 'nice5' in k][0]
+        diff = max([abs(a - b) for a, b in zip(s0, l0)] + [abs(s5 - l5)])
+        fmt = lambda xs: ' '.join(f'{x:.2f}' for x in xs)
+        rows.append((p, s_lat, l_lat))
+        print(f'| {p} | {fmt(s0)} | {fmt(l0)} | {s5:.2f} | {l5:.2f} | {diff:.2f} | '
+              f'{s_lat / 1000:.1f} ms | {l_lat / 1000:.1f} ms |')
+    order = lambda i: ' < '.join(r[0] for r in sorted(rows, key=lambda r: r[i]))
+    print(f'\nSleeper wakeup latency, lowest first: sim {order(1)}; Linux {order(2)}.')
+
+
+if __name__ == '__main__':
+    main()
