@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "bpf/object/object.h"
+#include "policy/bpf_policy.h"
 #include "policy/policy_loader.h"
 #include "security/class_count.h"
 
@@ -16,11 +18,21 @@ tl::unexpected<Error> bad_spec(const std::string& spec, const std::string& why) 
 }  // namespace
 
 Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
-  const std::string ext = ".bpf.o";
-  const size_t at = spec.rfind(ext);
-  if (at == std::string::npos) return std::optional<BpfSpec>{};
-  size_t pos = at + ext.size();
-  if (pos != spec.size() && spec[pos] != '?' && spec[pos] != ':') return std::optional<BpfSpec>{};
+  // The object is recognised by its ELF header: its path ends at the first
+  // '?', ':' or the end that leaves a file starting with \x7fELF. A spec
+  // naming no such file is an object only by its suffix (`.bpf.o`, so that
+  // a missing one is reported as a file), else a native policy's name.
+  size_t pos = std::string::npos;
+  for (size_t end = 1; end <= spec.size() && pos == std::string::npos; ++end)
+    if ((end == spec.size() || spec[end] == '?' || spec[end] == ':') && bpf::is_elf_file(spec.substr(0, end)))
+      pos = end;
+  if (pos == std::string::npos) {
+    const std::string ext = ".bpf.o";
+    const size_t at = spec.rfind(ext);
+    if (at == std::string::npos) return std::optional<BpfSpec>{};
+    pos = at + ext.size();
+    if (pos != spec.size() && spec[pos] != '?' && spec[pos] != ':') return std::optional<BpfSpec>{};
+  }
   BpfSpec out;
   out.path = spec.substr(0, pos);
   if (pos < spec.size() && spec[pos] == '?') {
@@ -72,7 +84,8 @@ bool replaces_own_class(const host::PolicyRequest& req, const Principal& who, co
 
 }  // namespace
 
-Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus) {
+Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
+                                                std::shared_ptr<std::vector<policy::ClassMaps>> loaded) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
     auto loaded = security::AdmissionConfig::load_file(admission_file);
@@ -82,7 +95,7 @@ Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_fil
   // The checks before a run load nothing and count nothing.
   security::ClassCount classes;
   host::PolicyFactory native = host::native_policy_factory();
-  return host::PolicyFactory([adm, classes, native, seed, nr_cpus](
+  return host::PolicyFactory([adm, classes, native, seed, nr_cpus, loaded](
                                 const host::PolicyRequest& req) mutable -> Result<host::PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
@@ -110,6 +123,9 @@ Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_fil
     }
     auto lp = policy::load_bpf_policy(s.path, o);
     if (!lp) return tl::unexpected(lp.error());
+    if (loaded && !req.check_only)
+      if (const auto* bp = dynamic_cast<const policy::BpfPolicy*>(lp->ops.get()))
+        loaded->push_back({bp->config().name, bp->object(), bp->maps()});
     host::PolicyInstance inst;
     inst.ops = std::move(lp->ops);
     inst.grant = lp->grant;

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "security/admission.h"
 #include "host/policy_factory.h"
+#include "policy/map_dump.h"
 
 namespace ups::cli {
 
@@ -30,6 +31,9 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
 
 // `admission_file` empty: the default config (only root may load).
 // `seed` seeds the policies' bpf_get_prandom_u32.
-Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus);
+// `loaded`, when given, receives the maps of every BPF class the factory
+// loads for a run (not for the checks before it), for --dump-maps.
+Result<host::PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
+                                                std::shared_ptr<std::vector<policy::ClassMaps>> loaded = nullptr);
 
 }  // namespace ups::cli

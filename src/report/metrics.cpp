@@ -74,8 +74,14 @@ std::string RunReport::to_json() const {
   j["exit_reports"] = exits;
   j["refused"] = refused;
   j["warnings"] = warnings;
+  nlohmann::json lines = nlohmann::json::array();
+  for (const PrintkLine& l : printk)
+    lines.push_back({{"at_ns", l.at}, {"cpu", l.cpu}, {"class", l.class_name}, {"pid", l.task}, {"comm", l.comm},
+                     {"text", l.text}});
+  j["printk"] = lines;
+  j["printk_dropped"] = printk_dropped;
   if (!error.empty()) j["error"] = error;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string RunReport::summary() const {

@@ -222,8 +222,8 @@ private:
         return true;
       }
       if (is_ancestor(idx, cp) && same_iteration(st, cps_[idx].st)) {
-        fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
-                 "provable bound; bound it with a counter the verifier can see, or use bpf_loop", &st);
+        fail_in_loop(pc, "infinite loop: the program can come back {} in a state it was already in, so the loop has "
+                         "no provable bound; bound it with a counter the verifier can see, or use bpf_loop", st);
         return true;
       }
     }
@@ -279,11 +279,15 @@ private:
   void explore(State st, u32 pc, s32 cp) {
     for (;;) {
       if (++res_.stats.insns_processed > opts_.insn_budget) {
-        fail(pc, fmt::format("the program is too complex to verify: more than {} instructions processed; a loop may "
-                             "not be bounded",
-                             opts_.insn_budget), &st);
+        fail_in_loop(busiest_loop_head(pc),
+                     fmt::format("the program is too complex to verify: more than {} instructions processed; the "
+                                 "loop back {{}} may not be bounded",
+                                 opts_.insn_budget),
+                     st);
         return;
       }
+      if (opts_.progress && res_.stats.insns_processed % opts_.progress_every == 0)
+        opts_.progress(info_.ctx.callback, res_.stats);
       if (pc >= cfg_.insns.size() || !cfg_.insns[pc] || cfg_.function_of[pc] != st.top().subprog) {
         fail(pc, "execution runs past the end of its function", &st);
         return;
@@ -322,8 +326,44 @@ private:
         finish(cp);
         return;
       }
+      if (o.flow == StepOut::Flow::next) note_jump(pc, o.pc);
+      for (auto& [fst, fpc] : o.forks) note_jump(pc, fpc);
       pc = o.pc;
     }
+  }
+
+  // A jump from `from` to `to` at or before it closes a loop: remember the
+  // edge, so that a loop the verifier cannot bound is pinned to its back
+  // edge and source line (where the author decides whether it repeats),
+  // not to where the analysis happened to be.
+  void note_jump(u32 from, u32 to) {
+    if (to > from || to >= back_edge_to_.size() || !cfg_.insns[from] || !std::holds_alternative<Jump>(*cfg_.insns[from]))
+      return;
+    back_edge_to_[to] = from + 1;
+    ++back_edge_runs_[from];
+  }
+
+  // The head of the loop whose back edge ran most (the budget ran out in
+  // it), or pc when no jump went back.
+  u32 busiest_loop_head(u32 pc) const {
+    u32 best = 0;
+    u64 runs = 0;
+    for (u32 i = 0; i < back_edge_runs_.size(); ++i)
+      if (back_edge_runs_[i] > runs) runs = back_edge_runs_[i], best = i;
+    if (runs == 0) return pc;
+    for (u32 h = 0; h < back_edge_to_.size(); ++h)
+      if (back_edge_to_[h] == best + 1) return h;
+    return pc;
+  }
+
+  // Fails in the loop whose head is `head`: at its back edge when one is
+  // known, with `msg`'s {} saying where the loop goes back to.
+  void fail_in_loop(u32 head, const std::string& msg, const State& st) {
+    const u32 edge = head < back_edge_to_.size() && back_edge_to_[head] ? back_edge_to_[head] - 1 : head;
+    std::string to = fmt::format("to instruction {}", head);
+    if (info_.source_line)
+      if (std::string src = info_.source_line(head); !src.empty()) to += " (" + src + ")";
+    fail(edge, fmt::vformat(msg, fmt::make_format_args(to)), &st);
   }
 
   const ProgramInfo& info_;
@@ -338,6 +378,9 @@ private:
   std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
+  // By loop head: 1 + the instruction of the last jump back to it (0: none).
+  std::vector<u32> back_edge_to_ = std::vector<u32>(cfg_.insns.size(), 0);
+  std::vector<u64> back_edge_runs_ = std::vector<u64>(cfg_.insns.size(), 0);  // by jump instruction
   size_t log_lines_ = 0;
 };
 
