@@ -51,10 +51,10 @@ int bad_input(const std::string& msg) {
 }
 
 // The --json document with the --dump-maps dump under "maps".
-std::string with_maps(const std::string& report_json, const nlohmann::json& maps) {
-  nlohmann::json j = nlohmann::json::parse(report_json);
+std::string with_maps(const std::string& report_json, const nlohmann::ordered_json& maps) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(report_json);
   j["maps"] = maps;
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 int run_sim(const SimArgs& a) {
@@ -103,7 +103,7 @@ int run_sim(const SimArgs& a) {
   report::RunReport r = (*world)->report(a.per_task);
   if (!st) r.error = st.error().message;
   if (!a.quiet) std::fputs(r.summary().c_str(), stdout);
-  nlohmann::json maps = nlohmann::json::array();
+  nlohmann::ordered_json maps = nlohmann::ordered_json::array();
   if (a.dump_maps) {
     for (const policy::ClassMaps& c : *loaded) maps.push_back(policy::dump_class_maps(c));
     // Asked for by name: printed even with --quiet.

@@ -8,7 +8,7 @@ namespace ups::policy {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json typed(const bpf::Btf& btf, u32 type_id, std::span<const u8> bytes) {
   if (type_id == 0 || btf.empty()) return bpf::hex_bytes(bytes);

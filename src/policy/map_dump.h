@@ -29,8 +29,8 @@ inline constexpr u32 kDumpMaxEntries = 4096;
 
 // {"class", "object", "maps": [{"name", "type", "key_size", "value_size",
 // "max_entries", "entries" or "globals", ...}]}.
-nlohmann::json dump_class_maps(const ClassMaps& c);
+nlohmann::ordered_json dump_class_maps(const ClassMaps& c);
 // The same as text: a header line per map, then bpftool's JSON-like lines.
-std::string dump_class_maps_text(const nlohmann::json& dump);
+std::string dump_class_maps_text(const nlohmann::ordered_json& dump);
 
 }  // namespace ups::policy

@@ -112,6 +112,10 @@ std::string RunReport::summary() const {
   s += "\n";
   for (auto& e : exit_reports) s += "  exit: " + e.to_string() + "\n";
   for (auto& why : refused) s += "  refused: " + why + "\n";
+  if (!printk.empty())
+    s += fmt::format("  printk: {} line(s) from bpf_printk (--printk prints them, --json has them){}\n",
+                     printk.size() + printk_dropped,
+                     printk_dropped ? fmt::format(", {} past the first {} not kept", printk_dropped, printk.size()) : "");
   s += "trace_sha256 " + trace_sha256 + "\n";
   return s;
 }

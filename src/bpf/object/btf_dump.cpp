@@ -20,7 +20,7 @@ u64 read_bits(std::span<const u8> bytes, u32 bit_off, u32 bits) {
   return v;
 }
 
-nlohmann::json int_json(u64 raw, u32 bits, bool is_signed) {
+nlohmann::ordered_json int_json(u64 raw, u32 bits, bool is_signed) {
   if (bits == 0) return 0;
   if (bits < 64) raw &= (u64{1} << bits) - 1;
   if (!is_signed) return raw;
@@ -37,7 +37,7 @@ class Dumper {
 public:
   explicit Dumper(const Btf& btf) : btf_(btf) {}
 
-  nlohmann::json value(u32 id, std::span<const u8> b, int depth) {
+  nlohmann::ordered_json value(u32 id, std::span<const u8> b, int depth) {
     const u32 rid = btf_.skip_modifiers(id);
     const BtfType* t = btf_.type(rid);
     const auto size = btf_.size_of(rid);
@@ -71,17 +71,17 @@ public:
       case BtfKind::array: return array(*t, b, depth);
       case BtfKind::struct_:
       case BtfKind::union_: {
-        nlohmann::json o = nlohmann::json::object();
+        nlohmann::ordered_json o = nlohmann::ordered_json::object();
         members(*t, b, depth, o);
         return o;
       }
       case BtfKind::var: return value(t->type, b, depth + 1);
-      default: return size ? nlohmann::json(hex_bytes(b.first(*size))) : nlohmann::json(nullptr);
+      default: return size ? nlohmann::ordered_json(hex_bytes(b.first(*size))) : nlohmann::ordered_json(nullptr);
     }
   }
 
 private:
-  nlohmann::json array(const BtfType& t, std::span<const u8> b, int depth) {
+  nlohmann::ordered_json array(const BtfType& t, std::span<const u8> b, int depth) {
     const auto esize = btf_.size_of(t.elem_type);
     if (!esize) return nullptr;
     if (is_char(btf_, t.elem_type)) {
@@ -92,14 +92,14 @@ private:
       for (char c : text) printable &= (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
       if (printable) return std::string(text);
     }
-    nlohmann::json a = nlohmann::json::array();
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
     const u32 n = std::min(t.nelems, kDumpMaxElements);
     for (u32 i = 0; i < n; ++i) a.push_back(value(t.elem_type, b.subspan(size_t{i} * *esize), depth + 1));
     if (t.nelems > n) a.push_back(fmt::format("... {} more", t.nelems - n));
     return a;
   }
 
-  void members(const BtfType& t, std::span<const u8> b, int depth, nlohmann::json& o) {
+  void members(const BtfType& t, std::span<const u8> b, int depth, nlohmann::ordered_json& o) {
     for (const auto& m : t.members) {
       const u32 mid = btf_.skip_modifiers(m.type);
       const BtfType* mt = btf_.type(mid);
@@ -124,7 +124,7 @@ private:
 
 }  // namespace
 
-nlohmann::json btf_value_json(const Btf& btf, u32 type_id, std::span<const u8> bytes) {
+nlohmann::ordered_json btf_value_json(const Btf& btf, u32 type_id, std::span<const u8> bytes) {
   return Dumper(btf).value(type_id, bytes, 0);
 }
 

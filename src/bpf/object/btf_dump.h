@@ -19,7 +19,7 @@ namespace ups::bpf {
 inline constexpr u32 kDumpMaxElements = 1024;
 
 // `bytes` is the value's memory; a type larger than it dumps as null.
-nlohmann::json btf_value_json(const Btf& btf, u32 type_id, std::span<const u8> bytes);
+nlohmann::ordered_json btf_value_json(const Btf& btf, u32 type_id, std::span<const u8> bytes);
 
 // Bytes with no type: bpftool's hex form, "0a 00 00 00".
 std::string hex_bytes(std::span<const u8> bytes);

@@ -1,6 +1,7 @@
 // Workload files: the good ones load with what they say; each bad one
 // (tests/data/sim/bad/X, expectations in X.expect) gives an error naming
-// the file, line and field, and never crashes.
+// the file, line, column and field, every error of a file at once, and
+// never crashes.
 #include "workload/workload.h"
 
 #include <filesystem>
