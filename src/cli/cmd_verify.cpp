@@ -83,9 +83,10 @@ std::string work_done(const policy::CallbackVerdict& v) {
 // Progress on stderr while a verification runs: with -v at every report
 // (each 100,000 processed instructions), otherwise only once it has run
 // for kQuietFor, then every kQuietFor, so that a long one is seen to be alive.
+constexpr std::chrono::seconds kQuietFor{2};
+
 std::function<void(const std::string&, const verifier::VerifyStats&)> progress_printer(bool verbose) {
   using Clock = std::chrono::steady_clock;
-  constexpr auto kQuietFor = std::chrono::seconds(2);
   const auto start = Clock::now();
   return [verbose, start, last = start](const std::string& callback, const verifier::VerifyStats& st) mutable {
     const auto now = Clock::now();
