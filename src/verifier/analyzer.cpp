@@ -293,8 +293,10 @@ private:
              &st);
         return;
       }
-      if (opts_.progress && res_.stats.insns_processed % opts_.progress_every == 0)
+      if (opts_.progress && res_.stats.insns_processed % opts_.progress_every == 0) {
+        res_.stats.states = cps_.size();
         opts_.progress(info_.ctx.callback, res_.stats);
+      }
       if (pc >= cfg_.insns.size() || !cfg_.insns[pc] || cfg_.function_of[pc] != st.top().subprog) {
         fail(pc, "execution runs past the end of its function", &st);
         return;

@@ -60,7 +60,7 @@ TEST(Printk, LinesGoToStderrTaggedWithTimeCpuClassAndTask) {
     EXPECT_LT(std::stoi((*it)[3]), 2) << it->str();
   }
   EXPECT_GT(lines, 0) << o.text;
-  for (const char* text : {": no values\n", ": two: pid ", " weight 100\n", ": three: ", " 3 str\n", ": five: 1 2 3 4 pid "})
+  for (const char* text : {": no values\n", ": two: pid ", " weight 200\n", ": three: ", " 3 str\n", ": five: 1 2 3 4 pid "})
     EXPECT_NE(o.text.find(text), std::string::npos) << text << "\n" << o.text;
 }
 
