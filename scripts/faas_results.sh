@@ -23,8 +23,8 @@ while [[ $# -gt 0 ]]; do
 done
 upsched=$build/upsched
 [[ -x $upsched ]] || upsched=$build/src/cli/upsched
-args=(--chains 0,1,5,10,20,50 --duration 120 --params "$root/workloads/faas.toml")
-[[ $small == 1 ]] && args=(--chains 0,5,20 --cpus 4 --duration 30 --params "$root/workloads/faas.toml")
+args=(--chains 0,1,5,10,20,50 --duration 120s --params "$root/workloads/faas.toml")
+[[ $small == 1 ]] && args=(--chains 0,5,20 --cpus 4 --duration 30s --params "$root/workloads/faas.toml")
 args+=(--policy-dir "$build/policies")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -5,6 +5,10 @@ if(TARGET upsched AND TARGET policies)
            COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/doc_commands.sh
                    ${PROJECT_SOURCE_DIR}/docs/writing-a-policy.md ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
   set_tests_properties(doc_writing_a_policy PROPERTIES LABELS docs)
+  add_test(NAME doc_simulator
+           COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/doc_commands.sh
+                   ${PROJECT_SOURCE_DIR}/docs/simulator.md ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  set_tests_properties(doc_simulator PROPERTIES LABELS docs)
 endif()
 # The newcomer's guide and the docs' index run too; a ```sh block that is
 # neither runnable nor marked not-run fails its document (the fixture).

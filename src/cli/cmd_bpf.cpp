@@ -1,7 +1,9 @@
 // `upsched bpf ...`: conformance (the bpf_conformance suite against the
 // interpreter), disasm (an object's programs in llvm-objdump syntax, with
 // source lines), run (one program of an object on a context of given
-// bytes, with maps and helpers, printing r0).
+// bytes, with maps and helpers, printing r0; --dump-maps shows its maps
+// after), maps (an object's maps and globals as loaded, typed from BTF like
+// `bpftool map dump`).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -19,7 +21,9 @@
 #include "bpf/object/object.h"
 #include "cli/commands.h"
 #include "jit/jit_program.h"
+#include "policy/api_sets.h"
 #include "policy/kfuncs.h"
+#include "policy/map_dump.h"
 #include "vm/conformance.h"
 #include "vm/interpreter.h"
 
@@ -157,7 +161,15 @@ struct RunArgs {
   u64 repeat = 0;
   bool checked = false;
   bool jit = false;
+  bool dump_maps = false;
 };
+
+// The maps of `obj` as `upsched sim --dump-maps` prints them.
+void print_maps(const std::shared_ptr<const bpf::Object>& obj, const bpf::MapSet& maps) {
+  policy::ClassMaps c{obj->file_name(), obj, {}};
+  for (size_t i = 0; i < maps.size(); ++i) c.maps.push_back(maps.shared(i));
+  fmt::print("{}", policy::dump_class_maps_text(policy::dump_class_maps(c)));
+}
 
 Result<std::vector<u8>> read_hex_file(const std::string& path) {
   auto text = read_bounded_file(path, FileKind::data);
@@ -244,6 +256,22 @@ int run_program(const RunArgs& a) {
     fmt::print("{} runs, {:.1f} ns per run\n", a.repeat, ns / static_cast<double>(a.repeat));
   }
   fmt::print("{:#x}\n", r.r0);
+  if (a.dump_maps) print_maps(std::make_shared<const bpf::Object>(std::move(*obj)), *maps);
+  return 0;
+}
+
+int dump_object_maps(const std::string& file) {
+  auto obj = bpf::load_object_file(file, policy::host_load_options(file));
+  if (!obj) {
+    fmt::print(stderr, "upsched bpf maps: {}\n", obj.error().to_string());
+    return 2;
+  }
+  auto maps = bpf::MapSet::create(obj->maps(), 1);
+  if (!maps) {
+    fmt::print(stderr, "upsched bpf maps: {}\n", maps.error().to_string());
+    return 2;
+  }
+  print_maps(std::make_shared<const bpf::Object>(std::move(*obj)), *maps);
   return 0;
 }
 
@@ -278,7 +306,14 @@ void register_bpf_commands(CLI::App& app) {
   r->add_flag("--checked", run->checked,
               "CHECKED mode: trap on any access outside the context, maps, stack (always on: the program is not verified)");
   r->add_flag("--jit", run->jit, "run the x86-64 JIT's code instead of the interpreter (also CHECKED)");
+  r->add_flag("--dump-maps", run->dump_maps, "after the run, print its maps and globals typed from BTF");
   r->callback([run] { set_exit_code(run_program(*run)); });
+
+  auto maps_file = std::make_shared<std::string>();
+  CLI::App* m = bpf->add_subcommand(
+      "maps", "print the maps and globals of a BPF object as loaded (.data, .rodata initial values), typed from BTF");
+  m->add_option("file", *maps_file, "BPF ELF object")->required()->check(CLI::ExistingFile);
+  m->callback([maps_file] { set_exit_code(dump_object_maps(*maps_file)); });
 }
 
 }  // namespace ups::cli

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/duration_option.h"
 #include "cli/faas_sweep.h"
 #include "sim/faas_model.h"
 
@@ -19,7 +20,7 @@ struct FaasArgs {
   std::string runtime = "microvm", chains = "0,1,5,10,20,50", policy = "fair", json, params, admission;
   int cpus = 0;  // 0 = from the parameters (8)
   u64 seed = 1;
-  double duration_s = 0;
+  TimeNs duration = 0;  // 0: the parameters'
 };
 
 int bad(const std::string& msg) {
@@ -35,7 +36,7 @@ int run_faas(const FaasArgs& a) {
     prm = *p;
   }
   if (a.cpus) prm.cpus = a.cpus;
-  if (a.duration_s > 0) prm.duration_s = a.duration_s;
+  if (a.duration > 0) prm.duration_s = static_cast<double>(a.duration) / kNsPerSec;
   const sim::RuntimeModel* rt = prm.runtime(a.runtime);
   if (!rt) return bad("--runtime must be microvm or container, not '" + a.runtime + "'");
   auto counts = parse_chain_counts(a.chains);
@@ -78,7 +79,7 @@ void register_faas_commands(CLI::App& app) {
   c->add_option("--seed", a->seed, "seed")->capture_default_str();
   c->add_option("--json", a->json, "write the rows as a JSON list to this file");
   c->add_option("--params", a->params, "TOML file with [faas], [faas.microvm], [faas.container] (workloads/faas.toml)");
-  c->add_option("--duration", a->duration_s, "simulated seconds per point (after cost scaling)");
+  add_duration_option(c, "--duration", a->duration, "simulated time per point (after cost scaling)");
   c->add_option("--admission", a->admission, "admission file (TOML) for FILE.bpf.o:USER policies; default: only root");
   c->callback([a] { set_exit_code(run_faas(*a)); });
 }

@@ -7,6 +7,7 @@
 // that does not load. It is the loader's verification pipeline
 // (policy::verify_sched_ext_object, with the options the grant gives), so
 // what passes here loads there, and a refusal reads the same.
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -79,6 +80,25 @@ std::string work_done(const policy::CallbackVerdict& v) {
                      st.insns_processed, st.states, st.max_states_per_point, st.pruned, st.max_pending, v.ms);
 }
 
+// Progress on stderr while a verification runs: with -v at every report
+// (each 100,000 processed instructions), otherwise only once it has run
+// for kQuietFor, then every kQuietFor, so that a long one is seen to be alive.
+constexpr std::chrono::seconds kQuietFor{2};
+
+std::function<void(const std::string&, const verifier::VerifyStats&)> progress_printer(bool verbose) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  return [verbose, start, last = start](const std::string& callback, const verifier::VerifyStats& st) mutable {
+    const auto now = Clock::now();
+    if (!verbose && (now - start < kQuietFor || now - last < kQuietFor)) return;
+    last = now;
+    std::fprintf(stderr, "upsched verify: %s: %llu instructions processed, %llu states, %llu pruned, %.1f s so far\n",
+                 callback.c_str(), static_cast<unsigned long long>(st.insns_processed),
+                 static_cast<unsigned long long>(st.states), static_cast<unsigned long long>(st.pruned),
+                 std::chrono::duration<double>(now - start).count());
+  };
+}
+
 int run_verify(const VerifyArgs& a) {
   auto grant = grant_of(a);
   if (!grant) return grant.error();
@@ -86,6 +106,8 @@ int run_verify(const VerifyArgs& a) {
   if (!obj) return usage_error(obj.error().to_string());
   verifier::VerifyOptions opts = policy::verify_options(*grant);
   opts.log = a.log;
+  opts.progress = progress_printer(a.verbose);
+  opts.progress_every = 100'000;
   auto verdicts = policy::verify_sched_ext_object(*obj, grant->caps, opts);
   if (!verdicts) {
     std::fprintf(stderr, "%s: %s\n", a.file.c_str(), verdicts.error().message.c_str());
@@ -122,7 +144,9 @@ void register_verify_commands(CLI::App& app) {
   cmd->add_option("--as", args->as_user, "verify with the capabilities the admission file grants this user");
   cmd->add_option("--admission", args->admission, "admission file (TOML) for --as");
   cmd->add_flag("--log", args->log, "print the path trace");
-  cmd->add_flag("-v,--verbose", args->verbose, "print the verifier's work per callback (processed instructions, states, time), also on rejection");
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "print the verifier's work per callback (processed instructions, states, time), also on rejection, "
+                "and its progress every 100,000 instructions (without -v: when it runs longer than 2 s)");
   cmd->callback([args] { set_exit_code(run_verify(*args)); });
 }
 

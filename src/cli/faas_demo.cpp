@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/duration_option.h"
 #include "cli/faas_sweep.h"
 #include "host/policy_spec.h"
 #include "report/report_html.h"
@@ -44,7 +45,7 @@ struct DemoArgs {
   std::string out = "upsched-report", chains = "0,1,5,10,20,50", params, policy_dir = UPS_DEFAULT_POLICY_DIR;
   int cpus = 0;
   u64 seed = 1;
-  double duration_s = 0;
+  TimeNs duration = 0;  // 0: the parameters'
 };
 
 constexpr int kNrPolicies = 3;
@@ -156,7 +157,7 @@ int run_demo(const DemoArgs& a) {
     prm = *p;
   }
   if (a.cpus) prm.cpus = a.cpus;
-  if (a.duration_s > 0) prm.duration_s = a.duration_s;
+  if (a.duration > 0) prm.duration_s = static_cast<double>(a.duration) / kNsPerSec;
   auto counts = parse_chain_counts(a.chains);
   if (!counts) {
     std::fprintf(stderr, "upsched demo: --chains: %s\n", counts.error().message.c_str());
@@ -351,7 +352,7 @@ void register_faas_demo_command(CLI::App& app) {
   demo->add_option("--chains", a->chains, "comma-separated colocated chain counts")->capture_default_str();
   demo->add_option("--cpus", a->cpus, "simulated CPUs (default 8)");
   demo->add_option("--seed", a->seed, "seed")->capture_default_str();
-  demo->add_option("--duration", a->duration_s, "simulated seconds per point (default from the parameters: 120)");
+  add_duration_option(demo, "--duration", a->duration, "simulated time per point (default from the parameters: 120s)");
   demo->add_option("--params", a->params, "TOML parameters (workloads/faas.toml)");
   demo->add_option("--policy-dir", a->policy_dir, "where simple.bpf.o and faas_event.bpf.o are")->capture_default_str();
   demo->callback([a] { set_exit_code(run_demo(*a)); });

@@ -39,6 +39,7 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "core/exit_report.h"
+#include "core/printk_line.h"
 #include "core/sched_ops.h"
 #include "core/task.h"
 #include "core/topology.h"
@@ -60,6 +61,8 @@ public:
                          TimeNs /*now*/) {}
   // A class left the chain.
   virtual void on_exit_report(const ExitReport&) {}
+  // A class printed a line (ScxContext::printk).
+  virtual void on_printk(const PrintkLine&) {}
 };
 
 enum class ChainSlot : u8 { above_fair, below_fair };

@@ -52,6 +52,7 @@ public:
     h_.on_switch(cpu, prev, next, now);
   }
   void on_exit_report(const ExitReport& r) { Call c(*this); h_.on_exit_report(r); }
+  void on_printk(const PrintkLine& l) { Call c(*this); h_.on_printk(l); }
   bool in_hook() const { return calls_ != 0; }
 
 private:

@@ -7,6 +7,7 @@
 #include "core/scx_context.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -402,6 +403,18 @@ void ScxContext::exit(s64 code, std::string message) {
 
 void ScxContext::fail(std::string message, std::string location) {
   cls_.fail(ExitKind::error, std::move(message), std::move(location));
+}
+
+void ScxContext::printk(const Task* about, std::string text) {
+  auto& core = cls_.core_;
+  const CpuId cpu = this_cpu();
+  if (!about && core.valid_cpu(cpu)) about = core.cpus[static_cast<size_t>(cpu)].curr;
+  PrintkLine line{core.now, cpu, std::string(cls_.name()), 0, {}, std::move(text)};
+  if (about) {
+    line.task = about->id;
+    line.comm.assign(about->comm.data(), strnlen(about->comm.data(), about->comm.size()));
+  }
+  core.hooks.on_printk(line);
 }
 
 // --- upsched extensions -----------------------------------------------------------------

@@ -84,6 +84,9 @@ public:
   void exit(s64 code, std::string message);
   // A run-time argument check failed (used by the kfunc layer too).
   void fail(std::string message, std::string location = {});
+  // bpf_printk: hands `text` to the substrate, tagged with the time, this
+  // CPU, the class and `about` (else the task running on this CPU).
+  void printk(const Task* about, std::string text);
 
   // --- upsched extensions (capability-gated by the verifier) ------------------
   u64 task_wait_event(const Task& p) const;   // 0 = not waiting

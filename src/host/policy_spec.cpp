@@ -2,8 +2,9 @@
 
 #include <cstdlib>
 
+#include "bpf/object/object.h"
 #include "jit/default_backend.h"
-#include "jit/default_backend.h"
+#include "policy/bpf_policy.h"
 #include "policy/policy_loader.h"
 #include "security/class_count.h"
 
@@ -18,11 +19,21 @@ tl::unexpected<Error> bad_spec(const std::string& spec, const std::string& why) 
 }  // namespace
 
 Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
-  const std::string ext = ".bpf.o";
-  const size_t at = spec.rfind(ext);
-  if (at == std::string::npos) return std::optional<BpfSpec>{};
-  size_t pos = at + ext.size();
-  if (pos != spec.size() && spec[pos] != '?' && spec[pos] != ':') return std::optional<BpfSpec>{};
+  // The object is recognised by its ELF header: its path ends at the first
+  // '?', ':' or the end that leaves a file starting with \x7fELF. A spec
+  // naming no such file is an object only by its suffix (`.bpf.o`, so that
+  // a missing one is reported as a file), else a native policy's name.
+  size_t pos = std::string::npos;
+  for (size_t end = 1; end <= spec.size() && pos == std::string::npos; ++end)
+    if ((end == spec.size() || spec[end] == '?' || spec[end] == ':') && bpf::is_elf_file(spec.substr(0, end)))
+      pos = end;
+  if (pos == std::string::npos) {
+    const std::string ext = ".bpf.o";
+    const size_t at = spec.rfind(ext);
+    if (at == std::string::npos) return std::optional<BpfSpec>{};
+    pos = at + ext.size();
+    if (pos != spec.size() && spec[pos] != '?' && spec[pos] != ':') return std::optional<BpfSpec>{};
+  }
   BpfSpec out;
   out.path = spec.substr(0, pos);
   if (pos < spec.size() && spec[pos] == '?') {
@@ -74,8 +85,8 @@ bool replaces_own_class(const PolicyRequest& req, const Principal& who, const se
 
 }  // namespace
 
-Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
-                                          bool no_jit) {
+Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus, bool no_jit,
+                                          std::shared_ptr<std::vector<policy::ClassMaps>> loaded) {
   auto adm = std::make_shared<security::AdmissionConfig>();
   if (!admission_file.empty()) {
     auto loaded = security::AdmissionConfig::load_file(admission_file);
@@ -85,7 +96,7 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
   // The checks before a run load nothing and count nothing.
   security::ClassCount classes;
   PolicyFactory native = native_policy_factory();
-  return PolicyFactory([adm, classes, native, seed, nr_cpus, no_jit](
+  return PolicyFactory([adm, classes, native, seed, nr_cpus, no_jit, loaded](
                                 const PolicyRequest& req) mutable -> Result<PolicyInstance> {
     auto spec = parse_bpf_spec(req.spec);
     if (!spec) return tl::unexpected(spec.error());
@@ -112,7 +123,11 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
       o.classes_loaded = classes.before_load(o.principal, replaces_own_class(req, o.principal, *adm));
       o.held_while_loaded = classes.hold(o.principal);
     }
-    return policy::load_bpf_policy(s.path, o);
+    auto lp = policy::load_bpf_policy(s.path, o);
+    if (lp && loaded && !req.check_only)
+      if (const auto* bp = dynamic_cast<const policy::BpfPolicy*>(lp->ops.get()))
+        loaded->push_back({bp->config().name, bp->object(), bp->maps()});
+    return lp;
   });
 }
 

@@ -16,6 +16,7 @@
 #include "base/result.h"
 #include "security/admission.h"
 #include "host/policy_factory.h"
+#include "policy/map_dump.h"
 
 namespace ups::host {
 
@@ -33,7 +34,10 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec);
 // `admission_file` empty: the default config (only root may load).
 // `seed` seeds the policies' bpf_get_prandom_u32. `no_jit`: the BPF
 // policies run on the interpreter, not JITed (jit/default_backend.h).
+// `loaded`, when given, receives the maps of every BPF class the factory
+// loads for a run (not for the checks before it), for --dump-maps.
 Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus,
-                                          bool no_jit = false);
+                                          bool no_jit = false,
+                                          std::shared_ptr<std::vector<policy::ClassMaps>> loaded = nullptr);
 
 }  // namespace ups::host

@@ -18,8 +18,9 @@ u32 PolicyHelperEnv::cpu() {
 }
 u32 PolicyHelperEnv::nr_cpus() { return host_.in_callback() ? host_.ctx().nr_cpu_ids() : 1; }
 void PolicyHelperEnv::trace(std::string_view line) {
-  // Bounded: a chatty policy must not grow memory without end.
-  if (trace_.size() < 4096) trace_.emplace_back(line);
+  // Every program runs inside a callback (or a timer's), whose context
+  // tags the line and hands it to the substrate.
+  if (host_.in_callback()) host_.ctx().printk(host_.callback_task(), std::string(line));
 }
 std::optional<u64> PolicyHelperEnv::task_key(u64 task) {
   Task* t = host_.mirrors().task_of(task);
@@ -70,8 +71,15 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<co
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
   ScxContext* saved_ctx = ctx_;
   const std::span<const u8> saved_stack = stack_;
+  const Task* saved_task = callback_task_;
   ctx_ = &ctx;
   stack_ = bp->executor->stack();
+  callback_task_ = nullptr;
+  for (u64 a : args)
+    if (Task* t = a ? mirrors_.task_of(a) : nullptr) {
+      callback_task_ = t;
+      break;
+    }
   bpf::CallContext cc;
   cc.invoker = bp->executor.get();
   cc.env = &env_;
@@ -85,6 +93,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<co
          cc.abort);
   ctx_ = saved_ctx;
   stack_ = saved_stack;
+  callback_task_ = saved_task;
   return r.r0;
 }
 
@@ -284,7 +293,9 @@ void BpfPolicy::disable(ScxContext& ctx, Task& p) {
 void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   ScxContext* saved = ctx_;
   const std::span<const u8> saved_stack = stack_;
+  const Task* saved_task = callback_task_;
   ctx_ = &ctx;
+  callback_task_ = nullptr;
   // The callback runs on the stack of the interpreter that set it.
   const bpf::SubprogInvoker* invoker = env_.timers().invoker_of(timer_id);
   stack_ = invoker ? invoker->stack() : std::span<const u8>{};
@@ -295,6 +306,7 @@ void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
   finish(ctx, "timer callback", program_run_by(invoker), env_.last_fault_pc(), std::nullopt, false);
   ctx_ = saved;
   stack_ = saved_stack;
+  callback_task_ = saved_task;
 }
 
 }  // namespace ups::policy

@@ -53,12 +53,10 @@ public:
   void arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) override;
   void cancel_timer(u64 timer_id) override;
   std::size_t readable_bytes(u64 addr, std::size_t max) override;
-  const std::vector<std::string>& trace_lines() const { return trace_; }
 
 private:
   BpfPolicy& host_;
   Rng rng_;
-  std::vector<std::string> trace_;
 };
 
 class BpfPolicy final : public SchedOps {
@@ -82,6 +80,7 @@ public:
   const bpf::ExternTable& linked_externs() const { return confined_ ? confined_externs_ : externs_; }
   const PolicyMemory& memory() const { return memory_; }
   const std::vector<std::shared_ptr<bpf::Map>>& maps() const { return maps_; }
+  const std::shared_ptr<const bpf::Object>& object() const { return object_; }
 
   const OpsConfig& config() const override { return cfg_; }
   s32 init(ScxContext&) override;
@@ -113,6 +112,9 @@ public:
   // The stack of the program running now (all its frames).
   std::span<const u8> running_stack() const { return stack_; }
   PolicyHelperEnv& env() { return env_; }
+  // The task the running callback was called for (its first task
+  // argument), null for none: what bpf_printk lines are tagged with.
+  const Task* callback_task() const { return callback_task_; }
   // Hands a task to BPF: its mirror address (0 for null).
   u64 task_ptr(Task* t);
   // Is [addr, addr+len) inside memory the program may read (stack or a map)?
@@ -162,6 +164,7 @@ private:
   TaskMirrors mirrors_;
   ScxContext* ctx_ = nullptr;
   std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
+  const Task* callback_task_ = nullptr;
   std::shared_ptr<const void> held_;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
   u64 cpumasks_generation_ = 0;

@@ -76,8 +76,14 @@ std::string RunReport::to_json() const {
   j["exit_reports"] = exits;
   j["refused"] = refused;
   j["warnings"] = warnings;
+  nlohmann::json lines = nlohmann::json::array();
+  for (const PrintkLine& l : printk)
+    lines.push_back({{"at_ns", l.at}, {"cpu", l.cpu}, {"class", l.class_name}, {"pid", l.task}, {"comm", l.comm},
+                     {"text", l.text}});
+  j["printk"] = lines;
+  j["printk_dropped"] = printk_dropped;
   if (!error.empty()) j["error"] = error;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string RunReport::summary() const {
@@ -108,6 +114,10 @@ std::string RunReport::summary() const {
   s += "\n";
   for (auto& e : exit_reports) s += "  exit: " + e.to_string() + "\n";
   for (auto& why : refused) s += "  refused: " + why + "\n";
+  if (!printk.empty())
+    s += fmt::format("  printk: {} line(s) from bpf_printk (--printk prints them, --json has them){}\n",
+                     printk.size() + printk_dropped,
+                     printk_dropped ? fmt::format(", {} past the first {} not kept", printk_dropped, printk.size()) : "");
   s += "trace_sha256 " + trace_sha256 + "\n";
   return s;
 }

@@ -8,6 +8,7 @@
 
 #include "base/types.h"
 #include "core/exit_report.h"
+#include "core/printk_line.h"
 
 namespace ups::report {
 
@@ -65,6 +66,11 @@ struct RunReport {
   // of an error kind) or a loaded class ran no task. One sentence each,
   // naming the class and the reason; `upsched sim` exits 3 when any.
   std::vector<std::string> warnings;
+  // The policies' bpf_printk lines in time order, each tagged with time,
+  // CPU, class and task; at most kMaxPrintkLines, the rest only counted.
+  static constexpr size_t kMaxPrintkLines = 100000;
+  std::vector<PrintkLine> printk;
+  u64 printk_dropped = 0;
   std::string trace_sha256;
   std::string error;  // non-empty: the run failed (invariant, lost task, ...)
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace ups::report {
 
@@ -42,6 +43,26 @@ void ScheduleTrace::close_slice(CpuId cpu, TimeNs now) {
       R"({{"ph":"X","pid":1,"tid":{},"ts":{:.3f},"dur":{:.3f},"name":"{}","cat":"run","args":{{"pid":{}}}}})",
       cpu + 1, o.since / 1e3, (now - o.since) / 1e3, o.comm, o.pid));
   o.pid = 0;
+}
+
+std::string format_printk(const PrintkLine& l) {
+  std::string who = l.task ? fmt::format("pid {} ({})", l.task, l.comm) : std::string("no task");
+  return fmt::format("{}.{:09} cpu {} {} {}: {}", l.at / kNsPerSec, l.at % kNsPerSec, l.cpu, l.class_name, who,
+                     l.text);
+}
+
+void ScheduleTrace::on_printk(const PrintkLine& l) {
+  if (ftrace_) {
+    const std::string comm = l.task ? l.comm : fmt::format("swapper/{}", l.cpu);
+    *ftrace_ << fmt::format("{:>16}-{:<7} [{:03}] d..3 {}.{:09}: bpf_trace_printk: [{}] {}\n", comm, l.task, l.cpu,
+                            l.at / kNsPerSec, l.at % kNsPerSec, l.class_name, l.text);
+  }
+  if (chrome_) {
+    nlohmann::json e = {{"ph", "i"}, {"s", "t"}, {"pid", 1}, {"tid", l.cpu + 1}, {"name", l.text},
+                        {"cat", "printk"}, {"args", {{"class", l.class_name}, {"pid", l.task}}}};
+    // Chrome timestamps are microseconds; three decimals keep nanoseconds.
+    chrome_event(fmt::format(R"({{"ts":{:.3f},{})", l.at / 1e3, e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1)));
+  }
 }
 
 void ScheduleTrace::on_switch(TimeNs now, CpuId cpu, TraceTask prev, SwitchState prev_state,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/types.h"
+#include "core/printk_line.h"
 #include "report/sha256.h"
 
 namespace ups::report {
@@ -23,6 +24,10 @@ struct TraceTask {
   const char* comm = "";  // no spaces
 };
 
+// "0.012345678 cpu 1 simple pid 3 (hog): text", the form `upsched sim
+// --printk` writes on stderr.
+std::string format_printk(const PrintkLine& line);
+
 class ScheduleTrace {
 public:
   ScheduleTrace() = default;
@@ -31,6 +36,9 @@ public:
   void begin(int nr_cpus);
   void on_switch(TimeNs now, CpuId cpu, TraceTask prev, SwitchState prev_state, TraceTask next);
   void on_wakeup(TimeNs now, TraceTask p, CpuId target_cpu);
+  // A policy's bpf_printk: an ftrace `bpf_trace_printk` line and a Chrome
+  // instant event on its CPU (not in the hash, which covers switches).
+  void on_printk(const PrintkLine& line);
   // Closes the timelines (open Chrome slices end at `now`) and the hash.
   std::string finish(TimeNs now);
 

@@ -285,6 +285,13 @@ void World::cancel_timer(ClassId cls, u64 timer_id) {
 
 void World::on_exit_report(const ExitReport& r) { exit_reports_.push_back(r); }
 
+void World::on_printk(const PrintkLine& line) {
+  trace_.on_printk(line);
+  if (cfg_.printk) *cfg_.printk << report::format_printk(line) << '\n';
+  if (printk_.size() < report::RunReport::kMaxPrintkLines) printk_.push_back(line);
+  else ++printk_dropped_;
+}
+
 void World::arm_tick(CpuId cpu) {
   SimCpu& c = cpus_[cpu];
   if (c.tick_pending) return;
@@ -862,6 +869,8 @@ RunReport World::report(bool per_task) {
                                    group_run[g] / 1e9});
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();
+  r.printk = printk_;
+  r.printk_dropped = printk_dropped_;
   for (ExitReport& e : host_->still_loaded_reports(now_)) r.exit_reports.push_back(std::move(e));
   for (const ExitReport& e : r.exit_reports)
     if (e.is_error())

@@ -48,6 +48,7 @@ struct SimConfig {
   std::ostream* chrome = nullptr;  // Chrome JSON for Perfetto
   // What an HTML report draws (--report): recorded only when set.
   report::RunSamples* samples = nullptr;
+  std::ostream* printk = nullptr;  // the policies' bpf_printk lines, as they come
 };
 
 // The reproduce line printed with every failure.
@@ -95,6 +96,7 @@ private:
   void arm_timer(ClassId cls, u64 timer_id, TimeNs at) override;
   void cancel_timer(ClassId cls, u64 timer_id) override;
   void on_exit_report(const ExitReport& r) override;
+  void on_printk(const PrintkLine& line) override;
 
   // ClassHostHooks
   void schedule_class_step(u32 step, TimeNs at) override;
@@ -145,6 +147,8 @@ private:
   std::vector<TimerSlot> timers_;
   std::map<std::pair<ClassId, u64>, u32> timer_index_;
   std::vector<ExitReport> exit_reports_;
+  std::vector<PrintkLine> printk_;  // at most RunReport::kMaxPrintkLines
+  u64 printk_dropped_ = 0;
 
   // Metrics.
   report::LatencyHistogram wakeup_lat_, request_lat_;

@@ -16,6 +16,7 @@
 // kOpenPerPoint + kDonePerPoint state comparisons, and the memory held is
 // bounded by the points times the caps, whatever the program.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -97,10 +98,11 @@ private:
   // Adds a branch to explore later, or fails once too many wait.
   bool push_pending(u32 from, State st, u32 pc, s32 cp) {
     if (pending_.size() >= kMaxPending) {
-      fail(from,
-           fmt::format("the program is too complex to verify: more than {} branches wait to be explored; a loop "
-                       "may not be bounded",
-                       kMaxPending),
+      const auto loop = busiest_loop();
+      fail(loop ? loop->edge : from,
+           fmt::format("the program is too complex to verify: more than {} branches wait to be explored; {} may "
+                       "not be bounded",
+                       kMaxPending, loop ? "the loop back " + loop->to : std::string("a loop")),
            &st);
       return false;
     }
@@ -222,8 +224,12 @@ private:
         return true;
       }
       if (is_ancestor(idx, cp) && same_iteration(st, cps_[idx].st)) {
-        fail(pc, "infinite loop: the program can come back here in a state it was already in, so the loop has no "
-                 "provable bound; bound it with a counter the verifier can see, or use bpf_loop", &st);
+        const auto loop = loop_edge(pc);
+        fail(loop ? loop->edge : pc,
+             fmt::format("infinite loop: the program can come back {} in a state it was already in, so the loop has "
+                         "no provable bound; bound it with a counter the verifier can see, or use bpf_loop",
+                         loop ? loop->to : std::string("here")),
+             &st);
         return true;
       }
     }
@@ -279,10 +285,17 @@ private:
   void explore(State st, u32 pc, s32 cp) {
     for (;;) {
       if (++res_.stats.insns_processed > opts_.insn_budget) {
-        fail(pc, fmt::format("the program is too complex to verify: more than {} instructions processed; a loop may "
-                             "not be bounded",
-                             opts_.insn_budget), &st);
+        const auto loop = busiest_loop();
+        fail(loop ? loop->edge : pc,
+             fmt::format("the program is too complex to verify: more than {} instructions processed; {} may not be "
+                         "bounded",
+                         opts_.insn_budget, loop ? "the loop back " + loop->to : std::string("a loop")),
+             &st);
         return;
+      }
+      if (opts_.progress && res_.stats.insns_processed % opts_.progress_every == 0) {
+        res_.stats.states = cps_.size();
+        opts_.progress(info_.ctx.callback, res_.stats);
       }
       if (pc >= cfg_.insns.size() || !cfg_.insns[pc] || cfg_.function_of[pc] != st.top().subprog) {
         fail(pc, "execution runs past the end of its function", &st);
@@ -322,8 +335,52 @@ private:
         finish(cp);
         return;
       }
+      if (o.flow == StepOut::Flow::next) note_jump(pc, o.pc);
+      for (auto& [fst, fpc] : o.forks) note_jump(pc, fpc);
       pc = o.pc;
     }
+  }
+
+  // A jump from `from` to `to` at or before it closes a loop: remember the
+  // edge, so that a loop the verifier cannot bound is pinned to its back
+  // edge and source line (where the author decides whether it repeats),
+  // not to where the analysis happened to be.
+  void note_jump(u32 from, u32 to) {
+    if (to > from || to >= back_edge_to_.size() || !cfg_.insns[from] || !std::holds_alternative<Jump>(*cfg_.insns[from]))
+      return;
+    back_edge_to_[to] = from + 1;
+    jumps_back_to_[from] = to;
+    ++back_edge_runs_[from];
+  }
+
+  // A loop the verifier cannot bound, as reported: at its back edge (the
+  // jump that repeats it), saying "to instruction H (file.c:line)".
+  struct LoopEdge {
+    u32 edge = 0;
+    std::string to;
+  };
+
+  LoopEdge loop(u32 edge, u32 head) const {
+    LoopEdge e{edge, fmt::format("to instruction {}", head)};
+    if (info_.source_line)
+      if (std::string src = info_.source_line(head); !src.empty()) e.to += " (" + src + ")";
+    return e;
+  }
+
+  // The loop with head `head`, if a jump back to it was taken: its last.
+  std::optional<LoopEdge> loop_edge(u32 head) const {
+    if (head >= back_edge_to_.size() || back_edge_to_[head] == 0) return std::nullopt;
+    return loop(back_edge_to_[head] - 1, head);
+  }
+
+  // The loop whose back edge was taken most (the work ran out in it).
+  std::optional<LoopEdge> busiest_loop() const {
+    u32 best = 0;
+    u64 runs = 0;
+    for (u32 i = 0; i < back_edge_runs_.size(); ++i)
+      if (back_edge_runs_[i] > runs) runs = back_edge_runs_[i], best = i;
+    if (runs == 0) return std::nullopt;
+    return loop(best, jumps_back_to_[best]);
   }
 
   const ProgramInfo& info_;
@@ -338,6 +395,10 @@ private:
   std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
+  // By loop head: 1 + the instruction of the last jump back to it (0: none).
+  std::vector<u32> back_edge_to_ = std::vector<u32>(cfg_.insns.size(), 0);
+  std::vector<u64> back_edge_runs_ = std::vector<u64>(cfg_.insns.size(), 0);  // by jump instruction
+  std::vector<u32> jumps_back_to_ = std::vector<u32>(cfg_.insns.size(), 0);   // by jump instruction: its head
   size_t log_lines_ = 0;
 };
 

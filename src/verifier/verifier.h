@@ -3,6 +3,7 @@
 // src/verifier.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,15 @@ struct VerifyLimits {
   static constexpr size_t kMaxPending = 8192;
 };
 
+struct VerifyStats {
+  u64 insns_processed = 0;
+  u64 states = 0;          // checkpoints taken for pruning
+  u64 pruned = 0;
+  u64 max_states_per_point = 0;  // the most states one program point held at once
+  u64 max_pending = 0;           // the most branches waiting to be explored
+  u32 max_call_depth = 0;
+};
+
 struct VerifyOptions {
   u64 insn_budget = 1'000'000;  // processed instructions, like Linux
   bool log = false;             // record the path trace
@@ -40,6 +50,11 @@ struct VerifyOptions {
   // verifier bug, so that a test can show the confinement stopping what
   // the verifier let through. No path a user reaches sets it.
   bool test_skip_map_value_bounds = false;
+  // Called every progress_every processed instructions (and not at all
+  // when empty), so that a front end can show that a long verification is
+  // alive: it decides by its own clock whether to print.
+  std::function<void(const std::string& callback, const VerifyStats&)> progress;
+  u64 progress_every = 1'000'000;
 };
 
 struct VerifyError {
@@ -52,14 +67,6 @@ struct VerifyError {
   std::string to_string() const;
 };
 
-struct VerifyStats {
-  u64 insns_processed = 0;
-  u64 states = 0;          // checkpoints taken for pruning
-  u64 pruned = 0;
-  u64 max_states_per_point = 0;  // the most states one program point held at once
-  u64 max_pending = 0;           // the most branches waiting to be explored
-  u32 max_call_depth = 0;
-};
 
 struct VerifyResult {
   std::optional<VerifyError> error;

@@ -29,6 +29,7 @@ namespace {
 ConfigNode from_toml(const toml::node& n) {
   ConfigNode out;
   out.line = static_cast<int>(n.source().begin.line);
+  out.column = static_cast<int>(n.source().begin.column);
   if (auto* t = n.as_table()) {
     out.type = ConfigNode::Type::table;
     for (auto& [k, v] : *t) out.fields.push_back({std::string(k.str()), from_toml(v)});

@@ -20,6 +20,7 @@ struct ConfigNode {
   enum class Type : u8 { null, boolean, integer, floating, string, array, table };
   Type type = Type::null;
   int line = 0;
+  int column = 0;  // 1-based; 0 = unknown (JSON)
   bool b = false;
   s64 i = 0;
   double f = 0;

@@ -68,14 +68,31 @@ Result<CpuMask> parse_cpu_list(const std::string& s) {
   return m;
 }
 
+// Several errors as one: the first (its kind and place, for callers that
+// look), with each further one on its own line, "file:line:col: field:
+// message" like the first, and a count at the end.
+Error all_errors(std::vector<Error> errors) {
+  Error e = std::move(errors.front());
+  for (size_t i = 1; i < errors.size(); ++i) e.message += "\n" + errors[i].to_string();
+  if (errors.size() > 1) e.message += "\n" + std::to_string(errors.size()) + " errors";
+  return e;
+}
+
 class Reader {
 public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   tl::unexpected<Error> fail(const ConfigNode& n, const std::string& path, std::string msg) {
     return make_error(ErrorKind::invalid_argument, std::move(msg),
-                      SourceLoc{file_, n.line, 0, "field " + path});
+                      SourceLoc{file_, n.line, n.column, "field " + path});
   }
+
+  // Errors are collected, one per item (a task group, a class, ...), so
+  // that a file shows every mistake it has at once.
+  void note(const Status& st) {
+    if (!st) errors_.push_back(st.error());
+  }
+  std::vector<Error>& errors() { return errors_; }
 
   // Only `allowed` keys may appear in table n.
   Status check_fields(const ConfigNode& n, const std::string& path,
@@ -194,6 +211,7 @@ public:
   }
 
   std::string file_;
+  std::vector<Error> errors_;
 };
 
 #define UPS_TRY(var, expr)                          \
@@ -338,29 +356,32 @@ Status read_objects(Reader& r, const ConfigNode& root, std::string_view key, Syn
   if (list->type != ConfigNode::Type::array)
     return r.fail(*list, path, "must be an array of names");
   for (size_t i = 0; i < list->items.size(); ++i) {
-    const ConfigNode& it = list->items[i];
-    std::string ipath = Reader::index(path, i);
-    SyncDecl d;
-    d.kind = kind;
-    if (it.type == ConfigNode::Type::table && kind != SyncKind::lock) {
-      const char* init_key = kind == SyncKind::event ? "tokens" : "messages";
-      UPS_TRY_STATUS(r.check_fields(it, ipath, {"name", init_key}));
-      const ConfigNode* nm = it.find("name");
-      if (!nm) return r.fail(it, ipath, "needs 'name'");
-      UPS_TRY(s, r.string(*nm, Reader::join(ipath, "name")));
-      d.name = *s;
-      if (const ConfigNode* t = it.find(init_key)) {
-        UPS_TRY(x, r.integer(*t, Reader::join(ipath, init_key), 0, 1 << 30));
-        d.initial = static_cast<u32>(*x);
+    r.note([&]() -> Status {
+      const ConfigNode& it = list->items[i];
+      std::string ipath = Reader::index(path, i);
+      SyncDecl d;
+      d.kind = kind;
+      if (it.type == ConfigNode::Type::table && kind != SyncKind::lock) {
+        const char* init_key = kind == SyncKind::event ? "tokens" : "messages";
+        UPS_TRY_STATUS(r.check_fields(it, ipath, {"name", init_key}));
+        const ConfigNode* nm = it.find("name");
+        if (!nm) return r.fail(it, ipath, "needs 'name'");
+        UPS_TRY(s, r.string(*nm, Reader::join(ipath, "name")));
+        d.name = *s;
+        if (const ConfigNode* t = it.find(init_key)) {
+          UPS_TRY(x, r.integer(*t, Reader::join(ipath, init_key), 0, 1 << 30));
+          d.initial = static_cast<u32>(*x);
+        }
+      } else {
+        UPS_TRY(s, r.string(it, ipath));
+        d.name = *s;
       }
-    } else {
-      UPS_TRY(s, r.string(it, ipath));
-      d.name = *s;
-    }
-    if (d.name.empty()) return r.fail(it, ipath, "empty name");
-    if (w.find_object(d.name) >= 0)
-      return r.fail(it, ipath, "duplicate event, channel or lock '" + d.name + "'");
-    w.objects.push_back(d);
+      if (d.name.empty()) return r.fail(it, ipath, "empty name");
+      if (w.find_object(d.name) >= 0)
+        return r.fail(it, ipath, "duplicate event, channel or lock '" + d.name + "'");
+      w.objects.push_back(d);
+      return {};
+    }());
   }
   return {};
 }
@@ -387,62 +408,87 @@ Result<CpuMask> cpus(Reader& r, const ConfigNode& n, const std::string& path) {
   return *m;
 }
 
+// Task group i ([[tasks]] i). Each field is checked on its own, so that
+// every wrong field is reported (Reader::note); the group is kept only if
+// all are right.
+Status read_group(Reader& r, const ConfigNode& g, size_t i, const std::vector<std::string>& names, Workload& w) {
+  const std::string path = Reader::index("tasks", i);
+  const size_t errors_before = r.errors().size();
+  // Reads field `key` with `read` (which sets the group's value), noting a failure.
+  auto field = [&](const char* key, auto read) {
+    if (const ConfigNode* c = g.find(key)) r.note(read(*c, Reader::join(path, key)));
+  };
+  TaskGroup tg;
+  tg.name = names[i];
+  tg.line = g.line;
+  field("count", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(x, r.integer(c, p, 0, 1000000));
+    tg.count = static_cast<u32>(*x);
+    return {};
+  });
+  field("weight", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(x, r.integer(c, p, 1, 10000));
+    tg.weight = static_cast<u32>(*x);
+    return {};
+  });
+  field("nice", [&](const ConfigNode& c, const std::string& p) -> Status {
+    if (g.find("weight")) return r.fail(c, p, "give 'weight' or 'nice', not both");
+    UPS_TRY(x, r.integer(c, p, -20, 19));
+    tg.weight = nice_to_weight(static_cast<int>(*x));
+    return {};
+  });
+  if (auto pr = principal(r, g, path)) tg.owner = *pr;
+  else r.note(tl::unexpected(pr.error()));
+  field("affinity", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(m, cpus(r, c, p));
+    tg.affinity = *m;
+    return {};
+  });
+  field("class", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(x, r.string(c, p));
+    tg.class_name = *x;
+    return {};
+  });
+  field("start", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(x, r.duration(c, p));
+    tg.start = *x;
+    return {};
+  });
+  const ConfigNode* prog = g.find("program");
+  if (!prog) return r.fail(g, path, "a task group needs 'program'");
+  ProgramParser b{r, w, names, tg.program};
+  UPS_TRY_STATUS(b.block(*prog, Reader::join(path, "program"), 0));
+  if (tg.program.code.empty()) return r.fail(*prog, Reader::join(path, "program"), "empty program");
+  if (r.errors().size() == errors_before) w.groups.push_back(std::move(tg));
+  return {};
+}
+
 Status read_groups(Reader& r, const ConfigNode& root, Workload& w) {
   const ConfigNode* list = root.find("tasks");
   if (!list) return r.fail(root, "tasks", "a workload needs at least one [[tasks]] group");
   if (list->type != ConfigNode::Type::array) return r.fail(*list, "tasks", "must be an array of tables");
-  std::vector<std::string> names;
+  // Names first (a program may fork any group); a group whose name or
+  // fields are wrong is reported here and skipped below.
+  std::vector<std::string> names(list->items.size());
+  std::vector<bool> named(list->items.size(), false);
   for (size_t i = 0; i < list->items.size(); ++i) {
-    const ConfigNode& g = list->items[i];
-    std::string path = Reader::index("tasks", i);
-    UPS_TRY_STATUS(r.check_fields(g, path, {"name", "count", "weight", "nice", "uid", "gid",
-                                            "affinity", "class", "start", "program"}));
-    const ConfigNode* nm = g.find("name");
-    if (!nm) return r.fail(g, path, "a task group needs 'name'");
-    UPS_TRY(s, r.string(*nm, Reader::join(path, "name")));
-    for (auto& other : names)
-      if (other == *s) return r.fail(*nm, Reader::join(path, "name"), "duplicate task group '" + *s + "'");
-    names.push_back(*s);
+    r.note([&]() -> Status {
+      const ConfigNode& g = list->items[i];
+      std::string path = Reader::index("tasks", i);
+      UPS_TRY_STATUS(r.check_fields(g, path, {"name", "count", "weight", "nice", "uid", "gid",
+                                              "affinity", "class", "start", "program"}));
+      const ConfigNode* nm = g.find("name");
+      if (!nm) return r.fail(g, path, "a task group needs 'name'");
+      UPS_TRY(s, r.string(*nm, Reader::join(path, "name")));
+      for (auto& other : names)
+        if (other == *s) return r.fail(*nm, Reader::join(path, "name"), "duplicate task group '" + *s + "'");
+      names[i] = *s;
+      named[i] = true;
+      return {};
+    }());
   }
   for (size_t i = 0; i < list->items.size(); ++i) {
-    const ConfigNode& g = list->items[i];
-    std::string path = Reader::index("tasks", i);
-    TaskGroup tg;
-    tg.name = names[i];
-    tg.line = g.line;
-    if (const ConfigNode* c = g.find("count")) {
-      UPS_TRY(x, r.integer(*c, Reader::join(path, "count"), 0, 1000000));
-      tg.count = static_cast<u32>(*x);
-    }
-    if (const ConfigNode* c = g.find("weight")) {
-      UPS_TRY(x, r.integer(*c, Reader::join(path, "weight"), 1, 10000));
-      tg.weight = static_cast<u32>(*x);
-    }
-    if (const ConfigNode* c = g.find("nice")) {
-      if (g.find("weight")) return r.fail(*c, Reader::join(path, "nice"), "give 'weight' or 'nice', not both");
-      UPS_TRY(x, r.integer(*c, Reader::join(path, "nice"), -20, 19));
-      tg.weight = nice_to_weight(static_cast<int>(*x));
-    }
-    UPS_TRY(pr, principal(r, g, path));
-    tg.owner = *pr;
-    if (const ConfigNode* c = g.find("affinity")) {
-      UPS_TRY(m, cpus(r, *c, Reader::join(path, "affinity")));
-      tg.affinity = *m;
-    }
-    if (const ConfigNode* c = g.find("class")) {
-      UPS_TRY(x, r.string(*c, Reader::join(path, "class")));
-      tg.class_name = *x;
-    }
-    if (const ConfigNode* c = g.find("start")) {
-      UPS_TRY(x, r.duration(*c, Reader::join(path, "start")));
-      tg.start = *x;
-    }
-    const ConfigNode* prog = g.find("program");
-    if (!prog) return r.fail(g, path, "a task group needs 'program'");
-    ProgramParser b{r, w, names, tg.program};
-    UPS_TRY_STATUS(b.block(*prog, Reader::join(path, "program"), 0));
-    if (tg.program.code.empty()) return r.fail(*prog, Reader::join(path, "program"), "empty program");
-    w.groups.push_back(std::move(tg));
+    if (named[i]) r.note(read_group(r, list->items[i], i, names, w));
   }
   return {};
 }
@@ -452,42 +498,45 @@ Status read_arrivals(Reader& r, const ConfigNode& root, Workload& w) {
   if (!list) return {};
   if (list->type != ConfigNode::Type::array) return r.fail(*list, "arrivals", "must be an array of tables");
   for (size_t i = 0; i < list->items.size(); ++i) {
-    const ConfigNode& a = list->items[i];
-    std::string path = Reader::index("arrivals", i);
-    UPS_TRY_STATUS(r.check_fields(a, path, {"channel", "interarrival", "rate", "count", "start"}));
-    ArrivalSource src;
-    const ConfigNode* ch = a.find("channel");
-    if (!ch) return r.fail(a, path, "an arrival source needs 'channel'");
-    UPS_TRY(name, r.string(*ch, Reader::join(path, "channel")));
-    int idx = w.find_object(*name);
-    if (idx < 0 || w.objects[idx].kind != SyncKind::channel)
-      return r.fail(*ch, Reader::join(path, "channel"), "unknown channel '" + *name + "'");
-    src.channel = static_cast<u32>(idx);
-    const ConfigNode* ia = a.find("interarrival");
-    const ConfigNode* rate = a.find("rate");
-    if (ia && rate) return r.fail(*rate, Reader::join(path, "rate"), "give 'rate' or 'interarrival', not both");
-    if (ia) {
-      UPS_TRY(d, r.distribution(*ia, Reader::join(path, "interarrival")));
-      src.interarrival = *d;
-    } else if (rate) {
-      if (!rate->is_number() || !(rate->number() > 0))
-        return r.fail(*rate, Reader::join(path, "rate"), "rate (requests per second) must be above 0");
-      src.interarrival = Distribution::exponential(
-          static_cast<TimeNs>(1e9 / rate->number()));
-    } else {
-      return r.fail(a, path, "an arrival source needs 'rate' or 'interarrival'");
-    }
-    if (src.interarrival.mean() < 1)
-      return r.fail(a, path, "arrivals must be at least 1ns apart on average");
-    if (const ConfigNode* c = a.find("count")) {
-      UPS_TRY(x, r.integer(*c, Reader::join(path, "count"), 1, 1LL << 40));
-      src.count = static_cast<u64>(*x);
-    }
-    if (const ConfigNode* c = a.find("start")) {
-      UPS_TRY(x, r.duration(*c, Reader::join(path, "start")));
-      src.start = *x;
-    }
-    w.arrivals.push_back(src);
+    r.note([&]() -> Status {
+      const ConfigNode& a = list->items[i];
+      std::string path = Reader::index("arrivals", i);
+      UPS_TRY_STATUS(r.check_fields(a, path, {"channel", "interarrival", "rate", "count", "start"}));
+      ArrivalSource src;
+      const ConfigNode* ch = a.find("channel");
+      if (!ch) return r.fail(a, path, "an arrival source needs 'channel'");
+      UPS_TRY(name, r.string(*ch, Reader::join(path, "channel")));
+      int idx = w.find_object(*name);
+      if (idx < 0 || w.objects[idx].kind != SyncKind::channel)
+        return r.fail(*ch, Reader::join(path, "channel"), "unknown channel '" + *name + "'");
+      src.channel = static_cast<u32>(idx);
+      const ConfigNode* ia = a.find("interarrival");
+      const ConfigNode* rate = a.find("rate");
+      if (ia && rate) return r.fail(*rate, Reader::join(path, "rate"), "give 'rate' or 'interarrival', not both");
+      if (ia) {
+        UPS_TRY(d, r.distribution(*ia, Reader::join(path, "interarrival")));
+        src.interarrival = *d;
+      } else if (rate) {
+        if (!rate->is_number() || !(rate->number() > 0))
+          return r.fail(*rate, Reader::join(path, "rate"), "rate (requests per second) must be above 0");
+        src.interarrival = Distribution::exponential(
+            static_cast<TimeNs>(1e9 / rate->number()));
+      } else {
+        return r.fail(a, path, "an arrival source needs 'rate' or 'interarrival'");
+      }
+      if (src.interarrival.mean() < 1)
+        return r.fail(a, path, "arrivals must be at least 1ns apart on average");
+      if (const ConfigNode* c = a.find("count")) {
+        UPS_TRY(x, r.integer(*c, Reader::join(path, "count"), 1, 1LL << 40));
+        src.count = static_cast<u64>(*x);
+      }
+      if (const ConfigNode* c = a.find("start")) {
+        UPS_TRY(x, r.duration(*c, Reader::join(path, "start")));
+        src.start = *x;
+      }
+      w.arrivals.push_back(src);
+      return {};
+    }());
   }
   return {};
 }
@@ -497,59 +546,62 @@ Status read_classes(Reader& r, const ConfigNode& root, Workload& w) {
   if (!list) return {};
   if (list->type != ConfigNode::Type::array) return r.fail(*list, "classes", "must be an array of tables");
   for (size_t i = 0; i < list->items.size(); ++i) {
-    const ConfigNode& c = list->items[i];
-    std::string path = Reader::index("classes", i);
-    UPS_TRY_STATUS(r.check_fields(c, path, {"name", "policy", "uid", "gid", "slot", "cpus",
-                                            "load_at", "unload_at", "replace_at", "replace_with"}));
-    ClassDecl d;
-    d.line = c.line;
-    const ConfigNode* pol = c.find("policy");
-    if (!pol) return r.fail(c, path, "a class needs 'policy'");
-    UPS_TRY(ps, r.string(*pol, Reader::join(path, "policy")));
-    d.policy = *ps;
-    d.name = d.policy;
-    if (const ConfigNode* n = c.find("name")) {
-      UPS_TRY(x, r.string(*n, Reader::join(path, "name")));
-      d.name = *x;
-    }
-    for (auto& other : w.classes)
-      if (other.name == d.name) return r.fail(c, path, "duplicate class name '" + d.name + "'");
-    UPS_TRY(pr, principal(r, c, path));
-    d.principal = *pr;
-    if (const ConfigNode* n = c.find("slot")) {
-      UPS_TRY(x, r.string(*n, Reader::join(path, "slot")));
-      if (*x == "above_fair") d.slot = ChainSlot::above_fair;
-      else if (*x == "below_fair") d.slot = ChainSlot::below_fair;
-      else return r.fail(*n, Reader::join(path, "slot"), "slot is 'above_fair' or 'below_fair'");
-    }
-    if (const ConfigNode* n = c.find("cpus")) {
-      UPS_TRY(m, cpus(r, *n, Reader::join(path, "cpus")));
-      d.cpus = *m;
-    }
-    auto time_field = [&](const char* key) -> Result<std::optional<TimeNs>> {
-      const ConfigNode* n = c.find(key);
-      if (!n) return std::optional<TimeNs>{};
-      UPS_TRY(x, r.duration(*n, Reader::join(path, key)));
-      return std::optional<TimeNs>{*x};
-    };
-    UPS_TRY(load, time_field("load_at"));
-    d.load_at = load->value_or(0);
-    UPS_TRY(unload, time_field("unload_at"));
-    d.unload_at = *unload;
-    UPS_TRY(repl, time_field("replace_at"));
-    d.replace_at = *repl;
-    if (const ConfigNode* n = c.find("replace_with")) {
-      UPS_TRY(x, r.string(*n, Reader::join(path, "replace_with")));
-      d.replace_with = *x;
-    }
-    if (d.replace_at.has_value() != !d.replace_with.empty())
-      return r.fail(c, path, "'replace_at' and 'replace_with' go together");
-    if (d.unload_at && *d.unload_at < d.load_at)
-      return r.fail(*c.find("unload_at"), Reader::join(path, "unload_at"), "unload_at is before load_at");
-    if (d.replace_at && (*d.replace_at < d.load_at || (d.unload_at && *d.replace_at > *d.unload_at)))
-      return r.fail(*c.find("replace_at"), Reader::join(path, "replace_at"),
-                    "replace_at must lie between load_at and unload_at");
-    w.classes.push_back(std::move(d));
+    r.note([&]() -> Status {
+      const ConfigNode& c = list->items[i];
+      std::string path = Reader::index("classes", i);
+      UPS_TRY_STATUS(r.check_fields(c, path, {"name", "policy", "uid", "gid", "slot", "cpus",
+                                              "load_at", "unload_at", "replace_at", "replace_with"}));
+      ClassDecl d;
+      d.line = c.line;
+      const ConfigNode* pol = c.find("policy");
+      if (!pol) return r.fail(c, path, "a class needs 'policy'");
+      UPS_TRY(ps, r.string(*pol, Reader::join(path, "policy")));
+      d.policy = *ps;
+      d.name = d.policy;
+      if (const ConfigNode* n = c.find("name")) {
+        UPS_TRY(x, r.string(*n, Reader::join(path, "name")));
+        d.name = *x;
+      }
+      for (auto& other : w.classes)
+        if (other.name == d.name) return r.fail(c, path, "duplicate class name '" + d.name + "'");
+      UPS_TRY(pr, principal(r, c, path));
+      d.principal = *pr;
+      if (const ConfigNode* n = c.find("slot")) {
+        UPS_TRY(x, r.string(*n, Reader::join(path, "slot")));
+        if (*x == "above_fair") d.slot = ChainSlot::above_fair;
+        else if (*x == "below_fair") d.slot = ChainSlot::below_fair;
+        else return r.fail(*n, Reader::join(path, "slot"), "slot is 'above_fair' or 'below_fair'");
+      }
+      if (const ConfigNode* n = c.find("cpus")) {
+        UPS_TRY(m, cpus(r, *n, Reader::join(path, "cpus")));
+        d.cpus = *m;
+      }
+      auto time_field = [&](const char* key) -> Result<std::optional<TimeNs>> {
+        const ConfigNode* n = c.find(key);
+        if (!n) return std::optional<TimeNs>{};
+        UPS_TRY(x, r.duration(*n, Reader::join(path, key)));
+        return std::optional<TimeNs>{*x};
+      };
+      UPS_TRY(load, time_field("load_at"));
+      d.load_at = load->value_or(0);
+      UPS_TRY(unload, time_field("unload_at"));
+      d.unload_at = *unload;
+      UPS_TRY(repl, time_field("replace_at"));
+      d.replace_at = *repl;
+      if (const ConfigNode* n = c.find("replace_with")) {
+        UPS_TRY(x, r.string(*n, Reader::join(path, "replace_with")));
+        d.replace_with = *x;
+      }
+      if (d.replace_at.has_value() != !d.replace_with.empty())
+        return r.fail(c, path, "'replace_at' and 'replace_with' go together");
+      if (d.unload_at && *d.unload_at < d.load_at)
+        return r.fail(*c.find("unload_at"), Reader::join(path, "unload_at"), "unload_at is before load_at");
+      if (d.replace_at && (*d.replace_at < d.load_at || (d.unload_at && *d.replace_at > *d.unload_at)))
+        return r.fail(*c.find("replace_at"), Reader::join(path, "replace_at"),
+                      "replace_at must lie between load_at and unload_at");
+      w.classes.push_back(std::move(d));
+      return {};
+    }());
   }
   return {};
 }
@@ -557,15 +609,17 @@ Status read_classes(Reader& r, const ConfigNode& root, Workload& w) {
 }  // namespace
 
 Status validate_workload(const Workload& w) {
+  // Every problem is collected; a group's program check stops at its first.
+  std::vector<Error> errors;
   auto fail = [&](const TaskGroup& g, int line, std::string msg) {
-    return make_error(ErrorKind::invalid_argument, std::move(msg),
-                      SourceLoc{w.source, line, 0, "task group '" + g.name + "'"});
+    errors.push_back(Error{ErrorKind::invalid_argument, std::move(msg),
+                           SourceLoc{w.source, line, 0, "task group '" + g.name + "'"}});
+    return false;
   };
   if (w.groups.empty())
     return make_error(ErrorKind::invalid_argument, "a workload needs at least one task group",
                       SourceLoc{w.source, 0, 0, ""});
-  for (auto& g : w.groups) {
-    if (g.weight < 1 || g.weight > 10000) return fail(g, g.line, "weight must be in 1..10000");
+  auto check_program = [&](const TaskGroup& g) {
     // Every loop body must be able to take time or block, else the task
     // would loop forever at one instant of virtual time.
     std::vector<bool> takes_time;  // per open loop
@@ -594,13 +648,18 @@ Status validate_workload(const Workload& w) {
       if (in.op == OpCode::poll_recv && in.arg2 + 1 >= g.program.dists.size())
         return fail(g, in.line, "bad distribution index");
     }
+    return true;
+  };
+  for (auto& g : w.groups) {
+    if (g.weight < 1 || g.weight > 10000) fail(g, g.line, "weight must be in 1..10000");
+    check_program(g);
     if (!g.class_name.empty()) {
       bool found = false;
       for (auto& c : w.classes) found |= (c.name == g.class_name);
-      if (!found)
-        return fail(g, g.line, "unknown class '" + g.class_name + "' (declare it in 'classes')");
+      if (!found) fail(g, g.line, "unknown class '" + g.class_name + "' (declare it in 'classes')");
     }
   }
+  if (!errors.empty()) return tl::unexpected(all_errors(std::move(errors)));
   return {};
 }
 
@@ -608,21 +667,24 @@ Result<Workload> parse_workload(std::string_view text, const std::string& name) 
   auto root = parse_config(text, name);
   if (!root) return tl::unexpected(root.error());
   Reader r(name);
-  UPS_TRY_STATUS(r.check_fields(*root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
+  r.note(r.check_fields(*root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
   Workload w;
   w.source = name;
   w.name = name;
   if (const ConfigNode* n = root->find("name")) {
-    UPS_TRY(s, r.string(*n, "name"));
-    w.name = *s;
+    auto s = r.string(*n, "name");
+    if (s) w.name = *s;
+    else r.note(tl::unexpected(s.error()));
   }
-  UPS_TRY_STATUS(read_objects(r, *root, "events", SyncKind::event, w));
-  UPS_TRY_STATUS(read_objects(r, *root, "channels", SyncKind::channel, w));
-  UPS_TRY_STATUS(read_objects(r, *root, "locks", SyncKind::lock, w));
-  UPS_TRY_STATUS(read_classes(r, *root, w));
-  UPS_TRY_STATUS(read_groups(r, *root, w));
-  UPS_TRY_STATUS(read_arrivals(r, *root, w));
-  UPS_TRY_STATUS(validate_workload(w));
+  r.note(read_objects(r, *root, "events", SyncKind::event, w));
+  r.note(read_objects(r, *root, "channels", SyncKind::channel, w));
+  r.note(read_objects(r, *root, "locks", SyncKind::lock, w));
+  r.note(read_classes(r, *root, w));
+  r.note(read_groups(r, *root, w));
+  r.note(read_arrivals(r, *root, w));
+  // The checks of the whole need every part read.
+  if (r.errors().empty()) r.note(validate_workload(w));
+  if (!r.errors().empty()) return tl::unexpected(all_errors(std::move(r.errors())));
   return w;
 }
 

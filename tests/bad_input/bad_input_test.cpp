@@ -199,7 +199,7 @@ TEST_P(DamagedWorkload, SimEndsWithAnExitCodeAndAMessage) {
     std::ofstream(file, std::ios::binary | std::ios::trunc) << m.bytes;
     // workloads/faas.toml holds the FaaS model's parameters, read by `faas`.
     const bool faas_params = orig.filename().string().starts_with("faas");
-    const std::string cmd = faas_params ? "faas --chains 1 --duration 0.05 --params " + file.string()
+    const std::string cmd = faas_params ? "faas --chains 1 --duration 50ms --params " + file.string()
                                         : "sim --cpus 2 --duration 20ms --quiet --workload " + file.string();
     expect_clean_outcome(run_bounded(cmd), cmd, orig.filename().string(), m);
   }

@@ -89,6 +89,7 @@ static long (* const bpf_probe_read_kernel_str)(void *dst, u32 size, const void 
 static void *(* const bpf_task_storage_get)(void *map, struct task_struct *task, void *value, u64 flags) = (void *) 156;
 static long (* const bpf_task_storage_delete)(void *map, struct task_struct *task) = (void *) 157;
 static long (* const bpf_snprintf)(char *str, u32 str_size, const char *fmt, u64 *data, u32 data_len) = (void *) 165;
+static long (* const bpf_trace_vprintk)(const char *fmt, u32 fmt_size, const void *data, u32 data_len) = (void *) 177;
 /* sched.timer */
 static long (* const bpf_timer_init)(struct bpf_timer *timer, void *map, u64 flags) = (void *) 169;
 static long (* const bpf_timer_set_callback)(struct bpf_timer *timer, void *callback_fn) = (void *) 170;
@@ -96,12 +97,55 @@ static long (* const bpf_timer_start)(struct bpf_timer *timer, u64 nsecs, u64 fl
 static long (* const bpf_timer_cancel)(struct bpf_timer *timer) = (void *) 172;
 static long (* const bpf_loop)(u32 nr_loops, void *callback_fn, void *callback_ctx, u64 flags) = (void *) 181;
 
-/* bpf_printk(fmt, up to 3 args): a line in the run's trace. */
-#define bpf_printk(fmt, args...)                                               \
+/* bpf_printk(fmt, args...): a line in the run's trace (and on stderr with
+ * `upsched sim --printk`), tagged with the time, CPU, class and task. As in
+ * libbpf: up to 3 values go through bpf_trace_printk, more (up to 12)
+ * through bpf_trace_vprintk, which takes them as an array. */
+#define ___ups_pk_nth(_, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, N, ...) N
+#define ___ups_pk_narg(...) ___ups_pk_nth(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define ___ups_pk_concat(a, b) a##b
+#define ___ups_pk_apply(fn, n) ___ups_pk_concat(fn, n)
+#define ___ups_pk_fill0(arr, p, x) do {} while (0)
+#define ___ups_pk_fill1(arr, p, x) arr[p] = x
+#define ___ups_pk_fill2(arr, p, x, args...) arr[p] = x; ___ups_pk_fill1(arr, p + 1, args)
+#define ___ups_pk_fill3(arr, p, x, args...) arr[p] = x; ___ups_pk_fill2(arr, p + 1, args)
+#define ___ups_pk_fill4(arr, p, x, args...) arr[p] = x; ___ups_pk_fill3(arr, p + 1, args)
+#define ___ups_pk_fill5(arr, p, x, args...) arr[p] = x; ___ups_pk_fill4(arr, p + 1, args)
+#define ___ups_pk_fill6(arr, p, x, args...) arr[p] = x; ___ups_pk_fill5(arr, p + 1, args)
+#define ___ups_pk_fill7(arr, p, x, args...) arr[p] = x; ___ups_pk_fill6(arr, p + 1, args)
+#define ___ups_pk_fill8(arr, p, x, args...) arr[p] = x; ___ups_pk_fill7(arr, p + 1, args)
+#define ___ups_pk_fill9(arr, p, x, args...) arr[p] = x; ___ups_pk_fill8(arr, p + 1, args)
+#define ___ups_pk_fill10(arr, p, x, args...) arr[p] = x; ___ups_pk_fill9(arr, p + 1, args)
+#define ___ups_pk_fill11(arr, p, x, args...) arr[p] = x; ___ups_pk_fill10(arr, p + 1, args)
+#define ___ups_pk_fill12(arr, p, x, args...) arr[p] = x; ___ups_pk_fill11(arr, p + 1, args)
+#define ___ups_pk_fill(arr, args...) ___ups_pk_apply(___ups_pk_fill, ___ups_pk_narg(args))(arr, 0, args)
+
+#define ___ups_printk(fmt, args...)                                            \
 	({                                                                     \
 		static const char ___ups_fmt[] = fmt;                          \
 		bpf_trace_printk(___ups_fmt, sizeof(___ups_fmt), ##args);      \
 	})
+
+#define ___ups_vprintk(fmt, args...)                                           \
+	({                                                                     \
+		static const char ___ups_fmt[] = fmt;                          \
+		unsigned long long ___ups_param[___ups_pk_narg(args)];            \
+		_Pragma("GCC diagnostic push")                                 \
+		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")          \
+		___ups_pk_fill(___ups_param, args);                               \
+		_Pragma("GCC diagnostic pop")                                  \
+		bpf_trace_vprintk(___ups_fmt, sizeof(___ups_fmt), ___ups_param, \
+				  sizeof(___ups_param));                       \
+	})
+
+#define ___ups_pick_printk(...)                                                \
+	___ups_pk_nth(_, ##__VA_ARGS__, ___ups_vprintk, ___ups_vprintk,           \
+		   ___ups_vprintk, ___ups_vprintk, ___ups_vprintk,             \
+		   ___ups_vprintk, ___ups_vprintk, ___ups_vprintk,             \
+		   ___ups_vprintk, ___ups_printk, ___ups_printk, ___ups_printk, \
+		   ___ups_printk)
+
+#define bpf_printk(fmt, args...) ___ups_pick_printk(args)(fmt, ##args)
 
 /* ---- open-coded iterators (kfuncs) -------------------------------------- */
 

@@ -1,9 +1,10 @@
 // Object queries: lookups by name, source lines, and setting `const
-// volatile` parameters before the policy starts.
+// volatile` parameters before the policy starts; is_elf_file.
 #include "bpf/object/object.h"
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -80,6 +81,12 @@ std::string Object::source_line(const Program& prog, size_t insn) const {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   if (!text.empty()) out += fmt::format(": {}", text);
   return out;
+}
+
+bool is_elf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, sizeof magic) && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
 }  // namespace ups::bpf

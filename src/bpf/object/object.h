@@ -176,4 +176,8 @@ private:
 Result<Object> load_object(std::span<const std::byte> elf, const LoadOptions& opts = {});
 Result<Object> load_object_file(const std::string& path, LoadOptions opts = {});
 
+// Whether `path` is a readable file starting with the ELF magic (\x7fELF):
+// how the command line tells an object from a name, whatever its suffix.
+bool is_elf_file(const std::string& path);
+
 }  // namespace ups::bpf

@@ -203,6 +203,7 @@ std::vector<HelperInfo> make_helpers() {
       {170, "bpf_timer_set_callback", timer},
       {171, "bpf_timer_start", timer},
       {172, "bpf_timer_cancel", timer},
+      {177, "bpf_trace_vprintk", {}},
       {181, "bpf_loop", {}},
   };
 }

@@ -33,7 +33,7 @@ protected:
   void TearDown() override { fs::remove_all(dir_); }
   Out demo(const std::string& extra = "") {
     return sh(upsched() + " demo --out " + (dir_ / "report").string() +
-              " --chains 0,4 --cpus 2 --duration 30 --seed 3" + extra);
+              " --chains 0,4 --cpus 2 --duration 30s --seed 3" + extra);
   }
   fs::path dir_;
 };

@@ -41,7 +41,7 @@ int table_rows(const std::string& text) {
 
 TEST(FaasCli, SweepPrintsARowPerChainCountAndWritesTheJsonFields) {
   const fs::path js = json_path("fair.json");
-  Out o = run("faas --runtime container --chains 0,2,3 --cpus 2 --duration 5 --policy fair --json " + js.string());
+  Out o = run("faas --runtime container --chains 0,2,3 --cpus 2 --duration 5s --policy fair --json " + js.string());
   ASSERT_EQ(o.rc, 0) << o.text;
   EXPECT_EQ(table_rows(o.text), 3) << o.text;
   auto rows = nlohmann::json::parse(slurp(js));
@@ -63,7 +63,7 @@ TEST(FaasCli, SweepPrintsARowPerChainCountAndWritesTheJsonFields) {
 
 TEST(FaasCli, RunsTheBpfPolicyThroughThePolicyHost) {
   const fs::path js = json_path("event.json");
-  Out o = run("faas --runtime microvm --chains 2 --cpus 2 --duration 5 --policy " + std::string(UPS_BINARY_DIR) +
+  Out o = run("faas --runtime microvm --chains 2 --cpus 2 --duration 5s --policy " + std::string(UPS_BINARY_DIR) +
               "/policies/faas_event.bpf.o --json " + js.string());
   ASSERT_EQ(o.rc, 0) << o.text;
   auto rows = nlohmann::json::parse(slurp(js));
@@ -78,7 +78,7 @@ TEST(FaasCli, BadArgumentsExitTwoNamingTheProblem) {
   EXPECT_EQ(runtime.rc, 2);
   EXPECT_NE(runtime.text.find("--runtime must be microvm or container, not 'vm'"), std::string::npos)
       << runtime.text;
-  Out policy = run("faas --policy nosuch --chains 1 --duration 1");
+  Out policy = run("faas --policy nosuch --chains 1 --duration 1s");
   EXPECT_EQ(policy.rc, 2);
   EXPECT_NE(policy.text.find("unknown policy 'nosuch'"), std::string::npos) << policy.text;
   Out chains = run("faas --chains 1,x");

@@ -65,10 +65,10 @@ TEST(SimCli, WorkloadFileRuns) {
   EXPECT_NE(o.text.find("(finished)"), std::string::npos) << o.text;
 }
 
-TEST(SimCli, BadWorkloadFileNamesFileLineAndField) {
+TEST(SimCli, BadWorkloadFileNamesFileLineColumnAndField) {
   Out o = run("sim --workload " + kData + "bad/negative_duration.toml --cpus 2");
   EXPECT_EQ(o.rc, 2);
-  EXPECT_NE(o.text.find("negative_duration.toml:5: field tasks[0].program[1].sleep"), std::string::npos)
+  EXPECT_NE(o.text.find("negative_duration.toml:5:13: field tasks[0].program[1].sleep"), std::string::npos)
       << o.text;
 }
 
@@ -113,7 +113,7 @@ TEST(SimCli, DemoComparesTwoPolicies) {
 #if defined(__SANITIZE_ADDRESS__)
   // The README's default demo takes minutes under ASan; the sanitizers see
   // the same code paths at a smaller size.
-  Out o = run("demo --cpus 2 --chains 0,4 --duration 10");
+  Out o = run("demo --cpus 2 --chains 0,4 --duration 10s");
 #else
   Out o = run("demo --cpus 2");
 #endif

@@ -1,6 +1,7 @@
 // Workload files: the good ones load with what they say; each bad one
 // (tests/data/sim/bad/X, expectations in X.expect) gives an error naming
-// the file, line and field, and never crashes.
+// the file, line, column and field, every error of a file at once, and
+// never crashes.
 #include "workload/workload.h"
 
 #include <filesystem>
@@ -40,6 +41,39 @@ TEST(Workload, EveryBadFileGivesItsError) {
     for (auto& want : expect) EXPECT_NE(msg.find(want), std::string::npos) << msg;
   }
   EXPECT_GE(n, 10);
+}
+
+TEST(Workload, EveryErrorOfAFileIsReported) {
+  // Three independent mistakes: an unknown top-level field, a count out of
+  // range and a weight out of range in one group, an unknown event in
+  // another. Each is reported with its line and column, in file order.
+  const std::string text =
+      "colour = \"red\"\n"                              // 1
+      "[[tasks]]\n"                                      // 2
+      "name = \"a\"\n"                                   // 3
+      "count = -1\n"                                     // 4
+      "weight = 0\n"                                     // 5
+      "program = [ { compute = \"1ms\" } ]\n"            // 6
+      "[[tasks]]\n"                                      // 7
+      "name = \"b\"\n"                                   // 8
+      "program = [ { wait = \"nosuch\" } ]\n";           // 9
+  auto w = parse_workload(text, "many.toml");
+  ASSERT_FALSE(w);
+  const std::string msg = w.error().to_string();
+  EXPECT_EQ(w.error().where.line, 1) << msg;
+  for (const char* want : {"many.toml:1:10: field colour: unknown field 'colour'",
+                           "many.toml:4:9: field tasks[0].count: must be in 0..1000000, not -1",
+                           "many.toml:5:10: field tasks[0].weight: must be in 1..10000, not 0",
+                           "many.toml:9:22: field tasks[1].program[0].wait: unknown event 'nosuch'", "\n4 errors"})
+    EXPECT_NE(msg.find(want), std::string::npos) << want << "\n" << msg;
+  EXPECT_LT(msg.find("tasks[0].count"), msg.find("tasks[0].weight")) << msg;
+  EXPECT_LT(msg.find("tasks[0].weight"), msg.find("tasks[1].program")) << msg;
+}
+
+TEST(Workload, OneErrorIsReportedAlone) {
+  auto w = parse_workload("[[tasks]]\nname = \"a\"\ncount = -1\nprogram = [ { compute = \"1ms\" } ]\n", "one.toml");
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().to_string(), "one.toml:3:9: field tasks[0].count: must be in 0..1000000, not -1");
 }
 
 TEST(Workload, EveryGoodFileLoads) {
