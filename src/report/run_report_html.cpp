@@ -11,6 +11,7 @@
 
 #include "report/chart.h"
 #include "report/report_html.h"
+#include "report/trace.h"
 
 namespace ups::report {
 
@@ -21,9 +22,13 @@ std::string strip_paths(std::string_view text) {
   return std::regex_replace(std::string(text), path, "$1");
 }
 
-std::vector<std::string> printk_lines(const RunReport&) {
-  // HOOK(printk): return the run's printk lines here once RunReport has them.
-  return {};
+std::vector<std::string> printk_lines(const RunReport& r) {
+  // As the trace and `sim --printk` show them: time, CPU, class, task, text.
+  std::vector<std::string> out;
+  out.reserve(r.printk.size() + 1);
+  for (const PrintkLine& l : r.printk) out.push_back(format_printk(l));
+  if (r.printk_dropped > 0) out.push_back(fmt::format("({} more lines not kept)", r.printk_dropped));
+  return out;
 }
 
 std::vector<std::string> run_labels(const std::vector<RunView>& runs) {
