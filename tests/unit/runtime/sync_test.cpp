@@ -72,13 +72,14 @@ TEST(RuntimeSync, TheCoreKnowsWhoHoldsTheMutexAWaiterWaitsFor) {
   }, named("holder"));
   rt->spawn([&] {
     locked.wait();
-    locked.signal();  // for the checker
+    locked.signal();  // for the checker, if this fiber woke first
     waiter = current_task();
     mu.lock();
     mu.unlock();
   }, named("waiter"));
   rt->spawn([&, r] {
     locked.wait();
+    locked.signal();  // for the waiter, if this fiber woke first
     // Until the waiter is queued on the mutex.
     for (bool queued = false; !queued;) {
       r->with_core([&](Core& core) {
