@@ -23,6 +23,9 @@ struct PolicyCase {
   // The verifier must refuse it: a test policy that only runs with a
   // verifier check switched off (confinement tests).
   bool verifier_refuses = false;
+  // `caps` are used only with a parameter set (prio?kick=1): with its
+  // defaults the verifier drops that code, and the policy loads without them.
+  bool caps_behind_params = false;
 };
 
 inline const std::vector<PolicyCase>& policy_cases() {
@@ -50,7 +53,11 @@ inline const std::vector<PolicyCase>& policy_cases() {
       {"prio",
        "prio",
        {"select_cpu", "enqueue", "dispatch", "running", "stopping", "init", "exit"},
-       {Capability::kick}},
+       {Capability::kick},
+       0,
+       0,
+       false,
+       true},
       {"tenant", "tenant", {"select_cpu", "enqueue", "dispatch", "init_task", "init", "exit"}, {}},
       {"faas_event",
        "faas_event",
