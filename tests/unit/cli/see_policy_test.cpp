@@ -193,9 +193,8 @@ TEST(VerifierLoop, AnUnboundedLoopIsPinnedToItsBackEdgeAndSourceLine) {
 }
 
 TEST(VerifierProgress, VerboseShowsProgressOfALongVerification) {
-  Out quiet = run("verify " + test_policy("long_verify"));
-  ASSERT_EQ(quiet.rc, 0) << quiet.text;
-  EXPECT_EQ(quiet.text.find("instructions processed,"), std::string::npos) << quiet.text;
+  // Without -v, progress shows only once a verification has run 2 s, which
+  // depends on the machine (an ASan build takes that long): not tested here.
   Out v = run("verify -v " + test_policy("long_verify"));
   ASSERT_EQ(v.rc, 0) << v.text;
   EXPECT_NE(v.text.find("upsched verify: enqueue: 100000 instructions processed, "), std::string::npos) << v.text;
