@@ -23,29 +23,21 @@ namespace {
 
 using namespace ups;
 
-std::vector<bpf::Insn> read_program(const uint8_t* data, size_t size) {
-  std::vector<bpf::Insn> code(size / sizeof(bpf::Insn));
-  if (!code.empty()) std::memcpy(code.data(), data, code.size() * sizeof(bpf::Insn));
-  return code;
-}
-
 }  // namespace
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   Rng rng(seed);
-  std::vector<bpf::Insn> code = read_program(data, size);
+  std::vector<bpf::Insn> code = verifier::test::program_from_bytes(data, size);
   if (code.empty() || rng.chance(0.2)) code = jit::test::random_alu_program(rng);
   else if (rng.chance(0.3)) code = verifier::test::random_program(rng);
   else code = verifier::test::mutate_program(code, rng);
-  const size_t bytes = std::min(max_size / sizeof(bpf::Insn), code.size()) * sizeof(bpf::Insn);
-  std::memcpy(data, code.data(), bytes);
-  return bytes;
+  return verifier::test::program_to_bytes(code, data, max_size);
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const verifier::ApiSet api = verifier::test::soundness_api();
   static verifier::ProgramInfo info = verifier::test::soundness_info();
-  info.insns = read_program(data, size);
+  info.insns = verifier::test::program_from_bytes(data, size);
   if (info.insns.empty() || info.insns.size() > 4096) return 0;
   verifier::VerifyOptions opts;
   opts.insn_budget = 20'000;

@@ -21,27 +21,19 @@ namespace {
 using namespace ups;
 using namespace ups::verifier;
 
-std::vector<bpf::Insn> read_program(const uint8_t* data, size_t size) {
-  std::vector<bpf::Insn> code(size / sizeof(bpf::Insn));
-  if (!code.empty()) std::memcpy(code.data(), data, code.size() * sizeof(bpf::Insn));
-  return code;
-}
-
 }  // namespace
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   Rng rng(seed);
-  std::vector<bpf::Insn> code = read_program(data, size);
+  std::vector<bpf::Insn> code = test::program_from_bytes(data, size);
   code = code.empty() || rng.chance(0.3) ? test::random_program(rng) : test::mutate_program(code, rng);
-  const size_t bytes = std::min(max_size / sizeof(bpf::Insn), code.size()) * sizeof(bpf::Insn);
-  std::memcpy(data, code.data(), bytes);
-  return bytes;
+  return test::program_to_bytes(code, data, max_size);
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ApiSet api = test::soundness_api();
   static ProgramInfo info = test::soundness_info();
-  info.insns = read_program(data, size);
+  info.insns = test::program_from_bytes(data, size);
   if (info.insns.empty() || info.insns.size() > 4096) return 0;
   VerifyOptions opts;
   opts.insn_budget = 20'000;

@@ -4,6 +4,9 @@
 // that the verifier rejects a good share. Deterministic per Rng.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "base/rng.h"
@@ -20,5 +23,19 @@ namespace ups::verifier::test {
 std::vector<bpf::Insn> random_program(Rng& rng);
 // 1-3 random changes to fields of random instructions.
 std::vector<bpf::Insn> mutate_program(const std::vector<bpf::Insn>& code, Rng& rng);
+
+// A fuzzer's input as instructions (a trailing partial one dropped), and
+// instructions written back into its buffer of max_size bytes (cut to fit);
+// returns the bytes written.
+inline std::vector<bpf::Insn> program_from_bytes(const uint8_t* data, size_t size) {
+  std::vector<bpf::Insn> code(size / sizeof(bpf::Insn));
+  if (!code.empty()) std::memcpy(code.data(), data, code.size() * sizeof(bpf::Insn));
+  return code;
+}
+inline size_t program_to_bytes(const std::vector<bpf::Insn>& code, uint8_t* data, size_t max_size) {
+  const size_t bytes = std::min(max_size / sizeof(bpf::Insn), code.size()) * sizeof(bpf::Insn);
+  std::memcpy(data, code.data(), bytes);
+  return bytes;
+}
 
 }  // namespace ups::verifier::test
