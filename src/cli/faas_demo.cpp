@@ -92,18 +92,23 @@ DemoPolicy demo_policy(const std::string& name, const std::filesystem::path& pol
                             name, obj.string())};
 }
 
+// One line per finished point with its figures, so the first result shows
+// seconds after the start, not when the whole sweep is done; on a terminal
+// a bar under those lines counts the points.
 class Progress {
 public:
   explicit Progress(int total) : total_(total), tty_(isatty(STDERR_FILENO) != 0) {}
-  void step(const std::string& what) {
+  void step(const std::string& what, const std::string& result = {}) {
     ++done_;
+    const std::string line = result.empty() ? what : what + ": " + result;
     if (tty_) {
       const int width = 30, filled = done_ * width / total_;
-      std::fprintf(stderr, "\r[%s%s] %2d/%d %-40s", std::string(filled, '#').c_str(),
+      if (!result.empty()) std::fprintf(stderr, "\r\033[K  %s\n", line.c_str());
+      std::fprintf(stderr, "\r\033[K[%s%s] %2d/%d %s", std::string(filled, '#').c_str(),
                    std::string(width - filled, '.').c_str(), done_, total_, what.c_str());
       if (done_ == total_) std::fputc('\n', stderr);
     } else {
-      std::fprintf(stderr, "step %d/%d: %s\n", done_, total_, what.c_str());
+      std::fprintf(stderr, "step %d/%d: %s\n", done_, total_, line.c_str());
     }
     std::fflush(stderr);
   }
@@ -205,7 +210,10 @@ int run_demo(const DemoArgs& a) {
                                                    pt.error.empty() ? "tasks lost" : pt.error.c_str());
                                       rc = 1;
                                     }
-                                    progress.step(fmt::format("{} {} {} chains", kRuntimes[r], kPolicies[p], pt.chains));
+                                    progress.step(fmt::format("{} {} {} chains", kRuntimes[r], kPolicies[p], pt.chains),
+                                                  fmt::format("idle {:.1f}%, p99 {:.2f} s, {:.1f} chains/s",
+                                                              pt.idle_ratio * 100, pt.p99_ms / 1e3,
+                                                              pt.throughput_rps));
                                   });
 
   // Short timelines (fair and faas_event): Perfetto files and the report's

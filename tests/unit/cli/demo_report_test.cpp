@@ -47,6 +47,10 @@ TEST_F(DemoReport, WritesTableReportAndPerfettoTimelines) {
   EXPECT_NE(o.text.find("faas_event: BPF "), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("simple: BPF "), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("step 1/"), std::string::npos) << "progress lines when stderr is no TTY\n" << o.text;
+  // Each point's figures show as soon as it is done, not only in the
+  // final table: the newcomer's first result.
+  EXPECT_NE(o.text.find("step 1/14: microvm fair 0 chains: idle "), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find(" chains/s\n"), std::string::npos) << o.text;
   const fs::path r = dir_ / "report";
   for (const char* f : {"index.html", "results.json", "results.md", "idle_ratio.svg", "admission.toml",
                         "timeline-fair.json", "timeline-faas_event.json", "timeline-fair.ftrace.txt"})
