@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 bash scripts/install-deps.sh
 bash scripts/build.sh demo
+built=$SECONDS
 ./build/upsched demo "$@"
 cat <<NEXT
 
-demo.sh: first result after $((SECONDS - start)) s.
+demo.sh: set-up and build $((built - start)) s (the first point's figures came right after), the demo $((SECONDS - built)) s.
 Next: write your own policy. docs/writing-a-policy.md walks through one; then
 compare it with fair on latency tasks among CPU hogs, with a report:
 
