@@ -431,30 +431,47 @@ private:
   }
 
   // CHECKED mode's inline tests on r11 (the interpreter's CHECK): the live
-  // frames [r10 - 512, stack top), then the last region allowed; a miss
-  // goes to the slow path, and a miss there traps.
+  // frames [r10 - 512, stack top), this instruction's lasting region, then
+  // the last two regions allowed; a miss goes to the slow path, and a miss
+  // there traps.
   void check(u32 pc, u8 size, bool write) {
     Label& ok = new_label();
-    Label slow;
+    Label not_stack, not_insn, not_last;
     lea(r9, Xbyak::util::ptr[rbp - bpf::kStackSize]);
     cmp(r11, r9);
-    jb(slow);
+    jb(not_stack);
     lea(r9, Xbyak::util::ptr[r11 + size]);
     cmp(r9, st(state::kStackTop));
     jbe(ok);
-    L(slow);
-    mov(r9, r11);
-    sub(r9, st(state::kLastBegin));
+    L(not_stack);
+    mov(r9, st(state::kInsnRegions));
+    const int slot = static_cast<int>(pc) * state::kInsnRegionSize;
+    cmp(r11, qword[r9 + slot + static_cast<int>(offsetof(InsnRegion, begin))]);
+    jb(not_insn);
+    cmp(r11, qword[r9 + slot + static_cast<int>(offsetof(InsnRegion, last_start))]);
+    jbe(ok);
+    L(not_insn);
+    region_test(state::kLastBegin, state::kLastLen, state::kLastWritable, size, write, not_last);
+    jmp(ok);
+    L(not_last);
     Label& miss = slow_path(pc, size, write, ok);
+    region_test(state::kOtherBegin, state::kOtherLen, state::kOtherWritable, size, write, miss);
+    L(ok);
+  }
+
+  // Falls through when [r11, r11 + size) is inside the cached region at
+  // these RunState offsets (and it is writable, for a write); else to miss.
+  void region_test(int begin, int len, int writable, u8 size, bool write, Label& miss) {
+    mov(r9, r11);
+    sub(r9, st(begin));
     add(r9, size);
     jc(miss);
-    cmp(r9, st(state::kLastLen));
+    cmp(r9, st(len));
     ja(miss);
     if (write) {
-      test(byte[kState + state::kLastWritable], 1);
+      test(byte[kState + writable], 1);
       jz(miss);
     }
-    L(ok);
   }
 
   // Cold: calls the slow check; back to `ok` or into an out_of_bounds trap.
@@ -466,9 +483,9 @@ private:
       mov(dword[kState + state::kTrapWrite], write ? 1 : 0);
     });
     Label* back = &ok;
-    cold_.push_back([this, lbl, trap, back, size, write] {
+    cold_.push_back([this, lbl, trap, back, pc, size, write] {
       L(*lbl);
-      mov(r9d, u32{size} | (write ? 0x100u : 0u));
+      mov(r9, (u64{pc} << 32) | u64{size} | (write ? 0x100u : 0u));
       call(slow_check_);
       jz(*trap);
       jmp(*back);
@@ -672,11 +689,17 @@ private:
     sub(rsp, 8);
     call(r11);
     add(rsp, 8);
-    mov(kBudget, st(state::kBudget));
     if (opt_.checked) {
-      mov(qword[kState + state::kLastLen], 0);
-      mov(qword[kState + state::kOtherLen], 0);
+      // The regions cached stay while the guard's generation does
+      // (revalidate_regions); r0 is kept across the call, and the push
+      // makes rsp 0 mod 16 for it.
+      push(rax);
+      mov(rdi, kState);
+      mov(r11, reinterpret_cast<u64>(&revalidate_regions));
+      call(r11);
+      pop(rax);
     }
+    mov(kBudget, st(state::kBudget));
     mov(r11, st(state::kCtx));
     cmp(byte[r11 + static_cast<int>(offsetof(bpf::CallContext, abort))], 0);
     jne(trap_stub(vm::TrapKind::aborted, pc));

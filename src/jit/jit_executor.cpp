@@ -21,11 +21,22 @@ vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 
   st_.guard = confined_;
   st_.budget = budget_limit_;
   code_ = confined_ ? &program_->checked() : &program_->fast();
+  if (confined_) {
+    seed_regions(st_, confined_);
+    st_.insn_regions = insn_regions_.data();
+  }
   nested_trap_ = vm::Trap{};
   vm::RunResult r = enter(entry, 0, r1, r2, r3, r4, r5);
   ctx.invoker = saved_invoker;
   st_.ctx = nullptr;
   return r;
+}
+
+bool JitExecutor::confine(const vm::MemoryGuard* guard) {
+  confined_ = guard;
+  // Regions found under another guard are not this one's.
+  insn_regions_.assign(guard ? program_->checked().slots() : 0, InsnRegion{});
+  return true;
 }
 
 vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
@@ -41,7 +52,6 @@ vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u
   st_.depth = depth;
   st_.frame_top = stack_top() - u64{depth} * bpf::kStackSize;
   st_.trap_kind = static_cast<u32>(vm::TrapKind::none);
-  st_.last = st_.other = CachedRegion{};
   const u64 outer_rsp = st_.saved_rsp;
   r.r0 = code_->enter(st_, target);
   st_.saved_rsp = outer_rsp;
@@ -90,17 +100,38 @@ std::optional<bpf::CallbackTrap> JitExecutor::last_callback_trap() const {
   return bpf::CallbackTrap{callback_trap_.pc, callback_trap_.to_string()};
 }
 
-u64 check_access(RunState* st, u64 addr, u64 size_and_write) {
-  const u64 size = size_and_write & 0xff;
-  const bool write = (size_and_write & 0x100) != 0;
-  auto span = [](const CachedRegion& c) { return vm::MemoryGuard::Span{c.begin, c.begin + c.len, c.writable != 0}; };
-  auto cached = [](const vm::MemoryGuard::Span& s) { return CachedRegion{s.begin, s.end - s.begin, s.writable}; };
-  // Programs alternate between two objects (a task and a map value).
-  std::swap(st->last, st->other);
-  if (span(st->last).holds(addr, size, write)) return 1;
+namespace {
+CachedRegion cached(const vm::MemoryGuard::Span& s) { return CachedRegion{s.begin, s.end - s.begin, s.writable}; }
+}  // namespace
+
+u64 check_access(RunState* st, u64 addr, u64 info) {
+  const u64 size = info & 0xff;
+  const bool write = (info & 0x100) != 0;
+  const u32 pc = static_cast<u32>(info >> 32);
   const vm::MemoryGuard::Span r = st->guard ? st->guard->region_of(addr, size, write) : vm::MemoryGuard::Span{};
+  if (!r.holds(addr, size, write)) return 0;
+  // Programs alternate between objects (a task and a map value): the one
+  // found replaces the older of the two.
+  st->other = st->last;
   st->last = cached(r);
-  return r.holds(addr, size, write) ? 1 : 0;
+  if (r.lasting && st->insn_regions) st->insn_regions[pc] = InsnRegion{r.begin, r.end - size};
+  return 1;
+}
+
+void revalidate_regions(RunState* st) {
+  if (!st->guard) return;
+  const u64 generation = st->guard->generation();
+  if (generation == st->generation) return;
+  st->generation = generation;
+  st->last = st->other = CachedRegion{};
+}
+
+void seed_regions(RunState& st, const vm::MemoryGuard* guard) {
+  st.last = st.other = CachedRegion{};
+  if (!guard) return;
+  st.generation = guard->generation();
+  st.last = cached(guard->first_guess(0));
+  st.other = cached(guard->first_guess(1));
 }
 
 }  // namespace ups::jit

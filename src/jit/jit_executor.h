@@ -14,6 +14,8 @@
 // mode counts instructions; the JIT's code does not).
 #pragma once
 
+#include <vector>
+
 #include "bpf/call_context.h"
 #include "jit/jit_program.h"
 #include "jit/run_state.h"
@@ -34,10 +36,7 @@ public:
   vm::RunResult run_at(u32 entry, bpf::CallContext& ctx, u64 r1 = 0, u64 r2 = 0, u64 r3 = 0, u64 r4 = 0,
                        u64 r5 = 0) override;
   void set_backedge_budget(u64 budget) override { budget_limit_ = budget; }
-  bool confine(const vm::MemoryGuard* guard) override {
-    confined_ = guard;
-    return true;
-  }
+  bool confine(const vm::MemoryGuard* guard) override;
 
   // SubprogInvoker (see vm::Interpreter for the contract).
   u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override;
@@ -58,6 +57,7 @@ private:
   u64 budget_limit_ = ~u64{0};
   vm::Trap nested_trap_;    // a trap inside invoke(), reported by the outer run
   vm::Trap callback_trap_;  // how the last top-level run_callback ended
+  std::vector<InsnRegion> insn_regions_;  // CHECKED mode, per slot; reset with the guard
   RunState st_;
   alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
 };

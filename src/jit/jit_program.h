@@ -30,6 +30,8 @@ public:
     using Trampoline = u64 (*)(RunState*, const void*);
     return reinterpret_cast<Trampoline>(const_cast<u8*>(buffer_.data()))(&st, target);
   }
+  // Slots of the program (instructions, lddw counting two).
+  size_t slots() const { return offsets_.size(); }
   // The mapped code (whole pages; the tail past the code is zero).
   std::span<const u8> bytes() const { return {buffer_.data(), buffer_.size()}; }
 

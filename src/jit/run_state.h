@@ -20,6 +20,17 @@ struct CachedRegion {
   u64 writable = 0;
 };
 
+// CHECKED mode: the lasting region (a map value) one load or store
+// instruction last touched, kept across runs as the interpreter's
+// Span::lasting is. The access holds when begin <= addr <= last_start
+// (last_start = end - the instruction's size), so the inline test needs no
+// scratch register; it is filled only with regions that allow the
+// instruction's access (its size, and a write for a store).
+struct InsnRegion {
+  u64 begin = ~u64{0};
+  u64 last_start = 0;
+};
+
 struct RunState {
   // Set by the executor before entering the code.
   u64 args[5] = {};         // r1-r5
@@ -39,10 +50,14 @@ struct RunState {
   u32 trap_size = 0;
   u32 trap_write = 0;
   u64 trap_addr = 0;
-  // CHECKED mode: the last region allowed (tested inline) and the one
-  // before it (tested by the slow path); forgotten at each extern call.
+  // CHECKED mode: the last region allowed and the one before it, both
+  // tested inline, valid while the guard's generation stays `generation`
+  // (checked after each extern call: revalidate_regions); and each
+  // instruction's lasting region (insn_regions[pc]).
   CachedRegion last;
   CachedRegion other;
+  u64 generation = 0;
+  InsnRegion* insn_regions = nullptr;
 };
 
 // Offsets for the emitter.
@@ -64,13 +79,23 @@ inline constexpr int kTrapAddr = offsetof(RunState, trap_addr);
 inline constexpr int kLastBegin = offsetof(RunState, last) + offsetof(CachedRegion, begin);
 inline constexpr int kLastLen = offsetof(RunState, last) + offsetof(CachedRegion, len);
 inline constexpr int kLastWritable = offsetof(RunState, last) + offsetof(CachedRegion, writable);
+inline constexpr int kOtherBegin = offsetof(RunState, other) + offsetof(CachedRegion, begin);
 inline constexpr int kOtherLen = offsetof(RunState, other) + offsetof(CachedRegion, len);
+inline constexpr int kOtherWritable = offsetof(RunState, other) + offsetof(CachedRegion, writable);
+inline constexpr int kInsnRegions = offsetof(RunState, insn_regions);
+inline constexpr int kInsnRegionSize = sizeof(InsnRegion);
 }  // namespace state
 
 // CHECKED mode's slow path, called by the code when the inline tests miss:
-// the other cached region, then the guard (MemoryGuard::region_of), as the
-// interpreter's CHECK does. 1 if [addr, addr+size) may be accessed (and
-// the region is cached), 0 for a trap.
-u64 check_access(RunState* st, u64 addr, u64 size_and_write);
+// the guard (MemoryGuard::region_of), as the interpreter's CHECK does.
+// info = size | write << 8 | pc << 32. 1 if [addr, addr+size) may be
+// accessed (and the region is cached: as the last region, and as the
+// instruction's when it is lasting), 0 for a trap.
+u64 check_access(RunState* st, u64 addr, u64 info);
+// After an extern call in CHECKED mode: forgets the last two regions when
+// the guard's generation changed (a region may have gone or shrunk).
+void revalidate_regions(RunState* st);
+// The guard's regions an executor starts a top-level run with.
+void seed_regions(RunState& st, const vm::MemoryGuard* guard);
 
 }  // namespace ups::jit

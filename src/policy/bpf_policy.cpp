@@ -67,19 +67,17 @@ void BpfPolicy::bind(Op op, BoundProgram prog) {
   if (confined_) programs_[static_cast<size_t>(op)]->executor->confine(&memory_);
 }
 
-u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<const std::byte> arg_struct) {
+u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, std::array<u64, 5> args,
+                   std::span<const std::byte> arg_struct) {
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
+  // Runs nest (a kfunc's core call may run another callback): the outer
+  // run's state comes back after this one.
   ScxContext* saved_ctx = ctx_;
   const std::span<const u8> saved_stack = stack_;
   const Task* saved_task = callback_task_;
   ctx_ = &ctx;
   stack_ = bp->executor->stack();
-  callback_task_ = nullptr;
-  for (u64 a : args)
-    if (Task* t = a ? mirrors_.task_of(a) : nullptr) {
-      callback_task_ = t;
-      break;
-    }
+  callback_task_ = task;
   bpf::CallContext cc;
   cc.invoker = bp->executor.get();
   cc.env = &env_;
@@ -89,8 +87,13 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, std::array<u64, 5> args, std::span<co
   // struct_ops programs receive a pointer to their arguments as u64 slots.
   vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
   if (confined_) memory_.leave_run(outer_run);
-  finish(ctx, op_name(op), bp, r.trap.pc, r.ok() ? std::nullopt : std::optional<std::string>(r.trap.to_string()),
-         cc.abort);
+  // Most runs end cleanly: only the mirrors go back. Anything else (a trap,
+  // an abort, a helper's fault, a lock still held) takes the full finish.
+  if (!r.ok() || cc.abort || env_.held_lock() || !env_.last_fault().empty()) [[unlikely]]
+    finish(ctx, op_name(op), bp, r.trap.pc, r.ok() ? std::nullopt : std::optional<std::string>(r.trap.to_string()),
+           cc.abort);
+  else
+    mirrors_.sync_out_touched();
   ctx_ = saved_ctx;
   stack_ = saved_stack;
   callback_task_ = saved_task;
@@ -196,7 +199,7 @@ static u64 tp(BpfPolicy& h, Task& t) { return h.task_ptr(&t); }
 
 s32 BpfPolicy::init(ScxContext& ctx) {
   if (!has(Op::init)) return 0;
-  return static_cast<s32>(run(Op::init, ctx, {}));
+  return static_cast<s32>(run(Op::init, ctx, nullptr, {}));
 }
 
 void BpfPolicy::exit(ScxContext& ctx, const ExitReport& report) {
@@ -209,7 +212,7 @@ void BpfPolicy::exit(ScxContext& ctx, const ExitReport& report) {
   ei.reason = reinterpret_cast<u64>(reason.c_str());
   ei.msg = reinterpret_cast<u64>(msg.c_str());
   exit_strings_ = {&reason, &msg};  // readable by bpf_probe_read_kernel_str
-  run(Op::exit, ctx, {reinterpret_cast<u64>(&ei)}, std::as_bytes(std::span(&ei, 1)));
+  run(Op::exit, ctx, nullptr, {reinterpret_cast<u64>(&ei)}, std::as_bytes(std::span(&ei, 1)));
   exit_strings_ = {nullptr, nullptr};
 }
 
@@ -217,77 +220,77 @@ CpuId BpfPolicy::select_cpu(ScxContext& ctx, Task& p, CpuId prev_cpu, u64 wake_f
   if (!has(Op::select_cpu)) return SchedOps::select_cpu(ctx, p, prev_cpu, wake_flags);
   const u64 ptr = tp(*this, p);
   return static_cast<CpuId>(static_cast<s32>(
-      run(Op::select_cpu, ctx, {ptr, static_cast<u64>(static_cast<s64>(prev_cpu)), wake_flags})));
+      run(Op::select_cpu, ctx, &p, {ptr, static_cast<u64>(static_cast<s64>(prev_cpu)), wake_flags})));
 }
 
 void BpfPolicy::enqueue(ScxContext& ctx, Task& p, u64 enq_flags) {
   if (!has(Op::enqueue)) return SchedOps::enqueue(ctx, p, enq_flags);
-  run(Op::enqueue, ctx, {tp(*this, p), enq_flags});
+  run(Op::enqueue, ctx, &p, {tp(*this, p), enq_flags});
 }
 
 void BpfPolicy::dequeue(ScxContext& ctx, Task& p, u64 f) {
-  if (has(Op::dequeue)) run(Op::dequeue, ctx, {tp(*this, p), f});
+  if (has(Op::dequeue)) run(Op::dequeue, ctx, &p, {tp(*this, p), f});
 }
 
 void BpfPolicy::dispatch(ScxContext& ctx, CpuId cpu, Task* prev) {
   if (has(Op::dispatch))
-    run(Op::dispatch, ctx, {static_cast<u64>(static_cast<s64>(cpu)), task_ptr(prev)});
+    run(Op::dispatch, ctx, prev, {static_cast<u64>(static_cast<s64>(cpu)), task_ptr(prev)});
 }
 
 void BpfPolicy::tick(ScxContext& ctx, Task& p) {
-  if (has(Op::tick)) run(Op::tick, ctx, {tp(*this, p)});
+  if (has(Op::tick)) run(Op::tick, ctx, &p, {tp(*this, p)});
 }
 void BpfPolicy::runnable(ScxContext& ctx, Task& p, u64 f) {
-  if (has(Op::runnable)) run(Op::runnable, ctx, {tp(*this, p), f});
+  if (has(Op::runnable)) run(Op::runnable, ctx, &p, {tp(*this, p), f});
 }
 void BpfPolicy::running(ScxContext& ctx, Task& p) {
-  if (has(Op::running)) run(Op::running, ctx, {tp(*this, p)});
+  if (has(Op::running)) run(Op::running, ctx, &p, {tp(*this, p)});
 }
 void BpfPolicy::stopping(ScxContext& ctx, Task& p, bool r) {
-  if (has(Op::stopping)) run(Op::stopping, ctx, {tp(*this, p), r ? 1u : 0u});
+  if (has(Op::stopping)) run(Op::stopping, ctx, &p, {tp(*this, p), r ? 1u : 0u});
 }
 void BpfPolicy::quiescent(ScxContext& ctx, Task& p, u64 f) {
-  if (has(Op::quiescent)) run(Op::quiescent, ctx, {tp(*this, p), f});
+  if (has(Op::quiescent)) run(Op::quiescent, ctx, &p, {tp(*this, p), f});
 }
 bool BpfPolicy::yield(ScxContext& ctx, Task& from, Task* to) {
   if (!has(Op::yield)) return SchedOps::yield(ctx, from, to);
   const u64 a = tp(*this, from);
-  return run(Op::yield, ctx, {a, task_ptr(to)}) != 0;
+  return run(Op::yield, ctx, &from, {a, task_ptr(to)}) != 0;
 }
 void BpfPolicy::set_weight(ScxContext& ctx, Task& p, u32 w) {
-  if (has(Op::set_weight)) run(Op::set_weight, ctx, {tp(*this, p), w});
+  if (has(Op::set_weight)) run(Op::set_weight, ctx, &p, {tp(*this, p), w});
 }
 void BpfPolicy::set_cpumask(ScxContext& ctx, Task& p, const CpuMask&) {
   if (!has(Op::set_cpumask)) return;
   kabi::TaskStruct* ts = mirrors_.hand_out(p);
-  run(Op::set_cpumask, ctx, {reinterpret_cast<u64>(ts), ts->cpus_ptr});
+  run(Op::set_cpumask, ctx, &p, {reinterpret_cast<u64>(ts), ts->cpus_ptr});
 }
 void BpfPolicy::update_idle(ScxContext& ctx, CpuId cpu, bool idle) {
   if (has(Op::update_idle))
-    run(Op::update_idle, ctx, {static_cast<u64>(static_cast<s64>(cpu)), idle ? 1u : 0u});
+    run(Op::update_idle, ctx, nullptr, {static_cast<u64>(static_cast<s64>(cpu)), idle ? 1u : 0u});
 }
 s32 BpfPolicy::init_task(ScxContext& ctx, Task& p, const InitTaskArgs& a) {
   if (!has(Op::init_task)) return 0;
   kabi::ScxInitTaskArgs args{};
   args.fork = a.fork;
   const u64 ptr = tp(*this, p);
-  return static_cast<s32>(run(Op::init_task, ctx, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1))));
+  return static_cast<s32>(run(Op::init_task, ctx, &p, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1))));
 }
 void BpfPolicy::exit_task(ScxContext& ctx, Task& p, const ExitTaskArgs& a) {
   if (has(Op::exit_task)) {
     kabi::ScxExitTaskArgs args{};
     args.cancelled = a.cancelled;
     const u64 ptr = tp(*this, p);
-    run(Op::exit_task, ctx, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1)));
+    run(Op::exit_task, ctx, &p, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1)));
   }
   // The task leaves the class: its mirror goes, so a stale pointer is refused.
   mirrors_.forget(p);
 }
 void BpfPolicy::enable(ScxContext& ctx, Task& p) {
-  if (has(Op::enable)) run(Op::enable, ctx, {tp(*this, p)});
+  if (has(Op::enable)) run(Op::enable, ctx, &p, {tp(*this, p)});
 }
 void BpfPolicy::disable(ScxContext& ctx, Task& p) {
-  if (has(Op::disable)) run(Op::disable, ctx, {tp(*this, p)});
+  if (has(Op::disable)) run(Op::disable, ctx, &p, {tp(*this, p)});
 }
 
 void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {
