@@ -403,6 +403,7 @@ Status Core::set_affinity(Task& p, const CpuMask& mask, TimeNs now) {
   if (queued) c.dequeue_task(p, scx::DEQ_SCHED_CHANGE);
   p.affinity = m;
   p.nr_cpus_allowed = m.count();
+  ++p.affinity_changes;
   c.set_cpumask(p, m);
   if (queued) {
     const CpuId target = I.join_target(p, c);

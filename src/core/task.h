@@ -94,6 +94,7 @@ struct Task {
   u32 weight = 100;
   CpuMask affinity;
   int nr_cpus_allowed = 0;
+  u32 affinity_changes = 0;  // counts changes of `affinity` (copies of it need not compare)
   u32 flags = 0;  // PF_* flags a policy may read (p->flags)
   std::array<char, 16> comm{};
 

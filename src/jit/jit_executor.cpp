@@ -15,9 +15,6 @@ vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 
   ctx.invoker = this;
   ctx.abort = false;
   st_.ctx = &ctx;
-  st_.helpers = program_->helpers().data();
-  st_.helper_count = program_->helpers().size();
-  st_.stack_top = stack_top();
   st_.guard = confined_;
   st_.budget = budget_limit_;
   code_ = confined_ ? &program_->checked() : &program_->fast();
@@ -25,7 +22,7 @@ vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 
     seed_regions(st_, confined_);
     st_.insn_regions = insn_regions_.data();
   }
-  nested_trap_ = vm::Trap{};
+  nested_trap_.kind = vm::TrapKind::none;
   vm::RunResult r = enter(entry, 0, r1, r2, r3, r4, r5);
   ctx.invoker = saved_invoker;
   st_.ctx = nullptr;

@@ -28,7 +28,12 @@ class JitExecutor final : public vm::Executor {
 public:
   // `program` must outlive the executor.
   explicit JitExecutor(const JitProgram& program)
-      : program_(&program), fast_entry0_(program.fast().entry(0)), checked_entry0_(program.checked().entry(0)) {}
+      : program_(&program), fast_entry0_(program.fast().entry(0)), checked_entry0_(program.checked().entry(0)) {
+    // Fixed for the executor's life: set once, not at every run.
+    st_.helpers = program.helpers().data();
+    st_.helper_count = program.helpers().size();
+    st_.stack_top = stack_top();
+  }
   JitExecutor(const JitExecutor&) = delete;
   JitExecutor& operator=(const JitExecutor&) = delete;
 

@@ -63,6 +63,7 @@ void BpfPolicy::confine() {
 
 void BpfPolicy::bind(Op op, BoundProgram prog) {
   if (!prog.executor) prog.executor = prog.code->new_executor();
+  prog.stack = prog.executor->stack();
   programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
   if (confined_) programs_[static_cast<size_t>(op)]->executor->confine(&memory_);
 }
@@ -76,7 +77,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, std::array<u64, 5> 
   const std::span<const u8> saved_stack = stack_;
   const Task* saved_task = callback_task_;
   ctx_ = &ctx;
-  stack_ = bp->executor->stack();
+  stack_ = bp->stack;
   callback_task_ = task;
   bpf::CallContext cc;
   cc.invoker = bp->executor.get();

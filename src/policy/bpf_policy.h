@@ -35,6 +35,7 @@ struct BoundProgram {
   size_t object_index = 0;  // into Object::programs()
   std::unique_ptr<vm::ExecutableProgram> code;
   std::unique_ptr<vm::Executor> executor;  // made from `code` by bind()
+  std::span<const u8> stack;                // the executor's, kept by bind()
 };
 
 class BpfPolicy;

@@ -22,14 +22,16 @@ kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
     ts.comm[sizeof ts.comm - 1] = 0;
     ts.cpus_ptr = reinterpret_cast<u64>(&ts.cpus_mask);
     ts.static_prio = ts.normal_prio = ts.prio = 120;
+    copy_affinity(*slot, t);
   }
   slot->task = &t;
   kabi::TaskStruct& ts = slot->ts;
   ts.flags = t.flags;
   ts.on_cpu = t.state == TaskState::running ? 1 : 0;
   ts.nr_cpus_allowed = t.nr_cpus_allowed;
-  static_assert(sizeof(ts.cpus_mask.bits) == sizeof(u64) * kMaxCpus / 64);
-  std::memcpy(ts.cpus_mask.bits, t.affinity.words().data(), sizeof ts.cpus_mask.bits);
+  // 128 bytes, which seldom change: copied again only when they did (a
+  // program cannot write them: cpus_mask is not a writable field).
+  if (slot->affinity_changes != t.affinity_changes) copy_affinity(*slot, t);
   ts.se.sum_exec_runtime = t.acct.run_ns;
   ts.scx.flags = t.scx.flags;
   ts.scx.weight = t.scx.weight;
@@ -40,6 +42,12 @@ kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
   slot->seen = {ts.scx.slice, ts.scx.dsq_vtime, ts.scx.disallow};
   touched_.push_back(slot.get());
   return &ts;
+}
+
+void TaskMirrors::copy_affinity(Slot& s, const Task& t) {
+  static_assert(sizeof(s.ts.cpus_mask.bits) == sizeof(u64) * kMaxCpus / 64);
+  std::memcpy(s.ts.cpus_mask.bits, t.affinity.words().data(), sizeof s.ts.cpus_mask.bits);
+  s.affinity_changes = t.affinity_changes;
 }
 
 // Only the fields the program changed since it was handed the mirror go

@@ -61,6 +61,7 @@ private:
     kabi::TaskStruct ts{};  // first: its address is the slot's
     Task* task = nullptr;
     Writable seen;
+    u32 affinity_changes = 0;  // the task's, when ts.cpus_mask was copied
   };
   u64 generation_ = 0;
   Slot* slot_of(TaskId id) const {
@@ -68,6 +69,7 @@ private:
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;
   }
   static void write_back(Slot& s);
+  static void copy_affinity(Slot& s, const Task& t);
   std::vector<std::unique_ptr<Slot>> by_id_;  // indexed by TaskId
   std::unordered_map<u64, Slot*> by_addr_;
   std::vector<Slot*> touched_;  // may repeat a slot; in hand-out order
