@@ -3,11 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <cstring>
-#include <functional>
-#include <memory>
-
 #include "jit/jit_program.h"
+#include "soundness_world.h"
 #include "vm/linked_program.h"
 #include "vm/region_set.h"
 #include "vm/threaded_program.h"
@@ -46,70 +43,16 @@ std::vector<u8> entry_frame(const vm::Executor& e) {
   return {s.end() - bpf::kStackSize, s.end()};
 }
 
-// --- the soundness world ------------------------------------------------------
-struct World;
-struct MapHandle {
-  World* world;
-  int index;
-};
-
-struct World {
-  alignas(8) u8 values[32] = {};  // map 0: 2 entries x 16 bytes
-  alignas(8) u8 rodata[8] = {3, 0, 0, 0, 0, 0, 0, 0};
-  MapHandle handles[2] = {{this, 0}, {this, 1}};
-  u64 ctx_args[1] = {0};
-  Rng rng{1};
-};
-
-u64 h_lookup(bpf::CallContext&, u64 r1, u64 r2, u64, u64, u64) {
-  auto* h = reinterpret_cast<MapHandle*>(r1);
-  u32 key;
-  std::memcpy(&key, reinterpret_cast<const void*>(r2), 4);
-  if (h->index != 0 || key >= 2) return 0;
-  return reinterpret_cast<u64>(h->world->values + key * 16);
-}
-u64 h_ktime(bpf::CallContext& c, u64, u64, u64, u64, u64) { return static_cast<World*>(c.host)->rng.next_u64(); }
-u64 h_prandom(bpf::CallContext& c, u64, u64, u64, u64, u64) { return static_cast<World*>(c.host)->rng.next_u32(); }
-u64 h_comm(bpf::CallContext& c, u64 buf, u64 size, u64, u64, u64) {
-  auto* w = static_cast<World*>(c.host);
-  for (u64 i = 0; i < size; ++i) reinterpret_cast<u8*>(buf)[i] = static_cast<u8>(w->rng.next_u32());
-  return 0;
-}
-u64 h_loop(bpf::CallContext& c, u64 nr, u64 cb, u64 cb_ctx, u64, u64) {
-  u64 i = 0;
-  for (; i < nr && i < (1u << 16); ++i) {
-    const u64 r = c.invoker->invoke(static_cast<u32>(cb), i, cb_ctx, 0, 0, 0);
-    if (c.abort) break;
-    if (r == 1) return i + 1;
-  }
-  return i;
-}
-
-const bpf::ExternTable& world_externs() {
-  static const bpf::ExternTable table = [] {
-    bpf::ExternTable t;
-    t.helpers.assign(182, nullptr);
-    t.helpers[1] = h_lookup;
-    t.helpers[5] = h_ktime;
-    t.helpers[7] = h_prandom;
-    t.helpers[16] = h_comm;
-    t.helpers[181] = h_loop;
-    return t;
-  }();
-  return table;
-}
-
 // Runs `code` in a fresh world on `backend`: input number `input`, world seed `seed`.
 Outcome run_in_world(const std::vector<bpf::Insn>& code, vm::Backend backend, bool checked, u64 input, u64 seed,
                      std::string& error) {
-  World w;
+  verifier::test::SoundnessWorld w;
   w.rng.reseed(seed);
+  w.loop_cap = 1u << 16;  // two backends, three inputs, two modes: keep each run short
   Rng fill(seed ^ 0x5eed);
   for (auto& b : w.values) b = static_cast<u8>(fill.next_u32());
   w.ctx_args[0] = input;
-  void* maps[2] = {&w.handles[0], &w.handles[1]};
-  void* values[2] = {w.values, w.rodata};
-  auto linked = vm::LinkedProgram::link(code, vm::LinkInputs{maps, values, &world_externs()});
+  auto linked = vm::LinkedProgram::link(code, w.link_inputs(&verifier::test::soundness_externs()));
   Outcome o;
   if (!linked) {
     error = linked.error().to_string();
@@ -123,9 +66,7 @@ Outcome run_in_world(const std::vector<bpf::Insn>& code, vm::Backend backend, bo
   const auto exec = (*program)->new_executor();
   exec->set_backedge_budget(1'000'000);
   vm::RegionSet regions;
-  regions.add(w.ctx_args, sizeof w.ctx_args, false);
-  regions.add(w.values, sizeof w.values, true);
-  regions.add(w.rodata, sizeof w.rodata, false);
+  w.add_regions(regions);
   if (checked) exec->confine(&regions);
   bpf::CallContext ctx;
   ctx.host = &w;

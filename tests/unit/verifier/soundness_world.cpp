@@ -13,22 +13,20 @@
 #include "vm/threaded_program.h"
 
 namespace ups::verifier::test {
+
+vm::LinkInputs SoundnessWorld::link_inputs(const bpf::ExternTable* externs) {
+  return vm::LinkInputs{maps_, map_values_, externs};
+}
+
+void SoundnessWorld::add_regions(vm::RegionSet& regions) const {
+  regions.add(ctx_args, sizeof ctx_args, false);
+  regions.add(values, sizeof values, true);
+  regions.add(rodata, sizeof rodata, false);
+}
+
 namespace {
 
-struct World;
-struct MapHandle {
-  World* world;
-  int index;
-};
-
-struct World {
-  alignas(8) u8 values[32] = {};  // map 0: 2 entries x 16 bytes
-  alignas(8) u8 rodata[8] = {3, 0, 0, 0, 0, 0, 0, 0};
-  MapHandle handles[2] = {{this, 0}, {this, 1}};
-  u64 ctx_args[1] = {0};
-  Rng rng{1};
-  std::string helper_fault;  // a helper given memory outside the program's own
-};
+using World = SoundnessWorld;
 
 // Whether [addr, addr + size) is memory the program may have the helper
 // write: its stack or a writable map value.
@@ -62,8 +60,9 @@ u64 h_comm(bpf::CallContext& c, u64 buf, u64 size, u64, u64, u64) {
   return 0;
 }
 u64 h_loop(bpf::CallContext& c, u64 nr, u64 cb, u64 cb_ctx, u64, u64) {
+  const u64 cap = static_cast<World*>(c.host)->loop_cap;
   u64 i = 0;
-  for (; i < nr && i < (1u << 23); ++i) {
+  for (; i < nr && i < cap; ++i) {
     u64 r = c.invoker->invoke(static_cast<u32>(cb), i, cb_ctx, 0, 0, 0);
     if (c.abort) break;
     if (r == 1) return i + 1;
@@ -72,6 +71,20 @@ u64 h_loop(bpf::CallContext& c, u64 nr, u64 cb, u64 cb_ctx, u64, u64) {
 }
 
 }  // namespace
+
+const bpf::ExternTable& soundness_externs() {
+  static const bpf::ExternTable table = [] {
+    bpf::ExternTable t;
+    t.helpers.assign(182, nullptr);
+    t.helpers[1] = h_lookup;
+    t.helpers[5] = h_ktime;
+    t.helpers[7] = h_prandom;
+    t.helpers[16] = h_comm;
+    t.helpers[181] = h_loop;
+    return t;
+  }();
+  return table;
+}
 
 ApiSet soundness_api() {
   ApiSet all = test_api("prog", all_caps());
@@ -94,17 +107,7 @@ ProgramInfo soundness_info() {
 std::string run_under_oracle(const std::vector<bpf::Insn>& code, const InsnClaims& claims, Rng& rng, u64& steps) {
   World w;
   w.rng.reseed(rng.next_u64());
-  bpf::ExternTable ext;
-  ext.helpers.assign(182, nullptr);
-  ext.helpers[1] = h_lookup;
-  ext.helpers[5] = h_ktime;
-  ext.helpers[7] = h_prandom;
-  ext.helpers[16] = h_comm;
-  ext.helpers[181] = h_loop;
-  void* maps[2] = {&w.handles[0], &w.handles[1]};
-  void* values[2] = {w.values, w.rodata};
-  vm::LinkInputs link{maps, values, &ext};
-  auto prog = vm::ThreadedProgram::prepare(code, link);
+  auto prog = vm::ThreadedProgram::prepare(code, w.link_inputs(&soundness_externs()));
   // The interpreter links every call statically, even in dead code the
   // verifier skipped; such programs say nothing about soundness.
   if (!prog) {
@@ -112,9 +115,7 @@ std::string run_under_oracle(const std::vector<bpf::Insn>& code, const InsnClaim
     return "";
   }
   vm::RegionSet regions;
-  regions.add(w.ctx_args, sizeof w.ctx_args, false);
-  regions.add(w.values, sizeof w.values, true);
-  regions.add(w.rodata, sizeof w.rodata, false);
+  w.add_regions(regions);
   vm::Interpreter interp(*prog);
   interp.set_backedge_budget(1'000'000);
   RunLayout layout;
