@@ -13,6 +13,7 @@ PACKAGES=(
   libxbyak-dev
   chromium
   qemu-system-x86 busybox-static zstd
+  valgrind
 )
 
 missing=()

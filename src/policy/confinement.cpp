@@ -83,9 +83,10 @@ vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) co
   return {};
 }
 
-std::string PolicyMemory::check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const {
-  if (size == 0 || allows(addr, size, write)) return "";
-  return fmt::format("{} argument {}: {} bytes at 0x{:x} are not memory of the policy{}", what, argno, size, addr,
+std::string PolicyMemory::ArgFault::message() const {
+  if (argno == 0) return "";
+  if (not_a_map) return fmt::format("{} argument {}: 0x{:x} is not a map of the policy", callee, argno, addr);
+  return fmt::format("{} argument {}: {} bytes at 0x{:x} are not memory of the policy{}", callee, argno, size, addr,
                      write ? " that it may write" : "");
 }
 
@@ -130,7 +131,7 @@ bool kfunc_args_checked(u32 index) {
   return index < ks.size() && std::any_of(ks[index].args.begin(), ks[index].args.end(), [](auto k) { return checked(k); });
 }
 
-std::string PolicyMemory::check_helper_args(u32 id, const u64* a) const {
+PolicyMemory::ArgFault PolicyMemory::helper_arg_fault(u32 id, const u64* a) const {
   using H = bpf::HelperArg;
   if (protos_.empty()) {
     protos_.assign(bpf::kMaxHelperId + 1, nullptr);
@@ -138,68 +139,75 @@ std::string PolicyMemory::check_helper_args(u32 id, const u64* a) const {
       if (hp.id < protos_.size()) protos_[hp.id] = &hp;
   }
   const bpf::HelperProto* p = id < protos_.size() ? protos_[id] : nullptr;
+  // [addr, addr+size) must be the policy's (writable, for a write).
+  auto mem = [&](std::string_view callee, int n, u64 addr, u64 size, bool write) {
+    return mem_ok(addr, size, write) ? ArgFault{} : ArgFault{n, addr, size, write, false, callee};
+  };
   if (!p) {
     // bpf_probe_read_kernel_str(dst, size, src): the host bounds its read
     // of src itself; dst is written.
-    return id == 115 ? check_mem("bpf_probe_read_kernel_str", 1, a[0], a[1], true) : "";
+    return id == 115 ? mem("bpf_probe_read_kernel_str", 1, a[0], a[1], true) : ArgFault{};
   }
   const bpf::Map* map = nullptr;
   for (int i = 0; i < 5; ++i) {
     const u64 v = a[i];
     const u64 next = i + 1 < 5 ? a[i + 1] : 0;
     const int n = i + 1;
-    std::string e;
+    ArgFault f;
     switch (p->args[i]) {
       case H::const_map_ptr:
         for (const auto& m : host_.maps())
           if (reinterpret_cast<u64>(m.get()) == v) map = m.get();
-        if (!map) return fmt::format("{} argument {}: 0x{:x} is not a map of the policy", p->name, n, v);
+        if (!map) return ArgFault{n, v, 0, false, true, p->name};
         break;
-      case H::map_key: e = check_mem(p->name, n, v, map ? map->key_size() : 1, false); break;
-      case H::map_value: e = check_mem(p->name, n, v, map ? map->value_size() : 1, false); break;
-      case H::map_value_uninit: e = check_mem(p->name, n, v, map ? map->value_size() : 1, true); break;
+      case H::map_key: f = mem(p->name, n, v, map ? map->key_size() : 1, false); break;
+      case H::map_value: f = mem(p->name, n, v, map ? map->value_size() : 1, false); break;
+      case H::map_value_uninit: f = mem(p->name, n, v, map ? map->value_size() : 1, true); break;
       case H::map_value_or_null:
-        if (v) e = check_mem(p->name, n, v, map ? map->value_size() : 1, false);
+        if (v) f = mem(p->name, n, v, map ? map->value_size() : 1, false);
         break;
       case H::mem_readonly:
       case H::mem_readonly_or_null:
-        if (v || next) e = check_mem(p->name, n, v, next, false);
+        if (v || next) f = mem(p->name, n, v, next, false);
         break;
       case H::mem_uninit_or_null:
-        if (v || next) e = check_mem(p->name, n, v, next, true);
+        if (v || next) f = mem(p->name, n, v, next, true);
         break;
-      case H::const_str: e = check_mem(p->name, n, v, 1, false); break;  // the host bounds the rest
-      case H::timer: e = check_mem(p->name, n, v, 16, true); break;
-      case H::spin_lock: e = check_mem(p->name, n, v, 4, true); break;
+      case H::const_str: f = mem(p->name, n, v, 1, false); break;  // the host bounds the rest
+      case H::timer: f = mem(p->name, n, v, 16, true); break;
+      case H::spin_lock: f = mem(p->name, n, v, 4, true); break;
       default: break;  // numbers; task pointers and callbacks the helper resolves itself
     }
-    if (!e.empty()) return e;
+    if (f.argno) return f;
   }
-  return "";
+  return {};
 }
 
-std::string PolicyMemory::check_kfunc_args(u32 index, const u64* a) const {
+PolicyMemory::ArgFault PolicyMemory::kfunc_arg_fault(u32 index, const u64* a) const {
   const auto& ks = kfuncs();
-  if (index >= ks.size()) return "";
+  if (index >= ks.size()) return {};
   const kabi::KfuncInfo& k = ks[index];
   const std::string_view name = k.name;
+  auto mem = [&](int n, u64 addr, u64 size, bool write) {
+    return mem_ok(addr, size, write) ? ArgFault{} : ArgFault{n, addr, size, write, false, name};
+  };
   for (size_t i = 0; i < k.args.size() && i < 5; ++i) {
     const u64 v = a[i];
     const int n = static_cast<int>(i) + 1;
-    std::string e;
+    ArgFault f;
     switch (k.args[i]) {
-      case kabi::KArg::dsq_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterScxDsq), true); break;
-      case kabi::KArg::num_iter: e = check_mem(name, n, v, sizeof(kabi::BpfIterNum), true); break;
-      case kabi::KArg::out_bool: e = check_mem(name, n, v, 1, true); break;
-      case kabi::KArg::fmt_str: e = check_mem(name, n, v, 1, false); break;
+      case kabi::KArg::dsq_iter: f = mem(n, v, sizeof(kabi::BpfIterScxDsq), true); break;
+      case kabi::KArg::num_iter: f = mem(n, v, sizeof(kabi::BpfIterNum), true); break;
+      case kabi::KArg::out_bool: f = mem(n, v, 1, true); break;
+      case kabi::KArg::fmt_str: f = mem(n, v, 1, false); break;
       case kabi::KArg::mem:
-        if (i + 1 < 5) e = check_mem(name, n, v, a[i + 1], false);
+        if (i + 1 < 5) f = mem(n, v, a[i + 1], false);
         break;
       default: break;  // numbers; tasks and cpumasks the kfunc resolves itself
     }
-    if (!e.empty()) return e;
+    if (f.argno) return f;
   }
-  return "";
+  return {};
 }
 
 namespace {
@@ -212,9 +220,9 @@ u64 confined_call(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
   BpfPolicy& h = *static_cast<BpfPolicy*>(c.host);
   const u64 a[5] = {a1, a2, a3, a4, a5};
   const PolicyMemory& mem = h.memory();
-  std::string e = kKfunc ? mem.check_kfunc_args(kIndex, a) : mem.check_helper_args(kIndex, a);
-  if (!e.empty()) {
-    h.env().fault(c, "confinement: " + e);
+  const PolicyMemory::ArgFault f = kKfunc ? mem.kfunc_arg_fault(kIndex, a) : mem.helper_arg_fault(kIndex, a);
+  if (f.argno) [[unlikely]] {
+    h.env().fault(c, "confinement: " + f.message());
     return 0;
   }
   const bpf::ExternTable& raw = h.externs();

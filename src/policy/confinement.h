@@ -48,16 +48,29 @@ public:
   // The sum of the maps', the task mirrors' and the cpumasks' generations:
   // each only grows, so the sum changes when any of them does.
   u64 generation() const override;
+  // A pointer argument of a helper or kfunc that reaches memory the policy
+  // does not own (argno 0: none). Found without building a message, which
+  // only a refusal needs.
+  struct ArgFault {
+    int argno = 0;  // 1-5
+    u64 addr = 0, size = 0;
+    bool write = false;
+    bool not_a_map = false;  // a map argument that is no map of the policy
+    std::string_view callee;
+    std::string message() const;  // "" when argno is 0
+  };
+  ArgFault helper_arg_fault(u32 id, const u64* a) const;
+  ArgFault kfunc_arg_fault(u32 index, const u64* a) const;
   // Empty, or why a helper's (kfunc's) pointer argument reaches memory the
   // policy does not own. a: R1-R5.
-  std::string check_helper_args(u32 id, const u64* a) const;
-  std::string check_kfunc_args(u32 index, const u64* a) const;
+  std::string check_helper_args(u32 id, const u64* a) const { return helper_arg_fault(id, a).message(); }
+  std::string check_kfunc_args(u32 index, const u64* a) const { return kfunc_arg_fault(index, a).message(); }
 
 private:
   using Region = Span;
   // Lists the maps' regions again if a map has new ones; true if it did.
   bool refresh_maps() const;
-  std::string check_mem(std::string_view what, int argno, u64 addr, u64 size, bool write) const;
+  bool mem_ok(u64 addr, u64 size, bool write) const { return size == 0 || allows(addr, size, write); }
 
   const BpfPolicy& host_;
   // Helper prototypes by id, looked up once (calls check them each time).

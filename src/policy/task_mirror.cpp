@@ -95,12 +95,6 @@ void TaskMirrors::sync_out_touched() {
   touched_.clear();
 }
 
-std::optional<std::pair<u64, u64>> TaskMirrors::last_handed_out() const {
-  if (touched_.empty()) return std::nullopt;
-  const u64 b = reinterpret_cast<u64>(&touched_.back()->ts);
-  return std::pair{b, b + sizeof touched_.back()->ts};
-}
-
 std::optional<std::pair<u64, u64>> TaskMirrors::handed_out(u64 addr, u64 size) const {
   for (const Slot* s : touched_) {
     const u64 b = reinterpret_cast<u64>(&s->ts);

@@ -37,7 +37,11 @@ public:
   // [begin, end); nullopt if none.
   std::optional<std::pair<u64, u64>> handed_out(u64 addr, u64 size) const;
   // The mirror handed out last in the current callback, as [begin, end).
-  std::optional<std::pair<u64, u64>> last_handed_out() const;
+  std::optional<std::pair<u64, u64>> last_handed_out() const {
+    if (touched_.empty()) return std::nullopt;
+    const u64 b = reinterpret_cast<u64>(&touched_.back()->ts);
+    return std::pair{b, b + sizeof touched_.back()->ts};
+  }
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);
