@@ -30,7 +30,7 @@
 # $TMPDIR (named on the output).
 #
 # Environment: UPS_LINUX_VM_CACHE (default ~/.cache/upsched/linux-vm),
-# UPS_LINUX_VM_MIRROR, UPS_LINUX_VM_KSUITE (default trixie-backports),
+# UPS_APT_MIRROR, UPS_LINUX_VM_KSUITE (default trixie-backports),
 # UPS_LINUX_VM_TIMEOUT (qemu wall-clock limit, default 420 s).
 #
 # Exit: 0 done (with --check: every policy as expected), 1 a failure,
@@ -39,6 +39,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/private-apt.sh
+source "$ROOT/scripts/lib/private-apt.sh"
 SKIP=77
 CACHE=${UPS_LINUX_VM_CACHE:-${HOME:-/root}/.cache/upsched/linux-vm}
 KSUITE=${UPS_LINUX_VM_KSUITE:-trixie-backports}
@@ -91,21 +93,11 @@ CACHE=$(cd "$CACHE" && pwd)
 exec 9>"$CACHE/lock"
 flock 9
 fetch_packages() {
-  local mirror kr=/usr/share/keyrings/debian-archive-keyring.gpg a=$CACHE/apt
-  mirror=${UPS_LINUX_VM_MIRROR:-$(awk '/^URIs:/{print $2; exit} /^deb /{print $2; exit}' \
-      /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null || true)}
-  mirror=${mirror:-http://deb.debian.org/debian}
-  rm -rf "$a" "$CACHE/pkg"
-  mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/sources.list.d" "$CACHE/pkg"
-  cat >"$a/sources.list" <<EOF
-deb [signed-by=$kr] $mirror $KSUITE main
-deb [signed-by=$kr] $mirror bookworm-backports main
-EOF
-  # _apt, apt's download user, cannot read the private directories.
-  local apto=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts="$a/sources.list.d"
-              -o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
-              -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
-  apt-get "${apto[@]}" -qq update || return 1
+  # bpftool from bookworm-backports (below).
+  private_apt_setup "$CACHE/apt" "$KSUITE" bookworm-backports || return 1
+  rm -rf "$CACHE/pkg"
+  mkdir -p "$CACHE/pkg"
+  local apto=("${PRIVATE_APT_OPTS[@]}")
   local kpkg
   kpkg=$(apt-cache "${apto[@]}" depends "linux-image-cloud-amd64/$KSUITE" |
          awk '/Depends: linux-image-/{print $2; exit}')

@@ -34,7 +34,7 @@ void BPF_STRUCT_OPS(foreign_dispatch, s32 cpu, struct task_struct *prev)
 		scx_bpf_dsq_insert(victim, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
 		bpf_task_release(victim);
 	}
-	scx_bpf_dsq_move_to_local(OWN_DSQ);
+	scx_bpf_dsq_move_to_local(OWN_DSQ, 0);
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(foreign_init)

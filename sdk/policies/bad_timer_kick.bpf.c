@@ -63,7 +63,7 @@ void BPF_STRUCT_OPS(kick_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(kick_dispatch, s32 cpu, struct task_struct *prev)
 {
-	scx_bpf_dsq_move_to_local(SHARED_DSQ);
+	scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(kick_init)

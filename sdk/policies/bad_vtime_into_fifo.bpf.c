@@ -28,7 +28,7 @@ void BPF_STRUCT_OPS(mixed_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(mixed_dispatch, s32 cpu, struct task_struct *prev)
 {
-	scx_bpf_dsq_move_to_local(MIXED_DSQ);
+	scx_bpf_dsq_move_to_local(MIXED_DSQ, 0);
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(mixed_init)

@@ -159,13 +159,13 @@ void BPF_STRUCT_OPS(central_dispatch, s32 cpu, struct task_struct *prev)
 				return;
 		}
 
-		if (scx_bpf_dsq_move_to_local(FALLBACK_DSQ_ID))
+		if (scx_bpf_dsq_move_to_local(FALLBACK_DSQ_ID, 0))
 			return;
 		dispatch_to_cpu(central_cpu);
 		return;
 	}
 
-	if (scx_bpf_dsq_move_to_local(FALLBACK_DSQ_ID))
+	if (scx_bpf_dsq_move_to_local(FALLBACK_DSQ_ID, 0))
 		return;
 
 	gimme = MEMBER_VPTR(cpu_gimme_task, [cpu]);

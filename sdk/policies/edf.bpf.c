@@ -83,7 +83,7 @@ void BPF_STRUCT_OPS(edf_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(edf_dispatch, s32 cpu, struct task_struct *prev)
 {
-	scx_bpf_dsq_move_to_local(EDF_DSQ);
+	scx_bpf_dsq_move_to_local(EDF_DSQ, 0);
 }
 
 void BPF_STRUCT_OPS(edf_running, struct task_struct *p)

@@ -216,9 +216,9 @@ void BPF_STRUCT_OPS(faas_dispatch, s32 cpu, struct task_struct *prev)
 	u64 now = scx_bpf_now();
 
 	rescue_fired(now);
-	if (scx_bpf_dsq_move_to_local(FIRED_DSQ))
+	if (scx_bpf_dsq_move_to_local(FIRED_DSQ, 0))
 		return;
-	if (scx_bpf_dsq_move_to_local(READY_DSQ))
+	if (scx_bpf_dsq_move_to_local(READY_DSQ, 0))
 		return;
 	run_one_parked(now);
 }

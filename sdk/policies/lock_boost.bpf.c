@@ -50,8 +50,8 @@ void BPF_STRUCT_OPS(lock_boost_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(lock_boost_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (!scx_bpf_dsq_move_to_local(BOOST_DSQ))
-		scx_bpf_dsq_move_to_local(SHARED_DSQ);
+	if (!scx_bpf_dsq_move_to_local(BOOST_DSQ, 0))
+		scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
 }
 
 void BPF_STRUCT_OPS(lock_boost_running, struct task_struct *p)

@@ -75,8 +75,8 @@ void BPF_STRUCT_OPS(prio_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(prio_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (!scx_bpf_dsq_move_to_local(HI_DSQ))
-		scx_bpf_dsq_move_to_local(LO_DSQ);
+	if (!scx_bpf_dsq_move_to_local(HI_DSQ, 0))
+		scx_bpf_dsq_move_to_local(LO_DSQ, 0);
 }
 
 void BPF_STRUCT_OPS(prio_running, struct task_struct *p)

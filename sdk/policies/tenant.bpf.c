@@ -55,7 +55,7 @@ void BPF_STRUCT_OPS(tenant_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(tenant_dispatch, s32 cpu, struct task_struct *prev)
 {
-	scx_bpf_dsq_move_to_local(TENANT_DSQ);
+	scx_bpf_dsq_move_to_local(TENANT_DSQ, 0);
 }
 
 /* Not sleepable: p->cpus_ptr is RCU-protected, and Linux accepts it as a

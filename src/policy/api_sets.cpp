@@ -168,6 +168,7 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;
   p.sleepable = (k.flags & kabi::kf_sleepable) != 0;
+  p.ends_run = (k.flags & kabi::kf_ends_run) != 0;
   if (k.flags & kabi::kf_iter_new) p.special = verifier::Special::iter_new;
   if (k.flags & kabi::kf_iter_next) p.special = verifier::Special::iter_next;
   if (k.flags & kabi::kf_iter_destroy) p.special = verifier::Special::iter_destroy;

@@ -310,10 +310,11 @@ std::optional<std::string> format_bstr(bpf::CallContext& c, u64 fmt_addr, u64 da
   return out;
 }
 KF(error_bstr) {
+  // The error ends the class; the program stops here (run() adds where),
+  // which the verifier counts on (kf_ends_run): no path goes on after it.
+  c.abort = true;
   auto msg = format_bstr(c, a1, a2, a3, kfunc);
-  if (!msg) return 0;
-  host(c).ctx().error(*msg);
-  c.abort = true;  // the error ends the class; stop here (run() adds where)
+  if (msg) host(c).ctx().error(*msg);
   return 0;
 }
 KF(exit_bstr) {
@@ -630,7 +631,7 @@ KfuncTable make_table() {
       none, none, "v6.12"));
   t.add(row<"scx_bpf_exit_bstr", exit_bstr>({}, R::void_, {}, {A::scalar, A::fmt_str, A::mem, A::mem_size}, 0,
       kf_set_any, none, none, "v6.12"));
-  t.add(row<"scx_bpf_error_bstr", error_bstr>({}, R::void_, {}, {A::fmt_str, A::mem, A::mem_size}, 0, kf_set_any,
+  t.add(row<"scx_bpf_error_bstr", error_bstr>({}, R::void_, {}, {A::fmt_str, A::mem, A::mem_size}, kf_ends_run, kf_set_any,
       none, none, "v6.12"));
   t.add(row<"scx_bpf_nr_node_ids", nr_node_ids>({}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
       none, none, "v6.15"));

@@ -91,6 +91,7 @@ struct Prototype {
   bool ret_null = false;  // the returned pointer may be NULL
   bool acquire = false;   // the returned pointer is a reference to release
   bool sleepable = false; // only in sleepable callbacks
+  bool ends_run = false;  // the host stops the program at this call: no path goes on
   Special special = Special::none;
   std::optional<FormatSpec> format;
   // The map types its map_ptr argument may have (bit 1 << bpf::MapType);

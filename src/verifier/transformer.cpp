@@ -494,6 +494,15 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     st.refs.push_back(RefEntry{r0.ref, pc, false});
   }
   st.reg(0) = r0;
+  if (p->ends_run) {
+    // The run stops here (scx_bpf_error): what follows, a return value
+    // meant for a scheduler that is going away, never runs on this path.
+    StepOut o;
+    o.flow = StepOut::Flow::exit;
+    o.forks = std::move(forks);
+    o.roots = std::move(timer_roots);
+    return o;
+  }
   StepOut o = go(pc + 1);
   o.forks = std::move(forks);
   o.roots = std::move(timer_roots);

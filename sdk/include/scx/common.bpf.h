@@ -77,9 +77,9 @@ void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 
 
 u32 scx_bpf_dispatch_nr_slots(void) __ksym;
 void scx_bpf_dispatch_cancel(void) __ksym;
-/* Move the head of dsq_id to this CPU's local DSQ; false if it was empty. */
-bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym;
-bool scx_bpf_dsq_move_to_local___v2(u64 dsq_id, u64 enq_flags) __ksym __weak;
+/* scx_bpf_dsq_move_to_local(dsq_id, enq_flags): moves the head of dsq_id to
+ * this CPU's local DSQ; false if it was empty. A macro of compat.bpf.h, as
+ * in Linux 7.1+ (the one-argument kfunc of older kernels is its fallback). */
 
 /* ---- kfuncs: moving tasks met while iterating a DSQ (dispatch, unlocked) --- */
 
@@ -254,15 +254,34 @@ struct user_exit_info {
 			 : (typeof((base)member) *)0);                          \
 	})
 
-/* Whether vtime a is before vtime b, wrap-safe. */
-static __always_inline bool time_before(u64 a, u64 b)
+/* Whether time (or vtime) a is after b, wrap-safe. */
+static inline bool time_after(u64 a, u64 b)
 {
-	return (s64)(a - b) < 0;
+	return (s64)(b - a) < 0;
 }
 
-static __always_inline bool vtime_before(u64 a, u64 b)
+/* Whether time (or vtime) a is before b, wrap-safe. */
+static inline bool time_before(u64 a, u64 b)
 {
-	return (s64)(a - b) < 0;
+	return time_after(b, a);
+}
+
+/* A bpf_cpumask read as a const struct cpumask (to test its bits). */
+static __always_inline const struct cpumask *cast_mask(struct bpf_cpumask *mask)
+{
+	return (const struct cpumask *)mask;
+}
+
+/* value scaled in proportion to the task's weight (100 = nice 0). */
+static inline u64 scale_by_task_weight(const struct task_struct *p, u64 value)
+{
+	return (value * p->scx.weight) / 100;
+}
+
+/* value scaled in inverse proportion to the task's weight. */
+static inline u64 scale_by_task_weight_inverse(const struct task_struct *p, u64 value)
+{
+	return value * 100 / p->scx.weight;
 }
 
 static __always_inline bool is_migration_disabled(const struct task_struct *p)

@@ -35,4 +35,21 @@
 #define __COMPAT_scx_bpf_dsq_move_vtime(it, p, dsq_id, enq_flags)              \
 	scx_bpf_dsq_move_vtime((it), (p), (dsq_id), (enq_flags))
 
+/*
+ * scx_bpf_dsq_move_to_local() took enq_flags in Linux 7.1
+ * (scx_bpf_dsq_move_to_local___v2); before, one argument, and before 6.13
+ * it was scx_bpf_consume(). The same macro as Linux's compat.bpf.h: on
+ * upsched the first always exists.
+ */
+bool scx_bpf_dsq_move_to_local___v2___compat(u64 dsq_id, u64 enq_flags) __ksym __weak;
+bool scx_bpf_dsq_move_to_local___v1(u64 dsq_id) __ksym __weak;
+bool scx_bpf_consume___old(u64 dsq_id) __ksym __weak;
+
+#define scx_bpf_dsq_move_to_local(dsq_id, enq_flags)                           \
+	(bpf_ksym_exists(scx_bpf_dsq_move_to_local___v2___compat) ?            \
+	 scx_bpf_dsq_move_to_local___v2___compat((dsq_id), (enq_flags)) :      \
+	 (bpf_ksym_exists(scx_bpf_dsq_move_to_local___v1) ?                    \
+	  scx_bpf_dsq_move_to_local___v1((dsq_id)) :                           \
+	  scx_bpf_consume___old((dsq_id))))
+
 #endif /* __UPSCHED_SCX_COMPAT_BPF_H__ */

@@ -78,6 +78,9 @@ enum KfFlag : u32 {
   kf_iter_next = 1u << 5,
   kf_iter_destroy = 1u << 6,
   kf_rcu = 1u << 7,  // pointer arguments may be RCU-protected
+  // The call ends the run (scx_bpf_error: the class is being ejected, the
+  // host stops the program there), so no path goes on after it.
+  kf_ends_run = 1u << 8,
 };
 
 struct KfuncInfo {

@@ -163,6 +163,24 @@ TEST(AllowEject, AnEjectionStillWarnsButExitsZero) {
   EXPECT_NE(o.text.find("upsched sim: warning: class bad_calls_error was ejected at "), std::string::npos) << o.text;
 }
 
+TEST(ErrorEndsTheRun, AnErrnoReturnedAfterScxBpfErrorLoadsAndTheClassIsEjected) {
+  // As sched_ext: the policy loads, and the error ejects it at run time
+  // with its message; the errno after the error is never taken for a CPU.
+  Out v = run("verify " + test_policy("error_then_errno"));
+  EXPECT_EQ(v.rc, 0) << v.text;
+  const std::string js = scratch("error_then_errno.json");
+  Out o = run("sim --preset hogs --cpus 2 --duration 200ms --policy " + test_policy("error_then_errno") + " --json " + js);
+  EXPECT_EQ(o.rc, 3) << o.text;
+  EXPECT_NE(o.text.find("giving up on pid "), std::string::npos) << o.text;
+  EXPECT_EQ(o.text.find("invalid CPU"), std::string::npos) << o.text;
+  const json j = read_json(js);
+  fs::remove(js);
+  EXPECT_EQ(j["lost_tasks"], 0) << j.dump();
+  ASSERT_EQ(j["exit_reports"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["exit_reports"][0]["reason"], "scx_bpf_error") << j.dump();
+  EXPECT_EQ(j["exit_reports"][0]["tasks_moved_to_fair"], j["tasks_created"]) << j.dump();
+}
+
 TEST(AllowEject, AnIdleClassStillExitsThree) {
   // --allow-eject covers ejections only: a class that ran nothing is still
   // an error of the scenario (the hogs are root's; Alice may not manage them).

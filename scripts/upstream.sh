@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# upstream.sh: how far each of Linux 7.3's tools/sched_ext schedulers gets
+# in upsched, taken unchanged from Debian's linux-source-7.3 package
+# (trixie-backports, fetched through a private apt state and cached; never
+# copied into the repository).
+#
+# For each scx_*.bpf.c, the stages in order:
+#   compile  clang-14 and clang-19 against sdk/include (both must pass)
+#   verify   `upsched verify` of the clang-19 object
+#   run      `upsched sim` on the hogs and schbench presets at 2 and 8 CPUs,
+#            1 s each: exit code 0 (no ejection), no task lost
+# and the first problem met (a compiler error, the verifier's refusal, a
+# run's exit report).
+#
+#   scripts/upstream.sh [--upsched PATH] [--check FILE] [--doc FILE]
+#
+#   --upsched PATH  the binary (default build/upsched)
+#   --check FILE    FILE lists "scheduler stage" lines (the stage each one
+#                   reaches today); exit 1 if one reaches less (a
+#                   regression), and say so when one reaches more
+#   --doc FILE      rewrite the status table of FILE (docs/upstream.md)
+#                   between its <!-- status --> markers
+#
+# Environment: UPS_UPSTREAM_CACHE (default ~/.cache/upsched/upstream),
+# UPS_APT_MIRROR. Exit 77 (skipped, said on stderr) when the sources or a
+# compiler cannot be had.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/private-apt.sh
+source "$ROOT/scripts/lib/private-apt.sh"
+CACHE=${UPS_UPSTREAM_CACHE:-${HOME:-/root}/.cache/upsched/upstream}
+UPSCHED=$ROOT/build/upsched
+CHECK=""
+DOC=""
+while (($#)); do
+  case "$1" in
+    --upsched) UPSCHED=$2; shift ;;
+    --check) CHECK=$2; shift ;;
+    --doc) DOC=$2; shift ;;
+    *) echo "upstream: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+  shift
+done
+skip() {
+  echo "upstream: SKIPPED: $*" >&2
+  exit 77
+}
+[[ -x $UPSCHED ]] || { echo "upstream: $UPSCHED is missing (build the upsched target)" >&2; exit 2; }
+for c in clang-14 clang-19; do command -v $c >/dev/null || skip "$c is missing (scripts/install-deps.sh)"; done
+
+# ---- the sources, fetched once ----------------------------------------------
+SRC=$CACHE/linux-source-7.3/tools/sched_ext
+mkdir -p "$CACHE"
+exec 9>"$CACHE/lock"
+flock 9
+if [[ ! -f $SRC/scx_simple.bpf.c ]]; then
+  echo "upstream: fetching linux-source-7.3 (trixie-backports) into $CACHE"
+  (private_apt_setup "$CACHE/apt" trixie-backports &&
+   rm -rf "$CACHE/pkg" && mkdir -p "$CACHE/pkg" &&
+   cd "$CACHE/pkg" && apt-get "${PRIVATE_APT_OPTS[@]}" -qq download linux-source-7.3/trixie-backports) ||
+    skip "could not fetch linux-source-7.3 from the Debian mirror"
+  # Only tools/sched_ext of the 160 MB tarball.
+  dpkg-deb --fsys-tarfile "$CACHE"/pkg/linux-source-7.3_*.deb |
+    tar -xO ./usr/src/linux-source-7.3.tar.xz |
+    tar -xJ -C "$CACHE" --wildcards 'linux-source-7.3/tools/sched_ext/*' ||
+    skip "could not unpack tools/sched_ext from linux-source-7.3"
+  rm -rf "$CACHE/pkg" "$CACHE/apt"
+fi
+flock -u 9
+
+# ---- each scheduler ---------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/upsched-upstream.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+declare -A reached problem
+names=()
+first_line() { { grep -m1 -E "$1" "$2" || tail -n1 "$2"; } | sed -e "s|$SRC/||g" -e "s|$ROOT/||g" -e "s|$WORK/||g" | cut -c1-200; }
+for src in "$SRC"/scx_*.bpf.c; do
+  name=$(basename "$src" .bpf.c)
+  names+=("$name")
+  reached[$name]=none
+  problem[$name]=""
+  ok=1
+  for c in clang-14 clang-19; do
+    if ! (cd "$SRC" && $c -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I "$ROOT/sdk/include" \
+          -c "$src" -o "$WORK/$name.$c.o") >"$WORK/$name.$c.log" 2>&1; then
+      ok=0
+      [[ -n ${problem[$name]} ]] || problem[$name]="$c: $(first_line 'error' "$WORK/$name.$c.log")"
+    fi
+  done
+  ((ok)) || continue
+  reached[$name]=compile
+  obj=$WORK/$name.bpf.o
+  cp "$WORK/$name.clang-19.o" "$obj"
+  if ! "$UPSCHED" verify "$obj" >"$WORK/$name.verify" 2>&1; then
+    problem[$name]="verify: $(first_line '.' "$WORK/$name.verify")"
+    continue
+  fi
+  reached[$name]=verify
+  runs_ok=1
+  for preset in hogs schbench; do
+    for cpus in 2 8; do
+      json=$WORK/$name.$preset.$cpus.json
+      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj" --json "$json" \
+          >"$WORK/$name.sim" 2>&1 ||
+         ! grep -q '"lost_tasks": 0' "$json"; then
+        runs_ok=0
+        problem[$name]="sim $preset, $cpus CPUs: $(first_line 'exit|error|lost' "$WORK/$name.sim")"
+        break 2
+      fi
+    done
+  done
+  if ((runs_ok)); then reached[$name]=run; fi
+done
+
+# ---- report -------------------------------------------------------------------
+table="| scheduler | reaches | first problem |
+|---|---|---|"
+for n in "${names[@]}"; do
+  table+="
+| $n | ${reached[$n]} | ${problem[$n]//|/\\|} |"
+done
+echo "$table"
+count() { local k=0 n; for n in "${names[@]}"; do [[ ${reached[$n]} == "$1" ]] && k=$((k + 1)); done; echo $k; }
+echo "upstream: ${#names[@]} schedulers: $(count run) run, $(count verify) verify only, $(count compile) compile only, $(count none) do not compile"
+
+if [[ -n $DOC ]]; then
+  python3 - "$DOC" "$table" <<'EOF'
+import sys
+path, table = sys.argv[1], sys.argv[2]
+text = open(path).read()
+a, b = text.index('<!-- status -->'), text.index('<!-- /status -->')
+open(path, 'w').write(text[:a] + '<!-- status -->\n' + table + '\n' + text[b:])
+EOF
+fi
+
+rc=0
+if [[ -n $CHECK ]]; then
+  rank() { case $1 in none) echo 0 ;; compile) echo 1 ;; verify) echo 2 ;; run) echo 3 ;; *) echo -1 ;; esac; }
+  while read -r n want; do
+    [[ -z $n || $n == \#* ]] && continue
+    got=${reached[$n]:-missing}
+    if (($(rank "$got") < $(rank "$want"))); then
+      echo "upstream: REGRESSION: $n reaches $got, expected $want: ${problem[$n]:-}" >&2
+      rc=1
+    elif (($(rank "$got") > $(rank "$want"))); then
+      echo "upstream: $n now reaches $got (expected $want): update $CHECK"
+    fi
+  done <"$CHECK"
+fi
+exit $rc

@@ -1,0 +1,12 @@
+# Linux 7.3's tools/sched_ext schedulers, unchanged, in upsched
+# (scripts/upstream.sh): how far each gets (compile with clang 14 and 19,
+# verify, run in the simulator), checked against tests/upstream/expect.txt
+# so that none goes back. Label upstream; exit 77 (skipped, reason in the
+# output) when Debian's linux-source-7.3 cannot be fetched. About 20 s the
+# first time (the download), 10 s after.
+if(NOT UPS_SANITIZE AND TARGET upsched)
+  add_test(NAME upstream_schedulers
+           COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/upstream.sh --upsched $<TARGET_FILE:upsched>
+                   --check ${PROJECT_SOURCE_DIR}/tests/upstream/expect.txt)
+  set_tests_properties(upstream_schedulers PROPERTIES LABELS upstream SKIP_RETURN_CODE 77 TIMEOUT 300)
+endif()
