@@ -161,7 +161,7 @@ u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym;
 	scx_bpf_dsq_insert((p), (dsq_id), (slice), (enq_flags))
 #define scx_bpf_dispatch_vtime(p, dsq_id, slice, vtime, enq_flags)             \
 	scx_bpf_dsq_insert_vtime((p), (dsq_id), (slice), (vtime), (enq_flags))
-#define scx_bpf_consume(dsq_id) scx_bpf_dsq_move_to_local((dsq_id))
+#define scx_bpf_consume(dsq_id) scx_bpf_dsq_move_to_local((dsq_id), 0)
 #define scx_bpf_dispatch_from_dsq(it, p, dsq_id, enq_flags)                    \
 	scx_bpf_dsq_move((it), (p), (dsq_id), (enq_flags))
 #define scx_bpf_dispatch_vtime_from_dsq(it, p, dsq_id, enq_flags)              \
