@@ -8,7 +8,8 @@
 #   compile  clang-14 and clang-19 against sdk/include (both must pass)
 #   verify   `upsched verify` of the clang-19 object
 #   run      `upsched sim` on the hogs and schbench presets at 2 and 8 CPUs,
-#            1 s each: exit code 0 (no ejection), no task lost
+#            1 s each: exit code 0 (no ejection), no task lost, no group of
+#            tasks left without CPU
 # and the first problem met (a compiler error, the verifier's refusal, a
 # run's exit report).
 #
@@ -73,6 +74,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/upsched-upstream.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 declare -A reached problem
 names=()
+run_check='
+import json, sys
+r = json.load(open(sys.argv[1]))
+if r["lost_tasks"]: sys.exit(str(r["lost_tasks"]) + " task(s) lost")
+idle = [g["name"] for g in r["groups"] if g["cpu_share"] == 0]
+if idle: sys.exit("group(s) " + ", ".join(idle) + " got no CPU")
+'
 first_line() { { grep -m1 -E "$1" "$2" || tail -n1 "$2"; } | sed -e "s|$SRC/||g" -e "s|$ROOT/||g" -e "s|$WORK/||g" | cut -c1-200; }
 for src in "$SRC"/scx_*.bpf.c; do
   name=$(basename "$src" .bpf.c)
@@ -101,10 +109,16 @@ for src in "$SRC"/scx_*.bpf.c; do
     for cpus in 2 8; do
       json=$WORK/$name.$preset.$cpus.json
       if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj" --json "$json" \
-          >"$WORK/$name.sim" 2>&1 ||
-         ! grep -q '"lost_tasks": 0' "$json"; then
+          >"$WORK/$name.sim" 2>&1; then
         runs_ok=0
         problem[$name]="sim $preset, $cpus CPUs: $(first_line 'exit|error|lost' "$WORK/$name.sim")"
+        break 2
+      fi
+      # Nothing lost, and no group of tasks left without CPU: a scheduler
+      # missing what its loader would give it may run and starve tasks.
+      if ! starved=$(python3 -c "$run_check" "$json" 2>&1); then
+        runs_ok=0
+        problem[$name]="sim $preset, $cpus CPUs: $starved"
         break 2
       fi
     done

@@ -1,7 +1,7 @@
 /* bad_map_oob_write (test policy): writes far past the end of a map value.
  *
- * enqueue stores the enqueue flags at v[pid % 256 + 2^28] of an 8-entry
- * array: 2 GiB past the value, far from any memory of the policy (32 KiB
+ * enqueue stores the enqueue flags at v[pid % 256 + 2^25] of an 8-entry
+ * array: 256 MiB past the value, far from any memory of the policy (32 KiB
  * past it, as this test had it first, may land in the executor's own
  * stack, which a confined policy may write, depending on where the heap
  * put them); with via_helper set it hands that address to
@@ -35,7 +35,7 @@ void BPF_STRUCT_OPS(oob_enqueue, struct task_struct *p, u64 enq_flags)
 	u64 *v = bpf_map_lookup_elem(&vals, &key);
 
 	if (v) {
-		u32 i = (p->pid & 0xff) + (1u << 28);
+		u32 i = (p->pid & 0xff) + (1u << 25);
 
 		if (via_helper)
 			bpf_map_update_elem(&vals, &key, &v[i], 0); /* the out-of-bounds argument */

@@ -39,15 +39,11 @@
 #define S32_MAX ((s32)(U32_MAX >> 1))
 #define NUMA_NO_NODE (-1)
 
-#define ENOENT 2
-#define ESRCH 3
-#define E2BIG 7
-#define ENOMEM 12
-#define EACCES 13
-#define EBUSY 16
-#define EEXIST 17
-#define EINVAL 22
-#define ENOSPC 28
+/* The errno values (ENOENT, ESRCH, EAGAIN, ...), as Linux's header has them:
+ * from the system's linux-libc-dev. */
+#include <asm-generic/errno.h>
+
+#define CLOCK_MONOTONIC 1 /* for bpf_timer_init() */
 
 /* ---- callbacks and the ops table ------------------------------------------ */
 
@@ -288,6 +284,28 @@ static __always_inline bool is_migration_disabled(const struct task_struct *p)
 {
 	return p->migration_disabled != 0;
 }
+
+/* An array global the loader resizes (to the CPU count, say) before load:
+ * declared with one element, in a section of its own (.data.NAME,
+ * .bss.NAME or .rodata.NAME), as Linux's header declares it. */
+#define RESIZABLE_ARRAY(elfsec, arr) arr[1] SEC("." #elfsec "." #arr)
+
+/* &arr[i] when i < n, else NULL. The bound test is hidden from the
+ * compiler, so that it stays in the program for the verifier to see
+ * against the array's size after a resize. */
+#define ARRAY_ELEM_PTR(arr, i, n)                                              \
+	((typeof(&(arr)[0]))({                                                 \
+		u64 ___ups_base = (u64)(arr);                                  \
+		u64 ___ups_off = (u64)&((arr)[i]) - ___ups_base;               \
+		asm volatile("if %0 <= %[max] goto +2\n"                       \
+			     "%0 = 0\n"                                        \
+			     "goto +1\n"                                       \
+			     "%0 += %1\n"                                      \
+			     : "+r"(___ups_off)                                 \
+			     : "r"(___ups_base),                                \
+			       [max] "r"(sizeof((arr)[0]) * ((n) - 1)));        \
+		___ups_off;                                                    \
+	}))
 
 #include "compat.bpf.h"
 
