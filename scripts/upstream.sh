@@ -11,7 +11,9 @@
 #            1 s each: exit code 0 (no ejection), no task lost, no group of
 #            tasks left without CPU
 # and the first problem met (a compiler error, the verifier's refusal, a
-# run's exit report).
+# run's exit report). Where a scheduler's own loader sets parameters or
+# resizes arrays before load, tests/upstream/loaders.txt says so, and the
+# runs load it with those (`?NAME=VALUE`, `?NAME[]=N`).
 #
 #   scripts/upstream.sh [--upsched PATH] [--check FILE] [--doc FILE]
 #
@@ -72,7 +74,11 @@ flock -u 9
 # ---- each scheduler ---------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/upsched-upstream.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-declare -A reached problem
+declare -A reached problem loader
+while read -r n spec; do
+  [[ -z $n || $n == \#* ]] && continue
+  loader[$n]=$spec
+done <"$ROOT/tests/upstream/loaders.txt"
 names=()
 run_check='
 import json, sys
@@ -108,7 +114,8 @@ for src in "$SRC"/scx_*.bpf.c; do
   for preset in hogs schbench; do
     for cpus in 2 8; do
       json=$WORK/$name.$preset.$cpus.json
-      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj" --json "$json" \
+      spec=${loader[$name]:-}
+      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj${spec//\{cpus\}/$cpus}" --json "$json" \
           >"$WORK/$name.sim" 2>&1; then
         runs_ok=0
         problem[$name]="sim $preset, $cpus CPUs: $(first_line 'exit|error|lost' "$WORK/$name.sim")"

@@ -54,7 +54,8 @@ constexpr const char* kSimExitCodes =
 const char* const kPolicyOptionHelp =
     "policy for the tasks (repeatable: chain order as given; default fair). NAME: a built-in "
     "(`upsched policies`); FILE.bpf.o[?NAME=VALUE[&NAME=VALUE...]][:USER]: a BPF object, its "
-    "`const volatile` globals set to the values (e.g. prio.bpf.o?kick=1), loaded for USER of "
+    "`const volatile` globals set to the values (e.g. prio.bpf.o?kick=1; NAME[]=N resizes a "
+    "RESIZABLE_ARRAY to N elements), loaded for USER of "
     "--admission (default root): it runs the tasks whose uid is USER's";
 
 namespace {

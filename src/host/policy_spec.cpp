@@ -1,5 +1,7 @@
 #include "host/policy_spec.h"
 
+#include <limits>
+
 #include <cstdlib>
 
 #include "bpf/object/object.h"
@@ -51,7 +53,15 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
       const unsigned long long v = std::strtoull(value.c_str(), &stop, 0);
       if (value.empty() || *stop != '\0')
         return bad_spec(spec, "parameter '" + item.substr(0, eq) + "': '" + value + "' is not a number");
-      out.params.emplace_back(item.substr(0, eq), static_cast<u64>(v));
+      const std::string name = item.substr(0, eq);
+      // NAME[]=N resizes a RESIZABLE_ARRAY to N elements.
+      if (name.size() > 2 && name.ends_with("[]")) {
+        if (v == 0 || v > std::numeric_limits<u32>::max())
+          return bad_spec(spec, "parameter '" + name + "': " + value + " elements is not a size");
+        out.resizes.emplace_back(name.substr(0, name.size() - 2), static_cast<u32>(v));
+      } else {
+        out.params.emplace_back(name, static_cast<u64>(v));
+      }
       i = amp + 1;
     }
     pos = end == std::string::npos ? spec.size() : end;
@@ -116,6 +126,7 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
     o.slot = req.slot;
     o.cpus = req.cpus;
     o.params = s.params;
+    o.resizes = s.resizes;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
     o.backend = jit::backend_for(no_jit);

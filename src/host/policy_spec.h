@@ -20,10 +20,12 @@
 
 namespace ups::host {
 
-// A parsed `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`.
+// A parsed `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`; `NAME[]=N` resizes the
+// RESIZABLE_ARRAY global NAME to N elements.
 struct BpfSpec {
   std::string path;
   std::vector<std::pair<std::string, u64>> params;  // `const volatile` globals
+  std::vector<std::pair<std::string, u32>> resizes; // RESIZABLE_ARRAY globals, elements
   std::string user;                                 // empty: the run's principal
 };
 

@@ -65,6 +65,11 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   if (!found) return refused(path, found.error().message);
   const bpf::StructOps* ops = *found;
 
+  // Arrays resized first: the admission counts the maps' bytes.
+  for (const auto& [name, n] : opts.resizes)
+    if (auto st = object->resize_array(name, n); !st)
+      return refused(path, fmt::format("{}[]={}: {}", name, n, st.error().message));
+
   // Admission: the principal, the slot and the limits.
   security::LoadRequest req;
   req.slot = opts.slot == ChainSlot::above_fair ? security::Slot::above_fair : security::Slot::below_fair;

@@ -28,6 +28,8 @@ struct LoadPolicyOptions {
   // `const volatile` globals to set before load (name, value): the value
   // is stored in the variable's own size (1, 2, 4 or 8 bytes).
   std::vector<std::pair<std::string, u64>> params;
+  // RESIZABLE_ARRAY globals resized before load (Object::resize_array).
+  std::vector<std::pair<std::string, u32>> resizes;
   // The class name; empty: the object's ops name (class names are unique
   // in a chain, so a second copy of one object needs another).
   std::string name;

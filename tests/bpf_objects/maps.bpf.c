@@ -31,6 +31,8 @@ const volatile u64 slice_ns = 5000000;              /* .rodata parameter */
 const volatile u8 verbose;                          /* .rodata, zero */
 u32 custom_data SEC(".data.custom") = 0x11223344;   /* .data.* */
 const volatile u32 custom_ro SEC(".rodata.custom") = 0x55667788; /* .rodata.* */
+/* RESIZABLE_ARRAY(data, per_cpu_counts): one element, in its own section. */
+u32 per_cpu_counts[1] SEC(".data.per_cpu_counts") = {5};
 extern unsigned int LINUX_KERNEL_VERSION __kconfig;
 extern u32 CONFIG_UPS_MISSING __kconfig __weak;
 

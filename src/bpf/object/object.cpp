@@ -66,6 +66,31 @@ Status Object::set_rodata(std::string_view name, std::span<const std::byte> byte
   return {};
 }
 
+Status Object::resize_array(std::string_view name, u32 n) {
+  SourceLoc where = where_at(file_name_, fmt::format("variable {}", name));
+  auto refuse = [&](std::string why) { return make_error(ErrorKind::invalid_argument, std::move(why), where); };
+  auto it = std::find_if(globals_.begin(), globals_.end(), [&](const GlobalVar& g) { return g.name == name; });
+  if (it == globals_.end()) return make_error(ErrorKind::not_found, "no such global variable", where);
+  GlobalVar& g = *it;
+  MapDef& m = maps_[g.map_index];
+  const auto sharing = std::count_if(globals_.begin(), globals_.end(),
+                                     [&](const GlobalVar& o) { return o.map_index == g.map_index; });
+  if (m.global == GlobalKind::none || sharing != 1 || g.offset != 0)
+    return refuse(fmt::format("is not the only variable of its section ({}): declare it with RESIZABLE_ARRAY", m.name));
+  const BtfType* t = btf_.type(btf_.skip_modifiers(g.btf_type_id));
+  if (!t || t->kind != BtfKind::array || t->nelems == 0)
+    return refuse("is not an array: only arrays declared with RESIZABLE_ARRAY can be resized");
+  const u64 elem = g.size / t->nelems;
+  constexpr u64 kMaxBytes = u64{1} << 28;
+  if (n == 0 || elem == 0 || elem * n > kMaxBytes)
+    return refuse(fmt::format("cannot have {} elements of {} bytes (1 to {} bytes in all)", n, elem, kMaxBytes));
+  g.size = static_cast<u32>(elem * n);
+  m.value_size = g.size;
+  // .bss stays empty (zero); initialised data keeps its first elements.
+  if (!m.initial.empty()) m.initial.resize(m.value_size);
+  return {};
+}
+
 std::string Object::source_line(size_t prog, size_t insn) const {
   if (prog >= programs_.size()) return {};
   return source_line(programs_[prog], insn);

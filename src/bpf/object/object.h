@@ -154,6 +154,12 @@ public:
   // (sched_ext parameters). Errors name the variable: unknown, not read-only
   // data, or a size that differs from the variable's.
   Status set_rodata(std::string_view name, std::span<const std::byte> bytes);
+  // Resize an array global declared with RESIZABLE_ARRAY (the only variable
+  // of its own section, .data.NAME, .bss.NAME or .rodata.NAME) to n
+  // elements before the policy starts, as a sched_ext loader does with
+  // bpf_map__set_value_size (scx_central sizes its per-CPU arrays to the CPU
+  // count); the new elements are zero. Errors name the variable.
+  Status resize_array(std::string_view name, u32 n);
 
   // "minimal.bpf.c:40" for slot `insn` of program `prog`, followed by
   // ": <source text>" when the object carries it; empty without line info.

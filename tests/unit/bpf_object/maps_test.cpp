@@ -1,6 +1,7 @@
 // Maps from `.maps` (every map type), global data sections as 1-entry
 // arrays, `const volatile` parameters and __kconfig externs, from
 // tests/bpf_objects/maps.bpf.c built by each clang.
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -175,6 +176,40 @@ TEST_P(MapsTest, SetRodataErrorsNameTheVariable) {
   ASSERT_FALSE(size);
   EXPECT_NE(size.error().to_string().find("variable slice_ns: is 8 bytes, the value given is 4"), std::string::npos)
       << size.error().to_string();
+}
+
+TEST_P(MapsTest, ResizeArrayGrowsItsSectionKeepingItsFirstElement) {
+  Object obj = load();
+  ASSERT_TRUE(obj.resize_array("per_cpu_counts", 8));
+  const MapDef& m = map(obj, ".data.per_cpu_counts");
+  EXPECT_EQ(m.value_size, 32u);
+  ASSERT_EQ(m.initial.size(), 32u);
+  u32 first;
+  std::memcpy(&first, m.initial.data(), 4);
+  EXPECT_EQ(first, 5u);
+  EXPECT_TRUE(std::all_of(m.initial.begin() + 4, m.initial.end(), [](u8 b) { return b == 0; }));
+  EXPECT_EQ(obj.find_global("per_cpu_counts")->size, 32u);
+}
+
+TEST_P(MapsTest, ResizeArrayErrorsNameTheVariable) {
+  Object obj = load();
+  auto unknown = obj.resize_array("no_such", 4);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().to_string().find("variable no_such: no such global variable"), std::string::npos)
+      << unknown.error().to_string();
+  auto shared = obj.resize_array("nr_cpus", 4);
+  ASSERT_FALSE(shared);
+  EXPECT_NE(shared.error().to_string().find("variable nr_cpus: is not the only variable of its section (.rodata)"),
+            std::string::npos)
+      << shared.error().to_string();
+  auto scalar = obj.resize_array("custom_data", 4);
+  ASSERT_FALSE(scalar);
+  EXPECT_NE(scalar.error().to_string().find("variable custom_data: is not an array"), std::string::npos)
+      << scalar.error().to_string();
+  auto none = obj.resize_array("per_cpu_counts", 0);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().to_string().find("cannot have 0 elements of 4 bytes"), std::string::npos)
+      << none.error().to_string();
 }
 
 TEST_P(MapsTest, UnknownKconfigIsAnErrorUnlessWeak) {

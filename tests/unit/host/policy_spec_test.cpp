@@ -1,0 +1,51 @@
+// `FILE.bpf.o[?NAME=VALUE[&...]][:USER]`: parameters set `const volatile`
+// globals, `NAME[]=N` resizes a RESIZABLE_ARRAY (what a sched_ext
+// scheduler's loader does before load), and malformed ones are refused
+// naming the part.
+#include <gtest/gtest.h>
+
+#include "host/policy_spec.h"
+
+namespace ups::host {
+namespace {
+
+TEST(PolicySpec, ParametersResizesAndUser) {
+  auto s = parse_bpf_spec("central.bpf.o?nr_cpu_ids=8&cpu_gimme_task[]=8&central_cpu=0x1:alice");
+  ASSERT_TRUE(s.has_value()) << s.error().to_string();
+  ASSERT_TRUE(s->has_value());
+  const BpfSpec& b = **s;
+  EXPECT_EQ(b.path, "central.bpf.o");
+  EXPECT_EQ(b.user, "alice");
+  ASSERT_EQ(b.params.size(), 2u);
+  EXPECT_EQ(b.params[0], (std::pair<std::string, u64>{"nr_cpu_ids", 8}));
+  EXPECT_EQ(b.params[1], (std::pair<std::string, u64>{"central_cpu", 1}));
+  ASSERT_EQ(b.resizes.size(), 1u);
+  EXPECT_EQ(b.resizes[0], (std::pair<std::string, u32>{"cpu_gimme_task", 8}));
+}
+
+TEST(PolicySpec, NativeNamesAreNotObjects) {
+  auto s = parse_bpf_spec("fair");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_FALSE(s->has_value());
+}
+
+TEST(PolicySpec, MalformedPartsAreNamed) {
+  struct Case {
+    const char* spec;
+    const char* says;
+  } cases[] = {
+      {"p.bpf.o?slice", "parameter 'slice' is not NAME=VALUE"},
+      {"p.bpf.o?slice=fast", "parameter 'slice': 'fast' is not a number"},
+      {"p.bpf.o?arr[]=0", "parameter 'arr[]': 0 elements is not a size"},
+      {"p.bpf.o?arr[]=4294967296", "parameter 'arr[]': 4294967296 elements is not a size"},
+      {"p.bpf.o:", "no user after ':'"},
+  };
+  for (const Case& c : cases) {
+    auto s = parse_bpf_spec(c.spec);
+    ASSERT_FALSE(s.has_value()) << c.spec;
+    EXPECT_NE(s.error().to_string().find(c.says), std::string::npos) << c.spec << ": " << s.error().to_string();
+  }
+}
+
+}  // namespace
+}  // namespace ups::host
