@@ -10,6 +10,10 @@
 #   run      `upsched sim` on the hogs and schbench presets at 2 and 8 CPUs,
 #            1 s each: exit code 0 (no ejection), no task lost, no group of
 #            tasks left without CPU
+#   behaves  what its source intends, checked on those runs where
+#            tests/upstream/behaviour.txt names a check: `weights` (each hog
+#            group's CPU share within 5 points of its weight's share),
+#            `cpu0_only` (every task ran on CPU 0, the others stayed idle)
 # and the first problem met (a compiler error, the verifier's refusal, a
 # run's exit report). Where a scheduler's own loader sets parameters or
 # resizes arrays before load, tests/upstream/loaders.txt says so, and the
@@ -74,11 +78,32 @@ flock -u 9
 # ---- each scheduler ---------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/upsched-upstream.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-declare -A reached problem loader
+declare -A reached problem loader behaviour
 while read -r n spec; do
   [[ -z $n || $n == \#* ]] && continue
   loader[$n]=$spec
 done <"$ROOT/tests/upstream/loaders.txt"
+while read -r n check; do
+  [[ -z $n || $n == \#* ]] && continue
+  behaviour[$n]=$check
+done <"$ROOT/tests/upstream/behaviour.txt"
+# behaviour checks on one run's --json (argv: check, file, preset)
+behaviour_check='
+import json, sys
+check, r, preset = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+if check == "weights" and preset == "hogs":
+    total = sum(g["weight"] for g in r["groups"])
+    for g in r["groups"]:
+        want = g["weight"] / total
+        if abs(g["cpu_share"] - want) > 0.05:
+            sys.exit("group %s (weight %d) got %.1f%% of the CPU, its weight %.1f%%"
+                     % (g["name"], g["weight"], 100 * g["cpu_share"], 100 * want))
+elif check == "cpu0_only":
+    busy = r["cpu_busy"]
+    if busy[0] < 0.9 or any(b > 0.01 for b in busy[1:]):
+        sys.exit("CPU busy " + ", ".join("%.0f%%" % (100 * b) for b in busy) + ": not everything on CPU 0")
+'
+
 names=()
 run_check='
 import json, sys
@@ -130,7 +155,18 @@ for src in "$SRC"/scx_*.bpf.c; do
       fi
     done
   done
-  if ((runs_ok)); then reached[$name]=run; fi
+  ((runs_ok)) || continue
+  reached[$name]=run
+  [[ -n ${behaviour[$name]:-} ]] || continue
+  for json in "$WORK/$name".*.json; do
+    preset=$(basename "$json" | cut -d. -f2)
+    cpus=$(basename "$json" | cut -d. -f3)
+    if ! why=$(python3 -c "$behaviour_check" "${behaviour[$name]}" "$json" "$preset" 2>&1); then
+      problem[$name]="${behaviour[$name]}, $preset, $cpus CPUs: $why"
+      continue 2
+    fi
+  done
+  reached[$name]=behaves
 done
 
 # ---- report -------------------------------------------------------------------
@@ -142,7 +178,7 @@ for n in "${names[@]}"; do
 done
 echo "$table"
 count() { local k=0 n; for n in "${names[@]}"; do [[ ${reached[$n]} == "$1" ]] && k=$((k + 1)); done; echo $k; }
-echo "upstream: ${#names[@]} schedulers: $(count run) run, $(count verify) verify only, $(count compile) compile only, $(count none) do not compile"
+echo "upstream: ${#names[@]} schedulers: $(count behaves) behave as intended, $(count run) run, $(count verify) verify only, $(count compile) compile only, $(count none) do not compile"
 
 if [[ -n $DOC ]]; then
   python3 - "$DOC" "$table" <<'EOF'
@@ -156,7 +192,7 @@ fi
 
 rc=0
 if [[ -n $CHECK ]]; then
-  rank() { case $1 in none) echo 0 ;; compile) echo 1 ;; verify) echo 2 ;; run) echo 3 ;; *) echo -1 ;; esac; }
+  rank() { case $1 in none) echo 0 ;; compile) echo 1 ;; verify) echo 2 ;; run) echo 3 ;; behaves) echo 4 ;; *) echo -1 ;; esac; }
   while read -r n want; do
     [[ -z $n || $n == \#* ]] && continue
     got=${reached[$n]:-missing}
