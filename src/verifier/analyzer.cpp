@@ -16,6 +16,7 @@
 // kOpenPerPoint + kDonePerPoint state comparisons, and the memory held is
 // bounded by the points times the caps, whatever the program.
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include <fmt/format.h>
@@ -92,9 +93,57 @@ public:
       explore(std::move(p.st), p.pc, p.cp);
     }
     res_.stats.states = cps_.size();
+    if (!res_.error) check_combined_stack();
   }
 
 private:
+  // Linux's limit that programs written for it rely on: the stacks of a
+  // chain of BPF-to-BPF calls together at most 512 bytes, each frame
+  // counted as Linux counts it (its depth rounded up to 32, at least 32).
+  // upsched gives every frame 512 bytes of its own, so this is parity, not
+  // safety: a program Linux refuses is refused here too, naming the chain.
+  void check_combined_stack() {
+    auto frame_bytes = [&](u32 fn) {
+      const auto it = tr_.stack_depths().find(fn);
+      const u32 d = it == tr_.stack_depths().end() ? 0 : it->second;
+      return (std::max<u32>(d, 1) + 31) / 32 * 32;
+    };
+    // The call sites of each function (its local calls, in order).
+    std::map<u32, std::vector<std::pair<u32, u32>>> calls;  // caller -> (pc, callee)
+    for (u32 pc = 0; pc < cfg_.insns.size(); ++pc)
+      if (cfg_.insns[pc])
+        if (auto* c = std::get_if<Call>(&*cfg_.insns[pc]); c && c->to == Call::To::local)
+          calls[cfg_.function_of[pc]].emplace_back(pc, c->target);
+    // The deepest chain from the entry (call depth is at most 8, and
+    // recursion was refused, so the walk ends).
+    struct Chain {
+      u32 bytes = 0;
+      std::vector<std::pair<u32, u32>> hops;  // (call pc, callee)
+    };
+    std::function<Chain(u32, u32)> deepest = [&](u32 fn, u32 depth) {
+      Chain best;
+      if (depth < static_cast<u32>(bpf::kMaxCallDepth))
+        for (const auto& [pc, callee] : calls[fn]) {
+          Chain c = deepest(callee, depth + 1);
+          c.hops.insert(c.hops.begin(), {pc, callee});
+          if (c.bytes > best.bytes) best = std::move(c);
+        }
+      best.bytes += frame_bytes(fn);
+      return best;
+    };
+    const Chain c = deepest(info_.entry, 1);
+    if (c.bytes <= static_cast<u32>(bpf::kStackSize) || c.hops.empty()) return;
+    std::string chain = fmt::format("{} ({} bytes)", info_.ctx.callback, frame_bytes(info_.entry));
+    for (const auto& [pc, callee] : c.hops) {
+      const std::string src = info_.source_line ? info_.source_line(pc) : std::string();
+      chain += fmt::format(" -> the function at instruction {} ({} bytes; called at instruction {}{})", callee,
+                           frame_bytes(callee), pc, src.empty() ? "" : ", " + src);
+    }
+    fail(c.hops.back().first,
+         fmt::format("the combined stack of the call chain {} is {} bytes; Linux allows {}", chain, c.bytes,
+                     bpf::kStackSize));
+  }
+
   // Adds a branch to explore later, or fails once too many wait.
   bool push_pending(u32 from, State st, u32 pc, s32 cp) {
     if (pending_.size() >= kMaxPending) {

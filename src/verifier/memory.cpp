@@ -165,8 +165,14 @@ std::string Transformer::check_stack_writable(const State& st, const Value& ptr,
   return "";
 }
 
+void Transformer::note_stack_depth(const Frame& f, s64 lowest) {
+  u32& depth = stack_depths_[f.subprog];
+  depth = std::max<u32>(depth, static_cast<u32>(std::max<s64>(-lowest, 0)));
+}
+
 void Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 min_width, u64 max_width) {
   Frame& f = st.frames[ptr.target];
+  note_stack_depth(f, lo);
   // Surely written: [hi, lo + min_width) (empty unless the offset is
   // nearly known); maybe written: [lo, hi + max_width).
   const s64 sure_lo = hi, sure_hi = lo + static_cast<s64>(min_width);
@@ -292,6 +298,7 @@ std::string Transformer::store(State& st, const Mem& m) {
   if (base.kind != Kind::stack) return "";
   const s64 lo = base.num.smin + m.off, hi = base.num.smax + m.off;
   if (auto e = check_stack_writable(st, base, lo, hi, m.width); !e.empty()) return e;
+  note_stack_depth(st.frames[base.target], lo);
   if (v.is_pointer()) {
     if (lo != hi || m.width != 8 || lo % 8 != 0)
       return fmt::format("R{} ({}) must be stored to the stack whole: 8 bytes at a constant offset that is a multiple of 8",

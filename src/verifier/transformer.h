@@ -4,6 +4,7 @@
 // author. Used by the analyzer, which decides which states to explore.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,9 @@ public:
 
   // VerifyOptions::test_skip_map_value_bounds.
   void skip_map_value_bounds_for_tests(bool on) { skip_map_value_bounds_ = on; }
+  // Bytes of stack each function (by entry instruction) was seen to use,
+  // on any path: the lowest offset below r10 it wrote.
+  const std::map<u32, u32>& stack_depths() const { return stack_depths_; }
 
   std::string describe(const Value& v) const;
   std::string describe_regs(const State& st) const;
@@ -56,6 +60,9 @@ public:
   bool advances_live_iterator(const State& st, u32 pc) const;
 
 private:
+  std::map<u32, u32> stack_depths_;
+  // A write reaching `lowest` (below r10) in frame f.
+  void note_stack_depth(const Frame& f, s64 lowest);
   friend struct StepVisitor;
   u32 fresh_id() { return ++next_id_; }
 
