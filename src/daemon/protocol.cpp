@@ -105,6 +105,10 @@ Result<Request> parse_request(std::string_view body) {
     if (!name) return tl::unexpected(name.error());
     if (name->empty()) return bad("unload.name: empty");
     r.name = *name;
+  } else if (r.verb == Verb::logs) {
+    auto name = string_field(args, "name", "logs");
+    if (!name) return tl::unexpected(name.error());
+    r.name = *name;
   }
   return r;
 }
@@ -118,7 +122,7 @@ std::string encode_request(const Request& r) {
     if (!r.load.name.empty()) args["name"] = r.load.name;
     if (!r.load.cpus.empty()) args["cpus"] = r.load.cpus;
     args["slot"] = r.load.slot == ChainSlot::above_fair ? "above_fair" : "below_fair";
-  } else if (r.verb == Verb::unload) {
+  } else if (r.verb == Verb::unload || (r.verb == Verb::logs && !r.name.empty())) {
     args["name"] = r.name;
   }
   j["args"] = std::move(args);

@@ -43,7 +43,7 @@ struct LoadArgs {
 struct Request {
   Verb verb = Verb::status;
   LoadArgs load;     // verb load
-  std::string name;  // verb unload: the class
+  std::string name;  // verb unload: the class; verb logs: one class ("" = all the caller's)
 };
 
 struct Response {
