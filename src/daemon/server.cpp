@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <list>
 
 #include <fmt/format.h>
@@ -297,7 +298,7 @@ void Server::Impl::serve(Client& c, const std::string& body) {
       r.result["protocol"] = kProtocolVersion;
       r.result["socket"] = opts.socket_path;
       r.result["pid"] = ::getpid();
-      r.result["clients"] = clients.size();
+      r.result["clients"] = std::count_if(clients.begin(), clients.end(), [](const Client& k) { return !k.closing; });
       r.result["requests"] = requests;
     }
     if (r.ok && r.result.contains("class") && r.result["class"].is_string()) line["class"] = r.result["class"];
