@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -91,6 +92,33 @@ Result<int> listen_on(const std::string& path) {
   return fd;
 }
 
+// systemd socket activation (the sd_listen_fds(3) protocol, without
+// libsystemd): when LISTEN_PID is this process and LISTEN_FDS >= 1, fd 3 is
+// the listening socket, already bound (upschedd.socket sets its mode). The
+// variables are cleared so that no child takes them for its own.
+int inherited_listen_fd() {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  if (!pid || !fds || std::atol(pid) != static_cast<long>(::getpid()) || std::atoi(fds) < 1) return -1;
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  constexpr int kFd = 3;  // SD_LISTEN_FDS_START
+  struct stat st {};
+  if (::fstat(kFd, &st) != 0 || !S_ISSOCK(st.st_mode)) return -1;
+  ::fcntl(kFd, F_SETFD, FD_CLOEXEC);
+  ::fcntl(kFd, F_SETFL, ::fcntl(kFd, F_GETFL) | O_NONBLOCK);
+  return kFd;
+}
+
+// The path a listening socket is bound to ("" when unnamed).
+std::string bound_path(int fd) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sun_family != AF_UNIX) return "";
+  return std::string(addr.sun_path, ::strnlen(addr.sun_path, sizeof addr.sun_path));
+}
+
 }  // namespace
 
 struct Server::Client {
@@ -105,6 +133,7 @@ struct Server::Client {
 struct Server::Impl {
   ServerOptions opts;
   int listen_fd = -1;
+  bool owns_socket = true;  // false: systemd's, left in place at exit
   int stop_fd = -1;
   int signal_fd = -1;
   std::FILE* audit = stderr;
@@ -182,11 +211,17 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions opts) {
                                                                : I.opts.admission_file);
   I.stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (I.stop_fd < 0) return os_error("eventfd");
-  auto fd = listen_on(I.opts.socket_path);
-  if (!fd) return tl::unexpected(fd.error());
-  I.listen_fd = *fd;
+  if (const int inherited = inherited_listen_fd(); inherited >= 0) {
+    I.listen_fd = inherited;
+    I.owns_socket = false;
+    I.opts.socket_path = bound_path(inherited);
+  } else {
+    auto fd = listen_on(I.opts.socket_path);
+    if (!fd) return tl::unexpected(fd.error());
+    I.listen_fd = *fd;
+  }
   I.started = monotonic_ns();
-  I.audit_line({{"event", "start"}, {"socket", I.opts.socket_path},
+  I.audit_line({{"event", "start"}, {"socket", I.opts.socket_path}, {"socket_activated", !I.owns_socket},
                 {"admission", I.opts.admission_file}, {"pid", ::getpid()}});
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -197,7 +232,7 @@ Server::~Server() {
   I.session.reset();  // the runtime stops before the files go
   if (I.listen_fd >= 0) {
     ::close(I.listen_fd);
-    ::unlink(I.opts.socket_path.c_str());
+    if (I.owns_socket) ::unlink(I.opts.socket_path.c_str());
   }
   for (int fd : {I.stop_fd, I.signal_fd})
     if (fd >= 0) ::close(fd);

@@ -4,7 +4,9 @@
 // timeout, so that a slow or malformed client costs the others nothing but
 // its slot. Each request is answered in order; who asks is the socket
 // peer's kernel credentials (peer.h). Every decision is one JSON line in the
-// audit log (docs/daemon.md, "Audit log").
+// audit log (docs/daemon.md, "Audit log"). Started by systemd's
+// upschedd.socket (packaging/), it serves the socket it is handed instead
+// of binding its own.
 #pragma once
 
 #include <cstdio>
@@ -17,7 +19,7 @@
 namespace ups::daemon {
 
 struct ServerOptions {
-  std::string socket_path = "/run/upsched/upsched.sock";
+  std::string socket_path = "/run/upsched/upsched.sock";  // unless socket-activated
   std::string admission_file;   // empty: the default config (only root may load)
   std::string audit_path;       // empty: standard error
   TimeNs read_timeout_ns = 5 * kNsPerSec;  // from connect or the last request to the next one complete

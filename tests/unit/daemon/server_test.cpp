@@ -4,6 +4,7 @@
 // file is refused on reload.
 #include "daemon/server.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -183,6 +184,48 @@ TEST_F(ServerTest, ClientGoingMidRequestLeavesNoState) {
   auto list = c.call(l);
   ASSERT_TRUE(list && list->ok);
   EXPECT_EQ(list->result["classes"].size(), 1u);  // fair alone
+}
+
+// 8 clients load and unload classes at once: every request is answered,
+// and nothing is left behind (the chain is fair alone, no class counted).
+TEST_F(ServerTest, ConcurrentLoadsAndUnloadsLeaveNoClassBehind) {
+  start();
+  std::ifstream in(std::string(UPS_POLICY_DIR) + "/simple.bpf.o", std::ios::binary);
+  const std::string object{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(object.empty());
+  constexpr int kClients = 8, kRounds = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t)
+    threads.emplace_back([&, t] {
+      auto c = Client::connect((dir_ / "s.sock").string(), 30 * kNsPerSec);
+      if (!c) return void(++failures);
+      for (int i = 0; i < kRounds; ++i) {
+        Request load;
+        load.verb = Verb::load;
+        load.load.object = object;
+        load.load.object_name = "simple.bpf.o";
+        load.load.name = "c" + std::to_string(t) + "_" + std::to_string(i);
+        Request unload;
+        unload.verb = Verb::unload;
+        unload.name = load.load.name;
+        for (const Request* r : {&load, &unload}) {
+          auto resp = c->call(*r);
+          if (!resp || !resp->ok) ++failures;
+        }
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  Client c = connect();
+  Request l;
+  l.verb = Verb::list;
+  auto list = c.call(l);
+  ASSERT_TRUE(list && list->ok);
+  EXPECT_EQ(list->result["classes"].size(), 1u) << list->result.dump();
+  Response s = status(c);
+  EXPECT_EQ(s.result["classes_loaded"], 0);
+  EXPECT_EQ(s.result["requests"], 2 * kClients * kRounds + 2);  // with this list and status
 }
 
 TEST_F(ServerTest, TooManyClientsAreToldSo) {
