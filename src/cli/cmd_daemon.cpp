@@ -1,6 +1,7 @@
 // The client verbs of upschedd (docs/daemon.md): `upsched [--socket PATH]
 // load|unload|list|logs|daemon status`. Each is one request; the daemon
 // decides, from the kernel's word on who we are, and says which rule did.
+// (`replace CLASS OBJ` too.)
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -17,7 +18,7 @@ namespace {
 struct DaemonArgs {
   std::string socket = "/run/upsched/upsched.sock";
   bool json = false;
-  std::string object, name, cpus, logs_name, unload_name;
+  std::string object, name, cpus, logs_name, unload_name, replace_name, replace_object;
   std::string below, above;
 };
 
@@ -49,6 +50,17 @@ void show_load(const nlohmann::json& r) {
   std::printf("loaded class %s (%s, CPUs %s)\n", str(r, "class").c_str(), str(r, "slot").c_str(),
               str(r, "cpus").c_str());
 }
+// The object file's bytes, sent in the request (the daemon opens no path
+// of ours: we read it with our own rights).
+daemon::LoadArgs object_args(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  daemon::LoadArgs a;
+  a.object.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  a.object_name = path.substr(path.find_last_of('/') + 1);
+  return a;
+}
+
+void show_replace(const nlohmann::json& r) { std::printf("replaced class %s\n", str(r, "class").c_str()); }
 void show_unload(const nlohmann::json& r) {
   std::printf("unloaded class %s\n", str(r, "class").c_str());
   if (r.contains("report")) std::printf("  %s\n", str(r, "report").c_str());
@@ -88,15 +100,28 @@ void register_daemon_commands(CLI::App& app) {
       ->excludes(below);
   json_flag(load);
   load->callback([a] {
-    std::ifstream in(a->object, std::ios::binary);
     daemon::Request r;
     r.verb = daemon::Verb::load;
-    r.load.object.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    r.load.object_name = a->object.substr(a->object.find_last_of('/') + 1);
+    r.load = object_args(a->object);
     r.load.name = a->name;
     r.load.cpus = a->cpus;
     r.load.slot = !a->above.empty() ? ChainSlot::above_fair : ChainSlot::below_fair;
     call(*a, r, show_load);
+  });
+
+  auto* replace = app.add_subcommand("replace", "replace a class you loaded (root: any) by another policy");
+  replace->add_option("CLASS", a->replace_name, "the class (upsched list); it keeps its name, slot and CPUs")
+      ->required();
+  replace->add_option("OBJ", a->replace_object, "the new policy object (FILE.bpf.o)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  json_flag(replace);
+  replace->callback([a] {
+    daemon::Request r;
+    r.verb = daemon::Verb::replace;
+    r.load = object_args(a->replace_object);
+    r.load.name = a->replace_name;
+    call(*a, r, show_replace);
   });
 
   auto* unload = app.add_subcommand("unload", "unload a class you loaded (root: any)");

@@ -14,8 +14,8 @@ tl::unexpected<Error> bad(const std::string& what) {
   return make_error(ErrorKind::parse, "protocol: " + what);
 }
 
-constexpr std::array<std::pair<Verb, std::string_view>, 5> kVerbs = {{
-    {Verb::load, "load"}, {Verb::unload, "unload"}, {Verb::list, "list"},
+constexpr std::array<std::pair<Verb, std::string_view>, 6> kVerbs = {{
+    {Verb::load, "load"}, {Verb::replace, "replace"}, {Verb::unload, "unload"}, {Verb::list, "list"},
     {Verb::logs, "logs"}, {Verb::status, "status"}}};
 
 // Parses a body into an object that carries our version.
@@ -91,15 +91,16 @@ Result<Request> parse_request(std::string_view body) {
       r.verb = v;
       known = true;
     }
-  if (!known) return bad("unknown verb '" + *verb + "' (known: load, unload, list, logs, status)");
+  if (!known) return bad("unknown verb '" + *verb + "' (known: load, replace, unload, list, logs, status)");
   const json none = json::object();
   auto it = j->find("args");
   if (it != j->end() && !it->is_object()) return bad("request.args: must be an object");
   const json& args = it == j->end() ? none : *it;
-  if (r.verb == Verb::load) {
+  if (r.verb == Verb::load || r.verb == Verb::replace) {
     auto load = parse_load(args);
     if (!load) return tl::unexpected(load.error());
     r.load = std::move(*load);
+    if (r.verb == Verb::replace && r.load.name.empty()) return bad("replace.name: missing (the class to replace)");
   } else if (r.verb == Verb::unload) {
     auto name = string_field(args, "name", "unload", std::nullopt);
     if (!name) return tl::unexpected(name.error());
@@ -116,7 +117,7 @@ Result<Request> parse_request(std::string_view body) {
 std::string encode_request(const Request& r) {
   json j = {{"v", kProtocolVersion}, {"verb", std::string(verb_name(r.verb))}};
   json args = json::object();
-  if (r.verb == Verb::load) {
+  if (r.verb == Verb::load || r.verb == Verb::replace) {
     args["object"] = base64_encode(r.load.object);
     args["object_name"] = r.load.object_name;
     if (!r.load.name.empty()) args["name"] = r.load.name;

@@ -28,7 +28,7 @@ inline constexpr u32 kProtocolVersion = 1;
 inline constexpr size_t kMaxFrameBytes = 1u << 20;
 inline constexpr size_t kFrameHeaderBytes = 4;
 
-enum class Verb : u8 { load, unload, list, logs, status };
+enum class Verb : u8 { load, replace, unload, list, logs, status };
 
 std::string_view verb_name(Verb v);  // "load"
 
@@ -42,7 +42,7 @@ struct LoadArgs {
 
 struct Request {
   Verb verb = Verb::status;
-  LoadArgs load;     // verb load
+  LoadArgs load;     // verbs load and replace (replace: load.name is the class)
   std::string name;  // verb unload: the class; verb logs: one class ("" = all the caller's)
 };
 

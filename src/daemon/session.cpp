@@ -112,6 +112,7 @@ Response Session::handle(const Peer& peer, const Request& req) {
   switch (req.verb) {
     case Verb::load: return load(peer, req.load);
     case Verb::unload: return unload(peer, req.name);
+    case Verb::replace: return replace(peer, req.load);
     case Verb::list: return list();
     case Verb::logs: return logs(peer, req.name);
     case Verb::status: break;
@@ -154,6 +155,37 @@ void Session::forget_old_classes() {
   }
 }
 
+Result<policy::LoadedPolicy> Session::load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
+                                                  bool replaces_own) {
+  // The object's bytes, in a file of the daemon's own (the loader reads
+  // files); the client's name stands for it in messages.
+  const std::string object_name = safe_object_name(a.object_name);
+  const std::string path =
+      fmt::format("{}/{}-{}-{}", opts_.state_dir, peer.principal.uid, ++objects_seen_, object_name);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorKind::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  const bool written = ::write(fd, a.object.data(), a.object.size()) == static_cast<ssize_t>(a.object.size());
+  ::close(fd);
+  o.principal = peer.principal;
+  o.groups = peer.groups;
+  o.admission = admission_.get();
+  o.seed = opts_.seed;
+  o.nr_cpus = static_cast<int>(opts_.cpus.size());
+  o.classes_loaded = counts_.before_load(peer.principal, replaces_own);
+  o.held_while_loaded = counts_.hold(peer.principal);
+  auto lp = written ? policy::load_bpf_policy(path, o)
+                    : Result<policy::LoadedPolicy>(make_error(ErrorKind::io, path + ": short write"));
+  ::unlink(path.c_str());
+  if (!lp) {
+    Error e = lp.error();
+    e.message = e.to_string();
+    e.where = {};
+    replace_all(e.message, path, object_name);
+    return tl::unexpected(e);
+  }
+  return lp;
+}
+
 Response Session::load(const Peer& peer, const LoadArgs& a) {
   const std::string rule = grant_rule(peer);
   const security::Grant grant = admission_->grant_for(peer.principal, peer.groups);
@@ -177,35 +209,14 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
     cpus = *m;
   }
 
-  // The object's bytes, in a file of the daemon's own (the loader reads
-  // files); the client's name stands for it in messages.
-  const std::string path =
-      fmt::format("{}/{}-{}-{}", opts_.state_dir, peer.principal.uid, ++objects_seen_, object_name);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return refuse(fmt::format("{}: {}", path, std::strerror(errno)), "daemon: state folder");
-  const bool written = ::write(fd, a.object.data(), a.object.size()) == static_cast<ssize_t>(a.object.size());
-  ::close(fd);
   policy::LoadPolicyOptions o;
-  o.principal = peer.principal;
-  o.groups = peer.groups;
-  o.admission = admission_.get();
   o.slot = a.slot;
   o.cpus = cpus;
   o.name = a.name;
   // Two users' copies of one object are two classes with two names.
   if (a.name.empty() && !peer.principal.is_root()) o.name_suffix = "." + std::to_string(peer.principal.uid);
-  o.seed = opts_.seed;
-  o.nr_cpus = static_cast<int>(opts_.cpus.size());
-  o.classes_loaded = counts_.before_load(peer.principal, false);
-  o.held_while_loaded = counts_.hold(peer.principal);
-  auto lp = written ? policy::load_bpf_policy(path, o)
-                    : Result<policy::LoadedPolicy>(make_error(ErrorKind::io, path + ": short write"));
-  ::unlink(path.c_str());
-  if (!lp) {
-    std::string msg = lp.error().to_string();
-    replace_all(msg, path, object_name);
-    return refuse(msg, rule);
-  }
+  auto lp = load_object(peer, a, std::move(o), false);
+  if (!lp) return refuse(lp.error().message, lp.error().kind == ErrorKind::io ? "daemon: state folder" : rule);
 
   Result<ClassId> id = make_error(ErrorKind::internal, "not loaded");
   std::string name;
@@ -257,6 +268,42 @@ Response Session::unload(const Peer& peer, const std::string& name) {
                                     : "isolation: the owner unloads its class";
   r.result = {{"class", name}};
   if (!h->reports.empty()) r.result["report"] = h->reports.back().to_string();
+  return r;
+}
+
+Response Session::replace(const Peer& peer, const LoadArgs& a) {
+  rt_->with_core([&](Core& core) { collect_reports(core); });
+  Hosted* h = find(a.name);
+  if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.name), "chain: loaded classes");
+  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
+    return refuse(fmt::format("{} may not replace class {}: it belongs to {} (uid {})", peer.describe(), a.name,
+                              h->owner_name, h->owner.uid),
+                  "isolation: a class is replaced by its owner or root");
+  // The replacement keeps the class's name, slot and grant (Core::replace_class).
+  policy::LoadPolicyOptions o;
+  o.slot = h->slot;
+  o.name = a.name;
+  auto lp = load_object(peer, a, std::move(o), h->owner == peer.principal);
+  if (!lp) return refuse(lp.error().message, grant_rule(peer));
+  Result<ClassId> id = make_error(ErrorKind::internal, "not replaced");
+  const size_t old = static_cast<size_t>(h - classes_.data());
+  rt_->with_core([&](Core& core) {
+    collect_reports(core);
+    const ClassId cls = core.find_class(a.name);
+    if (cls != kNoClass) id = core.replace_class(cls, std::move(lp->ops), rt_->now());
+    collect_reports(core);  // the old class's report
+  });
+  if (!id) return refuse(a.name + ": " + id.error().message, "chain: loaded classes");
+  Hosted next = classes_[old];
+  next.loaded = true;
+  next.reports.clear();
+  next.object_name = safe_object_name(a.object_name);
+  classes_.push_back(std::move(next));
+  forget_old_classes();
+  Response r;
+  r.ok = true;
+  r.rule = grant_rule(peer);
+  r.result = {{"class", a.name}, {"replaced", true}};
   return r;
 }
 

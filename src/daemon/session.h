@@ -21,6 +21,7 @@
 #include "core/exit_report.h"
 #include "daemon/peer.h"
 #include "daemon/protocol.h"
+#include "policy/policy_loader.h"
 #include "runtime/runtime.h"
 #include "security/admission.h"
 #include "security/class_count.h"
@@ -44,7 +45,7 @@ public:
   // classes stay), and its file's name for the rules in responses.
   void set_admission(std::shared_ptr<const security::AdmissionConfig> cfg, std::string file);
 
-  // load, unload, list, logs. `rule` in the response names what decided.
+  // load, replace, unload, list, logs. `rule` in the response names what decided.
   Response handle(const Peer& peer, const Request& req);
   // The scheduler's part of `status`.
   nlohmann::json status() const;
@@ -64,6 +65,12 @@ private:
   explicit Session(SessionOptions opts);
   Response load(const Peer& peer, const LoadArgs& a);
   Response unload(const Peer& peer, const std::string& name);
+  Response replace(const Peer& peer, const LoadArgs& a);  // a.name: the class
+  // Loads the object a client sent, for peer, through the one load path
+  // (its file in the state folder only while it loads). Errors name the
+  // client's file name.
+  Result<policy::LoadedPolicy> load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
+                                           bool replaces_own);
   Response list();
   Response logs(const Peer& peer, const std::string& name);
   // The admission entries behind peer's grant, as a rule text.

@@ -131,9 +131,13 @@ as bob list
 expect_ok "bob's list"
 [[ $out == *"simple.$alice_uid"*alice* && $out == *bobs*bob* && $out == *alice_kick* ]] || fail "list: $out"
 
-# 6. Isolation: alice cannot unload bob's class nor read its reports.
+# 6. Isolation: alice cannot unload or replace bob's class nor read its reports.
 as alice unload bobs
 expect_refused "alice unloading bob's class" "may not unload class bobs: it belongs to bob" "rule: isolation"
+as alice replace bobs "$tmp/simple.bpf.o"
+expect_refused "alice replacing bob's class" "may not replace class bobs: it belongs to bob" "rule: isolation"
+as bob replace bobs "$tmp/simple.bpf.o"
+expect_ok "bob replacing his class"
 as bob unload bobs
 expect_ok "bob unloading his class"
 [[ $out == *"unloaded by bob"* ]] || fail "bob's unload report: $out"
@@ -143,7 +147,7 @@ as alice logs
 expect_ok "alice's logs"
 [[ $out != *bobs* ]] || fail "alice's logs show bob's class: $out"
 as bob logs
-[[ $out == *"bobs (bob)"*"unloaded by bob"* ]] || fail "bob's logs: $out"
+[[ $out == *"bobs (bob)"*"replaced by bobs"*"bobs (bob)"*"unloaded by bob"* ]] || fail "bob's logs: $out"
 # Root may unload anyone's; alice then reads her own report.
 as root unload "simple.$alice_uid"
 expect_ok "root unloading alice's class"

@@ -65,6 +65,7 @@ TEST(DaemonProtocol, MalformedRequestsNameTheProblem) {
       {"{\"v\":1,\"verb\":\"load\",\"args\":{\"object\":\"QUJD\",\"slot\":\"top\"}}", "load.slot: 'top'"},
       {"{\"v\":1,\"verb\":\"load\",\"args\":{\"object\":\"QUJD\",\"cpus\":[0]}}", "load.cpus: must be a string"},
       {"{\"v\":1,\"verb\":\"unload\",\"args\":{}}", "unload.name: missing"},
+      {"{\"v\":1,\"verb\":\"replace\",\"args\":{\"object\":\"QUJD\"}}", "replace.name: missing"},
       {"{\"v\":1,\"verb\":\"unload\",\"args\":{\"name\":\"\"}}", "unload.name: empty"},
   };
   for (const auto& c : cases) {

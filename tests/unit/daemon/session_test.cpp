@@ -45,6 +45,7 @@ caps = ["sched.load", "sched.cpus=0-1"]
 uid = 5002
 gid = 5002
 caps = ["sched.load"]
+max_classes = 1
 )", "admission.toml");
     ASSERT_TRUE(cfg) << cfg.error().to_string();
     session_->set_admission(std::make_shared<security::AdmissionConfig>(*cfg), "admission.toml");
@@ -127,6 +128,43 @@ TEST_F(SessionTest, UsersCannotUnloadOrReadEachOthersClasses) {
   EXPECT_EQ(simple(Verb::logs, bob_).result["reports"].size(), 1u);
   EXPECT_EQ(simple(Verb::list, bob_).result["classes"].size(), 1u);  // fair only
   EXPECT_EQ(simple(Verb::logs, root_).result["reports"].size(), 2u);
+}
+
+TEST_F(SessionTest, MaxClassesCountsLoadedClassesOnly) {
+  ASSERT_TRUE(load(bob_, "simple.bpf.o", "b1").ok);
+  Response second = load(bob_, "simple.bpf.o", "b2");
+  ASSERT_FALSE(second.ok);
+  EXPECT_NE(second.error.find("may load at most 1 classes at once"), std::string::npos) << second.error;
+  ASSERT_TRUE(simple(Verb::unload, bob_, "b1").ok);
+  EXPECT_TRUE(load(bob_, "simple.bpf.o", "b2").ok);  // the count went with the class
+}
+
+TEST_F(SessionTest, ReplaceKeepsTheNameAndIsTheOwnersOnly) {
+  ASSERT_TRUE(load(alice_, "simple.bpf.o", "mine").ok);
+  Request r;
+  r.verb = Verb::replace;
+  r.load.object = read_object("simple.bpf.o");
+  r.load.object_name = "simple.bpf.o";
+  r.load.name = "mine";
+  Response theirs = session_->handle(bob_, r);
+  ASSERT_FALSE(theirs.ok);
+  EXPECT_NE(theirs.error.find("may not replace class mine: it belongs to alice"), std::string::npos) << theirs.error;
+  Response ok = session_->handle(alice_, r);
+  ASSERT_TRUE(ok.ok) << ok.error;
+  Response list = simple(Verb::list, alice_);
+  ASSERT_EQ(list.result["classes"].size(), 2u);
+  EXPECT_EQ(list.result["classes"][1]["name"], "mine");
+  EXPECT_EQ(list.result["classes"][1]["owner"], "alice");
+  Response logs = simple(Verb::logs, alice_, "mine");
+  ASSERT_EQ(logs.result["reports"].size(), 1u);
+  EXPECT_NE(logs.result["reports"][0]["message"].get<std::string>().find("replaced by mine"), std::string::npos);
+  // A replacement is verified for the replacer's grant.
+  r.load.object = read_object("bad_kick_without_cap.bpf.o");
+  Response kick = session_->handle(alice_, r);
+  ASSERT_FALSE(kick.ok);
+  EXPECT_NE(kick.error.find("needs capability sched.kick"), std::string::npos) << kick.error;
+  ASSERT_TRUE(simple(Verb::unload, alice_, "mine").ok);
+  EXPECT_EQ(simple(Verb::list, alice_).result["classes"].size(), 1u);
 }
 
 TEST_F(SessionTest, BadObjectsAndNamesAreRefusedAndLeaveNoFile) {
