@@ -161,6 +161,7 @@ struct Server::Impl {
     audit_line({{"peer", peer_json(c.peer)}, {"decision", "refused"}, {"verb", nullptr}, {"rule", rule},
                 {"reason", why}});
     c.closing = true;
+    c.deadline = monotonic_ns() + opts.read_timeout_ns;  // to send this answer
   }
   void accept_clients();
   void read_client(Client& c);
@@ -371,10 +372,14 @@ Status Server::run() {
   for (;;) {
     const TimeNs now = monotonic_ns();
     // Timeouts first: a request not complete in time ends its connection.
-    for (auto& c : I.clients)
-      if (!c.closing && now >= c.deadline)
-        I.fail(c, fmt::format("no complete request within {} ms: closing", I.opts.read_timeout_ns / kNsPerMs),
-               "limit: read timeout");
+    // A closing client that has not read its last answer by its deadline
+    // is dropped without it.
+    for (auto& c : I.clients) {
+      if (now < c.deadline) continue;
+      if (c.closing) c.out.clear();
+      else I.fail(c, fmt::format("no complete request within {} ms: closing", I.opts.read_timeout_ns / kNsPerMs),
+                  "limit: read timeout");
+    }
     for (auto& c : I.clients) I.write_client(c);
     for (auto it = I.clients.begin(); it != I.clients.end();)
       if (it->closing && it->out.empty()) {
@@ -394,7 +399,7 @@ Status Server::run() {
       if (!c.out.empty()) ev |= POLLOUT;
       fds.push_back({c.fd, ev, 0});
       polled.push_back(&c);
-      if (!c.closing) next = std::min(next, c.deadline);
+      next = std::min(next, c.deadline);
     }
     const int timeout_ms = static_cast<int>(std::max<TimeNs>(0, next - now) / kNsPerMs + 1);
     const int n = ::poll(fds.data(), fds.size(), timeout_ms);

@@ -1,7 +1,10 @@
 #include "daemon/session.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -362,7 +365,8 @@ Response Session::logs(const Peer& peer, const std::string& name) {
   return r;
 }
 
-json Session::status() const {
+json Session::status() {
+  rt_->with_core([&](Core& core) { collect_reports(core); });  // an ejection since the last request
   json s;
   size_t loaded = 0;
   for (const auto& c : classes_) loaded += c.loaded ? 1 : 0;

@@ -48,7 +48,7 @@ public:
   // load, replace, unload, list, logs. `rule` in the response names what decided.
   Response handle(const Peer& peer, const Request& req);
   // The scheduler's part of `status`.
-  nlohmann::json status() const;
+  nlohmann::json status();
 
 private:
   struct Hosted {
