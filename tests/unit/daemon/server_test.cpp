@@ -228,6 +228,34 @@ TEST_F(ServerTest, ConcurrentLoadsAndUnloadsLeaveNoClassBehind) {
   EXPECT_EQ(s.result["requests"], 2 * kClients * kRounds + 2);  // with this list and status
 }
 
+// A client that sends requests and never reads the answers: once the
+// socket's buffers are full its answers wait in the daemon, and at its
+// deadline it is dropped; its slot is free again.
+TEST_F(ServerTest, ClientThatNeverReadsIsDropped) {
+  ServerOptions o;
+  o.read_timeout_ns = 200 * kNsPerMs;
+  o.max_clients = 1;  // the deaf client's slot is the only one
+  start(o);
+  Client deaf = connect();
+  int small = 4096;
+  ::setsockopt(deaf.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string burst;
+  for (int i = 0; i < 2000; ++i) burst += frame("{\"v\":1,\"verb\":\"list\"}");
+  ::send(deaf.fd(), burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // as much as goes
+  // Others are turned away while it holds the slot, and served once it is
+  // dropped (the daemon never waits for it to read).
+  bool served = false;
+  for (int i = 0; i < 200 && !served; ++i) {
+    Client next = connect();
+    Request r;
+    r.verb = Verb::status;
+    auto resp = next.call(r);
+    served = resp && resp->ok;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(served);
+}
+
 TEST_F(ServerTest, TooManyClientsAreToldSo) {
   ServerOptions o;
   o.max_clients = 2;
