@@ -15,6 +15,7 @@ void register_all(CLI::App& app) {
   register_faas_commands(app);
   register_compare_command(app);
   register_run_commands(app);
+  register_daemon_commands(app);
 }
 
 }  // namespace ups::cli

@@ -18,6 +18,7 @@ void register_verify_commands(CLI::App& app);   // verify
 void register_faas_commands(CLI::App& app);     // faas
 void register_run_commands(CLI::App& app);      // run (the real runtime)
 void register_compare_command(CLI::App& app);   // compare (cmd_compare.cpp)
+void register_daemon_commands(CLI::App& app);   // --socket, load, unload, list, logs, daemon status
 
 // The help of --policy (cmd_sim.cpp): the spec syntax policy_spec.h parses.
 extern const char* const kPolicyOptionHelp;

@@ -76,9 +76,9 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   for (const auto& [name, idx] : ops->callbacks) req.insns += object->programs()[idx].code.size();
   for (const auto& m : object->maps()) req.map_bytes += bpf::map_value_bytes(m, opts.nr_cpus);
   req.classes_loaded = opts.classes_loaded;
-  if (auto st = security::admit(adm, opts.principal, req); !st)
+  if (auto st = security::admit(adm, opts.principal, req, opts.groups); !st)
     return refused(path, st.error().message);
-  const security::Grant grant = adm.grant_for(opts.principal);
+  const security::Grant grant = adm.grant_for(opts.principal, opts.groups);
   const security::CapabilitySet& caps = grant.caps;
 
   for (const auto& [name, value] : opts.params) {

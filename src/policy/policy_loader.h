@@ -21,6 +21,7 @@ namespace ups::policy {
 
 struct LoadPolicyOptions {
   Principal principal;  // who loads it (default: root)
+  std::vector<u32> groups;  // its supplementary groups (admission's [groups.X])
   // Null: the default admission config (only root may load).
   const security::AdmissionConfig* admission = nullptr;
   ChainSlot slot = ChainSlot::below_fair;

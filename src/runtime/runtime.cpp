@@ -283,6 +283,8 @@ void Runtime::with_core(const std::function<void(Core&)>& f) {
   f(*impl_->core);
 }
 
+TimeNs Runtime::now() const { return impl_->now(); }
+
 Result<RunSummary> Runtime::run() {
   Impl& I = *impl_;
   if (I.ran) return make_error(ErrorKind::invalid_argument, "Runtime::run: called twice");

@@ -93,6 +93,9 @@ public:
 
   // Read the core under the runtime's core lock (tests, reports).
   void with_core(const std::function<void(Core&)>& f);
+  // The core's clock (CLOCK_MONOTONIC since create()): the `now` of a call
+  // made into the core inside with_core (the daemon loads classes so).
+  TimeNs now() const;
 
 private:
   explicit Runtime(std::unique_ptr<Impl> impl);

@@ -1,5 +1,6 @@
 #include "security/admission.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -151,7 +152,23 @@ Result<AdmissionConfig> AdmissionConfig::load_file(const std::string& path) {
   return parse(*text, path);
 }
 
-Grant AdmissionConfig::grant_for(const Principal& who) const {
+namespace {
+bool in_groups(u32 gid, const Principal& who, std::span<const u32> groups) {
+  return gid == who.gid || std::find(groups.begin(), groups.end(), gid) != groups.end();
+}
+}  // namespace
+
+std::vector<std::string> AdmissionConfig::entries_for(const Principal& who, std::span<const u32> groups) const {
+  if (who.is_root()) return {"root"};
+  std::vector<std::string> out;
+  for (const auto& [name, e] : users_)
+    if (e.id == who.uid) out.push_back("users." + name);
+  for (const auto& [name, e] : groups_)
+    if (in_groups(e.id, who, groups)) out.push_back("groups." + name);
+  return out;
+}
+
+Grant AdmissionConfig::grant_for(const Principal& who, std::span<const u32> groups) const {
   Grant g;
   if (who.is_root()) {
     g.caps = CapabilitySet::all();
@@ -179,7 +196,7 @@ Grant AdmissionConfig::grant_for(const Principal& who) const {
   for (const auto& [name, e] : users_)
     if (e.id == who.uid) merge(e);
   for (const auto& [name, e] : groups_)
-    if (e.id == who.gid) merge(e);
+    if (in_groups(e.id, who, groups)) merge(e);
   return g;
 }
 
@@ -210,8 +227,9 @@ std::string AdmissionConfig::describe(const Principal& who) const {
   return fmt::format("uid {} gid {}", who.uid, who.gid);
 }
 
-Status admit(const AdmissionConfig& cfg, const Principal& who, const LoadRequest& req) {
-  Grant g = cfg.grant_for(who);
+Status admit(const AdmissionConfig& cfg, const Principal& who, const LoadRequest& req,
+             std::span<const u32> groups) {
+  Grant g = cfg.grant_for(who, groups);
   std::string whom = cfg.describe(who);
   auto refuse = [&](std::string why) {
     return make_error(ErrorKind::rejected, fmt::format("{} {}", whom, why));

@@ -22,7 +22,9 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "base/types.h"
@@ -66,7 +68,13 @@ public:
   static Result<AdmissionConfig> parse(std::string_view text, std::string file_name);
   static Result<AdmissionConfig> load_file(const std::string& path);
 
-  Grant grant_for(const Principal& who) const;
+  // `groups`: the principal's supplementary groups (the daemon's peer,
+  // from the group database); each [groups.X] entry whose gid is the
+  // principal's gid or one of these applies.
+  Grant grant_for(const Principal& who, std::span<const u32> groups = {}) const;
+  // The entries that make up who's grant ("users.alice", "groups.sched"),
+  // for messages and the daemon's audit log; root gives {"root"}.
+  std::vector<std::string> entries_for(const Principal& who, std::span<const u32> groups = {}) const;
   // A user named in the file ("alice") or "root"; also "uid:gid" numbers.
   Result<NamedPrincipal> find_principal(std::string_view name) const;
   std::string describe(const Principal& who) const;  // "alice (uid 1000)"
@@ -85,6 +93,7 @@ private:
 
 // Ok, or a `rejected` error naming the principal and the missing capability
 // or exceeded limit ("user alice (uid 1000) lacks sched.load").
-Status admit(const AdmissionConfig& cfg, const Principal& who, const LoadRequest& req);
+Status admit(const AdmissionConfig& cfg, const Principal& who, const LoadRequest& req,
+             std::span<const u32> groups = {});
 
 }  // namespace ups::security

@@ -124,3 +124,19 @@ TEST(Admission, MissingFileIsAnIoError) {
   EXPECT_EQ(cfg.error().kind, ErrorKind::io);
   EXPECT_NE(cfg.error().to_string().find("/nonexistent/admission.toml"), std::string::npos);
 }
+
+// The daemon's peer: a group entry applies through a supplementary group
+// too, and the entries that made the grant are named.
+TEST(Admission, SupplementaryGroupsGrantTheirEntries) {
+  AdmissionConfig cfg = parse_ok(kFile);
+  const Principal carol{1002, 300};
+  EXPECT_FALSE(cfg.grant_for(carol).caps.has(Capability::load));
+  EXPECT_TRUE(cfg.entries_for(carol).empty());
+  const std::vector<u32> groups = {300, 200};
+  EXPECT_TRUE(cfg.grant_for(carol, groups).caps.has(Capability::events));
+  EXPECT_EQ(cfg.entries_for(carol, groups), std::vector<std::string>{"groups.faas"});
+  EXPECT_TRUE(admit(cfg, carol, LoadRequest{}, groups));
+  EXPECT_FALSE(admit(cfg, carol, LoadRequest{}));
+  EXPECT_EQ(cfg.entries_for(Principal{1000, 100}), std::vector<std::string>{"users.alice"});
+  EXPECT_EQ(cfg.entries_for(Principal{0, 0}), std::vector<std::string>{"root"});
+}

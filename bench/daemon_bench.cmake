@@ -1,0 +1,1 @@
+target_link_libraries(daemon_bench PRIVATE upsched_daemon)

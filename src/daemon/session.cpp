@@ -1,0 +1,381 @@
+#include "daemon/session.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "policy/policy_loader.h"
+#include "runtime/sync.h"
+#include "security/capability.h"
+
+namespace ups::daemon {
+
+using nlohmann::json;
+
+namespace {
+
+// Classes the session still remembers (their owners, their exit reports)
+// once unloaded: the oldest unloaded ones go past this.
+constexpr size_t kMaxRemembered = 1024;
+
+Response refuse(std::string error, std::string rule) {
+  Response r;
+  r.ok = false;
+  r.error = std::move(error);
+  r.rule = std::move(rule);
+  return r;
+}
+
+std::string slot_name(ChainSlot s) { return s == ChainSlot::above_fair ? "above_fair" : "below_fair"; }
+
+// A class name a client chose: what the chain and the audit log can show.
+bool valid_class_name(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+// The client's file name, reduced to a safe last component.
+std::string safe_object_name(const std::string& n) {
+  std::string base = n.substr(n.find_last_of('/') == std::string::npos ? 0 : n.find_last_of('/') + 1);
+  std::string out;
+  for (char c : base.substr(0, 64))
+    out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ? c : '_');
+  return out.empty() ? "object.bpf.o" : out;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); !from.empty() && at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
+json report_json(const ExitReport& r, const std::string& owner) {
+  return {{"class", r.class_name}, {"owner", owner},
+          {"kind", std::string(exit_kind_name(r.kind))}, {"reason", r.reason},
+          {"message", r.message}, {"callback", r.callback}, {"location", r.location},
+          {"at_ns", r.at}, {"tasks_moved_to_fair", r.tasks_moved_to_fair}, {"line", r.to_string()}};
+}
+
+}  // namespace
+
+Session::Session(SessionOptions opts) : opts_(std::move(opts)) {}
+
+Result<std::unique_ptr<Session>> Session::create(SessionOptions opts) {
+  if (opts.state_dir.empty()) return make_error(ErrorKind::invalid_argument, "the session needs a state folder");
+  std::unique_ptr<Session> s(new Session(std::move(opts)));
+  runtime::RuntimeOptions ro;
+  ro.cpus = s->opts_.cpus;
+  ro.seed = s->opts_.seed;
+  ro.tick_ns = 4 * kNsPerMs;
+  auto rt = runtime::Runtime::create(ro);
+  if (!rt) return tl::unexpected(rt.error());
+  s->rt_ = std::move(*rt);
+  // The runtime runs while it has a task: the daemon's own, in fair, which
+  // sleeps until the session ends.
+  runtime::TaskAttrs keeper;
+  keeper.name = "upschedd";
+  auto id = s->rt_->spawn([stop = s->stopping_] {
+    while (!stop->load()) runtime::sleep_for(20 * kNsPerMs);
+  }, keeper);
+  if (!id) return tl::unexpected(id.error());
+  s->started_ = s->rt_->now();
+  s->runner_ = std::thread([rt = s->rt_.get()] { (void)rt->run(); });
+  return s;
+}
+
+Session::~Session() {
+  stopping_->store(true);
+  if (rt_) rt_->stop();
+  if (runner_.joinable()) runner_.join();
+}
+
+void Session::set_admission(std::shared_ptr<const security::AdmissionConfig> cfg, std::string file) {
+  admission_ = std::move(cfg);
+  admission_file_ = std::move(file);
+}
+
+std::string Session::grant_rule(const Peer& peer) const {
+  const auto entries = admission_->entries_for(peer.principal, peer.groups);
+  if (entries.empty())
+    return fmt::format("admission {}: no entry for uid {} or its groups grants anything", admission_file_,
+                       peer.principal.uid);
+  const auto grant = admission_->grant_for(peer.principal, peer.groups);
+  return fmt::format("admission {}: [{}] grant {}", admission_file_, fmt::join(entries, ", "),
+                     grant.caps.to_string());
+}
+
+Response Session::handle(const Peer& peer, const Request& req) {
+  switch (req.verb) {
+    case Verb::load: return load(peer, req.load);
+    case Verb::unload: return unload(peer, req.name);
+    case Verb::replace: return replace(peer, req.load);
+    case Verb::list: return list();
+    case Verb::logs: return logs(peer, req.name);
+    case Verb::status: break;
+  }
+  Response r;
+  r.ok = true;
+  r.result = status();
+  r.rule = "public: status";
+  return r;
+}
+
+Session::Hosted* Session::find(const std::string& name) {
+  Hosted* latest = nullptr;
+  for (auto& c : classes_)
+    if (c.name == name) {
+      if (c.loaded) return &c;
+      latest = &c;
+    }
+  return latest;
+}
+
+void Session::collect_reports(const Core& core) {
+  const auto& reports = core.exit_reports();
+  for (; reports_seen_ < reports.size(); ++reports_seen_) {
+    const ExitReport& r = reports[reports_seen_];
+    for (auto& c : classes_)
+      if (c.loaded && c.name == r.class_name) {
+        c.loaded = false;
+        c.reports.push_back(r);
+        break;
+      }
+  }
+}
+
+void Session::forget_old_classes() {
+  while (classes_.size() > kMaxRemembered) {
+    auto it = std::find_if(classes_.begin(), classes_.end(), [](const Hosted& c) { return !c.loaded; });
+    if (it == classes_.end()) return;
+    classes_.erase(it);
+  }
+}
+
+Result<policy::LoadedPolicy> Session::load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
+                                                  bool replaces_own) {
+  // The object's bytes, in a file of the daemon's own (the loader reads
+  // files); the client's name stands for it in messages.
+  const std::string object_name = safe_object_name(a.object_name);
+  const std::string path =
+      fmt::format("{}/{}-{}-{}", opts_.state_dir, peer.principal.uid, ++objects_seen_, object_name);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorKind::io, fmt::format("{}: {}", path, std::strerror(errno)));
+  const bool written = ::write(fd, a.object.data(), a.object.size()) == static_cast<ssize_t>(a.object.size());
+  ::close(fd);
+  o.principal = peer.principal;
+  o.groups = peer.groups;
+  o.admission = admission_.get();
+  o.seed = opts_.seed;
+  o.nr_cpus = static_cast<int>(opts_.cpus.size());
+  o.classes_loaded = counts_.before_load(peer.principal, replaces_own);
+  o.held_while_loaded = counts_.hold(peer.principal);
+  auto lp = written ? policy::load_bpf_policy(path, o)
+                    : Result<policy::LoadedPolicy>(make_error(ErrorKind::io, path + ": short write"));
+  ::unlink(path.c_str());
+  if (!lp) {
+    Error e = lp.error();
+    e.message = e.to_string();
+    e.where = {};
+    replace_all(e.message, path, object_name);
+    return tl::unexpected(e);
+  }
+  return lp;
+}
+
+Response Session::load(const Peer& peer, const LoadArgs& a) {
+  const std::string rule = grant_rule(peer);
+  const security::Grant grant = admission_->grant_for(peer.principal, peer.groups);
+  const std::string object_name = safe_object_name(a.object_name);
+  if (!a.name.empty() && !valid_class_name(a.name))
+    return refuse(fmt::format("{}: class name '{}' is not 1..64 of [A-Za-z0-9_.-]", object_name, a.name),
+                  "protocol: class names");
+  CpuMask cpus;
+  if (!a.cpus.empty()) {
+    auto m = security::parse_cpu_list(a.cpus);
+    if (!m) return refuse(object_name + ": --cpus " + m.error().message, "protocol: CPU lists");
+    const CpuMask machine = CpuMask::first_n(static_cast<int>(opts_.cpus.size()));
+    if (!m->subset_of(machine))
+      return refuse(fmt::format("{}: CPUs {} are not in the daemon's runtime (CPUs {})", object_name,
+                                (*m & ~machine).to_string(), machine.to_string()),
+                    "runtime: CPUs");
+    if (!peer.principal.is_root() && grant.caps.has_cpus() && !m->subset_of(grant.caps.cpus()))
+      return refuse(fmt::format("{}: {} may use CPUs {} only (sched.cpus), not {}", object_name, peer.describe(),
+                                grant.caps.cpus().to_string(), (*m & ~grant.caps.cpus()).to_string()),
+                    rule);
+    cpus = *m;
+  }
+
+  policy::LoadPolicyOptions o;
+  o.slot = a.slot;
+  o.cpus = cpus;
+  o.name = a.name;
+  // Two users' copies of one object are two classes with two names.
+  if (a.name.empty() && !peer.principal.is_root()) o.name_suffix = "." + std::to_string(peer.principal.uid);
+  auto lp = load_object(peer, a, std::move(o), false);
+  if (!lp) return refuse(lp.error().message, lp.error().kind == ErrorKind::io ? "daemon: state folder" : rule);
+
+  Result<ClassId> id = make_error(ErrorKind::internal, "not loaded");
+  std::string name;
+  rt_->with_core([&](Core& core) {
+    collect_reports(core);
+    name = lp->ops->config().name;
+    id = core.load_class(std::move(lp->ops), lp->grant, lp->slot, rt_->now());
+  });
+  if (!id) return refuse(object_name + ": " + id.error().message, "chain: class names are unique");
+  Hosted h;
+  h.name = name;
+  h.owner = peer.principal;
+  h.owner_name = peer.user;
+  h.object_name = object_name;
+  h.slot = lp->slot;
+  h.cpus = lp->grant.cpus.empty() ? "all" : lp->grant.cpus.to_string();
+  classes_.push_back(h);
+  forget_old_classes();
+  Response r;
+  r.ok = true;
+  r.rule = rule;
+  r.result = {{"class", h.name}, {"slot", slot_name(h.slot)}, {"cpus", h.cpus}, {"owner", h.owner_name}};
+  return r;
+}
+
+Response Session::unload(const Peer& peer, const std::string& name) {
+  rt_->with_core([&](Core& core) { collect_reports(core); });
+  Hosted* h = find(name);
+  if (!h || !h->loaded) {
+    if (name == "fair" || name == "idle")
+      return refuse(fmt::format("{} is built in: it cannot be unloaded", name), "chain: built-in classes");
+    return refuse(fmt::format("no class named {} is loaded", name), "chain: loaded classes");
+  }
+  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
+    return refuse(fmt::format("{} may not unload class {}: it belongs to {} (uid {})", peer.describe(), name,
+                              h->owner_name, h->owner.uid),
+                  "isolation: a class is unloaded by its owner or root");
+  ExitReport report;
+  rt_->with_core([&](Core& core) {
+    const ClassId id = core.find_class(name);
+    if (id != kNoClass)
+      core.unload_class(id, ExitKind::unreg, fmt::format("unloaded by {} through upschedd", peer.describe()),
+                        rt_->now());
+    collect_reports(core);
+  });
+  Response r;
+  r.ok = true;
+  r.rule = peer.principal.is_root() ? "isolation: root may unload any class"
+                                    : "isolation: the owner unloads its class";
+  r.result = {{"class", name}};
+  if (!h->reports.empty()) r.result["report"] = h->reports.back().to_string();
+  return r;
+}
+
+Response Session::replace(const Peer& peer, const LoadArgs& a) {
+  rt_->with_core([&](Core& core) { collect_reports(core); });
+  Hosted* h = find(a.name);
+  if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.name), "chain: loaded classes");
+  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
+    return refuse(fmt::format("{} may not replace class {}: it belongs to {} (uid {})", peer.describe(), a.name,
+                              h->owner_name, h->owner.uid),
+                  "isolation: a class is replaced by its owner or root");
+  // The replacement keeps the class's name, slot and grant (Core::replace_class).
+  policy::LoadPolicyOptions o;
+  o.slot = h->slot;
+  o.name = a.name;
+  auto lp = load_object(peer, a, std::move(o), h->owner == peer.principal);
+  if (!lp) return refuse(lp.error().message, grant_rule(peer));
+  Result<ClassId> id = make_error(ErrorKind::internal, "not replaced");
+  const size_t old = static_cast<size_t>(h - classes_.data());
+  rt_->with_core([&](Core& core) {
+    collect_reports(core);
+    const ClassId cls = core.find_class(a.name);
+    if (cls != kNoClass) id = core.replace_class(cls, std::move(lp->ops), rt_->now());
+    collect_reports(core);  // the old class's report
+  });
+  if (!id) return refuse(a.name + ": " + id.error().message, "chain: loaded classes");
+  Hosted next = classes_[old];
+  next.loaded = true;
+  next.reports.clear();
+  next.object_name = safe_object_name(a.object_name);
+  classes_.push_back(std::move(next));
+  forget_old_classes();
+  Response r;
+  r.ok = true;
+  r.rule = grant_rule(peer);
+  r.result = {{"class", a.name}, {"replaced", true}};
+  return r;
+}
+
+Response Session::list() {
+  json classes = json::array();
+  rt_->with_core([&](Core& core) {
+    collect_reports(core);
+    std::map<ClassId, u64> tasks;
+    core.for_each_task([&](const Task& t) { ++tasks[t.cls]; });
+    bool above = true;
+    for (ClassId id : core.chain()) {
+      const std::string name(core.class_name(id));
+      json c = {{"name", name}, {"tasks", tasks[id]}, {"runtime_ns", core.class_runtime(id)}};
+      if (id == core.fair_class()) {
+        above = false;
+        c["owner"] = "built-in";
+        c["uid"] = 0;
+        c["slot"] = "fair";
+      } else {
+        const Hosted* h = find(name);
+        c["owner"] = h ? h->owner_name : "?";
+        c["uid"] = h ? h->owner.uid : 0;
+        c["slot"] = above ? "above_fair" : "below_fair";
+        c["cpus"] = h ? h->cpus : "";
+      }
+      classes.push_back(std::move(c));
+    }
+  });
+  Response r;
+  r.ok = true;
+  r.rule = "public: the chain, owners and task counts";
+  r.result = {{"classes", std::move(classes)}};
+  return r;
+}
+
+Response Session::logs(const Peer& peer, const std::string& name) {
+  rt_->with_core([&](Core& core) { collect_reports(core); });
+  const bool root = peer.principal.is_root();
+  if (!name.empty()) {
+    const Hosted* h = find(name);
+    if (!h) return refuse(fmt::format("no class named {} was loaded through this daemon", name), "chain: loaded classes");
+    if (!root && h->owner.uid != peer.principal.uid)
+      return refuse(fmt::format("{} may not read the exit reports of class {}: it belongs to {} (uid {})",
+                                peer.describe(), name, h->owner_name, h->owner.uid),
+                    "isolation: exit reports go to the class's owner or root");
+  }
+  json reports = json::array();
+  for (const auto& c : classes_) {
+    if ((!root && c.owner.uid != peer.principal.uid) || (!name.empty() && c.name != name)) continue;
+    for (const auto& rep : c.reports) reports.push_back(report_json(rep, c.owner_name));
+  }
+  Response r;
+  r.ok = true;
+  r.rule = root ? "isolation: root reads every exit report" : "isolation: the caller's own classes only";
+  r.result = {{"reports", std::move(reports)}};
+  return r;
+}
+
+json Session::status() {
+  rt_->with_core([&](Core& core) { collect_reports(core); });  // an ejection since the last request
+  json s;
+  size_t loaded = 0;
+  for (const auto& c : classes_) loaded += c.loaded ? 1 : 0;
+  s["substrate"] = "runtime";
+  s["cpus"] = opts_.cpus;
+  s["classes_loaded"] = loaded;
+  s["admission"] = admission_file_;
+  s["uptime_ns"] = rt_->now() - started_;
+  return s;
+}
+
+}  // namespace ups::daemon
