@@ -79,6 +79,10 @@ struct Worker {
   std::atomic<int> tid{0};          // its Linux thread id (/proc/self/task/TID/stat)
   int kick_fd = -1;                 // eventfd the idle worker sleeps on
   std::atomic<bool> resched{false}; // the core asked for schedule() on this CPU
+  // (L) `now` of the Core call made just before a fiber switched back with
+  // the lock held (FiberSection), so schedule() reuses it: one clock read
+  // per switch. 0: read the clock.
+  TimeNs handoff_now = 0;
   bool idle = false;                // (L) asleep on kick_fd (or about to be)
   FiberTask* running = nullptr;     // (L) the fiber it resumed, until it comes back
   std::atomic<FiberTask*> sig_target{nullptr};  // the same, for the signal handler
@@ -206,6 +210,20 @@ private:
   std::unique_lock<std::mutex> lk_;
   TimeNs now_;
 };
+
+// in_runtime's two sides. The SIGURG handler reads it on the fiber's own
+// thread, so entering needs only a compiler (signal) fence; leaving is a
+// full store because resched_cpu on another thread reads it after setting
+// `resched` (signal_worker skips a fiber inside the runtime), and the fiber
+// reads `resched` after clearing it: the Dekker pair that keeps a request
+// from being missed by both.
+inline void enter_runtime(FiberTask& f) {
+  f.in_runtime.store(true, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+// Leaves the runtime (in_runtime was set, core_mu not held), first
+// yielding while the core asks for this CPU.
+void leave_runtime(FiberTask& f);
 
 // Installs the SIGURG handler and learns libc's code ranges (once).
 void install_preempt_handler();

@@ -65,10 +65,9 @@ TaskId current_task() {
 CpuId current_cpu() {
   FiberTask* f = current_fiber();
   if (!f) return kNoCpu;
-  f->in_runtime.store(true);  // no migration between the two reads
+  enter_runtime(*f);  // no migration between the two reads
   const CpuId c = f->worker->cpu;
-  f->in_runtime.store(false);
-  honour_resched();
+  leave_runtime(*f);
   return c;
 }
 

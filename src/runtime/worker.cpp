@@ -53,8 +53,10 @@ void Impl::worker_main(Worker& w) {
   }
   std::unique_lock lk(core_mu);
   while (!stopping) {
-    w.resched.store(false);
-    Task* next = core->schedule(w.cpu, now());
+    w.resched.store(false, std::memory_order_relaxed);  // under core_mu, as every setter
+    const TimeNs t = w.handoff_now ? w.handoff_now : now();
+    w.handoff_now = 0;
+    Task* next = core->schedule(w.cpu, t);
     if (!next) {
       w.idle = true;
       lk.unlock();
@@ -75,12 +77,14 @@ void Impl::worker_main(Worker& w) {
     w.running = f;
     f->worker = &w;
     set_current_fiber(f);
-    w.sig_target.store(f);
+    w.sig_target.store(f, std::memory_order_relaxed);  // only this thread's handler reads it
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     lk.unlock();
     void* why = f->fiber->resume(nullptr);
     // Back on the scheduler's stack: the lock comes with every reason but a
     // preemption (runtime_impl.h).
-    w.sig_target.store(nullptr);
+    w.sig_target.store(nullptr, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     set_current_fiber(nullptr);
     if (why == kPreempted) lk.lock();
     else lk = std::unique_lock(core_mu, std::adopt_lock);
@@ -98,8 +102,7 @@ void Impl::worker_main(Worker& w) {
 
 void Impl::run_fiber_body(FiberTask& f) {
   // A new fiber starts inside the runtime: its scheduler released the lock.
-  f.in_runtime.store(false);
-  honour_resched();
+  leave_runtime(f);
   try {
     f.fn();
   } catch (const std::exception& e) {
@@ -112,7 +115,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   f.fn = nullptr;
   // Exit: the lock is held through the return into Fiber::entry and the
   // switch it makes (kFinished), as for any other switch out.
-  f.in_runtime.store(true);
+  enter_runtime(f);
   std::unique_lock lk(core_mu);
   const TimeNs t = now();
   for (u64 id : f.held_locks) {
@@ -121,6 +124,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   }
   f.held_locks.clear();
   core->exit_current(f.worker->cpu, t);
+  f.worker->handoff_now = t;
   f.task = nullptr;  // the core may free it now
   lk.release();
 }
@@ -132,18 +136,18 @@ FiberSection::FiberSection(const char* what) : f_(current_fiber()) {
     fmt::print(stderr, "upsched runtime: {} called outside a runtime fiber\n", what);
     std::abort();
   }
-  f_->in_runtime.store(true);
+  enter_runtime(*f_);
   lk_ = std::unique_lock(f_->rt->core_mu);
   now_ = f_->rt->now();
 }
 
 FiberSection::~FiberSection() {
   if (lk_.owns_lock()) lk_.unlock();
-  f_->in_runtime.store(false);
-  honour_resched();
+  leave_runtime(*f_);
 }
 
 void FiberSection::switch_out(void* why) {
+  f_->worker->handoff_now = now_;  // the core's last entry was at now_
   lk_.release();  // the scheduler owns it now
   f_->fiber->suspend(why);
   // Running again, maybe on another worker; the lock is not held.
@@ -160,18 +164,29 @@ void FiberSection::yield() {
   switch_out(kYielded);
 }
 
+void leave_runtime(FiberTask& f) {
+  for (;;) {
+    // in_runtime pins the fiber to f.worker while it looks.
+    while (f.worker->resched.load(std::memory_order_relaxed)) {
+      std::unique_lock lk(f.rt->core_mu);
+      lk.release();
+      f.fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
+    }
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    f.in_runtime.store(false);  // seq_cst: before the second look (runtime_impl.h)
+    // A request that came between the look and the store found in_runtime
+    // set and sent no signal; it is seen here. (A preemption in between
+    // leaves a stale f.worker: one more, harmless, round.)
+    if (!f.worker->resched.load()) return;
+    enter_runtime(f);
+  }
+}
+
 void honour_resched() {
   FiberTask* f = current_fiber();
   if (!f) return;
-  f->in_runtime.store(true);  // pins the fiber to this worker until the check
-  Worker* w = f->worker;
-  while (w->resched.load()) {
-    std::unique_lock lk(f->rt->core_mu);
-    lk.release();
-    f->fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
-    w = f->worker;
-  }
-  f->in_runtime.store(false);
+  enter_runtime(*f);
+  leave_runtime(*f);
 }
 
 }  // namespace ups::runtime
