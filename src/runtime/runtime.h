@@ -34,6 +34,9 @@ struct RuntimeOptions {
   // process may not use still gets a worker, unpinned (noted in the summary).
   std::vector<int> cpus = {0, 1};
   TimeNs tick_ns = 1 * kNsPerMs;       // ops.tick and slice accounting
+  // A per-worker timer ends each slice on time (preempt.cpp); off: slices
+  // end at the monitor's ticks, up to tick_ns late.
+  bool slice_timer = true;
   size_t stack_bytes = 256 * 1024;     // per fiber
   FairParams fair;
   // A worker whose fiber has used under 5% of this much wall time as CPU
@@ -66,6 +69,9 @@ struct RunSummary {
   std::vector<std::string> problems;     // task exceptions, unpinned workers, refused attaches
   std::vector<std::pair<std::string, TimeNs>> class_runtime;  // CPU time per class in the chain
   report::Percentiles wakeup_latency;  // wake_up -> running, as the core measures it
+  // How long after its slice's end a task was switched out, one sample per
+  // preemption of a task whose slice was over.
+  report::Percentiles slice_overrun;
 };
 
 struct Impl;  // runtime_impl.h

@@ -83,6 +83,13 @@ struct Worker {
   // the lock held (FiberSection), so schedule() reuses it: one clock read
   // per switch. 0: read the clock.
   TimeNs handoff_now = 0;
+  // The slice timer (preempt.cpp): a POSIX timer that sends this thread
+  // SIGURG when the running task's slice ends, so slices end on time
+  // rather than at the monitor's next tick.
+  timer_t slice_timer{};
+  bool has_slice_timer = false;
+  TimeNs timer_at = 0;               // (L) when it fires next (0: disarmed or fired)
+  TimeNs slice_end = kNoSliceEnd;    // (L) the resumed task's, for the overrun figure
   bool idle = false;                // (L) asleep on kick_fd (or about to be)
   FiberTask* running = nullptr;     // (L) the fiber it resumed, until it comes back
   std::atomic<FiberTask*> sig_target{nullptr};  // the same, for the signal handler
@@ -145,6 +152,7 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   RunSummary sum;
   u64 preempt_signals = 0;
   report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
+  report::LatencyHistogram slice_overrun;  // a preempted task's switch-out after its slice end
 
   Impl() = default;
   TimeNs now() const;
@@ -227,6 +235,12 @@ void leave_runtime(FiberTask& f);
 
 // Installs the SIGURG handler and learns libc's code ranges (once).
 void install_preempt_handler();
+// The worker's slice timer (created on its thread), armed for the current
+// task's slice end before each resume; fired early (a later slice began)
+// it only makes the scheduler check the slice and resume the same task.
+void create_slice_timer(Worker& w);
+void delete_slice_timer(Worker& w);
+void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now);
 // Yields if w's core asked for a resched (the fiber side of a missed signal).
 void honour_resched();
 

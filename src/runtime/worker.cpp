@@ -51,12 +51,26 @@ void Impl::worker_main(Worker& w) {
                                          w.cpu, w.os_cpu));
     }
   }
+  create_slice_timer(w);
   std::unique_lock lk(core_mu);
+  // The fiber that came back still runnable and current (preempted, or
+  // leaving the runtime on a request): the core decides whether it goes on.
+  FiberTask* back = nullptr;
   while (!stopping) {
     w.resched.store(false, std::memory_order_relaxed);  // under core_mu, as every setter
     const TimeNs t = w.handoff_now ? w.handoff_now : now();
     w.handoff_now = 0;
-    Task* next = core->schedule(w.cpu, t);
+    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;  // it fired (or is about to)
+    Task* next = nullptr;
+    if (back && back->task && core->current(w.cpu) == back->task) {
+      if (w.slice_end <= t) core->check_slice(w.cpu, t);
+      if (!core->need_resched(w.cpu)) next = back->task;  // the slice timer fired early
+    }
+    if (!next) {
+      if (back && w.slice_end <= t) slice_overrun.record(t - w.slice_end);
+      next = core->schedule(w.cpu, t);
+    }
+    back = nullptr;
     if (!next) {
       w.idle = true;
       lk.unlock();
@@ -77,6 +91,8 @@ void Impl::worker_main(Worker& w) {
     w.running = f;
     f->worker = &w;
     set_current_fiber(f);
+    w.slice_end = core->slice_end(w.cpu);
+    arm_slice_timer(w, w.slice_end, t);
     w.sig_target.store(f, std::memory_order_relaxed);  // only this thread's handler reads it
     std::atomic_signal_fence(std::memory_order_seq_cst);
     lk.unlock();
@@ -89,6 +105,7 @@ void Impl::worker_main(Worker& w) {
     if (why == kPreempted) lk.lock();
     else lk = std::unique_lock(core_mu, std::adopt_lock);
     w.running = nullptr;
+    if (why == kPreempted || why == kYielded) back = f;
     if (why == Fiber::kFinished) {
       delete f->fiber;
       f->fiber = nullptr;
@@ -98,6 +115,7 @@ void Impl::worker_main(Worker& w) {
     }
   }
   w.exited = true;
+  delete_slice_timer(w);
 }
 
 void Impl::run_fiber_body(FiberTask& f) {
