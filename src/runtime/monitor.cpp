@@ -51,6 +51,19 @@ void drain(int fd) {
 
 }  // namespace
 
+bool Impl::poll_fds(TimeNs t) {
+  epoll_event evs[16];
+  const int n = ::epoll_wait(io_epoll_fd, evs, 16, 0);
+  bool woke = false;
+  for (int i = 0; i < n; ++i) {
+    auto* f = static_cast<FiberTask*>(evs[i].data.ptr);
+    if (f->wait != WaitOn::fd) continue;
+    wake(f, t);
+    woke = true;
+  }
+  return woke;
+}
+
 void Impl::monitor_main() {
   std::unique_lock lk(core_mu);
   TimeNs next_tick = now() + opts.tick_ns;
@@ -76,6 +89,7 @@ void Impl::monitor_main() {
           break;
       }
     }
+    poll_fds(t);
     bool busy = false;
     for (auto& w : workers) busy |= w->running != nullptr;
     if (busy && t >= next_tick) {
@@ -153,7 +167,6 @@ void Impl::monitor_main() {
       const u64 tag = evs[i].data.u64;
       if (tag == kEpollKick) drain(monitor_kick_fd);
       else if (tag == kEpollTimer) drain(timer_fd);
-      else if (auto* f = static_cast<FiberTask*>(evs[i].data.ptr); f->wait == WaitOn::fd) wake(f, tw);
     }
   }
   // The end: workers leave their loops; a busy one is made to switch, again

@@ -77,7 +77,8 @@ struct Worker {
   pthread_t handle{};
   clockid_t cpu_clock{};            // the thread's CPU-time clock (blocking detection)
   std::atomic<int> tid{0};          // its Linux thread id (/proc/self/task/TID/stat)
-  int kick_fd = -1;                 // eventfd the idle worker sleeps on
+  int kick_fd = -1;                 // eventfd that wakes the idle worker
+  int idle_epoll = -1;              // what the idle worker sleeps on: kick_fd and the fibers' fds
   std::atomic<bool> resched{false}; // the core asked for schedule() on this CPU
   // (L) `now` of the Core call made just before a fiber switched back with
   // the lock held (FiberSection), so schedule() reuses it: one clock read
@@ -110,8 +111,9 @@ struct Worker {
 // system call before run() leaves it behind.
 inline constexpr TimeNs kStopGraceNs = 2 * kNsPerSec;
 
-// epoll data of the monitor's own fds; any other value is a FiberTask*.
-inline constexpr u64 kEpollKick = 1, kEpollTimer = 2;
+// epoll data of the monitor's and the idle workers' own fds; in io_epoll_fd
+// every value is a FiberTask*.
+inline constexpr u64 kEpollKick = 1, kEpollTimer = 2, kEpollIo = 3;
 
 // One entry of the monitor's timer heap.
 struct TimerEntry {
@@ -136,6 +138,11 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   // Monitor (L unless atomic).
   std::thread monitor;
   int epoll_fd = -1, monitor_kick_fd = -1, timer_fd = -1;
+  // The fibers' fds (EPOLLONESHOT). Idle workers sleep on it (nested in
+  // their idle_epoll) and harvest it, so a ready fd reaches a fiber without
+  // a thread hop; the monitor harvests it at its ticks, for when no worker
+  // is idle.
+  int io_epoll_fd = -1;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
   struct PolicyTimer { ClassId cls; u64 id; u64 gen; };
   std::vector<PolicyTimer> policy_timers;
@@ -178,6 +185,10 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   // Sends SIGURG to w's thread if a fiber runs there outside the runtime.
   void signal_worker(Worker& w);
 
+  // (L) wakes the fibers whose fds are ready now (epoll_wait without a
+  // timeout): a worker about to idle harvests readiness itself rather than
+  // waiting for the monitor's epoll and a kick. True if any woke.
+  bool poll_fds(TimeNs now);
   void worker_main(Worker& w);   // worker.cpp
   void monitor_main();           // monitor.cpp
   void run_fiber_body(FiberTask& f);  // worker.cpp: the body around fn

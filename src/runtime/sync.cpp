@@ -172,11 +172,11 @@ Status wait_fd(int fd, u32 events, const char* what) {
   epoll_event ev{};
   ev.events = events | EPOLLONESHOT;
   ev.data.ptr = &s.self();
-  if (::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+  if (::epoll_ctl(s.rt().io_epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
     return make_error(ErrorKind::invalid_argument,
                       fmt::format("{}({}): epoll refuses the fd: {}", what, fd, std::strerror(errno)));
   s.block(WaitOn::fd);
-  ::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+  ::epoll_ctl(s.rt().io_epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
   return {};
 }
 

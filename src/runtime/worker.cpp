@@ -2,6 +2,7 @@
 // fiber side of the switch protocol (FiberSection); runtime_impl.h states
 // the lock rule both follow.
 #include <sched.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <exception>
@@ -71,11 +72,17 @@ void Impl::worker_main(Worker& w) {
       next = core->schedule(w.cpu, t);
     }
     back = nullptr;
+    if (!next && poll_fds(t)) continue;  // a fiber's fd became ready meanwhile
     if (!next) {
       w.idle = true;
       lk.unlock();
-      u64 v = 0;
-      [[maybe_unused]] ssize_t r = ::read(w.kick_fd, &v, sizeof v);  // until kicked
+      epoll_event evs[2];
+      const int n = ::epoll_wait(w.idle_epoll, evs, 2, -1);  // until kicked, or an fd is ready
+      for (int i = 0; i < n; ++i)
+        if (evs[i].data.u64 == kEpollKick) {
+          u64 v = 0;
+          [[maybe_unused]] ssize_t r = ::read(w.kick_fd, &v, sizeof v);
+        }
       lk.lock();
       w.idle = false;
       continue;
