@@ -331,6 +331,7 @@ Result<RunSummary> Runtime::run() {
     // this (now leaked) state rather than the run hanging.
     w->thread.detach();
     I.abandoned = true;
+    ++I.sum.workers_left_behind;
     std::lock_guard lk(I.core_mu);
     I.sum.problems.push_back(fmt::format("the worker of CPU {} did not stop: its fiber is stuck in a "
                                          "system call; the thread was left behind", w->cpu));

@@ -63,6 +63,9 @@ struct RunSummary {
   u64 switches = 0;     // fiber resumes of a different task
   u64 preempt_signals = 0, preemptions = 0;  // SIGURGs sent; fibers switched out by one
   bool interrupted = false;  // ended by stop() or SIGINT
+  // Workers whose fiber never left a system call when the run ended: their
+  // threads still run, so what those fibers use must outlive the run.
+  u32 workers_left_behind = 0;
   TimeNs elapsed_ns = 0;
   std::vector<ExitReport> exit_reports;  // classes ejected or unloaded during the run
   std::vector<std::string> blocking;     // fibers that blocked their worker in a system call

@@ -230,6 +230,14 @@ private:
   TimeNs now_;
 };
 
+// The handoff of core_mu from a fiber to its scheduler (a switch with the
+// lock held) is no unlock and lock for pthread, but TSan sees two of its
+// fibers on one thread and must be told that the lock changed hands:
+// hand_over in the fiber before the switch, take_over in the scheduler
+// after it. No-ops without TSan.
+void core_mu_hand_over(std::mutex& m);
+void core_mu_take_over(std::mutex& m);
+
 // in_runtime's two sides. The SIGURG handler reads it on the fiber's own
 // thread, so entering needs only a compiler (signal) fence; leaving is a
 // full store because resched_cpu on another thread reads it after setting
