@@ -352,6 +352,7 @@ Result<RunSummary> Runtime::run() {
   s.lost_tasks = core_live > I.live ? core_live - I.live : 0;
   s.wakeup_latency = report::percentiles_of(I.wake_lat);
   s.slice_overrun = report::percentiles_of(I.slice_overrun);
+  s.slice_overrun_own = report::percentiles_of(I.slice_overrun_own);
   for (ClassId c : I.core->chain())
     s.class_runtime.emplace_back(std::string(I.core->class_name(c)), I.core->class_runtime(c));
   return s;

@@ -75,6 +75,9 @@ struct RunSummary {
   // How long after its slice's end a task was switched out, one sample per
   // preemption of a task whose slice was over.
   report::Percentiles slice_overrun;
+  // Those of the samples in whose slice Linux did not switch the worker's
+  // thread out (a shared machine's descheduling left out): the runtime's own.
+  report::Percentiles slice_overrun_own;
 };
 
 struct Impl;  // runtime_impl.h

@@ -91,6 +91,7 @@ struct Worker {
   bool has_slice_timer = false;
   TimeNs timer_at = 0;               // (L) when it fires next (0: disarmed or fired)
   TimeNs slice_end = kNoSliceEnd;    // (L) the resumed task's, for the overrun figure
+  long os_switches_seen = 0;         // (L) its thread's Linux context switches at the last overrun sample
   bool idle = false;                // (L) asleep on kick_fd (or about to be)
   FiberTask* running = nullptr;     // (L) the fiber it resumed, until it comes back
   std::atomic<FiberTask*> sig_target{nullptr};  // the same, for the signal handler
@@ -160,6 +161,9 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   u64 preempt_signals = 0;
   report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
   report::LatencyHistogram slice_overrun;  // a preempted task's switch-out after its slice end
+  report::LatencyHistogram slice_overrun_own;  // the same, when Linux did not preempt the worker meanwhile
+  // (L) one overrun sample, on w's thread.
+  void record_overrun(Worker& w, TimeNs overrun);
 
   Impl() = default;
   TimeNs now() const;
