@@ -9,11 +9,15 @@
 // - wake->run latency of a schbench-like workload (messengers wake workers
 //   that compute 20 us) on fibers under `simple` vs the same on std::threads
 //   (goal: p99 >= 5x lower);
-// - a pipe ping-pong: runtime fibers vs two threads vs Boost.Fiber.
+// - a pipe ping-pong: runtime fibers vs two threads vs Boost.Fiber;
+// - rpc-bimodal (the preset: Poisson arrivals at 70% load, 99.5% 4 us and
+//   0.5% 10 ms requests, 8 workers on 2 CPUs) p99 request latency under
+//   edf with 500 us slices (a preemptive BPF policy) vs the same on threads.
 // BM_RuntimeRatios measures everything once and the end of the run prints
 // the table (smaller of several rounds for the switch costs).
 //   build/bench/runtime_bench --benchmark_filter=Ratios
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -23,6 +27,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <semaphore>
 #include <string>
 #include <thread>
@@ -34,8 +41,12 @@
 #include <boost/fiber/all.hpp>
 #endif
 
+#include "base/rng.h"
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
+#include "runtime/workload_run.h"
+#include "workload/distribution.h"
+#include "workload/presets.h"
 
 namespace {
 
@@ -303,6 +314,81 @@ double pipe_us_boost_fiber() {
 }
 #endif
 
+// --- rpc-bimodal ------------------------------------------------------------------------------
+
+constexpr TimeNs kRpcDuration = 2'000'000'000;
+constexpr const char* kRpcPolicy = "edf";
+constexpr const char* kRpcPolicyArgs = "?slice_ns=500000";
+
+struct Rpc {
+  double p99_us = 0;
+  double per_s = 0;  // requests completed per second
+};
+
+Rpc rpc_runtime(const ups::runtime::Calibration& cal) {
+  auto w = ups::workload::make_preset("rpc-bimodal", 2);
+  if (!w) return {};
+  rt::WorkloadRunConfig cfg;
+  cfg.cpus = {0, 1};
+  cfg.duration = kRpcDuration;
+  cfg.policies = {std::string(UPS_POLICY_DIR) + "/" + kRpcPolicy + ".bpf.o" + kRpcPolicyArgs};
+  cfg.handle_sigint = false;
+  auto r = rt::run_workload(*w, cfg, cal);
+  if (!r) return {};
+  return {r->request_latency.p99_us, static_cast<double>(r->requests) * 1e9 / static_cast<double>(r->elapsed_ns)};
+}
+
+// The preset's shape on std::threads: an arrival thread queues stamps at
+// Poisson times, 8 worker threads (Linux places them) take them and compute the
+// same calibrated service times.
+Rpc rpc_threads(const ups::runtime::Calibration& cal) {
+  const auto service = ups::workload::Distribution::bimodal(4'000, 10'000'000, 0.005);
+  const auto gap = ups::workload::Distribution::exponential(static_cast<TimeNs>(service.mean() / (0.7 * 2)));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<TimeNs> queue;
+  bool over = false;
+  std::vector<TimeNs> lat;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 8; ++i)
+    workers.emplace_back([&, i] {
+      ups::Rng rng(1000 + static_cast<ups::u64>(i));
+      std::unique_lock lk(mu);
+      for (;;) {
+        cv.wait(lk, [&] { return over || !queue.empty(); });
+        if (queue.empty()) return;
+        const TimeNs stamp = queue.front();
+        queue.pop_front();
+        lk.unlock();
+        ups::runtime::busy_work(cal, service.sample(rng));
+        const TimeNs done = mono_ns();
+        lk.lock();
+        lat.push_back(done - stamp);
+      }
+    });
+  ups::Rng rng(1);
+  const TimeNs start = mono_ns(), end = start + kRpcDuration;
+  TimeNs next = mono_ns();
+  while (next < end) {
+    next += gap.sample(rng);
+    const timespec ts{static_cast<time_t>(next / 1'000'000'000), static_cast<long>(next % 1'000'000'000)};
+    ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+    {
+      std::lock_guard lk(mu);
+      queue.push_back(mono_ns());
+    }
+    cv.notify_one();
+  }
+  {
+    std::lock_guard lk(mu);
+    over = true;
+    queue.clear();  // unserved at the end, as the runtime's run leaves them
+  }
+  cv.notify_all();
+  for (auto& t : workers) t.join();
+  return {pct(lat, 0.99) / 1e3, static_cast<double>(lat.size()) * 1e9 / static_cast<double>(mono_ns() - start)};
+}
+
 // --- one run, all figures ------------------------------------------------------------------
 
 struct Figures {
@@ -311,6 +397,7 @@ struct Figures {
   Overrun overrun_timer, overrun_tick;
   WakeLatency wake_fibers, wake_threads;
   double pipe_fibers_us = 0, pipe_threads_us = 0, pipe_boost_us = 0;
+  Rpc rpc_rt, rpc_thr;
 };
 Figures g_fig;
 
@@ -334,6 +421,9 @@ void BM_RuntimeRatios(benchmark::State& state) {
 #ifdef UPS_HAVE_BOOST_FIBER
     f.pipe_boost_us = pipe_us_boost_fiber();
 #endif
+    const auto cal = ups::runtime::calibrate_busy_work();
+    f.rpc_rt = rpc_runtime(cal);
+    f.rpc_thr = rpc_threads(cal);
   }
   f.done = true;
   state.counters["core_over_raw"] = f.raw_ns > 0 ? f.core_ns / f.raw_ns : 0;
@@ -399,6 +489,10 @@ void print_figures(const Figures& f) {
               f.pipe_threads_us, f.pipe_boost_us);
   ratio("pipe round trip, threads / runtime", f.pipe_threads_us, f.pipe_fibers_us, "> 1");
   ratio("pipe round trip, Boost.Fiber / runtime", f.pipe_boost_us, f.pipe_fibers_us, "(reported)");
+  std::printf("  rpc-bimodal request p99 us: runtime under %s%s %.0f (%.0f req/s), std::threads %.0f (%.0f req/s)\n",
+              kRpcPolicy, kRpcPolicyArgs, f.rpc_rt.p99_us, f.rpc_rt.per_s, f.rpc_thr.p99_us, f.rpc_thr.per_s);
+  ratio("rpc-bimodal p99, threads / runtime", f.rpc_thr.p99_us, f.rpc_rt.p99_us, "> 1");
+  ratio("rpc-bimodal requests/s, runtime / threads", f.rpc_rt.per_s, f.rpc_thr.per_s, "~1 (same load)");
 }
 
 }  // namespace
