@@ -2,10 +2,11 @@
 // (sleeps, policy timers, scenario steps), ticks every busy CPU each
 // tick_ns (ops.tick, slice accounting; a slice that ends makes the core
 // ask for a resched, which becomes a SIGURG), repeats a signal a worker did
-// not act on, runs the watchdog, wakes fibers whose fd became ready, and
-// notices a worker whose fiber blocks it in a system call. It sleeps on
-// epoll (its kick eventfd, a timerfd, the fibers' fds) and ticks only
-// while a CPU is busy, so an idle runtime costs no CPU.
+// not act on, runs the watchdog, wakes fibers whose fd became ready (at
+// its ticks: idle workers harvest the fibers' fds themselves, poll_fds),
+// and notices a worker whose fiber blocks it in a system call. It sleeps
+// on epoll (its kick eventfd, a timerfd) and ticks only while a CPU is
+// busy, so an idle runtime costs no CPU.
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>

@@ -13,6 +13,11 @@
 // yields when it next leaves the runtime, and the monitor signals again
 // on its next tick. SA_NODEFER keeps SIGURG unblocked after a switch out
 // of the handler (the handler does not return until the fiber resumes).
+//
+// Slices end on time through a per-worker POSIX timer (SIGEV_THREAD_ID:
+// SIGURG to that worker) armed at the current task's slice end; the same
+// handler treats its signal (SI_TIMER) as a request to look at the slice,
+// and the scheduler asks the core (Core::check_slice) whether it is over.
 #include <link.h>
 #include <signal.h>
 #include <time.h>
