@@ -42,8 +42,9 @@ namespace ups::runtime {
 // Why a fiber handed control back to its scheduler (Fiber::suspend's
 // message). All but kPreempted arrive with core_mu held.
 inline void* const kBlocked = reinterpret_cast<void*>(1);   // the core was told (block_current)
-inline void* const kYielded = reinterpret_cast<void*>(2);   // yield_current, or a resched request
+inline void* const kYielded = reinterpret_cast<void*>(2);   // leaving the runtime on a resched request
 inline void* const kPreempted = reinterpret_cast<void*>(3); // from the SIGURG handler, no lock
+inline void* const kYieldCall = reinterpret_cast<void*>(4); // yield(): the core was told (yield_current)
 // Fiber::kFinished: the body returned after exit_current (lock held).
 
 enum class WaitOn : u8 { none, sleep, mutex, condvar, event, fd };

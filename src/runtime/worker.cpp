@@ -224,7 +224,7 @@ void FiberSection::block(WaitOn on) {
 
 void FiberSection::yield() {
   core().yield_current(cpu(), now_);
-  switch_out(kYielded);
+  switch_out(kYieldCall);  // the core wants schedule(): no need to ask it again
 }
 
 void leave_runtime(FiberTask& f) {
