@@ -1,1 +1,11 @@
 target_link_libraries(runtime_bench PRIVATE upsched_runtime)
+target_compile_definitions(runtime_bench PRIVATE UPS_POLICY_DIR="${UPS_POLICY_DIR}")
+if(TARGET policies)
+  add_dependencies(runtime_bench policies)
+endif()
+# Boost.Fiber: the pipe ping-pong's third contender (libboost-fiber-dev).
+find_package(Boost QUIET COMPONENTS fiber)
+if(Boost_FIBER_FOUND)
+  target_link_libraries(runtime_bench PRIVATE Boost::fiber)
+  target_compile_definitions(runtime_bench PRIVATE UPS_HAVE_BOOST_FIBER=1)
+endif()

@@ -58,9 +58,9 @@ int main() {
           return;
         }
         items.pop_front();
-        ++consumed;
+        const long n = ++consumed;  // read under mu: the other consumer writes it
         mu.unlock();
-        if (c == 1 && consumed % 250 == 0) rt::sleep_for(100'000);  // 100 us
+        if (c == 1 && n % 250 == 0) rt::sleep_for(100'000);  // 100 us
       }
     }, named(c == 0 ? "consumer0" : "consumer1"));
 

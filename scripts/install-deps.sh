@@ -9,7 +9,7 @@ PACKAGES=(
   libexpected-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev
   clang-14 clang-19 llvm-19 lld-14 libclang-rt-14-dev
   dpdk-dev
-  libboost-context-dev
+  libboost-context-dev libboost-fiber-dev
   libxbyak-dev
   chromium
   qemu-system-x86 busybox-static zstd

@@ -2,9 +2,9 @@
 # test.sh: install what is missing, build, and run the whole test suite, then
 # a short fuzz smoke of every libFuzzer target (scripts/fuzz.sh --smoke), then
 # the same tests under ASan+UBSan. UPS_SKIP_ASAN=1 skips the sanitizer pass,
-# UPS_SKIP_FUZZ=1 the fuzz smoke. UPS_TSAN_PASS=1 adds the runtime tests
-# (label runtime) under TSan, in build-tsan (opt-in until a run of it has
-# been seen clean: the fibers' switches are annotated, runtime/fiber.cpp).
+# UPS_SKIP_FUZZ=1 the fuzz smoke. The runtime tests (label runtime) also
+# run under TSan, in build-tsan (UPS_TSAN_PASS=0 skips it): seen clean, and
+# 23 s with its build from a warm ccache on the 2-core host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -18,7 +18,7 @@ if [[ "${UPS_SKIP_ASAN:-0}" != 1 ]]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "${UPS_JOBS:-$(nproc)}" --timeout 900 -LE slow)
 fi
-if [[ "${UPS_TSAN_PASS:-0}" == 1 ]]; then
+if [[ "${UPS_TSAN_PASS:-1}" == 1 ]]; then
   # Only the runtime's targets: the threads are there.
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DUPS_TSAN=ON -DUPS_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j "${UPS_JOBS:-$(nproc)}" --target test_runtime runtime_example

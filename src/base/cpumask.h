@@ -33,10 +33,18 @@ public:
     for (u64 w : words_) n += std::popcount(w);
     return n;
   }
+  // The scheduler's hot path asks this of masks that are mostly empty (idle
+  // CPUs): four independent ORs per step, no early exit, no loop per word.
   bool empty() const {
-    for (u64 w : words_)
-      if (w) return false;
-    return true;
+    static_assert(kWords % 4 == 0);
+    u64 a = 0, b = 0, c = 0, d = 0;
+    for (int i = 0; i < kWords; i += 4) {
+      a |= words_[i];
+      b |= words_[i + 1];
+      c |= words_[i + 2];
+      d |= words_[i + 3];
+    }
+    return (a | b | c | d) == 0;
   }
   // Lowest set CPU >= from, or kNoCpu.
   CpuId next(CpuId from) const {

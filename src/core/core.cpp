@@ -428,6 +428,25 @@ void Core::tick(CpuId cpu, TimeNs now) {
   if (rq.curr) I.cls_of(*rq.curr).task_tick(rq, *rq.curr);
 }
 
+TimeNs Core::slice_end(CpuId cpu) const {
+  const Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
+  const Task* p = I.cpus[static_cast<size_t>(cpu)].curr;
+  if (!p) return kNoSliceEnd;
+  const TimeNs left = impl_->classes[p->cls]->slice_left(*p);
+  return left == kNoSliceEnd ? kNoSliceEnd : p->acct.exec_start + left;
+}
+
+void Core::check_slice(CpuId cpu, TimeNs now) {
+  EntryScope es(*impl_, now);
+  Impl& I = *impl_;
+  UPS_ASSERT(I.valid_cpu(cpu));
+  CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
+  if (!rq.curr) return;
+  I.update_curr(rq);
+  if (rq.curr) I.cls_of(*rq.curr).slice_check(rq, *rq.curr);
+}
+
 Task* Core::schedule(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;

@@ -135,6 +135,13 @@ public:
   // --- CPUs (substrate) ----------------------------------------------------------
   // Timer tick on cpu: accounting, slice, class tick, bandwidth.
   void tick(CpuId cpu, TimeNs now);
+  // When the current task's slice on cpu ends (kNoSliceEnd: no current
+  // task, or a slice without end), for a substrate that times slices
+  // precisely instead of at ticks.
+  TimeNs slice_end(CpuId cpu) const;
+  // The tick's slice accounting and check alone (no class tick op): asks
+  // for a resched if the current task's slice is over.
+  void check_slice(CpuId cpu, TimeNs now);
   // The CPU's next task (maybe the current one); nullptr = idle.
   Task* schedule(CpuId cpu, TimeNs now);
   Task* current(CpuId cpu) const;

@@ -144,7 +144,8 @@ struct EntryScope {
     }
   }
   ~EntryScope() {
-    if (--impl.depth == 0) impl.finish();
+    // finish() has work only after an ejection or with the checker on.
+    if (--impl.depth == 0 && (!impl.pending_eject.empty() || impl.cfg.check_invariants)) impl.finish();
   }
   Core::Impl& impl;
 };

@@ -544,6 +544,14 @@ void ExtClass::task_tick(CpuRq& rq, Task& p) {
     OpScope s(*this, Op::tick, rq.id, &p);
     ops_->tick(ctx_, p);
   }
+  slice_check(rq, p);
+}
+
+TimeNs ExtClass::slice_left(const Task& p) const {
+  return p.scx.slice == scx::SLICE_INF ? kNoSliceEnd : p.scx.slice;
+}
+
+void ExtClass::slice_check(CpuRq& rq, Task& p) {
   if (p.scx.slice == 0) core_.resched(rq.id);
 }
 

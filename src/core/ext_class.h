@@ -52,6 +52,8 @@ public:
   void enter_running(CpuRq& rq, Task& p) override;
   void update_curr(CpuRq& rq, Task& p, TimeNs delta) override;
   void task_tick(CpuRq& rq, Task& p) override;
+  TimeNs slice_left(const Task& p) const override;
+  void slice_check(CpuRq& rq, Task& p) override;
   void yield_task(CpuRq& rq, Task& p) override;
   void set_weight(Task& p, u32 weight) override;
   void set_cpumask(Task& p, const CpuMask& mask) override;

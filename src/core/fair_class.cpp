@@ -133,8 +133,15 @@ void FairClass::update_curr(CpuRq& rq, Task& p, TimeNs delta) {
   if (time_before(min_vruntime_, m)) min_vruntime_ = m;
 }
 
-void FairClass::task_tick(CpuRq& rq, Task& p) {
-  if (p.acct.run_ns - p.fair.sum_exec_at_pick < p.fair.slice_ns) return;
+void FairClass::task_tick(CpuRq& rq, Task& p) { slice_check(rq, p); }
+
+TimeNs FairClass::slice_left(const Task& p) const {
+  const TimeNs used = p.acct.run_ns - p.fair.sum_exec_at_pick;
+  return used < p.fair.slice_ns ? p.fair.slice_ns - used : 0;
+}
+
+void FairClass::slice_check(CpuRq& rq, Task& p) {
+  if (slice_left(p) > 0) return;
   Task* cand = best_for(rq.id);
   if (cand && FairLess{}(*cand, p)) core_.resched(rq.id);
 }

@@ -42,6 +42,8 @@ public:
   void enter_running(CpuRq& rq, Task& p) override;
   void update_curr(CpuRq& rq, Task& p, TimeNs delta) override;
   void task_tick(CpuRq& rq, Task& p) override;
+  TimeNs slice_left(const Task& p) const override;
+  void slice_check(CpuRq& rq, Task& p) override;
   void check_preempt_curr(CpuRq& rq, Task& p) override;
   void yield_task(CpuRq& rq, Task& p) override;
 

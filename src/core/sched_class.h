@@ -68,6 +68,12 @@ public:
   // Runtime accounting of the running p (delta ns since the last update).
   virtual void update_curr(CpuRq& rq, Task& p, TimeNs delta) { runtime_ += delta; }
   virtual void task_tick(CpuRq& rq, Task& p) = 0;
+  // What is left of the running p's slice (0: used up; kNoSliceEnd: none),
+  // as of its last update_curr. A substrate with timers arms one for it.
+  virtual TimeNs slice_left(const Task& p) const { return kNoSliceEnd; }
+  // task_tick's slice check alone, without the class's tick op (a policy's
+  // ops.tick keeps its tick_ns rate when slices are timed precisely).
+  virtual void slice_check(CpuRq& rq, Task& p) {}
   // p woke with rq (running a task of this class) as its target.
   virtual void check_preempt_curr(CpuRq& rq, Task& p) {}
   virtual void yield_task(CpuRq& rq, Task& p) {}

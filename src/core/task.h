@@ -13,6 +13,8 @@ namespace ups {
 
 using ClassId = u16;
 inline constexpr ClassId kNoClass = 0xffff;
+// A slice that never ends (SchedClass::slice_left, Core::slice_end).
+inline constexpr TimeNs kNoSliceEnd = ~TimeNs{0};
 
 class DispatchQueue;
 

@@ -2,10 +2,11 @@
 // (sleeps, policy timers, scenario steps), ticks every busy CPU each
 // tick_ns (ops.tick, slice accounting; a slice that ends makes the core
 // ask for a resched, which becomes a SIGURG), repeats a signal a worker did
-// not act on, runs the watchdog, wakes fibers whose fd became ready, and
-// notices a worker whose fiber blocks it in a system call. It sleeps on
-// epoll (its kick eventfd, a timerfd, the fibers' fds) and ticks only
-// while a CPU is busy, so an idle runtime costs no CPU.
+// not act on, runs the watchdog, wakes fibers whose fd became ready (at
+// its ticks: idle workers harvest the fibers' fds themselves, poll_fds),
+// and notices a worker whose fiber blocks it in a system call. It sleeps
+// on epoll (its kick eventfd, a timerfd) and ticks only while a CPU is
+// busy, so an idle runtime costs no CPU.
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -51,6 +52,19 @@ void drain(int fd) {
 
 }  // namespace
 
+bool Impl::poll_fds(TimeNs t) {
+  epoll_event evs[16];
+  const int n = ::epoll_wait(io_epoll_fd, evs, 16, 0);
+  bool woke = false;
+  for (int i = 0; i < n; ++i) {
+    auto* f = static_cast<FiberTask*>(evs[i].data.ptr);
+    if (f->wait != WaitOn::fd) continue;
+    wake(f, t);
+    woke = true;
+  }
+  return woke;
+}
+
 void Impl::monitor_main() {
   std::unique_lock lk(core_mu);
   TimeNs next_tick = now() + opts.tick_ns;
@@ -76,6 +90,7 @@ void Impl::monitor_main() {
           break;
       }
     }
+    poll_fds(t);
     bool busy = false;
     for (auto& w : workers) busy |= w->running != nullptr;
     if (busy && t >= next_tick) {
@@ -153,7 +168,6 @@ void Impl::monitor_main() {
       const u64 tag = evs[i].data.u64;
       if (tag == kEpollKick) drain(monitor_kick_fd);
       else if (tag == kEpollTimer) drain(timer_fd);
-      else if (auto* f = static_cast<FiberTask*>(evs[i].data.ptr); f->wait == WaitOn::fd) wake(f, tw);
     }
   }
   // The end: workers leave their loops; a busy one is made to switch, again

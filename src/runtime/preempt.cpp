@@ -13,9 +13,16 @@
 // yields when it next leaves the runtime, and the monitor signals again
 // on its next tick. SA_NODEFER keeps SIGURG unblocked after a switch out
 // of the handler (the handler does not return until the fiber resumes).
+//
+// Slices end on time through a per-worker POSIX timer (SIGEV_THREAD_ID:
+// SIGURG to that worker) armed at the current task's slice end; the same
+// handler treats its signal (SI_TIMER) as a request to look at the slice,
+// and the scheduler asks the core (Core::check_slice) whether it is over.
 #include <link.h>
 #include <signal.h>
+#include <time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -66,10 +73,13 @@ bool pc_is_safe(const void* uc) {
   return true;
 }
 
-void on_sigurg(int, siginfo_t*, void* uc) {
+void on_sigurg(int, siginfo_t* info, void* uc) {
   const int saved_errno = errno;
   Worker* w = current_worker();
-  FiberTask* f = w ? w->sig_target.load() : nullptr;
+  FiberTask* f = w ? w->sig_target.load(std::memory_order_relaxed) : nullptr;
+  // The slice timer: the scheduler is to look at the slice (a request like
+  // the core's, so a fiber inside the runtime or libc yields on leaving).
+  if (f && info && info->si_code == SI_TIMER) w->resched.store(true, std::memory_order_relaxed);
   // Not a fiber here (scheduler, another thread), inside the runtime, or in
   // libc: leave the request pending.
   if (f && !f->in_runtime.load() && w->resched.load() && pc_is_safe(uc)) {
@@ -83,6 +93,37 @@ void on_sigurg(int, siginfo_t*, void* uc) {
 }
 
 }  // namespace
+
+void create_slice_timer(Worker& w) {
+  if (!w.rt->opts.slice_timer) return;
+  sigevent sev{};
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = SIGURG;
+  sev._sigev_un._tid = static_cast<pid_t>(::gettid());  // glibc's sigev_notify_thread_id
+  w.has_slice_timer = ::timer_create(CLOCK_MONOTONIC, &sev, &w.slice_timer) == 0;
+  if (!w.has_slice_timer) {
+    std::lock_guard lk(w.rt->core_mu);
+    w.rt->sum.problems.push_back("no slice timer for the worker of CPU " + std::to_string(w.cpu) + ": " +
+                                 std::strerror(errno) + "; slices end at ticks");
+  }
+}
+
+void delete_slice_timer(Worker& w) {
+  if (w.has_slice_timer) ::timer_delete(w.slice_timer);
+  w.has_slice_timer = false;
+}
+
+void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
+  if (!w.has_slice_timer || slice_end == kNoSliceEnd) return;  // an armed one firing costs a check
+  // Armed to fire between now and the slice end: when it fires the
+  // scheduler re-arms it, so one timer_settime per slice, not per switch.
+  if (w.timer_at > now && w.timer_at <= slice_end) return;
+  const TimeNs abs = w.rt->epoch + std::max(slice_end, now + 1);
+  itimerspec its{};
+  its.it_value.tv_sec = static_cast<time_t>(abs / kNsPerSec);
+  its.it_value.tv_nsec = static_cast<long>(abs % kNsPerSec);
+  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = std::max(slice_end, now + 1);
+}
 
 void install_preempt_handler() {
   static std::once_flag once;

@@ -164,8 +164,9 @@ Runtime::~Runtime() {
   }
   Impl& I = *impl_;
   for (auto& w : I.workers)
-    if (w->kick_fd >= 0) ::close(w->kick_fd);
-  for (int fd : {I.epoll_fd, I.monitor_kick_fd, I.timer_fd})
+    for (int fd : {w->kick_fd, w->idle_epoll})
+      if (fd >= 0) ::close(fd);
+  for (int fd : {I.epoll_fd, I.io_epoll_fd, I.monitor_kick_fd, I.timer_fd})
     if (fd >= 0) ::close(fd);
   for (auto& f : I.fibers) delete f->fiber;  // unfinished fibers: their stacks go, unwound or not
 }
@@ -188,9 +189,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions opts) {
   cc.check_invariants = I.opts.check_invariants;
   I.core = std::make_unique<Core>(std::move(*topo), cc, static_cast<CoreHooks&>(I));
   I.epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  I.io_epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   I.monitor_kick_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   I.timer_fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (I.epoll_fd < 0 || I.monitor_kick_fd < 0 || I.timer_fd < 0) return tl::unexpected(os_error("runtime monitor"));
+  if (I.epoll_fd < 0 || I.io_epoll_fd < 0 || I.monitor_kick_fd < 0 || I.timer_fd < 0) return tl::unexpected(os_error("runtime monitor"));
   for (int fd : {I.monitor_kick_fd, I.timer_fd}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -203,7 +205,14 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions opts) {
     w->cpu = static_cast<CpuId>(i);
     w->os_cpu = I.opts.cpus[i];
     w->kick_fd = ::eventfd(0, EFD_CLOEXEC);
-    if (w->kick_fd < 0) return tl::unexpected(os_error("worker eventfd"));
+    w->idle_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (w->kick_fd < 0 || w->idle_epoll < 0) return tl::unexpected(os_error("worker eventfd"));
+    for (auto [fd, tag] : {std::pair{w->kick_fd, kEpollKick}, std::pair{I.io_epoll_fd, kEpollIo}}) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = tag;
+      if (::epoll_ctl(w->idle_epoll, EPOLL_CTL_ADD, fd, &ev) != 0) return tl::unexpected(os_error("worker epoll"));
+    }
     I.workers.push_back(std::move(w));
   }
   install_preempt_handler();
@@ -324,6 +333,7 @@ Result<RunSummary> Runtime::run() {
     // this (now leaked) state rather than the run hanging.
     w->thread.detach();
     I.abandoned = true;
+    ++I.sum.workers_left_behind;
     std::lock_guard lk(I.core_mu);
     I.sum.problems.push_back(fmt::format("the worker of CPU {} did not stop: its fiber is stuck in a "
                                          "system call; the thread was left behind", w->cpu));
@@ -343,6 +353,8 @@ Result<RunSummary> Runtime::run() {
   const size_t core_live = I.core->nr_live_tasks();
   s.lost_tasks = core_live > I.live ? core_live - I.live : 0;
   s.wakeup_latency = report::percentiles_of(I.wake_lat);
+  s.slice_overrun = report::percentiles_of(I.slice_overrun);
+  s.slice_overrun_own = report::percentiles_of(I.slice_overrun_own);
   for (ClassId c : I.core->chain())
     s.class_runtime.emplace_back(std::string(I.core->class_name(c)), I.core->class_runtime(c));
   return s;

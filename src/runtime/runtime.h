@@ -34,6 +34,9 @@ struct RuntimeOptions {
   // process may not use still gets a worker, unpinned (noted in the summary).
   std::vector<int> cpus = {0, 1};
   TimeNs tick_ns = 1 * kNsPerMs;       // ops.tick and slice accounting
+  // A per-worker timer ends each slice on time (preempt.cpp); off: slices
+  // end at the monitor's ticks, up to tick_ns late.
+  bool slice_timer = true;
   size_t stack_bytes = 256 * 1024;     // per fiber
   FairParams fair;
   // A worker whose fiber has used under 5% of this much wall time as CPU
@@ -60,12 +63,21 @@ struct RunSummary {
   u64 switches = 0;     // fiber resumes of a different task
   u64 preempt_signals = 0, preemptions = 0;  // SIGURGs sent; fibers switched out by one
   bool interrupted = false;  // ended by stop() or SIGINT
+  // Workers whose fiber never left a system call when the run ended: their
+  // threads still run, so what those fibers use must outlive the run.
+  u32 workers_left_behind = 0;
   TimeNs elapsed_ns = 0;
   std::vector<ExitReport> exit_reports;  // classes ejected or unloaded during the run
   std::vector<std::string> blocking;     // fibers that blocked their worker in a system call
   std::vector<std::string> problems;     // task exceptions, unpinned workers, refused attaches
   std::vector<std::pair<std::string, TimeNs>> class_runtime;  // CPU time per class in the chain
   report::Percentiles wakeup_latency;  // wake_up -> running, as the core measures it
+  // How long after its slice's end a task was switched out, one sample per
+  // preemption of a task whose slice was over.
+  report::Percentiles slice_overrun;
+  // Those of the samples in whose slice Linux did not switch the worker's
+  // thread out (a shared machine's descheduling left out): the runtime's own.
+  report::Percentiles slice_overrun_own;
 };
 
 struct Impl;  // runtime_impl.h

@@ -42,8 +42,9 @@ namespace ups::runtime {
 // Why a fiber handed control back to its scheduler (Fiber::suspend's
 // message). All but kPreempted arrive with core_mu held.
 inline void* const kBlocked = reinterpret_cast<void*>(1);   // the core was told (block_current)
-inline void* const kYielded = reinterpret_cast<void*>(2);   // yield_current, or a resched request
+inline void* const kYielded = reinterpret_cast<void*>(2);   // leaving the runtime on a resched request
 inline void* const kPreempted = reinterpret_cast<void*>(3); // from the SIGURG handler, no lock
+inline void* const kYieldCall = reinterpret_cast<void*>(4); // yield(): the core was told (yield_current)
 // Fiber::kFinished: the body returned after exit_current (lock held).
 
 enum class WaitOn : u8 { none, sleep, mutex, condvar, event, fd };
@@ -77,8 +78,21 @@ struct Worker {
   pthread_t handle{};
   clockid_t cpu_clock{};            // the thread's CPU-time clock (blocking detection)
   std::atomic<int> tid{0};          // its Linux thread id (/proc/self/task/TID/stat)
-  int kick_fd = -1;                 // eventfd the idle worker sleeps on
+  int kick_fd = -1;                 // eventfd that wakes the idle worker
+  int idle_epoll = -1;              // what the idle worker sleeps on: kick_fd and the fibers' fds
   std::atomic<bool> resched{false}; // the core asked for schedule() on this CPU
+  // (L) `now` of the Core call made just before a fiber switched back with
+  // the lock held (FiberSection), so schedule() reuses it: one clock read
+  // per switch. 0: read the clock.
+  TimeNs handoff_now = 0;
+  // The slice timer (preempt.cpp): a POSIX timer that sends this thread
+  // SIGURG when the running task's slice ends, so slices end on time
+  // rather than at the monitor's next tick.
+  timer_t slice_timer{};
+  bool has_slice_timer = false;
+  TimeNs timer_at = 0;               // (L) when it fires next (0: disarmed or fired)
+  TimeNs slice_end = kNoSliceEnd;    // (L) the resumed task's, for the overrun figure
+  long os_switches_seen = 0;         // (L) its thread's Linux context switches at the last overrun sample
   bool idle = false;                // (L) asleep on kick_fd (or about to be)
   FiberTask* running = nullptr;     // (L) the fiber it resumed, until it comes back
   std::atomic<FiberTask*> sig_target{nullptr};  // the same, for the signal handler
@@ -99,8 +113,9 @@ struct Worker {
 // system call before run() leaves it behind.
 inline constexpr TimeNs kStopGraceNs = 2 * kNsPerSec;
 
-// epoll data of the monitor's own fds; any other value is a FiberTask*.
-inline constexpr u64 kEpollKick = 1, kEpollTimer = 2;
+// epoll data of the monitor's and the idle workers' own fds; in io_epoll_fd
+// every value is a FiberTask*.
+inline constexpr u64 kEpollKick = 1, kEpollTimer = 2, kEpollIo = 3;
 
 // One entry of the monitor's timer heap.
 struct TimerEntry {
@@ -125,6 +140,11 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   // Monitor (L unless atomic).
   std::thread monitor;
   int epoll_fd = -1, monitor_kick_fd = -1, timer_fd = -1;
+  // The fibers' fds (EPOLLONESHOT). Idle workers sleep on it (nested in
+  // their idle_epoll) and harvest it, so a ready fd reaches a fiber without
+  // a thread hop; the monitor harvests it at its ticks, for when no worker
+  // is idle.
+  int io_epoll_fd = -1;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers;
   struct PolicyTimer { ClassId cls; u64 id; u64 gen; };
   std::vector<PolicyTimer> policy_timers;
@@ -141,6 +161,10 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   RunSummary sum;
   u64 preempt_signals = 0;
   report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
+  report::LatencyHistogram slice_overrun;  // a preempted task's switch-out after its slice end
+  report::LatencyHistogram slice_overrun_own;  // the same, when Linux did not preempt the worker meanwhile
+  // (L) one overrun sample, on w's thread.
+  void record_overrun(Worker& w, TimeNs overrun);
 
   Impl() = default;
   TimeNs now() const;
@@ -166,6 +190,10 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   // Sends SIGURG to w's thread if a fiber runs there outside the runtime.
   void signal_worker(Worker& w);
 
+  // (L) wakes the fibers whose fds are ready now (epoll_wait without a
+  // timeout): a worker about to idle harvests readiness itself rather than
+  // waiting for the monitor's epoll and a kick. True if any woke.
+  bool poll_fds(TimeNs now);
   void worker_main(Worker& w);   // worker.cpp
   void monitor_main();           // monitor.cpp
   void run_fiber_body(FiberTask& f);  // worker.cpp: the body around fn
@@ -207,8 +235,36 @@ private:
   TimeNs now_;
 };
 
+// The handoff of core_mu from a fiber to its scheduler (a switch with the
+// lock held) is no unlock and lock for pthread, but TSan sees two of its
+// fibers on one thread and must be told that the lock changed hands:
+// hand_over in the fiber before the switch, take_over in the scheduler
+// after it. No-ops without TSan.
+void core_mu_hand_over(std::mutex& m);
+void core_mu_take_over(std::mutex& m);
+
+// in_runtime's two sides. The SIGURG handler reads it on the fiber's own
+// thread, so entering needs only a compiler (signal) fence; leaving is a
+// full store because resched_cpu on another thread reads it after setting
+// `resched` (signal_worker skips a fiber inside the runtime), and the fiber
+// reads `resched` after clearing it: the Dekker pair that keeps a request
+// from being missed by both.
+inline void enter_runtime(FiberTask& f) {
+  f.in_runtime.store(true, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+// Leaves the runtime (in_runtime was set, core_mu not held), first
+// yielding while the core asks for this CPU.
+void leave_runtime(FiberTask& f);
+
 // Installs the SIGURG handler and learns libc's code ranges (once).
 void install_preempt_handler();
+// The worker's slice timer (created on its thread), armed for the current
+// task's slice end before each resume; fired early (a later slice began)
+// it only makes the scheduler check the slice and resume the same task.
+void create_slice_timer(Worker& w);
+void delete_slice_timer(Worker& w);
+void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now);
 // Yields if w's core asked for a resched (the fiber side of a missed signal).
 void honour_resched();
 

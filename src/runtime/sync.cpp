@@ -65,10 +65,9 @@ TaskId current_task() {
 CpuId current_cpu() {
   FiberTask* f = current_fiber();
   if (!f) return kNoCpu;
-  f->in_runtime.store(true);  // no migration between the two reads
+  enter_runtime(*f);  // no migration between the two reads
   const CpuId c = f->worker->cpu;
-  f->in_runtime.store(false);
-  honour_resched();
+  leave_runtime(*f);
   return c;
 }
 
@@ -173,11 +172,15 @@ Status wait_fd(int fd, u32 events, const char* what) {
   epoll_event ev{};
   ev.events = events | EPOLLONESHOT;
   ev.data.ptr = &s.self();
-  if (::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+  // The fd stays registered after a wait (EPOLLONESHOT disarms it when it
+  // fires, and closing it removes it), so a repeated wait re-arms it with
+  // one call; the first is an add.
+  const int epfd = s.rt().io_epoll_fd;
+  if (::epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+      (errno != ENOENT || ::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0))
     return make_error(ErrorKind::invalid_argument,
                       fmt::format("{}({}): epoll refuses the fd: {}", what, fd, std::strerror(errno)));
   s.block(WaitOn::fd);
-  ::epoll_ctl(s.rt().epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
   return {};
 }
 

@@ -2,9 +2,15 @@
 // fiber side of the switch protocol (FiberSection); runtime_impl.h states
 // the lock rule both follow.
 #include <sched.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <exception>
+
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -18,6 +24,20 @@ thread_local FiberTask* tl_fiber = nullptr;
 thread_local Worker* tl_worker = nullptr;
 
 }  // namespace
+
+#if defined(__SANITIZE_THREAD__)
+void core_mu_hand_over(std::mutex& m) {
+  __tsan_mutex_pre_unlock(&m, 0);
+  __tsan_mutex_post_unlock(&m, 0);
+}
+void core_mu_take_over(std::mutex& m) {
+  __tsan_mutex_pre_lock(&m, 0);
+  __tsan_mutex_post_lock(&m, 0, 0);
+}
+#else
+void core_mu_hand_over(std::mutex&) {}
+void core_mu_take_over(std::mutex&) {}
+#endif
 
 // Not inlined, and opaque to the optimiser, so that a fiber that moved to
 // another worker thread reads this thread's values, not a cached address.
@@ -51,15 +71,37 @@ void Impl::worker_main(Worker& w) {
                                          w.cpu, w.os_cpu));
     }
   }
+  create_slice_timer(w);
   std::unique_lock lk(core_mu);
+  // The fiber that came back still runnable and current (preempted, or
+  // leaving the runtime on a request): the core decides whether it goes on.
+  FiberTask* back = nullptr;
   while (!stopping) {
-    w.resched.store(false);
-    Task* next = core->schedule(w.cpu, now());
+    w.resched.store(false, std::memory_order_relaxed);  // under core_mu, as every setter
+    const TimeNs t = w.handoff_now ? w.handoff_now : now();
+    w.handoff_now = 0;
+    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;  // it fired (or is about to)
+    Task* next = nullptr;
+    if (back && back->task && core->current(w.cpu) == back->task) {
+      if (w.slice_end <= t) core->check_slice(w.cpu, t);
+      if (!core->need_resched(w.cpu)) next = back->task;  // the slice timer fired early
+    }
+    if (!next) {
+      if (back && w.slice_end <= t) record_overrun(w, t - w.slice_end);
+      next = core->schedule(w.cpu, t);
+    }
+    back = nullptr;
+    if (!next && poll_fds(t)) continue;  // a fiber's fd became ready meanwhile
     if (!next) {
       w.idle = true;
       lk.unlock();
-      u64 v = 0;
-      [[maybe_unused]] ssize_t r = ::read(w.kick_fd, &v, sizeof v);  // until kicked
+      epoll_event evs[2];
+      const int n = ::epoll_wait(w.idle_epoll, evs, 2, -1);  // until kicked, or an fd is ready
+      for (int i = 0; i < n; ++i)
+        if (evs[i].data.u64 == kEpollKick) {
+          u64 v = 0;
+          [[maybe_unused]] ssize_t r = ::read(w.kick_fd, &v, sizeof v);
+        }
       lk.lock();
       w.idle = false;
       continue;
@@ -75,16 +117,24 @@ void Impl::worker_main(Worker& w) {
     w.running = f;
     f->worker = &w;
     set_current_fiber(f);
-    w.sig_target.store(f);
+    w.slice_end = core->slice_end(w.cpu);
+    arm_slice_timer(w, w.slice_end, t);
+    w.sig_target.store(f, std::memory_order_relaxed);  // only this thread's handler reads it
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     lk.unlock();
     void* why = f->fiber->resume(nullptr);
     // Back on the scheduler's stack: the lock comes with every reason but a
     // preemption (runtime_impl.h).
-    w.sig_target.store(nullptr);
+    w.sig_target.store(nullptr, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
     set_current_fiber(nullptr);
     if (why == kPreempted) lk.lock();
-    else lk = std::unique_lock(core_mu, std::adopt_lock);
+    else {
+      core_mu_take_over(core_mu);
+      lk = std::unique_lock(core_mu, std::adopt_lock);
+    }
     w.running = nullptr;
+    if (why == kPreempted || why == kYielded) back = f;
     if (why == Fiber::kFinished) {
       delete f->fiber;
       f->fiber = nullptr;
@@ -94,12 +144,26 @@ void Impl::worker_main(Worker& w) {
     }
   }
   w.exited = true;
+  delete_slice_timer(w);
+}
+
+// Linux may take the worker's CPU for milliseconds on a loaded machine (or
+// deschedule the thread holding core_mu, which the worker then waits for),
+// and no user-level runtime can end a slice then; samples taken after the
+// worker's thread was switched out by Linux (getrusage, once per slice)
+// are kept apart, so the runtime's own precision stays visible.
+void Impl::record_overrun(Worker& w, TimeNs overrun) {
+  slice_overrun.record(overrun);
+  rusage ru{};
+  if (::getrusage(RUSAGE_THREAD, &ru) != 0) return;
+  const long switches = ru.ru_nivcsw + ru.ru_nvcsw;
+  if (switches == w.os_switches_seen) slice_overrun_own.record(overrun);
+  w.os_switches_seen = switches;
 }
 
 void Impl::run_fiber_body(FiberTask& f) {
   // A new fiber starts inside the runtime: its scheduler released the lock.
-  f.in_runtime.store(false);
-  honour_resched();
+  leave_runtime(f);
   try {
     f.fn();
   } catch (const std::exception& e) {
@@ -112,7 +176,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   f.fn = nullptr;
   // Exit: the lock is held through the return into Fiber::entry and the
   // switch it makes (kFinished), as for any other switch out.
-  f.in_runtime.store(true);
+  enter_runtime(f);
   std::unique_lock lk(core_mu);
   const TimeNs t = now();
   for (u64 id : f.held_locks) {
@@ -121,8 +185,10 @@ void Impl::run_fiber_body(FiberTask& f) {
   }
   f.held_locks.clear();
   core->exit_current(f.worker->cpu, t);
+  f.worker->handoff_now = t;
   f.task = nullptr;  // the core may free it now
   lk.release();
+  core_mu_hand_over(core_mu);  // the switch to the scheduler follows (kFinished)
 }
 
 // --- FiberSection ------------------------------------------------------------------
@@ -132,19 +198,20 @@ FiberSection::FiberSection(const char* what) : f_(current_fiber()) {
     fmt::print(stderr, "upsched runtime: {} called outside a runtime fiber\n", what);
     std::abort();
   }
-  f_->in_runtime.store(true);
+  enter_runtime(*f_);
   lk_ = std::unique_lock(f_->rt->core_mu);
   now_ = f_->rt->now();
 }
 
 FiberSection::~FiberSection() {
   if (lk_.owns_lock()) lk_.unlock();
-  f_->in_runtime.store(false);
-  honour_resched();
+  leave_runtime(*f_);
 }
 
 void FiberSection::switch_out(void* why) {
+  f_->worker->handoff_now = now_;  // the core's last entry was at now_
   lk_.release();  // the scheduler owns it now
+  core_mu_hand_over(f_->rt->core_mu);
   f_->fiber->suspend(why);
   // Running again, maybe on another worker; the lock is not held.
 }
@@ -157,21 +224,33 @@ void FiberSection::block(WaitOn on) {
 
 void FiberSection::yield() {
   core().yield_current(cpu(), now_);
-  switch_out(kYielded);
+  switch_out(kYieldCall);  // the core wants schedule(): no need to ask it again
+}
+
+void leave_runtime(FiberTask& f) {
+  for (;;) {
+    // in_runtime pins the fiber to f.worker while it looks.
+    while (f.worker->resched.load(std::memory_order_relaxed)) {
+      std::unique_lock lk(f.rt->core_mu);
+      lk.release();
+      core_mu_hand_over(f.rt->core_mu);
+      f.fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
+    }
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    f.in_runtime.store(false);  // seq_cst: before the second look (runtime_impl.h)
+    // A request that came between the look and the store found in_runtime
+    // set and sent no signal; it is seen here. (A preemption in between
+    // leaves a stale f.worker: one more, harmless, round.)
+    if (!f.worker->resched.load()) return;
+    enter_runtime(f);
+  }
 }
 
 void honour_resched() {
   FiberTask* f = current_fiber();
   if (!f) return;
-  f->in_runtime.store(true);  // pins the fiber to this worker until the check
-  Worker* w = f->worker;
-  while (w->resched.load()) {
-    std::unique_lock lk(f->rt->core_mu);
-    lk.release();
-    f->fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
-    w = f->worker;
-  }
-  f->in_runtime.store(false);
+  enter_runtime(*f);
+  leave_runtime(*f);
 }
 
 }  // namespace ups::runtime

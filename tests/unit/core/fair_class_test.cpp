@@ -70,5 +70,24 @@ TEST(FairClass, IdleCpuTakesWorkAtOnce) {
   EXPECT_EQ(b->state, TaskState::exited);
 }
 
+// A substrate that times slices (the runtime) learns when the current
+// task's slice ends and checks it then, without a tick.
+TEST(FairClass, SliceEndIsKnownAndCheckedWithoutATick) {
+  TestDriver d(1);
+  d.spawn(Behaviour::hog());
+  d.spawn(Behaviour::hog());
+  d.run_for(kNsPerUs);
+  Core& c = d.core();
+  ASSERT_NE(c.current(0), nullptr);
+  const TimeNs end = c.slice_end(0);
+  ASSERT_NE(end, kNoSliceEnd);
+  EXPECT_GT(end, d.now());
+  EXPECT_LE(end - c.current(0)->acct.exec_start, c.config().fair.base_slice_ns);
+  c.check_slice(0, end - 1);
+  EXPECT_FALSE(c.need_resched(0));  // a nanosecond left
+  c.check_slice(0, end);
+  EXPECT_TRUE(c.need_resched(0));   // over, and the other hog waits
+}
+
 }  // namespace
 }  // namespace ups::test

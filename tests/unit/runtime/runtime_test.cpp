@@ -101,6 +101,30 @@ void expect_hog_preempted(std::vector<std::string> policies, std::vector<int> cp
 }
 
 TEST(Runtime, CpuBoundFiberIsPreemptedUnderFair) { expect_hog_preempted({}); }
+
+// With ticks 10 s apart, only the worker's slice timer can end the hog's
+// slice (fair: 3 ms) within the run; the summary counts that overrun.
+TEST(Runtime, TheSliceTimerEndsASliceBetweenTicks) {
+  RuntimeOptions o;
+  o.cpus = {0};
+  o.tick_ns = 10 * kNsPerSec;
+  o.check_invariants = true;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt) << rt.error().to_string();
+  std::atomic<bool> released{false};
+  std::atomic<u64> spins{0};
+  (*rt)->spawn([&] {
+    while (!released.load(std::memory_order_relaxed)) spins.fetch_add(1, std::memory_order_relaxed);
+  }, named("hog"));
+  (*rt)->spawn([&] {
+    while (spins.load() == 0) yield();
+    released.store(true);
+  }, named("releaser"));
+  RunSummary s = run_guarded(**rt, std::chrono::seconds(5));  // under the tick: no tick can do it
+  expect_all_completed(s);
+  EXPECT_TRUE(released.load());
+  EXPECT_GE(s.slice_overrun.count, 1u);
+}
 TEST(Runtime, CpuBoundFiberIsPreemptedUnderSimple) { expect_hog_preempted({policy("simple")}); }
 
 TEST(Runtime, BadPolicyIsEjectedAndItsTasksFinishUnderFair) {
@@ -219,7 +243,12 @@ TEST(Runtime, SigintEndsTheRunCleanly) {
     }
   }, named("forever_sleeping"));
   (*rt)->spawn([&] {
-    for (;;) running.store(true);  // never calls the runtime
+    for (;;) {
+      running.store(true);  // never calls the runtime
+#if defined(__SANITIZE_THREAD__)
+      preempt_point();  // TSan delivers signals only at its interceptors (docs/runtime.md, Limits)
+#endif
+    }
   }, named("forever_spinning"));
   std::thread sender([&] {
     while (!running.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
