@@ -1,31 +1,31 @@
 /* virt_host: a host scheduler for vCPUs that reads its guests' hints.
  *
- * Weighted vtime as in simple, per VM rather than per vCPU, plus what the
- * guests publish about each vCPU (upsched/virt_hints.h, docs/guest-host.md):
+ * Weighted vtime as in simple, plus what the guests publish about each vCPU
+ * (upsched/virt_hints.h, docs/guest-host.md):
  *
- * - Co-scheduling: each VM has a DSQ of its own, in its vCPUs' weighted
- *   virtual time (as simple's). A CPU takes the next vCPU of a VM whose
- *   vCPUs started on other CPUs at this very instant, else the vCPU with
- *   the least virtual time of all: the CPUs that reschedule together at a
- *   tick take the vCPUs of one VM together, so a guest spinlock's holder
- *   and its spinners mostly run at the same time.
- * - Lock holders: a vCPU whose guest holds a spinlock is not preempted at
- *   the end of its slice (the tick refills it, at most max_hold_extensions
- *   times per run, so a guest cannot keep a CPU by holding locks), and a
- *   preempted one goes to BOOST_DSQ, which every CPU drains first.
+ * - Co-scheduling: each VM has a DSQ of its own, in its vCPUs' virtual
+ *   time. A CPU takes the next vCPU of a VM whose vCPUs started on other
+ *   CPUs at this very instant, else the vCPU with the least virtual time of
+ *   all: the CPUs that reschedule together at a tick take the vCPUs of one
+ *   VM together, so a guest spinlock's holder and its spinners mostly run
+ *   at the same time.
+ * - Lock holders: a vCPU whose guest holds a spinlock that others spin for
+ *   is not preempted at the end of its slice (the tick refills it, at most
+ *   max_hold_extensions times per run, so a guest cannot keep a CPU by
+ *   holding locks).
  * - Spinning: a vCPU that exits on a spin (pause-loop exiting) gives its CPU
- *   up only when its VM has a lock holder waiting for a CPU, which then
- *   runs first (a directed yield); while the holder runs elsewhere the
- *   spin is short and the vCPU keeps its CPU.
- * - Latency: a vCPU that gets a latency-critical guest task goes to
- *   BOOST_DSQ too, and when it wakes it preempts a CPU running a vCPU that
- *   is neither urgent nor a lock holder.
+ *   to its VM's lock holder when that one waits for a CPU (a directed yield
+ *   the hints make exact); while the holder runs elsewhere the spin is
+ *   short and the vCPU keeps its CPU.
+ * - Latency: a vCPU whose guest has a latency-critical task for it runs
+ *   first, for lat_slice_ns, and the tick makes room for it on a CPU that
+ *   runs a vCPU neither urgent nor holding a lock.
  * - A vCPU whose slice is nearly used is flagged UPSCHED_HOST_DESCHED_SOON,
- *   so its guest can move latency-critical work elsewhere (virt_guest).
+ *   so its guest can place latency-critical work elsewhere (virt_guest).
  *
- * Tasks that are not vCPUs are scheduled as in simple.
+ * Tasks that are not vCPUs share SHARED_DSQ, in the same virtual time.
  *
- * Capabilities: sched.load, sched.virt, sched.kick.
+ * Capabilities: sched.load, sched.virt.
  */
 #include <scx/common.bpf.h>
 #include <upsched/virt_hints.h>
@@ -43,7 +43,6 @@ static u32 nr_vms;	/* VM ids seen so far are below it */
 UEI_DEFINE(uei);
 
 #define SHARED_DSQ 0
-#define BOOST_DSQ 1
 #define MAX_VMS 256
 #define VM_DSQ(vm) (16 + (vm))
 #define MAX_SCAN 64
@@ -62,26 +61,17 @@ struct {
 	__uint(max_entries, MAX_VMS);
 } vms SEC(".maps");
 
-/* Per CPU: whether what runs there is urgent (not to be preempted by an
- * urgent wakeup). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(key_size, sizeof(u32));
-	__uint(value_size, sizeof(u64));
-	__uint(max_entries, 1024);
-} cpu_urgent SEC(".maps");
-
 struct task_ctx {
 	u64 ran_from;	/* when this run started */
 	u32 extensions;	/* slice refills in this run */
 };
 
-/* Per CPU: the VM whose lock holder a directed yield asked this CPU to
- * run next, -1 = none. */
+/* Per CPU: 1 + the VM whose lock holder a directed yield asked this CPU
+ * to run next, 0 = none. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(key_size, sizeof(u32));
-	__uint(value_size, sizeof(s64));
+	__uint(value_size, sizeof(u64));
 	__uint(max_entries, 1024);
 } cpu_wants_holder SEC(".maps");
 
@@ -92,6 +82,7 @@ struct {
 	__type(value, struct task_ctx);
 } task_ctx_stor SEC(".maps");
 
+/* Counters (read with upsched's map dump). */
 u64 nr_boosted, nr_preempts, nr_extensions, nr_directed_yields, nr_spins_kept;
 
 static struct vm_state *vm_of(struct task_struct *p)
@@ -110,34 +101,6 @@ static struct task_ctx *ctx_of(struct task_struct *p)
 	return bpf_task_storage_get(&task_ctx_stor, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-static void set_cpu_urgent(s32 cpu, u64 v)
-{
-	u32 key = cpu;
-	u64 *slot = bpf_map_lookup_elem(&cpu_urgent, &key);
-
-	if (slot)
-		*slot = v;
-}
-
-/* A CPU that runs something not urgent, preferring `prefer`; -1 if none. */
-static s32 preemptible_cpu(s32 prefer)
-{
-	u32 key = prefer;
-	u64 *slot = bpf_map_lookup_elem(&cpu_urgent, &key);
-	s32 nr = scx_bpf_nr_cpu_ids();
-	s32 i;
-
-	if (slot && !*slot)
-		return prefer;
-	bpf_for(i, 0, nr) {
-		key = i;
-		slot = bpf_map_lookup_elem(&cpu_urgent, &key);
-		if (slot && !*slot)
-			return i;
-	}
-	return -1;
-}
-
 s32 BPF_STRUCT_OPS(virt_host_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool is_idle = false;
@@ -154,7 +117,6 @@ void BPF_STRUCT_OPS(virt_host_enqueue, struct task_struct *p, u64 enq_flags)
 	s32 vm_id = upsched_vcpu_vm(p);
 	struct vm_state *vm = vm_of(p);
 	u64 vtime = p->scx.dsq_vtime;
-
 
 	if (time_before(vtime, vtime_now - slice_ns))
 		vtime = vtime_now - slice_ns;
@@ -239,13 +201,11 @@ static s32 next_vm(u64 *vtime)
 void BPF_STRUCT_OPS(virt_host_dispatch, s32 cpu, struct task_struct *prev)
 {
 	u32 key = cpu;
-	s64 *want = bpf_map_lookup_elem(&cpu_wants_holder, &key);
+	u64 *want = bpf_map_lookup_elem(&cpu_wants_holder, &key);
 	struct task_struct *other;
 	u64 vtime = 0;
 	s32 vm;
 
-	if (scx_bpf_dsq_move_to_local(BOOST_DSQ))
-		return;
 	/* A latency-critical vCPU runs first, for a short slice. */
 	vm = lat_waiting();
 	if (vm >= 0 && find_vcpu(vm, UPSCHED_VCPU_LAT_CRITICAL, true, lat_slice_ns)) {
@@ -253,9 +213,9 @@ void BPF_STRUCT_OPS(virt_host_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	}
 	/* A directed yield: the spinner's VM's holder runs here. */
-	if (want && *want >= 0) {
-		vm = *want;
-		*want = -1;
+	if (want && *want) {
+		vm = *want - 1;
+		*want = 0;
 		if (find_vcpu(vm, UPSCHED_VCPU_LOCK_HOLDER, true, slice_ns))
 			return;
 	}
@@ -272,7 +232,6 @@ void BPF_STRUCT_OPS(virt_host_tick, struct task_struct *p)
 	u64 hint = upsched_vcpu_hint(p);
 	struct task_ctx *tctx;
 
-	set_cpu_urgent(scx_bpf_task_cpu(p), (hint & URGENT) != 0);
 	/* A latency-critical vCPU waits: make room, unless this one is urgent. */
 	if (!(hint & URGENT) && lat_waiting() >= 0) {
 		__sync_fetch_and_add(&nr_preempts, 1);
@@ -297,7 +256,7 @@ bool BPF_STRUCT_OPS(virt_host_yield, struct task_struct *from, struct task_struc
 {
 	s32 vm = upsched_vcpu_vm(from);
 	u32 key = scx_bpf_task_cpu(from);
-	s64 *want;
+	u64 *want;
 
 	/* A pause-loop exit. If its VM's lock holder waits for a CPU, this CPU
 	 * runs it now; else the holder runs elsewhere and the spin is short. */
@@ -305,7 +264,7 @@ bool BPF_STRUCT_OPS(virt_host_yield, struct task_struct *from, struct task_struc
 		__sync_fetch_and_add(&nr_directed_yields, 1);
 		want = bpf_map_lookup_elem(&cpu_wants_holder, &key);
 		if (want)
-			*want = vm;
+			*want = vm + 1;
 		from->scx.slice = 0;
 	} else {
 		__sync_fetch_and_add(&nr_spins_kept, 1);
@@ -322,7 +281,6 @@ void BPF_STRUCT_OPS(virt_host_running, struct task_struct *p)
 		vm->started_at = scx_bpf_now();
 	if (time_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
-	set_cpu_urgent(scx_bpf_task_cpu(p), (upsched_vcpu_hint(p) & URGENT) != 0);
 	if (tctx) {
 		tctx->extensions = 0;
 		tctx->ran_from = scx_bpf_now();
@@ -335,7 +293,6 @@ void BPF_STRUCT_OPS(virt_host_stopping, struct task_struct *p, bool runnable)
 	struct task_ctx *tctx = ctx_of(p);
 	u64 now = scx_bpf_now();
 
-	set_cpu_urgent(scx_bpf_task_cpu(p), 0);
 	/* The time it ran (a yield or an extension changes the slice). */
 	if (tctx && tctx->ran_from && now > tctx->ran_from)
 		p->scx.dsq_vtime += (now - tctx->ran_from) * 100 / p->scx.weight;
@@ -349,14 +306,7 @@ void BPF_STRUCT_OPS(virt_host_enable, struct task_struct *p)
 s32 BPF_STRUCT_OPS_SLEEPABLE(virt_host_init)
 {
 	s32 ret = scx_bpf_create_dsq(SHARED_DSQ, NUMA_NO_NODE);
-	s64 *want;
 	u32 i;
-
-	bpf_for(i, 0, 1024) {
-		want = bpf_map_lookup_elem(&cpu_wants_holder, &i);
-		if (want)
-			*want = -1;
-	}
 
 	if (ret)
 		return ret;
@@ -365,7 +315,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(virt_host_init)
 		if (ret)
 			return ret;
 	}
-	return scx_bpf_create_dsq(BOOST_DSQ, NUMA_NO_NODE);
+	return 0;
 }
 
 void BPF_STRUCT_OPS(virt_host_exit, struct scx_exit_info *ei)

@@ -16,9 +16,13 @@ namespace {
 
 using namespace testing;
 
-// workloads/guest-host.toml in small: 2 VMs of 4 vCPUs on 4 CPUs.
+// workloads/guest-host.toml in small: 2 VMs of 4 vCPUs on 4 CPUs, with
+// host I/O threads that preempt vCPUs at random.
 std::string vms(const std::string& guest_policy, const std::string& extra) {
-  return "[[vms]]\nname = \"vm\"\ncount = 2\nvcpus = 4\nguest_policies = [\"" + guest_policy + "\"]\n" + extra +
+  return "[[tasks]]\nname = \"host-io\"\ncount = 4\n"
+         "program = [ { forever = [ { sleep = { dist = \"exponential\", mean = \"500us\" } },"
+         " { compute = { dist = \"exponential\", mean = \"30us\" } } ] } ]\n"
+         "[[vms]]\nname = \"vm\"\ncount = 2\nvcpus = 4\nguest_policies = [\"" + guest_policy + "\"]\n" + extra +
          "[vms.guest]\nlocks = [\"l\"]\nchannels = [\"req\"]\n"
          "[[vms.guest.tasks]]\nname = \"locker\"\ncount = 4\n"
          "program = [ { forever = [ { compute = { dist = \"uniform\", min = \"100us\", max = \"300us\" } },"
@@ -34,15 +38,23 @@ struct Totals {
 };
 
 Totals run_vms(const std::string& host_policy, const std::string& guest_policy, const std::string& extra) {
-  RunOptions o;
-  o.cpus = 4;
-  o.duration = 500 * kNsPerMs;
-  o.policies = {host_policy};
-  const report::RunReport r = run_scenario(vms(guest_policy, extra), cli_factory({}, o.cpus), o);
-  EXPECT_EQ(r.error, "");
+  auto w = workload::parse_workload(vms(guest_policy, extra), "vms.toml");
+  EXPECT_TRUE(w) << w.error().to_string();
+  if (!w) return {};
+  sim::SimConfig cfg;
+  cfg.nr_cpus = 4;
+  cfg.duration = 500 * kNsPerMs;
+  cfg.costs.hz = 1000;  // the host policy reads the hints at each tick
+  cfg.policies = {host_policy};
+  cfg.check_invariants = true;
+  auto world = sim::World::create(std::move(*w), cfg, cli_factory({}, cfg.nr_cpus));
+  EXPECT_TRUE(world) << world.error().to_string();
+  if (!world) return {};
+  auto st = (*world)->run();
+  EXPECT_TRUE(st) << st.error().to_string();
+  const report::RunReport r = (*world)->report();
   EXPECT_EQ(r.lost_tasks, 0u);
   for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
-  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
   Totals t;
   for (const auto& v : r.vms) t.spin += v.spin_s, t.host += v.host_cpu_s;
   t.p99_us = r.request_latency.p99_us;
