@@ -31,7 +31,7 @@
 enum upsched_vcpu_flags {
 	UPSCHED_VCPU_IDLE = 1 << 0,	    /* guest policy: nothing to run */
 	UPSCHED_VCPU_LAT_CRITICAL = 1 << 1, /* guest policy: runs or gets a latency-critical task */
-	UPSCHED_VCPU_LOCK_HOLDER = 1 << 2,  /* guest kernel: holds a spinlock */
+	UPSCHED_VCPU_LOCK_HOLDER = 1 << 2,  /* guest kernel: holds a spinlock others spin for */
 	UPSCHED_VCPU_SPINNING = 1 << 3,	    /* guest kernel: spins for a spinlock */
 	UPSCHED_VCPU_VALID = 1u << 31,	    /* in every answer about a vCPU */
 };
