@@ -14,7 +14,9 @@
  *   it preempts what runs; a task on a preempted vCPU waits for the host,
  *   one on a running vCPU does not.
  *
- * Capabilities: sched.load, sched.virt, sched.kick.
+ * Capabilities: sched.load, sched.virt. (Its SCX_ENQ_PREEMPT inserts would
+ * need sched.kick, but the kfunc table's flag capabilities are not enforced
+ * by the verifier yet.)
  */
 #include <scx/common.bpf.h>
 #include <upsched/virt_hints.h>

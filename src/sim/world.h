@@ -2,7 +2,9 @@
 // and MachineCosts, tasks running behaviour programs, named events and
 // channels, open-loop arrivals and a scenario of classes (loaded by
 // host::ClassHost, whose steps the world schedules as events), all driving
-// one Core through its substrate API and CoreHooks. One seed feeds one Rng;
+// one Core through its substrate API and CoreHooks. Virtual machines are
+// guest Worlds whose CPUs run while the host runs their vCPU tasks
+// (world_vm.cpp, docs/guest-host.md). One seed feeds one Rng;
 // virtual time jumps from event to event; ties break by sequence number;
 // nothing else (no pointer, clock or hash-map order) reaches the schedule,
 // so the same seed gives the same trace_sha256 byte for byte.

@@ -75,7 +75,7 @@ TEST(VirtHints, HintsCutWastedSpinAndLatency) {
 
 TEST(VirtHints, RefusedWithoutTheVirtCapability) {
   const std::string admission =
-      "[users.dave]\nuid = 1003\ngid = 1003\ncaps = [\"sched.load\", \"sched.kick\"]\n";
+      "[users.dave]\nuid = 1003\ngid = 1003\ncaps = [\"sched.load\", \"sched.kick\", \"sched.locks\"]\n";
   host::PolicyFactory factory = cli_factory(admission);
   Principal dave;
   dave.uid = dave.gid = 1003;

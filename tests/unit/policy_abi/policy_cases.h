@@ -76,7 +76,7 @@ inline const std::vector<PolicyCase>& policy_cases() {
       {"virt_guest",
        "virt_guest",
        {"select_cpu", "enqueue", "dispatch", "running", "stopping", "enable", "init", "exit"},
-       {Capability::virt, Capability::kick}},
+       {Capability::virt}},
       {"bad_never_dispatch", "bad_never_dispatch", {"enqueue"}, {}, 0, 1000},
       {"bad_foreign_dispatch", "bad_foreign_dispatch", {"enqueue", "dispatch", "init"}, {}},
       {"bad_vtime_into_fifo", "bad_vtime_into_fifo", {"enqueue", "dispatch", "init"}, {}},

@@ -113,10 +113,6 @@ std::set<u32> helper_calls(const test::ElfFile& elf, const test::ElfSection& sec
 TEST_P(PolicyObject, ExternsResolveAndNeedOnlyThePromisedCapabilities) {
   const auto& p = GetParam().policy;
   std::set<Capability> needed;
-  // Capabilities a kfunc needs only for some flag values (SCX_ENQ_PREEMPT:
-  // sched.kick): the verifier sees the values; policy_verify_test checks
-  // that a promised one is really needed.
-  std::set<Capability> by_flags;
   for (size_t i = 0; i < elf().sections().size(); ++i) {
     const auto& sec = elf().sections()[i];
     const bool is_prog = sec.name == ".text" || sec.name.rfind("struct_ops", 0) == 0;
@@ -139,19 +135,13 @@ TEST_P(PolicyObject, ExternsResolveAndNeedOnlyThePromisedCapabilities) {
       const KfuncInfo* k = find_kfunc(s.name);
       ASSERT_NE(k, nullptr) << p.file << " references " << s.name << ", not a host kfunc";
       if (k->cap) needed.insert(*k->cap);
-      if (k->flag_cap) by_flags.insert(k->flag_cap->cap);
       if (cb) {
         auto why = kfunc_refusal(*k, cb, sleepable, security::CapabilitySet::all());
         EXPECT_FALSE(why.has_value()) << p.file << ": " << *why;
       }
     }
   }
-  std::set<Capability> promised_beyond;
-  for (Capability c : p.caps)
-    if (!needed.count(c)) promised_beyond.insert(c);
-  for (Capability c : needed) EXPECT_TRUE(p.caps.count(c)) << p.file << " needs " << security::capability_name(c);
-  for (Capability c : promised_beyond)
-    EXPECT_TRUE(by_flags.count(c)) << p.file << " promises " << security::capability_name(c) << " but uses no kfunc that needs it";
+  EXPECT_EQ(needed, p.caps) << p.file;
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, PolicyObject, ::testing::ValuesIn(params()),
