@@ -115,7 +115,7 @@ void BPF_STRUCT_OPS(virt_guest_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(virt_guest_dispatch, s32 cpu, struct task_struct *prev)
 {
-	scx_bpf_dsq_move_to_local(SHARED_DSQ);
+	scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
 }
 
 void BPF_STRUCT_OPS(virt_guest_running, struct task_struct *p)

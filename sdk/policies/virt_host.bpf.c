@@ -222,9 +222,9 @@ void BPF_STRUCT_OPS(virt_host_dispatch, s32 cpu, struct task_struct *prev)
 	vm = next_vm(&vtime);
 	other = scx_bpf_dsq_peek(SHARED_DSQ);
 	if (vm >= 0 && !(other && time_before(other->scx.dsq_vtime, vtime)) &&
-	    scx_bpf_dsq_move_to_local(VM_DSQ(vm)))
+	    scx_bpf_dsq_move_to_local(VM_DSQ(vm), 0))
 		return;
-	scx_bpf_dsq_move_to_local(SHARED_DSQ);
+	scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
 }
 
 void BPF_STRUCT_OPS(virt_host_tick, struct task_struct *p)
