@@ -43,6 +43,7 @@
 #include "core/sched_ops.h"
 #include "core/task.h"
 #include "core/topology.h"
+#include "core/virt_channel.h"
 
 namespace ups {
 
@@ -168,6 +169,14 @@ public:
   Result<Task*> lock_release(Task& p, u64 lock, TimeNs now);
   // The task holding the lock p waits for, or null.
   Task* lock_holder_for(const Task& p) const;
+
+  // --- guest/host hints (upsched_ virt extension, docs/guest-host.md) ----------
+  // This core is a VM's guest: its CPUs are the vCPUs of `ch`'s VM.
+  void set_guest_channel(VirtChannel* ch);
+  VirtChannel* guest_channel() const;
+  // Host side: p is a vCPU task (ref.channel null: no longer one).
+  void set_vcpu(const Task& p, VcpuRef ref);
+  VcpuRef vcpu_of(const Task& p) const;  // channel null if p is no vCPU
 
   // --- the chain -------------------------------------------------------------
   Result<ClassId> load_class(std::unique_ptr<SchedOps> ops, ClassGrant grant,

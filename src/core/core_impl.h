@@ -98,6 +98,8 @@ struct Core::Impl {
   std::vector<ExitReport> reports;
   std::unordered_map<u64, EventState> events;  // never iterated
   std::unordered_map<u64, LockState> locks;    // never iterated
+  std::unordered_map<TaskId, VcpuRef> vcpus;   // never iterated (host side)
+  VirtChannel* guest_channel = nullptr;        // guest side
 
   // --- helpers ---------------------------------------------------------------
   SchedClass& cls_of(const Task& p) { return *classes[p.cls]; }

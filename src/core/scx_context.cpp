@@ -438,6 +438,56 @@ TaskId ScxContext::task_lock_holder(const Task& p) const {
 
 u32 ScxContext::task_lock_waiters(const Task& p) const { return p.lock.waiters; }
 
+namespace {
+VcpuHint* guest_hint(const VcpuRef& r) {
+  return r.channel && r.vcpu < r.channel->guest.size() ? &r.channel->guest[r.vcpu] : nullptr;
+}
+VcpuRef guest_ref(const Core& core, CpuId cpu) {
+  VirtChannel* ch = core.guest_channel();
+  if (!ch || cpu < 0 || static_cast<size_t>(cpu) >= ch->host.size()) return {};
+  return VcpuRef{ch, static_cast<u32>(cpu)};
+}
+}  // namespace
+
+u64 ScxContext::vcpu_hint(const Task& p) const {
+  const VcpuHint* h = guest_hint(core_.vcpu_of(p));
+  return h ? h->flags | kVcpuValid : 0;
+}
+
+u64 ScxContext::vcpu_next_deadline(const Task& p) const {
+  const VcpuHint* h = guest_hint(core_.vcpu_of(p));
+  return h ? h->next_deadline_ns : 0;
+}
+
+s32 ScxContext::vcpu_vm(const Task& p) const {
+  const VcpuRef r = core_.vcpu_of(p);
+  return r.channel ? static_cast<s32>(r.channel->vm_id) : -1;
+}
+
+void ScxContext::vcpu_set_host_flags(const Task& p, u64 flags) {
+  const VcpuRef r = core_.vcpu_of(p);
+  if (!r.channel || r.vcpu >= r.channel->host.size()) return;
+  u64& f = r.channel->host[r.vcpu].flags;
+  f = (f & ~kHostPolicyFlags) | (flags & kHostPolicyFlags);
+}
+
+void ScxContext::virt_publish(CpuId cpu, u64 flags, u64 next_deadline_ns) {
+  VcpuHint* h = guest_hint(guest_ref(core_, cpu));
+  if (!h) return;
+  h->flags = (h->flags & ~kVcpuPolicyFlags) | (flags & kVcpuPolicyFlags);
+  h->next_deadline_ns = next_deadline_ns;
+}
+
+u64 ScxContext::virt_host_flags(CpuId cpu) const {
+  const VcpuRef r = guest_ref(core_, cpu);
+  return r.channel ? r.channel->host[r.vcpu].flags : 0;
+}
+
+u64 ScxContext::virt_steal_ns(CpuId cpu) const {
+  const VcpuRef r = guest_ref(core_, cpu);
+  return r.channel ? r.channel->host[r.vcpu].steal_ns : 0;
+}
+
 Op ScxContext::current_op() const { return cls_.cur_op_; }
 
 }  // namespace ups

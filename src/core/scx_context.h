@@ -95,6 +95,15 @@ public:
   u64 task_lock_wait(const Task& p) const;     // the lock p waits for, 0 = none
   TaskId task_lock_holder(const Task& p) const;  // its holder's pid, 0 = none
   u32 task_lock_waiters(const Task& p) const;  // tasks waiting for p's locks
+  // Guest/host hints (docs/guest-host.md). Host side, about vCPU task p:
+  u64 vcpu_hint(const Task& p) const;           // its flags | kVcpuValid; 0: no vCPU
+  u64 vcpu_next_deadline(const Task& p) const;  // 0: none
+  s32 vcpu_vm(const Task& p) const;             // its VM's id, -1: no vCPU
+  void vcpu_set_host_flags(const Task& p, u64 flags);  // kHostPolicyFlags only
+  // Guest side, about this guest's vCPU `cpu` (no-ops / 0 on a core that is no guest):
+  void virt_publish(CpuId cpu, u64 flags, u64 next_deadline_ns);  // kVcpuPolicyFlags only
+  u64 virt_host_flags(CpuId cpu) const;
+  u64 virt_steal_ns(CpuId cpu) const;
 
   // --- introspection for hosts ---------------------------------------------
   Op current_op() const;           // the callback now running

@@ -278,6 +278,24 @@ KF(task_query) {
 }
 
 KF(now) { return static_cast<u64>(host(c).ctx().now()); }
+// Guest/host hints (upsched/virt_hints.h): a host policy sets flags on one
+// of the vCPU tasks it sees; a guest policy publishes about one of its CPUs.
+KF(vcpu_set_host_flags) {
+  Task* p = task(c, a1, kfunc, 1);
+  if (!p) return 0;
+  host(c).ctx().vcpu_set_host_flags(*p, a2);
+  return 0;
+}
+KF(virt_publish) {
+  if (!cpu_ok(c, a1, kfunc, 1)) return 0;
+  host(c).ctx().virt_publish(cpu_arg(a1), a2, a3);
+  return 0;
+}
+template <u64 (ScxContext::*query)(CpuId) const>
+KF(virt_cpu_query) {
+  if (!cpu_ok(c, a1, kfunc, 1)) return 0;
+  return (host(c).ctx().*query)(cpu_arg(a1));
+}
 KF(task_from_pid) {
   return host(c).task_ptr(host(c).ctx().task_from_pid(static_cast<TaskId>(static_cast<s32>(a1))));
 }
@@ -552,6 +570,7 @@ KfuncTable make_table() {
   const auto cap_kick = std::optional<Capability>(Capability::kick);
   const auto cap_events = std::optional<Capability>(Capability::events);
   const auto cap_locks = std::optional<Capability>(Capability::locks);
+  const auto cap_virt = std::optional<Capability>(Capability::virt);
   const auto none = std::optional<Capability>();
   const std::pair<s64, s64> cpu_or_errno{-kMaxErrno, kMaxCpuId};
   const std::pair<s64, s64> cpu_id{0, kMaxCpuId};
@@ -708,6 +727,22 @@ KfuncTable make_table() {
       kf_rcu, kf_set_any, cap_locks, none, "upsched"));
   t.add(row<"upsched_task_lock_waiters", task_query<&ScxContext::task_lock_waiters>>({}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
       kf_rcu, kf_set_any, cap_locks, none, "upsched"));
+  // guest/host hints, host side: about a vCPU task
+  t.add(row<"upsched_vcpu_hint", task_query<&ScxContext::vcpu_hint>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any,
+      cap_virt, none, "upsched"));
+  t.add(row<"upsched_vcpu_next_deadline", task_query<&ScxContext::vcpu_next_deadline>>({}, R::scalar, {}, {A::task},
+      kf_rcu, kf_set_any, cap_virt, none, "upsched"));
+  t.add(row<"upsched_vcpu_vm", task_query<&ScxContext::vcpu_vm>>({}, R::scalar, std::pair<s64, s64>{-1, kS32Max},
+      {A::task}, kf_rcu, kf_set_any, cap_virt, none, "upsched"));
+  t.add(row<"upsched_vcpu_set_host_flags", vcpu_set_host_flags>({}, R::void_, {}, {A::task, A::scalar}, kf_rcu,
+      kf_set_any, cap_virt, none, "upsched"));
+  // guest/host hints, guest side: about one of this guest's CPUs
+  t.add(row<"upsched_virt_publish", virt_publish>({}, R::void_, {}, {A::scalar, A::scalar, A::scalar}, 0, kf_set_any,
+      cap_virt, none, "upsched"));
+  t.add(row<"upsched_virt_host_flags", virt_cpu_query<&ScxContext::virt_host_flags>>({}, R::scalar, {}, {A::scalar}, 0,
+      kf_set_any, cap_virt, none, "upsched"));
+  t.add(row<"upsched_virt_steal_ns", virt_cpu_query<&ScxContext::virt_steal_ns>>({}, R::scalar, {}, {A::scalar}, 0,
+      kf_set_any, cap_virt, none, "upsched"));
 
   for (u32 c = 0; c < static_cast<u32>(ScxCall::nr_calls); ++c)
     UPS_ASSERT(!t.core_rules.calls[c].kfunc.empty());  // every restricted call has its row

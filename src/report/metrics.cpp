@@ -60,6 +60,15 @@ std::string RunReport::to_json() const {
     groups_j.push_back({{"name", g.name}, {"tasks", g.tasks}, {"weight", g.weight},
                         {"cpu_share", g.cpu_share}, {"run_s", g.run_s}});
   j["groups"] = groups_j;
+  if (!vms.empty()) {
+    nlohmann::ordered_json vms_j = nlohmann::ordered_json::array();
+    for (auto& v : vms)
+      vms_j.push_back({{"name", v.name}, {"vcpus", v.vcpus}, {"host_cpu_s", v.host_cpu_s},
+                       {"guest_run_s", v.guest_run_s}, {"spin_s", v.spin_s}, {"useful_ratio", v.useful_ratio()},
+                       {"steal_s", v.steal_s}, {"ple_exits", v.ple_exits}, {"requests", v.requests},
+                       {"request_latency_us", percentiles_json(v.request_latency)}});
+    j["vms"] = vms_j;
+  }
   if (!tasks.empty()) {
     nlohmann::ordered_json tasks_j = nlohmann::ordered_json::array();
     for (auto& t : tasks)
@@ -109,6 +118,12 @@ std::string RunReport::summary() const {
   for (auto& g : groups)
     s += fmt::format("  {:<18} {:>6} {:>7} {:>9.2f}% {:>10.3f}\n", g.name, g.tasks, g.weight,
                      g.cpu_share * 100, g.run_s);
+  if (!vms.empty())
+    s += fmt::format("  {:<18} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "vm", "vcpus", "host cpu s",
+                     "useful", "spin s", "steal s", "p99 us");
+  for (auto& v : vms)
+    s += fmt::format("  {:<18} {:>6} {:>10.3f} {:>9.1f}% {:>10.3f} {:>10.3f} {:>10.1f}\n", v.name, v.vcpus,
+                     v.host_cpu_s, v.useful_ratio() * 100, v.spin_s, v.steal_s, v.request_latency.p99_us);
   s += "  class share:";
   for (auto& [name, v] : per_class_share) s += fmt::format(" {} {:.1f}%", name, v * 100);
   s += "\n";

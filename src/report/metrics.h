@@ -25,6 +25,22 @@ struct GroupReport {
   double run_s = 0;      // CPU seconds
 };
 
+// One virtual machine (docs/guest-host.md): host CPU its vCPUs got, what
+// its guest did with it, and its guest's requests.
+struct VmReport {
+  std::string name;
+  u32 vcpus = 0;
+  double host_cpu_s = 0;  // host CPU time its vCPUs ran
+  double guest_run_s = 0; // guest tasks' time on running vCPUs
+  double spin_s = 0;      // of which spinning (wasted)
+  double steal_s = 0;     // vCPUs runnable on the host but not running
+  u64 ple_exits = 0;      // pause-loop exits
+  u64 requests = 0;
+  Percentiles request_latency;
+  // Guest time that was not spinning, per second of host CPU it got.
+  double useful_ratio() const { return host_cpu_s > 0 ? (guest_run_s - spin_s) / host_cpu_s : 0; }
+};
+
 struct TaskReport {
   s32 pid = 0;
   std::string group;
@@ -56,6 +72,7 @@ struct RunReport {
   std::vector<double> cpu_busy;  // per CPU
   std::vector<std::pair<std::string, double>> per_class_share;
   std::vector<GroupReport> groups;
+  std::vector<VmReport> vms;      // the workload's VMs; request_latency includes their requests
   std::vector<TaskReport> tasks;  // only when asked for (World::report(true))
   std::vector<ExitReport> exit_reports;
   // Loads and replacements of the scenario refused during the run ("at

@@ -166,7 +166,7 @@ private:
           if (stamp != kNoStamp) record(now() - stamp);
           stamp = kNoStamp;
           break;
-        case OpCode::lock:
+        case OpCode::lock: case OpCode::spin_lock:  // no guest kernel here: a spinlock is a mutex
           o->mu.lock();
           break;
         case OpCode::unlock:
@@ -239,6 +239,10 @@ void busy_work(const Calibration& cal, TimeNs ns) {
 
 Result<report::RunReport> run_workload(const Workload& w, const WorkloadRunConfig& cfg, const Calibration& cal) {
   if (auto st = validate_workload(w); !st) return tl::unexpected(st.error());
+  if (!w.vms.empty())
+    return make_error(ErrorKind::invalid_argument,
+                      "virtual machines ([[vms]]) run only in the simulator (upsched sim; docs/guest-host.md)",
+                      SourceLoc{w.source, w.vms.front().line, 0, "VM '" + w.vms.front().name + "'"});
   RuntimeOptions o;
   o.cpus = cfg.cpus;
   o.seed = cfg.seed;

@@ -23,6 +23,11 @@ enum class EventKind : u8 {
   timer,        // target = policy timer slot
   watchdog,     // periodic Core::check_watchdog
   scenario,     // target = scenario step index (class load/unload/replace)
+  // Virtual machines (world_vm.cpp). Host: target = the vCPU's task index.
+  vcpu_kick,    // its guest CPU has work: wake the halted vCPU
+  vcpu_idle,    // its guest CPU has nothing to run: the vCPU halts
+  vcpu_exit,    // pause-loop exit: its guest spun for the PLE window
+  ple,          // guest: target = cpu; the PLE window of a spin ended
 };
 
 struct Event {

@@ -1,6 +1,7 @@
 // The discrete-event loop and the behaviour interpreter's effects. See
 // world.h for the determinism rules; docs/simulator.md for the timing model.
 #include "sim/world.h"
+#include "sim/world_state.h"
 
 #include <algorithm>
 
@@ -14,91 +15,6 @@ namespace ups::sim {
 using namespace workload;  // the language whose programs the world executes
 using namespace report;
 using namespace host;
-
-namespace {
-
-constexpr u32 kNone = ~0u;
-constexpr TimeNs kForever = ~TimeNs{0};  // a spin segment, or "no time"
-
-enum class TStatus : u8 { created, runnable, sleeping, waiting, spinning, exited };
-
-// A FIFO that grows by doubling and never shrinks (message stamps).
-class StampQueue {
-public:
-  bool empty() const { return size_ == 0; }
-  void push(TimeNs v) {
-    if (size_ == buf_.size()) {
-      std::vector<TimeNs> n(std::max<size_t>(8, buf_.size() * 2));
-      for (size_t i = 0; i < size_; ++i) n[i] = buf_[(head_ + i) % buf_.size()];
-      buf_.swap(n);
-      head_ = 0;
-    }
-    buf_[(head_ + size_) % buf_.size()] = v;
-    ++size_;
-  }
-  TimeNs pop() {
-    TimeNs v = buf_[head_];
-    head_ = (head_ + 1) % buf_.size();
-    --size_;
-    return v;
-  }
-private:
-  std::vector<TimeNs> buf_;
-  size_t head_ = 0, size_ = 0;
-};
-
-}  // namespace
-
-struct World::SimTask {
-  Task* task = nullptr;   // null once exited (the core may free it)
-  TaskCursor cur;
-  TimeNs remaining = 0;   // of the current compute segment; kForever while spinning
-  TimeNs stamp = kForever;    // request start; kForever = none
-  TimeNs woke_at = kForever;  // pending wakeup-latency sample
-  TimeNs run_ns = 0;
-  TimeNs wake_lat_sum = 0;
-  u32 wake_lat_max_us = 0;  // saturating
-  u32 wakeups = 0;
-  u32 group = 0;
-  u32 next_waiter = kNone;
-  u32 wake_gen = 0;
-  // In a poll_recv: the channel and its burst distribution (period = +1);
-  // polling_burst while it spins for one burst (remaining = burst left).
-  bool poll_waiting = false, polling_burst = false;
-  u32 poll_obj = 0, poll_dist = 0;
-  TaskId pid = 0;
-  CpuId on_cpu = kNoCpu;
-  CpuId last_cpu = kNoCpu;
-  ClassId cls = 0;        // class when last switched in (share accounting)
-  TStatus status = TStatus::created;
-};
-
-struct World::SimCpu {
-  Task* curr = nullptr;
-  u32 cur_idx = kNone;
-  u32 seg_gen = 0;
-  TimeNs seg_start = 0;   // progress begins here (after switch costs)
-  TimeNs in_since = 0;    // current task switched in at
-  TimeNs spin_since = kForever;
-  TimeNs busy_since = 0;
-  TimeNs busy_ns = 0;
-  bool tick_pending = false;
-  bool resched_pending = false;
-};
-
-struct World::SyncState {
-  SyncKind kind = SyncKind::event;
-  u64 tokens = 0;  // events
-  StampQueue msgs;  // channels
-  u32 head = kNone, tail = kNone;  // waiters (blocked or spinning), FIFO
-};
-
-struct World::TimerSlot {
-  ClassId cls = 0;
-  u64 id = 0;
-  u32 gen = 0;
-  bool armed = false;
-};
 
 size_t World::sim_bytes_per_task() { return sizeof(SimTask); }
 
@@ -130,6 +46,7 @@ Status World::init(PolicyFactory factory) {
   auto topo = Topology::make(cfg_.nr_cpus, cfg_.smt, cfg_.cores_per_llc, cfg_.llcs_per_node);
   if (!topo) return tl::unexpected(topo.error());
   cpus_.assign(cfg_.nr_cpus, SimCpu{});
+  for (SimCpu& c : cpus_) c.paused = cfg_.start_paused;
   CoreConfig cc;
   cc.fair = cfg_.fair;
   cc.tick_ns = cfg_.costs.tick_ns();
@@ -156,8 +73,10 @@ Status World::init(PolicyFactory factory) {
   class_share_.emplace_back("fair", 0);
 
   // --policy classes first (chain order as given), then the workload's.
+  const PolicyFactory guest_factory = w_.vms.empty() ? PolicyFactory{} : factory;
   host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source);
   if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
+  if (auto st = init_vms(guest_factory); !st) return st;
 
   group_run_.assign(w_.groups.size(), 0);
   if (cfg_.samples) {
@@ -230,6 +149,7 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   (*p)->substrate_data = reinterpret_cast<void*>(static_cast<uintptr_t>(idx) + 1);
   ++live_;
   ++created_;
+  if (g < group_vm_.size() && group_vm_[g] != kNone) link_vcpu(idx);
   ClassId cls = host_->class_for(grp.class_name);
   if (cls != core_->fair_class()) attach(**p, cls);
   if (forked) {
@@ -253,6 +173,11 @@ void World::wake_task(u32 idx, u64 flags) {
 
 void World::resched_cpu(CpuId cpu) {
   SimCpu& c = cpus_[cpu];
+  if (c.paused) {  // a guest CPU whose vCPU is not running: kick the vCPU
+    if (!c.resched_pending) notify_host(EventKind::vcpu_kick, cpu);
+    c.resched_pending = true;
+    return;
+  }
   if (c.resched_pending) return;
   c.resched_pending = true;
   TimeNs delay = cpu == event_cpu_ ? 0 : cfg_.costs.ipi_ns;
@@ -303,23 +228,39 @@ void World::arm_tick(CpuId cpu) {
 bool World::finished() const { return live_ == 0 && arrivals_left_ == 0; }
 
 Status World::run_until(TimeNs t) {
-  while (!events_.empty() && events_.top().at <= t && !finished()) {
-    Event ev = events_.pop();
-    now_ = ev.at;
-    event_cpu_ = (ev.kind == EventKind::segment_end || ev.kind == EventKind::tick ||
-                  ev.kind == EventKind::resched)
-                     ? static_cast<CpuId>(ev.target)
-                     : kNoCpu;
-    if (auto st = step(ev); !st) return st;
-    if (failure_.empty() && cfg_.check_invariants) {
-      std::string why;
-      if (!core_->check_invariants(&why)) failure_ = "invariant broken: " + why;
+  while (!finished()) {
+    // A VM's guest events interleave with the host's in time order (the
+    // host's first at a tie): one virtual clock for all.
+    World* g = next_guest();
+    const TimeNs guest_at = g ? g->events_.top().at : kForever;
+    if (!events_.empty() && events_.top().at <= guest_at) {
+      if (events_.top().at > t) break;
+      Event ev = events_.pop();
+      now_ = ev.at;
+      if (auto st = handle(ev); !st) return st;
+    } else {
+      if (!g || guest_at > t) break;
+      now_ = guest_at;
+      if (auto st = run_guest_event(*g); !st) return st;
     }
-    if (failure_.empty() && after_event) failure_ = after_event(*this);
-    if (!failure_.empty())
-      return make_error(ErrorKind::internal,
-                        fmt::format("at {} (event {}): {}", format_instant(now_), events_done_, failure_));
   }
+  return {};
+}
+
+Status World::handle(const Event& ev) {
+  event_cpu_ = (ev.kind == EventKind::segment_end || ev.kind == EventKind::tick ||
+                ev.kind == EventKind::resched)
+                   ? static_cast<CpuId>(ev.target)
+                   : kNoCpu;
+  if (auto st = step(ev); !st) return st;
+  if (failure_.empty() && cfg_.check_invariants) {
+    std::string why;
+    if (!core_->check_invariants(&why)) failure_ = "invariant broken: " + why;
+  }
+  if (failure_.empty() && after_event) failure_ = after_event(*this);
+  if (!failure_.empty())
+    return make_error(ErrorKind::internal,
+                      fmt::format("at {} (event {}): {}", format_instant(now_), events_done_, failure_));
   return {};
 }
 
@@ -333,7 +274,7 @@ Status World::step(const Event& ev) {
   switch (ev.kind) {
     case EventKind::segment_end: {
       SimCpu& c = cpus_[ev.target];
-      if (ev.gen != c.seg_gen || c.cur_idx == kNone) return {};  // superseded
+      if (ev.gen != c.seg_gen || c.cur_idx == kNone || c.paused) return {};  // superseded
       tasks_[c.cur_idx].remaining = 0;
       if (tasks_[c.cur_idx].polling_burst) end_poll_burst(static_cast<CpuId>(ev.target));
       else run_program(static_cast<CpuId>(ev.target));
@@ -356,12 +297,13 @@ Status World::step(const Event& ev) {
     case EventKind::tick: {
       SimCpu& c = cpus_[ev.target];
       c.tick_pending = false;
-      if (c.cur_idx == kNone) return {};  // nohz: an idle CPU takes no ticks
+      if (c.cur_idx == kNone || c.paused) return {};  // nohz: an idle (or paused) CPU takes no ticks
       core_->tick(static_cast<CpuId>(ev.target), now_);
       arm_tick(static_cast<CpuId>(ev.target));
       break;
     }
     case EventKind::resched:
+      if (cpus_[ev.target].paused) return {};  // stays pending: vcpu_resume schedules
       cpus_[ev.target].resched_pending = false;
       do_schedule(static_cast<CpuId>(ev.target));
       break;
@@ -399,6 +341,17 @@ Status World::step(const Event& ev) {
     case EventKind::scenario:
       host_->apply_step(ev.target, now_);
       break;
+    case EventKind::vcpu_kick: case EventKind::vcpu_idle: case EventKind::vcpu_exit:
+      vcpu_event(ev);
+      break;
+    case EventKind::ple: {
+      const SimCpu& c = cpus_[ev.target];
+      if (ev.gen != c.seg_gen || c.paused || c.cur_idx == kNone ||
+          tasks_[c.cur_idx].status != TStatus::spinning)
+        return {};
+      notify_host(EventKind::vcpu_exit, static_cast<CpuId>(ev.target));
+      break;
+    }
   }
   ++events_done_;
   return {};
@@ -408,6 +361,7 @@ Status World::step(const Event& ev) {
 
 void World::start_segment(CpuId cpu) {
   SimCpu& c = cpus_[cpu];
+  if (c.paused) return;  // vcpu_resume starts it
   c.seg_start = std::max(c.seg_start, now_);
   events_.push(c.seg_start + tasks_[c.cur_idx].remaining, EventKind::segment_end,
                static_cast<u32>(cpu), c.seg_gen);
@@ -469,6 +423,7 @@ void World::run_program(CpuId cpu) {
           core_->set_task_wait(*t.task, WaitKind::spinning, in->arg + 1, now_);
           t.remaining = kForever;
           c.spin_since = std::max(c.seg_start, now_);
+          arm_ple(cpu);
           return;  // burns the CPU until give_token ends the segment
         }
         t.status = TStatus::waiting;
@@ -495,13 +450,36 @@ void World::run_program(CpuId cpu) {
         do_schedule(cpu);
         return;
       }
+      case OpCode::spin_lock: {
+        auto got = core_->lock_acquire(*t.task, in->arg + 1, now_);
+        if (!got) {
+          failure_ = fmt::format("{}: spin_lock '{}': {}", where(t, in), w_.objects[in->arg].name, got.error().message);
+          return;
+        }
+        if (*got) continue;
+        // Burns the CPU until the holder hands the lock over (unlock).
+        t.status = TStatus::spinning;
+        core_->set_task_wait(*t.task, WaitKind::spinning, in->arg + 1, now_);
+        t.remaining = kForever;
+        c.spin_since = std::max(c.seg_start, now_);
+        arm_ple(cpu);
+        return;
+      }
       case OpCode::unlock: {
         auto next = core_->lock_release(*t.task, in->arg + 1, now_);
         if (!next) {
           failure_ = fmt::format("{}: unlock '{}': {}", where(t, in), w_.objects[in->arg].name, next.error().message);
           return;
         }
-        if (*next) wake_task(task_index(*next), scx::WAKE_TTWU);
+        if (*next) {
+          const u32 n = task_index(*next);
+          if (tasks_[n].status == TStatus::spinning) {  // a spin_lock waiter
+            core_->set_task_wait(*tasks_[n].task, WaitKind::none, 0, now_);
+            end_spin(n);
+          } else {
+            wake_task(n, scx::WAKE_TTWU);
+          }
+        }
         continue;
       }
       case OpCode::signal: case OpCode::send:
@@ -598,6 +576,11 @@ void World::give_token(u32 obj, TimeNs stamp) {
   }
   UPS_ASSERT(t.status == TStatus::spinning);
   core_->signal_event(obj + 1, now_);
+  end_spin(w);
+}
+
+void World::end_spin(u32 idx) {
+  SimTask& t = tasks_[idx];
   t.status = TStatus::runnable;
   t.remaining = 0;
   if (t.on_cpu != kNoCpu) {
@@ -613,7 +596,12 @@ void World::give_token(u32 obj, TimeNs stamp) {
 
 void World::do_schedule(CpuId cpu) {
   SimCpu& c = cpus_[cpu];
+  if (c.paused) {  // a guest CPU whose vCPU is not running: vcpu_resume schedules
+    c.resched_pending = true;
+    return;
+  }
   Task* next = core_->schedule(cpu, now_);
+  if (!next && host_world_) notify_host(EventKind::vcpu_idle, cpu);  // the vCPU halts
   const u32 prev_idx = c.cur_idx;
   const u32 next_idx = next ? task_index(next) : kNone;
   if (next_idx == prev_idx && (prev_idx == kNone || tasks_[prev_idx].status != TStatus::exited))
@@ -640,7 +628,7 @@ void World::do_schedule(CpuId cpu) {
   trace_.on_switch(now_, cpu, prev_tt, prev_state, next_tt);
 }
 
-void World::switch_out(CpuId cpu, TimeNs now) {
+void World::close_slice(CpuId cpu, TimeNs now) {
   SimCpu& c = cpus_[cpu];
   SimTask& t = tasks_[c.cur_idx];
   if (now > c.spin_since) spin_ns_ += now - c.spin_since;  // kForever unless spinning
@@ -654,11 +642,21 @@ void World::switch_out(CpuId cpu, TimeNs now) {
   group_run_[t.group] += ran;
   if (cfg_.samples) cfg_.samples->on_run(t.group, t.pid, cpu, c.in_since, now);
   class_share_[share_slot(t.cls, {})].second += ran;
+  c.in_since = now;
+  ++c.seg_gen;
+}
+
+void World::switch_out(CpuId cpu, TimeNs now) {
+  SimCpu& c = cpus_[cpu];
+  const u32 idx = c.cur_idx;
+  SimTask& t = tasks_[idx];
+  if (!c.paused) close_slice(cpu, now);  // a paused CPU's slice closed when it paused
   t.on_cpu = kNoCpu;
   t.last_cpu = cpu;
   c.curr = nullptr;
   c.cur_idx = kNone;
   ++c.seg_gen;
+  if (t.vcpu != kNone) vcpu_switched_out(idx);
 }
 
 void World::switch_in(CpuId cpu, Task* next) {
@@ -697,7 +695,15 @@ void World::switch_in(CpuId cpu, Task* next) {
     ++t.wakeups;
     t.woke_at = kForever;
   }
-  if (t.remaining == kForever || t.polling_burst) c.spin_since = c.seg_start;
+  if (t.vcpu != kNone) {  // a VM's vCPU: its guest CPU runs from now on
+    vcpu_switched_in(idx, c.seg_start);
+    arm_tick(cpu);
+    return;
+  }
+  if (t.remaining == kForever || t.polling_burst) {
+    c.spin_since = c.seg_start;
+    arm_ple(cpu);
+  }
   if (t.remaining != kForever)
     events_.push(c.seg_start + t.remaining, EventKind::segment_end, static_cast<u32>(cpu),
                  c.seg_gen);
@@ -846,6 +852,12 @@ RunReport World::report(bool per_task) {
     r.cpu_busy.push_back(now_ ? static_cast<double>(b) / now_ : 0);
   }
   for (TimeNs g : group_run) used += g;
+  if (!vms_.empty()) {
+    LatencyHistogram requests = request_lat_;
+    vm_reports(r, requests, spin);
+    r.requests = requests.count();
+    r.request_latency = percentiles_of(requests);
+  }
   r.cpu_busy_ratio = now_ ? static_cast<double>(busy) / (static_cast<double>(now_) * cfg_.nr_cpus) : 0;
   r.wasted_cpu_ratio = used ? static_cast<double>(spin) / used : 0;
   for (auto& [name, ns] : class_share)

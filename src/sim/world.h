@@ -2,7 +2,9 @@
 // and MachineCosts, tasks running behaviour programs, named events and
 // channels, open-loop arrivals and a scenario of classes (loaded by
 // host::ClassHost, whose steps the world schedules as events), all driving
-// one Core through its substrate API and CoreHooks. One seed feeds one Rng;
+// one Core through its substrate API and CoreHooks. Virtual machines are
+// guest Worlds whose CPUs run while the host runs their vCPU tasks
+// (world_vm.cpp, docs/guest-host.md). One seed feeds one Rng;
 // virtual time jumps from event to event; ties break by sequence number;
 // nothing else (no pointer, clock or hash-map order) reaches the schedule,
 // so the same seed gives the same trace_sha256 byte for byte.
@@ -49,6 +51,9 @@ struct SimConfig {
   // What an HTML report draws (--report): recorded only when set.
   report::RunSamples* samples = nullptr;
   std::ostream* printk = nullptr;  // the policies' bpf_printk lines, as they come
+  // A VM's guest (set by the host world): its CPUs are vCPUs and run only
+  // while the host runs them (docs/guest-host.md).
+  bool start_paused = false;
 };
 
 // The reproduce line printed with every failure.
@@ -86,6 +91,7 @@ public:
   struct SimCpu;
   struct SyncState;
   struct TimerSlot;
+  struct Vm;
 
 private:
   World(workload::Workload w, SimConfig cfg);
@@ -104,9 +110,14 @@ private:
   void class_replaced(const std::string& name, ClassId id, const std::string& label) override;
 
   Status step(const Event& ev);
+  Status handle(const Event& ev);  // step, then the checks after every event
   void run_program(CpuId cpu);
   void do_schedule(CpuId cpu);
   void switch_out(CpuId cpu, TimeNs now);
+  // Accounts the running task's progress, spin and run time up to now.
+  void close_slice(CpuId cpu, TimeNs now);
+  // A spinning task (idx) stops spinning and goes on with its program.
+  void end_spin(u32 idx);
   void switch_in(CpuId cpu, Task* next);
   void start_segment(CpuId cpu);
   void arm_tick(CpuId cpu);
@@ -145,6 +156,30 @@ private:
   std::vector<SyncState> objs_;
   std::vector<u64> arrivals_sent_;
   std::vector<TimerSlot> timers_;
+
+  // --- virtual machines (world_vm.cpp, docs/guest-host.md) ---
+  // Host side.
+  Status init_vms(const host::PolicyFactory& factory);
+  void link_vcpu(u32 idx);           // a new task of a VM's vCPU group
+  World* next_guest() const;         // the guest with the earliest event, or null
+  Status run_guest_event(World& g);
+  void vcpu_event(const Event& ev);  // vcpu_kick, vcpu_idle, vcpu_exit
+  void vcpu_switched_in(u32 idx, TimeNs at);
+  void vcpu_switched_out(u32 idx);
+  // The VMs' reports; merges their requests into `requests`, adds their spin.
+  void vm_reports(report::RunReport& r, report::LatencyHistogram& requests, TimeNs& spin);
+  std::vector<std::unique_ptr<Vm>> vms_;
+  std::vector<u32> group_vm_;  // by group: its VM, or ~0u
+  // Guest side.
+  void vcpu_resume(CpuId cpu, TimeNs at);
+  void vcpu_pause(CpuId cpu);
+  void notify_host(EventKind kind, CpuId cpu);
+  void arm_ple(CpuId cpu);
+  void publish_kernel_hints();
+  void usage(TimeNs& run, TimeNs& spin) const;  // guest tasks' run and spin time so far
+  World* host_world_ = nullptr;
+  u32 vm_ = 0;
+  TimeNs ple_window_ = 0;
   std::map<std::pair<ClassId, u64>, u32> timer_index_;
   std::vector<ExitReport> exit_reports_;
   std::vector<PrintkLine> printk_;  // at most RunReport::kMaxPrintkLines

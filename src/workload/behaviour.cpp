@@ -23,6 +23,7 @@ const char* op_name(OpCode op) {
     case OpCode::poll_recv: return "poll_recv";
     case OpCode::lock: return "lock";
     case OpCode::unlock: return "unlock";
+    case OpCode::spin_lock: return "spin_lock";
   }
   return "?";
 }

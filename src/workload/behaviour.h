@@ -38,6 +38,9 @@ enum class OpCode : u8 {
   poll_recv,
   lock,        // arg = sync object (lock): take it, or block until handed it (FIFO)
   unlock,      // arg = sync object (lock): release it (the task must hold it)
+  // arg = sync object (lock): take it, or stay runnable and spin (burn the
+  // CPU) until it is handed over, FIFO, as a guest kernel's queued spinlock.
+  spin_lock,
 };
 const char* op_name(OpCode op);
 

@@ -27,6 +27,7 @@ int Workload::find_object(std::string_view name) const {
 }
 
 bool Workload::is_finite() const {
+  if (!vms.empty()) return false;  // a vCPU never exits
   for (auto& a : arrivals)
     if (a.count == 0) return false;
   for (auto& g : groups)
@@ -279,10 +280,10 @@ struct ProgramParser {  // a group's `program` from its config nodes
       in.arg = *o;
       UPS_TRY(c, count_field(1));
       in.arg2 = *c;
-    } else if (op == "lock" || op == "unlock") {
-      UPS_TRY_STATUS(r.check_fields(n, path, {"lock", "unlock"}));
+    } else if (op == "lock" || op == "unlock" || op == "spin_lock") {
+      UPS_TRY_STATUS(r.check_fields(n, path, {"lock", "unlock", "spin_lock"}));
       UPS_TRY(o, object(v, vpath, SyncKind::lock));
-      in.op = op == "lock" ? OpCode::lock : OpCode::unlock;
+      in.op = op == "lock" ? OpCode::lock : op == "unlock" ? OpCode::unlock : OpCode::spin_lock;
       in.arg = *o;
     } else if (op == "send" || op == "recv") {
       UPS_TRY_STATUS(r.check_fields(n, path, {"send", "recv", "count"}));
@@ -340,7 +341,7 @@ struct ProgramParser {  // a group's `program` from its config nodes
     } else {
       return r.fail(v, vpath,
                     "unknown operation '" + op +
-                        "' (compute, sleep, wait, signal, send, recv, spin, lock, unlock, fork, "
+                        "' (compute, sleep, wait, signal, send, recv, spin, lock, unlock, spin_lock, fork, "
                         "yield, begin, complete, exit, repeat, forever)");
     }
     prog.code.push_back(in);
@@ -606,6 +607,94 @@ Status read_classes(Reader& r, const ConfigNode& root, Workload& w) {
   return {};
 }
 
+
+Status read_vms(Reader& r, const ConfigNode& root, const std::string& source, Workload& w);
+
+// The parts of a workload in `root`; `prefix` is the path of a VM's guest
+// workload ("vms[0].guest."), empty at the top.
+Workload read_workload(Reader& r, const ConfigNode& root, const std::string& source, const std::string& prefix) {
+  if (prefix.empty())
+    r.note(r.check_fields(root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes", "vms"}));
+  else  // a guest runs no VMs of its own
+    r.note(r.check_fields(root, prefix.substr(0, prefix.size() - 1),
+                          {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
+  Workload w;
+  w.source = source;
+  w.name = source;
+  if (const ConfigNode* n = root.find("name")) {
+    auto s = r.string(*n, prefix + "name");
+    if (s) w.name = *s;
+    else r.note(tl::unexpected(s.error()));
+  }
+  r.note(read_objects(r, root, "events", SyncKind::event, w));
+  r.note(read_objects(r, root, "channels", SyncKind::channel, w));
+  r.note(read_objects(r, root, "locks", SyncKind::lock, w));
+  r.note(read_classes(r, root, w));
+  if (prefix.empty()) r.note(read_vms(r, root, source, w));
+  if (w.vms.empty() || root.find("tasks")) r.note(read_groups(r, root, w));
+  r.note(read_arrivals(r, root, w));
+  return w;
+}
+
+Status read_vms(Reader& r, const ConfigNode& root, const std::string& source, Workload& w) {
+  const ConfigNode* list = root.find("vms");
+  if (!list) return {};
+  if (list->type != ConfigNode::Type::array) return r.fail(*list, "vms", "must be an array of tables");
+  for (size_t i = 0; i < list->items.size(); ++i) {
+    r.note([&]() -> Status {
+      const ConfigNode& v = list->items[i];
+      const std::string path = Reader::index("vms", i);
+      UPS_TRY_STATUS(r.check_fields(v, path, {"name", "count", "vcpus", "weight", "class", "ple_window",
+                                              "guest_policies", "guest"}));
+      VmDecl d;
+      d.line = v.line;
+      d.name = "vm" + std::to_string(i);
+      if (const ConfigNode* n = v.find("name")) {
+        UPS_TRY(x, r.string(*n, Reader::join(path, "name")));
+        d.name = *x;
+      }
+      auto integer = [&](const char* key, s64 lo, s64 hi, u32& out) -> Status {
+        if (const ConfigNode* n = v.find(key)) {
+          UPS_TRY(x, r.integer(*n, Reader::join(path, key), lo, hi));
+          out = static_cast<u32>(*x);
+        }
+        return {};
+      };
+      UPS_TRY_STATUS(integer("count", 1, 1024, d.count));
+      UPS_TRY_STATUS(integer("vcpus", 1, kMaxCpus, d.vcpus));
+      UPS_TRY_STATUS(integer("weight", 1, 10000, d.weight));
+      if (const ConfigNode* n = v.find("class")) {
+        UPS_TRY(x, r.string(*n, Reader::join(path, "class")));
+        d.class_name = *x;
+      }
+      if (const ConfigNode* n = v.find("ple_window")) {
+        UPS_TRY(x, r.duration(*n, Reader::join(path, "ple_window")));
+        d.ple_window = *x;
+      }
+      if (const ConfigNode* n = v.find("guest_policies")) {
+        const std::string p = Reader::join(path, "guest_policies");
+        if (n->type != ConfigNode::Type::array) return r.fail(*n, p, "must be a list of policy specs");
+        for (size_t k = 0; k < n->items.size(); ++k) {
+          UPS_TRY(x, r.string(n->items[k], Reader::index(p, k)));
+          d.guest_policies.push_back(*x);
+        }
+      }
+      const ConfigNode* g = v.find("guest");
+      if (!g) return r.fail(v, path, "a VM needs 'guest', the workload its guest runs");
+      const size_t errors_before = r.errors().size();
+      Workload gw = read_workload(r, *g, source, Reader::join(path, "guest") + ".");
+      if (r.errors().size() != errors_before) return {};  // reported already
+      gw.name = d.name;
+      if (auto st = validate_workload(gw); !st) return st;
+      d.guest = std::make_shared<const Workload>(std::move(gw));
+      for (auto& other : w.vms)
+        if (other.name == d.name) return r.fail(v, path, "duplicate VM name '" + d.name + "'");
+      w.vms.push_back(std::move(d));
+      return {};
+    }());
+  }
+  return {};
+}
 }  // namespace
 
 Status validate_workload(const Workload& w) {
@@ -616,7 +705,7 @@ Status validate_workload(const Workload& w) {
                            SourceLoc{w.source, line, 0, "task group '" + g.name + "'"}});
     return false;
   };
-  if (w.groups.empty())
+  if (w.groups.empty() && w.vms.empty())
     return make_error(ErrorKind::invalid_argument, "a workload needs at least one task group",
                       SourceLoc{w.source, 0, 0, ""});
   auto check_program = [&](const TaskGroup& g) {
@@ -636,7 +725,7 @@ Status validate_workload(const Workload& w) {
           break;
         }
         case OpCode::compute: case OpCode::sleep: case OpCode::wait: case OpCode::recv:
-        case OpCode::spin: case OpCode::yield: case OpCode::poll_recv:
+        case OpCode::spin: case OpCode::yield: case OpCode::poll_recv: case OpCode::spin_lock:
           if (!takes_time.empty()) takes_time.back() = true;
           break;
         default: break;
@@ -659,6 +748,15 @@ Status validate_workload(const Workload& w) {
       if (!found) fail(g, g.line, "unknown class '" + g.class_name + "' (declare it in 'classes')");
     }
   }
+  for (auto& vm : w.vms) {
+    if (vm.class_name.empty()) continue;
+    bool found = false;
+    for (auto& c : w.classes) found |= (c.name == vm.class_name);
+    if (!found)
+      errors.push_back(Error{ErrorKind::invalid_argument,
+                             "unknown class '" + vm.class_name + "' (declare it in 'classes')",
+                             SourceLoc{w.source, vm.line, 0, "VM '" + vm.name + "'"}});
+  }
   if (!errors.empty()) return tl::unexpected(all_errors(std::move(errors)));
   return {};
 }
@@ -667,21 +765,7 @@ Result<Workload> parse_workload(std::string_view text, const std::string& name) 
   auto root = parse_config(text, name);
   if (!root) return tl::unexpected(root.error());
   Reader r(name);
-  r.note(r.check_fields(*root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
-  Workload w;
-  w.source = name;
-  w.name = name;
-  if (const ConfigNode* n = root->find("name")) {
-    auto s = r.string(*n, "name");
-    if (s) w.name = *s;
-    else r.note(tl::unexpected(s.error()));
-  }
-  r.note(read_objects(r, *root, "events", SyncKind::event, w));
-  r.note(read_objects(r, *root, "channels", SyncKind::channel, w));
-  r.note(read_objects(r, *root, "locks", SyncKind::lock, w));
-  r.note(read_classes(r, *root, w));
-  r.note(read_groups(r, *root, w));
-  r.note(read_arrivals(r, *root, w));
+  Workload w = read_workload(r, *root, name, "");
   // The checks of the whole need every part read.
   if (r.errors().empty()) r.note(validate_workload(w));
   if (!r.errors().empty()) return tl::unexpected(all_errors(std::move(r.errors())));

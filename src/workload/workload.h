@@ -5,6 +5,7 @@
 // replaced when). The file format is documented in docs/workloads.md.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,25 @@ struct ClassDecl {
   int line = 0;
 };
 
+struct Workload;
+
+// Virtual machines (docs/guest-host.md): `count` VMs alike, each a group of
+// `vcpus` vCPU tasks on the host's chain running a guest core with its own
+// chain (`guest_policies`, --policy specs) and its own workload.
+struct VmDecl {
+  std::string name;
+  u32 count = 1;
+  u32 vcpus = 1;
+  u32 weight = 100;          // of each vCPU task on the host
+  std::string class_name;    // host class of the vCPU tasks; empty: the default
+  // Pause-loop exiting: a vCPU that spins this long exits and the host
+  // yields it (0 = off, the default).
+  TimeNs ple_window = 0;
+  std::vector<std::string> guest_policies;  // empty: fair
+  std::shared_ptr<const Workload> guest;
+  int line = 0;
+};
+
 struct Workload {
   std::string name;
   std::string source;  // file name or "preset NAME"
@@ -75,6 +95,7 @@ struct Workload {
   std::vector<SyncDecl> objects;
   std::vector<ArrivalSource> arrivals;
   std::vector<ClassDecl> classes;
+  std::vector<VmDecl> vms;
 
   // Index of a group / sync object by name, or -1.
   int find_group(std::string_view name) const;

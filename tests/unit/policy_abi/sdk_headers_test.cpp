@@ -226,6 +226,7 @@ std::string ret_kind(KRet r) {
 std::string call_every_kfunc(const std::vector<Header>& headers) {
   std::string src =
       "#include <scx/common.bpf.h>\n#include <upsched/events.h>\n#include <upsched/locks.h>\n"
+      "#include <upsched/virt_hints.h>\n"
       "char _license[] SEC(\"license\") = \"GPL\";\nvolatile int never;\n"
       "SEC(\"struct_ops/call_all\") int call_all(void *ctx)\n{\n\tif (never != 12345)\n\t\treturn 0;\n";
   for (const auto& h : headers)
