@@ -14,9 +14,9 @@
  *   it preempts what runs; a task on a preempted vCPU waits for the host,
  *   one on a running vCPU does not.
  *
- * Capabilities: sched.load, sched.virt. (Its SCX_ENQ_PREEMPT inserts would
- * need sched.kick, but the kfunc table's flag capabilities are not enforced
- * by the verifier yet.)
+ * Capabilities: sched.load, sched.virt to load; its SCX_ENQ_PREEMPT inserts
+ * need sched.kick at run time (a class without it is ejected at the first
+ * one, as for scx_bpf_kick_cpu).
  */
 #include <scx/common.bpf.h>
 #include <upsched/virt_hints.h>

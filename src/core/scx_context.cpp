@@ -54,11 +54,21 @@ bool ScxContext::dsq_insert_vtime(Task& p, DsqId dsq_id, u64 slice, u64 vtime, u
   return insert_impl(p, dsq_id, slice, vtime, enq_flags, true);
 }
 
+// SCX_ENQ_PREEMPT ends the slice of what runs on the target CPU: a kick, so
+// it needs what scx_bpf_kick_cpu needs (sched.kick).
+bool ScxContext::may_preempt(const char* fn, u64 enq_flags) {
+  if (!(enq_flags & scx::ENQ_PREEMPT) || cls_.grant_.may_kick) return true;
+  cls_.fail(ExitKind::error, fmt::format("{}: SCX_ENQ_PREEMPT: class {} may not preempt CPUs (needs sched.kick)", fn,
+                                         cls_.name()));
+  return false;
+}
+
 bool ScxContext::insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vt, u64 enq_flags, bool vtime) {
   ExtClass& c = cls_;
   if (!c.live()) return false;
   const char* fn = vtime ? "scx_bpf_dsq_insert_vtime" : "scx_bpf_dsq_insert";
   if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, vtime ? ScxCall::dsq_insert_vtime : ScxCall::dsq_insert)) return false;
+  if (!may_preempt(fn, enq_flags)) return false;
   // A buffered insert needs dispatch, a direct one the task being woken or enqueued.
   UPS_ASSERT(c.cur_op_ == Op::dispatch || c.cur_op_ == Op::select_cpu || c.cur_op_ == Op::enqueue);
   if (p.cls != c.id()) {
@@ -210,6 +220,7 @@ bool ScxContext::dsq_move(DsqIter& it, Task& p, DsqId dst, u64 enq_flags, bool v
   if (!c.live()) return false;
   const char* fn = vtime ? "scx_bpf_dsq_move_vtime" : "scx_bpf_dsq_move";
   if (!kf_allowed(c, c.cfg_.scx_calls, c.cur_op_, vtime ? ScxCall::dsq_move_vtime : ScxCall::dsq_move)) return false;
+  if (!may_preempt(fn, enq_flags)) return false;
   DispatchQueue* src = it.dsq_id == scx::DSQ_GLOBAL ? &c.global_ : c.find_user_dsq(it.dsq_id);
   // A task that left the iterated DSQ (or arrived after the iterator) is
   // not moved; the call is harmless, as in the kernel.

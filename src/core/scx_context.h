@@ -112,6 +112,8 @@ public:
 
 private:
   bool insert_impl(Task& p, DsqId dsq_id, u64 slice, u64 vtime, u64 enq_flags, bool vtime_order);
+  // False (the class failed, naming fn) for SCX_ENQ_PREEMPT without sched.kick.
+  bool may_preempt(const char* fn, u64 enq_flags);
   Core& core_;
   ExtClass& cls_;
 };

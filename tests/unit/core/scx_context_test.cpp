@@ -165,6 +165,14 @@ const BadCase kCases[] = {
      },
      ExitKind::error, "scx_bpf_kick_cpu: class bad may not kick CPUs", "enqueue",
      grant_cpus({0, 1}, false)},
+    {"PreemptingInsertWithoutCapability",
+     [](ScriptedPolicy& p, Env&) {
+       p.on_enqueue = [](ScxContext& c, Task& t, u64 f) {
+         c.dsq_insert(t, scx::DSQ_LOCAL, scx::SLICE_DFL, f | scx::ENQ_PREEMPT);
+       };
+     },
+     ExitKind::error, "scx_bpf_dsq_insert: SCX_ENQ_PREEMPT: class bad may not preempt CPUs (needs sched.kick)", "enqueue",
+     grant_cpus({0, 1}, false)},
     {"KickInvalidCpu",
      [](ScriptedPolicy& p, Env&) {
        p.on_enqueue = [](ScxContext& c, Task& t, u64 f) {
