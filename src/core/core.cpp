@@ -418,15 +418,19 @@ Status Core::set_affinity(Task& p, const CpuMask& mask, TimeNs now) {
 
 // --- CPUs ------------------------------------------------------------------------------
 
-void Core::tick(CpuId cpu, TimeNs now) {
+// tick and check_slice: the running task's time brought up to date, then
+// one of its class's checks.
+void Core::charge_and_check(CpuId cpu, TimeNs now, void (SchedClass::*check)(CpuRq&, Task&)) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
   UPS_ASSERT(I.valid_cpu(cpu));
   CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
   if (!rq.curr) return;
   I.update_curr(rq);
-  if (rq.curr) I.cls_of(*rq.curr).task_tick(rq, *rq.curr);
+  if (rq.curr) (I.cls_of(*rq.curr).*check)(rq, *rq.curr);
 }
+
+void Core::tick(CpuId cpu, TimeNs now) { charge_and_check(cpu, now, &SchedClass::task_tick); }
 
 TimeNs Core::slice_end(CpuId cpu) const {
   const Impl& I = *impl_;
@@ -437,15 +441,7 @@ TimeNs Core::slice_end(CpuId cpu) const {
   return left == kNoSliceEnd ? kNoSliceEnd : p->acct.exec_start + left;
 }
 
-void Core::check_slice(CpuId cpu, TimeNs now) {
-  EntryScope es(*impl_, now);
-  Impl& I = *impl_;
-  UPS_ASSERT(I.valid_cpu(cpu));
-  CpuRq& rq = I.cpus[static_cast<size_t>(cpu)];
-  if (!rq.curr) return;
-  I.update_curr(rq);
-  if (rq.curr) I.cls_of(*rq.curr).slice_check(rq, *rq.curr);
-}
+void Core::check_slice(CpuId cpu, TimeNs now) { charge_and_check(cpu, now, &SchedClass::slice_check); }
 
 Task* Core::schedule(CpuId cpu, TimeNs now) {
   EntryScope es(*impl_, now);

@@ -48,6 +48,9 @@
 namespace ups {
 
 // Effects only the substrate can perform.
+class SchedClass;
+struct CpuRq;
+
 class CoreHooks {
 public:
   virtual ~CoreHooks() = default;
@@ -204,6 +207,8 @@ public:
 
   struct Impl;
 private:
+  // The running task's time charged, then its class's check (tick, slice).
+  void charge_and_check(CpuId cpu, TimeNs now, void (SchedClass::*check)(CpuRq&, Task&));
   std::unique_ptr<Impl> impl_;
   friend class ScxContext;
   friend class ExtClass;
