@@ -25,6 +25,8 @@
 #   --check       compare each sdk policy's outcome with
 #                 tests/linux_vm/expect.txt; exit 1 on a difference
 #   --build-only  fetch and compile, print the vmlinux.h directory, no boot
+#   --only GLOB   load only the sdk policies and upstream schedulers whose
+#                 name matches GLOB (e.g. 'scx_*'); --check then checks those
 #
 # The guest's files and console.log are left in a fresh directory under
 # $TMPDIR (named on the output).
@@ -41,6 +43,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/private-apt.sh
 source "$ROOT/scripts/lib/private-apt.sh"
+# shellcheck source=lib/linux-source.sh
+source "$ROOT/scripts/lib/linux-source.sh"
 SKIP=77
 CACHE=${UPS_LINUX_VM_CACHE:-${HOME:-/root}/.cache/upsched/linux-vm}
 KSUITE=${UPS_LINUX_VM_KSUITE:-trixie-backports}
@@ -51,6 +55,7 @@ EXTRA_OBJECTS=""
 CHECK=0
 BUILD_ONLY=0
 VERIFIER_SUITE=0
+ONLY='*'
 while (($#)); do
   case "$1" in
     --full) SECONDS_PER_POLICY=8 ;;
@@ -59,6 +64,7 @@ while (($#)); do
     --objects) EXTRA_OBJECTS=$2; shift ;;
     --check) CHECK=1 ;;
     --build-only) BUILD_ONLY=1 ;;
+    --only) ONLY=$2; shift ;;
     *) echo "linux-vm: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
   shift
@@ -159,6 +165,8 @@ mkdir -p "$WORK/initrd/policies" "$WORK/compile"
 compile_flags=(-O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -w -I"$BTF_DIR" -I"$ROOT/sdk/include")
 for src in "$ROOT"/sdk/policies/*.bpf.c; do
   name=$(basename "$src" .bpf.c)
+  # shellcheck disable=SC2053 # a glob on purpose
+  [[ $name == $ONLY ]] || continue
   if "$CLANG" "${compile_flags[@]}" -c "$src" -o "$WORK/initrd/policies/$name.bpf.o" \
        2>"$WORK/compile/$name.log"; then
     echo "$name" >>"$WORK/initrd/policies.list"
@@ -174,6 +182,62 @@ if [[ -n $EXTRA_OBJECTS ]]; then
     basename "$obj" .bpf.o >>"$WORK/initrd/policies.list"
   done
 fi
+# ---- Linux 7.3's own schedulers, each with its own loader ------------------
+# tools/sched_ext from linux-source-7.3 (scripts/lib/linux-source.sh, the
+# cache scripts/upstream.sh uses), built the way its Makefile does: the BPF
+# half against the guest's vmlinux.h, a skeleton from bpftool, the loader
+# linked static with the libbpf of the same tree (bpftool 7.5's skeletons
+# need libbpf 1.5; bookworm's is 1.4). Built once per kernel and version of
+# this script, then cached.
+: >"$WORK/initrd/upstream.list"
+UPSTREAM_SKIPPED=""
+upstream_build() {
+  local src=$UPSTREAM_CACHE/linux-source-7.3/tools out=$1 s
+  mkdir -p "$out/libbpf/obj"
+  make -s -C "$src/lib/bpf" -j "$(nproc)" BUILD_STATIC_ONLY=1 OUTPUT="$out/libbpf/obj/" \
+    DESTDIR="$out/libbpf" prefix=/usr "$out/libbpf/obj/libbpf.a" install_headers >/dev/null || return 1
+  local inc=$out/libbpf/usr/include sx=$src/sched_ext
+  for s in "$sx"/scx_*.bpf.c; do
+    s=$(basename "$s" .bpf.c)
+    { "$CLANG" -g -O2 -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian -target bpf \
+        -I"$sx/include" -I"$sx/include/bpf-compat" -I"$BTF_DIR" -I"$inc" \
+        -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include \
+        -Wno-compare-distinct-pointer-types -Wno-microsoft-anon-tag -fms-extensions \
+        -c "$sx/$s.bpf.c" -o "$out/$s.bpf.o" &&
+      "$BPFTOOL" gen object "$out/$s.linked.o" "$out/$s.bpf.o" &&
+      "$BPFTOOL" gen skeleton "$out/$s.linked.o" name "$s" >"$out/$s.bpf.skel.h" &&
+      gcc -O2 -pthread -I"$out" -I"$sx/include" -I"$inc" -c "$sx/$s.c" -o "$out/$s.o" &&
+      gcc -static -s -o "$out/$s" "$out/$s.o" "$out/libbpf/obj/libbpf.a" -lelf -lz -lpthread
+    } >"$out/$s.log" 2>&1 || { echo "linux-vm: $s does not build:"; tail -n 20 "$out/$s.log"; } >&2
+  done
+}
+UPSTREAM_CACHE=${UPS_UPSTREAM_CACHE:-${HOME:-/root}/.cache/upsched/upstream}
+mkdir -p "$UPSTREAM_CACHE"
+exec 8>"$UPSTREAM_CACHE/lock"
+flock 8
+if linux_source_extract "$UPSTREAM_CACHE" tools/sched_ext tools/lib/bpf tools/include \
+     tools/scripts tools/build tools/arch/x86/include scripts; then
+  ubin=$CACHE/upstream/$KVER-$(sha1sum "$0" | cut -c1-12)
+  if [[ ! -f $ubin/built ]]; then
+    echo "linux-vm: building Linux 7.3's tools/sched_ext schedulers and their loaders"
+    rm -rf "$CACHE/upstream"
+    upstream_build "$ubin" && touch "$ubin/built" || UPSTREAM_SKIPPED="libbpf of linux-source-7.3 does not build"
+  fi
+  mkdir -p "$WORK/initrd/upstream"
+  for s in "$ubin"/scx_*; do
+    [[ -x $s && ! -d $s ]] || continue # the loaders, not the objects
+    # shellcheck disable=SC2053 # a glob on purpose
+    [[ $(basename "$s") == $ONLY ]] || continue
+    cp "$s" "$WORK/initrd/upstream/"
+    basename "$s" >>"$WORK/initrd/upstream.list"
+  done
+else
+  UPSTREAM_SKIPPED="the sources of linux-source-7.3 cannot be had"
+fi
+flock -u 8
+[[ -z $UPSTREAM_SKIPPED ]] ||
+  echo "linux-vm: SKIPPED the upstream schedulers: $UPSTREAM_SKIPPED" >&2
+
 # The verifier's test programs: Linux's verdict only (load, no attach).
 mkdir -p "$WORK/initrd/verify"
 if ((VERIFIER_SUITE)); then
@@ -210,6 +274,10 @@ ldd "$BPFTOOL" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'
 gcc -O2 -static -o "$I/workload" "$ROOT/tests/linux_vm/workload.c"
 gcc -O2 -static -I"$CACHE/root/usr/include" -o "$I/load_only" "$ROOT/tests/linux_vm/load_only.c" \
   "$CACHE/root/usr/lib/x86_64-linux-gnu/libbpf.a" -lelf -lz
+# libbpf reads the running kernel's configuration for a program's
+# CONFIG_* externs (scx_central's) from /boot/config-$(uname -r).
+mkdir -p "$I/boot"
+cp "$CACHE/root/usr/lib/modules/$KVER/config" "$I/boot/config-$KVER"
 cp "$ROOT/tests/linux_vm/init.sh" "$I/init"
 chmod +x "$I/init"
 # Two CPUs, like the simulated machine of docs/fidelity.md: four spinners
@@ -225,7 +293,7 @@ EOF
 # Single-threaded TCG: multi-threaded TCG in qemu 7.2 races on text_poke
 # (sporadic "Oops: int3" at boot); /dev/kvm may be kvm-pvm, which cannot run
 # a stock kernel (see the reference).
-n=$(($(grep -c . "$I/policies.list") + $(find "$I/verify" -name '*.bpf.o' | wc -l)))
+n=$(($(grep -c . "$I/policies.list") + $(grep -c . "$I/upstream.list") + $(find "$I/verify" -name '*.bpf.o' | wc -l)))
 echo "linux-vm: booting $KVER with $n objects, ${SECONDS_PER_POLICY}s each (limit ${QEMU_TIMEOUT}s)"
 start=$(date +%s)
 timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1024 \
@@ -239,7 +307,8 @@ $(tail -n 30 "$WORK/console.log")"
 
 OUT=${OUT:-$CACHE/results.jsonl}
 args=("$WORK/console.log" "$OUT" --kernel "$KVER")
-((CHECK)) && args+=(--expect "$ROOT/tests/linux_vm/expect.txt")
+((CHECK)) && args+=(--expect "$ROOT/tests/linux_vm/expect.txt" --only "$ONLY")
+[[ -z $UPSTREAM_SKIPPED ]] || args+=(--not-loaded "scx_*: $UPSTREAM_SKIPPED")
 if ((VERIFIER_SUITE)); then
   cp "$WORK/suite/untranslated.txt" "${OUT%.jsonl}.untranslated.txt"
   cp "$WORK/suite/ours.txt" "${OUT%.jsonl}.ours.txt"

@@ -35,6 +35,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/private-apt.sh
 source "$ROOT/scripts/lib/private-apt.sh"
+# shellcheck source=lib/linux-source.sh
+source "$ROOT/scripts/lib/linux-source.sh"
 CACHE=${UPS_UPSTREAM_CACHE:-${HOME:-/root}/.cache/upsched/upstream}
 UPSCHED=$ROOT/build/upsched
 CHECK=""
@@ -60,19 +62,8 @@ SRC=$CACHE/linux-source-7.3/tools/sched_ext
 mkdir -p "$CACHE"
 exec 9>"$CACHE/lock"
 flock 9
-if [[ ! -f $SRC/scx_simple.bpf.c ]]; then
-  echo "upstream: fetching linux-source-7.3 (trixie-backports) into $CACHE"
-  (private_apt_setup "$CACHE/apt" trixie-backports &&
-   rm -rf "$CACHE/pkg" && mkdir -p "$CACHE/pkg" &&
-   cd "$CACHE/pkg" && apt-get "${PRIVATE_APT_OPTS[@]}" -qq download linux-source-7.3/trixie-backports) ||
-    skip "could not fetch linux-source-7.3 from the Debian mirror"
-  # Only tools/sched_ext of the 160 MB tarball.
-  dpkg-deb --fsys-tarfile "$CACHE"/pkg/linux-source-7.3_*.deb |
-    tar -xO ./usr/src/linux-source-7.3.tar.xz |
-    tar -xJ -C "$CACHE" --wildcards 'linux-source-7.3/tools/sched_ext/*' ||
-    skip "could not unpack tools/sched_ext from linux-source-7.3"
-  rm -rf "$CACHE/pkg" "$CACHE/apt"
-fi
+linux_source_extract "$CACHE" tools/sched_ext ||
+  skip "the sources of tools/sched_ext cannot be had (above)"
 flock -u 9
 
 # ---- each scheduler ---------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/bin/sh
 # init.sh: /init of the sched_ext guest that scripts/linux-vm.sh boots.
-# Loads every object listed in /policies.list in turn with bpftool, runs
-# /workload under it, and prints tagged lines on the console (UPSVM-*) that
+# Loads every object listed in /policies.list in turn with bpftool, then
+# every upstream scheduler of /upstream.list with its own loader, runs
+# /workload under each, and prints tagged lines on the console (UPSVM-*) that
 # the host turns into JSON lines. /run.conf sets SECONDS_PER_POLICY,
 # SLEEP_US and TASKS.
 export PATH=/bin:/usr/sbin
@@ -28,6 +29,34 @@ kernel_log >/dev/null
 if ls /verify/*.bpf.o >/dev/null 2>&1; then
 	/load_only /verify/*.bpf.o
 fi
+# The workload under whatever scheduler is loaded now.
+run_workload() {
+	# shellcheck disable=SC2086 # TASKS is a list of words
+	timeout -s KILL $((SECONDS_PER_POLICY * 4 + 20)) \
+		/workload "$SECONDS_PER_POLICY" "$SLEEP_US" $TASKS >/tmp/w.json 2>/tmp/w.err
+	echo "UPSVM-WORKLOAD-RC $?"
+	echo "UPSVM-WORKLOAD $(cat /tmp/w.json)"
+	sed 's/^/UPSVM-WORKLOAD-ERR /' /tmp/w.err
+	echo "UPSVM-AFTER-RUN $(state)"
+}
+
+# Polls (every 0.1 s, at most $2 tenths) until the state is $1.
+wait_state() {
+	i=0
+	while [ $i -lt "$2" ] && [ "$(cat $S/state)" != "$1" ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+
+# After a scheduler is gone: the state, and what the kernel said about it.
+end_object() {
+	wait_state disabled 30
+	echo "UPSVM-UNLOADED $(state)"
+	kernel_log
+	echo "UPSVM-END $1"
+}
+
 while read -r name; do
 	[ -n "$name" ] || continue
 	echo "UPSVM-BEGIN $name"
@@ -37,23 +66,42 @@ while read -r name; do
 	rc=$?
 	sed 's/^/UPSVM-LOG /' /tmp/reg.log
 	echo "UPSVM-REGISTER rc=$rc"
-	sleep 1
+	[ "$rc" = 0 ] && wait_state enabled 10
 	echo "UPSVM-LOADED $(state)"
-	if [ "$rc" = 0 ]; then
-		# shellcheck disable=SC2086 # TASKS is a list of words
-		timeout -s KILL $((SECONDS_PER_POLICY * 4 + 20)) \
-			/workload "$SECONDS_PER_POLICY" "$SLEEP_US" $TASKS >/tmp/w.json 2>/tmp/w.err
-		echo "UPSVM-WORKLOAD-RC $?"
-		echo "UPSVM-WORKLOAD $(cat /tmp/w.json)"
-		sed 's/^/UPSVM-WORKLOAD-ERR /' /tmp/w.err
-		echo "UPSVM-AFTER-RUN $(state)"
-	fi
+	[ "$rc" = 0 ] && run_workload
 	rm -f "$pin"/*
 	rmdir "$pin"
-	sleep 1
-	echo "UPSVM-UNLOADED $(state)"
-	kernel_log
-	echo "UPSVM-END $name"
+	end_object "$name"
 done </policies.list
+
+# Linux's own schedulers (tools/sched_ext), each started by its own loader
+# as a user would, and stopped with SIGINT as by ^C. Registered means the
+# kernel enabled it within 20 s while the loader still ran.
+while read -r name; do
+	[ -n "$name" ] || continue
+	echo "UPSVM-BEGIN $name"
+	"/upstream/$name" >/tmp/loader.log 2>&1 &
+	pid=$!
+	rc=1
+	i=0
+	while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
+		if [ "$(cat $S/state)" = enabled ]; then
+			rc=0
+			break
+		fi
+		usleep 100000
+		i=$((i + 1))
+	done
+	echo "UPSVM-REGISTER rc=$rc"
+	echo "UPSVM-LOADED $(state)"
+	[ "$rc" = 0 ] && run_workload
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	echo "UPSVM-LOADER-RC $?"
+	# The loader's own words: its stats lines, or libbpf's verifier log
+	# when the load failed.
+	sed 's/^/UPSVM-LOG /' /tmp/loader.log
+	end_object "$name"
+done </upstream.list
 echo "UPSVM-DONE"
 poweroff -f
