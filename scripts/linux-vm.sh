@@ -33,7 +33,10 @@
 #
 # Environment: UPS_LINUX_VM_CACHE (default ~/.cache/upsched/linux-vm),
 # UPS_APT_MIRROR, UPS_LINUX_VM_KSUITE (default trixie-backports),
-# UPS_LINUX_VM_TIMEOUT (qemu wall-clock limit, default 420 s).
+# UPS_LINUX_VM_TIMEOUT (qemu wall-clock limit, default 420 s),
+# UPS_LINUX_VM_QEMU_EXTRA (more qemu options, e.g. "-icount shift=auto"),
+# UPS_UPSTREAM_CACHE (where linux-source-7.3 is kept, shared with
+# scripts/upstream.sh).
 #
 # Exit: 0 done (with --check: every policy as expected), 1 a failure,
 # 77 skipped because a prerequisite is missing (no network, no qemu, no
@@ -296,7 +299,7 @@ EOF
 n=$(($(grep -c . "$I/policies.list") + $(grep -c . "$I/upstream.list") + $(find "$I/verify" -name '*.bpf.o' | wc -l)))
 echo "linux-vm: booting $KVER with $n objects, ${SECONDS_PER_POLICY}s each (limit ${QEMU_TIMEOUT}s)"
 start=$(date +%s)
-timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -smp 2 -m 1024 \
+timeout "$QEMU_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single ${UPS_LINUX_VM_QEMU_EXTRA:-} -smp 2 -m 1024 \
   -nographic -no-reboot -kernel "$VMLINUZ" -initrd "$WORK/initrd.cpio.gz" \
   -append "console=ttyS0 panic=-1 quiet loglevel=1" >"$WORK/console.log" 2>&1 || true
 echo "linux-vm: guest ran $(($(date +%s) - start)) s; console: $WORK/console.log"

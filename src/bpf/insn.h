@@ -77,6 +77,6 @@ inline constexpr u8 PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_BTF_ID = 3,
 
 inline constexpr int kNumRegs = 11;          // r0..r10
 inline constexpr int kStackSize = 512;       // per frame
-inline constexpr int kMaxCallDepth = 8;
+inline constexpr int kMaxCallDepth = 16;  // frames, main included: Linux 7.3's MAX_CALL_FRAMES
 
 }  // namespace ups::bpf

@@ -11,8 +11,11 @@
 // whose locks (malloc's arenas, stdio) the scheduler's own code takes.
 // Otherwise the handler returns and the request stays pending: the fiber
 // yields when it next leaves the runtime, and the monitor signals again
-// on its next tick. SA_NODEFER keeps SIGURG unblocked after a switch out
-// of the handler (the handler does not return until the fiber resumes).
+// on its next tick. SIGURG is blocked while the handler decides, so a
+// second one cannot enter it halfway (nested handlers on a fiber's stack
+// broke ASan's frame checks), and unblocked once the fiber is marked in the
+// runtime, just before the switch out of the handler: the handler does not
+// return until the fiber resumes, and the worker must take signals meanwhile.
 //
 // Slices end on time through a per-worker POSIX timer (SIGEV_THREAD_ID:
 // SIGURG to that worker) armed at the current task's slice end; the same
@@ -85,6 +88,10 @@ void on_sigurg(int, siginfo_t* info, void* uc) {
   if (f && !f->in_runtime.load() && w->resched.load() && pc_is_safe(uc)) {
     f->in_runtime.store(true);
     w->preemptions.fetch_add(1, std::memory_order_relaxed);
+    sigset_t urg;
+    sigemptyset(&urg);
+    sigaddset(&urg, SIGURG);
+    ::pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
     f->fiber->suspend(kPreempted);
     // Resumed, maybe on another worker, which took care of the lock.
     f->in_runtime.store(false);
@@ -131,7 +138,7 @@ void install_preempt_handler() {
     ::dl_iterate_phdr(collect_ranges, nullptr);
     struct sigaction sa {};
     sa.sa_sigaction = on_sigurg;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_RESTART;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGURG, &sa, nullptr);
   });

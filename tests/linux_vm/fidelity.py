@@ -30,12 +30,18 @@ def sim(upsched, obj):
     with tempfile.NamedTemporaryFile(suffix='.json') as out:
         subprocess.run([upsched, 'sim', '--workload', os.path.join(HERE, 'fidelity.toml'),
                         '--policy', obj, '--cpus', '2', '--duration', '3s', '--per-task',
-                        '--json', out.name, '--quiet'], check=False)
+                        '--dump-maps', '--json', out.name, '--quiet'],
+                       check=False, stdout=subprocess.DEVNULL)
         d = json.load(open(out.name))
     tasks = d['tasks']
     busy = [(f"{t['group']}{t['pid']}", t['run_s']) for t in tasks if t['group'].startswith('busy')]
     sleepers = [t['wakeup_mean_us'] for t in tasks if t['group'] == 'sleep']
-    return busy_shares(busy), sum(sleepers) / max(len(sleepers), 1)
+    counters = {}
+    for cls in d.get('maps', []):
+        for m in cls['maps']:
+            if m['name'] == '.bss':
+                counters.update({k: v for k, v in m.get('globals', {}).items() if isinstance(v, int)})
+    return busy_shares(busy), sum(sleepers) / max(len(sleepers), 1), counters
 
 
 def guest(rec):
@@ -48,7 +54,7 @@ def guest(rec):
 def main():
     results, upsched, pdir, policies = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     linux = {json.loads(l)['object']: json.loads(l) for l in open(results)}
-    rows = []
+    rows, counters = [], []
     print('| policy | nice-0 spinners, sim | nice-0 spinners, Linux | nice-5 spinner, sim | '
           'nice-5 spinner, Linux | largest difference | sleeper wakeup, sim (mean) | '
           'sleeper wakeup, Linux (p50) |')
@@ -58,7 +64,8 @@ def main():
         if not rec or not rec.get('workload'):
             print(f'| {p} | | | | | not run in Linux ({rec and rec["outcome"]}) | | |')
             continue
-        s_sh, s_lat = sim(upsched, os.path.join(pdir, p + '.bpf.o'))
+        s_sh, s_lat, s_cnt = sim(upsched, os.path.join(pdir, p + '.bpf.o'))
+        counters.append((p, s_cnt, rec.get('bss') or {}))
         l_sh, l_lat = guest(rec)
         s0 = sorted(v for k, v in s_sh.items() if 'nice5' not in k)
         l0 = sorted(v for k, v in l_sh.items() if 'nice5' not in k)
@@ -71,6 +78,15 @@ def main():
               f'{s_lat / 1000:.1f} ms | {l_lat / 1000:.1f} ms |')
     order = lambda i: ' < '.join(r[0] for r in sorted(rows, key=lambda r: r[i]))
     print(f'\nSleeper wakeup latency, lowest first: sim {order(1)}; Linux {order(2)}.')
+    # The policies' own counters (their .bss integers): how many decisions
+    # each substrate asked of the policy in the same 3 s.
+    print('\n| policy | counter | sim | Linux | Linux / sim |')
+    print('|---|---|---|---|---|')
+    for p, s_cnt, l_cnt in counters:
+        for k in sorted(set(s_cnt) & set(l_cnt)):
+            if s_cnt[k] or l_cnt[k]:
+                ratio = f'{l_cnt[k] / s_cnt[k]:.2f}' if s_cnt[k] else ''
+                print(f'| {p} | {k} | {s_cnt[k]} | {l_cnt[k]} | {ratio} |')
 
 
 if __name__ == '__main__':

@@ -68,7 +68,14 @@ while read -r name; do
 	echo "UPSVM-REGISTER rc=$rc"
 	[ "$rc" = 0 ] && wait_state enabled 10
 	echo "UPSVM-LOADED $(state)"
-	[ "$rc" = 0 ] && run_workload
+	if [ "$rc" = 0 ]; then
+		run_workload
+		# The policy's counters and globals (libbpf names the map after
+		# the object's first 11 characters), as its author would dump them
+		# (the raw bytes left out: the formatted values say the same).
+		echo "UPSVM-BSS $(bpftool -j map dump name "$(echo "$name" | cut -c1-11).bss" 2>/dev/null |
+			tr -d '\n' | sed 's/"key":\[[^]]*\],"value":\[[^]]*\],//')"
+	fi
 	rm -f "$pin"/*
 	rmdir "$pin"
 	end_object "$name"

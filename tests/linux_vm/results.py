@@ -42,6 +42,20 @@ def outcome(rec):
     return 'unknown'
 
 
+def bss_scalars(text):
+    """The integer globals of a `bpftool -j map dump` of a .bss map (arrays
+    and structs left out: they are per-CPU bookkeeping, not counters)."""
+    try:
+        dump = json.loads(text)
+        values = dump[0]['formatted']['value']['.bss']
+    except (ValueError, LookupError, TypeError):
+        return {}
+    out = {}
+    for var in values:
+        out.update({k: v for k, v in var.items() if isinstance(v, int)})
+    return out
+
+
 def parse(lines):
     guest, records, rec, vrec, done = {}, [], None, None, False
     for raw in lines:
@@ -80,6 +94,8 @@ def parse(lines):
                 rec['workload'] = json.loads(rest)
             except ValueError:
                 rec['workload'] = {'error': 'unparsable: ' + rest[:200]}
+        elif tag == 'UPSVM-BSS':
+            rec['bss'] = bss_scalars(rest)
         elif tag == 'UPSVM-WORKLOAD-RC':
             rec['workload_rc'] = int(rest)
         elif tag == 'UPSVM-AFTER-RUN':
