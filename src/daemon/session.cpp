@@ -529,7 +529,7 @@ Response Session::attach(const Peer& peer, const AttachArgs& a) {
     ids.push_back(a.task);
   }
   u64 moved = 0;
-  std::string refusal;
+  std::string refusal, core_refusal;
   rt_->with_core([&](Core& core) {
     const ClassId cls = a.cls == "fair" ? core.fair_class() : core.find_class(a.cls);
     for (TaskId id : ids) {
@@ -543,14 +543,18 @@ Response Session::attach(const Peer& peer, const AttachArgs& a) {
         continue;
       }
       if (t->cls == cls) continue;
+      // The core's own rule: a class manages its owner's tasks only, unless
+      // its grant has sched.all_tasks (root's does).
       if (auto st = core.attach_task(*t, cls, rt_->now()); st) ++moved;
-      else if (!a.job) refusal = fmt::format("task {}: {}", id, st.error().message);
+      else if (core_refusal.empty()) core_refusal = fmt::format("task {}: {}", id, st.error().message);
     }
   });
   if (!refusal.empty())
     return refuse(refusal, refusal.find("may not") != std::string::npos
                                ? "isolation: a task is attached by its owner or root"
                                : "chain: tasks");
+  if (moved == 0 && !core_refusal.empty())
+    return refuse(core_refusal, "chain: a class manages its owner's tasks unless granted sched.all_tasks");
   Response r;
   r.ok = true;
   r.rule = root ? "isolation: root may attach any task" : "isolation: the owner attaches its tasks";
