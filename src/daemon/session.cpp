@@ -466,6 +466,11 @@ Response Session::submit(const Peer& peer, const SubmitArgs& a) {
   wo.owner = peer.principal;  // the tasks belong to the submitter, whatever the file says
   wo.cls = cls;
   job->tasks = std::make_unique<runtime::WorkloadTasks>(job->w, wo, cal_, *rt_);
+  // A refused spawn after some succeeded: the job keeps what started.
+  if (auto st = job->tasks->spawn_all(); !st && job->tasks->tasks_spawned() == 0)
+    return refuse(what + ": " + st.error().to_string(), "runtime: tasks");
+  // After the tasks exist: the timer ends when they have.
+  std::string warning;
   if (duration > 0) {
     // A fiber of the runtime ends the job's tasks at its deadline (their
     // waits are woken from a fiber); it holds the job until it returns.
@@ -480,11 +485,11 @@ Response Session::submit(const Peer& peer, const SubmitArgs& a) {
       job->tasks->cancel();
       job->timer_done.store(true);
     }, ta);
-    if (!timer) return refuse(what + ": " + timer.error().message, "runtime: tasks");
+    if (!timer) {  // the tasks run on; said in the answer
+      job->timer_done.store(true);
+      warning = "no deadline: " + timer.error().message;
+    }
   }
-  // A refused spawn after some succeeded: the job keeps what started.
-  if (auto st = job->tasks->spawn_all(); !st && job->tasks->tasks_spawned() == 0)
-    return refuse(what + ": " + st.error().to_string(), "runtime: tasks");
   jobs_.push_back(job);
   forget_old_jobs();
   Response r;
@@ -492,6 +497,7 @@ Response Session::submit(const Peer& peer, const SubmitArgs& a) {
   r.rule = rule;
   r.result = {{"job", job->id}, {"workload", what}, {"tasks", job->tasks->tasks_spawned()}, {"class", job->cls},
               {"owner", job->owner_name}};
+  if (!warning.empty()) r.result["warning"] = warning;
   return r;
 }
 

@@ -187,7 +187,9 @@ TEST_F(WorkTest, UsersAttachOnlyTheirOwnTasksToTheirOwnClasses) {
   EXPECT_NE(r.error.find("may not attach job"), std::string::npos) << r.error;
   EXPECT_EQ(r.rule, "isolation: a task is attached by its owner or root");
   const nlohmann::json bob_stats = stats(bob_);
-  const u64 task = (*find(bob_stats["classes"], "name", "fair"))["my_tasks"][0]["id"];
+  const auto* fair = find(bob_stats["classes"], "name", "fair");
+  ASSERT_TRUE(fair && !(*fair)["my_tasks"].empty()) << bob_stats.dump();
+  const u64 task = (*fair)["my_tasks"][0]["id"];
   r = attach(alice_, "fair", 0, task);
   ASSERT_FALSE(r.ok);
   EXPECT_NE(r.error.find("may not attach task"), std::string::npos) << r.error;
