@@ -248,7 +248,7 @@ void BM_LoadToFirstDispatchRatio(benchmark::State& state) {
     sub.verb = daemon::Verb::submit;
     sub.submit.workload = kBusyWorkload;
     sub.submit.workload_name = "busy.toml";
-    sub.submit.duration = "1h";
+    sub.submit.duration = "3600s";
     auto job = c.call(sub);
     if (!job || !job->ok) throw std::runtime_error("submit refused: " + (job ? job->error : ""));
     LocalRuntime local;

@@ -244,8 +244,8 @@ TEST_F(WorkTest, BandwidthAboveTheGrantIsRefused) {
   EXPECT_DOUBLE_EQ(r.result["bandwidth"].get<double>(), 0.05);  // the grant's
 }
 
-// A class above fair with bandwidth 0.05 and one task that always computes:
-// per 1 s period it gets at most 50 ms of a CPU, then is throttled, however
+// A class above fair with bandwidth 0.05 and one task that always computes,
+// on CPU 0 (bandwidth is per CPU): per 1 s period it gets at most 50 ms, then is throttled, however
 // long the run (unthrottled, it would get most of the 600 ms). Noise can
 // only lower what it gets.
 TEST_F(WorkTest, AClassAboveFairIsThrottledToItsBandwidth) {
@@ -254,6 +254,7 @@ TEST_F(WorkTest, AClassAboveFairIsThrottledToItsBandwidth) {
 name = "hog"
 [[tasks]]
 name = "hog"
+affinity = "0"
 program = [ { forever = [ { compute = "1ms" } ] } ]
 )", "a", "600ms");
   ASSERT_TRUE(r.ok) << r.error;
@@ -262,8 +263,11 @@ program = [ { forever = [ { compute = "1ms" } ] } ]
   const auto* c = find(s["classes"], "name", "a");
   ASSERT_NE(c, nullptr);
   const TimeNs used = (*c)["runtime_ns"];
-  // The 600 ms may straddle two periods: 50 ms each, plus a tick of slack.
-  EXPECT_LE(used, 2 * 50 * kNsPerMs + 10 * kNsPerMs) << s.dump();
+  // The 600 ms may straddle two periods, and the task, throttled at its
+  // deadline, ends early in a third: 50 ms each, plus slack for the ticks
+  // and slices that overrun it (the monitor thread of a loaded machine is
+  // late too). Far below the ~600 ms it would get unthrottled.
+  EXPECT_LE(used, 3 * (50 + 20) * kNsPerMs) << s.dump();
   EXPECT_GT(used, 0) << s.dump();
 }
 
