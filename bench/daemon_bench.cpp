@@ -231,8 +231,12 @@ double first_dispatch_direct(LocalRuntime& L) {
     for (TaskId t : L.tasks->task_ids())
       if (Task* p = core.find_task(t)) (void)core.attach_task(*p, id, L.rt->now());
   });
-  for (bool dispatched = false; !dispatched;)
+  // Polled about as often as a `stats` round trip allows the daemon's
+  // client (a tight loop would keep the core lock from the workers).
+  for (bool dispatched = false; !dispatched;) {
     L.rt->with_core([&](Core& core) { dispatched = core.class_dispatches(id) > 0; });
+    if (!dispatched) std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
   L.rt->with_core([&](Core& core) { core.unload_class(id, ExitKind::unreg, "bench", L.rt->now()); });
   return s;
