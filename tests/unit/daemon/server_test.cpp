@@ -493,5 +493,27 @@ TEST_F(ServerTest, SimulatorSessionRefusesAPathItWouldHaveToOpen) {
   EXPECT_NE(r->error.find("opens no file a client names"), std::string::npos) << r->error;
 }
 
+// A client that goes while its simulator session runs: the session ends,
+// its answer goes nowhere, nothing stays (no client, no class).
+TEST_F(ServerTest, ClientGoneDuringASimulatorSessionLeavesNoState) {
+  start();
+  {
+    Client gone = connect();
+    Request sim;
+    sim.verb = Verb::submit;
+    sim.submit.sim = true;
+    sim.submit.preset = "hogs";
+    sim.submit.duration = "500ms";
+    send_raw(gone, frame(encode_request(sim)));
+  }
+  for (int i = 0; i < 1000 && audit().find("simulator session ended") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(audit().find("\"event\":\"simulator session ended\""), std::string::npos) << audit();
+  Client c = connect();
+  Response s = status(c);
+  EXPECT_EQ(s.result["clients"], 1);
+  EXPECT_EQ(s.result["classes_loaded"], 0);
+}
+
 }  // namespace
 }  // namespace ups::daemon
