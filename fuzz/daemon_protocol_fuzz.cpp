@@ -15,7 +15,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // fed in pieces of 7 bytes.
   if (auto r = parse_request(bytes)) {
     auto again = parse_request(encode_request(*r));
-    if (!again || again->verb != r->verb || again->load.object != r->load.object || again->name != r->name)
+    if (!again || again->verb != r->verb || again->load.object != r->load.object || again->name != r->name ||
+        again->load.bandwidth != r->load.bandwidth || again->submit.workload != r->submit.workload ||
+        again->submit.preset != r->submit.preset || again->submit.sim != r->submit.sim ||
+        again->submit.policy.object != r->submit.policy.object || again->attach.job != r->attach.job ||
+        again->attach.task != r->attach.task || again->attach.cls != r->attach.cls)
       std::abort();
   }
   (void)parse_response(bytes);

@@ -1,5 +1,5 @@
 // The client verbs of upschedd (docs/daemon.md): `upsched [--socket PATH]
-// load|unload|list|logs|daemon status`. Each is one request; the daemon
+// load|unload|list|logs|submit|attach|stats|daemon status`. Each is one request; the daemon
 // decides, from the kernel's word on who we are, and says which rule did.
 // (`replace CLASS OBJ` too.)
 #include <cstdio>
@@ -20,6 +20,11 @@ struct DaemonArgs {
   bool json = false;
   std::string object, name, cpus, logs_name, unload_name, replace_name, replace_object;
   std::string below, above;
+  double bandwidth = 0;
+  std::string submit_file, submit_preset, submit_class, submit_duration, submit_policy, attach_class;
+  bool submit_sim = false;
+  u32 sim_cpus = 2;
+  u64 attach_job = 0, attach_task = 0;
 };
 
 // Sends r; prints the refusal (with its rule) or hands the result to `show`.
@@ -60,6 +65,30 @@ daemon::LoadArgs object_args(const std::string& path) {
   return a;
 }
 
+void show_submit(const nlohmann::json& r) {
+  if (r.contains("summary")) {  // a simulator session
+    std::fputs(str(r, "summary").c_str(), stdout);
+    return;
+  }
+  std::printf("job %s: %s tasks of %s in class %s\n", str(r, "job").c_str(), str(r, "tasks").c_str(),
+              str(r, "workload").c_str(), str(r, "class").c_str());
+}
+void show_attach(const nlohmann::json& r) {
+  std::printf("moved %s task(s) to class %s\n", str(r, "moved").c_str(), str(r, "class").c_str());
+}
+void show_stats(const nlohmann::json& r) {
+  std::printf("%-24s %-12s %6s %9s %11s\n", "CLASS", "OWNER", "TASKS", "CPU SHARE", "DISPATCHES");
+  for (const auto& c : r.value("classes", nlohmann::json::array()))
+    std::printf("%-24s %-12s %6s %8.1f%% %11s\n", str(c, "name").c_str(), str(c, "owner").c_str(),
+                str(c, "tasks").c_str(), 100 * c.value("cpu_share", 0.0),
+                c.contains("dispatches") ? str(c, "dispatches").c_str() : "-");
+  const auto jobs = r.value("jobs", nlohmann::json::array());
+  if (!jobs.empty()) std::printf("%-6s %-24s %-16s %6s %9s\n", "JOB", "WORKLOAD", "CLASS", "TASKS", "FINISHED");
+  for (const auto& j : jobs)
+    std::printf("%-6s %-24s %-16s %6s %9s\n", str(j, "job").c_str(), str(j, "workload").c_str(),
+                str(j, "class").c_str(), str(j, "tasks").c_str(), str(j, "finished").c_str());
+}
+
 void show_replace(const nlohmann::json& r) { std::printf("replaced class %s\n", str(r, "class").c_str()); }
 void show_unload(const nlohmann::json& r) {
   std::printf("unloaded class %s\n", str(r, "class").c_str());
@@ -98,6 +127,9 @@ void register_daemon_commands(CLI::App& app) {
   load->add_option("--above", a->above, "above fair (needs sched.chain.above_fair): --above fair")
       ->check(CLI::IsMember({"fair"}))
       ->excludes(below);
+  load->add_option("--bandwidth", a->bandwidth,
+                   "above fair: the CPU share it may take (default: the admission file's bandwidth; more is refused)")
+      ->check(CLI::Range(0.0, 0.999));
   json_flag(load);
   load->callback([a] {
     daemon::Request r;
@@ -106,7 +138,58 @@ void register_daemon_commands(CLI::App& app) {
     r.load.name = a->name;
     r.load.cpus = a->cpus;
     r.load.slot = !a->above.empty() ? ChainSlot::above_fair : ChainSlot::below_fair;
+    r.load.bandwidth = a->bandwidth;
     call(*a, r, show_load);
+  });
+
+  auto* submit = app.add_subcommand("submit", "run a workload's tasks on the daemon's runtime, as yours");
+  auto* file = submit->add_option("WORKLOAD", a->submit_file, "a workload file (TOML/JSON, as upsched run takes)")
+                   ->check(CLI::ExistingFile);
+  submit->add_option("--preset", a->submit_preset, "a built-in workload instead (upsched policies)")->excludes(file);
+  submit->add_option("--class", a->submit_class, "the class its tasks go to: one of yours (root: any); default fair");
+  submit->add_option("--duration", a->submit_duration, "tasks still running then end (10s, 500ms)");
+  submit->add_flag("--sim", a->submit_sim, "a simulator session instead (as upsched sim); prints its report");
+  submit->add_option("--policy", a->submit_policy, "--sim: the policy object, loaded as you")
+      ->check(CLI::ExistingFile);
+  submit->add_option("--cpus", a->sim_cpus, "--sim: simulated CPUs")->check(CLI::Range(1, 64));
+  json_flag(submit);
+  submit->callback([a] {
+    daemon::Request r;
+    r.verb = daemon::Verb::submit;
+    if (!a->submit_file.empty()) {
+      const daemon::LoadArgs text = object_args(a->submit_file);  // its bytes, read with our rights
+      r.submit.workload = text.object;
+      r.submit.workload_name = text.object_name;
+    }
+    r.submit.preset = a->submit_preset;
+    r.submit.cls = a->submit_class;
+    r.submit.duration = a->submit_duration;
+    r.submit.sim = a->submit_sim;
+    r.submit.sim_cpus = a->sim_cpus;
+    if (!a->submit_policy.empty()) r.submit.policy = object_args(a->submit_policy);
+    call(*a, r, show_submit);
+  });
+
+  auto* attach = app.add_subcommand("attach", "move your tasks (root: any) to a class of yours or fair");
+  attach->add_option("CLASS", a->attach_class, "the class (upsched list), or fair")->required();
+  auto* job = attach->add_option("--job", a->attach_job, "every task of a job (upsched stats)");
+  attach->add_option("--task", a->attach_task, "one task (upsched stats)")->excludes(job);
+  json_flag(attach);
+  attach->callback([a] {
+    daemon::Request r;
+    r.verb = daemon::Verb::attach;
+    r.attach.cls = a->attach_class;
+    r.attach.job = a->attach_job;
+    r.attach.task = a->attach_task;
+    call(*a, r, show_attach);
+  });
+
+  auto* stats = app.add_subcommand("stats", "per class: owner, tasks, CPU share, dispatches; your jobs");
+  json_flag(stats);
+  stats->callback([a] {
+    daemon::Request r;
+    r.verb = daemon::Verb::stats;
+    call(*a, r, show_stats);
   });
 
   auto* replace = app.add_subcommand("replace", "replace a class you loaded (root: any) by another policy");

@@ -257,6 +257,11 @@ TimeNs Core::class_runtime(ClassId cls) const {
   return impl_->classes[cls]->runtime();
 }
 
+u64 Core::class_dispatches(ClassId cls) const {
+  if (cls >= impl_->classes.size() || !impl_->classes[cls]) return 0;
+  return impl_->classes[cls]->dispatches();
+}
+
 // --- tasks ----------------------------------------------------------------------------
 
 Result<Task*> Core::create_task(const TaskSpec& spec, TimeNs now) {
@@ -478,6 +483,7 @@ Task* Core::schedule(CpuId cpu, TimeNs now) {
     }
     ++a.switches;
     ++I.stats.context_switches;
+    next_cls->count_dispatch();
     if (next->cpu != kNoCpu && next->cpu != cpu) {
       ++a.migrations;
       ++I.stats.migrations;

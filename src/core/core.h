@@ -196,6 +196,7 @@ public:
   std::string_view class_name(ClassId cls) const;
   bool class_loaded(ClassId cls) const;
   TimeNs class_runtime(ClassId cls) const;  // CPU time consumed by its tasks
+  u64 class_dispatches(ClassId cls) const;  // times one of its tasks was switched in
   const std::vector<ExitReport>& exit_reports() const;
 
   // --- checks and stats -------------------------------------------------------

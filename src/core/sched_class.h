@@ -32,6 +32,9 @@ public:
   int rank() const { return rank_; }
   void set_rank(int r) { rank_ = r; }
   TimeNs runtime() const { return runtime_; }
+  // Times one of its tasks was switched in (the daemon's `stats`).
+  u64 dispatches() const { return dispatches_; }
+  void count_dispatch() { ++dispatches_; }
   virtual std::string_view name() const = 0;
   virtual bool is_ext() const { return false; }
 
@@ -84,6 +87,7 @@ public:
 
 protected:
   TimeNs runtime_ = 0;
+  u64 dispatches_ = 0;
 
 private:
   ClassId id_;

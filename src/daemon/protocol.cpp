@@ -1,6 +1,7 @@
 #include "daemon/protocol.h"
 
 #include <array>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -14,9 +15,10 @@ tl::unexpected<Error> bad(const std::string& what) {
   return make_error(ErrorKind::parse, "protocol: " + what);
 }
 
-constexpr std::array<std::pair<Verb, std::string_view>, 6> kVerbs = {{
+constexpr std::array<std::pair<Verb, std::string_view>, 9> kVerbs = {{
     {Verb::load, "load"}, {Verb::replace, "replace"}, {Verb::unload, "unload"}, {Verb::list, "list"},
-    {Verb::logs, "logs"}, {Verb::status, "status"}}};
+    {Verb::logs, "logs"}, {Verb::status, "status"}, {Verb::attach, "attach"}, {Verb::submit, "submit"},
+    {Verb::stats, "stats"}}};
 
 // Parses a body into an object that carries our version.
 Result<json> parse_object(std::string_view body) {
@@ -44,6 +46,22 @@ Result<std::string> string_field(const json& obj, const char* key, const std::st
   return it->get<std::string>();
 }
 
+// obj[key] as T (an unsigned number, a number, a boolean): absent gives
+// `fallback`; any other type is an error.
+template <typename T>
+Result<T> typed_field(const json& obj, const char* key, const std::string& where, T fallback) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) return bad(fmt::format("{}.{}: must be a boolean", where, key));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!it->is_number()) return bad(fmt::format("{}.{}: must be a number", where, key));
+  } else {
+    if (!it->is_number_unsigned()) return bad(fmt::format("{}.{}: must be an unsigned number", where, key));
+  }
+  return it->get<T>();
+}
+
 Result<LoadArgs> parse_load(const json& args) {
   LoadArgs out;
   auto object = string_field(args, "object", "load", std::nullopt);
@@ -58,6 +76,10 @@ Result<LoadArgs> parse_load(const json& args) {
   auto slot = string_field(args, "slot", "load", std::string("below_fair"));
   for (const auto* r : {&object_name, &name, &cpus, &slot})
     if (!*r) return tl::unexpected(r->error());
+  auto bw = typed_field<double>(args, "bandwidth", "load", 0.0);
+  if (!bw) return tl::unexpected(bw.error());
+  if (!(*bw >= 0 && *bw < 1)) return bad(fmt::format("load.bandwidth: {} is not in [0, 1)", *bw));
+  out.bandwidth = *bw;
   out.object_name = *object_name;
   out.name = *name;
   out.cpus = *cpus;
@@ -68,6 +90,52 @@ Result<LoadArgs> parse_load(const json& args) {
   } else {
     return bad("load.slot: '" + *slot + "' is neither below_fair nor above_fair");
   }
+  return out;
+}
+
+Result<SubmitArgs> parse_submit(const json& args) {
+  SubmitArgs out;
+  auto workload = string_field(args, "workload", "submit");
+  auto workload_name = string_field(args, "workload_name", "submit", std::string("workload.toml"));
+  auto preset = string_field(args, "preset", "submit");
+  auto cls = string_field(args, "class", "submit");
+  auto duration = string_field(args, "duration", "submit");
+  for (const auto* r : {&workload, &workload_name, &preset, &cls, &duration})
+    if (!*r) return tl::unexpected(r->error());
+  auto sim = typed_field<bool>(args, "sim", "submit", false);
+  if (!sim) return tl::unexpected(sim.error());
+  auto cpus = typed_field<u64>(args, "sim_cpus", "submit", 2);
+  if (!cpus) return tl::unexpected(cpus.error());
+  if (*cpus < 1 || *cpus > 64) return bad(fmt::format("submit.sim_cpus: {} is not in 1..64", *cpus));
+  if (workload->empty() == preset->empty()) return bad("submit: exactly one of workload and preset");
+  out.workload = *workload;
+  out.workload_name = *workload_name;
+  out.preset = *preset;
+  out.cls = *cls;
+  out.duration = *duration;
+  out.sim = *sim;
+  out.sim_cpus = static_cast<u32>(*cpus);
+  if (auto it = args.find("policy"); it != args.end()) {
+    if (!it->is_object()) return bad("submit.policy: must be an object");
+    auto policy = parse_load(*it);
+    if (!policy) return tl::unexpected(policy.error());
+    out.policy = std::move(*policy);
+  }
+  return out;
+}
+
+Result<AttachArgs> parse_attach(const json& args) {
+  AttachArgs out;
+  auto cls = string_field(args, "class", "attach", std::nullopt);
+  if (!cls) return tl::unexpected(cls.error());
+  auto job = typed_field<u64>(args, "job", "attach", 0);
+  auto task = typed_field<u64>(args, "task", "attach", 0);
+  if (!job) return tl::unexpected(job.error());
+  if (!task) return tl::unexpected(task.error());
+  if ((*job == 0) == (*task == 0)) return bad("attach: exactly one of job and task");
+  out.cls = *cls;
+  out.job = *job;
+  out.task = *task;
   return out;
 }
 
@@ -91,7 +159,8 @@ Result<Request> parse_request(std::string_view body) {
       r.verb = v;
       known = true;
     }
-  if (!known) return bad("unknown verb '" + *verb + "' (known: load, replace, unload, list, logs, status)");
+  if (!known)
+    return bad("unknown verb '" + *verb + "' (known: load, replace, unload, list, logs, status, attach, submit, stats)");
   const json none = json::object();
   auto it = j->find("args");
   if (it != j->end() && !it->is_object()) return bad("request.args: must be an object");
@@ -110,19 +179,54 @@ Result<Request> parse_request(std::string_view body) {
     auto name = string_field(args, "name", "logs");
     if (!name) return tl::unexpected(name.error());
     r.name = *name;
+  } else if (r.verb == Verb::submit) {
+    auto submit = parse_submit(args);
+    if (!submit) return tl::unexpected(submit.error());
+    r.submit = std::move(*submit);
+  } else if (r.verb == Verb::attach) {
+    auto attach = parse_attach(args);
+    if (!attach) return tl::unexpected(attach.error());
+    r.attach = std::move(*attach);
   }
   return r;
 }
+
+namespace {
+json load_json(const LoadArgs& l) {
+  json args = json::object();
+  args["object"] = base64_encode(l.object);
+  args["object_name"] = l.object_name;
+  if (!l.name.empty()) args["name"] = l.name;
+  if (!l.cpus.empty()) args["cpus"] = l.cpus;
+  if (l.bandwidth > 0) args["bandwidth"] = l.bandwidth;
+  args["slot"] = l.slot == ChainSlot::above_fair ? "above_fair" : "below_fair";
+  return args;
+}
+}  // namespace
 
 std::string encode_request(const Request& r) {
   json j = {{"v", kProtocolVersion}, {"verb", std::string(verb_name(r.verb))}};
   json args = json::object();
   if (r.verb == Verb::load || r.verb == Verb::replace) {
-    args["object"] = base64_encode(r.load.object);
-    args["object_name"] = r.load.object_name;
-    if (!r.load.name.empty()) args["name"] = r.load.name;
-    if (!r.load.cpus.empty()) args["cpus"] = r.load.cpus;
-    args["slot"] = r.load.slot == ChainSlot::above_fair ? "above_fair" : "below_fair";
+    args = load_json(r.load);
+  } else if (r.verb == Verb::submit) {
+    const SubmitArgs& s = r.submit;
+    if (!s.workload.empty()) {
+      args["workload"] = s.workload;
+      args["workload_name"] = s.workload_name;
+    }
+    if (!s.preset.empty()) args["preset"] = s.preset;
+    if (!s.cls.empty()) args["class"] = s.cls;
+    if (!s.duration.empty()) args["duration"] = s.duration;
+    if (s.sim) {
+      args["sim"] = true;
+      args["sim_cpus"] = s.sim_cpus;
+      if (!s.policy.object.empty()) args["policy"] = load_json(s.policy);
+    }
+  } else if (r.verb == Verb::attach) {
+    args["class"] = r.attach.cls;
+    if (r.attach.job) args["job"] = r.attach.job;
+    if (r.attach.task) args["task"] = r.attach.task;
   } else if (r.verb == Verb::unload || (r.verb == Verb::logs && !r.name.empty())) {
     args["name"] = r.name;
   }

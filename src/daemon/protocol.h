@@ -28,7 +28,7 @@ inline constexpr u32 kProtocolVersion = 1;
 inline constexpr size_t kMaxFrameBytes = 1u << 20;
 inline constexpr size_t kFrameHeaderBytes = 4;
 
-enum class Verb : u8 { load, replace, unload, list, logs, status };
+enum class Verb : u8 { load, replace, unload, list, logs, status, attach, submit, stats };
 
 std::string_view verb_name(Verb v);  // "load"
 
@@ -38,12 +38,37 @@ struct LoadArgs {
   std::string name;         // the class name; empty: the object's own
   ChainSlot slot = ChainSlot::below_fair;
   std::string cpus;         // "0-1"; empty: what the grant allows
+  double bandwidth = 0;     // above fair: the CPU share asked for; 0: the grant's limit
+};
+
+// Work for the daemon: a workload file's text (the language of `upsched
+// run`/`sim`) or a built-in preset, run as the submitter's tasks.
+struct SubmitArgs {
+  std::string workload;       // the file's text; or
+  std::string workload_name;  // its file name (picks TOML/JSON; in messages)
+  std::string preset;         // a built-in preset
+  std::string cls;            // the class its tasks go to (the caller's own; root any); "" = fair
+  std::string duration;       // tasks still running then end ("2s"); "" = until they exit
+  // A simulator session instead, under the caller's grant: the report comes
+  // back. `policy` (optional) is its class, loaded as the caller.
+  bool sim = false;
+  LoadArgs policy;
+  u32 sim_cpus = 2;
+};
+
+// Moves tasks to a class: one task, or every live task of a job.
+struct AttachArgs {
+  std::string cls;  // "fair" or a loaded class
+  u64 job = 0;
+  u64 task = 0;
 };
 
 struct Request {
   Verb verb = Verb::status;
   LoadArgs load;     // verbs load and replace (replace: load.name is the class)
   std::string name;  // verb unload: the class; verb logs: one class ("" = all the caller's)
+  SubmitArgs submit;
+  AttachArgs attach;
 };
 
 struct Response {

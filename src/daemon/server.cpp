@@ -16,9 +16,12 @@
 
 #include <algorithm>
 #include <list>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
+#include "daemon/sim_session.h"
 #include "security/admission.h"
 
 namespace ups::daemon {
@@ -122,7 +125,9 @@ std::string bound_path(int fd) {
 }  // namespace
 
 struct Server::Client {
+  u64 id = 0;
   int fd = -1;
+  bool busy = false;     // a simulator session of its own runs: its next requests wait
   Peer peer;
   FrameReader reader;
   std::string out;
@@ -140,7 +145,18 @@ struct Server::Impl {
   std::string state_dir;
   std::unique_ptr<Session> session;
   std::list<Client> clients;
+  u64 next_client = 0;
   u64 requests = 0;
+  // Simulator sessions (sim_session.h), each on a thread of its own; an
+  // answer comes back through `sims_done` and `sims_fd`.
+  struct SimRun {
+    u64 client = 0;
+    std::thread thread;
+  };
+  std::list<SimRun> sims;
+  std::mutex sims_mu;
+  std::vector<std::pair<u64, Response>> sims_done;  // under sims_mu
+  int sims_fd = -1;
   TimeNs started = 0;
 
   void audit_line(json line) {
@@ -165,6 +181,12 @@ struct Server::Impl {
   }
   void accept_clients();
   void read_client(Client& c);
+  // Serves the requests complete in c's buffer, in order, until one makes
+  // it wait (busy).
+  void serve_buffered(Client& c);
+  // Starts a simulator session for c (or refuses it); false: refused, r says why.
+  bool start_sim(Client& c, const Request& req, Response& r);
+  void finish_sims();
   void serve(Client& c, const std::string& body);
   void write_client(Client& c);
   Status reload();
@@ -212,6 +234,8 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions opts) {
                                                                : I.opts.admission_file);
   I.stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (I.stop_fd < 0) return os_error("eventfd");
+  I.sims_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (I.sims_fd < 0) return os_error("eventfd");
   if (const int inherited = inherited_listen_fd(); inherited >= 0) {
     I.listen_fd = inherited;
     I.owns_socket = false;
@@ -230,12 +254,13 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions opts) {
 Server::~Server() {
   Impl& I = *impl_;
   for (auto& c : I.clients) ::close(c.fd);
+  for (auto& sr : I.sims) sr.thread.join();  // they use the session
   I.session.reset();  // the runtime stops before the files go
   if (I.listen_fd >= 0) {
     ::close(I.listen_fd);
     if (I.owns_socket) ::unlink(I.opts.socket_path.c_str());
   }
-  for (int fd : {I.stop_fd, I.signal_fd})
+  for (int fd : {I.stop_fd, I.signal_fd, I.sims_fd})
     if (fd >= 0) ::close(fd);
   if (!I.state_dir.empty()) ::rmdir(I.state_dir.c_str());
   if (I.audit && I.audit != stderr) std::fclose(I.audit);
@@ -269,6 +294,7 @@ void Server::Impl::accept_clients() {
     if (fd < 0) return;  // EAGAIN: all taken; other errors: the next poll retries
     auto peer = peer_of(fd);
     Client c;
+    c.id = ++next_client;
     c.fd = fd;
     c.deadline = monotonic_ns() + opts.read_timeout_ns;
     if (peer) c.peer = std::move(*peer);
@@ -301,13 +327,69 @@ void Server::Impl::read_client(Client& c) {
       return;
     }
     c.reader.feed(std::string_view(buf, static_cast<size_t>(n)));
-    for (;;) {
-      auto body = c.reader.next();
-      if (!body) return fail(c, body.error().message, "protocol: framing");
-      if (!*body) break;
-      serve(c, **body);
-      c.deadline = monotonic_ns() + opts.read_timeout_ns;
-    }
+    serve_buffered(c);
+    if (c.busy) return;
+  }
+}
+
+void Server::Impl::serve_buffered(Client& c) {
+  while (!c.busy && !c.closing) {
+    auto body = c.reader.next();
+    if (!body) return fail(c, body.error().message, "protocol: framing");
+    if (!*body) break;
+    serve(c, **body);
+    c.deadline = monotonic_ns() + opts.read_timeout_ns;
+  }
+}
+
+bool Server::Impl::start_sim(Client& c, const Request& req, Response& r) {
+  auto adm = session->admission();
+  const std::string rule = session->grant_rule(c.peer);
+  r = admit_sim_session(c.peer, *adm, rule);
+  if (!r.ok) return false;
+  if (sims.size() >= kMaxSimSessions) {
+    r = Response{};
+    r.error = fmt::format("upschedd runs at most {} simulator sessions at once; try again", kMaxSimSessions);
+    r.rule = "limit: simulator sessions";
+    return false;
+  }
+  c.busy = true;
+  sims.push_back(SimRun{c.id, std::thread([this, id = c.id, peer = c.peer, args = req.submit, adm, rule] {
+    Response done = run_sim_session(*session, peer, args, adm, rule);
+    std::lock_guard lk(sims_mu);
+    sims_done.emplace_back(id, std::move(done));
+    const u64 one = 1;
+    [[maybe_unused]] ssize_t w = ::write(sims_fd, &one, sizeof one);
+  })});
+  return true;
+}
+
+// The sessions that ended: their answers go to their clients (if still
+// there), whose waiting requests are served next.
+void Server::Impl::finish_sims() {
+  u64 n = 0;
+  [[maybe_unused]] ssize_t got = ::read(sims_fd, &n, sizeof n);
+  std::vector<std::pair<u64, Response>> done;
+  {
+    std::lock_guard lk(sims_mu);
+    done.swap(sims_done);
+  }
+  for (auto& [id, r] : done) {
+    for (auto it = sims.begin(); it != sims.end(); ++it)
+      if (it->client == id) {
+        it->thread.join();
+        sims.erase(it);
+        break;
+      }
+    auto c = std::find_if(clients.begin(), clients.end(), [id = id](const Client& k) { return k.id == id; });
+    audit_line({{"peer", c != clients.end() ? peer_json(c->peer) : json(nullptr)}, {"verb", "submit"},
+                {"sim", true}, {"decision", r.ok ? "granted" : "refused"}, {"rule", r.rule},
+                {"event", "simulator session ended"}});
+    if (c == clients.end() || c->closing) continue;  // it went: the answer goes nowhere
+    c->busy = false;
+    send(*c, r);
+    c->deadline = monotonic_ns() + opts.read_timeout_ns;
+    serve_buffered(*c);
   }
 }
 
@@ -328,7 +410,26 @@ void Server::Impl::serve(Client& c, const std::string& body) {
       if (!req->load.cpus.empty()) line["cpus"] = req->load.cpus;
     }
     if (!req->name.empty()) line["class"] = req->name;
-    r = session->handle(c.peer, *req);
+    if (req->verb == Verb::submit) {
+      line["workload"] = req->submit.preset.empty() ? req->submit.workload_name : "preset " + req->submit.preset;
+      if (req->submit.sim) line["sim"] = true;
+    }
+    if (req->verb == Verb::attach) {
+      line["class"] = req->attach.cls;
+      if (req->attach.job) line["job"] = req->attach.job;
+      if (req->attach.task) line["task"] = req->attach.task;
+    }
+    if (req->verb == Verb::submit && req->submit.sim) {
+      if (start_sim(c, *req, r)) {  // answered when it ends
+        line["decision"] = "granted";
+        line["rule"] = r.rule;
+        line["event"] = "simulator session started";
+        audit_line(std::move(line));
+        return;
+      }
+    } else {
+      r = session->handle(c.peer, *req);
+    }
     if (req->verb == Verb::status && r.ok) {
       r.result["version"] = "upschedd 0.1";
       r.result["protocol"] = kProtocolVersion;
@@ -375,7 +476,7 @@ Status Server::run() {
     // A closing client that has not read its last answer by its deadline
     // is dropped without it.
     for (auto& c : I.clients) {
-      if (now < c.deadline) continue;
+      if (now < c.deadline || c.busy) continue;
       if (c.closing) c.out.clear();
       else I.fail(c, fmt::format("no complete request within {} ms: closing", I.opts.read_timeout_ns / kNsPerMs),
                   "limit: read timeout");
@@ -394,12 +495,13 @@ Status Server::run() {
     fds.push_back({I.stop_fd, POLLIN, 0});
     fds.push_back({I.signal_fd, POLLIN, 0});  // -1: ignored by poll
     fds.push_back({I.listen_fd, POLLIN, 0});
+    fds.push_back({I.sims_fd, POLLIN, 0});
     for (auto& c : I.clients) {
-      short ev = c.closing ? 0 : POLLIN;
+      short ev = c.closing || c.busy ? 0 : POLLIN;
       if (!c.out.empty()) ev |= POLLOUT;
       fds.push_back({c.fd, ev, 0});
       polled.push_back(&c);
-      next = std::min(next, c.deadline);
+      if (!c.busy) next = std::min(next, c.deadline);
     }
     const int timeout_ms = static_cast<int>(std::max<TimeNs>(0, next - now) / kNsPerMs + 1);
     const int n = ::poll(fds.data(), fds.size(), timeout_ms);
@@ -421,14 +523,17 @@ Status Server::run() {
       if (end) break;
     }
     for (size_t i = 0; i < polled.size(); ++i) {
-      const short re = fds[i + 3].revents;
+      const short re = fds[i + 4].revents;
       Client& c = *polled[i];
-      if (c.closing) {
+      if (c.busy) {
+        if (re & (POLLHUP | POLLERR)) c.closing = true;  // gone: its session's answer will go nowhere
+      } else if (c.closing) {
         if (re & (POLLHUP | POLLERR)) c.out.clear();  // nobody left to tell
       } else if (re & (POLLIN | POLLHUP | POLLERR)) {
         I.read_client(c);
       }
     }
+    if (fds[3].revents & POLLIN) I.finish_sims();
     if (fds[2].revents & POLLIN) I.accept_clients();
   }
   I.audit_line({{"event", "stop"}, {"requests", I.requests}});

@@ -13,6 +13,8 @@
 #include "policy/policy_loader.h"
 #include "runtime/sync.h"
 #include "security/capability.h"
+#include "workload/duration.h"
+#include "workload/presets.h"
 
 namespace ups::daemon {
 
@@ -23,6 +25,9 @@ namespace {
 // Classes the session still remembers (their owners, their exit reports)
 // once unloaded: the oldest unloaded ones go past this.
 constexpr size_t kMaxRemembered = 1024;
+// Jobs a user may have running at once, and tasks a job may start with.
+constexpr size_t kMaxLiveJobsPerUser = 16;
+constexpr u64 kMaxJobTasks = 4096;
 
 Response refuse(std::string error, std::string rule) {
   Response r;
@@ -86,6 +91,7 @@ Result<std::unique_ptr<Session>> Session::create(SessionOptions opts) {
   }, keeper);
   if (!id) return tl::unexpected(id.error());
   s->started_ = s->rt_->now();
+  s->cal_ = runtime::calibrate_busy_work();
   s->runner_ = std::thread([rt = s->rt_.get()] { (void)rt->run(); });
   return s;
 }
@@ -118,6 +124,9 @@ Response Session::handle(const Peer& peer, const Request& req) {
     case Verb::replace: return replace(peer, req.load);
     case Verb::list: return list();
     case Verb::logs: return logs(peer, req.name);
+    case Verb::submit: return submit(peer, req.submit);
+    case Verb::attach: return attach(peer, req.attach);
+    case Verb::stats: return stats(peer);
     case Verb::status: break;
   }
   Response r;
@@ -159,7 +168,7 @@ void Session::forget_old_classes() {
 }
 
 Result<policy::LoadedPolicy> Session::load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
-                                                  bool replaces_own) {
+                                                  bool replaces_own, bool count_class) {
   // The object's bytes, in a file of the daemon's own (the loader reads
   // files); the client's name stands for it in messages.
   const std::string object_name = safe_object_name(a.object_name);
@@ -171,11 +180,13 @@ Result<policy::LoadedPolicy> Session::load_object(const Peer& peer, const LoadAr
   ::close(fd);
   o.principal = peer.principal;
   o.groups = peer.groups;
-  o.admission = admission_.get();
+  if (!o.admission) o.admission = admission_.get();
   o.seed = opts_.seed;
-  o.nr_cpus = static_cast<int>(opts_.cpus.size());
-  o.classes_loaded = counts_.before_load(peer.principal, replaces_own);
-  o.held_while_loaded = counts_.hold(peer.principal);
+  if (count_class) {
+    o.nr_cpus = static_cast<int>(opts_.cpus.size());
+    o.classes_loaded = counts_.before_load(peer.principal, replaces_own);
+    o.held_while_loaded = counts_.hold(peer.principal);
+  }
   auto lp = written ? policy::load_bpf_policy(path, o)
                     : Result<policy::LoadedPolicy>(make_error(ErrorKind::io, path + ": short write"));
   ::unlink(path.c_str());
@@ -212,6 +223,19 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
     cpus = *m;
   }
 
+  // Bandwidth: a class above fair gets its grant's limit (the admission
+  // file's `bandwidth`), or less if it asks; more is refused.
+  if (a.bandwidth > 0) {
+    if (a.slot != ChainSlot::above_fair)
+      return refuse(fmt::format("{}: a bandwidth is for classes above fair (--above fair)", object_name),
+                    "protocol: bandwidth");
+    const double limit = peer.principal.is_root() ? 1.0 : grant.limits.bandwidth;
+    if (a.bandwidth > limit)
+      return refuse(fmt::format("{}: {} may take a CPU share of {} above fair (bandwidth), not {}", object_name,
+                                peer.describe(), limit, a.bandwidth),
+                    rule);
+  }
+
   policy::LoadPolicyOptions o;
   o.slot = a.slot;
   o.cpus = cpus;
@@ -221,6 +245,8 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   auto lp = load_object(peer, a, std::move(o), false);
   if (!lp) return refuse(lp.error().message, lp.error().kind == ErrorKind::io ? "daemon: state folder" : rule);
 
+  if (a.bandwidth > 0)
+    lp->grant.bw_runtime_ns = static_cast<TimeNs>(static_cast<double>(lp->grant.bw_period_ns) * a.bandwidth);
   Result<ClassId> id = make_error(ErrorKind::internal, "not loaded");
   std::string name;
   rt_->with_core([&](Core& core) {
@@ -242,6 +268,8 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   r.ok = true;
   r.rule = rule;
   r.result = {{"class", h.name}, {"slot", slot_name(h.slot)}, {"cpus", h.cpus}, {"owner", h.owner_name}};
+  if (h.slot == ChainSlot::above_fair)
+    r.result["bandwidth"] = static_cast<double>(lp->grant.bw_runtime_ns) / static_cast<double>(lp->grant.bw_period_ns);
   return r;
 }
 
@@ -376,6 +404,216 @@ json Session::status() {
   s["admission"] = admission_file_;
   s["uptime_ns"] = rt_->now() - started_;
   return s;
+}
+
+
+// --- work: submit, attach, stats ------------------------------------------------
+
+Response Session::submit(const Peer& peer, const SubmitArgs& a) {
+  if (a.sim) return refuse("submit --sim: served by the server, not the session", "protocol: schema");
+  auto w = a.preset.empty() ? workload::parse_workload(a.workload, safe_object_name(a.workload_name))
+                            : workload::make_preset(a.preset, static_cast<int>(opts_.cpus.size()));
+  const std::string what = a.preset.empty() ? safe_object_name(a.workload_name) : "preset " + a.preset;
+  if (!w) return refuse(w.error().to_string(), "workload: the file must parse");
+  if (!w->vms.empty() || !w->classes.empty())
+    return refuse(fmt::format("{}: a submitted workload brings tasks only; its classes and VMs are for upsched sim "
+                              "(load classes with upsched load)", what),
+                  "workload: tasks only");
+  TimeNs duration = 0;
+  if (!a.duration.empty()) {
+    auto d = workload::parse_duration(a.duration);
+    if (!d || *d == 0) return refuse(fmt::format("{}: --duration {}: {}", what, a.duration,
+                                                 d ? "must be above 0" : d.error().message),
+                                     "protocol: schema");
+    duration = *d;
+  } else if (!w->is_finite()) {
+    return refuse(fmt::format("{}: its tasks do not all end by themselves: give --duration", what),
+                  "workload: a job ends");
+  }
+  if (w->initial_tasks() > kMaxJobTasks)
+    return refuse(fmt::format("{}: {} tasks; a job starts at most {}", what, w->initial_tasks(), kMaxJobTasks),
+                  "limit: tasks per job");
+  size_t live = 0;
+  for (const auto& j : jobs_) live += j->owner.uid == peer.principal.uid && !j->tasks->finished() ? 1 : 0;
+  if (live >= kMaxLiveJobsPerUser)
+    return refuse(fmt::format("{} has {} jobs running; at most {}", peer.describe(), live, kMaxLiveJobsPerUser),
+                  "limit: jobs per user");
+  // The class its tasks go to: the caller's own (root: any), or fair.
+  ClassId cls = kNoClass;
+  std::string rule = "isolation: the caller's tasks, in fair";
+  if (!a.cls.empty() && a.cls != "fair") {
+    rt_->with_core([&](Core& core) { collect_reports(core); });
+    const Hosted* h = find(a.cls);
+    if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.cls), "chain: loaded classes");
+    if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
+      return refuse(fmt::format("{} may not put tasks in class {}: it belongs to {} (uid {})", peer.describe(),
+                                a.cls, h->owner_name, h->owner.uid),
+                    "isolation: tasks go to the caller's own classes or fair");
+    rt_->with_core([&](Core& core) { cls = core.find_class(a.cls); });
+    rule = "isolation: the caller's tasks, in the caller's class";
+  }
+  if (cls == kNoClass) rt_->with_core([&](Core& core) { cls = core.fair_class(); });
+
+  auto job = std::make_shared<Job>();
+  job->id = ++next_job_;
+  job->owner = peer.principal;
+  job->owner_name = peer.user;
+  job->workload_name = what;
+  job->cls = a.cls.empty() ? "fair" : a.cls;
+  job->w = std::move(*w);
+  runtime::WorkloadTaskOptions wo;
+  wo.seed = opts_.seed + job->id;
+  wo.owner = peer.principal;  // the tasks belong to the submitter, whatever the file says
+  wo.cls = cls;
+  job->tasks = std::make_unique<runtime::WorkloadTasks>(job->w, wo, cal_, *rt_);
+  // A refused spawn after some succeeded: the job keeps what started.
+  if (auto st = job->tasks->spawn_all(); !st && job->tasks->tasks_spawned() == 0)
+    return refuse(what + ": " + st.error().to_string(), "runtime: tasks");
+  // After the tasks exist: the timer ends when they have.
+  std::string warning;
+  if (duration > 0) {
+    // A fiber of the runtime ends the job's tasks at its deadline (their
+    // waits are woken from a fiber); it holds the job until it returns.
+    job->timer_done.store(false);
+    runtime::TaskAttrs ta;
+    ta.name = "job-timer";
+    ta.owner = peer.principal;
+    auto timer = rt_->spawn([job, deadline = rt_->now() + duration] {
+      for (TimeNs t = runtime::now(); t < deadline && job->tasks->tasks_finished() < job->tasks->tasks_spawned();
+           t = runtime::now())
+        runtime::sleep_for(std::min<TimeNs>(deadline - t, 10 * kNsPerMs));
+      job->tasks->cancel();
+      job->timer_done.store(true);
+    }, ta);
+    if (!timer) {  // the tasks run on; said in the answer
+      job->timer_done.store(true);
+      warning = "no deadline: " + timer.error().message;
+    }
+  }
+  jobs_.push_back(job);
+  forget_old_jobs();
+  Response r;
+  r.ok = true;
+  r.rule = rule;
+  r.result = {{"job", job->id}, {"workload", what}, {"tasks", job->tasks->tasks_spawned()}, {"class", job->cls},
+              {"owner", job->owner_name}};
+  if (!warning.empty()) r.result["warning"] = warning;
+  return r;
+}
+
+void Session::forget_old_jobs() {
+  while (jobs_.size() > kMaxRemembered) {
+    auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                           [](const auto& j) { return j->tasks->finished() && j->timer_done.load(); });
+    if (it == jobs_.end()) return;
+    jobs_.erase(it);
+  }
+}
+
+Response Session::attach(const Peer& peer, const AttachArgs& a) {
+  rt_->with_core([&](Core& core) { collect_reports(core); });
+  const bool root = peer.principal.is_root();
+  if (a.cls != "fair") {
+    const Hosted* h = find(a.cls);
+    if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.cls), "chain: loaded classes");
+    if (!root && h->owner.uid != peer.principal.uid)
+      return refuse(fmt::format("{} may not attach tasks to class {}: it belongs to {} (uid {})", peer.describe(),
+                                a.cls, h->owner_name, h->owner.uid),
+                    "isolation: tasks are attached to the caller's own classes or fair");
+  }
+  std::vector<TaskId> ids;
+  if (a.job) {
+    auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& j) { return j->id == a.job; });
+    if (it == jobs_.end()) return refuse(fmt::format("no job {}", a.job), "chain: jobs");
+    if (!root && (*it)->owner.uid != peer.principal.uid)
+      return refuse(fmt::format("{} may not attach job {}: its tasks belong to {} (uid {})", peer.describe(), a.job,
+                                (*it)->owner_name, (*it)->owner.uid),
+                    "isolation: a task is attached by its owner or root");
+    ids = (*it)->tasks->task_ids();
+    (*it)->cls = a.cls;
+  } else {
+    ids.push_back(a.task);
+  }
+  u64 moved = 0;
+  std::string refusal, core_refusal;
+  rt_->with_core([&](Core& core) {
+    const ClassId cls = a.cls == "fair" ? core.fair_class() : core.find_class(a.cls);
+    for (TaskId id : ids) {
+      Task* t = core.find_task(id);
+      if (!t || !t->is_live()) {
+        if (!a.job) refusal = fmt::format("no live task {}", id);
+        continue;
+      }
+      if (!root && t->owner.uid != peer.principal.uid) {
+        refusal = fmt::format("{} may not attach task {}: it belongs to uid {}", peer.describe(), id, t->owner.uid);
+        continue;
+      }
+      if (t->cls == cls) continue;
+      // The core's own rule: a class manages its owner's tasks only, unless
+      // its grant has sched.all_tasks (root's does).
+      if (auto st = core.attach_task(*t, cls, rt_->now()); st) ++moved;
+      else if (core_refusal.empty()) core_refusal = fmt::format("task {}: {}", id, st.error().message);
+    }
+  });
+  if (!refusal.empty())
+    return refuse(refusal, refusal.find("may not") != std::string::npos
+                               ? "isolation: a task is attached by its owner or root"
+                               : "chain: tasks");
+  if (moved == 0 && !core_refusal.empty())
+    return refuse(core_refusal, "chain: a class manages its owner's tasks unless granted sched.all_tasks");
+  Response r;
+  r.ok = true;
+  r.rule = root ? "isolation: root may attach any task" : "isolation: the owner attaches its tasks";
+  r.result = {{"class", a.cls}, {"moved", moved}};
+  if (a.job) r.result["job"] = a.job;
+  return r;
+}
+
+Response Session::stats(const Peer& peer) {
+  const bool root = peer.principal.is_root();
+  json classes = json::array();
+  rt_->with_core([&](Core& core) {
+    collect_reports(core);
+    std::map<ClassId, json> mine;  // the caller's tasks per class (root: all)
+    std::map<ClassId, u64> tasks;
+    core.for_each_task([&](const Task& t) {
+      if (!t.is_live()) return;
+      ++tasks[t.cls];
+      if (!root && t.owner.uid != peer.principal.uid) return;
+      mine[t.cls].push_back({{"id", t.id}, {"name", std::string(t.comm.data())}, {"uid", t.owner.uid},
+                             {"run_ns", t.acct.run_ns}, {"switches", t.acct.switches}});
+    });
+    TimeNs total = 0;
+    for (ClassId id : core.chain()) total += core.class_runtime(id);
+    for (ClassId id : core.chain()) {
+      const std::string name(core.class_name(id));
+      const Hosted* h = id == core.fair_class() ? nullptr : find(name);
+      const bool own = root || id == core.fair_class() || (h && h->owner.uid == peer.principal.uid);
+      json c = {{"name", name}, {"owner", id == core.fair_class() ? "built-in" : h ? h->owner_name : "?"},
+                {"tasks", tasks[id]},
+                {"cpu_share", total ? static_cast<double>(core.class_runtime(id)) / static_cast<double>(total) : 0.0}};
+      // Another user's class: the public columns only.
+      if (own) {
+        c["dispatches"] = core.class_dispatches(id);
+        c["runtime_ns"] = core.class_runtime(id);
+      }
+      c["my_tasks"] = mine.count(id) ? mine[id] : json::array();
+      classes.push_back(std::move(c));
+    }
+  });
+  json jobs = json::array();
+  for (const auto& j : jobs_) {
+    if (!root && j->owner.uid != peer.principal.uid) continue;
+    jobs.push_back({{"job", j->id}, {"owner", j->owner_name}, {"workload", j->workload_name}, {"class", j->cls},
+                    {"tasks", j->tasks->tasks_spawned()}, {"finished", j->tasks->tasks_finished()},
+                    {"done", j->tasks->finished()}});
+  }
+  Response r;
+  r.ok = true;
+  r.rule = root ? "isolation: root sees every class and task"
+                : "isolation: other users' classes show the public columns only; tasks and jobs are the caller's";
+  r.result = {{"classes", std::move(classes)}, {"jobs", std::move(jobs)}};
+  return r;
 }
 
 }  // namespace ups::daemon

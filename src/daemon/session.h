@@ -23,8 +23,10 @@
 #include "daemon/protocol.h"
 #include "policy/policy_loader.h"
 #include "runtime/runtime.h"
+#include "runtime/workload_tasks.h"
 #include "security/admission.h"
 #include "security/class_count.h"
+#include "workload/workload.h"
 
 namespace ups::daemon {
 
@@ -45,8 +47,19 @@ public:
   // classes stay), and its file's name for the rules in responses.
   void set_admission(std::shared_ptr<const security::AdmissionConfig> cfg, std::string file);
 
-  // load, replace, unload, list, logs. `rule` in the response names what decided.
+  // load, replace, unload, list, logs, submit (not --sim: the server runs
+  // those, sim_session.h), attach, stats. `rule` in the response names what decided.
   Response handle(const Peer& peer, const Request& req);
+  // Loads the object a client sent, for peer, through the one load path
+  // (its file in the state folder only while it loads). Errors name the
+  // client's file name. Thread-safe for count_class = false (a simulator
+  // session's policy: it is not a class of this daemon).
+  Result<policy::LoadedPolicy> load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
+                                           bool replaces_own, bool count_class = true);
+  // The admission entries behind peer's grant, as a rule text.
+  std::string grant_rule(const Peer& peer) const;
+  // The admission config now (a simulator session keeps the one it began with).
+  std::shared_ptr<const security::AdmissionConfig> admission() const { return admission_; }
   // The scheduler's part of `status`.
   nlohmann::json status();
 
@@ -62,19 +75,29 @@ private:
     std::vector<ExitReport> reports;
   };
 
+  // A client's submitted workload, running on the runtime as its tasks.
+  struct Job {
+    u64 id = 0;
+    Principal owner;
+    std::string owner_name;
+    std::string workload_name;
+    std::string cls;  // where its tasks went
+    workload::Workload w;
+    std::unique_ptr<runtime::WorkloadTasks> tasks;
+    std::atomic<bool> timer_done{true};  // its --duration timer fiber has returned
+  };
+
   explicit Session(SessionOptions opts);
   Response load(const Peer& peer, const LoadArgs& a);
   Response unload(const Peer& peer, const std::string& name);
   Response replace(const Peer& peer, const LoadArgs& a);  // a.name: the class
-  // Loads the object a client sent, for peer, through the one load path
-  // (its file in the state folder only while it loads). Errors name the
-  // client's file name.
-  Result<policy::LoadedPolicy> load_object(const Peer& peer, const LoadArgs& a, policy::LoadPolicyOptions o,
-                                           bool replaces_own);
   Response list();
+  Response submit(const Peer& peer, const SubmitArgs& a);
+  Response attach(const Peer& peer, const AttachArgs& a);
+  Response stats(const Peer& peer);
+  // Jobs whose every fiber has returned go once past kMaxRemembered.
+  void forget_old_jobs();
   Response logs(const Peer& peer, const std::string& name);
-  // The admission entries behind peer's grant, as a rule text.
-  std::string grant_rule(const Peer& peer) const;
   // The class `name` as the session knows it (loaded first, else the latest).
   Hosted* find(const std::string& name);
   // Files the core's new exit reports under their classes (an ejection
@@ -91,7 +114,10 @@ private:
   security::ClassCount counts_;
   std::vector<Hosted> classes_;  // in load order
   size_t reports_seen_ = 0;
-  u64 objects_seen_ = 0;
+  std::atomic<u64> objects_seen_{0};
+  runtime::Calibration cal_;
+  std::vector<std::shared_ptr<Job>> jobs_;  // in submit order
+  u64 next_job_ = 0;
   TimeNs started_ = 0;
 };
 

@@ -11,20 +11,10 @@
 
 #include "base/result.h"
 #include "report/metrics.h"
+#include "runtime/workload_tasks.h"
 #include "workload/workload.h"
 
 namespace ups::runtime {
-
-// How fast this machine does the busy work that stands for `compute`.
-struct Calibration {
-  double iters_per_us = 0;
-};
-// Times the busy loop (best of several tries, so a loaded machine reads
-// fast rather than slow).
-Calibration calibrate_busy_work();
-// Burns about `ns` of one CPU at the calibrated speed (work, not time: a
-// preempted fiber finishes it later).
-void busy_work(const Calibration& cal, TimeNs ns);
 
 struct WorkloadRunConfig {
   std::vector<int> cpus = {0, 1};

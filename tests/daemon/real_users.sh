@@ -40,7 +40,14 @@ sched_gid=$(getent group sched | cut -d: -f3)
 alice_uid=$(id -u alice)
 bob_uid=$(id -u bob)
 cp "$policies/simple.bpf.o" "$policies/bad_kick_without_cap.bpf.o" "$tmp/"
-chmod 644 "$tmp"/*.bpf.o
+cat > "$tmp/job.toml" <<'TOML'
+name = "job"
+[[tasks]]
+name = "hog"
+count = 2
+program = [ { forever = [ { compute = "1ms" }, { sleep = "1ms" } ] } ]
+TOML
+chmod 644 "$tmp"/*.bpf.o "$tmp/job.toml"
 
 write_admission() {  # $1: alice's own caps (besides group sched's), $2: bob's caps
   cat > "$tmp/admission.toml" <<TOML
@@ -105,6 +112,13 @@ expect_refused "alice on CPUs 2-3" "may use CPUs 0-1 only (sched.cpus)" "rule: a
 as bob load "$tmp/simple.bpf.o"
 expect_refused "bob's load" "lacks sched.load" "rule: admission" "no entry for uid $bob_uid"
 
+# ... nor may he run a simulator session; alice may, with her policy.
+as bob submit --sim --preset hogs --duration 100ms
+expect_refused "bob's simulator session" "lacks sched.load" "rule: admission"
+as alice submit --sim --preset hogs --duration 100ms --policy "$tmp/simple.bpf.o"
+expect_ok "alice's simulator session"
+[[ $out == *simple.bpf.o* ]] || fail "alice's simulator session reported: $out"
+
 # 3. sched.kick: refused to alice without it.
 as alice load "$tmp/bad_kick_without_cap.bpf.o"
 expect_refused "a kicking policy without sched.kick" "scx_bpf_kick_cpu needs capability sched.kick"
@@ -131,7 +145,25 @@ as bob list
 expect_ok "bob's list"
 [[ $out == *"simple.$alice_uid"*alice* && $out == *bobs*bob* && $out == *alice_kick* ]] || fail "list: $out"
 
-# 6. Isolation: alice cannot unload or replace bob's class nor read its reports.
+# 6. Isolation: bob's tasks (a submitted job, in his class) are his: alice
+# cannot attach them to her class nor see them; bob and root can.
+as bob submit "$tmp/job.toml" --class bobs --duration 60s
+expect_ok "bob's submit"
+job=$(sed -n 's/^job \([0-9]*\):.*/\1/p' <<<"$out")
+[[ -n $job ]] || fail "bob's submit said: $out"
+as alice attach "simple.$alice_uid" --job "$job"
+expect_refused "alice attaching bob's job" "may not attach job $job: its tasks belong to bob" "rule: isolation"
+as bob attach "simple.$alice_uid" --job "$job"
+expect_refused "bob attaching to alice's class" "may not attach tasks to class simple.$alice_uid" "rule: isolation"
+as alice stats --json
+expect_ok "alice's stats"
+[[ $out != *"\"uid\": $bob_uid"* && $out != *'"workload"'* ]] || fail "alice's stats show bob's tasks or job: $out"
+as bob stats
+[[ $out == *bobs*bob*2* && $out == *"$job"*job.toml*bobs* ]] || fail "bob's stats: $out"
+as root attach fair --job "$job"
+expect_ok "root attaching bob's job"
+
+# 7. Isolation: alice cannot unload or replace bob's class nor read its reports.
 as alice unload bobs
 expect_refused "alice unloading bob's class" "may not unload class bobs: it belongs to bob" "rule: isolation"
 as alice replace bobs "$tmp/simple.bpf.o"
@@ -154,10 +186,14 @@ expect_ok "root unloading alice's class"
 as alice logs
 [[ $out == *"simple.$alice_uid (alice)"*"unloaded by root"* ]] || fail "alice's logs: $out"
 
-# 7. The audit log has one line per decision, each with its rule.
+# 8. The audit log has one line per decision, each with its rule.
 grep -q '"decision":"refused".*"rule":"admission .*no entry for uid '"$bob_uid" "$tmp/audit.log" ||
   fail "no audit line for bob's refusal"
 grep -q '"class":"bobs","decision":"refused".*"rule":"isolation' "$tmp/audit.log" || fail "no audit line for alice's unload"
+for verb in attach replace logs; do
+  grep -q '"decision":"refused".*"peer":{[^}]*"user":"alice"}.*"rule":"isolation.*"verb":"'$verb'"' "$tmp/audit.log" ||
+    fail "no audit line for alice's refused $verb"
+done
 if ((failures > 0)); then
   echo "--- audit log"; cat "$tmp/audit.log"; echo "--- daemon"; cat "$tmp/daemon.out"
   exit 1

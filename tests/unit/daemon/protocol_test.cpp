@@ -31,6 +31,46 @@ TEST(DaemonProtocol, LoadRequestRoundTripsWithBinaryObject) {
   EXPECT_EQ(back->load.slot, ChainSlot::above_fair);
 }
 
+TEST(DaemonProtocol, SubmitAndAttachRequestsRoundTrip) {
+  Request r;
+  r.verb = Verb::submit;
+  r.submit.workload = "[[tasks]]\nname = \"t\"\n";
+  r.submit.workload_name = "t.toml";
+  r.submit.cls = "mine";
+  r.submit.duration = "2s";
+  r.submit.sim = true;
+  r.submit.sim_cpus = 4;
+  r.submit.policy.object = std::string("\x7f" "ELF", 4);
+  r.submit.policy.object_name = "simple.bpf.o";
+  auto back = parse_request(encode_request(r));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->verb, Verb::submit);
+  EXPECT_EQ(back->submit.workload, r.submit.workload);
+  EXPECT_EQ(back->submit.workload_name, "t.toml");
+  EXPECT_EQ(back->submit.cls, "mine");
+  EXPECT_EQ(back->submit.duration, "2s");
+  EXPECT_TRUE(back->submit.sim);
+  EXPECT_EQ(back->submit.sim_cpus, 4u);
+  EXPECT_EQ(back->submit.policy.object, r.submit.policy.object);
+  Request a;
+  a.verb = Verb::attach;
+  a.attach.cls = "mine";
+  a.attach.task = 17;
+  auto aback = parse_request(encode_request(a));
+  ASSERT_TRUE(aback) << aback.error().message;
+  EXPECT_EQ(aback->attach.cls, "mine");
+  EXPECT_EQ(aback->attach.task, 17u);
+  EXPECT_EQ(aback->attach.job, 0u);
+  Request l;
+  l.verb = Verb::load;
+  l.load.object = "x";
+  l.load.slot = ChainSlot::above_fair;
+  l.load.bandwidth = 0.25;
+  auto lback = parse_request(encode_request(l));
+  ASSERT_TRUE(lback) << lback.error().message;
+  EXPECT_DOUBLE_EQ(lback->load.bandwidth, 0.25);
+}
+
 TEST(DaemonProtocol, ResponseRoundTrips) {
   Response r;
   r.ok = false;
@@ -67,6 +107,16 @@ TEST(DaemonProtocol, MalformedRequestsNameTheProblem) {
       {"{\"v\":1,\"verb\":\"unload\",\"args\":{}}", "unload.name: missing"},
       {"{\"v\":1,\"verb\":\"replace\",\"args\":{\"object\":\"QUJD\"}}", "replace.name: missing"},
       {"{\"v\":1,\"verb\":\"unload\",\"args\":{\"name\":\"\"}}", "unload.name: empty"},
+      {"{\"v\":1,\"verb\":\"load\",\"args\":{\"object\":\"QUJD\",\"bandwidth\":1.5}}", "load.bandwidth: 1.5 is not in [0, 1)"},
+      {"{\"v\":1,\"verb\":\"load\",\"args\":{\"object\":\"QUJD\",\"bandwidth\":\"half\"}}", "load.bandwidth: must be a number"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{}}", "exactly one of workload and preset"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"workload\":\"x\"}}", "exactly one of workload and preset"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim\":1}}", "submit.sim: must be a boolean"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim_cpus\":0}}", "submit.sim_cpus: 0 is not in 1..64"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"policy\":{}}}", "load.object: missing"},
+      {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"job\":1}}", "attach.class: missing"},
+      {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"class\":\"x\"}}", "exactly one of job and task"},
+      {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"class\":\"x\",\"job\":-3}}", "attach.job: must be an unsigned number"},
   };
   for (const auto& c : cases) {
     const std::string e = error_of(c.body);

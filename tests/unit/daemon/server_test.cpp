@@ -4,8 +4,10 @@
 // file is refused on reload.
 #include "daemon/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sys/socket.h>
@@ -288,6 +290,229 @@ TEST_F(ServerTest, BrokenAdmissionFileIsRefusedOnReload) {
   EXPECT_EQ(s.result["admission"], file.string());
   std::ofstream(file) << "[users.alice]\nuid = 5001\ncaps = [\"sched.load\", \"sched.kick\"]\n";
   EXPECT_TRUE(server_->reload_admission());
+}
+
+
+// Requests at once, from 8 clients, with a workload running: how many in all
+// (ctest: 1,000; UPS_DAEMON_CHURN_REQUESTS=N for more).
+// (Under ASan, 200: a load there takes ~50 ms.)
+int churn_requests() {
+  const char* n = std::getenv("UPS_DAEMON_CHURN_REQUESTS");
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr int kDefault = 200;
+#else
+  constexpr int kDefault = 1000;
+#endif
+  return n && std::atoi(n) > 0 ? std::atoi(n) : kDefault;
+}
+
+// The robustness item of issue 14: 8 clients load, replace and unload
+// classes and attach a running job's tasks to them, 1,000 requests in all,
+// while clients that go mid-request come and go, and a ninth client keeps
+// submitting small jobs until the churn is over (so that work runs
+// throughout, however fast the machine). Every submitted task completes
+// (none lost as its class is replaced or unloaded under it), the chain is
+// fair alone afterwards and nothing of the broken clients stays.
+TEST_F(ServerTest, ChurnWithAWorkloadRunningLosesNoTaskAndLeavesNoClass) {
+  ServerOptions o;
+  o.read_timeout_ns = 600 * kNsPerSec;  // c0 waits out the churn between its requests
+  start(o);
+  std::ifstream in(std::string(UPS_POLICY_DIR) + "/simple.bpf.o", std::ios::binary);
+  const std::string object{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(object.empty());
+  Client c0 = connect();
+  Request sub;
+  sub.verb = Verb::submit;
+  sub.submit.workload_name = "churn.toml";
+  // At least 2.5 s, whatever the machine (sleeps of 1 ms).
+  sub.submit.workload = R"(
+name = "churn"
+events = ["go"]
+[[tasks]]
+name = "worker"
+count = 16
+program = [ { repeat = 2500, body = [ { compute = "20us" }, { sleep = "1ms" } ] } ]
+[[tasks]]
+name = "pinger"
+count = 2
+program = [ { repeat = 2000, body = [ { signal = "go" }, { sleep = "1ms" } ] } ]
+[[tasks]]
+name = "ponger"
+count = 2
+program = [ { repeat = 2000, body = [ { wait = "go" }, { compute = "20us" } ] } ]
+)";
+  auto job = c0.call(sub);
+  ASSERT_TRUE(job && job->ok) << (job ? job->error : job.error().message);
+  const u64 job_id = job->result["job"];
+  const u64 tasks = job->result["tasks"];
+  EXPECT_EQ(tasks, 20u);
+
+  constexpr int kClients = 8;
+  const int per_client = churn_requests() / kClients;
+  std::atomic<int> failures{0}, answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t)
+    threads.emplace_back([&, t] {
+      auto c = Client::connect((dir_ / "s.sock").string(), 60 * kNsPerSec);
+      if (!c) return void(++failures);
+      for (int i = 0; 4 * i < per_client; ++i) {
+        const std::string name = "c" + std::to_string(t) + "_" + std::to_string(i);
+        Request load;
+        load.verb = Verb::load;
+        load.load.object = object;
+        load.load.object_name = "simple.bpf.o";
+        load.load.name = name;
+        Request attach;
+        attach.verb = Verb::attach;
+        attach.attach.cls = name;
+        attach.attach.job = job_id;
+        Request replace = load;
+        replace.verb = Verb::replace;
+        Request unload;
+        unload.verb = Verb::unload;
+        unload.name = name;
+        for (const Request* r : {&load, &attach, &replace, &unload}) {
+          auto resp = c->call(*r);
+          if (!resp || !resp->ok) {
+            ++failures;
+            ADD_FAILURE() << verb_name(r->verb) << " " << name << ": "
+                          << (resp ? resp->error : resp.error().message);
+          }
+          ++answered;
+        }
+        // Every few rounds, a client that goes mid-request.
+        if (i % 8 == t % 8) {
+          auto gone = Client::connect((dir_ / "s.sock").string());
+          if (!gone) continue;
+          const std::string f = frame(encode_request(load));
+          send_raw(*gone, f.substr(0, f.size() / 3));
+        }
+      }
+    });
+  std::atomic<bool> churning{true};
+  std::thread submitter([&] {
+    auto c = Client::connect((dir_ / "s.sock").string(), 60 * kNsPerSec);
+    if (!c) return void(++failures);
+    Request small = sub;
+    small.submit.workload = R"(
+name = "small"
+[[tasks]]
+name = "s"
+count = 4
+program = [ { repeat = 20, body = [ { compute = "50us" }, { sleep = "1ms" } ] } ]
+)";
+    while (churning.load()) {
+      auto resp = c->call(small);
+      if (!resp || !resp->ok) ++failures;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  for (auto& th : threads) th.join();
+  churning.store(false);
+  submitter.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GE(answered.load(), churn_requests() - 3 * kClients);
+
+  // Every job: every task completes.
+  Request st;
+  st.verb = Verb::stats;
+  nlohmann::json jobs;
+  for (int i = 0; i < 3000; ++i) {
+    auto s = c0.call(st);
+    ASSERT_TRUE(s && s->ok);
+    jobs = s->result["jobs"];
+    if (std::all_of(jobs.begin(), jobs.end(), [](const auto& j) { return j["done"].template get<bool>(); })) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GE(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0]["tasks"], tasks);
+  for (const auto& j : jobs) {
+    EXPECT_TRUE(j["done"].get<bool>()) << j.dump();
+    EXPECT_EQ(j["finished"], j["tasks"]) << j.dump();
+  }
+  // Nothing left: fair alone, no class counted, only this client.
+  Request l;
+  l.verb = Verb::list;
+  auto list = c0.call(l);
+  ASSERT_TRUE(list && list->ok);
+  EXPECT_EQ(list->result["classes"].size(), 1u) << list->result.dump();
+  Response s = status(c0);
+  EXPECT_EQ(s.result["classes_loaded"], 0);
+  EXPECT_EQ(s.result["clients"], 1);
+}
+
+// A simulator session on request: the workload and the policy object go
+// to the daemon, the simulator runs them as `upsched sim` would, the report
+// comes back; the same client's next request is answered after it, and
+// other clients are served meanwhile.
+TEST_F(ServerTest, SimulatorSessionReturnsItsReport) {
+  start();
+  std::ifstream in(std::string(UPS_POLICY_DIR) + "/simple.bpf.o", std::ios::binary);
+  const std::string object{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  Client c = connect();
+  Request sim;
+  sim.verb = Verb::submit;
+  sim.submit.sim = true;
+  sim.submit.preset = "hogs";
+  sim.submit.duration = "200ms";
+  sim.submit.sim_cpus = 2;
+  sim.submit.policy.object = object;
+  sim.submit.policy.object_name = "simple.bpf.o";
+  Request status_req;
+  status_req.verb = Verb::status;
+  send_raw(c, frame(encode_request(sim)) + frame(encode_request(status_req)));
+  Client other = connect();
+  EXPECT_TRUE(status(other).ok);
+  auto r = receive(c);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->ok) << r->error;
+  const auto& rep = r->result["report"];
+  EXPECT_EQ(rep["policy"], "simple.bpf.o") << rep.dump();
+  EXPECT_GT(rep["tasks_created"].get<u64>(), 0u);
+  EXPECT_NE(r->result["summary"].get<std::string>().find("simple"), std::string::npos);
+  auto after = receive(c);  // the request that waited behind it
+  ASSERT_TRUE(after && after->ok);
+  EXPECT_TRUE(after->result.contains("uptime_ns"));
+  // The session's policy is not a class of the daemon.
+  EXPECT_EQ(after->result["classes_loaded"], 0);
+  EXPECT_NE(audit().find("\"event\":\"simulator session ended\""), std::string::npos);
+}
+
+TEST_F(ServerTest, SimulatorSessionRefusesAPathItWouldHaveToOpen) {
+  start();
+  Client c = connect();
+  Request sim;
+  sim.verb = Verb::submit;
+  sim.submit.sim = true;
+  sim.submit.workload_name = "w.toml";
+  sim.submit.workload = "[[tasks]]\nname = \"t\"\nclass = \"x\"\nprogram = [ { compute = \"1ms\" } ]\n"
+                        "[[classes]]\nname = \"x\"\npolicy = \"/etc/secret.bpf.o\"\n";
+  auto r = c.call(sim);
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(r->ok);
+  EXPECT_NE(r->error.find("opens no file a client names"), std::string::npos) << r->error;
+}
+
+// A client that goes while its simulator session runs: the session ends,
+// its answer goes nowhere, nothing stays (no client, no class).
+TEST_F(ServerTest, ClientGoneDuringASimulatorSessionLeavesNoState) {
+  start();
+  {
+    Client gone = connect();
+    Request sim;
+    sim.verb = Verb::submit;
+    sim.submit.sim = true;
+    sim.submit.preset = "hogs";
+    sim.submit.duration = "500ms";
+    send_raw(gone, frame(encode_request(sim)));
+  }
+  for (int i = 0; i < 1000 && audit().find("simulator session ended") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(audit().find("\"event\":\"simulator session ended\""), std::string::npos) << audit();
+  Client c = connect();
+  Response s = status(c);
+  EXPECT_EQ(s.result["clients"], 1);
+  EXPECT_EQ(s.result["classes_loaded"], 0);
 }
 
 }  // namespace

@@ -1,0 +1,95 @@
+// WorkloadTasks: a workload's task groups and arrival sources as fibers on a
+// running Runtime (each task executing its behaviour program: compute as
+// calibrated busy work, sleeps as real timers, events, channels and locks as
+// the runtime's Event and Mutex). `upsched run` (workload_run.cpp) spawns one
+// into a runtime of its own; upschedd spawns clients' submitted workloads
+// into its long-running one, each task owned by the submitting uid and
+// attached to a class the daemon names.
+//
+// The object must outlive every fiber it spawned: finished() tells when the
+// last one has returned.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "base/result.h"
+#include "report/histogram.h"
+#include "report/metrics.h"
+#include "runtime/runtime.h"
+#include "runtime/sync.h"
+#include "workload/workload.h"
+
+namespace ups::runtime {
+
+// How fast this machine does the busy work that stands for `compute`.
+struct Calibration {
+  double iters_per_us = 0;
+};
+// Times the busy loop (best of several tries, so a loaded machine reads
+// fast rather than slow).
+Calibration calibrate_busy_work();
+// Burns about `ns` of one CPU at the calibrated speed (work, not time: a
+// preempted fiber finishes it later).
+void busy_work(const Calibration& cal, TimeNs ns);
+
+struct WorkloadTaskOptions {
+  u64 seed = 1;
+  // Every task's owner instead of its group's (the daemon: the submitter).
+  std::optional<Principal> owner;
+  // Attach every task to this class once spawned (kNoClass: its group's
+  // class, as TaskAttrs::cls resolves it).
+  ClassId cls = kNoClass;
+};
+
+class WorkloadTasks {
+public:
+  WorkloadTasks(const workload::Workload& w, WorkloadTaskOptions opts, const Calibration& cal, Runtime& rt);
+  ~WorkloadTasks();
+
+  // The groups' initial tasks, then one fiber per arrival source.
+  Status spawn_all();
+  Status spawn_task(u32 group);
+  // Tasks end at their next step (their waits are woken, the locks they
+  // hold released); arrival sources stop. Thread-safe.
+  void cancel();
+
+  // Requests and groups (a group's share: the compute it got done).
+  void fill(report::RunReport& r);
+  u64 helpers() const { return helpers_; }
+  u64 tasks_spawned() const { return spawned_.load(); }
+  // Tasks whose program ran to its end (or was cancelled).
+  u64 tasks_finished() const { return tasks_done_.load(); }
+  // Every fiber spawned (tasks and arrival sources) has returned.
+  bool finished() const { return fibers_done_.load() == spawned_.load() + helpers_; }
+  std::vector<TaskId> task_ids() const;
+
+private:
+  struct Obj;
+  void task(u32 g, u64 seed);
+  void give(Obj& o, TimeNs stamp);
+  void record(TimeNs lat);
+  void arrivals(u32 i);
+
+  const workload::Workload& w_;
+  WorkloadTaskOptions opts_;
+  Calibration cal_;
+  Runtime& rt_;
+  std::vector<std::unique_ptr<Obj>> objs_;
+  std::vector<std::atomic<TimeNs>> group_work_;  // compute done, ns
+  std::vector<std::atomic<u32>> group_tasks_;
+  std::atomic<u64> next_seed_{0};
+  std::atomic<u64> spawned_{0}, tasks_done_{0}, fibers_done_{0};
+  std::atomic<bool> cancelled_{false};
+  u64 helpers_ = 0;
+  Mutex stats_mu_;
+  report::LatencyHistogram requests_;
+  mutable std::mutex ids_mu_;
+  std::vector<TaskId> ids_;
+};
+
+}  // namespace ups::runtime
