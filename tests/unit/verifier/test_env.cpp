@@ -128,8 +128,11 @@ std::vector<Callable> kfuncs() {
   test_cpu.ret_range = {0, 1};
   k.push_back({23, test_cpu, {}, ""});
   k.push_back({24, proto("bpf_cpumask_set_cpu", {a(S), a(ArgKind::struct_ptr, kBpfCpumask)}, RetKind::void_), {}, ""});
-  // scx_bpf_error: the host stops the program at the call.
-  Prototype error = proto("scx_bpf_error_bstr", {a(ArgKind::const_str), a(S), a(S)}, RetKind::void_);
+  // scx_bpf_error, as src/policy/api_sets.cpp declares it (fmt_str, mem,
+  // mem_size): the host stops the program at the call.
+  ArgSpec fmt = a(ArgKind::mem);
+  fmt.size = 1;
+  Prototype error = proto("scx_bpf_error_bstr", {fmt, a(ArgKind::mem), a(ArgKind::mem_size_or_zero)}, RetKind::void_);
   error.ends_run = true;
   k.push_back({25, error, {}, ""});
   return k;
