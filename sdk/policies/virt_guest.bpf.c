@@ -5,14 +5,21 @@
  * (docs/guest-host.md):
  *
  * - A task heavier than the default weight (nice < 0) is latency-critical.
- *   The vCPU that gets or runs one publishes UPSCHED_VCPU_LAT_CRITICAL, so
- *   the host (virt_host) runs that vCPU first; the others publish nothing
- *   (the guest kernel adds the spinlock bits itself).
+ *   The vCPU that gets or runs one publishes UPSCHED_VCPU_LAT_CRITICAL and
+ *   the task's deadline (when it became runnable + lat_deadline_ns), so the
+ *   host (virt_host) runs that vCPU first, the nearest deadline of all VMs
+ *   first; the others publish nothing (the guest kernel adds the spinlock
+ *   bits itself).
+ * - A vCPU that goes idle publishes UPSCHED_VCPU_IDLE (update_idle) until it
+ *   runs a task again, so that a host whose vCPUs poll before they halt
+ *   (halt polling) gives the CPU of an idle one to a vCPU that has work.
  * - A waking latency-critical task goes to a vCPU the host did not flag:
  *   an idle one first, else one that runs and is not about to be
  *   descheduled (UPSCHED_HOST_PREEMPTED, UPSCHED_HOST_DESCHED_SOON), where
  *   it preempts what runs; a task on a preempted vCPU waits for the host,
- *   one on a running vCPU does not.
+ *   one on a running vCPU does not. A vCPU that lost more than
+ *   steal_avoid_pct of its time to steal (upsched_virt_steal_ns) in the last
+ *   steal_window_ns counts as flagged too: the host keeps starving it.
  *
  * Capabilities: sched.load, sched.virt to load; its SCX_ENQ_PREEMPT inserts
  * need sched.kick at run time (a class without it is ejected at the first
@@ -25,6 +32,9 @@ char _license[] SEC("license") = "GPL";
 
 const volatile u64 slice_ns = 3000000;
 const volatile u32 lat_weight = 100;	/* heavier than this: latency-critical */
+const volatile u64 lat_deadline_ns = 1000000;	/* a latency-critical task's deadline, 0 = none */
+const volatile u64 steal_window_ns = 4000000;	/* "recent" steal: this far back */
+const volatile u64 steal_avoid_pct = 25;	/* more stolen than this: avoided */
 
 static u64 vtime_now;
 
@@ -33,16 +43,64 @@ UEI_DEFINE(uei);
 #define SHARED_DSQ 0
 #define FLAGGED (UPSCHED_HOST_PREEMPTED | UPSCHED_HOST_DESCHED_SOON)
 
-u64 nr_placed, nr_moved_off_flagged;
+u64 nr_placed, nr_moved_off_flagged, nr_stolen_avoided;
+
+/* Per vCPU: its steal time when last sampled, and the share of the window
+ * before that it was stolen. */
+struct steal_rec {
+	u64 steal;
+	u64 at;
+	u64 pct;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(key_size, sizeof(u32));
+	__uint(value_size, sizeof(struct steal_rec));
+	__uint(max_entries, 1024);
+} steal_seen SEC(".maps");
 
 static bool lat_critical(struct task_struct *p)
 {
 	return p->scx.weight > lat_weight;
 }
 
+/* A latency-critical task's deadline, 0 = none (lat_deadline_ns = 0). */
+static u64 deadline_of(struct task_struct *p)
+{
+	return lat_deadline_ns ? p->scx.runnable_at + lat_deadline_ns : 0;
+}
+
+/* The share (%) of the last steal window that vCPU cpu was runnable on the
+ * host but not running, sampled at most once per window. */
+static u64 recent_steal_pct(s32 cpu)
+{
+	u32 key = cpu;
+	struct steal_rec *r = bpf_map_lookup_elem(&steal_seen, &key);
+	u64 now = scx_bpf_now(), steal, pct = 0;
+
+	if (!r)
+		return 0;
+	if (now - r->at < steal_window_ns)
+		return r->pct;
+	steal = upsched_virt_steal_ns(cpu);
+	if (r->at && steal > r->steal)
+		pct = (steal - r->steal) * 100 / (now - r->at);
+	r->steal = steal;
+	r->at = now;
+	r->pct = pct;
+	return pct;
+}
+
 static bool flagged(s32 cpu)
 {
-	return (upsched_virt_host_flags(cpu) & FLAGGED) != 0;
+	if (upsched_virt_host_flags(cpu) & FLAGGED)
+		return true;
+	if (recent_steal_pct(cpu) > steal_avoid_pct) {
+		__sync_fetch_and_add(&nr_stolen_avoided, 1);
+		return true;
+	}
+	return false;
 }
 
 /* An idle vCPU the host did not flag, else a running one it did not flag,
@@ -89,7 +147,7 @@ s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u
 	cpu = pick_vcpu(p, prev_cpu, &is_idle);
 	if (cpu != prev_cpu && flagged(prev_cpu))
 		__sync_fetch_and_add(&nr_moved_off_flagged, 1);
-	upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, 0);
+	upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 	if (is_idle)
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 	return cpu;
@@ -104,7 +162,7 @@ void BPF_STRUCT_OPS(virt_guest_enqueue, struct task_struct *p, u64 enq_flags)
 		/* On the vCPU select_cpu chose: ahead of what runs there. */
 		cpu = scx_bpf_task_cpu(p);
 		__sync_fetch_and_add(&nr_placed, 1);
-		upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, 0);
+		upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags | SCX_ENQ_PREEMPT);
 		return;
 	}
@@ -122,7 +180,10 @@ void BPF_STRUCT_OPS(virt_guest_running, struct task_struct *p)
 {
 	if (time_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
-	upsched_virt_publish(scx_bpf_task_cpu(p), lat_critical(p) ? UPSCHED_VCPU_LAT_CRITICAL : 0, 0);
+	if (lat_critical(p))
+		upsched_virt_publish(scx_bpf_task_cpu(p), UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
+	else
+		upsched_virt_publish(scx_bpf_task_cpu(p), 0, 0);
 }
 
 void BPF_STRUCT_OPS(virt_guest_stopping, struct task_struct *p, bool runnable)
@@ -131,6 +192,15 @@ void BPF_STRUCT_OPS(virt_guest_stopping, struct task_struct *p, bool runnable)
 		upsched_virt_publish(scx_bpf_task_cpu(p), 0, 0);
 	if (p->scx.slice <= slice_ns)
 		p->scx.dsq_vtime += (slice_ns - p->scx.slice) * 100 / p->scx.weight;
+}
+
+/* Going idle: say so until a task runs here (running() publishes it).
+ * Leaving idle publishes nothing: select_cpu may have published a waking
+ * latency-critical task for this vCPU. */
+void BPF_STRUCT_OPS(virt_guest_update_idle, s32 cpu, bool idle)
+{
+	if (idle)
+		upsched_virt_publish(cpu, UPSCHED_VCPU_IDLE, 0);
 }
 
 void BPF_STRUCT_OPS(virt_guest_enable, struct task_struct *p)
@@ -154,7 +224,9 @@ SCX_OPS_DEFINE(virt_guest_ops,
 	       .dispatch = (void *)virt_guest_dispatch,
 	       .running = (void *)virt_guest_running,
 	       .stopping = (void *)virt_guest_stopping,
+	       .update_idle = (void *)virt_guest_update_idle,
 	       .enable = (void *)virt_guest_enable,
 	       .init = (void *)virt_guest_init,
 	       .exit = (void *)virt_guest_exit,
+	       .flags = SCX_OPS_KEEP_BUILTIN_IDLE,
 	       .name = "virt_guest");

@@ -74,7 +74,9 @@ Status World::init(PolicyFactory factory) {
 
   // --policy classes first (chain order as given), then the workload's.
   const PolicyFactory guest_factory = w_.vms.empty() ? PolicyFactory{} : factory;
-  host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source);
+  host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source,
+                                      cfg_.guest_of_vm.empty() ? VirtPlace::host_chain()
+                                                               : VirtPlace::guest_of(cfg_.guest_of_vm));
   if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
   if (auto st = init_vms(guest_factory); !st) return st;
 
@@ -601,7 +603,9 @@ void World::do_schedule(CpuId cpu) {
     return;
   }
   Task* next = core_->schedule(cpu, now_);
-  if (!next && host_world_) notify_host(EventKind::vcpu_idle, cpu);  // the vCPU halts
+  // The vCPU halts, after polling for work for halt_poll_ (the host's
+  // vcpu_idle does nothing if work came meanwhile).
+  if (!next && host_world_) notify_host(EventKind::vcpu_idle, cpu, halt_poll_);
   const u32 prev_idx = c.cur_idx;
   const u32 next_idx = next ? task_index(next) : kNone;
   if (next_idx == prev_idx && (prev_idx == kNone || tasks_[prev_idx].status != TStatus::exited))

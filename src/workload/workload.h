@@ -83,6 +83,9 @@ struct VmDecl {
   // Pause-loop exiting: a vCPU that spins this long exits and the host
   // yields it (0 = off, the default).
   TimeNs ple_window = 0;
+  // Halt polling (KVM's halt_poll_ns): a vCPU with nothing to run polls
+  // this long, keeping its host CPU, before it halts (0 = halts at once).
+  TimeNs halt_poll = 0;
   std::vector<std::string> guest_policies;  // empty: fair
   std::shared_ptr<const Workload> guest;
   int line = 0;
