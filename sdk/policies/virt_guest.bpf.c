@@ -17,9 +17,10 @@
  *   an idle one first, else one that runs and is not about to be
  *   descheduled (UPSCHED_HOST_PREEMPTED, UPSCHED_HOST_DESCHED_SOON), where
  *   it preempts what runs; a task on a preempted vCPU waits for the host,
- *   one on a running vCPU does not. A vCPU that lost more than
- *   steal_avoid_pct of its time to steal (upsched_virt_steal_ns) in the last
- *   steal_window_ns counts as flagged too: the host keeps starving it.
+ *   one on a running vCPU does not. Among running vCPUs it takes the one
+ *   that lost the least of the last steal window to steal
+ *   (upsched_virt_steal_ns): the one the host starves least lately
+ *   (steal_aware = false: the first).
  *
  * Capabilities: sched.load, sched.virt to load; its SCX_ENQ_PREEMPT inserts
  * need sched.kick at run time (a class without it is ejected at the first
@@ -34,7 +35,7 @@ const volatile u64 slice_ns = 3000000;
 const volatile u32 lat_weight = 100;	/* heavier than this: latency-critical */
 const volatile u64 lat_deadline_ns = 1000000;	/* a latency-critical task's deadline, 0 = none */
 const volatile u64 steal_window_ns = 4000000;	/* "recent" steal: this far back */
-const volatile u64 steal_avoid_pct = 25;	/* more stolen than this: avoided */
+const volatile bool steal_aware = true;		/* prefer the vCPU least stolen from */
 
 static u64 vtime_now;
 
@@ -43,7 +44,7 @@ UEI_DEFINE(uei);
 #define SHARED_DSQ 0
 #define FLAGGED (UPSCHED_HOST_PREEMPTED | UPSCHED_HOST_DESCHED_SOON)
 
-u64 nr_placed, nr_moved_off_flagged, nr_stolen_avoided;
+u64 nr_placed, nr_moved_off_flagged, nr_steal_choices;
 
 /* Per vCPU: its steal time when last sampled, and the share of the window
  * before that it was stolen. */
@@ -94,22 +95,17 @@ static u64 recent_steal_pct(s32 cpu)
 
 static bool flagged(s32 cpu)
 {
-	if (upsched_virt_host_flags(cpu) & FLAGGED)
-		return true;
-	if (recent_steal_pct(cpu) > steal_avoid_pct) {
-		__sync_fetch_and_add(&nr_stolen_avoided, 1);
-		return true;
-	}
-	return false;
+	return (upsched_virt_host_flags(cpu) & FLAGGED) != 0;
 }
 
-/* An idle vCPU the host did not flag, else a running one it did not flag,
- * else the default choice. */
+/* An idle vCPU the host did not flag, else the running one it did not flag
+ * that lost the least to steal lately, else the default choice. */
 static s32 pick_vcpu(struct task_struct *p, s32 prev, bool *is_idle)
 {
 	s32 nr = scx_bpf_nr_cpu_ids();
 	s32 dfl, cpu;
 	u64 pick = 1024;	/* 64-bit: bounds the verifier can see */
+	u64 first = 1024, least = ~0ULL, stolen;
 
 	dfl = scx_bpf_select_cpu_dfl(p, prev, 0, is_idle);
 	if (*is_idle && !flagged(dfl))
@@ -123,14 +119,23 @@ static s32 pick_vcpu(struct task_struct *p, s32 prev, bool *is_idle)
 			pick = cpu;
 			break;
 		}
-		if (pick >= 1024)
+		if (first >= 1024)
+			first = cpu;
+		stolen = steal_aware ? recent_steal_pct(cpu) : 0;
+		if (stolen < least) {
+			least = stolen;
 			pick = cpu;
+		}
 	}
 	if (pick >= 1024) {
 		*is_idle = false;
-		return dfl;
+		pick = dfl;
+	} else if (!*is_idle && pick != first) {
+		__sync_fetch_and_add(&nr_steal_choices, 1);
 	}
-	return pick;
+	/* A CPU already; the mask tells the verifier, which loses the bounds
+	 * of dfl spilled to the stack as 32 bits. */
+	return pick & 1023;
 }
 
 s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)

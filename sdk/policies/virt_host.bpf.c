@@ -23,7 +23,7 @@
  *   for it on a CPU that runs a vCPU neither urgent nor holding a lock.
  * - Idle: a vCPU whose guest says it is idle (UPSCHED_VCPU_IDLE: it polls
  *   before it halts) gives its CPU up at the tick when anything else waits,
- *   and queues behind the others when it is preempted.
+ *   queues behind all that wait then, and is not co-scheduled with its VM.
  * - A vCPU whose slice is nearly used is flagged UPSCHED_HOST_DESCHED_SOON,
  *   so its guest can place latency-critical work elsewhere (virt_guest).
  *
@@ -124,10 +124,11 @@ void BPF_STRUCT_OPS(virt_host_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (time_before(vtime, vtime_now - slice_ns))
 		vtime = vtime_now - slice_ns;
-	/* An idle guest's vCPU preempted while it polls goes behind (one that
-	 * wakes was kicked because work came: its flag is not news yet). */
+	/* An idle guest's vCPU preempted while it polls goes behind all that
+	 * wait now (one that wakes was kicked because work came: its flag is
+	 * not news yet). */
 	if (!(enq_flags & SCX_ENQ_WAKEUP) && (upsched_vcpu_hint(p) & UPSCHED_VCPU_IDLE))
-		vtime += slice_ns;
+		vtime = vtime_now + slice_ns;
 	if (vm) {
 		if (vm_id + 1 > nr_vms)
 			nr_vms = vm_id + 1;
@@ -240,7 +241,7 @@ static s32 next_vm(u64 *vtime)
 		if (!head)
 			continue;
 		vm = bpf_map_lookup_elem(&vms, &i);
-		if (vm && vm->started_at == now) {
+		if (vm && vm->started_at == now && !(upsched_vcpu_hint(head) & UPSCHED_VCPU_IDLE)) {
 			*vtime = 0;
 			return i;
 		}
