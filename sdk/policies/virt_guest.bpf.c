@@ -46,6 +46,17 @@ UEI_DEFINE(uei);
 
 u64 nr_placed, nr_moved_off_flagged, nr_steal_choices;
 
+/* Per task: 1 + the vCPU select_cpu chose for it, 0 = none. enqueue reads
+ * it rather than scx_bpf_task_cpu(p), which in upsched's core still names
+ * the CPU the task last ran on during a wakeup (Linux sets the new CPU
+ * before enqueue). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, s32);
+} chosen_cpu SEC(".maps");
+
 /* Per vCPU: its steal time when last sampled, and the share of the window
  * before that it was stolen. */
 struct steal_rec {
@@ -141,6 +152,7 @@ static s32 pick_vcpu(struct task_struct *p, s32 prev, bool *is_idle)
 s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool is_idle = false;
+	s32 *chosen;
 	s32 cpu;
 
 	if (!lat_critical(p)) {
@@ -150,6 +162,9 @@ s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u
 		return cpu;
 	}
 	cpu = pick_vcpu(p, prev_cpu, &is_idle);
+	chosen = bpf_task_storage_get(&chosen_cpu, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (chosen)
+		*chosen = cpu + 1;
 	if (cpu != prev_cpu && flagged(prev_cpu))
 		__sync_fetch_and_add(&nr_moved_off_flagged, 1);
 	upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
@@ -161,11 +176,15 @@ s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u
 void BPF_STRUCT_OPS(virt_guest_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	u64 vtime = p->scx.dsq_vtime;
+	s32 *chosen;
 	s32 cpu;
 
 	if (lat_critical(p)) {
 		/* On the vCPU select_cpu chose: ahead of what runs there. */
-		cpu = scx_bpf_task_cpu(p);
+		chosen = bpf_task_storage_get(&chosen_cpu, p, 0, 0);
+		cpu = chosen && *chosen > 0 && *chosen <= 1024 ? *chosen - 1 : scx_bpf_task_cpu(p);
+		if (chosen)
+			*chosen = 0;
 		__sync_fetch_and_add(&nr_placed, 1);
 		upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags | SCX_ENQ_PREEMPT);

@@ -135,6 +135,10 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   spec.owner = grp.owner;
   spec.weight = grp.weight;
   spec.affinity = grp.affinity;
+  if (g < group_vm_.size() && group_vm_[g] != kNone) {  // a vCPU: its pin, if any
+    const Vm& vm = *vms_[group_vm_[g]];
+    if (vm.vcpu_task.size() < vm.pin.size()) spec.affinity = vm.pin[vm.vcpu_task.size()];
+  }
   spec.comm = grp.name.c_str();
   auto p = core_->create_task(spec, now_);
   if (!p) {

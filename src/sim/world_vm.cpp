@@ -30,6 +30,7 @@ Status World::init_vms(const PolicyFactory& factory) {
       vm->channel.guest.assign(d.vcpus, VcpuHint{});
       vm->channel.host.assign(d.vcpus, HostHint{});
       vm->runnable_since.assign(d.vcpus, kForever);
+      vm->pin = d.vcpu_pin;
       SimConfig gc;
       gc.nr_cpus = static_cast<int>(d.vcpus);
       gc.cores_per_llc = static_cast<int>(d.vcpus);

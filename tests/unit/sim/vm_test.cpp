@@ -87,6 +87,24 @@ TEST(SimVm, HaltPollingKeepsTheHostCpuForThePollWindow) {
   EXPECT_NE(bad.error().to_string().find("halt_poll"), std::string::npos) << bad.error().to_string();
 }
 
+// vCPU pinning: two busy vCPUs pinned to host CPU 0 share it, and leave
+// CPU 1 idle; unpinned they take both. A pin list longer than the VM is an
+// error naming the field.
+TEST(SimVm, PinnedVcpusRunOnlyOnTheirCpus) {
+  auto busy = [](const std::string& pin) {
+    return "[[vms]]\nvcpus = 2\n" + pin +
+           "[vms.guest]\n[[vms.guest.tasks]]\nname = \"busy\"\ncount = 2\n"
+           "program = [ { forever = [ { compute = \"1ms\" } ] } ]\n";
+  };
+  EXPECT_NEAR(vm(run(busy(""), 2)).host_cpu_s, 2.0, 0.05);
+  const RunReport pinned = run(busy("vcpu_pin = [\"0\", \"0\"]\n"), 2);
+  EXPECT_NEAR(vm(pinned).host_cpu_s, 1.0, 0.05);
+  EXPECT_NEAR(vm(pinned).steal_s, 1.0, 0.05);  // each waits half the time
+  auto bad = parse_workload(busy("vcpu_pin = [\"0\", \"1\", \"1\"]\n"), "bad.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().to_string().find("vcpu_pin"), std::string::npos) << bad.error().to_string();
+}
+
 // Two guest tasks share a spinlock on two vCPUs, beside a host I/O thread
 // that wakes at random and preempts whichever vCPU runs. With a host CPU per
 // vCPU the waiter spins only while the holder works; with two such VMs on
