@@ -4,7 +4,9 @@
 # task each) under three hosts: no hints (fair host, fair guests),
 # pause-loop exiting (the same with ple_window: what Linux/KVM does
 # without hints) and hints (virt_guest in the guests, virt_host on the
-# host, with PLE). Prints the table; --write puts it into the document.
+# host, with PLE); workloads/guest-idle.toml (the guest's idle hint) and
+# workloads/priority-inversion.toml (lock_boost). Prints the tables;
+# --write puts them into the document.
 #   scripts/guest_host.sh [BUILD_DIR] [--small] [--runtime] [--write] [--docs DIR]
 # --small (CI): 2 VMs x 4 vCPUs on 4 CPUs and 0.5 s simulated. HZ is 1000
 # (the host policy looks at its vCPUs' hints at each tick).
@@ -49,13 +51,18 @@ variant() {
 variant none "" fair fair
 variant ple "ple_window = $ple" fair fair
 variant hints "ple_window = $ple" "$policies/virt_guest.bpf.o" "$policies/virt_host.bpf.o"
+# The same without the guest's deadlines and steal-aware placement (the '&'
+# escaped for sed).
+variant hints_base "ple_window = $ple" "$policies/virt_guest.bpf.o?lat_deadline_ns=0\\&steal_aware=0" \
+  "$policies/virt_host.bpf.o"
 
 python3 - "$out" "$cpus" "$vms" "$duration" "$ple" > "$out/table.md" <<'PY'
 import json, sys
 out, cpus, vms, duration, ple = sys.argv[1:]
 rows = [("none", "no hints (fair host, fair guests)"),
         ("ple", f"pause-loop exiting, window {ple.strip(chr(34))} (Linux/KVM without hints)"),
-        ("hints", "hints: virt_guest + virt_host (with PLE)")]
+        ("hints", "hints: virt_guest + virt_host (with PLE)"),
+        ("hints_base", "hints without guest deadlines and steal-aware placement")]
 res = {}
 for key, _ in rows:
     r = json.load(open(f"{out}/{key}.json"))
@@ -66,14 +73,15 @@ for key, _ in rows:
     run = sum(v["guest_run_s"] for v in r["vms"])
     res[key] = dict(p99=r["request_latency_us"]["p99"], p50=r["request_latency_us"]["p50"],
                     n=r["requests"], useful=(run - spin) / host, spin=spin / host, host=host,
-                    exits=sum(v["ple_exits"] for v in r["vms"]))
+                    exits=sum(v["ple_exits"] for v in r["vms"]),
+                    worst=max(v["request_latency_us"]["p99"] for v in r["vms"]))
 print(f"{vms} VMs x 4 vCPUs on {cpus} CPUs (and 4 host I/O threads), HZ 1000, {duration} simulated, seed 1 "
       f"(`scripts/guest_host.sh{'' if vms == '4' else ' --small'}`):\n")
-print("| host | latency p50 / p99 (us) | requests | useful CPU | wasted spin CPU | PLE exits |")
-print("|---|---|---|---|---|---|")
+print("| host | latency p50 / p99 (us) | worst VM's p99 (us) | requests | useful CPU | wasted spin CPU | PLE exits |")
+print("|---|---|---|---|---|---|---|")
 for key, label in rows:
     x = res[key]
-    print(f"| {label} | {x['p50']:.0f} / {x['p99']:.0f} | {x['n']} | {x['useful']*100:.1f}% | "
+    print(f"| {label} | {x['p50']:.0f} / {x['p99']:.0f} | {x['worst']:.0f} | {x['n']} | {x['useful']*100:.1f}% | "
           f"{x['spin']*100:.1f}% | {x['exits']} |")
 b, h, p = res["none"], res["hints"], res["ple"]
 print()
@@ -81,6 +89,40 @@ print(f"Hints vs no hints: p99 {b['p99']/h['p99']:.1f}x lower, wasted spin "
       f"{b['spin']/max(h['spin'],1e-9):.1f}x lower. Hints vs PLE: p99 {p['p99']/h['p99']:.1f}x lower, "
       f"wasted spin {p['spin']/max(h['spin'],1e-9):.1f}x lower. (Useful CPU: guest time not spinning "
       f"per second of host CPU the vCPUs got; wasted spin: spinning per second of it.)")
+PY
+
+# The guest's idle hint: workloads/guest-idle.toml under virt_host, its
+# quiet guest saying nothing (fair) or publishing its idle vCPUs (virt_guest).
+for quiet in fair virt_guest; do
+  spec=$quiet
+  [[ $quiet != fair ]] && spec=$policies/$quiet.bpf.o
+  sed -e "s|^guest_policies = .*# the quiet guest's policy|guest_policies = [\"$spec\"]|" \
+      "$root/workloads/guest-idle.toml" > "$out/idle-$quiet.toml"
+  "$upsched" sim --workload "$out/idle-$quiet.toml" --policy "$policies/virt_host.bpf.o" --cpus 4 \
+    --duration $duration --hz 1000 --seed 1 --json "$out/idle-$quiet.json" > /dev/null
+done
+python3 - "$out" "$duration" > "$out/idle.md" <<'PY'
+import json, sys
+out, duration = sys.argv[1:]
+res = {}
+for quiet in ("fair", "virt_guest"):
+    r = json.load(open(f"{out}/idle-{quiet}.json"))
+    if r.get("error") or r.get("lost_tasks"):
+        sys.exit(f"guest_host.sh: guest-idle with {quiet}: {r.get('error')}")
+    res[quiet] = {v["name"]: v for v in r["vms"]}
+print(f"`workloads/guest-idle.toml`: 4 CPUs, virt_host, HZ 1000, {duration} simulated, seed 1:\n")
+print("| quiet guest's policy | quiet VM host CPU (s) | busy VM host CPU (s) | quiet VM requests | quiet VM p99 (us) |")
+print("|---|---|---|---|---|")
+labels = {"fair": "fair (publishes nothing)", "virt_guest": "virt_guest (publishes IDLE)"}
+for quiet, vms in res.items():
+    q, b = vms["quiet"], vms["busy"]
+    print(f"| {labels[quiet]} | {q['host_cpu_s']:.3f} | {b['host_cpu_s']:.3f} | {q['requests']} | "
+          f"{q['request_latency_us']['p99']:.0f} |")
+f, v = res["fair"], res["virt_guest"]
+print()
+print(f"The idle hint cuts the quiet VM's host CPU by "
+      f"{(1 - v['quiet']['host_cpu_s'] / f['quiet']['host_cpu_s']) * 100:.0f}% and gives the busy VM "
+      f"{(v['busy']['host_cpu_s'] / f['busy']['host_cpu_s'] - 1) * 100:.0f}% more.")
 PY
 
 # Lock holders end to end: workloads/priority-inversion.toml under fair,
@@ -109,8 +151,9 @@ print("|---|---|---|---|")
 for pol, x in res.items():
     print(f"| {pol} | {x['count']} | {x['p50']:.0f} | {x['p99']:.0f} |")
 print()
-print(f"p99 under fair / under lock_boost: **{res['fair']['p99'] / res['lock_boost']['p99']:.1f}x**; "
-      f"under simple / under lock_boost: {res['simple']['p99'] / res['lock_boost']['p99']:.1f}x.")
+print(f"p99 under fair / under lock_boost: **{res['fair']['p99'] / res['lock_boost']['p99']:.2f}x**; "
+      f"under simple / under lock_boost (the boost's own effect): "
+      f"**{res['simple']['p99'] / res['lock_boost']['p99']:.1f}x**.")
 PY
 if [[ $runtime == 1 ]]; then
   for pol in fair simple lock_boost; do
@@ -136,13 +179,16 @@ PY
 fi
 cat "$out/table.md"
 echo
+cat "$out/idle.md"
+echo
 cat "$out/pi.md"
 if [[ $write == 1 ]]; then
-  python3 - "$docs/guest-host.md" "$out/table.md" "$out/pi.md" <<'PY'
+  python3 - "$docs/guest-host.md" "$out/table.md" "$out/pi.md" "$out/idle.md" <<'PY'
 import sys
 doc = sys.argv[1]
 text = open(doc).read()
-for tag, path in (("guest_host.sh", sys.argv[2]), ("priority_inversion", sys.argv[3])):
+for tag, path in (("guest_host.sh", sys.argv[2]), ("priority_inversion", sys.argv[3]),
+                  ("guest_idle", sys.argv[4])):
     table = open(path).read().strip()
     begin, end = f"<!-- {tag} begin -->", f"<!-- {tag} end -->"
     if begin not in text:

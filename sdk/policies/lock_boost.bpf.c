@@ -2,10 +2,17 @@
  * for goes first.
  *
  * A task preempted while it holds a lock keeps everyone waiting for that
- * lock waiting too, behind whatever else the vtime order puts first. The
- * core knows who holds which lock (upsched/locks.h); when a task that holds
- * a lock others wait for is enqueued, it goes to BOOST_DSQ, which every CPU
- * drains before the shared vtime DSQ, so the lock changes hands sooner.
+ * lock waiting too, behind whatever else the vtime order puts first (a
+ * low-weight holder behind every heavier task). The core knows who holds
+ * which lock (upsched/locks.h):
+ * - a holder that others wait for when it is enqueued goes to BOOST_DSQ,
+ *   which every CPU drains before the shared vtime DSQ;
+ * - one that was queued before anyone waited for it (the usual case: it was
+ *   preempted with the lock, then a waiter came) is found in the shared DSQ
+ *   and run first all the same;
+ * - at the tick, a CPU that runs a task nobody waits for gives way when such
+ *   a holder waits for a CPU, so the lock changes hands within a tick rather
+ *   than after the slices of everything queued before the holder.
  * Everything else is as in simple.bpf.c.
  *
  * Capabilities: sched.load, sched.locks.
@@ -21,6 +28,36 @@ UEI_DEFINE(uei);
 
 #define SHARED_DSQ 0
 #define BOOST_DSQ 1
+#define MAX_SCAN 32
+
+u64 nr_boosted, nr_found_queued, nr_tick_preempts;
+
+static bool waited_for(struct task_struct *p)
+{
+	return upsched_task_lock_waiters(p) > 0;
+}
+
+/* A holder others wait for, queued in the shared DSQ: moved to this CPU
+ * (move), or only whether there is one. */
+static bool queued_holder(bool move)
+{
+	struct task_struct *p;
+	int budget = MAX_SCAN;
+
+	bpf_for_each(scx_dsq, p, SHARED_DSQ, 0) {
+		if (--budget < 0)
+			break;
+		if (!waited_for(p))
+			continue;
+		if (!move)
+			return true;
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+			__sync_fetch_and_add(&nr_found_queued, 1);
+			return true;
+		}
+	}
+	return false;
+}
 
 s32 BPF_STRUCT_OPS(lock_boost_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
@@ -37,7 +74,8 @@ void BPF_STRUCT_OPS(lock_boost_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	u64 vtime;
 
-	if (upsched_task_lock_waiters(p) > 0) {
+	if (waited_for(p)) {
+		__sync_fetch_and_add(&nr_boosted, 1);
 		scx_bpf_dsq_insert(p, BOOST_DSQ, SCX_SLICE_DFL, enq_flags);
 		return;
 	}
@@ -50,8 +88,19 @@ void BPF_STRUCT_OPS(lock_boost_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(lock_boost_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (!scx_bpf_dsq_move_to_local(BOOST_DSQ, 0))
-		scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
+	if (scx_bpf_dsq_move_to_local(BOOST_DSQ, 0) || queued_holder(true))
+		return;
+	scx_bpf_dsq_move_to_local(SHARED_DSQ, 0);
+}
+
+void BPF_STRUCT_OPS(lock_boost_tick, struct task_struct *p)
+{
+	if (waited_for(p))
+		return;
+	if (scx_bpf_dsq_nr_queued(BOOST_DSQ) > 0 || queued_holder(false)) {
+		__sync_fetch_and_add(&nr_tick_preempts, 1);
+		p->scx.slice = 0;
+	}
 }
 
 void BPF_STRUCT_OPS(lock_boost_running, struct task_struct *p)
@@ -88,6 +137,7 @@ SCX_OPS_DEFINE(lock_boost_ops,
 	       .select_cpu = (void *)lock_boost_select_cpu,
 	       .enqueue = (void *)lock_boost_enqueue,
 	       .dispatch = (void *)lock_boost_dispatch,
+	       .tick = (void *)lock_boost_tick,
 	       .running = (void *)lock_boost_running,
 	       .stopping = (void *)lock_boost_stopping,
 	       .enable = (void *)lock_boost_enable,

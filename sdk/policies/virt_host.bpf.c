@@ -18,8 +18,12 @@
  *   the hints make exact); while the holder runs elsewhere the spin is
  *   short and the vCPU keeps its CPU.
  * - Latency: a vCPU whose guest has a latency-critical task for it runs
- *   first, for lat_slice_ns, and the tick makes room for it on a CPU that
- *   runs a vCPU neither urgent nor holding a lock.
+ *   first, for lat_slice_ns, the one whose guest deadline is nearest
+ *   (upsched_vcpu_next_deadline) first of all VMs, and the tick makes room
+ *   for it on a CPU that runs a vCPU neither urgent nor holding a lock.
+ * - Idle: a vCPU whose guest says it is idle (UPSCHED_VCPU_IDLE: it polls
+ *   before it halts) gives its CPU up at the tick when anything else waits,
+ *   queues behind all that wait then, and is not co-scheduled with its VM.
  * - A vCPU whose slice is nearly used is flagged UPSCHED_HOST_DESCHED_SOON,
  *   so its guest can place latency-critical work elsewhere (virt_guest).
  *
@@ -83,7 +87,7 @@ struct {
 } task_ctx_stor SEC(".maps");
 
 /* Counters (read with upsched's map dump). */
-u64 nr_boosted, nr_preempts, nr_extensions, nr_directed_yields, nr_spins_kept;
+u64 nr_boosted, nr_preempts, nr_extensions, nr_directed_yields, nr_spins_kept, nr_idle_yields;
 
 static struct vm_state *vm_of(struct task_struct *p)
 {
@@ -120,6 +124,11 @@ void BPF_STRUCT_OPS(virt_host_enqueue, struct task_struct *p, u64 enq_flags)
 
 	if (time_before(vtime, vtime_now - slice_ns))
 		vtime = vtime_now - slice_ns;
+	/* An idle guest's vCPU preempted while it polls goes behind all that
+	 * wait now (one that wakes was kicked because work came: its flag is
+	 * not news yet). */
+	if (!(enq_flags & SCX_ENQ_WAKEUP) && (upsched_vcpu_hint(p) & UPSCHED_VCPU_IDLE))
+		vtime = vtime_now + slice_ns;
 	if (vm) {
 		if (vm_id + 1 > nr_vms)
 			nr_vms = vm_id + 1;
@@ -152,18 +161,64 @@ static bool find_vcpu(s32 vm, u64 flag, bool move, u64 slice)
 	return false;
 }
 
-/* The first VM with a latency-critical vCPU waiting for a CPU, -1 if none. */
+/* The nearest guest deadline of VM vm's latency-critical vCPUs waiting for
+ * a CPU (one without a deadline: ~0ULL - 1), 0 if none waits. */
+static u64 lat_deadline(s32 vm)
+{
+	struct task_struct *p;
+	int budget = MAX_SCAN;
+	u64 best = 0, d;
+
+	if (vm < 0 || vm >= MAX_VMS)
+		return 0;
+	bpf_for_each(scx_dsq, p, VM_DSQ(vm), 0) {
+		if (--budget < 0)
+			break;
+		if (!(upsched_vcpu_hint(p) & UPSCHED_VCPU_LAT_CRITICAL))
+			continue;
+		d = upsched_vcpu_next_deadline(p);
+		if (!d)
+			d = ~0ULL - 1;
+		if (!best || d < best)
+			best = d;
+	}
+	return best;
+}
+
+/* The VM whose latency-critical vCPU waiting for a CPU has the nearest guest
+ * deadline, -1 if none waits. */
 static s32 lat_waiting(void)
 {
+	u64 best = 0, d;
+	s32 vm = -1;
 	u32 i;
 
 	bpf_for(i, 0, MAX_VMS) {
 		if (i >= nr_vms)
 			break;
-		if (find_vcpu(i, UPSCHED_VCPU_LAT_CRITICAL, false, 0))
-			return i;
+		d = lat_deadline(i);
+		if (d && (!best || d < best)) {
+			best = d;
+			vm = i;
+		}
 	}
-	return -1;
+	return vm;
+}
+
+/* Whether any task or vCPU waits for a CPU. */
+static bool anything_waiting(void)
+{
+	u32 i;
+
+	if (scx_bpf_dsq_nr_queued(SHARED_DSQ) > 0)
+		return true;
+	bpf_for(i, 0, MAX_VMS) {
+		if (i >= nr_vms)
+			break;
+		if (scx_bpf_dsq_nr_queued(VM_DSQ(i)) > 0)
+			return true;
+	}
+	return false;
 }
 
 /* The VM with queued vCPUs whose siblings started on other CPUs at this
@@ -186,7 +241,7 @@ static s32 next_vm(u64 *vtime)
 		if (!head)
 			continue;
 		vm = bpf_map_lookup_elem(&vms, &i);
-		if (vm && vm->started_at == now) {
+		if (vm && vm->started_at == now && !(upsched_vcpu_hint(head) & UPSCHED_VCPU_IDLE)) {
 			*vtime = 0;
 			return i;
 		}
@@ -232,6 +287,12 @@ void BPF_STRUCT_OPS(virt_host_tick, struct task_struct *p)
 	u64 hint = upsched_vcpu_hint(p);
 	struct task_ctx *tctx;
 
+	/* An idle guest polls on this CPU while others wait: they run. */
+	if ((hint & UPSCHED_VCPU_IDLE) && anything_waiting()) {
+		__sync_fetch_and_add(&nr_idle_yields, 1);
+		p->scx.slice = 0;
+		return;
+	}
 	/* A latency-critical vCPU waits: make room, unless this one is urgent. */
 	if (!(hint & URGENT) && lat_waiting() >= 0) {
 		__sync_fetch_and_add(&nr_preempts, 1);

@@ -1,4 +1,5 @@
-// `upsched verify FILE.o [--caps LIST | --as USER --admission FILE] [--log]`:
+// `upsched verify FILE.o [--caps LIST | --as USER --admission FILE]
+//   [--virt-side host|guest] [--log]`:
 // verifies every sched_ext callback of a policy object for a loader
 // holding LIST (default: all capabilities, as root), or the capabilities
 // the admission file grants USER. Exit 0 with one line per callback, 1
@@ -6,7 +7,9 @@
 // line and what the verifier expected), 2 for bad arguments or an object
 // that does not load. It is the loader's verification pipeline
 // (policy::verify_sched_ext_object, with the options the grant gives), so
-// what passes here loads there, and a refusal reads the same.
+// what passes here loads there, and a refusal reads the same. --virt-side
+// verifies it for the host's chain or a VM's guest chain (the guest/host
+// hint kfuncs of the other side are refused); without it both sides pass.
 #include <chrono>
 #include <cstdio>
 
@@ -25,6 +28,7 @@ struct VerifyArgs {
   std::string caps;
   std::string as_user;
   std::string admission;
+  std::string virt_side;
   bool log = false;
   bool verbose = false;
 };
@@ -108,7 +112,11 @@ int run_verify(const VerifyArgs& a) {
   opts.log = a.log;
   opts.progress = progress_printer(a.verbose);
   opts.progress_every = 100'000;
-  auto verdicts = policy::verify_sched_ext_object(*obj, grant->caps, opts);
+  VirtPlace place;
+  if (a.virt_side == "host") place = VirtPlace::host_chain();
+  else if (a.virt_side == "guest") place = VirtPlace::guest_of("");
+  else if (!a.virt_side.empty()) return usage_error("--virt-side must be host or guest, not '" + a.virt_side + "'");
+  auto verdicts = policy::verify_sched_ext_object(*obj, grant->caps, opts, policy::Callbacks::all, place);
   if (!verdicts) {
     std::fprintf(stderr, "%s: %s\n", a.file.c_str(), verdicts.error().message.c_str());
     return 1;
@@ -143,6 +151,8 @@ void register_verify_commands(CLI::App& app) {
   cmd->add_option("--caps", args->caps, "comma-separated capabilities (default: all, as root)");
   cmd->add_option("--as", args->as_user, "verify with the capabilities the admission file grants this user");
   cmd->add_option("--admission", args->admission, "admission file (TOML) for --as");
+  cmd->add_option("--virt-side", args->virt_side,
+                  "host or guest: refuse the guest/host hint kfuncs of the other side");
   cmd->add_flag("--log", args->log, "print the path trace");
   cmd->add_flag("-v,--verbose", args->verbose,
                 "print the verifier's work per callback (processed instructions, states, time), also on rejection, "

@@ -8,8 +8,8 @@
 
 namespace ups::host {
 
-ClassHost::ClassHost(Core& core, PolicyFactory factory, ClassHostHooks& hooks, std::string source)
-    : core_(core), factory_(std::move(factory)), hooks_(hooks), source_(std::move(source)) {}
+ClassHost::ClassHost(Core& core, PolicyFactory factory, ClassHostHooks& hooks, std::string source, VirtPlace place)
+    : core_(core), factory_(std::move(factory)), hooks_(hooks), source_(std::move(source)), place_(std::move(place)) {}
 
 Status ClassHost::start(const std::vector<std::string>& policies, const Principal& principal,
                         const std::vector<workload::ClassDecl>& declared, TimeNs now) {
@@ -30,7 +30,7 @@ Status ClassHost::start(const std::vector<std::string>& policies, const Principa
   for (auto& c : classes_) {
     for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
       if (spec->empty() || is_fair_spec(*spec)) continue;
-      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true});
+      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true, {}, place_});
       if (!inst) return tl::unexpected(at_class(c, inst.error()));
     }
   }
@@ -71,7 +71,7 @@ void ClassHost::apply_step(u32 step, TimeNs now) {
 bool ClassHost::in_chain(const HostedClass& c) const { return c.loaded && core_.class_loaded(c.id); }
 
 Status ClassHost::load(HostedClass& c, TimeNs now) {
-  auto inst = factory_(PolicyRequest{c.decl.policy, c.decl.principal, c.decl.slot, c.decl.cpus, false});
+  auto inst = factory_(PolicyRequest{c.decl.policy, c.decl.principal, c.decl.slot, c.decl.cpus, false, {}, place_});
   if (!inst) return tl::unexpected(at_class(c, inst.error()));
   auto id = core_.load_class(std::move(inst->ops), inst->grant, inst->slot, now);
   if (!id) {
@@ -87,7 +87,7 @@ Status ClassHost::load(HostedClass& c, TimeNs now) {
 
 void ClassHost::replace(HostedClass& c, TimeNs now) {
   auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false,
-                                     c.decl.policy});
+                                     c.decl.policy, place_});
   if (!inst) return refuse(at_class(c, inst.error()), now);
   auto id = core_.replace_class(c.id, std::move(inst->ops), now);
   if (!id) {

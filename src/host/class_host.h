@@ -34,8 +34,9 @@ public:
 
 class ClassHost {
 public:
-  // `source` is the workload's file (class errors name its line).
-  ClassHost(Core& core, PolicyFactory factory, ClassHostHooks& hooks, std::string source);
+  // `source` is the workload's file (class errors name its line); `place`
+  // where the core's chain is (a VM's guest, the host), told to the factory.
+  ClassHost(Core& core, PolicyFactory factory, ClassHostHooks& hooks, std::string source, VirtPlace place = {});
 
   // The --policy specs (chain order, loaded by `principal`; the first is the
   // default class of tasks whose group names none), then the declared
@@ -82,6 +83,7 @@ private:
   PolicyFactory factory_;
   ClassHostHooks& hooks_;
   std::string source_;
+  VirtPlace place_;
   std::vector<HostedClass> classes_;
   std::vector<Step> steps_;
   std::string default_class_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/virt_place.h"
 #include "core/core.h"
 
 namespace ups::host {
@@ -26,6 +27,9 @@ struct PolicyRequest {
   // A replacement: the spec of the class it takes the place of, which is
   // still loaded while the factory runs (empty for a plain load).
   std::string replaces;
+  // Where the class loads: a VM's guest chain, the host's, or not said
+  // (base/virt_place.h); decides the side of the hint kfuncs it may call.
+  VirtPlace place = {};
 };
 
 using PolicyInstance = LoadableClass;

@@ -127,6 +127,7 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
     o.cpus = req.cpus;
     o.params = s.params;
     o.resizes = s.resizes;
+    o.virt_place = req.place;
     o.seed = seed;
     o.nr_cpus = nr_cpus;
     o.backend = jit::backend_for(no_jit);

@@ -268,12 +268,12 @@ tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperPro
 
 // The API set of a sched_ext callback, or of a timer callback (cb null).
 verifier::ApiSet api_set_for(const kabi::CallbackInfo* cb, bool sleepable, const security::CapabilitySet& caps,
-                             bool builtin_idle) {
+                             bool builtin_idle, const VirtPlace& place) {
   verifier::ApiSet api;
   const auto& ks = kfuncs();
   for (u32 i = 0; i < ks.size(); ++i) {
     const kabi::KfuncInfo& k = ks[i];
-    if (auto why = kabi::kfunc_refusal(k, cb, sleepable, caps, builtin_idle)) {
+    if (auto why = kabi::kfunc_refusal(k, cb, sleepable, caps, builtin_idle, place)) {
       api.deny_kfunc(i, *why);
       continue;
     }
@@ -303,9 +303,10 @@ verifier::ApiSet api_set_for(const kabi::CallbackInfo* cb, bool sleepable, const
 }  // namespace
 
 verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
-                                  const security::CapabilitySet& caps, bool builtin_idle) {
-  verifier::ApiSet api = api_set_for(&cb, sleepable, caps, builtin_idle);
-  api.set_timer_api(api_set_for(nullptr, false, caps, builtin_idle));
+                                  const security::CapabilitySet& caps, bool builtin_idle,
+                                  const VirtPlace& place) {
+  verifier::ApiSet api = api_set_for(&cb, sleepable, caps, builtin_idle, place);
+  api.set_timer_api(api_set_for(nullptr, false, caps, builtin_idle, place));
   return api;
 }
 
@@ -397,7 +398,7 @@ verifier::VerifyOptions verify_options(const security::Grant& grant) {
 Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
                                                              const security::CapabilitySet& caps,
                                                              const verifier::VerifyOptions& opts,
-                                                             Callbacks which) {
+                                                             Callbacks which, const VirtPlace& place) {
   auto ops = sched_ext_ops(obj);
   if (!ops) return tl::unexpected(ops.error());
   const bool builtin_idle = keeps_builtin_idle(**ops);
@@ -414,7 +415,7 @@ Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& 
     v.program = index;
     v.hosted = cb->hosted;
     const verifier::ProgramInfo info = callback_program_info(obj, index, *cb, caps);
-    const verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle);
+    const verifier::ApiSet api = callback_api_set(*cb, prog.sleepable, caps, builtin_idle, place);
     const auto t0 = std::chrono::steady_clock::now();
     v.result = verifier::verify(info, api, opts);
     v.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

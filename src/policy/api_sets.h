@@ -51,9 +51,11 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
                                             const security::CapabilitySet& caps);
 
 // The helpers and kfuncs callback `cb` may call, and (ApiSet::timer_api)
-// those of the BPF timer callbacks it sets.
+// those of the BPF timer callbacks it sets, in a policy loaded at `place`
+// (the guest/host hint kfuncs of the other side are refused).
 verifier::ApiSet callback_api_set(const kabi::CallbackInfo& cb, bool sleepable,
-                                  const security::CapabilitySet& caps, bool builtin_idle);
+                                  const security::CapabilitySet& caps, bool builtin_idle,
+                                  const VirtPlace& place = {});
 
 // Whether the core's built-in idle tracking stays on for this ops table
 // (it goes off when the policy implements update_idle without
@@ -91,9 +93,12 @@ enum class Callbacks : u8 { all, hosted };
 // table order, up to and including the first one rejected (whose error
 // names its callback). An error for an object that is not a sched_ext
 // policy (no or several tables, an unknown or wrongly sleepable callback).
+// `place`: where it loads (a VM's guest chain, the host's), which decides
+// the side of the hint kfuncs it may call.
 Result<std::vector<CallbackVerdict>> verify_sched_ext_object(const bpf::Object& obj,
                                                              const security::CapabilitySet& caps,
                                                              const verifier::VerifyOptions& opts = {},
-                                                             Callbacks which = Callbacks::all);
+                                                             Callbacks which = Callbacks::all,
+                                                             const VirtPlace& place = {});
 
 }  // namespace ups::policy

@@ -727,22 +727,26 @@ KfuncTable make_table() {
       kf_rcu, kf_set_any, cap_locks, none, "upsched"));
   t.add(row<"upsched_task_lock_waiters", task_query<&ScxContext::task_lock_waiters>>({}, R::scalar, std::pair<s64, s64>{0, kS32Max}, {A::task},
       kf_rcu, kf_set_any, cap_locks, none, "upsched"));
-  // guest/host hints, host side: about a vCPU task
-  t.add(row<"upsched_vcpu_hint", task_query<&ScxContext::vcpu_hint>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any,
-      cap_virt, none, "upsched"));
-  t.add(row<"upsched_vcpu_next_deadline", task_query<&ScxContext::vcpu_next_deadline>>({}, R::scalar, {}, {A::task},
-      kf_rcu, kf_set_any, cap_virt, none, "upsched"));
-  t.add(row<"upsched_vcpu_vm", task_query<&ScxContext::vcpu_vm>>({}, R::scalar, std::pair<s64, s64>{-1, kS32Max},
-      {A::task}, kf_rcu, kf_set_any, cap_virt, none, "upsched"));
-  t.add(row<"upsched_vcpu_set_host_flags", vcpu_set_host_flags>({}, R::void_, {}, {A::task, A::scalar}, kf_rcu,
-      kf_set_any, cap_virt, none, "upsched"));
-  // guest/host hints, guest side: about one of this guest's CPUs
-  t.add(row<"upsched_virt_publish", virt_publish>({}, R::void_, {}, {A::scalar, A::scalar, A::scalar}, 0, kf_set_any,
-      cap_virt, none, "upsched"));
-  t.add(row<"upsched_virt_host_flags", virt_cpu_query<&ScxContext::virt_host_flags>>({}, R::scalar, {}, {A::scalar}, 0,
-      kf_set_any, cap_virt, none, "upsched"));
-  t.add(row<"upsched_virt_steal_ns", virt_cpu_query<&ScxContext::virt_steal_ns>>({}, R::scalar, {}, {A::scalar}, 0,
-      kf_set_any, cap_virt, none, "upsched"));
+  // guest/host hints, host side: about a vCPU task (a policy in a guest
+  // chain may not call them)
+  const auto host_side = [](KfuncInfo k) { k.side = VirtSide::host; return k; };
+  t.add(host_side(row<"upsched_vcpu_hint", task_query<&ScxContext::vcpu_hint>>({}, R::scalar, {}, {A::task}, kf_rcu,
+      kf_set_any, cap_virt, none, "upsched")));
+  t.add(host_side(row<"upsched_vcpu_next_deadline", task_query<&ScxContext::vcpu_next_deadline>>({}, R::scalar, {},
+      {A::task}, kf_rcu, kf_set_any, cap_virt, none, "upsched")));
+  t.add(host_side(row<"upsched_vcpu_vm", task_query<&ScxContext::vcpu_vm>>({}, R::scalar,
+      std::pair<s64, s64>{-1, kS32Max}, {A::task}, kf_rcu, kf_set_any, cap_virt, none, "upsched")));
+  t.add(host_side(row<"upsched_vcpu_set_host_flags", vcpu_set_host_flags>({}, R::void_, {}, {A::task, A::scalar},
+      kf_rcu, kf_set_any, cap_virt, none, "upsched")));
+  // guest/host hints, guest side: about one of this guest's CPUs (a policy
+  // on the host chain may not call them)
+  const auto guest_side = [](KfuncInfo k) { k.side = VirtSide::guest; return k; };
+  t.add(guest_side(row<"upsched_virt_publish", virt_publish>({}, R::void_, {}, {A::scalar, A::scalar, A::scalar}, 0,
+      kf_set_any, cap_virt, none, "upsched")));
+  t.add(guest_side(row<"upsched_virt_host_flags", virt_cpu_query<&ScxContext::virt_host_flags>>({}, R::scalar, {},
+      {A::scalar}, 0, kf_set_any, cap_virt, none, "upsched")));
+  t.add(guest_side(row<"upsched_virt_steal_ns", virt_cpu_query<&ScxContext::virt_steal_ns>>({}, R::scalar, {},
+      {A::scalar}, 0, kf_set_any, cap_virt, none, "upsched")));
 
   for (u32 c = 0; c < static_cast<u32>(ScxCall::nr_calls); ++c)
     UPS_ASSERT(!t.core_rules.calls[c].kfunc.empty());  // every restricted call has its row

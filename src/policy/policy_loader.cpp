@@ -103,7 +103,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   // capabilities: `upsched verify`'s pipeline, with the same options.
   verifier::VerifyOptions vo = verify_options(grant);
   vo.test_skip_map_value_bounds = opts.test_skip_map_value_bounds;
-  auto verdicts = verify_sched_ext_object(*object, caps, vo, Callbacks::hosted);
+  auto verdicts = verify_sched_ext_object(*object, caps, vo, Callbacks::hosted, opts.virt_place);
   if (!verdicts) return refused(path, verdicts.error().message);
   if (!verdicts->empty() && !verdicts->back().result.ok())
     return refused(path, fmt::format("verifier ({}): {}", adm.describe(opts.principal),

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/virt_place.h"
 #include "core/core.h"
 #include "jit/default_backend.h"
 #include "security/admission.h"
@@ -52,6 +53,9 @@ struct LoadPolicyOptions {
   // Tests only (verifier::VerifyOptions::test_skip_map_value_bounds): a
   // stand-in for a verifier bug, to show the confinement stopping it.
   bool test_skip_map_value_bounds = false;
+  // Where it loads: a VM's guest chain or the host's (base/virt_place.h);
+  // a call to a guest/host hint kfunc of the other side is refused.
+  VirtPlace virt_place;
 };
 
 using LoadedPolicy = LoadableClass;

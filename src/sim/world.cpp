@@ -74,7 +74,9 @@ Status World::init(PolicyFactory factory) {
 
   // --policy classes first (chain order as given), then the workload's.
   const PolicyFactory guest_factory = w_.vms.empty() ? PolicyFactory{} : factory;
-  host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source);
+  host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source,
+                                      cfg_.guest_of_vm.empty() ? VirtPlace::host_chain()
+                                                               : VirtPlace::guest_of(cfg_.guest_of_vm));
   if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
   if (auto st = init_vms(guest_factory); !st) return st;
 
@@ -133,6 +135,10 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   spec.owner = grp.owner;
   spec.weight = grp.weight;
   spec.affinity = grp.affinity;
+  if (g < group_vm_.size() && group_vm_[g] != kNone) {  // a vCPU: its pin, if any
+    const Vm& vm = *vms_[group_vm_[g]];
+    if (vm.vcpu_task.size() < vm.pin.size()) spec.affinity = vm.pin[vm.vcpu_task.size()];
+  }
   spec.comm = grp.name.c_str();
   auto p = core_->create_task(spec, now_);
   if (!p) {
@@ -601,7 +607,9 @@ void World::do_schedule(CpuId cpu) {
     return;
   }
   Task* next = core_->schedule(cpu, now_);
-  if (!next && host_world_) notify_host(EventKind::vcpu_idle, cpu);  // the vCPU halts
+  // The vCPU halts, after polling for work for halt_poll_ (the host's
+  // vcpu_idle does nothing if work came meanwhile).
+  if (!next && host_world_) notify_host(EventKind::vcpu_idle, cpu, halt_poll_);
   const u32 prev_idx = c.cur_idx;
   const u32 next_idx = next ? task_index(next) : kNone;
   if (next_idx == prev_idx && (prev_idx == kNone || tasks_[prev_idx].status != TStatus::exited))

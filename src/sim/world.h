@@ -54,6 +54,9 @@ struct SimConfig {
   // A VM's guest (set by the host world): its CPUs are vCPUs and run only
   // while the host runs them (docs/guest-host.md).
   bool start_paused = false;
+  // The VM whose guest this world is (set by the host world); empty: the
+  // host. Decides the side of the hint kfuncs its policies may call.
+  std::string guest_of_vm;
 };
 
 // The reproduce line printed with every failure.
@@ -173,13 +176,14 @@ private:
   // Guest side.
   void vcpu_resume(CpuId cpu, TimeNs at);
   void vcpu_pause(CpuId cpu);
-  void notify_host(EventKind kind, CpuId cpu);
+  void notify_host(EventKind kind, CpuId cpu, TimeNs after = 0);
   void arm_ple(CpuId cpu);
   void publish_kernel_hints();
   void usage(TimeNs& run, TimeNs& spin) const;  // guest tasks' run and spin time so far
   World* host_world_ = nullptr;
   u32 vm_ = 0;
   TimeNs ple_window_ = 0;
+  TimeNs halt_poll_ = 0;
   std::map<std::pair<ClassId, u64>, u32> timer_index_;
   std::vector<ExitReport> exit_reports_;
   std::vector<PrintkLine> printk_;  // at most RunReport::kMaxPrintkLines

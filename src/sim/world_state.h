@@ -110,6 +110,7 @@ struct World::Vm {
   std::unique_ptr<World> guest;
   VirtChannel channel;
   std::vector<u32> vcpu_task;          // host task index, by vCPU
+  std::vector<CpuMask> pin;            // by vCPU (VmDecl::vcpu_pin)
   std::vector<TimeNs> runnable_since;  // by vCPU; kForever while running or halted
   u64 ple_exits = 0;
 };

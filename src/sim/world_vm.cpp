@@ -30,6 +30,7 @@ Status World::init_vms(const PolicyFactory& factory) {
       vm->channel.guest.assign(d.vcpus, VcpuHint{});
       vm->channel.host.assign(d.vcpus, HostHint{});
       vm->runnable_since.assign(d.vcpus, kForever);
+      vm->pin = d.vcpu_pin;
       SimConfig gc;
       gc.nr_cpus = static_cast<int>(d.vcpus);
       gc.cores_per_llc = static_cast<int>(d.vcpus);
@@ -41,6 +42,7 @@ Status World::init_vms(const PolicyFactory& factory) {
       gc.policy_principal = cfg_.policy_principal;
       gc.check_invariants = cfg_.check_invariants;
       gc.start_paused = true;
+      gc.guest_of_vm = vm->name;
       Workload gw = *d.guest;
       gw.name = vm->name;
       auto guest = World::create(std::move(gw), std::move(gc), factory);
@@ -53,6 +55,7 @@ Status World::init_vms(const PolicyFactory& factory) {
       vm->guest->host_world_ = this;
       vm->guest->vm_ = vm->channel.vm_id;
       vm->guest->ple_window_ = d.ple_window;
+      vm->guest->halt_poll_ = d.halt_poll;
       vm->guest->core_->set_guest_channel(&vm->channel);
       // The vCPU tasks: a group of their own, with no program (the world
       // never runs one for them: their guest CPU is what runs).
@@ -218,9 +221,9 @@ void World::vcpu_pause(CpuId cpu) {
   c.paused = true;
 }
 
-void World::notify_host(EventKind kind, CpuId cpu) {
+void World::notify_host(EventKind kind, CpuId cpu, TimeNs after) {
   if (!host_world_) return;
-  host_world_->events_.push(now_, kind, host_world_->vms_[vm_]->vcpu_task[static_cast<size_t>(cpu)]);
+  host_world_->events_.push(now_ + after, kind, host_world_->vms_[vm_]->vcpu_task[static_cast<size_t>(cpu)]);
 }
 
 void World::arm_ple(CpuId cpu) {

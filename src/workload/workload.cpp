@@ -645,7 +645,7 @@ Status read_vms(Reader& r, const ConfigNode& root, const std::string& source, Wo
       const ConfigNode& v = list->items[i];
       const std::string path = Reader::index("vms", i);
       UPS_TRY_STATUS(r.check_fields(v, path, {"name", "count", "vcpus", "weight", "class", "ple_window",
-                                              "guest_policies", "guest"}));
+                                              "halt_poll", "vcpu_pin", "guest_policies", "guest"}));
       VmDecl d;
       d.line = v.line;
       d.name = "vm" + std::to_string(i);
@@ -670,6 +670,20 @@ Status read_vms(Reader& r, const ConfigNode& root, const std::string& source, Wo
       if (const ConfigNode* n = v.find("ple_window")) {
         UPS_TRY(x, r.duration(*n, Reader::join(path, "ple_window")));
         d.ple_window = *x;
+      }
+      if (const ConfigNode* n = v.find("halt_poll")) {
+        UPS_TRY(x, r.duration(*n, Reader::join(path, "halt_poll")));
+        d.halt_poll = *x;
+      }
+      if (const ConfigNode* n = v.find("vcpu_pin")) {
+        const std::string p = Reader::join(path, "vcpu_pin");
+        if (n->type != ConfigNode::Type::array) return r.fail(*n, p, "must be a list of CPU lists, one per vCPU");
+        if (n->items.size() > d.vcpus)
+          return r.fail(*n, p, "pins " + std::to_string(n->items.size()) + " vCPUs, but the VM has " + std::to_string(d.vcpus));
+        for (size_t k = 0; k < n->items.size(); ++k) {
+          UPS_TRY(m, cpus(r, n->items[k], Reader::index(p, k)));
+          d.vcpu_pin.push_back(*m);
+        }
       }
       if (const ConfigNode* n = v.find("guest_policies")) {
         const std::string p = Reader::join(path, "guest_policies");

@@ -83,6 +83,12 @@ struct VmDecl {
   // Pause-loop exiting: a vCPU that spins this long exits and the host
   // yields it (0 = off, the default).
   TimeNs ple_window = 0;
+  // Halt polling (KVM's halt_poll_ns): a vCPU with nothing to run polls
+  // this long, keeping its host CPU, before it halts (0 = halts at once).
+  TimeNs halt_poll = 0;
+  // vCPU pinning (libvirt's vcpupin): by vCPU, the host CPUs it may run
+  // on; vCPUs past the list, or with an empty mask, run anywhere.
+  std::vector<CpuMask> vcpu_pin;
   std::vector<std::string> guest_policies;  // empty: fair
   std::shared_ptr<const Workload> guest;
   int line = 0;

@@ -13,9 +13,16 @@
  *
  * The records are versioned: a reader checks `version` against
  * UPSCHED_VIRT_HINTS_VERSION; new fields are only ever appended. Policies
- * read and write them through the kfuncs below, never by address. On a core
- * that is no guest, or about a task that is no vCPU, reads return 0 and
- * writes do nothing.
+ * read and write them through the kfuncs below, never by address.
+ *
+ * Each kfunc belongs to one side: the host-side ones (upsched_vcpu_*) to a
+ * policy on the host's chain, the guest-side ones (upsched_virt_*) to a
+ * policy in a VM's guest chain. A policy that calls a kfunc of the other
+ * side is refused at load, naming the kfunc, its side and where the policy
+ * loads ("upsched_vcpu_hint is a host-side kfunc; this policy is loaded in
+ * guest VM 'vm0'"); where the loader names no side (upsched verify without
+ * --virt-side) both verify. About a task that is no vCPU the host-side
+ * reads return 0 and the write does nothing.
  *
  * These are upsched extensions: a policy that uses them does not load into
  * Linux.
@@ -54,7 +61,7 @@ struct upsched_host_hint {
 	__u64 steal_ns;		 /* runnable but not running, in total */
 };
 
-/* --- host side: about vCPU task p --- */
+/* --- host side (a policy on the host's chain): about vCPU task p --- */
 /* Its guest's flags | UPSCHED_VCPU_VALID; 0 if p is no vCPU. */
 u64 upsched_vcpu_hint(struct task_struct *p) __ksym __weak;
 /* Its guest's next deadline (ns), 0 = none. */
@@ -64,7 +71,7 @@ s32 upsched_vcpu_vm(struct task_struct *p) __ksym __weak;
 /* Sets the host policy's flags (UPSCHED_HOST_DESCHED_SOON) for its guest. */
 void upsched_vcpu_set_host_flags(struct task_struct *p, u64 flags) __ksym __weak;
 
-/* --- guest side: about this guest's vCPU cpu --- */
+/* --- guest side (a policy in a VM's guest chain): about this guest's vCPU cpu --- */
 /* Publishes the guest policy's flags (UPSCHED_VCPU_IDLE,
  * UPSCHED_VCPU_LAT_CRITICAL) and next deadline (ns, 0 = none). */
 void upsched_virt_publish(s32 cpu, u64 flags, u64 next_deadline_ns) __ksym __weak;

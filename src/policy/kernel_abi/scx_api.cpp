@@ -272,10 +272,14 @@ KfSets callback_sets(const CallbackInfo& cb, bool builtin_idle) {
 }
 
 std::optional<std::string> kfunc_refusal(const KfuncInfo& k, const CallbackInfo* cb, bool sleepable,
-                                         const security::CapabilitySet& caps, bool builtin_idle) {
+                                         const security::CapabilitySet& caps, bool builtin_idle,
+                                         const VirtPlace& place) {
   const std::string where = cb ? fmt::format("{}()", cb->name) : std::string("a timer callback");
   if (k.cap && !caps.has(*k.cap))
     return fmt::format("{} needs capability {}", k.name, security::capability_name(*k.cap));
+  if (!place.allows(k.side))
+    return fmt::format("{} is a {}-side kfunc; this policy is loaded {}", k.name, virt_side_name(k.side),
+                       place.describe());
   KfSets allowed = cb ? callback_sets(*cb, builtin_idle) : kTimerSets;
   if (!builtin_idle) allowed &= ~kf_set_idle;
   if ((k.sets & allowed) == 0) {

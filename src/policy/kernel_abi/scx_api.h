@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/types.h"
+#include "base/virt_place.h"
 #include "bpf/call_context.h"
 #include "security/capability.h"
 
@@ -107,6 +108,9 @@ struct KfuncInfo {
     Capability cap = Capability::kick;
   };
   std::optional<FlagCap> flag_cap;
+  // A guest/host hint kfunc serves one side (base/virt_place.h): loaded at
+  // a place of the other side, a policy that calls it is refused.
+  VirtSide side = VirtSide::none;
 };
 
 // A struct_ops callback argument (ctx[i]).
@@ -174,12 +178,14 @@ inline constexpr KfSets kTimerSets = kf_set_any | kf_set_idle | kf_set_unlocked;
 KfSets callback_sets(const CallbackInfo& cb, bool builtin_idle = true);
 
 // Why `k` may not be called from callback `cb` (nullptr: a timer callback)
-// in a program that is (not) sleepable, by a loader holding `caps`; nullopt
-// when the call is allowed. Messages name the kfunc, the callback and the
-// capability, e.g. "scx_bpf_kick_cpu needs capability sched.kick".
+// in a program that is (not) sleepable, by a loader holding `caps`, loaded
+// at `place`; nullopt when the call is allowed. Messages name the kfunc, the
+// callback and the capability, e.g. "scx_bpf_kick_cpu needs capability
+// sched.kick", or the side: "upsched_vcpu_hint is a host-side kfunc; this
+// policy is loaded in guest VM 'vm0'".
 std::optional<std::string> kfunc_refusal(const KfuncInfo& k, const CallbackInfo* cb, bool sleepable,
                                          const security::CapabilitySet& caps,
-                                         bool builtin_idle = true);
+                                         bool builtin_idle = true, const VirtPlace& place = {});
 
 // The callbacks (by name) from which `k` may be called.
 std::vector<std::string_view> allowed_callbacks(const KfuncInfo& k);

@@ -52,6 +52,22 @@ TEST(VerifyCli, RejectionNamesInstructionDisassemblySourceAndCapability) {
   EXPECT_NE(o.text.find("| if (!upsched_task_is_spinning(p))"), std::string::npos) << o.text;
 }
 
+// --virt-side: the guest/host hint kfuncs of the other side are refused.
+TEST(VerifyCli, VirtSideRefusesTheOtherSidesKfuncs) {
+  Out wrong = run("verify " + policy("virt_host") + " --virt-side guest");
+  ASSERT_EQ(wrong.rc, 1) << wrong.text;
+  EXPECT_TRUE(std::regex_search(wrong.text, std::regex(R"(instruction \d+: .*upsched_vcpu_\w+ is a host-side kfunc; )"
+                                                       R"(this policy is loaded in a VM's guest chain)")))
+      << wrong.text;
+  EXPECT_EQ(run("verify " + policy("virt_host") + " --virt-side host").rc, 0);
+  EXPECT_EQ(run("verify " + policy("virt_guest") + " --virt-side guest").rc, 0);
+  EXPECT_EQ(run("verify " + policy("virt_guest") + " --virt-side host").rc, 1);
+  EXPECT_EQ(run("verify " + policy("virt_guest")).rc, 0);  // no side said: both pass
+  Out bad = run("verify " + policy("virt_guest") + " --virt-side sideways");
+  EXPECT_EQ(bad.rc, 2) << bad.text;
+  EXPECT_NE(bad.text.find("--virt-side must be host or guest"), std::string::npos) << bad.text;
+}
+
 TEST(VerifyCli, LogPrintsThePathTrace) {
   Out o = run("verify " + policy("simple") + " --log");
   ASSERT_EQ(o.rc, 0) << o.text;

@@ -24,8 +24,9 @@ const PolicyCase kPolicies[] = {
     {"qmap", "qmap", ""},           {"central", "central", ""},
     {"edf", "edf", ""},             {"tenant", "tenant", ""},
     {"faas_event", "faas_event", ""}, {"lock_boost", "lock_boost", ""},
-    // Outside a VM (no guest core) the hint kfuncs read 0 and write nothing.
-    {"virt_guest", "virt_guest", ""},
+    // virt_guest is a guest's policy: on the host's chain it is refused
+    // (virt_test.cpp); virt_host with no VM has only tasks that are no vCPU.
+    {"virt_host", "virt_host", ""},
 };
 const char* const kPresets[] = {"hogs", "pipes", "rpc-bimodal", "schbench"};
 

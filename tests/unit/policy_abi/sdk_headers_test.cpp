@@ -180,6 +180,31 @@ TEST(SdkHeaders, ExtensionHeadersNameTheirCapability) {
   EXPECT_GE(checked, 4);
 }
 
+// virt_hints.h declares each guest/host hint kfunc under the heading of the
+// side its row says (the side the verifier enforces).
+TEST(SdkHeaders, VirtHintsDeclareEachKfuncUnderItsSide) {
+  int checked = 0;
+  for (const auto& h : sdk_headers()) {
+    if (h.path.filename() != "virt_hints.h") continue;
+    const size_t host = h.text.find("--- host side");
+    const size_t guest = h.text.find("--- guest side");
+    ASSERT_NE(host, std::string::npos);
+    ASSERT_NE(guest, std::string::npos);
+    ASSERT_LT(host, guest);
+    for (const auto& name : h.ksyms) {
+      const KfuncInfo* k = find_kfunc(name);
+      ASSERT_NE(k, nullptr) << name;
+      ASSERT_NE(k->side, VirtSide::none) << name << " has no side in the kfunc table";
+      const size_t at = h.text.find(" " + name + "(");
+      ASSERT_NE(at, std::string::npos) << name;
+      if (k->side == VirtSide::host) EXPECT_TRUE(at > host && at < guest) << name << " is host-side";
+      else EXPECT_GT(at, guest) << name << " is guest-side";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 7);
+}
+
 // What a BTF parameter or return type says a kfunc argument is.
 std::string btf_kind(const bpf::Btf& btf, u32 id) {
   const bpf::BtfType* t = btf.type(btf.skip_modifiers(id));

@@ -1,5 +1,6 @@
 // Virtual machines in the simulator (docs/guest-host.md): a VM's guest
-// tasks run only while the host runs their vCPU, an idle vCPU halts, and a
+// tasks run only while the host runs their vCPU, an idle vCPU halts (after
+// polling, with halt_poll), and a
 // guest spinning for a lock whose holder's vCPU is descheduled burns host
 // CPU, which pause-loop exiting cuts. Workload files declare VMs, with
 // errors that name the field.
@@ -61,6 +62,47 @@ TEST(SimVm, IdleVcpusHalt) {
   EXPECT_GT(vm(r).requests, 90u);
   EXPECT_EQ(r.requests, vm(r).requests);  // the run's requests include the guests'
   EXPECT_LT(vm(r).request_latency.p99_us, 1100.0);  // nothing competes: 1 ms of work
+}
+
+// Halt polling: the same sleepy guest, whose idle vCPU now polls for 2 ms
+// before it halts, keeps its host CPU that much longer after each request
+// and catches no fewer requests.
+TEST(SimVm, HaltPollingKeepsTheHostCpuForThePollWindow) {
+  auto sleepy = [](const std::string& poll) {
+    return "[[vms]]\nvcpus = 1\n" + poll +
+           "[vms.guest]\n[[vms.guest.tasks]]\nname = \"sleepy\"\n"
+           "program = [ { forever = [ { sleep = \"9ms\" }, { begin = true }, { compute = \"1ms\" }, "
+           "{ complete = true } ] } ]\n";
+  };
+  const RunReport halts = run(sleepy(""), 1);
+  const RunReport polls = run(sleepy("halt_poll = \"2ms\"\n"), 1);
+  // About 100 requests of 1 ms in the second, each followed by a 2 ms poll.
+  EXPECT_NEAR(vm(polls).host_cpu_s - vm(halts).host_cpu_s, 0.2, 0.03);
+  EXPECT_NEAR(vm(polls).guest_run_s, vm(halts).guest_run_s, 0.01);
+  EXPECT_GE(vm(polls).requests, vm(halts).requests);
+  auto bad = parse_workload("[[vms]]\nhalt_poll = \"soon\"\n[vms.guest]\n[[vms.guest.tasks]]\nname = \"t\"\n"
+                            "program = [ { compute = \"1ms\" } ]\n",
+                            "bad.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().to_string().find("halt_poll"), std::string::npos) << bad.error().to_string();
+}
+
+// vCPU pinning: two busy vCPUs pinned to host CPU 0 share it, and leave
+// CPU 1 idle; unpinned they take both. A pin list longer than the VM is an
+// error naming the field.
+TEST(SimVm, PinnedVcpusRunOnlyOnTheirCpus) {
+  auto busy = [](const std::string& pin) {
+    return "[[vms]]\nvcpus = 2\n" + pin +
+           "[vms.guest]\n[[vms.guest.tasks]]\nname = \"busy\"\ncount = 2\n"
+           "program = [ { forever = [ { compute = \"1ms\" } ] } ]\n";
+  };
+  EXPECT_NEAR(vm(run(busy(""), 2)).host_cpu_s, 2.0, 0.05);
+  const RunReport pinned = run(busy("vcpu_pin = [\"0\", \"0\"]\n"), 2);
+  EXPECT_NEAR(vm(pinned).host_cpu_s, 1.0, 0.05);
+  EXPECT_NEAR(vm(pinned).steal_s, 1.0, 0.05);  // each waits half the time
+  auto bad = parse_workload(busy("vcpu_pin = [\"0\", \"1\", \"1\"]\n"), "bad.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().to_string().find("vcpu_pin"), std::string::npos) << bad.error().to_string();
 }
 
 // Two guest tasks share a spinlock on two vCPUs, beside a host I/O thread
