@@ -90,55 +90,46 @@ static inline bool __COMPAT_is_enq_cpu_selected(u64 enq_flags)
 /* v6.13 renamed scx_bpf_dispatch[_vtime]() to scx_bpf_dsq_insert[_vtime]();
  * v6.19 made scx_bpf_dsq_insert() return whether the insert was accepted
  * (the kernel symbol scx_bpf_dsq_insert___v2). Linux's vtime wrapper first
- * tries v6.19's __scx_bpf_dsq_insert_vtime(), which upsched lacks (issue 15). */
+ * tries v6.19's __scx_bpf_dsq_insert_vtime(), which upsched lacks (issue 15).
+ *
+ * Linux's header makes these four wrappers static inline functions; here
+ * they are macros with the same arguments and value, so that an error a
+ * kfunc reports at run time names the policy's line, not this header's
+ * (tests/upstream/sdk-parity-allow.txt). */
 void scx_bpf_dispatch_vtime___compat(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) __ksym __weak;
 void scx_bpf_dsq_insert_vtime___compat(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) __ksym __weak;
 
-static inline bool scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime,
-					    u64 enq_flags)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_insert_vtime___compat))
-		scx_bpf_dsq_insert_vtime___compat(p, dsq_id, slice, vtime, enq_flags);
-	else
-		scx_bpf_dispatch_vtime___compat(p, dsq_id, slice, vtime, enq_flags);
-	return true;
-}
+#define scx_bpf_dsq_insert_vtime(p, dsq_id, slice, vtime, enq_flags)           \
+	((bpf_ksym_exists(scx_bpf_dsq_insert_vtime___compat) ?                 \
+	  scx_bpf_dsq_insert_vtime___compat((p), (dsq_id), (slice), (vtime), (enq_flags)) : \
+	  scx_bpf_dispatch_vtime___compat((p), (dsq_id), (slice), (vtime), (enq_flags))), \
+	 true)
 
 bool scx_bpf_dsq_insert___v2___compat(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_dsq_insert___v1(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_dispatch___compat(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 
-static inline bool scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags)
-{
-	if (bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat))
-		return scx_bpf_dsq_insert___v2___compat(p, dsq_id, slice, enq_flags);
-	if (bpf_ksym_exists(scx_bpf_dsq_insert___v1)) {
-		scx_bpf_dsq_insert___v1(p, dsq_id, slice, enq_flags);
-		return true;
-	}
-	scx_bpf_dispatch___compat(p, dsq_id, slice, enq_flags);
-	return true;
-}
+#define scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags)                        \
+	(bpf_ksym_exists(scx_bpf_dsq_insert___v2___compat) ?                   \
+	 scx_bpf_dsq_insert___v2___compat((p), (dsq_id), (slice), (enq_flags)) : \
+	 ((bpf_ksym_exists(scx_bpf_dsq_insert___v1) ?                          \
+	   scx_bpf_dsq_insert___v1((p), (dsq_id), (slice), (enq_flags)) :      \
+	   scx_bpf_dispatch___compat((p), (dsq_id), (slice), (enq_flags))),    \
+	  true))
 
 /* v6.19: the setters that check a sub-scheduler's authority; before, the
  * fields were written directly. */
 bool scx_bpf_task_set_slice___new(struct task_struct *p, u64 slice) __ksym __weak;
 bool scx_bpf_task_set_dsq_vtime___new(struct task_struct *p, u64 vtime) __ksym __weak;
 
-static inline void scx_bpf_task_set_slice(struct task_struct *p, u64 slice)
-{
-	if (bpf_ksym_exists(scx_bpf_task_set_slice___new))
-		scx_bpf_task_set_slice___new(p, slice);
-	else
-		p->scx.slice = slice;
-}
+#define scx_bpf_task_set_slice(__p, __slice)                                   \
+	((void)(bpf_ksym_exists(scx_bpf_task_set_slice___new) ?                \
+		scx_bpf_task_set_slice___new((__p), (__slice)) :               \
+		((__p)->scx.slice = (__slice), true)))
 
-static inline void scx_bpf_task_set_dsq_vtime(struct task_struct *p, u64 vtime)
-{
-	if (bpf_ksym_exists(scx_bpf_task_set_dsq_vtime___new))
-		scx_bpf_task_set_dsq_vtime___new(p, vtime);
-	else
-		p->scx.dsq_vtime = vtime;
-}
+#define scx_bpf_task_set_dsq_vtime(__p, __vtime)                               \
+	((void)(bpf_ksym_exists(scx_bpf_task_set_dsq_vtime___new) ?            \
+		scx_bpf_task_set_dsq_vtime___new((__p), (__vtime)) :           \
+		((__p)->scx.dsq_vtime = (__vtime), true)))
 
 #endif /* __UPSCHED_SCX_COMPAT_BPF_H__ */
