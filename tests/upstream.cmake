@@ -19,3 +19,7 @@ endif()
 # be fetched. About 2 s once cached.
 add_test(NAME sdk_parity COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/sdk-parity.sh)
 set_tests_properties(sdk_parity PROPERTIES LABELS upstream SKIP_RETURN_CODE 77 TIMEOUT 120)
+# The checker itself, on small headers written by the test: it reports each
+# kind of difference and honours the allow-list (no network; label upstream).
+add_test(NAME sdk_parity_checker COMMAND python3 ${PROJECT_SOURCE_DIR}/tests/upstream/sdk_parity_test.py)
+set_tests_properties(sdk_parity_checker PROPERTIES LABELS upstream TIMEOUT 60)
