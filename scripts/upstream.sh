@@ -111,7 +111,7 @@ verify_times() {
     t0=$(date +%s%N)
     out=$("$UPSCHED" verify -v "$1" 2>&1) || { echo refused; return; }
     t1=$(date +%s%N)
-    ver+=("$(sed -n 's/.*, \([0-9.]*\) ms$/\1/p' <<<"$out" | awk '{s += $1} END {printf "%.3f", s}')")
+    ver+=("$(sed -n 's/.*, \([0-9.]*\) ms\( (.*)\)\{0,1\}$/\1/p' <<<"$out" | awk '{s += $1} END {printf "%.3f", s}')")
     wall+=("$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.1f", d / 1e6}')")
   done
   median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
