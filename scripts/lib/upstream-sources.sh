@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # upstream-sources.sh (sourced): the upstream files upsched is measured
 # against, fetched once through a private apt state (private-apt.sh) into a
 # cache, never copied into the repository. Used by scripts/upstream.sh and
