@@ -170,11 +170,16 @@ u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym;
 	___bpf_fill(___param, args);                                           \
 	_Pragma("GCC diagnostic pop")
 
+/* Lets the compiler check a format against its arguments (-Wformat), as
+ * Linux's header does; it compiles to nothing. */
+static inline __attribute__((format(printf, 1, 2))) void ___scx_bpf_bstr_format_checker(const char *fmt, ...) {}
+
 /* Eject this policy with a message (exit kind SCX_EXIT_ERROR_BPF). */
 #define scx_bpf_error(fmt, args...)                                            \
 	({                                                                     \
 		scx_bpf_bstr_preamble(fmt, args)                               \
 		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));        \
+		___scx_bpf_bstr_format_checker(fmt, ##args);                   \
 	})
 
 /* Unload this policy normally (exit kind SCX_EXIT_UNREG_BPF). */
@@ -182,6 +187,7 @@ u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym;
 	({                                                                     \
 		scx_bpf_bstr_preamble(fmt, args)                               \
 		scx_bpf_exit_bstr((code), ___fmt, ___param, sizeof(___param)); \
+		___scx_bpf_bstr_format_checker(fmt, ##args);                   \
 	})
 
 /* ---- helpers for policy code ------------------------------------------------------ */
