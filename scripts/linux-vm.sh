@@ -46,8 +46,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/private-apt.sh
 source "$ROOT/scripts/lib/private-apt.sh"
-# shellcheck source=lib/linux-source.sh
-source "$ROOT/scripts/lib/linux-source.sh"
+# shellcheck source=lib/upstream-sources.sh
+source "$ROOT/scripts/lib/upstream-sources.sh"
 SKIP=77
 CACHE=${UPS_LINUX_VM_CACHE:-${HOME:-/root}/.cache/upsched/linux-vm}
 KSUITE=${UPS_LINUX_VM_KSUITE:-trixie-backports}
@@ -186,7 +186,7 @@ if [[ -n $EXTRA_OBJECTS ]]; then
   done
 fi
 # ---- Linux 7.3's own schedulers, each with its own loader ------------------
-# tools/sched_ext from linux-source-7.3 (scripts/lib/linux-source.sh, the
+# tools/sched_ext from linux-source-7.3 (scripts/lib/upstream-sources.sh, the
 # cache scripts/upstream.sh uses), built the way its Makefile does: the BPF
 # half against the guest's vmlinux.h, a skeleton from bpftool, the loader
 # linked static with the libbpf of the same tree (bpftool 7.5's skeletons

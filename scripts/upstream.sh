@@ -19,7 +19,7 @@
 # resizes arrays before load, tests/upstream/loaders.txt says so, and the
 # runs load it with those (`?NAME=VALUE`, `?NAME[]=N`).
 #
-#   scripts/upstream.sh [--upsched PATH] [--check FILE] [--doc FILE]
+#   scripts/upstream.sh [--upsched PATH] [--check FILE] [--doc FILE] [--bench N]
 #
 #   --upsched PATH  the binary (default build/upsched)
 #   --check FILE    FILE lists "scheduler stage" lines (the stage each one
@@ -27,6 +27,11 @@
 #                   regression), and say so when one reaches more
 #   --doc FILE      rewrite the status table of FILE (docs/upstream.md)
 #                   between its <!-- status --> markers
+#   --bench N       instead of the stages after verify: time `upsched verify`
+#                   of each scheduler that compiles N times and print the
+#                   median per scheduler, of the verifier's own time (the
+#                   sum over its callbacks, `verify -v`) and of the whole
+#                   command (loading the object included)
 #
 # Environment: UPS_UPSTREAM_CACHE (default ~/.cache/upsched/upstream),
 # UPS_APT_MIRROR. Exit 77 (skipped, said on stderr) when the sources or a
@@ -35,17 +40,19 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/private-apt.sh
 source "$ROOT/scripts/lib/private-apt.sh"
-# shellcheck source=lib/linux-source.sh
-source "$ROOT/scripts/lib/linux-source.sh"
+# shellcheck source=lib/upstream-sources.sh
+source "$ROOT/scripts/lib/upstream-sources.sh"
 CACHE=${UPS_UPSTREAM_CACHE:-${HOME:-/root}/.cache/upsched/upstream}
 UPSCHED=$ROOT/build/upsched
 CHECK=""
 DOC=""
+BENCH=0
 while (($#)); do
   case "$1" in
     --upsched) UPSCHED=$2; shift ;;
     --check) CHECK=$2; shift ;;
     --doc) DOC=$2; shift ;;
+    --bench) BENCH=$2; shift ;;
     *) echo "upstream: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
   shift
@@ -62,8 +69,7 @@ SRC=$CACHE/linux-source-7.3/tools/sched_ext
 mkdir -p "$CACHE"
 exec 9>"$CACHE/lock"
 flock 9
-linux_source_extract "$CACHE" tools/sched_ext ||
-  skip "the sources of tools/sched_ext cannot be had (above)"
+why=$(upstream_sched_ext "$CACHE" 2>&1) || skip "${why##*$'\n'}"
 flock -u 9
 
 # ---- each scheduler ---------------------------------------------------------
@@ -96,6 +102,21 @@ elif check == "cpu0_only":
 '
 
 names=()
+declare -A bench
+# "VERIFIER_MS WALL_MS" medians of N runs of `upsched verify -v OBJ`, or
+# "refused" (argv: object, N).
+verify_times() {
+  local i t0 t1 out ver=() wall=()
+  for ((i = 0; i < $2; i++)); do
+    t0=$(date +%s%N)
+    out=$("$UPSCHED" verify -v "$1" 2>&1) || { echo refused; return; }
+    t1=$(date +%s%N)
+    ver+=("$(sed -n 's/.*, \([0-9.]*\) ms\( (.*)\)\{0,1\}$/\1/p' <<<"$out" | awk '{s += $1} END {printf "%.3f", s}')")
+    wall+=("$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.1f", d / 1e6}')")
+  done
+  median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+  echo "$(median "${ver[@]}") $(median "${wall[@]}")"
+}
 run_check='
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -121,6 +142,10 @@ for src in "$SRC"/scx_*.bpf.c; do
   reached[$name]=compile
   obj=$WORK/$name.bpf.o
   cp "$WORK/$name.clang-19.o" "$obj"
+  if ((BENCH > 0)); then
+    bench[$name]=$(verify_times "$obj" "$BENCH")
+    continue
+  fi
   if ! "$UPSCHED" verify "$obj" >"$WORK/$name.verify" 2>&1; then
     problem[$name]="verify: $(first_line '.' "$WORK/$name.verify")"
     continue
@@ -161,6 +186,16 @@ for src in "$SRC"/scx_*.bpf.c; do
 done
 
 # ---- report -------------------------------------------------------------------
+if ((BENCH > 0)); then
+  echo "| scheduler | verifier ms (median of $BENCH) | upsched verify ms, whole command |"
+  echo "|---|---|---|"
+  for n in "${names[@]}"; do
+    [[ -n ${bench[$n]:-} ]] || continue
+    read -r v w <<<"${bench[$n]}"
+    echo "| $n | $v | ${w:-} |"
+  done
+  exit 0
+fi
 table="| scheduler | reaches | first problem |
 |---|---|---|"
 for n in "${names[@]}"; do

@@ -482,4 +482,12 @@ enum {
 	BPF_F_TIMER_CPU_PIN = 1ULL << 1,
 };
 
+/* Limits of loops (include/linux/bpf.h: an enum, so in Linux's BTF too):
+ * the most iterations of bpf_loop(), and of bpf_repeat() as schedulers
+ * bound it. */
+enum {
+	BPF_MAX_LOOPS = 8 * 1024 * 1024,
+	BPF_MAX_TIMED_LOOPS = 0xffff,
+};
+
 #endif /* __UPSCHED_VMLINUX_H__ */

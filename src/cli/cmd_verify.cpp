@@ -1,8 +1,11 @@
-// `upsched verify FILE.o [--caps LIST | --as USER --admission FILE]
-//   [--virt-side host|guest] [--log]`:
-// verifies every sched_ext callback of a policy object for a loader
-// holding LIST (default: all capabilities, as root), or the capabilities
-// the admission file grants USER. Exit 0 with one line per callback, 1
+// `upsched verify FILE.o[?NAME=V&ARR[]=N] [--set NAME=V]... [--caps LIST |
+// --as USER --admission FILE] [--virt-side host|guest] [--log]`: verifies
+// every sched_ext callback of a policy object for a loader holding LIST
+// (default: all capabilities, as root), or the capabilities the admission
+// file grants USER, with its read-only globals set and arrays resized as
+// `--policy` and its own loader would (the verifier knows read-only data: a
+// check on a `const volatile` value may decide what it explores). Exit 0
+// with one line per callback, 1
 // with the first error (the callback, instruction, disassembly, source
 // line and what the verifier expected), 2 for bad arguments or an object
 // that does not load. It is the loader's verification pipeline
@@ -16,6 +19,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "host/policy_spec.h"
+#include "policy/load_parameters.h"
 #include "policy/api_sets.h"
 #include "security/admission.h"
 #include "verifier/verifier.h"
@@ -25,6 +30,7 @@ namespace {
 
 struct VerifyArgs {
   std::string file;
+  std::vector<std::string> sets;  // NAME=VALUE
   std::string caps;
   std::string as_user;
   std::string admission;
@@ -103,11 +109,33 @@ std::function<void(const std::string&, const verifier::VerifyStats&)> progress_p
   };
 }
 
+// The object with its parameters applied (`?...` and --set), or an exit code.
+tl::expected<bpf::Object, int> load_with_parameters(const VerifyArgs& a) {
+  std::string spec = a.file;
+  for (const auto& s : a.sets) spec += (spec.find('?') == std::string::npos ? "?" : "&") + s;
+  auto parsed = host::parse_bpf_spec(spec);
+  if (!parsed) return tl::unexpected(usage_error(parsed.error().to_string()));
+  const std::string path = *parsed ? (*parsed)->path : a.file;
+  if (!*parsed && !a.sets.empty()) return tl::unexpected(usage_error("--set: " + a.file + " is no BPF object"));
+  auto obj = bpf::load_object_file(path, policy::host_load_options(path));
+  if (!obj) return tl::unexpected(usage_error(obj.error().to_string()));
+  if (*parsed) {
+    const policy::LoadParameters lp{(*parsed)->params, (*parsed)->resizes};
+    auto st = policy::apply_resizes(*obj, lp);
+    if (st) st = policy::apply_params(*obj, lp);
+    if (!st) return tl::unexpected(usage_error(path + ": " + st.error().to_string()));
+  }
+  // Verifiable, but not runnable here: say so, as the loader will refuse it.
+  if (auto why = policy::missing_user_space_half(*obj))
+    std::fprintf(stderr, "%s: warning: upsched will not load it: %s\n", path.c_str(), why->c_str());
+  return std::move(*obj);
+}
+
 int run_verify(const VerifyArgs& a) {
   auto grant = grant_of(a);
   if (!grant) return grant.error();
-  auto obj = bpf::load_object_file(a.file, policy::host_load_options(a.file));
-  if (!obj) return usage_error(obj.error().to_string());
+  auto obj = load_with_parameters(a);
+  if (!obj) return obj.error();
   verifier::VerifyOptions opts = policy::verify_options(*grant);
   opts.log = a.log;
   opts.progress = progress_printer(a.verbose);
@@ -147,7 +175,11 @@ int run_verify(const VerifyArgs& a) {
 void register_verify_commands(CLI::App& app) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand("verify", "prove a policy object safe for a capability set");
-  cmd->add_option("file", args->file, "policy object (clang -target bpf)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", args->file, "policy object (clang -target bpf), FILE[?NAME=VALUE&ARRAY[]=N] as for --policy")
+      ->required();
+  cmd->add_option("--set", args->sets,
+                  "NAME=VALUE: set the const volatile global NAME before verifying, as the scheduler's loader does "
+                  "(repeatable; NAME[]=N resizes a RESIZABLE_ARRAY)");
   cmd->add_option("--caps", args->caps, "comma-separated capabilities (default: all, as root)");
   cmd->add_option("--as", args->as_user, "verify with the capabilities the admission file grants this user");
   cmd->add_option("--admission", args->admission, "admission file (TOML) for --as");

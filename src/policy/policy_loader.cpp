@@ -16,6 +16,7 @@
 #include "policy/kernel_abi/kernel_types.h"
 #include "policy/kernel_abi/scx_api.h"
 #include "policy/kfuncs.h"
+#include "policy/load_parameters.h"
 #include "verifier/verifier.h"
 
 namespace ups::policy {
@@ -66,9 +67,8 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const bpf::StructOps* ops = *found;
 
   // Arrays resized first: the admission counts the maps' bytes.
-  for (const auto& [name, n] : opts.resizes)
-    if (auto st = object->resize_array(name, n); !st)
-      return refused(path, fmt::format("{}[]={}: {}", name, n, st.error().message));
+  const LoadParameters lp{opts.params, opts.resizes};
+  if (auto st = apply_resizes(*object, lp); !st) return refused(path, st.error().message);
 
   // Admission: the principal, the slot and the limits.
   security::LoadRequest req;
@@ -81,13 +81,8 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const security::Grant grant = adm.grant_for(opts.principal, opts.groups);
   const security::CapabilitySet& caps = grant.caps;
 
-  for (const auto& [name, value] : opts.params) {
-    const bpf::GlobalVar* g = object->find_global(name);
-    if (!g) return refused(path, "no parameter (const volatile global) named '" + name + "'");
-    std::vector<std::byte> bytes(g->size);
-    std::memcpy(bytes.data(), &value, std::min<size_t>(g->size, sizeof value));
-    if (auto st = object->set_rodata(name, bytes); !st) return refused(path, st.error().message);
-  }
+  if (auto st = apply_params(*object, lp); !st) return refused(path, st.error().message);
+  if (auto why = missing_user_space_half(*object)) return refused(path, *why);
 
   OpsConfig cfg;
   cfg.name = !opts.name.empty() ? opts.name : ops->name.empty() ? ops->var_name : ops->name;

@@ -318,7 +318,7 @@ private:
       const Frame& o = old.frames[f];
       for (int r = 0; r < bpf::kNumRegs; ++r) widen_value(c.regs[r], o.regs[r]);
       for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i)
-        if (c.slots[i].is_spill() && o.slots[i].is_spill()) widen_value(c.slots[i].spill, o.slots[i].spill);
+        if (c.slots[i].has_spill() && o.slots[i].has_spill()) widen_value(c.slots[i].spill, o.slots[i].spill);
     }
   }
 

@@ -191,6 +191,9 @@ void Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 m
       } else {
         spill_to_bytes(s);
       }
+    } else if (s.is_narrow_spill()) {
+      for (int i = 0; i < 4; ++i) s.bytes[i] = ByteKind::misc;
+      s.spill = Value::uninit();
     }
     if (sure(o)) s.bytes[b] = ByteKind::misc;
     else if (s.bytes[b] == ByteKind::zero) s.bytes[b] = ByteKind::misc;
@@ -224,6 +227,12 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
         const StackSlot& s = *f.find_slot(slot);
         if (m.width == 8 && lo % 8 == 0 && s.is_spill()) {
           out = s.spill;
+          break;
+        }
+        if (m.width == 4 && b == 0 && !m.sign_extend && s.has_spill() && s.spill.kind == Kind::scalar &&
+            s.spill.num.umax <= 0xffffffffULL) {
+          // A 32-bit scalar spilled and filled keeps its bounds, as in Linux.
+          out = Value::scalar(s.spill.num);
           break;
         }
         if (s.is_spill() && s.spill.kind == Kind::scalar && s.spill.num.is_const() && !m.sign_extend &&
@@ -312,6 +321,15 @@ std::string Transformer::store(State& st, const Mem& m) {
     return "";
   }
   write_stack(st, base, lo, hi, m.width, m.width);
+  if (lo == hi && m.width == 4 && lo % 8 == 0 && v.kind == Kind::scalar && v.num.umax <= 0xffffffffULL &&
+      !(v.num.is_const() && v.num.umin == 0)) {  // a zero stays zero bytes, below
+    // The low half of the slot holds a 32-bit scalar whose bounds a 32-bit
+    // fill gets back (the upper half keeps what write_stack left).
+    StackSlot& s = f.slot(stack_pos(lo).first);
+    for (int i = 0; i < 4; ++i) s.bytes[i] = ByteKind::spill;
+    s.spill = v;
+    return "";
+  }
   if (lo == hi && v.num.is_const()) {
     u64 bytes = v.num.value();
     for (u32 i = 0; i < m.width; ++i) {

@@ -50,7 +50,7 @@ void for_each_value(State& st, F&& f) {
   for (auto& fr : st.frames) {
     for (auto& r : fr.regs) f(r);
     for (auto& s : fr.slots)
-      if (s.is_spill()) f(s.spill);
+      if (s.has_spill()) f(s.spill);
   }
 }
 

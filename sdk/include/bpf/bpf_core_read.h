@@ -6,7 +6,7 @@
 #ifndef __UPSCHED_BPF_CORE_READ_H__
 #define __UPSCHED_BPF_CORE_READ_H__
 
-#include "bpf_tracing.h" /* ___ups_narg */
+#include "bpf_helpers.h" /* ___bpf_apply, ___bpf_narg */
 
 /* Relocation kinds, as clang's builtins number them. */
 enum bpf_field_info_kind {
@@ -35,19 +35,18 @@ enum bpf_enum_value_kind {
 };
 
 /* A field named either as an expression (p->scx.slice) or as (type, field). */
-#define ___ups_core_field1(expr) (expr)
-#define ___ups_core_field2(type, field) (((typeof(type) *)0)->field)
-#define ___ups_core_field(args...)                                             \
-	___ups_apply(___ups_core_field, ___ups_narg(args))(args)
+#define ___bpf_typeof(type) ((typeof(type) *)0)
+#define ___bpf_field_ref1(field) (field)
+#define ___bpf_field_ref2(type, field) (___bpf_typeof(type)->field)
+#define ___bpf_field_ref(args...)                                              \
+	___bpf_apply(___bpf_field_ref, ___bpf_narg(args))(args)
 
 #define bpf_core_field_exists(field...)                                        \
-	__builtin_preserve_field_info(___ups_core_field(field), BPF_FIELD_EXISTS)
+	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_EXISTS)
 #define bpf_core_field_size(field...)                                          \
-	__builtin_preserve_field_info(___ups_core_field(field), BPF_FIELD_BYTE_SIZE)
+	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_BYTE_SIZE)
 #define bpf_core_field_offset(field...)                                        \
-	__builtin_preserve_field_info(___ups_core_field(field), BPF_FIELD_BYTE_OFFSET)
-#define bpf_core_field_signed(field...)                                        \
-	__builtin_preserve_field_info(___ups_core_field(field), BPF_FIELD_SIGNED)
+	__builtin_preserve_field_info(___bpf_field_ref(field), BPF_FIELD_BYTE_OFFSET)
 
 #define bpf_core_type_exists(type)                                             \
 	__builtin_preserve_type_info(*(typeof(type) *)0, BPF_TYPE_EXISTS)
@@ -68,9 +67,9 @@ enum bpf_enum_value_kind {
 /* One relocated field read: BPF_CORE_READ(p, scx.weight). */
 #define BPF_CORE_READ(src, field)                                              \
 	({                                                                     \
-		typeof((src)->field) ___ups_val;                               \
-		bpf_core_read(&___ups_val, sizeof(___ups_val), &(src)->field); \
-		___ups_val;                                                    \
+		typeof((src)->field) __r;                               \
+		bpf_core_read(&__r, sizeof(__r), &(src)->field); \
+		__r;                                                    \
 	})
 #define BPF_CORE_READ_INTO(dst, src, field)                                    \
 	bpf_core_read((dst), sizeof(*(dst)), &(src)->field)

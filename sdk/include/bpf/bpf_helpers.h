@@ -26,6 +26,37 @@
 #ifndef __hidden
 #define __hidden __attribute__((visibility("hidden")))
 #endif
+/* BTF tags the verifier reads: a kernel pointer stored in a map value or
+ * an allocated object (__kptr, __kptr_untrusted, __percpu_kptr), a user
+ * pointer (__uptr), and what a global function's argument must be
+ * (__arg_*). */
+#define __kptr_untrusted __attribute__((btf_type_tag("kptr_untrusted")))
+#define __kptr __attribute__((btf_type_tag("kptr")))
+#define __percpu_kptr __attribute__((btf_type_tag("percpu_kptr")))
+#define __uptr __attribute__((btf_type_tag("uptr")))
+#define __arg_ctx __attribute__((btf_decl_tag("arg:ctx")))
+#define __arg_nonnull __attribute((btf_decl_tag("arg:nonnull")))
+#define __arg_nullable __attribute((btf_decl_tag("arg:nullable")))
+#define __arg_trusted __attribute((btf_decl_tag("arg:trusted")))
+#define __arg_arena __attribute((btf_decl_tag("arg:arena")))
+
+#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+
+/* A compiler barrier. */
+#define barrier() asm volatile("" ::: "memory")
+
+/* Map pinning and kconfig tristates, as libbpf numbers them. */
+enum libbpf_pin_type {
+	LIBBPF_PIN_NONE,
+	LIBBPF_PIN_BY_NAME,
+};
+
+enum libbpf_tristate {
+	TRI_NO = 0,
+	TRI_YES = 1,
+	TRI_MODULE = 2,
+};
+
 /* An extern resolved by name against the host's kfunc table. */
 #define __ksym __attribute__((section(".ksyms")))
 /* An extern read from the host's configuration block (__weak: 0 if absent). */
@@ -69,6 +100,9 @@
 #define __uint(name, val) int (*name)[val]
 #define __type(name, val) typeof(val) *name
 #define __array(name, val) typeof(val) *name[]
+/* A map attribute wider than int (an arena's map_extra, say): an enum
+ * member of type `enum { ... = val } name`. */
+#define __ulong(name, val) enum { ___bpf_concat(__unique_value, __COUNTER__) = val } name
 
 /* ---- helpers (include/uapi/linux/bpf.h ids) ------------------------------- */
 
@@ -97,55 +131,82 @@ static long (* const bpf_timer_start)(struct bpf_timer *timer, u64 nsecs, u64 fl
 static long (* const bpf_timer_cancel)(struct bpf_timer *timer) = (void *) 172;
 static long (* const bpf_loop)(u32 nr_loops, void *callback_fn, void *callback_ctx, u64 flags) = (void *) 181;
 
+/* Counting and pasting macro arguments (0..12), as libbpf names them. */
+#ifndef ___bpf_concat
+#define ___bpf_concat(a, b) a##b
+#endif
+#ifndef ___bpf_apply
+#define ___bpf_apply(fn, n) ___bpf_concat(fn, n)
+#endif
+#ifndef ___bpf_nth
+#define ___bpf_nth(_, _1, _2, _3, _4, _5, _6, _7, _8, _9, _a, _b, _c, N, ...) N
+#endif
+#ifndef ___bpf_narg
+#define ___bpf_narg(...)                                                       \
+	___bpf_nth(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#endif
+
+/* ___bpf_fill(arr, args...): arr[0] = first, arr[1] = second, ... */
+#define ___bpf_fill0(arr, p, x) do {} while (0)
+#define ___bpf_fill1(arr, p, x) arr[p] = x
+#define ___bpf_fill2(arr, p, x, args...) arr[p] = x; ___bpf_fill1(arr, p + 1, args)
+#define ___bpf_fill3(arr, p, x, args...) arr[p] = x; ___bpf_fill2(arr, p + 1, args)
+#define ___bpf_fill4(arr, p, x, args...) arr[p] = x; ___bpf_fill3(arr, p + 1, args)
+#define ___bpf_fill5(arr, p, x, args...) arr[p] = x; ___bpf_fill4(arr, p + 1, args)
+#define ___bpf_fill6(arr, p, x, args...) arr[p] = x; ___bpf_fill5(arr, p + 1, args)
+#define ___bpf_fill7(arr, p, x, args...) arr[p] = x; ___bpf_fill6(arr, p + 1, args)
+#define ___bpf_fill8(arr, p, x, args...) arr[p] = x; ___bpf_fill7(arr, p + 1, args)
+#define ___bpf_fill9(arr, p, x, args...) arr[p] = x; ___bpf_fill8(arr, p + 1, args)
+#define ___bpf_fill10(arr, p, x, args...) arr[p] = x; ___bpf_fill9(arr, p + 1, args)
+#define ___bpf_fill11(arr, p, x, args...) arr[p] = x; ___bpf_fill10(arr, p + 1, args)
+#define ___bpf_fill12(arr, p, x, args...) arr[p] = x; ___bpf_fill11(arr, p + 1, args)
+#define ___bpf_fill(arr, args...)                                              \
+	___bpf_apply(___bpf_fill, ___bpf_narg(args))(arr, 0, args)
+
 /* bpf_printk(fmt, args...): a line in the run's trace (and on stderr with
  * `upsched sim --printk`), tagged with the time, CPU, class and task. As in
  * libbpf: up to 3 values go through bpf_trace_printk, more (up to 12)
  * through bpf_trace_vprintk, which takes them as an array. */
-#define ___ups_pk_nth(_, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, N, ...) N
-#define ___ups_pk_narg(...) ___ups_pk_nth(_, ##__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define ___ups_pk_concat(a, b) a##b
-#define ___ups_pk_apply(fn, n) ___ups_pk_concat(fn, n)
-#define ___ups_pk_fill0(arr, p, x) do {} while (0)
-#define ___ups_pk_fill1(arr, p, x) arr[p] = x
-#define ___ups_pk_fill2(arr, p, x, args...) arr[p] = x; ___ups_pk_fill1(arr, p + 1, args)
-#define ___ups_pk_fill3(arr, p, x, args...) arr[p] = x; ___ups_pk_fill2(arr, p + 1, args)
-#define ___ups_pk_fill4(arr, p, x, args...) arr[p] = x; ___ups_pk_fill3(arr, p + 1, args)
-#define ___ups_pk_fill5(arr, p, x, args...) arr[p] = x; ___ups_pk_fill4(arr, p + 1, args)
-#define ___ups_pk_fill6(arr, p, x, args...) arr[p] = x; ___ups_pk_fill5(arr, p + 1, args)
-#define ___ups_pk_fill7(arr, p, x, args...) arr[p] = x; ___ups_pk_fill6(arr, p + 1, args)
-#define ___ups_pk_fill8(arr, p, x, args...) arr[p] = x; ___ups_pk_fill7(arr, p + 1, args)
-#define ___ups_pk_fill9(arr, p, x, args...) arr[p] = x; ___ups_pk_fill8(arr, p + 1, args)
-#define ___ups_pk_fill10(arr, p, x, args...) arr[p] = x; ___ups_pk_fill9(arr, p + 1, args)
-#define ___ups_pk_fill11(arr, p, x, args...) arr[p] = x; ___ups_pk_fill10(arr, p + 1, args)
-#define ___ups_pk_fill12(arr, p, x, args...) arr[p] = x; ___ups_pk_fill11(arr, p + 1, args)
-#define ___ups_pk_fill(arr, args...) ___ups_pk_apply(___ups_pk_fill, ___ups_pk_narg(args))(arr, 0, args)
+#define BPF_PRINTK_FMT_MOD static const
 
-#define ___ups_printk(fmt, args...)                                            \
+#define __bpf_printk(fmt, ...)                                                 \
 	({                                                                     \
-		static const char ___ups_fmt[] = fmt;                          \
-		bpf_trace_printk(___ups_fmt, sizeof(___ups_fmt), ##args);      \
+		BPF_PRINTK_FMT_MOD char ____fmt[] = fmt;                       \
+		bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__);     \
 	})
 
-#define ___ups_vprintk(fmt, args...)                                           \
+#define __bpf_vprintk(fmt, args...)                                            \
 	({                                                                     \
-		static const char ___ups_fmt[] = fmt;                          \
-		unsigned long long ___ups_param[___ups_pk_narg(args)];            \
+		static const char ___fmt[] = fmt;                              \
+		unsigned long long ___param[___bpf_narg(args)];                \
 		_Pragma("GCC diagnostic push")                                 \
-		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")          \
-		___ups_pk_fill(___ups_param, args);                               \
+		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")         \
+		___bpf_fill(___param, args);                                   \
 		_Pragma("GCC diagnostic pop")                                  \
-		bpf_trace_vprintk(___ups_fmt, sizeof(___ups_fmt), ___ups_param, \
-				  sizeof(___ups_param));                       \
+		bpf_trace_vprintk(___fmt, sizeof(___fmt), ___param,            \
+				  sizeof(___param));                           \
 	})
 
-#define ___ups_pick_printk(...)                                                \
-	___ups_pk_nth(_, ##__VA_ARGS__, ___ups_vprintk, ___ups_vprintk,           \
-		   ___ups_vprintk, ___ups_vprintk, ___ups_vprintk,             \
-		   ___ups_vprintk, ___ups_vprintk, ___ups_vprintk,             \
-		   ___ups_vprintk, ___ups_printk, ___ups_printk, ___ups_printk, \
-		   ___ups_printk)
+#define ___bpf_pick_printk(...)                                                \
+	___bpf_nth(_, ##__VA_ARGS__, __bpf_vprintk, __bpf_vprintk,             \
+		   __bpf_vprintk, __bpf_vprintk, __bpf_vprintk, __bpf_vprintk, \
+		   __bpf_vprintk, __bpf_vprintk, __bpf_vprintk, __bpf_printk,  \
+		   __bpf_printk, __bpf_printk, __bpf_printk)
 
-#define bpf_printk(fmt, args...) ___ups_pick_printk(args)(fmt, ##args)
+#define bpf_printk(fmt, args...) ___bpf_pick_printk(args)(fmt, ##args)
+
+/* BPF_SNPRINTF(out, out_size, fmt, args...): bpf_snprintf with its values
+ * given as arguments rather than an array. */
+#define BPF_SNPRINTF(out, out_size, fmt, args...)                              \
+	({                                                                     \
+		static const char ___fmt[] = fmt;                              \
+		unsigned long long ___param[___bpf_narg(args)];                \
+		_Pragma("GCC diagnostic push")                                 \
+		_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")         \
+		___bpf_fill(___param, args);                                   \
+		_Pragma("GCC diagnostic pop")                                  \
+		bpf_snprintf(out, out_size, ___fmt, ___param, sizeof(___param)); \
+	})
 
 /* ---- open-coded iterators (kfuncs) -------------------------------------- */
 
@@ -153,43 +214,38 @@ extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __ksym;
 extern int *bpf_iter_num_next(struct bpf_iter_num *it) __ksym;
 extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __ksym;
 
-/* Upper bound of bpf_repeat()/bpf_loop() iterations (Linux BPF_MAX_LOOPS). */
-#define BPF_MAX_LOOPS (8 * 1024 * 1024)
-
 /* for (i = start; i < end; i++) that the verifier can bound: the iterator
  * is created in the for-init, destroyed by the cleanup attribute on every
  * exit from the loop, and yields each value through bpf_iter_num_next(). */
 #define bpf_for(i, start, end)                                                 \
-	for (struct bpf_iter_num ___ups_it                                     \
+	for (struct bpf_iter_num ___it                                     \
 		     __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
-	     *___ups_once __attribute__((unused)) =                            \
-		     (bpf_iter_num_new(&___ups_it, (start), (end)),            \
+	     *___p __attribute__((unused)) =                            \
+		     (bpf_iter_num_new(&___it, (start), (end)),            \
 		      (void)bpf_iter_num_destroy, (void *)0);                  \
 	     ({                                                                \
-		     int *___ups_v = bpf_iter_num_next(&___ups_it);            \
-		     ___ups_v && ((i) = *___ups_v, (i) >= (start) && (i) < (end)); \
+		     int *___t = bpf_iter_num_next(&___it);            \
+		     ___t && ((i) = *___t, (i) >= (start) && (i) < (end)); \
 	     });)
 
 /* Run the body up to n times (break to leave early). */
 #define bpf_repeat(n)                                                          \
-	for (struct bpf_iter_num ___ups_it                                     \
+	for (struct bpf_iter_num ___it                                     \
 		     __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
-	     *___ups_once __attribute__((unused)) =                            \
-		     (bpf_iter_num_new(&___ups_it, 0, (n)),                    \
+	     *___p __attribute__((unused)) =                            \
+		     (bpf_iter_num_new(&___it, 0, (n)),                    \
 		      (void)bpf_iter_num_destroy, (void *)0);                  \
-	     bpf_iter_num_next(&___ups_it);)
+	     bpf_iter_num_next(&___it);)
 
 /* bpf_for_each(type, cur, args...): iterate with bpf_iter_<type>_new/next/
  * destroy, e.g. bpf_for_each(scx_dsq, p, dsq_id, 0). Inside the body,
- * BPF_FOR_EACH_ITER names the iterator (for scx_bpf_dsq_move()). */
+ * BPF_FOR_EACH_ITER (scx/common.bpf.h) names the iterator, ___it. */
 #define bpf_for_each(type, cur, args...)                                       \
-	for (struct bpf_iter_##type ___ups_it __attribute__((                  \
+	for (struct bpf_iter_##type ___it __attribute__((                  \
 		     aligned(8), cleanup(bpf_iter_##type##_destroy))),         \
-	     *___ups_once __attribute__((unused)) =                            \
-		     (bpf_iter_##type##_new(&___ups_it, ##args),               \
+	     *___p __attribute__((unused)) =                            \
+		     (bpf_iter_##type##_new(&___it, ##args),               \
 		      (void)bpf_iter_##type##_destroy, (void *)0);             \
-	     ((cur) = bpf_iter_##type##_next(&___ups_it));)
-
-#define BPF_FOR_EACH_ITER (&___ups_it)
+	     ((cur) = bpf_iter_##type##_next(&___it));)
 
 #endif /* __UPSCHED_BPF_HELPERS_H__ */

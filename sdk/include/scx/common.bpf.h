@@ -27,16 +27,21 @@
 #include "../bpf/bpf_helpers.h"
 #include "../bpf/bpf_tracing.h"
 #include "../bpf/bpf_core_read.h"
+#include "user_exit_info.bpf.h"
 
 /* Task flags (p->flags) a policy commonly tests. */
 #define PF_IDLE 0x00000002
 #define PF_EXITING 0x00000004
 #define PF_WQ_WORKER 0x00000020
 #define PF_KTHREAD 0x00200000
+#define PF_IO_WORKER 0x00000010
+#define PF_KCOMPACTD 0x00010000
+#define PF_KSWAPD 0x00020000
 
-#define U64_MAX ((u64)~0ULL)
-#define U32_MAX ((u32)~0U)
-#define S32_MAX ((s32)(U32_MAX >> 1))
+#ifndef NR_CPUS
+#define NR_CPUS 1024
+#endif
+
 #define NUMA_NO_NODE (-1)
 
 /* The errno values (ENOENT, ESRCH, EAGAIN, ...), as Linux's header has them:
@@ -61,13 +66,11 @@
 
 /* ---- kfuncs: inserting into DSQs (select_cpu, enqueue, dispatch) ----------- */
 
-/* Buffered in dispatch, immediate in select_cpu/enqueue; slice 0 keeps the
- * task's slice. Void like the v6.13+ kernel symbol; ___v2 returns whether the
- * insert was accepted. */
-void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym;
-bool scx_bpf_dsq_insert___v2(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
-/* Ordered by vtime; user DSQs only, never one that already holds FIFO tasks. */
-void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) __ksym;
+/* scx_bpf_dsq_insert(p, dsq_id, slice, enq_flags): buffered in dispatch,
+ * immediate in select_cpu/enqueue; slice 0 keeps the task's slice; returns
+ * whether the insert was accepted. scx_bpf_dsq_insert_vtime(p, dsq_id, slice,
+ * vtime, enq_flags): ordered by vtime; user DSQs only, never one that
+ * already holds FIFO tasks. Both are compat.bpf.h's wrappers, as in Linux. */
 
 /* ---- kfuncs: dispatch only ------------------------------------------------ */
 
@@ -79,10 +82,10 @@ void scx_bpf_dispatch_cancel(void) __ksym;
 
 /* ---- kfuncs: moving tasks met while iterating a DSQ (dispatch, unlocked) --- */
 
-void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym;
-void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym;
-bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym;
-bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym;
+/* scx_bpf_dsq_move_set_slice/_set_vtime(it, v), scx_bpf_dsq_move[_vtime](it,
+ * p, dsq_id, enq_flags): macros of compat.bpf.h, as in Linux. Inside
+ * bpf_for_each(scx_dsq, ...), pass BPF_FOR_EACH_ITER as the iterator. */
+#define BPF_FOR_EACH_ITER (&___it)
 
 /* ---- kfuncs: sleepable callbacks (init, init_task, ...) -------------------- */
 
@@ -104,8 +107,8 @@ s32 scx_bpf_pick_any_cpu(const cpumask_t *cpus_allowed, u64 flags) __ksym;
 
 /* ---- kfuncs: any callback ---------------------------------------------------- */
 
-bool scx_bpf_task_set_slice(struct task_struct *p, u64 slice) __ksym;
-bool scx_bpf_task_set_dsq_vtime(struct task_struct *p, u64 vtime) __ksym;
+/* scx_bpf_task_set_slice(p, slice), scx_bpf_task_set_dsq_vtime(p, vtime):
+ * wrappers of compat.bpf.h, as in Linux. */
 /* sched.kick */
 void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym;
@@ -151,89 +154,40 @@ bool bpf_cpumask_subset(const struct cpumask *src1, const struct cpumask *src2) 
 bool bpf_cpumask_intersects(const struct cpumask *src1, const struct cpumask *src2) __ksym;
 u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask) __ksym;
 
-/* ---- the v6.12 names (renamed in v6.13) --------------------------------------- */
-
-#define scx_bpf_dispatch(p, dsq_id, slice, enq_flags)                          \
-	scx_bpf_dsq_insert((p), (dsq_id), (slice), (enq_flags))
-#define scx_bpf_dispatch_vtime(p, dsq_id, slice, vtime, enq_flags)             \
-	scx_bpf_dsq_insert_vtime((p), (dsq_id), (slice), (vtime), (enq_flags))
-#define scx_bpf_consume(dsq_id) scx_bpf_dsq_move_to_local((dsq_id), 0)
-#define scx_bpf_dispatch_from_dsq(it, p, dsq_id, enq_flags)                    \
-	scx_bpf_dsq_move((it), (p), (dsq_id), (enq_flags))
-#define scx_bpf_dispatch_vtime_from_dsq(it, p, dsq_id, enq_flags)              \
-	scx_bpf_dsq_move_vtime((it), (p), (dsq_id), (enq_flags))
-#define scx_bpf_dispatch_from_dsq_set_slice(it, slice)                         \
-	scx_bpf_dsq_move_set_slice((it), (slice))
-#define scx_bpf_dispatch_from_dsq_set_vtime(it, vtime)                         \
-	scx_bpf_dsq_move_set_vtime((it), (vtime))
-
 /* ---- formatted exits ------------------------------------------------------------
  * The format string lives in the object; the arguments travel as an array
  * of u64, and the host formats them into the exit report. */
-#define ___ups_fill0(arr)
-#define ___ups_fill1(arr, a) arr[0] = (a)
-#define ___ups_fill2(arr, a, b) ___ups_fill1(arr, a); arr[1] = (b)
-#define ___ups_fill3(arr, a, b, c) ___ups_fill2(arr, a, b); arr[2] = (c)
-#define ___ups_fill4(arr, a, b, c, d) ___ups_fill3(arr, a, b, c); arr[3] = (d)
-#define ___ups_fill5(arr, a, b, c, d, e)                                       \
-	___ups_fill4(arr, a, b, c, d); arr[4] = (e)
-#define ___ups_fill6(arr, a, b, c, d, e, f)                                    \
-	___ups_fill5(arr, a, b, c, d, e); arr[5] = (f)
-#define ___ups_fill7(arr, a, b, c, d, e, f, g)                                 \
-	___ups_fill6(arr, a, b, c, d, e, f); arr[6] = (g)
-#define ___ups_fill8(arr, a, b, c, d, e, f, g, h)                              \
-	___ups_fill7(arr, a, b, c, d, e, f, g); arr[7] = (h)
-#define ___ups_fill(arr, args...)                                              \
-	___ups_apply(___ups_fill, ___ups_narg(args))(arr, ##args)
+#define SCX_STRINGIFY(x) #x
+#define SCX_TOSTRING(x) SCX_STRINGIFY(x)
 
-#define ___ups_bstr_args(fmt, args...)                                         \
-	static char ___ups_fmt[] = fmt;                                        \
-	unsigned long long ___ups_param[___ups_narg(args) + 1];                \
+/* Declares ___fmt (the format) and ___param (the arguments, at least one
+ * slot) for a *_bstr kfunc, as Linux's header names them. */
+#define scx_bpf_bstr_preamble(fmt, args...)                                    \
+	static char ___fmt[] = fmt;                                            \
+	unsigned long long ___param[___bpf_narg(args) ?: 1] = {};              \
 	_Pragma("GCC diagnostic push")                                         \
 	_Pragma("GCC diagnostic ignored \"-Wint-conversion\"")                 \
-	___ups_fill(___ups_param, ##args);                                     \
+	___bpf_fill(___param, args);                                           \
 	_Pragma("GCC diagnostic pop")
+
+/* Lets the compiler check a format against its arguments (-Wformat), as
+ * Linux's header does; it compiles to nothing. */
+static inline __attribute__((format(printf, 1, 2))) void ___scx_bpf_bstr_format_checker(const char *fmt, ...) {}
 
 /* Eject this policy with a message (exit kind SCX_EXIT_ERROR_BPF). */
 #define scx_bpf_error(fmt, args...)                                            \
 	({                                                                     \
-		___ups_bstr_args(fmt, ##args);                                 \
-		scx_bpf_error_bstr(___ups_fmt, ___ups_param,                   \
-				   sizeof(unsigned long long) * ___ups_narg(args)); \
+		scx_bpf_bstr_preamble(fmt, args)                               \
+		scx_bpf_error_bstr(___fmt, ___param, sizeof(___param));        \
+		___scx_bpf_bstr_format_checker(fmt, ##args);                   \
 	})
 
 /* Unload this policy normally (exit kind SCX_EXIT_UNREG_BPF). */
 #define scx_bpf_exit(code, fmt, args...)                                       \
 	({                                                                     \
-		___ups_bstr_args(fmt, ##args);                                 \
-		scx_bpf_exit_bstr((code), ___ups_fmt, ___ups_param,            \
-				  sizeof(unsigned long long) * ___ups_narg(args)); \
-	})
-
-/* ---- exit information for user space ---------------------------------------- */
-
-#define UEI_REASON_LEN 128
-#define UEI_MSG_LEN 1024
-
-struct user_exit_info {
-	int kind;
-	s64 exit_code;
-	char reason[UEI_REASON_LEN];
-	char msg[UEI_MSG_LEN];
-};
-
-/* A global that ops.exit() fills for whoever loaded the policy. */
-#define UEI_DEFINE(__name) struct user_exit_info __name SEC(".data")
-
-#define UEI_RECORD(__uei_name, __ei)                                           \
-	({                                                                     \
-		bpf_probe_read_kernel_str(__uei_name.reason,                   \
-					  sizeof(__uei_name.reason), (__ei)->reason); \
-		bpf_probe_read_kernel_str(__uei_name.msg,                      \
-					  sizeof(__uei_name.msg), (__ei)->msg); \
-		__uei_name.exit_code = (__ei)->exit_code;                      \
-		/* kind last: user space polls it to know the record is whole */ \
-		__sync_lock_test_and_set(&__uei_name.kind, (__ei)->kind);      \
+		scx_bpf_bstr_preamble(fmt, args)                               \
+		scx_bpf_exit_bstr((code), ___fmt, ___param, sizeof(___param)); \
+		___scx_bpf_bstr_format_checker(fmt, ##args);                   \
 	})
 
 /* ---- helpers for policy code ------------------------------------------------------ */
@@ -243,23 +197,50 @@ struct user_exit_info {
  * MEMBER_VPTR(cpu_ctx, [cpu].nr_queued). */
 #define MEMBER_VPTR(base, member)                                              \
 	({                                                                     \
-		u64 ___ups_off = (u64)((char *)&(base)member - (char *)&(base)); \
-		barrier_var(___ups_off);                                       \
-		(___ups_off <= sizeof(base) - sizeof((base)member)             \
-			 ? (typeof((base)member) *)((char *)&(base) + ___ups_off) \
+		u64 ___off = (u64)((char *)&(base)member - (char *)&(base)); \
+		barrier_var(___off);                                       \
+		(___off <= sizeof(base) - sizeof((base)member)             \
+			 ? (typeof((base)member) *)((char *)&(base) + ___off) \
 			 : (typeof((base)member) *)0);                          \
 	})
 
-/* Whether time (or vtime) a is after b, wrap-safe. */
+/* Comparisons of times (or vtimes), wrap-safe, as <linux/jiffies.h> has
+ * them; time_delta() is after - before, or 0 when before is later. */
+static inline s64 time_delta(u64 after, u64 before)
+{
+	return (s64)(after - before) > 0 ? (s64)(after - before) : 0;
+}
+
 static inline bool time_after(u64 a, u64 b)
 {
 	return (s64)(b - a) < 0;
 }
 
-/* Whether time (or vtime) a is before b, wrap-safe. */
 static inline bool time_before(u64 a, u64 b)
 {
 	return time_after(b, a);
+}
+
+static inline bool time_after_eq(u64 a, u64 b)
+{
+	return (s64)(a - b) >= 0;
+}
+
+static inline bool time_before_eq(u64 a, u64 b)
+{
+	return time_after_eq(b, a);
+}
+
+/* a in [b, c] */
+static inline bool time_in_range(u64 a, u64 b, u64 c)
+{
+	return time_after_eq(a, b) && time_before_eq(a, c);
+}
+
+/* a in [b, c) */
+static inline bool time_in_range_open(u64 a, u64 b, u64 c)
+{
+	return time_after_eq(a, b) && time_before(a, c);
 }
 
 /* A bpf_cpumask read as a const struct cpumask (to test its bits). */
@@ -295,17 +276,185 @@ static __always_inline bool is_migration_disabled(const struct task_struct *p)
  * against the array's size after a resize. */
 #define ARRAY_ELEM_PTR(arr, i, n)                                              \
 	((typeof(&(arr)[0]))({                                                 \
-		u64 ___ups_base = (u64)(arr);                                  \
-		u64 ___ups_off = (u64)&((arr)[i]) - ___ups_base;               \
+		u64 ___base = (u64)(arr);                                  \
+		u64 ___off = (u64)&((arr)[i]) - ___base;               \
 		asm volatile("if %0 <= %[max] goto +2\n"                       \
 			     "%0 = 0\n"                                        \
 			     "goto +1\n"                                       \
 			     "%0 += %1\n"                                      \
-			     : "+r"(___ups_off)                                 \
-			     : "r"(___ups_base),                                \
+			     : "+r"(___off)                                 \
+			     : "r"(___base),                                \
 			       [max] "r"(sizeof((arr)[0]) * ((n) - 1)));        \
-		___ups_off;                                                    \
+		___off;                                                    \
 	}))
+
+/* Keeps a value alive (and in a register) for the verifier's sake. */
+#define __sink(expr) asm volatile("" : "+g"(expr))
+
+/* A bpf_list_head/bpf_rb_root that holds `struct name` linked through its
+ * member `node`. */
+#define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
+/* A global in a data section of its own (.data.name): the place for a
+ * bpf_spin_lock and what it guards. */
+#define private(name) SEC(".data." #name) __hidden __attribute__((aligned(8)))
+
+#ifndef __maybe_unused
+#define __maybe_unused __attribute__((__unused__))
+#endif
+
+/* READ_ONCE(x) / WRITE_ONCE(x, val): one access of x's width, never torn,
+ * merged or repeated by the compiler (as <linux/compiler.h> has them). */
+typedef __u8 __attribute__((__may_alias__)) __u8_alias_t;
+typedef __u16 __attribute__((__may_alias__)) __u16_alias_t;
+typedef __u32 __attribute__((__may_alias__)) __u32_alias_t;
+typedef __u64 __attribute__((__may_alias__)) __u64_alias_t;
+
+static __always_inline void __read_once_size(const volatile void *p, void *res, int size)
+{
+	switch (size) {
+	case 1: *(__u8_alias_t *)res = *(volatile __u8_alias_t *)p; break;
+	case 2: *(__u16_alias_t *)res = *(volatile __u16_alias_t *)p; break;
+	case 4: *(__u32_alias_t *)res = *(volatile __u32_alias_t *)p; break;
+	case 8: *(__u64_alias_t *)res = *(volatile __u64_alias_t *)p; break;
+	default:
+		barrier();
+		__builtin_memcpy((void *)res, (const void *)p, size);
+		barrier();
+	}
+}
+
+static __always_inline void __write_once_size(volatile void *p, void *res, int size)
+{
+	switch (size) {
+	case 1: *(volatile __u8_alias_t *)p = *(__u8_alias_t *)res; break;
+	case 2: *(volatile __u16_alias_t *)p = *(__u16_alias_t *)res; break;
+	case 4: *(volatile __u32_alias_t *)p = *(__u32_alias_t *)res; break;
+	case 8: *(volatile __u64_alias_t *)p = *(__u64_alias_t *)res; break;
+	default:
+		barrier();
+		__builtin_memcpy((void *)p, (const void *)res, size);
+		barrier();
+	}
+}
+
+/* typeof(x) without const/volatile, for the union below. */
+#define __scalar_type_to_expr_cases(type) unsigned type : (unsigned type)0, signed type : (signed type)0
+#define __unqual_typeof(x)                                                     \
+	typeof(_Generic((x), char: (char)0, __scalar_type_to_expr_cases(char),  \
+			__scalar_type_to_expr_cases(short),                    \
+			__scalar_type_to_expr_cases(int),                      \
+			__scalar_type_to_expr_cases(long),                     \
+			__scalar_type_to_expr_cases(long long),                \
+			default: (typeof(x))0))
+
+#define READ_ONCE(x)                                                           \
+	({                                                                     \
+		union { __unqual_typeof(x) __val; char __c[1]; } __u = { .__c = { 0 } }; \
+		__read_once_size((__unqual_typeof(x) *)&(x), __u.__c, sizeof(x)); \
+		__u.__val;                                                     \
+	})
+
+#define WRITE_ONCE(x, val)                                                     \
+	({                                                                     \
+		union { __unqual_typeof(x) __val; char __c[1]; } __u = { .__val = (val) }; \
+		__write_once_size((__unqual_typeof(x) *)&(x), __u.__c, sizeof(x)); \
+		__u.__val;                                                     \
+	})
+
+/* An exponentially decaying average: old weighted (2^decay - 1) / 2^decay,
+ * new 1 / 2^decay (both halves while either is below 2^decay). */
+#define __calc_avg(old, new, decay)                                            \
+	({                                                                     \
+		typeof(decay) thr = 1 << (decay);                              \
+		typeof(old) ret;                                               \
+		if (((old) < thr) || ((new) < thr)) {                          \
+			if (((old) == 1) && ((new) == 0))                      \
+				ret = 0;                                       \
+			else                                                   \
+				ret = ((old) - ((old) >> 1)) + ((new) >> 1);   \
+		} else {                                                       \
+			ret = ((old) - ((old) >> (decay))) + ((new) >> (decay)); \
+		}                                                              \
+		ret;                                                           \
+	})
+
+/* floor(log2(v)) for v > 0 (0 for 0). */
+static inline u32 log2_u32(u32 v)
+{
+	u32 r, shift;
+
+	r = (v > 0xFFFF) << 4; v >>= r;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+/* floor(log2(v)) + 1 for v > 0: the number of bits v needs. */
+static inline u32 log2_u64(u64 v)
+{
+	u32 hi = v >> 32;
+
+	if (hi)
+		return log2_u32(hi) + 32 + 1;
+	return log2_u32(v) + 1;
+}
+
+/* An integer square root (Newton's method, at most 8 steps). */
+static inline u64 __sqrt_u64(u64 x)
+{
+	u64 r;
+
+	if (x == 0 || x == 1)
+		return x;
+	r = ((1ULL << 32) > x) ? x : (1ULL << 32);
+	for (int i = 0; i < 8; ++i) {
+		u64 q = x / r;
+
+		if (r <= q)
+			break;
+		r = (r + q) >> 1;
+	}
+	return r;
+}
+
+/* The number of trailing zero bits of v, -1 for 0. clang's BPF backend has
+ * the builtin from clang 19; before, a binary search. */
+static inline int ctzll(u64 v)
+{
+#if defined(__clang_major__) && __clang_major__ >= 19
+	return v ? __builtin_ctzll(v) : -1;
+#else
+	int n = 0;
+
+	if (v == 0)
+		return -1;
+	if (!(v & 0xFFFFFFFFULL)) { n += 32; v >>= 32; }
+	if (!(v & 0xFFFFULL)) { n += 16; v >>= 16; }
+	if (!(v & 0xFFULL)) { n += 8; v >>= 8; }
+	if (!(v & 0xFULL)) { n += 4; v >>= 4; }
+	if (!(v & 0x3ULL)) { n += 2; v >>= 2; }
+	if (!(v & 0x1ULL)) n += 1;
+	return n;
+#endif
+}
+
+static inline u64 get_prandom_u64(void)
+{
+	return ((u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
+}
+
+/* The value of an event counter of struct scx_event_stats, 0 when the host
+ * does not count it. */
+#define scx_read_event(e, name) (bpf_core_field_exists((e)->name) ? (e)->name : 0)
+
+/* <linux/overflow.h>'s struct_size() family, abbreviated as Linux's header
+ * has them. */
+#define flex_array_size(p, member, count) ((count) * sizeof(*(p)->member))
+#define struct_size(p, member, count)                                          \
+	(offsetof(typeof(*(p)), member) + flex_array_size(p, member, count))
+#define struct_size_t(type, member, count) struct_size((type *)NULL, member, count)
 
 #include "compat.bpf.h"
 

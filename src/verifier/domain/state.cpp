@@ -61,9 +61,21 @@ bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {
       if (b == ByteKind::uninit) return false;
     return true;
   }
+  if (old.is_narrow_spill()) {
+    // Like a whole spill, for its four bytes.
+    if (cur.is_narrow_spill() || cur_spill) {
+      if (!value_le(cur.spill, old.spill, ids)) return false;
+    } else if (!(old.spill.num == Scalar::top())) {
+      return false;
+    }
+  }
   for (int i = 0; i < 8; ++i) {
     ByteKind o = old.bytes[i], c = cur.bytes[i];
     if (o == ByteKind::uninit) continue;
+    if (o == ByteKind::spill && old.is_narrow_spill()) {
+      if (c == ByteKind::uninit) return false;
+      continue;  // the value was compared above
+    }
     if (o == c) continue;
     if (o == ByteKind::misc && (c == ByteKind::zero || (c == ByteKind::spill && cur.spill.kind == Kind::scalar)))
       continue;

@@ -38,6 +38,12 @@ struct StackSlot {
       if (b != ByteKind::spill) return false;
     return true;
   }
+  // A scalar spilled by a 4-byte store at the slot's start (as Linux keeps
+  // a 32-bit spill's bounds): bytes[0..4) are `spill`, `spill` is valid.
+  bool is_narrow_spill() const {
+    return bytes[0] == ByteKind::spill && bytes[3] == ByteKind::spill && bytes[4] != ByteKind::spill;
+  }
+  bool has_spill() const { return bytes[0] == ByteKind::spill; }
   friend bool operator==(const StackSlot&, const StackSlot&) = default;
 };
 

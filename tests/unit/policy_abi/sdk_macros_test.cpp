@@ -1,7 +1,8 @@
 // Every macro of the SDK compiles warning-free (-Wall -Werror) with each
 // clang, and produces what the loader expects: a struct_ops program per
 // callback, CO-RE relocations for field and enum probes, and calls to the
-// kfuncs the macros stand for (old names resolve to new ones).
+// kfuncs the macros stand for (compat.bpf.h's flavours bind to upsched's
+// kfuncs, as libbpf binds them).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -42,7 +43,7 @@ s32 BPF_STRUCT_OPS(m_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_f
 	s32 cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
 
 	if (likely(idle))
-		scx_bpf_dispatch(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
 	return cpu;
 }
 
@@ -65,7 +66,7 @@ void BPF_STRUCT_OPS(m_enqueue, struct task_struct *p, u64 enq_flags)
 		enq_flags |= 0;
 	if (bpf_ksym_exists(upsched_task_lock_holder) && upsched_task_lock_holder(p) > 0)
 		enq_flags |= 0;
-	scx_bpf_dispatch_vtime(p, 0, SCX_SLICE_DFL, p->scx.dsq_vtime, enq_flags);
+	scx_bpf_dsq_insert_vtime(p, 0, SCX_SLICE_DFL, p->scx.dsq_vtime, enq_flags);
 }
 
 void BPF_STRUCT_OPS(m_dispatch, s32 cpu, struct task_struct *prev)
@@ -78,16 +79,16 @@ void BPF_STRUCT_OPS(m_dispatch, s32 cpu, struct task_struct *prev)
 	bpf_repeat(2)
 		n++;
 	bpf_for_each(scx_dsq, p, 0, 0) {
-		scx_bpf_dispatch_from_dsq_set_slice(BPF_FOR_EACH_ITER, SCX_SLICE_DFL);
-		scx_bpf_dispatch_from_dsq_set_vtime(BPF_FOR_EACH_ITER, 0);
-		if (scx_bpf_dispatch_vtime_from_dsq(BPF_FOR_EACH_ITER, p, 0, 0))
+		scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, SCX_SLICE_DFL);
+		scx_bpf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, 0);
+		if (scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, 0, 0))
 			break;
-		if (scx_bpf_dispatch_from_dsq(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0))
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0))
 			break;
 	}
 	if (n > 100 && prev)
 		bpf_printk("cpu %d prev %d n %d", cpu, BPF_CORE_READ(prev, pid), n);
-	scx_bpf_consume(0);
+	scx_bpf_dsq_move_to_local(0, 0);
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(m_init)
@@ -139,9 +140,10 @@ TEST_P(SdkMacros, CompileWarningFreeAndLoad) {
     EXPECT_TRUE(prog.poisoned.empty()) << prog.name << ": " << prog.poisoned.begin()->second;
     for (const auto& [index, name] : prog.kfuncs) called.insert(std::string(kfuncs()[index].name));
   }
-  // The old names are macros for the new ones.
+  // compat.bpf.h's wrappers call the newest flavour (and name the older).
   for (const char* k :
-       {"scx_bpf_dsq_insert", "scx_bpf_dsq_insert_vtime", "scx_bpf_dsq_move_to_local",
+       {"scx_bpf_dsq_insert___v2", "scx_bpf_dsq_insert", "scx_bpf_dsq_insert_vtime",
+        "scx_bpf_dsq_move_to_local___v2", "scx_bpf_dsq_move_to_local",
         "scx_bpf_dsq_move", "scx_bpf_dsq_move_vtime", "scx_bpf_dsq_move_set_slice",
         "scx_bpf_dsq_move_set_vtime", "bpf_iter_scx_dsq_new", "bpf_iter_scx_dsq_next",
         "bpf_iter_scx_dsq_destroy", "bpf_iter_num_new", "bpf_iter_num_next", "bpf_iter_num_destroy",
