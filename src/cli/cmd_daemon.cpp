@@ -148,10 +148,11 @@ void register_daemon_commands(CLI::App& app) {
   submit->add_option("--preset", a->submit_preset, "a built-in workload instead (upsched policies)")->excludes(file);
   submit->add_option("--class", a->submit_class, "the class its tasks go to: one of yours (root: any); default fair");
   submit->add_option("--duration", a->submit_duration, "tasks still running then end (10s, 500ms)");
-  submit->add_flag("--sim", a->submit_sim, "a simulator session instead (as upsched sim); prints its report");
+  auto* sim = submit->add_flag("--sim", a->submit_sim, "a simulator session instead (as upsched sim); prints its report");
   submit->add_option("--policy", a->submit_policy, "--sim: the policy object, loaded as you")
-      ->check(CLI::ExistingFile);
-  submit->add_option("--cpus", a->sim_cpus, "--sim: simulated CPUs")->check(CLI::Range(1, 64));
+      ->check(CLI::ExistingFile)
+      ->needs(sim);
+  submit->add_option("--cpus", a->sim_cpus, "--sim: simulated CPUs")->check(CLI::Range(1, 64))->needs(sim);
   json_flag(submit);
   submit->callback([a] {
     daemon::Request r;

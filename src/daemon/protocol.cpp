@@ -108,6 +108,9 @@ Result<SubmitArgs> parse_submit(const json& args) {
   if (!cpus) return tl::unexpected(cpus.error());
   if (*cpus < 1 || *cpus > 64) return bad(fmt::format("submit.sim_cpus: {} is not in 1..64", *cpus));
   if (workload->empty() == preset->empty()) return bad("submit: exactly one of workload and preset");
+  // Settings of a simulator session are refused without one, not ignored.
+  for (const char* key : {"sim_cpus", "policy"})
+    if (!*sim && args.contains(key)) return bad(fmt::format("submit.{}: only for a simulator session (sim: true)", key));
   out.workload = *workload;
   out.workload_name = *workload_name;
   out.preset = *preset;

@@ -113,7 +113,13 @@ TEST(DaemonProtocol, MalformedRequestsNameTheProblem) {
       {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"workload\":\"x\"}}", "exactly one of workload and preset"},
       {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim\":1}}", "submit.sim: must be a boolean"},
       {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim_cpus\":0}}", "submit.sim_cpus: 0 is not in 1..64"},
-      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"policy\":{}}}", "load.object: missing"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim\":true,\"policy\":{}}}", "load.object: missing"},
+      // Found by daemon_protocol_fuzz: a policy without a simulator session
+      // was kept by the parser and dropped by the encoder.
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"policy\":{\"object\":\"QUJD\"}}}",
+       "submit.policy: only for a simulator session (sim: true)"},
+      {"{\"v\":1,\"verb\":\"submit\",\"args\":{\"preset\":\"hogs\",\"sim_cpus\":4}}",
+       "submit.sim_cpus: only for a simulator session (sim: true)"},
       {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"job\":1}}", "attach.class: missing"},
       {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"class\":\"x\"}}", "exactly one of job and task"},
       {"{\"v\":1,\"verb\":\"attach\",\"args\":{\"class\":\"x\",\"job\":-3}}", "attach.job: must be an unsigned number"},

@@ -13,23 +13,13 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon_test_support.h"
+
 namespace ups::daemon {
 namespace {
 
-std::string read_object(const std::string& name) {
-  std::ifstream in(std::string(UPS_POLICY_DIR) + "/" + name, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-Peer peer(u32 uid, const std::string& name, std::vector<u32> groups = {}) {
-  Peer p;
-  p.principal = Principal{uid, uid};
-  p.pid = 4242;
-  p.user = name;
-  p.groups = std::move(groups);
-  p.groups.push_back(uid);
-  return p;
-}
+using test::peer;
+using test::read_object;
 
 // Tasks that end by themselves: a few rounds of compute and sleep.
 constexpr const char* kFinite = R"(
