@@ -17,17 +17,10 @@ namespace {
 using test::peer;
 using test::read_object;
 
-class SessionTest : public ::testing::Test {
+class SessionTest : public test::SessionFixture {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("upschedd-session-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    SessionOptions o;
-    o.state_dir = dir_.string();
-    auto s = Session::create(o);
-    ASSERT_TRUE(s) << s.error().message;
-    session_ = std::move(*s);
-    auto cfg = security::AdmissionConfig::parse(R"(
+    start("session", R"(
 [groups.sched]
 gid = 7000
 caps = ["sched.load", "sched.cpus=0-1"]
@@ -36,13 +29,7 @@ uid = 5002
 gid = 5002
 caps = ["sched.load"]
 max_classes = 1
-)", "admission.toml");
-    ASSERT_TRUE(cfg) << cfg.error().to_string();
-    session_->set_admission(std::make_shared<security::AdmissionConfig>(*cfg), "admission.toml");
-  }
-  void TearDown() override {
-    session_.reset();
-    std::filesystem::remove_all(dir_);
+)");
   }
   Response load(const Peer& who, const std::string& object, const std::string& name = "", const std::string& cpus = "") {
     Request r;
@@ -60,8 +47,6 @@ max_classes = 1
     return session_->handle(who, r);
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Session> session_;
   const Peer alice_ = peer(5001, "alice", {7000});
   const Peer bob_ = peer(5002, "bob");
   const Peer carol_ = peer(5003, "carol");

@@ -43,17 +43,10 @@ count = 2
 program = [ { wait = "never" } ]
 )";
 
-class WorkTest : public ::testing::Test {
+class WorkTest : public test::SessionFixture {
 protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("upschedd-work-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    SessionOptions o;
-    o.state_dir = dir_.string();
-    auto s = Session::create(o);
-    ASSERT_TRUE(s) << s.error().message;
-    session_ = std::move(*s);
-    auto cfg = security::AdmissionConfig::parse(R"(
+    start("work", R"(
 [users.alice]
 uid = 5001
 gid = 5001
@@ -63,13 +56,7 @@ bandwidth = 0.05
 uid = 5002
 gid = 5002
 caps = ["sched.load"]
-)", "admission.toml");
-    ASSERT_TRUE(cfg) << cfg.error().to_string();
-    session_->set_admission(std::make_shared<security::AdmissionConfig>(*cfg), "admission.toml");
-  }
-  void TearDown() override {
-    session_.reset();
-    std::filesystem::remove_all(dir_);
+)");
   }
   Response load(const Peer& who, const std::string& name, ChainSlot slot = ChainSlot::below_fair, double bw = 0) {
     Request r;
@@ -122,8 +109,6 @@ caps = ["sched.load"]
     return {};
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Session> session_;
   const Peer alice_ = peer(5001, "alice");
   const Peer bob_ = peer(5002, "bob");
   const Peer root_ = peer(0, "root");
