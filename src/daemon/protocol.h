@@ -78,6 +78,14 @@ struct Response {
   std::string rule;                                  // the rule that decided (either way)
 };
 
+// A refusal: what was refused and why, and the rule that decided.
+inline Response refused(std::string error, std::string rule) {
+  Response r;
+  r.error = std::move(error);
+  r.rule = std::move(rule);
+  return r;
+}
+
 // One frame's body <-> a message. Errors name the field ("load.cpus: must
 // be a string").
 Result<Request> parse_request(std::string_view body);

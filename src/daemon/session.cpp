@@ -29,13 +29,6 @@ constexpr size_t kMaxRemembered = 1024;
 constexpr size_t kMaxLiveJobsPerUser = 16;
 constexpr u64 kMaxJobTasks = 4096;
 
-Response refuse(std::string error, std::string rule) {
-  Response r;
-  r.ok = false;
-  r.error = std::move(error);
-  r.rule = std::move(rule);
-  return r;
-}
 
 std::string slot_name(ChainSlot s) { return s == ChainSlot::above_fair ? "above_fair" : "below_fair"; }
 
@@ -205,19 +198,19 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   const security::Grant grant = admission_->grant_for(peer.principal, peer.groups);
   const std::string object_name = safe_object_name(a.object_name);
   if (!a.name.empty() && !valid_class_name(a.name))
-    return refuse(fmt::format("{}: class name '{}' is not 1..64 of [A-Za-z0-9_.-]", object_name, a.name),
+    return refused(fmt::format("{}: class name '{}' is not 1..64 of [A-Za-z0-9_.-]", object_name, a.name),
                   "protocol: class names");
   CpuMask cpus;
   if (!a.cpus.empty()) {
     auto m = security::parse_cpu_list(a.cpus);
-    if (!m) return refuse(object_name + ": --cpus " + m.error().message, "protocol: CPU lists");
+    if (!m) return refused(object_name + ": --cpus " + m.error().message, "protocol: CPU lists");
     const CpuMask machine = CpuMask::first_n(static_cast<int>(opts_.cpus.size()));
     if (!m->subset_of(machine))
-      return refuse(fmt::format("{}: CPUs {} are not in the daemon's runtime (CPUs {})", object_name,
+      return refused(fmt::format("{}: CPUs {} are not in the daemon's runtime (CPUs {})", object_name,
                                 (*m & ~machine).to_string(), machine.to_string()),
                     "runtime: CPUs");
     if (!peer.principal.is_root() && grant.caps.has_cpus() && !m->subset_of(grant.caps.cpus()))
-      return refuse(fmt::format("{}: {} may use CPUs {} only (sched.cpus), not {}", object_name, peer.describe(),
+      return refused(fmt::format("{}: {} may use CPUs {} only (sched.cpus), not {}", object_name, peer.describe(),
                                 grant.caps.cpus().to_string(), (*m & ~grant.caps.cpus()).to_string()),
                     rule);
     cpus = *m;
@@ -227,11 +220,11 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   // file's `bandwidth`), or less if it asks; more is refused.
   if (a.bandwidth > 0) {
     if (a.slot != ChainSlot::above_fair)
-      return refuse(fmt::format("{}: a bandwidth is for classes above fair (--above fair)", object_name),
+      return refused(fmt::format("{}: a bandwidth is for classes above fair (--above fair)", object_name),
                     "protocol: bandwidth");
     const double limit = peer.principal.is_root() ? 1.0 : grant.limits.bandwidth;
     if (a.bandwidth > limit)
-      return refuse(fmt::format("{}: {} may take a CPU share of {} above fair (bandwidth), not {}", object_name,
+      return refused(fmt::format("{}: {} may take a CPU share of {} above fair (bandwidth), not {}", object_name,
                                 peer.describe(), limit, a.bandwidth),
                     rule);
   }
@@ -243,7 +236,7 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   // Two users' copies of one object are two classes with two names.
   if (a.name.empty() && !peer.principal.is_root()) o.name_suffix = "." + std::to_string(peer.principal.uid);
   auto lp = load_object(peer, a, std::move(o), false);
-  if (!lp) return refuse(lp.error().message, lp.error().kind == ErrorKind::io ? "daemon: state folder" : rule);
+  if (!lp) return refused(lp.error().message, lp.error().kind == ErrorKind::io ? "daemon: state folder" : rule);
 
   if (a.bandwidth > 0)
     lp->grant.bw_runtime_ns = static_cast<TimeNs>(static_cast<double>(lp->grant.bw_period_ns) * a.bandwidth);
@@ -254,7 +247,7 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
     name = lp->ops->config().name;
     id = core.load_class(std::move(lp->ops), lp->grant, lp->slot, rt_->now());
   });
-  if (!id) return refuse(object_name + ": " + id.error().message, "chain: class names are unique");
+  if (!id) return refused(object_name + ": " + id.error().message, "chain: class names are unique");
   Hosted h;
   h.name = name;
   h.owner = peer.principal;
@@ -273,18 +266,26 @@ Response Session::load(const Peer& peer, const LoadArgs& a) {
   return r;
 }
 
+// The loaded class `name` if the peer owns it (root: any), else the
+// refusal: "PEER may not ACTION NAME: it belongs to ...", under `rule`.
+tl::expected<Session::Hosted*, Response> Session::owned_class(const Peer& peer, const std::string& name,
+                                                              std::string_view action, std::string_view rule) {
+  Hosted* h = find(name);
+  if (!h || !h->loaded) return tl::unexpected(refused(fmt::format("no class named {} is loaded", name), "chain: loaded classes"));
+  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
+    return tl::unexpected(refused(fmt::format("{} may not {} {}: it belongs to {} (uid {})", peer.describe(), action,
+                                              name, h->owner_name, h->owner.uid),
+                                  std::string(rule)));
+  return h;
+}
+
 Response Session::unload(const Peer& peer, const std::string& name) {
   rt_->with_core([&](Core& core) { collect_reports(core); });
-  Hosted* h = find(name);
-  if (!h || !h->loaded) {
-    if (name == "fair" || name == "idle")
-      return refuse(fmt::format("{} is built in: it cannot be unloaded", name), "chain: built-in classes");
-    return refuse(fmt::format("no class named {} is loaded", name), "chain: loaded classes");
-  }
-  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
-    return refuse(fmt::format("{} may not unload class {}: it belongs to {} (uid {})", peer.describe(), name,
-                              h->owner_name, h->owner.uid),
-                  "isolation: a class is unloaded by its owner or root");
+  if (name == "fair" || name == "idle")
+    return refused(fmt::format("{} is built in: it cannot be unloaded", name), "chain: built-in classes");
+  auto owned = owned_class(peer, name, "unload class", "isolation: a class is unloaded by its owner or root");
+  if (!owned) return owned.error();
+  Hosted* h = *owned;
   ExitReport report;
   rt_->with_core([&](Core& core) {
     const ClassId id = core.find_class(name);
@@ -304,18 +305,15 @@ Response Session::unload(const Peer& peer, const std::string& name) {
 
 Response Session::replace(const Peer& peer, const LoadArgs& a) {
   rt_->with_core([&](Core& core) { collect_reports(core); });
-  Hosted* h = find(a.name);
-  if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.name), "chain: loaded classes");
-  if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
-    return refuse(fmt::format("{} may not replace class {}: it belongs to {} (uid {})", peer.describe(), a.name,
-                              h->owner_name, h->owner.uid),
-                  "isolation: a class is replaced by its owner or root");
+  auto owned = owned_class(peer, a.name, "replace class", "isolation: a class is replaced by its owner or root");
+  if (!owned) return owned.error();
+  Hosted* h = *owned;
   // The replacement keeps the class's name, slot and grant (Core::replace_class).
   policy::LoadPolicyOptions o;
   o.slot = h->slot;
   o.name = a.name;
   auto lp = load_object(peer, a, std::move(o), h->owner == peer.principal);
-  if (!lp) return refuse(lp.error().message, grant_rule(peer));
+  if (!lp) return refused(lp.error().message, grant_rule(peer));
   Result<ClassId> id = make_error(ErrorKind::internal, "not replaced");
   const size_t old = static_cast<size_t>(h - classes_.data());
   rt_->with_core([&](Core& core) {
@@ -324,7 +322,7 @@ Response Session::replace(const Peer& peer, const LoadArgs& a) {
     if (cls != kNoClass) id = core.replace_class(cls, std::move(lp->ops), rt_->now());
     collect_reports(core);  // the old class's report
   });
-  if (!id) return refuse(a.name + ": " + id.error().message, "chain: loaded classes");
+  if (!id) return refused(a.name + ": " + id.error().message, "chain: loaded classes");
   Hosted next = classes_[old];
   next.loaded = true;
   next.reports.clear();
@@ -375,9 +373,9 @@ Response Session::logs(const Peer& peer, const std::string& name) {
   const bool root = peer.principal.is_root();
   if (!name.empty()) {
     const Hosted* h = find(name);
-    if (!h) return refuse(fmt::format("no class named {} was loaded through this daemon", name), "chain: loaded classes");
+    if (!h) return refused(fmt::format("no class named {} was loaded through this daemon", name), "chain: loaded classes");
     if (!root && h->owner.uid != peer.principal.uid)
-      return refuse(fmt::format("{} may not read the exit reports of class {}: it belongs to {} (uid {})",
+      return refused(fmt::format("{} may not read the exit reports of class {}: it belongs to {} (uid {})",
                                 peer.describe(), name, h->owner_name, h->owner.uid),
                     "isolation: exit reports go to the class's owner or root");
   }
@@ -410,45 +408,43 @@ json Session::status() {
 // --- work: submit, attach, stats ------------------------------------------------
 
 Response Session::submit(const Peer& peer, const SubmitArgs& a) {
-  if (a.sim) return refuse("submit --sim: served by the server, not the session", "protocol: schema");
+  if (a.sim) return refused("submit --sim: served by the server, not the session", "protocol: schema");
   auto w = a.preset.empty() ? workload::parse_workload(a.workload, safe_object_name(a.workload_name))
                             : workload::make_preset(a.preset, static_cast<int>(opts_.cpus.size()));
   const std::string what = a.preset.empty() ? safe_object_name(a.workload_name) : "preset " + a.preset;
-  if (!w) return refuse(w.error().to_string(), "workload: the file must parse");
+  if (!w) return refused(w.error().to_string(), "workload: the file must parse");
   if (!w->vms.empty() || !w->classes.empty())
-    return refuse(fmt::format("{}: a submitted workload brings tasks only; its classes and VMs are for upsched sim "
+    return refused(fmt::format("{}: a submitted workload brings tasks only; its classes and VMs are for upsched sim "
                               "(load classes with upsched load)", what),
                   "workload: tasks only");
   TimeNs duration = 0;
   if (!a.duration.empty()) {
     auto d = workload::parse_duration(a.duration);
-    if (!d || *d == 0) return refuse(fmt::format("{}: --duration {}: {}", what, a.duration,
+    if (!d || *d == 0) return refused(fmt::format("{}: --duration {}: {}", what, a.duration,
                                                  d ? "must be above 0" : d.error().message),
                                      "protocol: schema");
     duration = *d;
   } else if (!w->is_finite()) {
-    return refuse(fmt::format("{}: its tasks do not all end by themselves: give --duration", what),
+    return refused(fmt::format("{}: its tasks do not all end by themselves: give --duration", what),
                   "workload: a job ends");
   }
   if (w->initial_tasks() > kMaxJobTasks)
-    return refuse(fmt::format("{}: {} tasks; a job starts at most {}", what, w->initial_tasks(), kMaxJobTasks),
+    return refused(fmt::format("{}: {} tasks; a job starts at most {}", what, w->initial_tasks(), kMaxJobTasks),
                   "limit: tasks per job");
   size_t live = 0;
   for (const auto& j : jobs_) live += j->owner.uid == peer.principal.uid && !j->tasks->finished() ? 1 : 0;
   if (live >= kMaxLiveJobsPerUser)
-    return refuse(fmt::format("{} has {} jobs running; at most {}", peer.describe(), live, kMaxLiveJobsPerUser),
+    return refused(fmt::format("{} has {} jobs running; at most {}", peer.describe(), live, kMaxLiveJobsPerUser),
                   "limit: jobs per user");
   // The class its tasks go to: the caller's own (root: any), or fair.
   ClassId cls = kNoClass;
   std::string rule = "isolation: the caller's tasks, in fair";
   if (!a.cls.empty() && a.cls != "fair") {
     rt_->with_core([&](Core& core) { collect_reports(core); });
-    const Hosted* h = find(a.cls);
-    if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.cls), "chain: loaded classes");
-    if (!peer.principal.is_root() && h->owner.uid != peer.principal.uid)
-      return refuse(fmt::format("{} may not put tasks in class {}: it belongs to {} (uid {})", peer.describe(),
-                                a.cls, h->owner_name, h->owner.uid),
-                    "isolation: tasks go to the caller's own classes or fair");
+    if (auto owned = owned_class(peer, a.cls, "put tasks in class",
+                                 "isolation: tasks go to the caller's own classes or fair");
+        !owned)
+      return owned.error();
     rt_->with_core([&](Core& core) { cls = core.find_class(a.cls); });
     rule = "isolation: the caller's tasks, in the caller's class";
   }
@@ -468,7 +464,7 @@ Response Session::submit(const Peer& peer, const SubmitArgs& a) {
   job->tasks = std::make_unique<runtime::WorkloadTasks>(job->w, wo, cal_, *rt_);
   // A refused spawn after some succeeded: the job keeps what started.
   if (auto st = job->tasks->spawn_all(); !st && job->tasks->tasks_spawned() == 0)
-    return refuse(what + ": " + st.error().to_string(), "runtime: tasks");
+    return refused(what + ": " + st.error().to_string(), "runtime: tasks");
   // After the tasks exist: the timer ends when they have.
   std::string warning;
   if (duration > 0) {
@@ -514,19 +510,17 @@ Response Session::attach(const Peer& peer, const AttachArgs& a) {
   rt_->with_core([&](Core& core) { collect_reports(core); });
   const bool root = peer.principal.is_root();
   if (a.cls != "fair") {
-    const Hosted* h = find(a.cls);
-    if (!h || !h->loaded) return refuse(fmt::format("no class named {} is loaded", a.cls), "chain: loaded classes");
-    if (!root && h->owner.uid != peer.principal.uid)
-      return refuse(fmt::format("{} may not attach tasks to class {}: it belongs to {} (uid {})", peer.describe(),
-                                a.cls, h->owner_name, h->owner.uid),
-                    "isolation: tasks are attached to the caller's own classes or fair");
+    if (auto owned = owned_class(peer, a.cls, "attach tasks to class",
+                                 "isolation: tasks are attached to the caller's own classes or fair");
+        !owned)
+      return owned.error();
   }
   std::vector<TaskId> ids;
   if (a.job) {
     auto it = std::find_if(jobs_.begin(), jobs_.end(), [&](const auto& j) { return j->id == a.job; });
-    if (it == jobs_.end()) return refuse(fmt::format("no job {}", a.job), "chain: jobs");
+    if (it == jobs_.end()) return refused(fmt::format("no job {}", a.job), "chain: jobs");
     if (!root && (*it)->owner.uid != peer.principal.uid)
-      return refuse(fmt::format("{} may not attach job {}: its tasks belong to {} (uid {})", peer.describe(), a.job,
+      return refused(fmt::format("{} may not attach job {}: its tasks belong to {} (uid {})", peer.describe(), a.job,
                                 (*it)->owner_name, (*it)->owner.uid),
                     "isolation: a task is attached by its owner or root");
     ids = (*it)->tasks->task_ids();
@@ -556,11 +550,11 @@ Response Session::attach(const Peer& peer, const AttachArgs& a) {
     }
   });
   if (!refusal.empty())
-    return refuse(refusal, refusal.find("may not") != std::string::npos
+    return refused(refusal, refusal.find("may not") != std::string::npos
                                ? "isolation: a task is attached by its owner or root"
                                : "chain: tasks");
   if (moved == 0 && !core_refusal.empty())
-    return refuse(core_refusal, "chain: a class manages its owner's tasks unless granted sched.all_tasks");
+    return refused(core_refusal, "chain: a class manages its owner's tasks unless granted sched.all_tasks");
   Response r;
   r.ok = true;
   r.rule = root ? "isolation: root may attach any task" : "isolation: the owner attaches its tasks";

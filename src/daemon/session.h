@@ -100,6 +100,10 @@ private:
   Response logs(const Peer& peer, const std::string& name);
   // The class `name` as the session knows it (loaded first, else the latest).
   Hosted* find(const std::string& name);
+  // The loaded class `name` if the peer owns it (root: any), else the
+  // refusal naming `action` ("unload class") and the deciding `rule`.
+  tl::expected<Hosted*, Response> owned_class(const Peer& peer, const std::string& name, std::string_view action,
+                                              std::string_view rule);
   // Files the core's new exit reports under their classes (an ejection
   // happens between requests); the caller holds the core lock.
   void collect_reports(const Core& core);

@@ -10,21 +10,10 @@
 
 namespace ups::daemon {
 
-namespace {
-
-Response refuse(std::string error, std::string rule) {
-  Response r;
-  r.error = std::move(error);
-  r.rule = std::move(rule);
-  return r;
-}
-
-}  // namespace
-
 Response admit_sim_session(const Peer& peer, const security::AdmissionConfig& cfg, const std::string& rule) {
   if (peer.principal.is_root() || cfg.grant_for(peer.principal, peer.groups).caps.has(security::Capability::load))
     return Response{true, {}, {}, rule};
-  return refuse(fmt::format("{} lacks sched.load: a simulator session runs under the caller's grant", peer.describe()),
+  return refused(fmt::format("{} lacks sched.load: a simulator session runs under the caller's grant", peer.describe()),
                 rule);
 }
 
@@ -33,12 +22,12 @@ Response run_sim_session(Session& session, const Peer& peer, const SubmitArgs& a
   const int cpus = static_cast<int>(a.sim_cpus);
   auto w = a.preset.empty() ? workload::parse_workload(a.workload, a.workload_name)
                             : workload::make_preset(a.preset, cpus);
-  if (!w) return refuse(w.error().to_string(), "workload: the file must parse");
+  if (!w) return refused(w.error().to_string(), "workload: the file must parse");
   TimeNs duration = kNsPerSec;
   if (!a.duration.empty()) {
     auto d = workload::parse_duration(a.duration);
     if (!d || *d == 0 || *d > kMaxSimDuration)
-      return refuse(fmt::format("--duration {}: {}", a.duration,
+      return refused(fmt::format("--duration {}: {}", a.duration,
                                 d ? fmt::format("must be above 0 and at most {} s", kMaxSimDuration / kNsPerSec)
                                   : d.error().message),
                     "limit: simulator sessions");
@@ -78,7 +67,7 @@ Response run_sim_session(Session& session, const Peer& peer, const SubmitArgs& a
     return host::PolicyInstance{std::move(lp->ops), lp->grant, lp->slot};
   };
   auto world = sim::World::create(std::move(*w), cfg, factory);
-  if (!world) return refuse(world.error().to_string(), rule);
+  if (!world) return refused(world.error().to_string(), rule);
   auto st = (*world)->run();
   report::RunReport rep = (*world)->report(false);
   if (!st) rep.error = st.error().message;
