@@ -3,7 +3,8 @@
 #
 # Boots Debian's CONFIG_SCHED_CLASS_EXT=y cloud kernel (trixie-backports)
 # under qemu TCG with a busybox initramfs, registers every sdk/policies
-# policy in turn with `bpftool struct_ops register`, runs
+# policy in turn with tests/linux_vm/register.c (a loader that holds it, as
+# a scheduler's own loader does), runs
 # tests/linux_vm/workload.c under it and records what Linux did: the load
 # verdict (with the verifier's log on failure), per-task CPU share, wakeup
 # latency, the scheduler's state and its exit as the kernel log tells it.
@@ -275,8 +276,10 @@ cp "$BPFTOOL" "$I/usr/sbin/"
 ldd "$BPFTOOL" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' |
   while read -r l; do mkdir -p "$I$(dirname "$l")"; cp -L "$l" "$I$l"; done
 gcc -O2 -static -o "$I/workload" "$ROOT/tests/linux_vm/workload.c"
-gcc -O2 -static -I"$CACHE/root/usr/include" -o "$I/load_only" "$ROOT/tests/linux_vm/load_only.c" \
-  "$CACHE/root/usr/lib/x86_64-linux-gnu/libbpf.a" -lelf -lz
+for tool in load_only register; do
+  gcc -O2 -static -I"$CACHE/root/usr/include" -o "$I/$tool" "$ROOT/tests/linux_vm/$tool.c" \
+    "$CACHE/root/usr/lib/x86_64-linux-gnu/libbpf.a" -lelf -lz
+done
 # libbpf reads the running kernel's configuration for a program's
 # CONFIG_* externs (scx_central's) from /boot/config-$(uname -r).
 mkdir -p "$I/boot"

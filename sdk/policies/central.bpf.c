@@ -9,7 +9,11 @@
  *
  * Tasks run with infinite slices (no tick needed). A BPF timer on the
  * central CPU fires every TIMER_INTERVAL_NS and preempts any CPU whose task
- * has run for slice_ns while others wait: time sharing without ticks.
+ * has run for slice_ns while others wait: time sharing without ticks. The
+ * central CPU's first dispatch() starts the timer, so that
+ * BPF_F_TIMER_CPU_PIN pins it there: started from init() it would be pinned
+ * to whichever CPU the loader happened to run on, as in Linux's
+ * scx_central.
  * Per-CPU kernel threads are put at the head of their CPU's local DSQ.
  *
  * SCX_OPS_ENQ_LAST: a CPU's last runnable task is handed back to enqueue()
@@ -51,6 +55,8 @@ struct central_timer {
 	struct bpf_timer timer;
 };
 
+/* The timer runs, started by the central CPU's dispatch(). */
+bool timer_started;
 /* BPF_F_TIMER_CPU_PIN where the host supports pinning, else 0. */
 /* Global, not static: clang shrinks a static that only ever holds two
  * values to a 1-byte .bss variable but keeps its u64 type in the BTF, and
@@ -137,6 +143,32 @@ static bool dispatch_to_cpu(s32 cpu)
 	return false;
 }
 
+/* Arm the timer from the central CPU, pinned to it where the host can pin. */
+static void start_central_timer(void)
+{
+	struct bpf_timer *timer;
+	u32 key = 0;
+	s32 ret;
+
+	if (timer_started)
+		return;
+	timer = bpf_map_lookup_elem(&central_timer, &key);
+	if (!timer) {
+		scx_bpf_error("central: no timer");
+		return;
+	}
+	ret = bpf_timer_start(timer, TIMER_INTERVAL_NS, BPF_F_TIMER_CPU_PIN);
+	if (ret == -EINVAL) {
+		timer_start_flags = 0;
+		ret = bpf_timer_start(timer, TIMER_INTERVAL_NS, 0);
+	}
+	if (ret) {
+		scx_bpf_error("central: bpf_timer_start failed (%d)", ret);
+		return;
+	}
+	timer_started = true;
+}
+
 void BPF_STRUCT_OPS(central_dispatch, s32 cpu, struct task_struct *prev)
 {
 	s32 nr_cpus = scx_bpf_nr_cpu_ids();
@@ -144,6 +176,7 @@ void BPF_STRUCT_OPS(central_dispatch, s32 cpu, struct task_struct *prev)
 	s32 i;
 
 	if (cpu == central_cpu) {
+		start_central_timer();
 		__sync_fetch_and_add(&nr_dispatches, 1);
 
 		/* Serve every CPU that asked, then take one for ourselves. */
@@ -203,6 +236,12 @@ static int central_timerfn(void *map, int *key, struct bpf_timer *timer)
 	bool work_waiting;
 	s32 i;
 
+	if (timer_start_flags && bpf_get_smp_processor_id() != central_cpu) {
+		scx_bpf_error("central: timer ran on CPU %d, not on the central CPU %d",
+			      bpf_get_smp_processor_id(), central_cpu);
+		return 0;
+	}
+
 	work_waiting = nr_queued > 0 || scx_bpf_dsq_nr_queued(FALLBACK_DSQ_ID) > 0;
 
 	bpf_for(i, 0, nr_cpus) {
@@ -251,13 +290,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(central_init)
 	bpf_timer_init(timer, &central_timer, 1 /* CLOCK_MONOTONIC */);
 	bpf_timer_set_callback(timer, central_timerfn);
 
-	/* Pin the timer to the central CPU where the host supports it. */
-	ret = bpf_timer_start(timer, TIMER_INTERVAL_NS, BPF_F_TIMER_CPU_PIN);
-	if (ret == -EINVAL) {
-		timer_start_flags = 0;
-		ret = bpf_timer_start(timer, TIMER_INTERVAL_NS, 0);
-	}
-	return ret;
+	/* Have the central CPU dispatch (and start the timer) now. */
+	scx_bpf_kick_cpu(central_cpu, 0);
+	return 0;
 }
 
 void BPF_STRUCT_OPS(central_exit, struct scx_exit_info *ei)

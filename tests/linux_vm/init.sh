@@ -1,7 +1,8 @@
 #!/bin/sh
 # init.sh: /init of the sched_ext guest that scripts/linux-vm.sh boots.
-# Loads every object listed in /policies.list in turn with bpftool, then
-# every upstream scheduler of /upstream.list with its own loader, runs
+# Loads every object listed in /policies.list in turn with /register (our
+# loader, tests/linux_vm/register.c), then every upstream scheduler of
+# /upstream.list with its own loader, runs
 # /workload under each, and prints tagged lines on the console (UPSVM-*) that
 # the host turns into JSON lines. /run.conf sets SECONDS_PER_POLICY,
 # SLEEP_US and TASKS.
@@ -49,6 +50,37 @@ wait_state() {
 	done
 }
 
+# Starts a scheduler's loader ("$@") in the background, as a user would,
+# and waits until the kernel enabled the scheduler while the loader still
+# runs, or /register says it attached it (a scheduler the kernel ejects at
+# once may never show as enabled): rc=0; rc=1 when the loader gave up, or
+# after 20 s. The loader holds the scheduler, and its maps with their BPF
+# timers, until stop_loader.
+start_loader() {
+	"$@" >/tmp/loader.log 2>&1 &
+	pid=$!
+	rc=1
+	i=0
+	while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
+		if [ "$(cat $S/state)" = enabled ] || grep -q '^register: attached' /tmp/loader.log; then
+			rc=0
+			break
+		fi
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+
+# Stops the loader with SIGINT, as by ^C, and prints its exit status and
+# its own words: its stats lines, or libbpf's verifier log when Linux
+# refused the object.
+stop_loader() {
+	kill -INT $pid 2>/dev/null
+	wait $pid
+	echo "UPSVM-LOADER-RC $?"
+	sed 's/^/UPSVM-LOG /' /tmp/loader.log
+}
+
 # After a scheduler is gone: the state, and what the kernel said about it.
 end_object() {
 	wait_state disabled 30
@@ -60,13 +92,8 @@ end_object() {
 while read -r name; do
 	[ -n "$name" ] || continue
 	echo "UPSVM-BEGIN $name"
-	pin=/sys/fs/bpf/$name
-	mkdir -p "$pin"
-	bpftool struct_ops register "/policies/$name.bpf.o" "$pin" >/tmp/reg.log 2>&1
-	rc=$?
-	sed 's/^/UPSVM-LOG /' /tmp/reg.log
+	start_loader /register "/policies/$name.bpf.o"
 	echo "UPSVM-REGISTER rc=$rc"
-	[ "$rc" = 0 ] && wait_state enabled 10
 	echo "UPSVM-LOADED $(state)"
 	if [ "$rc" = 0 ]; then
 		run_workload
@@ -76,8 +103,7 @@ while read -r name; do
 		echo "UPSVM-BSS $(bpftool -j map dump name "$(echo "$name" | cut -c1-11).bss" 2>/dev/null |
 			tr -d '\n' | sed 's/"key":\[[^]]*\],"value":\[[^]]*\],//')"
 	fi
-	rm -f "$pin"/*
-	rmdir "$pin"
+	stop_loader
 	end_object "$name"
 done </policies.list
 
@@ -87,27 +113,11 @@ done </policies.list
 while read -r name; do
 	[ -n "$name" ] || continue
 	echo "UPSVM-BEGIN $name"
-	"/upstream/$name" >/tmp/loader.log 2>&1 &
-	pid=$!
-	rc=1
-	i=0
-	while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
-		if [ "$(cat $S/state)" = enabled ]; then
-			rc=0
-			break
-		fi
-		usleep 100000
-		i=$((i + 1))
-	done
+	start_loader "/upstream/$name"
 	echo "UPSVM-REGISTER rc=$rc"
 	echo "UPSVM-LOADED $(state)"
 	[ "$rc" = 0 ] && run_workload
-	kill -INT $pid 2>/dev/null
-	wait $pid
-	echo "UPSVM-LOADER-RC $?"
-	# The loader's own words: its stats lines, or libbpf's verifier log
-	# when the load failed.
-	sed 's/^/UPSVM-LOG /' /tmp/loader.log
+	stop_loader
 	end_object "$name"
 done </upstream.list
 echo "UPSVM-DONE"

@@ -6,7 +6,7 @@ against tests/linux_vm/expect.txt.
   results.py CONSOLE_LOG OUT.jsonl [--kernel KVER] [--expect expect.txt]
 
 Outcome of an object, as Linux saw it:
-  rejected  bpftool could not register it (the verifier's log is in "log")
+  rejected  its loader could not register it (the verifier's log is in "log")
   ejected   it loaded, then the kernel disabled it for an error or a stall
   exited    it loaded and unregistered itself (scx_bpf_exit)
   runs      it loaded, ran the workload and stayed until user space removed it

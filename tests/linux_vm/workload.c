@@ -11,13 +11,21 @@
  * a pipe; the parent prints one JSON object on one line:
  *
  *   {"wall_ms":..,"tasks":[{"name":..,"kind":..,"nice":..,"cpu_ms":..,
- *     "share":..,"wakeups":..,"lat_p50_us":..,"lat_p99_us":..,"lat_max_us":..}]}
+ *     "share":..,"wakeups":..,"lat_p50_us":..,"lat_p99_us":..,"lat_max_us":..,
+ *     "cpu_ms_on":[..],"switches":..,"preempted":..,"runs":..,"run_max_ms":..}]}
  *
  * share is the task's CPU time over the CPU time of all tasks of the run,
- * so it does not depend on how fast the emulated CPU is.
+ * so it does not depend on how fast the emulated CPU is. The rest is the
+ * per-task view of where and how a spinner ran, to tell which task held
+ * which CPU: cpu_ms_on[c] is its CPU time on CPU c (sched_getcpu sampled
+ * between chunks of work), switches and preempted are the kernel's
+ * voluntary and involuntary context switches (getrusage), runs the number
+ * of stretches it ran without a gap of more than 1 ms of wall time, and
+ * run_max_ms the longest of them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +39,8 @@
 
 #define MAX_TASKS 16
 #define MAX_SAMPLES 4096
+#define MAX_CPUS 8
+#define GAP_S 1e-3
 
 struct task_spec {
 	char name[32];
@@ -42,6 +52,10 @@ struct task_result {
 	double cpu_ms;
 	unsigned wakeups;
 	double lat_p50_us, lat_p99_us, lat_max_us;
+	double cpu_ms_on[MAX_CPUS];
+	long switches, preempted;
+	unsigned runs;
+	double run_max_ms;
 };
 
 static double now_s(void)
@@ -59,13 +73,45 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double cpu_ms_self(void)
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static void usage_self(struct task_result *out)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-3;
+	out->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-3;
+	out->switches = ru.ru_nvcsw;
+	out->preempted = ru.ru_nivcsw;
+}
+
+/* One chunk of spinning done: charge its CPU time to the CPU it ended on,
+ * and close the current run if wall time jumped (the task was off-CPU). */
+static void account_chunk(struct task_result *out, double *last_wall, double *last_cpu,
+			  double *run_start)
+{
+	double wall = now_s(), cpu = thread_cpu_ms();
+	int c = sched_getcpu();
+
+	if (c >= 0 && c < MAX_CPUS)
+		out->cpu_ms_on[c] += cpu - *last_cpu;
+	if (wall - *last_wall > GAP_S) {
+		double run_ms = (*last_wall - *run_start) * 1e3;
+
+		if (run_ms > out->run_max_ms)
+			out->run_max_ms = run_ms;
+		out->runs++;
+		*run_start = wall;
+	}
+	*last_wall = wall;
+	*last_cpu = cpu;
 }
 
 static void run_task(const struct task_spec *t, double deadline, long sleep_us,
@@ -77,10 +123,16 @@ static void run_task(const struct task_spec *t, double deadline, long sleep_us,
 	memset(out, 0, sizeof(*out));
 	if (t->busy) {
 		volatile unsigned long spin = 0;
+		double last_wall = now_s(), last_cpu = thread_cpu_ms(), run_start = last_wall;
 
-		while (now_s() < deadline)
+		out->runs = 1;
+		while (last_wall < deadline) {
 			for (int i = 0; i < 10000; i++)
 				spin++;
+			account_chunk(out, &last_wall, &last_cpu, &run_start);
+		}
+		if ((last_wall - run_start) * 1e3 > out->run_max_ms)
+			out->run_max_ms = (last_wall - run_start) * 1e3;
 	} else {
 		struct timespec req = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 };
 
@@ -100,7 +152,7 @@ static void run_task(const struct task_spec *t, double deadline, long sleep_us,
 		}
 	}
 	out->wakeups = n;
-	out->cpu_ms = cpu_ms_self();
+	usage_self(out);
 }
 
 static int parse_task(const char *arg, struct task_spec *t)
@@ -171,6 +223,8 @@ int main(int argc, char **argv)
 
 	double total_cpu = 0;
 	int failed = 0;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int ncpus = online < 1 ? 1 : online > MAX_CPUS ? MAX_CPUS : (int)online;
 	for (int i = 0; i < n; i++) {
 		if (read(fds[i], &res[i], sizeof(res[i])) != sizeof(res[i])) {
 			memset(&res[i], 0, sizeof(res[i]));
@@ -186,10 +240,14 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		printf("%s{\"name\":\"%s\",\"kind\":\"%s\",\"nice\":%d,\"cpu_ms\":%.1f,"
 		       "\"share\":%.4f,\"wakeups\":%u,\"lat_p50_us\":%.0f,"
-		       "\"lat_p99_us\":%.0f,\"lat_max_us\":%.0f}",
+		       "\"lat_p99_us\":%.0f,\"lat_max_us\":%.0f,\"cpu_ms_on\":[",
 		       i ? "," : "", specs[i].name, specs[i].busy ? "busy" : "sleep", specs[i].nice,
 		       res[i].cpu_ms, total_cpu > 0 ? res[i].cpu_ms / total_cpu : 0.0,
 		       res[i].wakeups, res[i].lat_p50_us, res[i].lat_p99_us, res[i].lat_max_us);
+		for (int c = 0; c < ncpus; c++)
+			printf("%s%.1f", c ? "," : "", res[i].cpu_ms_on[c]);
+		printf("],\"switches\":%ld,\"preempted\":%ld,\"runs\":%u,\"run_max_ms\":%.1f}",
+		       res[i].switches, res[i].preempted, res[i].runs, res[i].run_max_ms);
 	}
 	printf("]}\n");
 	return failed;

@@ -2,7 +2,8 @@
 // waking task is steered to the central CPU and queued (by pid) in one
 // central FIFO; the central CPU's dispatch() hands tasks to the CPUs that
 // asked for work through SCX_DSQ_LOCAL_ON|cpu with SCX_SLICE_INF; a 1 ms
-// timer preempts CPUs whose task ran past slice_ns while work waits.
+// timer, armed by the central CPU's first dispatch(), preempts CPUs whose
+// task ran past slice_ns while work waits.
 // SCX_OPS_ENQ_LAST: a CPU's last task goes back through enqueue().
 // Change both files or neither: tests compare their schedules.
 #include <deque>
@@ -50,6 +51,10 @@ public:
 
   void dispatch(ScxContext& ctx, CpuId cpu, Task*) override {
     if (cpu == central_cpu_) {
+      if (!timer_started_) {
+        ctx.arm_timer(kTimerId, ctx.now() + kTimerIntervalNs);
+        timer_started_ = true;
+      }
       for (CpuId i = 0; i < static_cast<CpuId>(nr_cpu_ids_); ++i) {
         if (i == central_cpu_ || !gimme_[static_cast<size_t>(i)]) continue;
         if (dispatch_to_cpu(ctx, i)) gimme_[static_cast<size_t>(i)] = false;
@@ -93,7 +98,7 @@ public:
     started_at_.assign(nr_cpu_ids_, 0);
     if (!ctx.possible_cpumask().test(central_cpu_)) return -scx::E_INVAL;
     if (s32 ret = ctx.create_dsq(kFallbackDsq, -1)) return ret;
-    ctx.arm_timer(kTimerId, ctx.now() + kTimerIntervalNs);
+    ctx.kick_cpu(central_cpu_, 0);  // dispatch (and start the timer) now
     return 0;
   }
 
@@ -126,6 +131,7 @@ private:
   std::vector<bool> gimme_;
   std::vector<TimeNs> started_at_;
   u64 nr_total_ = 0;
+  bool timer_started_ = false;
 };
 }  // namespace
 
