@@ -34,7 +34,7 @@ u64 nr_boosted, nr_found_queued, nr_tick_preempts;
 
 static bool waited_for(struct task_struct *p)
 {
-	return upsched_task_lock_waiters(p) > 0;
+	return UPSCHED_CALL_OR(0, upsched_task_lock_waiters, p) > 0;
 }
 
 /* A holder others wait for, queued in the shared DSQ: moved to this CPU

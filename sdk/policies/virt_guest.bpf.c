@@ -95,7 +95,7 @@ static u64 recent_steal_pct(s32 cpu)
 		return 0;
 	if (now - r->at < steal_window_ns)
 		return r->pct;
-	steal = upsched_virt_steal_ns(cpu);
+	steal = UPSCHED_CALL_OR(0, upsched_virt_steal_ns, cpu);
 	if (r->at && steal > r->steal)
 		pct = (steal - r->steal) * 100 / (now - r->at);
 	r->steal = steal;
@@ -106,7 +106,7 @@ static u64 recent_steal_pct(s32 cpu)
 
 static bool flagged(s32 cpu)
 {
-	return (upsched_virt_host_flags(cpu) & FLAGGED) != 0;
+	return (UPSCHED_CALL_OR(0, upsched_virt_host_flags, cpu) & FLAGGED) != 0;
 }
 
 /* An idle vCPU the host did not flag, else the running one it did not flag
@@ -167,7 +167,7 @@ s32 BPF_STRUCT_OPS(virt_guest_select_cpu, struct task_struct *p, s32 prev_cpu, u
 		*chosen = cpu + 1;
 	if (cpu != prev_cpu && flagged(prev_cpu))
 		__sync_fetch_and_add(&nr_moved_off_flagged, 1);
-	upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
+	UPSCHED_CALL_IF(upsched_virt_publish, cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 	if (is_idle)
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 	return cpu;
@@ -186,7 +186,7 @@ void BPF_STRUCT_OPS(virt_guest_enqueue, struct task_struct *p, u64 enq_flags)
 		if (chosen)
 			*chosen = 0;
 		__sync_fetch_and_add(&nr_placed, 1);
-		upsched_virt_publish(cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
+		UPSCHED_CALL_IF(upsched_virt_publish, cpu, UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, slice_ns, enq_flags | SCX_ENQ_PREEMPT);
 		return;
 	}
@@ -205,15 +205,15 @@ void BPF_STRUCT_OPS(virt_guest_running, struct task_struct *p)
 	if (time_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
 	if (lat_critical(p))
-		upsched_virt_publish(scx_bpf_task_cpu(p), UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
+		UPSCHED_CALL_IF(upsched_virt_publish, scx_bpf_task_cpu(p), UPSCHED_VCPU_LAT_CRITICAL, deadline_of(p));
 	else
-		upsched_virt_publish(scx_bpf_task_cpu(p), 0, 0);
+		UPSCHED_CALL_IF(upsched_virt_publish, scx_bpf_task_cpu(p), 0, 0);
 }
 
 void BPF_STRUCT_OPS(virt_guest_stopping, struct task_struct *p, bool runnable)
 {
 	if (lat_critical(p))
-		upsched_virt_publish(scx_bpf_task_cpu(p), 0, 0);
+		UPSCHED_CALL_IF(upsched_virt_publish, scx_bpf_task_cpu(p), 0, 0);
 	if (p->scx.slice <= slice_ns)
 		p->scx.dsq_vtime += (slice_ns - p->scx.slice) * 100 / p->scx.weight;
 }
@@ -224,7 +224,7 @@ void BPF_STRUCT_OPS(virt_guest_stopping, struct task_struct *p, bool runnable)
 void BPF_STRUCT_OPS(virt_guest_update_idle, s32 cpu, bool idle)
 {
 	if (idle)
-		upsched_virt_publish(cpu, UPSCHED_VCPU_IDLE, 0);
+		UPSCHED_CALL_IF(upsched_virt_publish, cpu, UPSCHED_VCPU_IDLE, 0);
 }
 
 void BPF_STRUCT_OPS(virt_guest_enable, struct task_struct *p)

@@ -91,7 +91,7 @@ u64 nr_boosted, nr_preempts, nr_extensions, nr_directed_yields, nr_spins_kept, n
 
 static struct vm_state *vm_of(struct task_struct *p)
 {
-	s32 vm = upsched_vcpu_vm(p);
+	s32 vm = UPSCHED_CALL_OR(-1, upsched_vcpu_vm, p);
 	u32 key;
 
 	if (vm < 0 || vm >= MAX_VMS)
@@ -118,7 +118,7 @@ s32 BPF_STRUCT_OPS(virt_host_select_cpu, struct task_struct *p, s32 prev_cpu, u6
 
 void BPF_STRUCT_OPS(virt_host_enqueue, struct task_struct *p, u64 enq_flags)
 {
-	s32 vm_id = upsched_vcpu_vm(p);
+	s32 vm_id = UPSCHED_CALL_OR(-1, upsched_vcpu_vm, p);
 	struct vm_state *vm = vm_of(p);
 	u64 vtime = p->scx.dsq_vtime;
 
@@ -127,7 +127,7 @@ void BPF_STRUCT_OPS(virt_host_enqueue, struct task_struct *p, u64 enq_flags)
 	/* An idle guest's vCPU preempted while it polls goes behind all that
 	 * wait now (one that wakes was kicked because work came: its flag is
 	 * not news yet). */
-	if (!(enq_flags & SCX_ENQ_WAKEUP) && (upsched_vcpu_hint(p) & UPSCHED_VCPU_IDLE))
+	if (!(enq_flags & SCX_ENQ_WAKEUP) && (UPSCHED_CALL_OR(0, upsched_vcpu_hint, p) & UPSCHED_VCPU_IDLE))
 		vtime = vtime_now + slice_ns;
 	if (vm) {
 		if (vm_id + 1 > nr_vms)
@@ -150,7 +150,7 @@ static bool find_vcpu(s32 vm, u64 flag, bool move, u64 slice)
 	bpf_for_each(scx_dsq, p, VM_DSQ(vm), 0) {
 		if (--budget < 0)
 			break;
-		if (!(upsched_vcpu_hint(p) & flag))
+		if (!(UPSCHED_CALL_OR(0, upsched_vcpu_hint, p) & flag))
 			continue;
 		if (!move)
 			return true;
@@ -174,9 +174,9 @@ static u64 lat_deadline(s32 vm)
 	bpf_for_each(scx_dsq, p, VM_DSQ(vm), 0) {
 		if (--budget < 0)
 			break;
-		if (!(upsched_vcpu_hint(p) & UPSCHED_VCPU_LAT_CRITICAL))
+		if (!(UPSCHED_CALL_OR(0, upsched_vcpu_hint, p) & UPSCHED_VCPU_LAT_CRITICAL))
 			continue;
-		d = upsched_vcpu_next_deadline(p);
+		d = UPSCHED_CALL_OR(0, upsched_vcpu_next_deadline, p);
 		if (!d)
 			d = ~0ULL - 1;
 		if (!best || d < best)
@@ -241,7 +241,7 @@ static s32 next_vm(u64 *vtime)
 		if (!head)
 			continue;
 		vm = bpf_map_lookup_elem(&vms, &i);
-		if (vm && vm->started_at == now && !(upsched_vcpu_hint(head) & UPSCHED_VCPU_IDLE)) {
+		if (vm && vm->started_at == now && !(UPSCHED_CALL_OR(0, upsched_vcpu_hint, head) & UPSCHED_VCPU_IDLE)) {
 			*vtime = 0;
 			return i;
 		}
@@ -284,7 +284,7 @@ void BPF_STRUCT_OPS(virt_host_dispatch, s32 cpu, struct task_struct *prev)
 
 void BPF_STRUCT_OPS(virt_host_tick, struct task_struct *p)
 {
-	u64 hint = upsched_vcpu_hint(p);
+	u64 hint = UPSCHED_CALL_OR(0, upsched_vcpu_hint, p);
 	struct task_ctx *tctx;
 
 	/* An idle guest polls on this CPU while others wait: they run. */
@@ -310,12 +310,12 @@ void BPF_STRUCT_OPS(virt_host_tick, struct task_struct *p)
 		}
 	}
 	if (hint & UPSCHED_VCPU_VALID)
-		upsched_vcpu_set_host_flags(p, p->scx.slice < desched_soon_ns ? UPSCHED_HOST_DESCHED_SOON : 0);
+		UPSCHED_CALL_IF(upsched_vcpu_set_host_flags, p, p->scx.slice < desched_soon_ns ? UPSCHED_HOST_DESCHED_SOON : 0);
 }
 
 bool BPF_STRUCT_OPS(virt_host_yield, struct task_struct *from, struct task_struct *to)
 {
-	s32 vm = upsched_vcpu_vm(from);
+	s32 vm = UPSCHED_CALL_OR(-1, upsched_vcpu_vm, from);
 	u32 key = scx_bpf_task_cpu(from);
 	u64 *want;
 
@@ -346,7 +346,7 @@ void BPF_STRUCT_OPS(virt_host_running, struct task_struct *p)
 		tctx->extensions = 0;
 		tctx->ran_from = scx_bpf_now();
 	}
-	upsched_vcpu_set_host_flags(p, 0);
+	UPSCHED_CALL_IF(upsched_vcpu_set_host_flags, p, 0);
 }
 
 void BPF_STRUCT_OPS(virt_host_stopping, struct task_struct *p, bool runnable)

@@ -27,11 +27,17 @@ def busy_shares(pairs):
 
 
 def sim(upsched, obj):
+    """The simulator's shares, mean sleeper latency and .bss counters, or
+    the simulator's refusal (its last line of stderr) as a string."""
     with tempfile.NamedTemporaryFile(suffix='.json') as out:
-        subprocess.run([upsched, 'sim', '--workload', os.path.join(HERE, 'fidelity.toml'),
-                        '--policy', obj, '--cpus', '2', '--duration', '3s', '--per-task',
-                        '--dump-maps', '--json', out.name, '--quiet'],
-                       check=False, stdout=subprocess.DEVNULL)
+        run = subprocess.run([upsched, 'sim', '--workload', os.path.join(HERE, 'fidelity.toml'),
+                              '--policy', obj, '--cpus', '2', '--duration', '3s', '--per-task',
+                              '--dump-maps', '--json', out.name, '--quiet'],
+                             check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+        if run.returncode != 0:
+            lines = run.stderr.strip().splitlines()
+            return lines[-1] if lines else f'exit {run.returncode}'
         d = json.load(open(out.name))
     tasks = d['tasks']
     busy = [(f"{t['group']}{t['pid']}", t['run_s']) for t in tasks if t['group'].startswith('busy')]
@@ -64,7 +70,11 @@ def main():
         if not rec or not rec.get('workload'):
             print(f'| {p} | | | | | not run in Linux ({rec and rec["outcome"]}) | | |')
             continue
-        s_sh, s_lat, s_cnt = sim(upsched, os.path.join(pdir, p + '.bpf.o'))
+        simulated = sim(upsched, os.path.join(pdir, p + '.bpf.o'))
+        if isinstance(simulated, str):
+            print(f'| {p} | | | | | not run in the simulator: {simulated} | | |')
+            continue
+        s_sh, s_lat, s_cnt = simulated
         counters.append((p, s_cnt, rec.get('bss') or {}))
         l_sh, l_lat = guest(rec)
         s0 = sorted(v for k, v in s_sh.items() if 'nice5' not in k)

@@ -9,13 +9,16 @@
  * policy can use it to keep such runtimes off the CPUs while others have
  * work, and to run them promptly once their event fires.
  *
- * These are upsched extensions: a policy that uses them does not load into
- * Linux. Guard optional use with bpf_ksym_exists() on the __weak externs.
+ * These are upsched extensions. Called through upsched/optional.h's macros
+ * (UPSCHED_CALL_OR, UPSCHED_CALL_IF), they let the same object load into
+ * Linux's sched_ext too, where the calls are skipped and the policy sees
+ * every task as one the extension knows nothing of.
  */
 #ifndef __UPSCHED_EVENTS_H__
 #define __UPSCHED_EVENTS_H__
 
 #include "../scx/common.bpf.h"
+#include "optional.h"
 
 /* The event p waits for (blocked on it or spin-polling it), 0 = none. */
 u64 upsched_task_wait_event(struct task_struct *p) __ksym __weak;
@@ -31,7 +34,7 @@ static __always_inline bool upsched_task_is_idle_polling(struct task_struct *p)
 {
 	u64 ev;
 
-	if (!upsched_task_is_spinning(p))
+	if (!UPSCHED_CALL_OR(false, upsched_task_is_spinning, p))
 		return false;
 	ev = upsched_task_wait_event(p);
 	return ev != 0 && !upsched_event_fired(ev);

@@ -7,13 +7,16 @@
  * are invisible to a kernel scheduler; upsched's core sees them). A policy
  * can boost a lock holder that others wait for, or avoid preempting it.
  *
- * These are upsched extensions: a policy that uses them does not load into
- * Linux.
+ * These are upsched extensions. Called through upsched/optional.h's macros
+ * (UPSCHED_CALL_OR, UPSCHED_CALL_IF), they let the same object load into
+ * Linux's sched_ext too, where the calls are skipped and the policy sees
+ * every task as one the extension knows nothing of.
  */
 #ifndef __UPSCHED_LOCKS_H__
 #define __UPSCHED_LOCKS_H__
 
 #include "../scx/common.bpf.h"
+#include "optional.h"
 
 /* The lock p is blocked on or spinning for, 0 = none. */
 u64 upsched_task_lock_wait(struct task_struct *p) __ksym __weak;

@@ -24,13 +24,16 @@
  * --virt-side) both verify. About a task that is no vCPU the host-side
  * reads return 0 and the write does nothing.
  *
- * These are upsched extensions: a policy that uses them does not load into
- * Linux.
+ * These are upsched extensions. Called through upsched/optional.h's macros
+ * (UPSCHED_CALL_OR, UPSCHED_CALL_IF), they let the same object load into
+ * Linux's sched_ext too, where the calls are skipped and the policy sees
+ * every task as one the extension knows nothing of.
  */
 #ifndef __UPSCHED_VIRT_HINTS_H__
 #define __UPSCHED_VIRT_HINTS_H__
 
 #include "../scx/common.bpf.h"
+#include "optional.h"
 
 #define UPSCHED_VIRT_HINTS_VERSION 1
 
