@@ -110,7 +110,7 @@ s32 ExtClass::init_task(Task& p) {
 }
 
 void ExtClass::finish_exit(const ExitReport& report) {
-  for (u64 t : timers_) core_.hooks.cancel_timer(id(), t);
+  for (const ArmedTimer& t : timers_) core_.hooks.cancel_timer(id(), t.id);
   timers_.clear();
   if (bw_timer_armed_) core_.hooks.cancel_timer(id(), kBandwidthTimerId);
   bw_timer_armed_ = false;
@@ -515,6 +515,10 @@ void ExtClass::unthrottle_all() {
   }
 }
 
+std::vector<ExtClass::ArmedTimer>::iterator ExtClass::find_timer(u64 timer_id) {
+  return std::find_if(timers_.begin(), timers_.end(), [&](const ArmedTimer& t) { return t.id == timer_id; });
+}
+
 void ExtClass::fire_timer(u64 timer_id) {
   if (timer_id == kBandwidthTimerId) {
     bw_timer_armed_ = false;
@@ -528,11 +532,14 @@ void ExtClass::fire_timer(u64 timer_id) {
     if (rq.curr && rq.curr->cls == id()) core_.update_curr(rq);
     return;
   }
-  auto it = std::find(timers_.begin(), timers_.end(), timer_id);
+  auto it = find_timer(timer_id);
   if (it == timers_.end()) return;  // cancelled meanwhile
+  // A pinned timer runs where it was armed, as long as the class still has
+  // that CPU (Linux: the hrtimer stays on the CPU that started it).
+  const CpuId cpu = it->pin_cpu != kNoCpu && cpus_.test(it->pin_cpu) ? it->pin_cpu : cpus_.first();
   timers_.erase(it);
   if (!live()) return;
-  OpScope s(*this, Op::nr_ops, cpus_.first(), nullptr);
+  OpScope s(*this, Op::nr_ops, cpu, nullptr);
   in_timer_ = true;
   ops_->timer_fired(ctx_, timer_id);
   in_timer_ = false;

@@ -184,7 +184,12 @@ private:
   CpuMask budget_timer_armed_;
   bool bw_timer_armed_ = false;
 
-  std::vector<u64> timers_;  // armed policy timer ids
+  struct ArmedTimer {
+    u64 id;
+    CpuId pin_cpu;  // kNoCpu: runs on the class's first CPU
+  };
+  std::vector<ArmedTimer> timers_;  // armed policy timers
+  std::vector<ArmedTimer>::iterator find_timer(u64 timer_id);
   TimeNs last_consulted_ = 0;
 
   bool dying_ = false;

@@ -384,21 +384,22 @@ bool ScxContext::task_set_dsq_vtime(Task& p, u64 vtime) {
 
 TimeNs ScxContext::now() const { return cls_.core_.now; }
 
-void ScxContext::arm_timer(u64 timer_id, TimeNs at) {
+void ScxContext::arm_timer(u64 timer_id, TimeNs at, CpuId pin_cpu) {
   ExtClass& c = cls_;
   if (!c.live()) return;
   if (timer_id >= kFirstCoreTimerId) {
     c.fail(ExitKind::error, fmt::format("arm_timer: timer id 0x{:x} is reserved", timer_id));
     return;
   }
-  if (std::find(c.timers_.begin(), c.timers_.end(), timer_id) == c.timers_.end())
-    c.timers_.push_back(timer_id);
+  auto it = c.find_timer(timer_id);
+  if (it == c.timers_.end()) c.timers_.push_back({timer_id, pin_cpu});
+  else it->pin_cpu = pin_cpu;
   c.core_.hooks.arm_timer(c.id(), timer_id, at);
 }
 
 void ScxContext::cancel_timer(u64 timer_id) {
   ExtClass& c = cls_;
-  auto it = std::find(c.timers_.begin(), c.timers_.end(), timer_id);
+  auto it = c.find_timer(timer_id);
   if (it == c.timers_.end()) return;
   c.timers_.erase(it);
   c.core_.hooks.cancel_timer(c.id(), timer_id);

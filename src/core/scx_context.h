@@ -77,7 +77,9 @@ public:
   // --- time, timers, exit ----------------------------------------------------
   TimeNs now() const;
   // One-shot timer on the substrate's clock; fires SchedOps::timer_fired(id).
-  void arm_timer(u64 timer_id, TimeNs at);
+  // pin_cpu: the CPU its callback runs on (BPF_F_TIMER_CPU_PIN, the CPU
+  // that armed it); kNoCpu: the class's first CPU.
+  void arm_timer(u64 timer_id, TimeNs at, CpuId pin_cpu = kNoCpu);
   void cancel_timer(u64 timer_id);
   // scx_bpf_error / scx_bpf_exit: the class is ejected after the callback.
   void error(std::string message, std::string location = {});

@@ -30,8 +30,9 @@ std::optional<u64> PolicyHelperEnv::task_key(u64 task) {
 u64 PolicyHelperEnv::task_of_key(u64 key) {
   return reinterpret_cast<u64>(host_.mirrors().find(static_cast<TaskId>(key)));
 }
-void PolicyHelperEnv::arm_timer(u64 timer_id, u64 at_ns, int) {
-  if (host_.in_callback()) host_.ctx().arm_timer(timer_id, static_cast<TimeNs>(at_ns));
+void PolicyHelperEnv::arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) {
+  if (host_.in_callback())
+    host_.ctx().arm_timer(timer_id, static_cast<TimeNs>(at_ns), pin_cpu < 0 ? kNoCpu : static_cast<CpuId>(pin_cpu));
 }
 void PolicyHelperEnv::cancel_timer(u64 timer_id) {
   if (host_.in_callback()) host_.ctx().cancel_timer(timer_id);

@@ -52,7 +52,7 @@ public:
   void dispatch(ScxContext& ctx, CpuId cpu, Task*) override {
     if (cpu == central_cpu_) {
       if (!timer_started_) {
-        ctx.arm_timer(kTimerId, ctx.now() + kTimerIntervalNs);
+        ctx.arm_timer(kTimerId, ctx.now() + kTimerIntervalNs, ctx.this_cpu());
         timer_started_ = true;
       }
       for (CpuId i = 0; i < static_cast<CpuId>(nr_cpu_ids_); ++i) {
@@ -89,7 +89,7 @@ public:
         ctx.kick_cpu(i, scx::KICK_PREEMPT);
     }
     if (work_waiting) ctx.kick_cpu(central_cpu_, scx::KICK_PREEMPT);
-    ctx.arm_timer(kTimerId, now + kTimerIntervalNs);
+    ctx.arm_timer(kTimerId, now + kTimerIntervalNs, ctx.this_cpu());
   }
 
   s32 init(ScxContext& ctx) override {

@@ -49,7 +49,8 @@ TEST(VerifyCli, RejectionNamesInstructionDisassemblySourceAndCapability) {
                          R"(upsched_task_is_spinning needs capability sched\.events)");
   EXPECT_TRUE(std::regex_search(o.text, error)) << o.text;
   // The C source line the instruction comes from.
-  EXPECT_NE(o.text.find("| if (!upsched_task_is_spinning(p))"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("| if (!UPSCHED_CALL_OR(false, upsched_task_is_spinning, p))"), std::string::npos)
+      << o.text;
 }
 
 // --virt-side: the guest/host hint kfuncs of the other side are refused.

@@ -75,6 +75,21 @@ TEST(BpfPolicy, QmapFifoMatchesItsNativeTwin) {
 }
 TEST(BpfPolicy, CentralMatchesItsNativeTwin) { expect_twins(obj("central"), "central", "hogs"); }
 
+// A timer armed with BPF_F_TIMER_CPU_PIN runs on the CPU that armed it:
+// central arms its timer from the central CPU's dispatch() and ejects itself
+// (scx_bpf_error) if the callback runs anywhere else, as scx_central does.
+// It used to run on the class's first CPU, so central_cpu=1 was ejected.
+TEST(BpfPolicy, CentralOnCpu1KeepsItsPinnedTimerThere) {
+  report::RunReport r = run("hogs", obj("central") + "?central_cpu=1", cli_factory());
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.lost_tasks, 0u);
+  for (const auto& e : r.exit_reports) EXPECT_FALSE(e.is_error()) << e.to_string();
+  double central_share = 0;
+  for (const auto& [name, share] : r.per_class_share)
+    if (name.find("central") != std::string::npos) central_share = share;
+  EXPECT_GT(central_share, 0.9);
+}
+
 TEST(BpfPolicy, PrincipalWithoutLoadCapabilityIsRefused) {
   LoadPolicyOptions o;
   o.principal = Principal{1000, 1000};
