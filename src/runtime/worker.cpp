@@ -185,6 +185,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   }
   f.held_locks.clear();
   core->exit_current(f.worker->cpu, t);
+  account_task(*f.task);
   f.worker->handoff_now = t;
   f.task = nullptr;  // the core may free it now
   lk.release();
