@@ -62,7 +62,7 @@ program = [ { repeat = 300, body = [ { sleep = "200us" }, { signal = "input" } ]
 )", "faas_event_pair.toml");
   ASSERT_TRUE(w) << w.error().to_string();
   WorkloadRunConfig cfg;
-  cfg.duration = 30 * kNsPerSec;  // a bound: the workload ends by itself in well under a second
+  cfg.duration = 10 * kNsPerSec;  // a bound: the workload ends by itself in well under a second
   cfg.policies = {"faas_event"};
   cfg.handle_sigint = false;
   auto r = run_workload(*w, cfg, cal());
