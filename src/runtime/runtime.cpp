@@ -105,6 +105,11 @@ void Impl::on_exit_report(const ExitReport& r) { sum.exit_reports.push_back(r); 
 
 // The core accounts a wakeup's latency when the task first runs after it;
 // the growth of its sum since the last switch in is this wakeup's sample.
+void Impl::account_task(const Task& t) {
+  sum.task_run_ns += t.acct.run_ns;
+  sum.spin_ns += t.acct.spin_ns;
+}
+
 void Impl::on_switch(CpuId, const Task*, const Task* next, TimeNs) {
   if (!next) return;
   FiberTask* f = fiber_of(next);
@@ -355,6 +360,12 @@ Result<RunSummary> Runtime::run() {
   s.wakeup_latency = report::percentiles_of(I.wake_lat);
   s.slice_overrun = report::percentiles_of(I.slice_overrun);
   s.slice_overrun_own = report::percentiles_of(I.slice_overrun_own);
+  I.core->for_each_task([&](const Task& t) {
+    if (t.state != TaskState::exited) {
+      s.task_run_ns += t.acct.run_ns;
+      s.spin_ns += t.acct.spin_ns;
+    }
+  });
   for (ClassId c : I.core->chain())
     s.class_runtime.emplace_back(std::string(I.core->class_name(c)), I.core->class_runtime(c));
   return s;

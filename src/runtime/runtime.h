@@ -71,6 +71,10 @@ struct RunSummary {
   std::vector<std::string> blocking;     // fibers that blocked their worker in a system call
   std::vector<std::string> problems;     // task exceptions, unpinned workers, refused attaches
   std::vector<std::pair<std::string, TimeNs>> class_runtime;  // CPU time per class in the chain
+  // The tasks' CPU time, and the part of it spent spin-polling an event
+  // that had not fired (Event::spin; the core's per-task accounting,
+  // Task::acct.run_ns and spin_ns, of exited and live tasks).
+  TimeNs task_run_ns = 0, spin_ns = 0;
   report::Percentiles wakeup_latency;  // wake_up -> running, as the core measures it
   // How long after its slice's end a task was switched out, one sample per
   // preemption of a task whose slice was over.

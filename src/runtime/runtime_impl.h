@@ -65,6 +65,10 @@ struct FiberTask {
   WaitOn wait = WaitOn::none;  // (L)
   u64 wait_gen = 0;            // (L) sleep timers of an older wait are ignored
   FiberTask* next_waiter = nullptr;  // (L) CondVar / Event FIFO
+  bool spinning = false;             // (L) in an Event's FIFO through Event::spin
+  // Set (under L) when signal() hands a spinning fiber its token; the
+  // fiber's poll loop reads it without the lock.
+  std::atomic<bool> spin_granted{false};
   std::vector<u64> held_locks;       // Mutex ids, released for it if it exits holding them
   u64 wakeups_seen = 0;              // (L) the task's acct.wakeups at its last switch in
   TimeNs wake_lat_seen = 0;          // (L) and its acct.wakeup_latency_sum
@@ -163,6 +167,9 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   report::LatencyHistogram wake_lat;  // one sample per wakeup (on_switch)
   report::LatencyHistogram slice_overrun;  // a preempted task's switch-out after its slice end
   report::LatencyHistogram slice_overrun_own;  // the same, when Linux did not preempt the worker meanwhile
+  // (L) adds t's CPU time and spin time to the summary (at its exit, or
+  // at the end of the run for the tasks still live).
+  void account_task(const Task& t);
   // (L) one overrun sample, on w's thread.
   void record_overrun(Worker& w, TimeNs overrun);
 

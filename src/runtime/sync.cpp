@@ -53,6 +53,14 @@ void release_lock(FiberSection& s, u64 id) {
   }
 }
 
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  asm volatile("" ::: "memory");
+#endif
+}
+
 }  // namespace
 
 bool in_fiber() { return current_fiber() != nullptr; }
@@ -151,11 +159,46 @@ void Event::wait() {
   s.block(WaitOn::event);
 }
 
+void Event::spin() {
+  FiberTask* me = nullptr;
+  {
+    FiberSection s("Event::spin");
+    if (tokens_ > 0) {
+      --tokens_;
+      return;
+    }
+    me = &s.self();
+    me->spinning = true;
+    me->spin_granted.store(false, std::memory_order_relaxed);
+    push_waiter(head_, tail_, me);
+    s.core().set_task_wait(*me->task, WaitKind::spinning, id(), s.now());
+  }
+  // A real poll: the fiber stays runnable and loops until signal() hands
+  // it the token. Preemption (the slice timer, a policy parking it) takes
+  // the CPU away by signal as from any computing fiber; the safe point
+  // covers a runtime where signals are deferred (TSan).
+  while (!me->spin_granted.load(std::memory_order_acquire)) {
+    for (int i = 0; i < 64; ++i) cpu_relax();
+    preempt_point();
+  }
+}
+
 void Event::signal() {
   FiberSection s("Event::signal");
   FiberTask* f = pop_waiter(head_, tail_);
   if (!f) {
     ++tokens_;
+    return;
+  }
+  if (f->spinning) {
+    // It is runnable, maybe on a CPU now: charge its poll up to this
+    // moment as spin time (the core counts spin_ns at its accounting
+    // points), then it has work; no wakeup.
+    f->spinning = false;
+    if (f->task->state == TaskState::running) s.core().check_slice(f->task->cpu, s.now());
+    s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
+    s.core().signal_event(id(), s.now());
+    f->spin_granted.store(true, std::memory_order_release);
     return;
   }
   s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());

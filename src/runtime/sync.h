@@ -69,6 +69,13 @@ public:
   Event& operator=(const Event&) = delete;
   void signal();
   void wait();
+  // Takes a token, or polls for one while staying runnable, burning the
+  // CPU (a function runtime that spin-polls its input): the core sees the
+  // task spinning on this event (WaitKind::spinning, sched.events), so a
+  // policy such as faas_event may park it, and counts its CPU time
+  // meanwhile as wasted (Task::acct.spin_ns, RunSummary::spin_ns). A
+  // signal() hands its token to the first waiter, spinning or blocked.
+  void spin();
   u64 id() const { return reinterpret_cast<u64>(this); }  // the core's event id
 private:
   u64 tokens_ = 0;

@@ -92,6 +92,11 @@ void Impl::worker_main(Worker& w) {
     }
     back = nullptr;
     if (!next && poll_fds(t)) continue;  // a fiber's fd became ready meanwhile
+    // schedule() itself asked for this CPU again (the hook on the worker's
+    // own thread only sets the flag): a task put back on this CPU's local
+    // DSQ after the pick (SCX_ENQ_LAST), a dispatch loop's self-kick. Idling
+    // now would leave that task queued with no one to run it.
+    if (!next && (w.resched.load(std::memory_order_relaxed) || core->need_resched(w.cpu))) continue;
     if (!next) {
       w.idle = true;
       lk.unlock();
@@ -185,6 +190,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   }
   f.held_locks.clear();
   core->exit_current(f.worker->cpu, t);
+  account_task(*f.task);
   f.worker->handoff_now = t;
   f.task = nullptr;  // the core may free it now
   lk.release();

@@ -81,6 +81,7 @@ Result<report::RunReport> run_workload(const Workload& w, const WorkloadRunConfi
   for (auto& [name, ns] : sum->class_runtime) used += ns;
   for (auto& [name, ns] : sum->class_runtime)
     if (ns > 0 || name == "fair") r.per_class_share.emplace_back(name, used ? static_cast<double>(ns) / used : 0);
+  r.wasted_cpu_ratio = sum->task_run_ns ? static_cast<double>(sum->spin_ns) / static_cast<double>(sum->task_run_ns) : 0;
   r.cpu_busy_ratio = r.elapsed_ns ? static_cast<double>(used) / (static_cast<double>(r.elapsed_ns) * r.nr_cpus) : 0;
   r.exit_reports = sum->exit_reports;
   for (const ExitReport& e : r.exit_reports)

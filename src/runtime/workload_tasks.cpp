@@ -182,19 +182,20 @@ void WorkloadTasks::task(u32 g, u64 seed) {
       case OpCode::sleep:
         sleep_for(prog.dists[in->arg].sample(rng));
         break;
-      // spin and poll_recv wait as wait and recv do: the runtime does not
-      // model a guest that polls (docs/runtime.md).
-      case OpCode::wait: case OpCode::spin:
-        o->ev->wait();
-        break;
-      case OpCode::recv: case OpCode::poll_recv:
-        o->ev->wait();
-        o->mu.lock();
-        if (!o->stamps.empty()) {
-          stamp = o->stamps.front();
-          o->stamps.pop_front();
+      // spin really polls (Event::spin: runnable, burning the CPU, seen
+      // by the core as spinning); poll_recv waits as recv does: the
+      // runtime does not imitate a guest's periodic bursts (docs/runtime.md).
+      case OpCode::wait: case OpCode::spin: case OpCode::recv: case OpCode::poll_recv:
+        if (in->op == OpCode::spin) o->ev->spin();
+        else o->ev->wait();
+        if (o->kind == SyncKind::channel) {
+          o->mu.lock();
+          if (!o->stamps.empty()) {
+            stamp = o->stamps.front();
+            o->stamps.pop_front();
+          }
+          o->mu.unlock();
         }
-        o->mu.unlock();
         break;
       case OpCode::signal: case OpCode::send:
         for (u32 k = 0; k < in->arg2; ++k) give(*o, stamp != kNoStamp ? stamp : now());

@@ -37,6 +37,7 @@ const char* poll_from_name(PollFrom p) {
 const RuntimeModel* FaasParams::runtime(const std::string& kind) const {
   if (kind == microvm.kind) return &microvm;
   if (kind == container.kind) return &container;
+  if (kind == spin.kind) return &spin;
   return nullptr;
 }
 
@@ -115,7 +116,7 @@ Result<FaasParams> load_faas_params(const std::string& path) {
   if (p.cost_scale <= 0 || p.duration_s <= 0 || p.rate_per_chain <= 0 || p.cpus < 1)
     return (param_error(path, f->line, "cost_scale, duration_s, rate_per_chain and cpus must be above 0"));
   if (p.think_ms < 0) return (param_error(path, f->line, "'think_ms' must be >= 0"));
-  for (RuntimeModel* rt : {&p.microvm, &p.container})
+  for (RuntimeModel* rt : {&p.microvm, &p.container, &p.spin})
     if (const ConfigNode* t = f->find(rt->kind); t && t->type == ConfigNode::Type::table)
       if (auto st = read_runtime(*t, path, *rt); !st) return tl::unexpected(st.error());
   return p;
@@ -260,6 +261,23 @@ struct ReadyWatch {
 
 }  // namespace
 
+void fill_faas_point(FaasPoint& pt, const RunReport& r, double used_cpu_s) {
+  if (pt.error.empty() && !r.error.empty()) pt.error = r.error;
+  // A policy ejected mid-run is a failed point, not a result.
+  for (auto& e : r.exit_reports)
+    if (static_cast<u32>(e.kind) >= static_cast<u32>(ExitKind::error) && pt.error.empty())
+      pt.error = fmt::format("{} ejected: {} {}", e.class_name, e.reason, e.message);
+  pt.used_cpu_s = used_cpu_s;
+  pt.idle_ratio = r.wasted_cpu_ratio;
+  pt.wasted_cpu_s = r.wasted_cpu_ratio * used_cpu_s;
+  pt.p50_ms = r.request_latency.p50_us / 1e3;
+  pt.p99_ms = r.request_latency.p99_us / 1e3;
+  pt.requests = r.requests;
+  pt.throughput_rps = r.elapsed_ns ? r.requests / (static_cast<double>(r.elapsed_ns) / kNsPerSec) : 0;
+  pt.lost_tasks = r.lost_tasks;
+  pt.trace_sha256 = r.trace_sha256;
+}
+
 FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chains,
                          const FaasRunOptions& opt) {
   FaasPoint pt;
@@ -290,22 +308,9 @@ FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chai
   auto st = (*world)->run();
   RunReport r = (*world)->report();
   if (!st) pt.error = st.error().message;
-  else if (!r.error.empty()) pt.error = r.error;
-  // A policy ejected mid-run is a failed point, not a result.
-  for (auto& e : r.exit_reports)
-    if (static_cast<u32>(e.kind) >= static_cast<u32>(ExitKind::error) && pt.error.empty())
-      pt.error = fmt::format("{} ejected: {} {}", e.class_name, e.reason, e.message);
   double used = 0;
   for (auto& g : r.groups) used += g.run_s;
-  pt.used_cpu_s = used;
-  pt.idle_ratio = r.wasted_cpu_ratio;
-  pt.wasted_cpu_s = r.wasted_cpu_ratio * used;
-  pt.p50_ms = r.request_latency.p50_us / 1e3;
-  pt.p99_ms = r.request_latency.p99_us / 1e3;
-  pt.requests = r.requests;
-  pt.throughput_rps = r.elapsed_ns ? r.requests / (static_cast<double>(r.elapsed_ns) / kNsPerSec) : 0;
-  pt.lost_tasks = r.lost_tasks;
-  pt.trace_sha256 = r.trace_sha256;
+  fill_faas_point(pt, r, used);
   if (opt.check_starvation) pt.max_ready_wait_ms = watch.worst / 1e6;
   std::vector<double> ms;
   for (TimeNs v : samples.requests().kept()) ms.push_back(static_cast<double>(v) / 1e6);

@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "host/policy_factory.h"
+#include "report/metrics.h"
 #include "workload/workload.h"
 
 namespace ups::sim {
@@ -72,6 +73,11 @@ struct FaasParams {
   double azure_duration_cv = 0.5;  // per-invocation CPU cost CV (azure)
   RuntimeModel microvm{"microvm", PollFrom::always, true, 20, 2, 0.7, 25};
   RuntimeModel container{"container", PollFrom::start, true, 20, 2, 1.1, 25};
+  // A runtime that spin-polls: told when the previous stage starts
+  // uploading, it spins on its input without pause (poll_burst_ms = 0), and
+  // spins while object storage answers. Only `spin` polls in the real
+  // runtime (`upsched faas --real`; poll_recv's bursts wait there).
+  RuntimeModel spin{"spin", PollFrom::upload, true, 20, 2, 0, 25};
 
   const RuntimeModel* runtime(const std::string& kind) const;
 };
@@ -116,6 +122,11 @@ struct FaasRunOptions {
   std::ostream* chrome = nullptr;
   host::PolicyFactory factory;  // empty = host::native_policy_factory()
 };
+
+// The point's figures from a run's report (simulated or real): idle ratio
+// (wasted_cpu_ratio), latencies, throughput, lost tasks, a policy ejected
+// mid-run as the error. `used_cpu_s`: the CPU time the application used.
+void fill_faas_point(FaasPoint& pt, const report::RunReport& r, double used_cpu_s);
 
 FaasPoint run_faas_point(const FaasParams& prm, const RuntimeModel& rt, int chains,
                          const FaasRunOptions& opt);

@@ -195,6 +195,51 @@ TEST(RuntimeSync, PipeReadinessWaitsWithoutBlockingTheWorker) {
   EXPECT_EQ(sum_in, sum_out);
 }
 
+TEST(RuntimeSync, SpinPollsRunnableUntilSignalledAndTheCoreCountsItsPollAsSpin) {
+  // One worker: the signaller can run only if the poller, which never
+  // blocks, is preempted; a spin that blocked would leave spin_ns at 0.
+  auto rt = make_runtime({0});
+  Runtime* r = rt.get();
+  Event input;
+  std::atomic<TaskId> poller{kNoTask};
+  bool got = false, seen_spinning = false;
+  rt->spawn([&] {
+    poller = current_task();
+    input.spin();
+    got = true;
+  }, named("poller"));
+  rt->spawn([&, r] {
+    sleep_for(5 * kNsPerMs);  // the poller has the CPU meanwhile
+    r->with_core([&](Core& core) {
+      if (Task* t = core.find_task(poller.load()))
+        seen_spinning = t->wait.kind == WaitKind::spinning && t->state != TaskState::blocked;
+    });
+    input.signal();
+  }, named("signaller"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_TRUE(got);
+  EXPECT_TRUE(seen_spinning);
+  EXPECT_GT(s.spin_ns, 0);
+  EXPECT_LE(s.spin_ns, s.task_run_ns);
+}
+
+TEST(RuntimeSync, SpinTakesAStoredTokenWithoutPolling) {
+  auto rt = make_runtime({0});
+  Event input;
+  bool got = false;
+  rt->spawn([&] {
+    input.signal();
+    input.spin();
+    got = true;
+  }, named("poller"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_TRUE(got);
+  EXPECT_EQ(s.spin_ns, 0);
+  EXPECT_GT(s.task_run_ns, 0);
+}
+
 TEST(RuntimeSync, WaitOnAnFdEpollRefusesIsAnError) {
   auto rt = make_runtime({0});
   std::string message;

@@ -47,6 +47,31 @@ TEST(WorkloadRun, EveryOpOfAFiniteWorkloadRunsAndCountsAsInTheSimulator) {
   EXPECT_NE(r->to_json().find("\"lost_tasks\""), std::string::npos);
 }
 
+TEST(WorkloadRun, AProducerAndConsumerUnderFaasEventRunToTheirEnd) {
+  // faas_event (SCX_ENQ_LAST) puts a CPU's last task back on that CPU
+  // inside schedule(); a worker that then went idle left it queued with
+  // nobody to run it, and this run stalled after its first switches.
+  auto w = workload::parse_workload(R"(
+events = ["input"]
+[[tasks]]
+name = "consumer"
+program = [ { repeat = 300, body = [ { wait = "input" }, { compute = "100us" } ] } ]
+[[tasks]]
+name = "producer"
+program = [ { repeat = 300, body = [ { sleep = "200us" }, { signal = "input" } ] } ]
+)", "faas_event_pair.toml");
+  ASSERT_TRUE(w) << w.error().to_string();
+  WorkloadRunConfig cfg;
+  cfg.duration = 10 * kNsPerSec;  // a bound: the workload ends by itself in well under a second
+  cfg.policies = {"faas_event"};
+  cfg.handle_sigint = false;
+  auto r = run_workload(*w, cfg, cal());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->completed);
+  EXPECT_EQ(r->tasks_completed, 2u);
+  EXPECT_EQ(r->lost_tasks, 0u);
+}
+
 TEST(WorkloadRun, HogsUnderSimpleForAShortDurationLoseNothing) {
   auto w = workload::make_preset("hogs", 2);
   ASSERT_TRUE(w) << w.error().to_string();
