@@ -189,7 +189,7 @@ private:
     switch (f.kind) {
       case FusionKind::address: {
         Xbyak::RegExp e = kReg[f.base] + f.disp;
-        if (f.index >= 0) e = e + kReg[static_cast<size_t>(f.index)];
+        if (f.index >= 0) e = e + kReg[static_cast<size_t>(f.index)] * f.scale;
         if (f.load) load(insns[i + f.length - 1].insn, e);
         else lea(D, Xbyak::util::ptr[e]);
         return;

@@ -86,9 +86,27 @@ private:
     return f;
   }
 
+  // An address run, or one after `rI <<= 1..3` where rI is the run's index
+  // and dead after it: the shift becomes the operand's scale.
   std::optional<Fusion> address(size_t i) const {
     const Instruction& a = insns_[i].insn;
-    Fusion f{.kind = FusionKind::address, .length = 1, .dst = a.dst, .base = a.dst};
+    const u8 I = a.dst;
+    if (is_alu64(a, AluOp::lsh, false) && a.imm >= 1 && a.imm <= 3 && !(opt_.checked && I == 0)) {
+      auto f = address_run(i, 1);
+      const bool loads_into_index = f && f->load && insns_[i + f->length - 1].insn.dst == I;
+      if (f && f->index == I && f->base != I && f->dst != I && (loads_into_index || dead_after(i + f->length, I))) {
+        f->scale = static_cast<u8>(1u << a.imm);
+        return f;
+      }
+    }
+    return address_run(i, 0);
+  }
+
+  // The run from i + skip: rA = rB, or rA += rC, then adds, then maybe a load.
+  std::optional<Fusion> address_run(size_t i, size_t skip) const {
+    const Instruction* a = skip ? follower(i, skip) : &insns_[i].insn;
+    if (!a) return std::nullopt;
+    Fusion f{.kind = FusionKind::address, .length = static_cast<u8>(skip + 1), .dst = a->dst, .base = a->dst};
     bool have_imm = false;
     // rA += imm or rA += rC on the address; false if d is neither (or a second of its kind).
     auto take = [&](const Instruction& d) {
@@ -104,9 +122,9 @@ private:
       }
       return false;
     };
-    if (is_alu64(a, AluOp::mov, true)) {
-      f.base = a.src;
-    } else if (!is_alu64(a, AluOp::add, true) || !take(a)) {
+    if (is_alu64(*a, AluOp::mov, true)) {
+      f.base = a->src;
+    } else if (!is_alu64(*a, AluOp::add, true) || !take(*a)) {
       return std::nullopt;
     }
     for (int k = 0; k < 2; ++k) {
@@ -114,16 +132,53 @@ private:
       if (!d || !take(*d)) break;
       ++f.length;
     }
-    // The address dies in a load into the same register.
+    // The address dies in a load: into the same register, or it is dead
+    // after. In CHECKED mode a trap at the load reports r0, so r0 is never
+    // the address skipped.
     if (const Instruction* d = follower(i, f.length);
-        d && d->kind == InsnKind::load && d->src == f.dst && d->dst == f.dst && !(opt_.checked && f.dst == 0)) {
-      if (add_s32(f.disp, d->off)) {  // the load adds its offset (x86 displacements are 32-bit)
-        f.load = true;
-        ++f.length;
-      }
+        d && d->kind == InsnKind::load && d->src == f.dst && !(opt_.checked && f.dst == 0) &&
+        (d->dst == f.dst || dead_after(i + f.length + 1u, f.dst)) &&
+        add_s32(f.disp, d->off)) {  // the load adds its offset (x86 displacements are 32-bit)
+      f.load = true;
+      ++f.length;
     }
     // A lone mov or add is already one instruction; any two become one.
-    return f.length >= 2 ? std::optional<Fusion>(f) : std::nullopt;
+    return f.length >= skip + 2 ? std::optional<Fusion>(f) : std::nullopt;
+  }
+
+  // Whether `reg` is written before it is read on every path from
+  // instruction k. Conservative: only straight-line code is followed; a
+  // jump, call, exit or atomic, or the end, counts as a read.
+  bool dead_after(size_t k, u8 reg) const {
+    for (; k < insns_.size(); ++k) {
+      const Instruction& d = insns_[k].insn;
+      switch (d.kind) {
+        case InsnKind::alu: {
+          const bool reads_dst = d.alu != AluOp::mov && d.alu != AluOp::movsx;
+          if ((d.src_is_reg && d.src == reg) || (reads_dst && d.dst == reg)) return false;
+          if (d.dst == reg) return true;
+          break;
+        }
+        case InsnKind::endian:
+          if (d.dst == reg) return false;
+          break;
+        case InsnKind::load_imm64:
+          if (d.dst == reg) return true;
+          break;
+        case InsnKind::load:
+          if (d.src == reg) return false;
+          if (d.dst == reg) return true;
+          break;
+        case InsnKind::store_imm:
+          if (d.dst == reg) return false;
+          break;
+        case InsnKind::store_reg:
+          if (d.dst == reg || d.src == reg) return false;
+          break;
+        default: return false;
+      }
+    }
+    return false;
   }
 
   const std::vector<vm::LinkedInsn>& insns_;

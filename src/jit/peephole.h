@@ -20,8 +20,10 @@ namespace ups::jit {
 enum class FusionKind : u8 {
   none,  // the instruction alone
   // rA = rB; then rA += imm and/or rA += rC (C != A), in any order; or
-  // rA += rC then rA += imm. Optionally ended by rA = *(size *)(rA + off)
-  // (the address is then dead): one lea, or one load from [rB + rC + disp].
+  // rA += rC then rA += imm. Optionally ended by rD = *(size *)(rA + off)
+  // where D == A or A is dead after: one lea, or one load from
+  // [rB + rC + disp]. Optionally after rC <<= 1..3 where rC is dead after
+  // (clang's a[i]): the shift is the operand's scale, [rB + rC * 8 + disp].
   address,
   // [rA = rB;] rA <<= 32; rA >>= 32: one 32-bit mov (x86 zero-extends it).
   zero_extend,
@@ -41,6 +43,7 @@ struct Fusion {
   u8 dst = 0;           // the register the run writes (address, *_extend)
   u8 base = 0;          // address: the base register; *_extend: the source
   s8 index = -1;        // address: the index register, or -1
+  u8 scale = 1;         // address: the index's factor (1, 2, 4, 8)
   s32 disp = 0;         // address: the constant added (the load's offset not included)
   bool load = false;    // address: the run ends in a load into dst (its last instruction)
 };
