@@ -264,6 +264,7 @@ private:
       case AluOp::smod: return divide(d);
       case AluOp::mov:
         if (d.src_is_reg) mov(dw, sw);
+        else if (imm == 0) xor_(D.cvt32(), D.cvt32());  // no flags live between instructions
         else if (!blinded_imm(D, imm)) mov(dw, imm);
         else if (!w) mov(D.cvt32(), D.cvt32());
         return;

@@ -78,6 +78,38 @@ TEST(JitPeephole, AddressArithmeticBeforeAStoreBecomesOneLea) {
   EXPECT_EQ(jit_r0(code), static_cast<u64>(4 - 800));  // r4 stored at r10 - 8, r2 left at r10 - 8
 }
 
+TEST(JitPeephole, AShiftedDeadIndexBecomesTheOperandsScale) {
+  // clang's a[i]: i <<= 3; p = r10 - 16 + i; x = *p, with i and p dead after.
+  const std::string prologue = "stdw [%r10-8], 7\nstdw [%r10-16], 5\nmov %r3, 1\n";
+  const std::string run = "lsh %r3, 3\nmov %r2, %r10\nadd %r2, -16\nadd %r2, %r3\nldxdw %r0, [%r2+0]\n";
+  const auto dead = asm_or_die(prologue + run + "mov %r2, 0\nmov %r3, 0\nexit\n");
+  const auto f = fusions_of(dead);
+  EXPECT_EQ(f[3].kind, FusionKind::address);
+  EXPECT_EQ(f[3].length, 5);
+  EXPECT_EQ(f[3].scale, 8);
+  EXPECT_TRUE(f[3].load);
+  EXPECT_EQ(jit_r0(dead), 7u);
+  // The shifted index read after the run: the shift stays; the load still
+  // folds (its address register is dead).
+  const auto live = asm_or_die(prologue + run + "add %r0, %r3\nmov %r2, 0\nexit\n");
+  const auto g = fusions_of(live);
+  EXPECT_EQ(g[3].kind, FusionKind::none);
+  EXPECT_EQ(g[4].kind, FusionKind::address);
+  EXPECT_EQ(g[4].scale, 1);
+  EXPECT_TRUE(g[4].load);
+  EXPECT_EQ(jit_r0(live), 7u + 8);
+}
+
+TEST(JitPeephole, AnAddressReadAfterItsLoadIsKept) {
+  const auto code = asm_or_die(
+      "stdw [%r10-8], 7\nmov %r2, %r10\nadd %r2, -8\nldxdw %r0, [%r2+0]\nsub %r2, %r10\nadd %r0, %r2\nexit\n");
+  const auto f = fusions_of(code);
+  EXPECT_EQ(f[1].kind, FusionKind::address);
+  EXPECT_EQ(f[1].length, 2);  // the lea only
+  EXPECT_FALSE(f[1].load);
+  EXPECT_EQ(jit_r0(code), static_cast<u64>(7 - 8));
+}
+
 TEST(JitPeephole, AnAddOfTheAddressToItselfIsNotAnIndex) {
   // r2 = r1; r2 += r2 doubles r1: no [r1 + r2] operand.
   const auto code = asm_or_die("mov %r2, %r1\nadd %r2, %r2\nmov %r0, %r2\nexit\n");
