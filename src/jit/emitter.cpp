@@ -595,12 +595,18 @@ private:
     // The closest back-edge (usually the innermost loop's latch) last, so
     // that it falls into the head; the others jump there.
     jmp(labels_[pc]);
-    for (size_t i = entries.size(); i-- > 0;) {
+    // The loop head 16-byte aligned, padded here where no code runs (an
+    // align after the entries would put nops on every taken back-edge).
+    // Every jump is rel32 (setDefaultJmpNEAR): an entry is sub r10, 1 (4
+    // bytes) and je (6), and all but the last jump on to the head (5).
+    const size_t n = entries.size();
+    const size_t entries_bytes = n * 10 + (n - 1) * 5;
+    if (const size_t pad = (16 - (getSize() + entries_bytes) % 16) % 16; pad > 0) nop(pad);
+    for (size_t i = n; i-- > 0;) {
       L(*entries[i].second);
       spend_budget(entries[i].first);
       if (i > 0) jmp(labels_[pc]);
     }
-    align(16);  // the loop head
   }
 
   // The label a jump at `pc` to `target` goes to: a backward one's entry.
