@@ -3,8 +3,11 @@
 // idioms cost more than the native code they stand for (pointer arithmetic
 // before each access, zero extensions spelled as shift pairs, loops closed
 // by a branch over a jump). Each rewrite is exact at the BPF level: the
-// registers the run writes and the memory it touches end up as the
-// instructions one by one would leave them. Only the run's first
+// memory the run touches and every register it writes end up as the
+// instructions one by one would leave them, except a register that is
+// written again before any read on every path after the run (checked on
+// straight-line code only) and is not r0 where a CHECKED load may trap
+// (a trap reports r0). Only the run's first
 // instruction may be a place control arrives at other than by falling
 // through (a jump or call target, a subprogram entry): the others get no
 // code of their own.
@@ -40,12 +43,12 @@ enum class FusionKind : u8 {
 struct Fusion {
   FusionKind kind = FusionKind::none;
   u8 length = 1;        // instructions the run covers, from this one
-  u8 dst = 0;           // the register the run writes (address, *_extend)
+  u8 dst = 0;           // address: the address register (A); *_extend: the register extended
   u8 base = 0;          // address: the base register; *_extend: the source
   s8 index = -1;        // address: the index register, or -1
   u8 scale = 1;         // address: the index's factor (1, 2, 4, 8)
   s32 disp = 0;         // address: the constant added (the load's offset not included)
-  bool load = false;    // address: the run ends in a load into dst (its last instruction)
+  bool load = false;    // address: the run ends in a load (its last instruction)
 };
 
 struct PeepholeOptions {
