@@ -12,7 +12,11 @@
 // average, no program over 2), interpreter/JIT and DPDK JIT/JIT.
 //   interp_bench                      # everything
 //   interp_bench --benchmark_filter=^$ # the summary table only
+//   interp_bench --callgrind-once      # under callgrind: one run per program of
+//                                      # native and JIT, each dumped on its own
+//                                      # (scripts/jit_insns.sh reads them)
 #include <benchmark/benchmark.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <ctime>
@@ -333,8 +337,27 @@ void print_jit_summary() {
 
 }  // namespace
 
+// One run of each program on native code and on the JIT (warmed up first),
+// each between callgrind's zeroing and a dump named "<engine>/<program>":
+// instruction counts that noise does not move.
+void callgrind_once() {
+  for (Bench& b : g_benches)
+    for (Engine e : {Engine::native, Engine::jit}) {
+      g_ctx.n = b.n;
+      benchmark::DoNotOptimize(run_once(b, e));
+      const std::string tag = std::string(e == Engine::native ? "native/" : "jit/") + b.name;
+      CALLGRIND_ZERO_STATS;
+      benchmark::DoNotOptimize(run_once(b, e));
+      CALLGRIND_DUMP_STATS_AT(tag.c_str());
+    }
+}
+
 int main(int argc, char** argv) {
   if (!setup()) return 1;
+  if (argc > 1 && std::strcmp(argv[1], "--callgrind-once") == 0) {
+    callgrind_once();
+    return 0;
+  }
   for (size_t i = 0; i < g_benches.size(); ++i) {
     const std::string n = g_benches[i].name;
     benchmark::RegisterBenchmark(("upsched/" + n).c_str(), BM_engine, i, Engine::upsched);
