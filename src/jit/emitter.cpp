@@ -325,6 +325,48 @@ private:
     if (!d.is64) mov(D.cvt32(), D.cvt32());  // a zero count leaves the register as it was
   }
 
+  // Unsigned division by a constant d != 0 (clang's x % d is x - x / d * d):
+  // a shift for a power of two, else a multiply by a magic number and
+  // shifts (Granlund and Montgomery, "Division by invariant integers using
+  // multiplication", 1994, figure 4.1), exact for every dividend: with
+  // l = ceil(log2 d) and m = floor(2^N (2^l - d) / d) + 1 < 2^N,
+  // t = (m * n) >> N and n / d = (t + ((n - t) >> 1)) >> (l - 1).
+  // A few cycles where div takes tens.
+  void divide_by_constant(const Reg64& D, u64 dv, bool w) {
+    using u128 = unsigned __int128;
+    const int bits = w ? 64 : 32;
+    if ((dv & (dv - 1)) == 0) {  // 2^k, 1 included
+      const int k = __builtin_ctzll(dv);
+      if (k > 0) w ? shr(D, k) : shr(D.cvt32(), k);
+      else if (!w) mov(D.cvt32(), D.cvt32());
+      return;
+    }
+    int l = 0;
+    while ((u128{1} << l) < dv) ++l;
+    const u64 m = static_cast<u64>(((u128{1} << bits) * ((u128{1} << l) - dv)) / dv + 1);
+    // r9 = n, r11 = t.
+    if (w) {
+      if (D != rax) push(rax);
+      if (D != rdx) push(rdx);
+      mov(r9, D);
+      mov(rax, m);
+      mul(r9);
+      mov(r11, rdx);
+      if (D != rdx) pop(rdx);
+      if (D != rax) pop(rax);
+    } else {
+      mov(r9.cvt32(), D.cvt32());
+      mov(r11.cvt32(), static_cast<u32>(m));
+      imul(r11, r9);  // both below 2^32: no overflow
+      shr(r11, 32);
+    }
+    sub(r9, r11);
+    shr(r9, 1);
+    add(r9, r11);
+    if (l > 1) shr(r9, l - 1);
+    mov(D, r9);  // a 32-bit quotient is below 2^32: upper half zero
+  }
+
   // div/mod/sdiv/smod with BPF's rules: x / 0 = 0, x % 0 = x, and the
   // signed INT_MIN / -1 wraps (x86 would fault), x % -1 = 0.
   void divide(const Instruction& d) {
@@ -341,6 +383,7 @@ private:
       mov(r11, kReg[d.src]);
     } else {
       const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
+      if (d.alu == AluOp::div && imm != 0 && !opt_.blind) return divide_by_constant(D, imm, w);
       may_be_zero = (w ? imm : static_cast<u32>(imm)) == 0;
       may_be_minus_one = is_signed && (w ? imm == ~u64{0} : static_cast<u32>(imm) == ~u32{0});
       if (!blinded_imm(r11, imm)) mov(r11, imm);

@@ -3,6 +3,7 @@
 // blinded: backend_diff.h), and where it must not apply (a jump target
 // inside the run, a sign extension after a 32-bit def, a load into r0 in
 // CHECKED mode).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -246,6 +247,29 @@ TEST(JitPeephole, ComparesAgainstZeroKeepEveryCondition) {
         want = (want << 1) | (holds_against_zero(c, is64 ? value : static_cast<u32>(value), is64) ? 0 : 1);
       }
   EXPECT_EQ(jit_r0(asm_or_die(text + "exit\n")), want);
+}
+
+// Not a peephole but the same kind of rewrite (emitter.cpp's
+// divide_by_constant): unsigned division by a constant as a multiply, for
+// divisors at the algorithm's edges and dividends at the operand's.
+TEST(JitPeephole, UnsignedDivisionByAConstantIsExact) {
+  const s32 divisors[] = {1, 2, 3, 5, 7, 10, 64, 641, 0xfff1, 0x7fffffff, -1, -3, -0x7fffffff - 1, 0x12345};
+  const u64 dividends[] = {0, 1, 2, 3, 9, 0xfff0, 0xfff1, 0xfff2, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
+                           0x123456789abcdef0, 0x7fffffffffffffff, 0x8000000000000000, 0xfffffffffffffffe,
+                           0xffffffffffffffff};
+  for (bool is64 : {true, false})
+    for (s32 d : divisors) {
+      // r0 = r0 * 31 + n / d over every dividend.
+      std::string text = "mov %r0, 0\n";
+      u64 want = 0;
+      for (u64 n : dividends) {
+        text += fmt::format("lddw %r1, {:#x}\n{} %r1, {}\nmul %r0, 31\nadd %r0, %r1\n", n, is64 ? "div" : "div32", d);
+        const u64 q = is64 ? n / static_cast<u64>(static_cast<s64>(d))
+                           : static_cast<u32>(n) / static_cast<u32>(d);
+        want = want * 31 + q;
+      }
+      EXPECT_EQ(jit_r0(asm_or_die(text + "exit\n")), want) << (is64 ? "div " : "div32 ") << d;
+    }
 }
 
 }  // namespace
