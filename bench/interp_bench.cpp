@@ -16,7 +16,10 @@
 //                                      # native and JIT, each dumped on its own
 //                                      # (scripts/jit_insns.sh reads them)
 #include <benchmark/benchmark.h>
+#if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
+#define UPS_HAVE_CALLGRIND 1
+#endif
 
 #include <algorithm>
 #include <ctime>
@@ -340,7 +343,11 @@ void print_jit_summary() {
 // One run of each program on native code and on the JIT (warmed up first),
 // each between callgrind's zeroing and a dump named "<engine>/<program>":
 // instruction counts that noise does not move.
-void callgrind_once() {
+bool callgrind_once() {
+#ifndef UPS_HAVE_CALLGRIND
+  std::fprintf(stderr, "--callgrind-once: built without valgrind/callgrind.h (scripts/install-deps.sh installs valgrind)\n");
+  return false;
+#else
   for (Bench& b : g_benches)
     for (Engine e : {Engine::native, Engine::jit}) {
       g_ctx.n = b.n;
@@ -350,13 +357,14 @@ void callgrind_once() {
       benchmark::DoNotOptimize(run_once(b, e));
       CALLGRIND_DUMP_STATS_AT(tag.c_str());
     }
+  return true;
+#endif
 }
 
 int main(int argc, char** argv) {
   if (!setup()) return 1;
   if (argc > 1 && std::strcmp(argv[1], "--callgrind-once") == 0) {
-    callgrind_once();
-    return 0;
+    return callgrind_once() ? 0 : 1;
   }
   for (size_t i = 0; i < g_benches.size(); ++i) {
     const std::string n = g_benches[i].name;
