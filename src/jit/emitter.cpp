@@ -13,6 +13,7 @@
 #define XBYAK_NO_OP_NAMES
 #include <xbyak/xbyak.h>
 
+#include "jit/peephole.h"
 #include "jit/run_state.h"
 #include "vm/trap.h"
 
@@ -78,25 +79,17 @@ public:
     for (const vm::LinkedInsn& l : program_.insns())
       if (l.insn.kind == InsnKind::jump && l.insn.target <= static_cast<s64>(l.insn.pc))
         back_edges_[static_cast<size_t>(l.insn.target)].push_back({l.insn.pc, std::make_unique<Label>()});
-    // Where control can arrive other than by falling through: a pair of
-    // instructions fuses only if nothing lands on the second.
     const auto& insns = program_.insns();
-    std::vector<bool> landed(program_.slots() + 1, false);
-    for (u32 e : program_.subprogram_entries()) landed[e] = true;
-    for (const vm::LinkedInsn& l : insns)
-      if (l.insn.target >= 0 && (l.insn.kind == InsnKind::jump || l.insn.kind == InsnKind::call))
-        landed[static_cast<size_t>(l.insn.target)] = true;
+    const std::vector<Fusion> fusions = find_fusions(program_, PeepholeOptions{opt_.blind, opt_.checked});
     fused_.assign(program_.slots(), false);
     trampoline();
-    for (size_t i = 0; i < insns.size(); ++i) {
+    for (size_t i = 0; i < insns.size(); i += fusions[i].length) {
       const vm::LinkedInsn& l = insns[i];
       back_edge_entries(l.insn.pc);
       L(labels_[l.insn.pc]);
-      if (i + 1 < insns.size() && !landed[insns[i + 1].insn.pc] && fuse(l.insn, insns[i + 1].insn)) {
-        fused_[insns[++i].insn.pc] = true;
-        continue;
-      }
-      instruction(l);
+      if (fusions[i].kind == FusionKind::none) instruction(l);
+      else fused(fusions[i], i);
+      for (size_t k = 1; k < fusions[i].length; ++k) fused_[insns[i + k].insn.pc] = true;
     }
     ud2();  // verified code never falls off its end
     for (size_t i = 0; i < cold_.size(); ++i) cold_[i]();
@@ -187,34 +180,33 @@ private:
 
   static u64 imm64(const Instruction& d) { return static_cast<u64>(static_cast<s64>(d.imm)); }
 
-  // --- fused pairs (peepholes) -----------------------------------------------
-  // Two adjacent instructions as one x86 sequence, where clang's BPF idioms
-  // cost more than the native code they stand for. The second is then no
-  // entry of its own (slot_offsets: kNoEntry); nothing jumps to it.
-  bool fuse(const Instruction& a, const Instruction& b) {
-    auto is = [](const Instruction& d, AluOp op, bool reg) {
-      return d.kind == InsnKind::alu && d.is64 && d.alu == op && d.src_is_reg == reg;
-    };
-    // r1 = r10; r1 += -8  ->  lea (pointer arithmetic before every access).
-    if (!opt_.blind && is(a, AluOp::mov, true) && is(b, AluOp::add, false) && b.dst == a.dst) {
-      lea(kReg[a.dst], Xbyak::util::ptr[kReg[a.src] + b.imm]);
-      return true;
+  // --- fused runs (peephole.h) ----------------------------------------------
+  // The run of instructions starting at insns()[i] as one x86 sequence. The
+  // others are then no entry of their own (slot_offsets: kNoEntry).
+  void fused(const Fusion& f, size_t i) {
+    const auto& insns = program_.insns();
+    const Reg64 D = kReg[f.dst];
+    switch (f.kind) {
+      case FusionKind::address: {
+        Xbyak::RegExp e = kReg[f.base] + f.disp;
+        if (f.index >= 0) e = e + kReg[static_cast<size_t>(f.index)] * f.scale;
+        if (f.load) load(insns[i + f.length - 1].insn, e);
+        else lea(D, Xbyak::util::ptr[e]);
+        return;
+      }
+      case FusionKind::zero_extend: mov(D.cvt32(), kReg[f.base].cvt32()); return;
+      case FusionKind::sign_extend: movsxd(D, kReg[f.base].cvt32()); return;
+      case FusionKind::redundant_zero_extend: instruction(insns[i]); return;
+      case FusionKind::branch_over_jump: {
+        const Instruction& a = insns[i].insn;
+        const Instruction& b = insns[i + 1].insn;
+        compare(a);
+        jcc(a.cond, true, jump_label(b.pc, b.target));
+        return;
+      }
+      case FusionKind::none: break;
     }
-    // r1 <<= 32; r1 >>= 32 (zero-extension) and r1 s>>= 32 (sign-extension).
-    if (is(a, AluOp::lsh, false) && a.imm == 32 && b.dst == a.dst && b.imm == 32 &&
-        (is(b, AluOp::rsh, false) || is(b, AluOp::arsh, false))) {
-      if (b.alu == AluOp::rsh) mov(kReg[a.dst].cvt32(), kReg[a.dst].cvt32());
-      else movsxd(kReg[a.dst], kReg[a.dst].cvt32());
-      return true;
-    }
-    // if (c) goto +1; goto loop  ->  if (!c) goto loop: one branch per iteration.
-    if (a.is_conditional_jump() && a.target == static_cast<s64>(b.pc) + 1 && b.kind == InsnKind::jump &&
-        b.cond == JumpCond::always && b.target <= static_cast<s64>(b.pc)) {
-      compare(a);
-      jcc(a.cond, true, jump_label(b.pc, b.target));
-      return true;
-    }
-    return false;
+    throw Xbyak::Error(Xbyak::ERR_INTERNAL);
   }
 
   // --- instructions -------------------------------------------------------
@@ -226,7 +218,7 @@ private:
       case InsnKind::load_imm64:
         if (!blinded_imm(kReg[d.dst], l.value)) mov(kReg[d.dst], l.value);
         return;
-      case InsnKind::load: return load(d);
+      case InsnKind::load: return load(d, kReg[d.src]);
       case InsnKind::store_imm:
       case InsnKind::store_reg: return store(d);
       case InsnKind::atomic: return atomic(d);
@@ -272,6 +264,7 @@ private:
       case AluOp::smod: return divide(d);
       case AluOp::mov:
         if (d.src_is_reg) mov(dw, sw);
+        else if (imm == 0) xor_(D.cvt32(), D.cvt32());  // no flags live between instructions
         else if (!blinded_imm(D, imm)) mov(dw, imm);
         else if (!w) mov(D.cvt32(), D.cvt32());
         return;
@@ -332,6 +325,48 @@ private:
     if (!d.is64) mov(D.cvt32(), D.cvt32());  // a zero count leaves the register as it was
   }
 
+  // Unsigned division by a constant d != 0 (clang's x % d is x - x / d * d):
+  // a shift for a power of two, else a multiply by a magic number and
+  // shifts (Granlund and Montgomery, "Division by invariant integers using
+  // multiplication", 1994, figure 4.1), exact for every dividend: with
+  // l = ceil(log2 d) and m = floor(2^N (2^l - d) / d) + 1 < 2^N,
+  // t = (m * n) >> N and n / d = (t + ((n - t) >> 1)) >> (l - 1).
+  // A few cycles where div takes tens.
+  void divide_by_constant(const Reg64& D, u64 dv, bool w) {
+    using u128 = unsigned __int128;
+    const int bits = w ? 64 : 32;
+    if ((dv & (dv - 1)) == 0) {  // 2^k, 1 included
+      const int k = __builtin_ctzll(dv);
+      if (k > 0) w ? shr(D, k) : shr(D.cvt32(), k);
+      else if (!w) mov(D.cvt32(), D.cvt32());
+      return;
+    }
+    int l = 0;
+    while ((u128{1} << l) < dv) ++l;
+    const u64 m = static_cast<u64>(((u128{1} << bits) * ((u128{1} << l) - dv)) / dv + 1);
+    // r9 = n, r11 = t.
+    if (w) {
+      if (D != rax) push(rax);
+      if (D != rdx) push(rdx);
+      mov(r9, D);
+      mov(rax, m);
+      mul(r9);
+      mov(r11, rdx);
+      if (D != rdx) pop(rdx);
+      if (D != rax) pop(rax);
+    } else {
+      mov(r9.cvt32(), D.cvt32());
+      mov(r11.cvt32(), static_cast<u32>(m));
+      imul(r11, r9);  // both below 2^32: no overflow
+      shr(r11, 32);
+    }
+    sub(r9, r11);
+    shr(r9, 1);
+    add(r9, r11);
+    if (l > 1) shr(r9, l - 1);
+    mov(D, r9);  // a 32-bit quotient is below 2^32: upper half zero
+  }
+
   // div/mod/sdiv/smod with BPF's rules: x / 0 = 0, x % 0 = x, and the
   // signed INT_MIN / -1 wraps (x86 would fault), x % -1 = 0.
   void divide(const Instruction& d) {
@@ -348,6 +383,7 @@ private:
       mov(r11, kReg[d.src]);
     } else {
       const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
+      if (d.alu == AluOp::div && imm != 0 && !opt_.blind) return divide_by_constant(D, imm, w);
       may_be_zero = (w ? imm : static_cast<u32>(imm)) == 0;
       may_be_minus_one = is_signed && (w ? imm == ~u64{0} : static_cast<u32>(imm) == ~u32{0});
       if (!blinded_imm(r11, imm)) mov(r11, imm);
@@ -423,7 +459,7 @@ private:
   // --- memory -------------------------------------------------------------
   // The operand for [base + off]: in CHECKED mode the address goes to r11
   // and is checked first (trapping at `pc` on a miss).
-  Xbyak::RegExp address(const Instruction& d, const Reg64& base, bool write) {
+  Xbyak::RegExp address(const Instruction& d, const Xbyak::RegExp& base, bool write) {
     if (!opt_.checked) return base + static_cast<int>(d.off);
     lea(r11, Xbyak::util::ptr[base + static_cast<int>(d.off)]);
     check(d.pc, d.size, write);
@@ -497,9 +533,10 @@ private:
     return size == 1 ? byte : size == 2 ? word : size == 4 ? dword : qword;
   }
 
-  void load(const Instruction& d) {
+  // dst = *(size *)(base + off): base is src, or a fused run's address.
+  void load(const Instruction& d, const Xbyak::RegExp& base) {
     const Reg64 D = kReg[d.dst];
-    const auto a = address(d, kReg[d.src], false);
+    const auto a = address(d, base, false);
     if (d.sign_extend) {
       if (d.size == 4) movsxd(D, dword[a]);
       else movsx(D, frame(d.size)[a]);
@@ -601,12 +638,18 @@ private:
     // The closest back-edge (usually the innermost loop's latch) last, so
     // that it falls into the head; the others jump there.
     jmp(labels_[pc]);
-    for (size_t i = entries.size(); i-- > 0;) {
+    // The loop head 16-byte aligned, padded here where no code runs (an
+    // align after the entries would put nops on every taken back-edge).
+    // Every jump is rel32 (setDefaultJmpNEAR): an entry is sub r10, 1 (4
+    // bytes) and je (6), and all but the last jump on to the head (5).
+    const size_t n = entries.size();
+    const size_t entries_bytes = n * 10 + (n - 1) * 5;
+    if (const size_t pad = (16 - (getSize() + entries_bytes) % 16) % 16; pad > 0) nop(pad);
+    for (size_t i = n; i-- > 0;) {
       L(*entries[i].second);
       spend_budget(entries[i].first);
       if (i > 0) jmp(labels_[pc]);
     }
-    align(16);  // the loop head
   }
 
   // The label a jump at `pc` to `target` goes to: a backward one's entry.
@@ -633,6 +676,12 @@ private:
     const bool w = d.is64;
     const Xbyak::Reg dw = w ? Xbyak::Reg(D) : Xbyak::Reg(D.cvt32());
     const Xbyak::Reg sw = w ? Xbyak::Reg(kReg[d.src]) : Xbyak::Reg(kReg[d.src].cvt32());
+    // Against zero: test sets the flags as cmp 0 does (CF = OF = 0, ZF and
+    // SF from the value), in fewer bytes and with no immediate to blind.
+    if (!d.src_is_reg && d.imm == 0 && d.cond != JumpCond::set) {
+      test(dw, dw);
+      return;
+    }
     const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
     const bool in_r9 = !d.src_is_reg && blinded_imm(r9, imm);
     const Xbyak::Reg r9w = w ? Xbyak::Reg(r9) : Xbyak::Reg(r9.cvt32());

@@ -11,7 +11,8 @@
 //    budget from the RunState, calls `target` (a slot's code), and returns
 //    r0. A trap jumps to a common stub that restores the trampoline's stack
 //    pointer (RunState::saved_rsp) and returns through the same epilogue.
-//  - then every instruction in slot order; `exit` is `ret`, a bpf-to-bpf
+//  - then every instruction in slot order (a run the peephole pass found,
+//    peephole.h, as one sequence); `exit` is `ret`, a bpf-to-bpf
 //    call is a native `call`, so every subprogram (and any slot a host
 //    enters) runs the same way.
 //  - then the cold stubs: traps, CHECKED mode's slow path.
