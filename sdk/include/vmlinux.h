@@ -385,6 +385,7 @@ enum scx_exit_code {
 
 enum scx_ent_flags {
 	SCX_TASK_QUEUED = 1 << 0,
+	SCX_TASK_IN_CUSTODY = 1 << 1,
 	SCX_TASK_RESET_RUNNABLE_AT = 1 << 2,
 	SCX_TASK_DEQD_FOR_SLEEP = 1 << 3,
 	SCX_TASK_STATE_SHIFT = 8,

@@ -196,9 +196,19 @@ void ExtClass::enqueue_task(Task& p, CpuId target, u64 enq_flags) {
 void ExtClass::custody(Task& p) {
   p.state = TaskState::custody;
   p.scx.ops_state = OpsState::queued;
+  p.scx.flags |= scx::TASK_IN_CUSTODY;
+}
+
+void ExtClass::leave_custody(Task& p, u64 deq_flags, CpuId cpu) {
+  if (!(p.scx.flags & scx::TASK_IN_CUSTODY)) return;
+  p.scx.flags &= ~scx::TASK_IN_CUSTODY;
+  if (!live()) return;
+  OpScope s(*this, Op::dequeue, cpu, &p);
+  ops_->dequeue(ctx_, p, deq_flags);
 }
 
 void ExtClass::do_enqueue(Task& p, CpuId target, u64 enq_flags) {
+  p.wake_cpu = target;  // Linux moves p to target's run queue before ops.enqueue
   if (ddsp_.task == &p && live()) {
     const DirectDispatch d = ddsp_;
     ddsp_ = {};
@@ -309,8 +319,13 @@ void ExtClass::dispatch_enqueue(Task& p, DsqId dsq_id, CpuId local_cpu, u64 enq_
   p.state = TaskState::queued;
   if (vtime) dsq->push_vtime(p);
   else dsq->push_fifo(p, (enq_flags & (scx::ENQ_HEAD | scx::ENQ_PREEMPT)) != 0);
-  if (dsq->local_cpu() == kNoCpu) return;
   const CpuId c = dsq->local_cpu();
+  if (c == kNoCpu && dsq != &global_) {
+    p.scx.flags |= scx::TASK_IN_CUSTODY;  // a user DSQ keeps it in the policy's custody
+    return;
+  }
+  leave_custody(p, 0, c != kNoCpu ? c : local_cpu);
+  if (c == kNoCpu) return;
   CpuRq& rq = core_.cpus[static_cast<size_t>(c)];
   if ((enq_flags & scx::ENQ_PREEMPT) && rq.curr && rq.curr->cls == id()) {
     rq.curr->scx.slice = 0;
@@ -321,12 +336,8 @@ void ExtClass::dispatch_enqueue(Task& p, DsqId dsq_id, CpuId local_cpu, u64 enq_
 }
 
 void ExtClass::dequeue_task(Task& p, u64 deq_flags) {
-  if (p.dsq) {
-    p.dsq->remove(p);
-  } else if (p.state == TaskState::custody && live()) {
-    OpScope s(*this, Op::dequeue, p.cpu, &p);
-    ops_->dequeue(ctx_, p, deq_flags);
-  }
+  if (p.dsq) p.dsq->remove(p);
+  leave_custody(p, deq_flags, p.cpu);
   p.scx.ops_state = OpsState::none;
   if (live()) {
     OpScope s(*this, Op::quiescent, p.cpu, &p);
@@ -367,6 +378,7 @@ bool ExtClass::move_to_local(DsqId dsq_id, CpuId cpu) {
   if (!t) return false;
   src->remove(*t);
   local_[static_cast<size_t>(cpu)].push_fifo(*t, false);
+  leave_custody(*t, 0, cpu);
   ++dsp_nr_;
   return true;
 }
@@ -423,6 +435,7 @@ void ExtClass::put_prev_task(CpuRq& rq, Task& p, int next_rank) {
   if (p.scx.slice > 0 && p.affinity.test(rq.id)) {
     // Preempted by a higher class (or throttled): first in line here.
     p.state = TaskState::queued;
+    p.wake_cpu = rq.id;
     local_[static_cast<size_t>(rq.id)].push_fifo(p, true);
     return;
   }

@@ -128,6 +128,11 @@ private:
   // global DSQ where the kernel does (task not allowed there, DSQ missing).
   void dispatch_enqueue(Task& p, DsqId dsq_id, CpuId local_cpu, u64 enq_flags, bool vtime);
   void custody(Task& p);
+  // Linux 7.3's custody (SCX_TASK_IN_CUSTODY): a task the policy kept from
+  // ops.enqueue, or put on a user DSQ, is the policy's until it reaches a
+  // local or the global DSQ, or is dequeued; leaving calls ops.dequeue
+  // (deq_flags 0 when it reaches a terminal DSQ). cpu: the callback's CPU.
+  void leave_custody(Task& p, u64 deq_flags, CpuId cpu);
   Task* take(DispatchQueue& dsq, Task& p);
   // Flush the dispatch buffer of the current dispatch().
   void flush_dispatch(CpuId cpu);

@@ -65,6 +65,7 @@ inline constexpr u64 OPS_SWITCH_PARTIAL = 1ULL << 3;
 
 // p->scx.flags (§6).
 inline constexpr u32 TASK_QUEUED = 1U << 0;
+inline constexpr u32 TASK_IN_CUSTODY = 1U << 1;  // the policy holds it: ops.dequeue when it leaves
 
 // Errno values a policy sees (negative returns of kfuncs).
 inline constexpr s32 E_NOENT = 2;

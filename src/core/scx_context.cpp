@@ -354,7 +354,12 @@ CpuId ScxContext::this_cpu() const {
 
 bool ScxContext::task_running(const Task& p) const { return p.state == TaskState::running; }
 
+// Linux's task_cpu(): a queued task is on the run queue its wakeup chose
+// (select_cpu's CPU, already during ops.enqueue) or it was re-queued on; a
+// running or sleeping one is where it runs or last ran.
 CpuId ScxContext::task_cpu(const Task& p) const {
+  if (p.state != TaskState::running && (p.scx.flags & scx::TASK_QUEUED) && p.wake_cpu != kNoCpu)
+    return p.wake_cpu;
   if (p.cpu != kNoCpu) return p.cpu;
   return p.wake_cpu != kNoCpu ? p.wake_cpu : p.affinity.first();
 }

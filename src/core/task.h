@@ -103,7 +103,7 @@ struct Task {
   TaskState state = TaskState::created;
   ClassId cls = kNoClass;  // class the task is attached to
   CpuId cpu = kNoCpu;      // CPU it runs on, or last ran on
-  CpuId wake_cpu = kNoCpu; // CPU chosen at the last wakeup
+  CpuId wake_cpu = kNoCpu; // run queue it joined at its last wakeup (or re-queue of an ext task)
 
   ScxEntity scx;
   FairEntity fair;
