@@ -6,12 +6,9 @@
 # ratios the issues ask for. The timed ratios come from policy_bench itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
-bench=$build/bench/policy_bench
-[[ -x $bench ]] || { echo "cycle_cost.sh: $bench is missing (build the policy_bench target)" >&2; exit 2; }
-command -v valgrind >/dev/null || { echo "cycle_cost.sh: needs valgrind (scripts/install-deps.sh installs it)" >&2; exit 2; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# shellcheck source=lib/callgrind.sh
+source scripts/lib/callgrind.sh
+callgrind_setup cycle_cost.sh "${1:-build}" policy_bench
 for b in BM_CycleNativeSimple BM_CycleBpfSimple BM_CycleBpfSimpleConfined BM_CycleJitSimple BM_CycleJitSimpleConfined; do
   valgrind --tool=callgrind --callgrind-out-file="$out/$b" --toggle-collect='*Core::schedule*' \
     --toggle-collect='*Core::wake_up*' --toggle-collect='*Core::block_current*' \

@@ -7,12 +7,9 @@
 # interp_bench's JIT table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
-bench=$build/bench/interp_bench
-[[ -x $bench ]] || { echo "jit_insns.sh: $bench is missing (build the interp_bench target)" >&2; exit 2; }
-command -v valgrind >/dev/null || { echo "jit_insns.sh: needs valgrind (scripts/install-deps.sh installs it)" >&2; exit 2; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+# shellcheck source=lib/callgrind.sh
+source scripts/lib/callgrind.sh
+callgrind_setup jit_insns.sh "${1:-build}" interp_bench
 valgrind --tool=callgrind --callgrind-out-file="$out/cg" "$bench" --callgrind-once >/dev/null 2>&1
 python3 - "$out" <<'PY'
 import glob, re, sys

@@ -320,12 +320,12 @@ void ExtClass::dispatch_enqueue(Task& p, DsqId dsq_id, CpuId local_cpu, u64 enq_
   if (vtime) dsq->push_vtime(p);
   else dsq->push_fifo(p, (enq_flags & (scx::ENQ_HEAD | scx::ENQ_PREEMPT)) != 0);
   const CpuId c = dsq->local_cpu();
-  if (c == kNoCpu && dsq != &global_) {
-    p.scx.flags |= scx::TASK_IN_CUSTODY;  // a user DSQ keeps it in the policy's custody
+  if (c == kNoCpu) {
+    if (dsq == &global_) leave_custody(p, 0, local_cpu);
+    else p.scx.flags |= scx::TASK_IN_CUSTODY;  // a user DSQ keeps it in the policy's custody
     return;
   }
-  leave_custody(p, 0, c != kNoCpu ? c : local_cpu);
-  if (c == kNoCpu) return;
+  leave_custody(p, 0, c);
   CpuRq& rq = core_.cpus[static_cast<size_t>(c)];
   if ((enq_flags & scx::ENQ_PREEMPT) && rq.curr && rq.curr->cls == id()) {
     rq.curr->scx.slice = 0;

@@ -190,20 +190,18 @@ void Event::signal() {
     ++tokens_;
     return;
   }
-  if (f->spinning) {
+  const bool was_spinning = f->spinning;
+  if (was_spinning) {
     // It is runnable, maybe on a CPU now: charge its poll up to this
     // moment as spin time (the core counts spin_ns at its accounting
-    // points), then it has work; no wakeup.
+    // points) before it stops waiting.
     f->spinning = false;
     if (f->task->state == TaskState::running) s.core().check_slice(f->task->cpu, s.now());
-    s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
-    s.core().signal_event(id(), s.now());
-    f->spin_granted.store(true, std::memory_order_release);
-    return;
   }
   s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
   s.core().signal_event(id(), s.now());
-  s.rt().wake(f, s.now());
+  if (was_spinning) f->spin_granted.store(true, std::memory_order_release);  // runnable: no wakeup
+  else s.rt().wake(f, s.now());
 }
 
 // --- fds ----------------------------------------------------------------------------

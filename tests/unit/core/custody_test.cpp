@@ -50,7 +50,7 @@ TEST(Custody, DispatchFromQueueToLocalCallsDequeueOnce) {
     if (f == 0 && !t.dsq) on_local_at_dequeue = false;
   };
   ClassId cls = *d.load(std::move(p));
-  for (int i = 0; i < 6; ++i) d.spawn(Behaviour::periodic(kNsPerMs, kNsPerMs, 10), {}, cls);
+  d.spawn_periodic(cls, 6);
   d.run_for(kNsPerSec);
   EXPECT_TRUE(d.all_exited());
   EXPECT_TRUE(d.reports().empty());
@@ -71,7 +71,7 @@ TEST(Custody, DirectInsertIntoLocalOrGlobalNeverCallsDequeue) {
   };
   p->on_dequeue = [&](ScxContext&, Task&, u64) { ++dequeues; };
   ClassId cls = *d.load(std::move(p));
-  for (int i = 0; i < 4; ++i) d.spawn(Behaviour::periodic(kNsPerMs, kNsPerMs, 10), {}, cls);
+  d.spawn_periodic(cls, 4);
   d.run_for(kNsPerSec);
   EXPECT_TRUE(d.all_exited());
   EXPECT_GE(enqueues, 40);
@@ -101,7 +101,7 @@ TEST(Custody, UserDsqKeepsCustodyUntilMovedToLocal) {
     if (f == 0 && !in_dispatch) dequeue_inside_dispatch = false;
   };
   ClassId cls = *d.load(std::move(p));
-  for (int i = 0; i < 4; ++i) d.spawn(Behaviour::periodic(kNsPerMs, kNsPerMs, 10), {}, cls);
+  d.spawn_periodic(cls, 4);
   d.run_for(kNsPerSec);
   EXPECT_TRUE(d.all_exited());
   EXPECT_TRUE(d.reports().empty());
@@ -124,9 +124,7 @@ TEST(Custody, PropertyChangeOnUserDsqCallsDequeueWithSchedChange) {
   p->on_dequeue = [&](ScxContext&, Task&, u64 f) { dq.count(f); };
   ClassId cls = *d.load(std::move(p));
   // A fair hog on each CPU keeps the below-fair task waiting on the user DSQ.
-  d.spawn(Behaviour::work(100 * kNsPerMs));
-  d.spawn(Behaviour::work(100 * kNsPerMs));
-  Task* t = d.spawn(Behaviour::work(kNsPerMs), {}, cls);
+  Task* t = d.spawn_behind_fair_hogs(cls);
   d.run_for(kNsPerMs);
   ASSERT_EQ(t->state, TaskState::queued);
   ASSERT_NE(t->dsq, nullptr);

@@ -68,9 +68,7 @@ TEST(Ownership, DequeueOnPropertyChangeGivesNewSequence) {
   };
   ClassId cls = *d.load(std::move(p));
   // A fair hog on each CPU keeps the below-fair tasks in custody.
-  d.spawn(Behaviour::work(100 * kNsPerMs));
-  d.spawn(Behaviour::work(100 * kNsPerMs));
-  Task* t = d.spawn(Behaviour::work(kNsPerMs), {}, cls);
+  Task* t = d.spawn_behind_fair_hogs(cls);
   d.run_for(kNsPerMs);
   ASSERT_EQ(t->state, TaskState::custody);
   const u64 q1 = t->scx.ops_qseq;

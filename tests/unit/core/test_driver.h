@@ -63,6 +63,18 @@ public:
   }
   void wake(Task* t) { core_->wake_up(*t, scx::WAKE_FORK, now_); }
 
+  // n tasks of cls that each run 1 ms and sleep 1 ms, ten times.
+  void spawn_periodic(ClassId cls, int n) {
+    for (int i = 0; i < n; ++i) spawn(Behaviour::periodic(kNsPerMs, kNsPerMs, 10), {}, cls);
+  }
+
+  // A 100 ms fair hog on every CPU, then a 1 ms task of cls: a below-fair
+  // class's task that stays queued while the hogs run.
+  Task* spawn_behind_fair_hogs(ClassId cls) {
+    for (size_t i = 0; i < cpus_.size(); ++i) spawn(Behaviour::work(100 * kNsPerMs));
+    return spawn(Behaviour::work(kNsPerMs), {}, cls);
+  }
+
   // Creates a task (attached to cls unless kNoClass) without waking it.
   Task* create(Behaviour b, TaskSpec spec = {}, ClassId cls = kNoClass) {
     if (!spec.comm || !*spec.comm) spec.comm = "t";
