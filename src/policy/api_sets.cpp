@@ -142,8 +142,10 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       case kabi::KArg::num_iter: a = arg(ArgKind::iter, kStructIterNum); break;
       case kabi::KArg::out_bool: a = arg(ArgKind::mem_uninit, -1, 1); break;
       // The host reads the string up to its NUL within the readable bytes.
-      case kabi::KArg::fmt_str: a = arg(ArgKind::mem, -1, 1); break;
-      case kabi::KArg::mem: a = arg(ArgKind::mem); break;
+      // Like every kfunc memory argument in Linux, it must be writable too
+      // (scx_bpf_error's format is a `static char[]` in .data, not .rodata).
+      case kabi::KArg::fmt_str: a = arg(ArgKind::mem, -1, 1); a.writable = true; break;
+      case kabi::KArg::mem: a = arg(ArgKind::mem); a.writable = true; break;
       case kabi::KArg::mem_size: a = arg(ArgKind::mem_size_or_zero); break;
       case kabi::KArg::opaque_ptr: a = arg(ArgKind::any); break;
     }

@@ -50,6 +50,9 @@ struct ArgSpec {
   bool nullable = false;
   bool release = false;   // the call consumes this acquired reference
   u32 size = 0;           // mem/mem_uninit of a fixed size (no size argument)
+  // mem: the memory must also be writable (Linux checks every kfunc memory
+  // argument for BPF_READ | BPF_WRITE, so read-only data is refused).
+  bool writable = false;
 };
 
 enum class RetKind : u8 { scalar, void_, map_value_or_null, struct_ptr };

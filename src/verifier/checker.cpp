@@ -112,6 +112,11 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         const bool write = a.kind == ArgKind::mem_uninit;
         if (auto e = check_region(st, r, v, 0, static_cast<u32>(sz.num.umax), write); !e.empty())
           return fmt::format("{} argument {}: {}", name, r, e);
+        if (a.writable && !write)
+          if (auto e = check_region(st, r, v, 0, static_cast<u32>(sz.num.umax), true); !e.empty())
+            return fmt::format("{} argument {}: {} (Linux requires a kfunc's memory arguments to be writable: put it in "
+                               "writable data, e.g. a `static char[]`, not a `const` one)",
+                               name, r, e);
         if (write && v.kind == Kind::stack)
           if (auto e = check_stack_writable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax)); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);

@@ -129,10 +129,14 @@ std::vector<Callable> kfuncs() {
   k.push_back({23, test_cpu, {}, ""});
   k.push_back({24, proto("bpf_cpumask_set_cpu", {a(S), a(ArgKind::struct_ptr, kBpfCpumask)}, RetKind::void_), {}, ""});
   // scx_bpf_error, as src/policy/api_sets.cpp declares it (fmt_str, mem,
-  // mem_size): the host stops the program at the call.
+  // mem_size): the host stops the program at the call; its memory, as every
+  // kfunc's, must be writable.
   ArgSpec fmt = a(ArgKind::mem);
   fmt.size = 1;
-  Prototype error = proto("scx_bpf_error_bstr", {fmt, a(ArgKind::mem), a(ArgKind::mem_size_or_zero)}, RetKind::void_);
+  fmt.writable = true;
+  ArgSpec data = a(ArgKind::mem);
+  data.writable = true;
+  Prototype error = proto("scx_bpf_error_bstr", {fmt, data, a(ArgKind::mem_size_or_zero)}, RetKind::void_);
   error.ends_run = true;
   k.push_back({25, error, {}, ""});
   return k;
