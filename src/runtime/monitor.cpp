@@ -80,6 +80,9 @@ void Impl::monitor_main() {
         case TimerEntry::sleep:
           if (e.fiber->wait == WaitOn::sleep && e.fiber->wait_gen == e.gen) wake(e.fiber, t);
           break;
+        case TimerEntry::event_timeout:
+          if (e.fiber->wait == WaitOn::event && e.fiber->wait_gen == e.gen) expire_event_wait(*this, *e.fiber, t);
+          break;
         case TimerEntry::policy: {
           PolicyTimer& pt = policy_timers[e.slot];
           if (pt.gen == e.gen) core->fire_timer(pt.cls, pt.id, t);
@@ -163,7 +166,6 @@ void Impl::monitor_main() {
     monitor_deadline = 0;  // awake: a new timer needs no kick
     monitor_nohz = false;
     if (!busy) next_tick = now() + opts.tick_ns;  // ticks start over when a CPU gets busy
-    const TimeNs tw = now();
     for (int i = 0; i < n; ++i) {
       const u64 tag = evs[i].data.u64;
       if (tag == kEpollKick) drain(monitor_kick_fd);

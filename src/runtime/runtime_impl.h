@@ -36,6 +36,7 @@
 #include "report/histogram.h"
 #include "runtime/fiber.h"
 #include "runtime/runtime.h"
+#include "runtime/sync.h"
 
 namespace ups::runtime {
 
@@ -65,6 +66,8 @@ struct FiberTask {
   WaitOn wait = WaitOn::none;  // (L)
   u64 wait_gen = 0;            // (L) sleep timers of an older wait are ignored
   FiberTask* next_waiter = nullptr;  // (L) CondVar / Event FIFO
+  Event* timed_event = nullptr;      // (L) the Event of a wait_until in progress
+  bool timed_out = false;            // (L) that wait ended at its deadline
   bool spinning = false;             // (L) in an Event's FIFO through Event::spin
   // Set (under L) when signal() hands a spinning fiber its token; the
   // fiber's poll loop reads it without the lock.
@@ -123,11 +126,11 @@ inline constexpr u64 kEpollKick = 1, kEpollTimer = 2, kEpollIo = 3;
 
 // One entry of the monitor's timer heap.
 struct TimerEntry {
-  enum Kind : u8 { sleep, policy, class_step };
+  enum Kind : u8 { sleep, policy, class_step, event_timeout };
   TimeNs at = 0;
   Kind kind = sleep;
   u32 slot = 0;        // policy: timers index; class_step: the step
-  u64 gen = 0;         // sleep and policy: valid while it matches
+  u64 gen = 0;         // sleep, event_timeout and policy: valid while it matches
   FiberTask* fiber = nullptr;
   bool operator>(const TimerEntry& o) const { return at > o.at; }
 };
@@ -274,5 +277,8 @@ void delete_slice_timer(Worker& w);
 void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now);
 // Yields if w's core asked for a resched (the fiber side of a missed signal).
 void honour_resched();
+// (L) A wait_until's deadline came (the monitor's event_timeout timer):
+// the fiber leaves the Event's FIFO and wakes with timed_out set.
+void expire_event_wait(Impl& rt, FiberTask& f, TimeNs now);
 
 }  // namespace ups::runtime

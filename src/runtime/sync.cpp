@@ -148,25 +148,78 @@ void CondVar::notify_all() {
 
 // --- Event --------------------------------------------------------------------------
 
-void Event::wait() {
-  FiberSection s("Event::wait");
-  if (tokens_ > 0) {
-    --tokens_;
-    return;
-  }
-  push_waiter(head_, tail_, &s.self());
-  s.core().set_task_wait(*s.self().task, WaitKind::blocked, id(), s.now());
-  s.block(WaitOn::event);
+namespace {
+
+constexpr TimeNs kNoDeadline = ~TimeNs{0};
+
+// f stops spinning on event `id` (its token came, or its deadline): its
+// poll up to now is charged as spin time (the core counts spin_ns at its
+// accounting points) before it stops waiting.
+void stop_spinning(FiberSection& s, FiberTask& f) {
+  f.spinning = false;
+  if (f.task->state == TaskState::running) s.core().check_slice(f.task->cpu, s.now());
+  s.core().set_task_wait(*f.task, WaitKind::none, 0, s.now());
 }
 
-void Event::spin() {
+}  // namespace
+
+bool Event::unlink(FiberTask* f) {
+  FiberTask* prev = nullptr;
+  for (FiberTask* w = head_; w; prev = w, w = w->next_waiter) {
+    if (w != f) continue;
+    (prev ? prev->next_waiter : head_) = w->next_waiter;
+    if (tail_ == w) tail_ = prev;
+    w->next_waiter = nullptr;
+    return true;
+  }
+  return false;
+}
+
+void expire_event_wait(Impl& rt, FiberTask& f, TimeNs now) {
+  if (!f.timed_event || !f.timed_event->unlink(&f)) return;  // signal() got there first
+  f.timed_out = true;
+  rt.core->set_task_wait(*f.task, WaitKind::none, 0, now);
+  rt.wake(&f, now);
+}
+
+bool Event::take_or_block(const char* what, TimeNs deadline) {
+  FiberSection s(what);
+  if (tokens_ > 0) {
+    --tokens_;
+    return true;
+  }
+  if (deadline <= s.now()) return false;
+  FiberTask& f = s.self();
+  push_waiter(head_, tail_, &f);
+  s.core().set_task_wait(*f.task, WaitKind::blocked, id(), s.now());
+  f.timed_out = false;
+  if (deadline != kNoDeadline) {
+    f.timed_event = this;
+    TimerEntry e;
+    e.at = deadline;
+    e.kind = TimerEntry::event_timeout;
+    e.fiber = &f;
+    e.gen = ++f.wait_gen;
+    s.rt().add_timer(e);
+  }
+  s.block(WaitOn::event);
+  // Woken by signal() (which handed over the token) or by the timer.
+  f.timed_event = nullptr;
+  return !f.timed_out;
+}
+
+void Event::wait() { (void)take_or_block("Event::wait", kNoDeadline); }
+bool Event::wait_until(TimeNs deadline) { return take_or_block("Event::wait_until", deadline); }
+
+bool Event::spin_or_give_up(const char* what, TimeNs deadline) {
   FiberTask* me = nullptr;
   {
-    FiberSection s("Event::spin");
+    FiberSection s(what);
     if (tokens_ > 0) {
       --tokens_;
-      return;
+      return true;
     }
+    if (deadline <= s.now()) return false;
     me = &s.self();
     me->spinning = true;
     me->spin_granted.store(false, std::memory_order_relaxed);
@@ -180,8 +233,19 @@ void Event::spin() {
   while (!me->spin_granted.load(std::memory_order_acquire)) {
     for (int i = 0; i < 64; ++i) cpu_relax();
     preempt_point();
+    if (deadline != kNoDeadline && me->rt->now() >= deadline) {
+      FiberSection s(what);
+      if (me->spin_granted.load(std::memory_order_acquire)) return true;  // signal() came meanwhile
+      unlink(me);
+      stop_spinning(s, *me);
+      return false;
+    }
   }
+  return true;
 }
+
+void Event::spin() { (void)spin_or_give_up("Event::spin", kNoDeadline); }
+bool Event::spin_until(TimeNs deadline) { return spin_or_give_up("Event::spin_until", deadline); }
 
 void Event::signal() {
   FiberSection s("Event::signal");
@@ -191,14 +255,8 @@ void Event::signal() {
     return;
   }
   const bool was_spinning = f->spinning;
-  if (was_spinning) {
-    // It is runnable, maybe on a CPU now: charge its poll up to this
-    // moment as spin time (the core counts spin_ns at its accounting
-    // points) before it stops waiting.
-    f->spinning = false;
-    if (f->task->state == TaskState::running) s.core().check_slice(f->task->cpu, s.now());
-  }
-  s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
+  if (was_spinning) stop_spinning(s, *f);  // it is runnable, maybe on a CPU now
+  else s.core().set_task_wait(*f->task, WaitKind::none, 0, s.now());
   s.core().signal_event(id(), s.now());
   if (was_spinning) f->spin_granted.store(true, std::memory_order_release);  // runnable: no wakeup
   else s.rt().wake(f, s.now());

@@ -16,6 +16,7 @@
 namespace ups::runtime {
 
 struct FiberTask;  // runtime_impl.h
+struct Impl;       // runtime_impl.h
 
 // Whether the caller runs in a runtime fiber.
 bool in_fiber();
@@ -76,8 +77,21 @@ public:
   // meanwhile as wasted (Task::acct.spin_ns, RunSummary::spin_ns). A
   // signal() hands its token to the first waiter, spinning or blocked.
   void spin();
+  // wait() and spin() that give up at `deadline` (the runtime's clock, see
+  // now()): true if a token was taken, false if the deadline came first.
+  // A polling loop that parks between bursts (a guest's or a runtime's
+  // poll loop, the workload's poll_recv) is the two in turn.
+  bool wait_until(TimeNs deadline);
+  bool spin_until(TimeNs deadline);
   u64 id() const { return reinterpret_cast<u64>(this); }  // the core's event id
 private:
+  // The monitor's timer for a wait_until that expired: takes the fiber
+  // out of the FIFO and wakes it (under the runtime's lock).
+  friend void expire_event_wait(Impl& rt, FiberTask& f, TimeNs now);
+  // Takes f out of the FIFO; false if it was not there.
+  bool unlink(FiberTask* f);
+  bool take_or_block(const char* what, TimeNs deadline);
+  bool spin_or_give_up(const char* what, TimeNs deadline);
   u64 tokens_ = 0;
   FiberTask* head_ = nullptr;  // waiters, FIFO
   FiberTask* tail_ = nullptr;

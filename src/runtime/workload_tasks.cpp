@@ -183,10 +183,11 @@ void WorkloadTasks::task(u32 g, u64 seed) {
         sleep_for(prog.dists[in->arg].sample(rng));
         break;
       // spin really polls (Event::spin: runnable, burning the CPU, seen
-      // by the core as spinning); poll_recv waits as recv does: the
-      // runtime does not imitate a guest's periodic bursts (docs/runtime.md).
+      // by the core as spinning); poll_recv, as in the simulator, waits
+      // for its message and, each period none came, polls for a burst.
       case OpCode::wait: case OpCode::spin: case OpCode::recv: case OpCode::poll_recv:
         if (in->op == OpCode::spin) o->ev->spin();
+        else if (in->op == OpCode::poll_recv) poll_recv(*o->ev, prog, in->arg2, rng);
         else o->ev->wait();
         if (o->kind == SyncKind::channel) {
           o->mu.lock();
@@ -226,6 +227,19 @@ void WorkloadTasks::task(u32 g, u64 seed) {
     }
   }
   for (auto it = held.rbegin(); it != held.rend(); ++it) (*it)->mu.unlock();
+}
+
+// A polling runtime's receive (a guest's or a function runtime's poll
+// loop): parked until the message comes or `period` passes, then a burst
+// of real polling (Event::spin_until) of `burst`, and again. The period
+// and burst are drawn as the simulator draws them (dists[d], dists[d+1]).
+void WorkloadTasks::poll_recv(Event& ev, const Program& prog, u32 d, Rng& rng) {
+  for (;;) {
+    const TimeNs period = std::max<TimeNs>(1, prog.dists[d + 1].sample(rng));
+    if (ev.wait_until(now() + period)) return;
+    const TimeNs burst = std::max<TimeNs>(1, prog.dists[d].sample(rng));
+    if (ev.spin_until(now() + burst)) return;
+  }
 }
 
 void WorkloadTasks::give(Obj& o, TimeNs stamp) {

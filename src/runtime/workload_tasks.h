@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/rng.h"
 #include "report/histogram.h"
 #include "report/metrics.h"
 #include "runtime/runtime.h"
@@ -71,6 +72,7 @@ public:
 private:
   struct Obj;
   void task(u32 g, u64 seed);
+  void poll_recv(Event& ev, const workload::Program& prog, u32 dists, Rng& rng);
   void give(Obj& o, TimeNs stamp);
   void record(TimeNs lat);
   void arrivals(u32 i);

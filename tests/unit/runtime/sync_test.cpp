@@ -240,6 +240,71 @@ TEST(RuntimeSync, SpinTakesAStoredTokenWithoutPolling) {
   EXPECT_GT(s.task_run_ns, 0);
 }
 
+TEST(RuntimeSync, WaitUntilGivesUpAtItsDeadlineAndATokenAfterItIsKept) {
+  // One worker: a wait_until that blocked the worker would hang the run.
+  auto rt = make_runtime({0});
+  Event input;
+  bool first = true, second = false;
+  TimeNs waited = 0;
+  rt->spawn([&] {
+    const TimeNs t0 = now();
+    first = input.wait_until(t0 + 10 * kNsPerMs);  // nobody signals yet
+    waited = now() - t0;
+    sleep_for(10 * kNsPerMs);                      // the signal comes meanwhile
+    second = input.wait_until(now() + kNsPerSec);  // takes the stored token
+  }, named("waiter"));
+  rt->spawn([&] {
+    sleep_for(15 * kNsPerMs);
+    input.signal();  // after the first deadline: no waiter, so a token
+  }, named("signaller"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_FALSE(first);
+  EXPECT_GE(waited, 10 * kNsPerMs);
+  EXPECT_TRUE(second);
+}
+
+TEST(RuntimeSync, WaitUntilWokenBeforeItsDeadlineTakesTheToken) {
+  auto rt = make_runtime({0});
+  Event input;
+  bool got = false;
+  TimeNs waited = 0;
+  rt->spawn([&] {
+    const TimeNs t0 = now();
+    got = input.wait_until(t0 + 10 * kNsPerSec);
+    waited = now() - t0;
+  }, named("waiter"));
+  rt->spawn([&] {
+    sleep_for(5 * kNsPerMs);
+    input.signal();
+  }, named("signaller"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_TRUE(got);
+  EXPECT_LT(waited, 10 * kNsPerSec);  // the timer did not have to end it
+}
+
+TEST(RuntimeSync, SpinUntilPollsUntilItsDeadlineThenStopsSpinning) {
+  auto rt = make_runtime({0});
+  Runtime* r = rt.get();
+  Event input;
+  std::atomic<TaskId> poller{kNoTask};
+  bool got = true;
+  WaitKind after = WaitKind::spinning;
+  rt->spawn([&, r] {
+    poller = current_task();
+    got = input.spin_until(now() + 5 * kNsPerMs);
+    r->with_core([&](Core& core) {
+      if (Task* t = core.find_task(poller.load())) after = t->wait.kind;
+    });
+  }, named("poller"));
+  RunSummary s = run_guarded(*rt);
+  expect_all_completed(s);
+  EXPECT_FALSE(got);
+  EXPECT_EQ(after, WaitKind::none);  // the core no longer sees it waiting
+  EXPECT_GT(s.spin_ns, 0);           // the poll was counted as spin
+}
+
 TEST(RuntimeSync, WaitOnAnFdEpollRefusesIsAnError) {
   auto rt = make_runtime({0});
   std::string message;

@@ -7,6 +7,7 @@
 #include "runtime_test_support.h"
 #include "sim/world.h"
 #include "workload/presets.h"
+#include "workload/program_builder.h"
 
 namespace ups::runtime::testing {
 namespace {
@@ -70,6 +71,47 @@ program = [ { repeat = 300, body = [ { sleep = "200us" }, { signal = "input" } ]
   EXPECT_TRUE(r->completed);
   EXPECT_EQ(r->tasks_completed, 2u);
   EXPECT_EQ(r->lost_tasks, 0u);
+}
+
+TEST(WorkloadRun, PollRecvPollsInBurstsBetweenItsMessagesAsInTheSimulator) {
+  // A guest that polls its input for 1 ms every 2 ms (the faas model's
+  // micro-VM runtime), fed every 20 ms: it gets every message, and its
+  // bursts are real polling, which the run counts as wasted CPU.
+  workload::Workload w;
+  w.name = "poll_recv";
+  w.source = "poll_recv_test";
+  w.objects.push_back(workload::SyncDecl{"in", workload::SyncKind::channel, 0});
+  auto group = [&](std::string name, workload::Program p) {
+    workload::TaskGroup g;
+    g.name = std::move(name);
+    g.program = std::move(p);
+    w.groups.push_back(std::move(g));
+  };
+  using workload::Distribution;
+  group("guest", workload::ProgramBuilder()
+                     .repeat(5)
+                     .poll_recv(0, Distribution::constant(kNsPerMs), Distribution::constant(2 * kNsPerMs))
+                     .complete()
+                     .end()
+                     .build());
+  group("feeder", workload::ProgramBuilder()
+                      .repeat(5)
+                      .sleep(Distribution::constant(20 * kNsPerMs))
+                      .begin()
+                      .send(0)
+                      .end()
+                      .build());
+  WorkloadRunConfig cfg;
+  cfg.duration = 10 * kNsPerSec;  // a bound: it ends by itself in about 100 ms
+  cfg.handle_sigint = false;
+  auto r = run_workload(w, cfg, cal());
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->completed);
+  EXPECT_EQ(r->tasks_completed, 2u);
+  EXPECT_EQ(r->lost_tasks, 0u);
+  EXPECT_EQ(r->requests, 5u);
+  // Bursts ran between the messages: about a third of the 100 ms.
+  EXPECT_GT(r->wasted_cpu_ratio, 0.0);
 }
 
 TEST(WorkloadRun, HogsUnderSimpleForAShortDurationLoseNothing) {
