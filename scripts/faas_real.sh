@@ -5,13 +5,14 @@
 # both policies of a row see the same machine load; next to each, the
 # simulator's figures for the same parameters (2 CPUs, costs x0.05). Prints
 # a markdown table (and writes it to --out FILE if given).
-#   scripts/faas_real.sh [BUILD_DIR] [--chains 1,2,5,10,20] [--duration 3s] [--runtime spin|microvm|container] [--out FILE]
+#   scripts/faas_real.sh [BUILD_DIR] [--chains 1,2,5,10,20] [--duration 3s] [--runtime spin|microvm|container] [--work arith|image] [--out FILE]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
 chains=1,2,5,10,20
 duration=3s
 runtime=spin
+work=arith
 outfile=
 if [[ $# -gt 0 && $1 != --* ]]; then build=$1; shift; fi
 while [[ $# -gt 0 ]]; do
@@ -19,6 +20,7 @@ while [[ $# -gt 0 ]]; do
     --chains) chains=${2:?--chains needs a list}; shift 2 ;;
     --duration) duration=${2:?--duration needs a time}; shift 2 ;;
     --runtime) runtime=${2:?--runtime needs a model}; shift 2 ;;
+    --work) work=${2:?--work needs a kind}; shift 2 ;;
     --out) outfile=${2:?--out needs a file}; shift 2 ;;
     *) echo "faas_real.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -35,10 +37,15 @@ for p in fair "$event"; do
   "$upsched" faas --runtime "$runtime" --params "$tmp/sim.toml" --chains "$chains" --policy "$p" \
     --json "$tmp/sim-$tag.json" > /dev/null
 done
+# One calibration for every run: each then does the same work per
+# `compute` whatever the machine's load when it starts.
+rate=$("$upsched" run --preset hogs --work "$work" --duration 1ms | sed -n 's/^calibration: .*, \([0-9.]*\) [a-z]*\/us.*/\1/p')
+[[ -n $rate ]] || { echo "faas_real.sh: no calibration from upsched run" >&2; exit 1; }
+echo "faas_real.sh: $work work, $rate units/us for every run" >&2
 for n in ${chains//,/ }; do
   for p in fair "$event"; do
     tag=$([[ $p == fair ]] && echo fair || echo event)
-    "$upsched" faas --real --runtime "$runtime" --chains "$n" --duration "$duration" --policy "$p" --json "$tmp/real-$tag-$n.json" >&2
+    "$upsched" faas --real --runtime "$runtime" --work "$work" --work-rate "$rate" --chains "$n" --duration "$duration" --policy "$p" --json "$tmp/real-$tag-$n.json" >&2
   done
 done
 python3 - "$tmp" "$chains" "$duration" > "$tmp/table.md" <<'PY'

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/duration_option.h"
 #include "cli/faas_real.h"
+#include "cli/work_option.h"
 #include "cli/faas_sweep.h"
 #include "sim/faas_model.h"
 
@@ -23,6 +24,7 @@ struct FaasArgs {
   bool real = false;  // on the runtime (faas_real.h), not the simulator
   u64 seed = 1;
   TimeNs duration = 0;  // 0: the parameters'
+  WorkOptions work;  // --real's compute
 };
 
 int bad(const std::string& msg) {
@@ -52,10 +54,7 @@ int run_faas(FaasArgs a) {
               a.runtime.c_str(), a.policy.c_str(), prm.cpus, static_cast<unsigned long long>(a.seed),
               prm.duration_s, a.real ? "real (wall clock)" : "simulated", prm.cost_scale);
   runtime::Calibration cal;
-  if (a.real) {
-    cal = runtime::calibrate_busy_work();
-    std::printf("compute: calibrated busy work, %.1f iterations/us\n", cal.iters_per_us);
-  }
+  if (a.real) cal = calibrate_and_say(a.work, false);
   std::puts(faas_table_header().c_str());
   int rc = 0;
   auto each = [&rc](const sim::FaasPoint& pt) {
@@ -99,6 +98,7 @@ void register_faas_commands(CLI::App& app) {
   c->add_option("--params", a->params, "TOML file with [faas], [faas.microvm], [faas.container], [faas.spin] (workloads/faas.toml)");
   add_duration_option(c, "--duration", a->duration, "time per point (simulated, after cost scaling; --real: wall clock)");
   c->add_option("--admission", a->admission, "admission file (TOML) for FILE.bpf.o:USER policies; default: only root");
+  add_work_options(c, a->work);
   c->callback([a] { set_exit_code(run_faas(*a)); });
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/work_option.h"
 #include "runtime/runtime.h"
 #include "runtime/workload_run.h"
 #include "workload/duration.h"
@@ -23,6 +24,7 @@ struct RunArgs {
   std::vector<std::string> policies;
   u64 seed = 1;
   bool quiet = false;
+  WorkOptions work;
 };
 
 int bad_input(const std::string& msg) {
@@ -42,8 +44,7 @@ int run_real(const RunArgs& a) {
   auto w = a.preset.empty() ? workload::load_workload_file(a.workload) : workload::make_preset(a.preset, n);
   if (!w) return bad_input(w.error().to_string());
 
-  const runtime::Calibration cal = runtime::calibrate_busy_work();
-  if (!a.quiet) std::printf("calibration: %.1f busy-loop iterations per us of compute\n", cal.iters_per_us);
+  const runtime::Calibration cal = calibrate_and_say(a.work, a.quiet);
   runtime::WorkloadRunConfig cfg;
   cfg.cpus = *cpus;
   cfg.duration = *dur;
@@ -78,6 +79,7 @@ void register_run_commands(CLI::App& app) {
   run->add_option("--cpus", args->cpus, "CPUs: a count (2) or a list of ids (0-1,4)")->capture_default_str();
   run->add_option("--seed", args->seed, "seed of the run's random numbers")->capture_default_str();
   run->add_option("--duration", args->duration, "wall-clock limit: 1s, 500ms")->capture_default_str();
+  add_work_options(run, args->work);
   run->add_option("--json", args->json, "write the metrics as JSON to this file (the fields of upsched sim)");
   run->add_flag("--quiet", args->quiet, "print nothing but errors");
   run->callback([args] { set_exit_code(run_real(*args)); });

@@ -11,20 +11,6 @@ using namespace workload;
 
 namespace {
 
-TimeNs monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + static_cast<TimeNs>(ts.tv_nsec);
-}
-
-[[gnu::noinline]] void busy_iters(u64 n) {
-  u64 x = 1;
-  for (u64 i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    asm volatile("" : "+r"(x));  // the loop must run
-  }
-}
-
 constexpr TimeNs kNoStamp = ~TimeNs{0};
 constexpr TimeNs kWorkChunk = 100 * kNsPerUs;
 
@@ -37,22 +23,6 @@ struct WorkloadTasks::Obj {
   Mutex mu;                   // channel stamps; a lock object
   std::deque<TimeNs> stamps;  // channel messages' request stamps (under mu)
 };
-
-Calibration calibrate_busy_work() {
-  constexpr u64 kIters = 2'000'000;
-  double best_ns = 0;
-  for (int i = 0; i < 5; ++i) {
-    const TimeNs t0 = monotonic_ns();
-    busy_iters(kIters);
-    const double ns = static_cast<double>(monotonic_ns() - t0);
-    if (best_ns == 0 || ns < best_ns) best_ns = ns;
-  }
-  return Calibration{static_cast<double>(kIters) / (best_ns / 1e3)};
-}
-
-void busy_work(const Calibration& cal, TimeNs ns) {
-  busy_iters(static_cast<u64>(static_cast<double>(ns) / 1e3 * cal.iters_per_us));
-}
 
 WorkloadTasks::WorkloadTasks(const Workload& w, WorkloadTaskOptions opts, const Calibration& cal, Runtime& rt)
     : w_(w), opts_(std::move(opts)), cal_(cal), rt_(rt), group_work_(w.groups.size()),

@@ -21,22 +21,13 @@
 #include "base/rng.h"
 #include "report/histogram.h"
 #include "report/metrics.h"
+#include "runtime/busy_work.h"
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
 #include "workload/workload.h"
 
 namespace ups::runtime {
 
-// How fast this machine does the busy work that stands for `compute`.
-struct Calibration {
-  double iters_per_us = 0;
-};
-// Times the busy loop (best of several tries, so a loaded machine reads
-// fast rather than slow).
-Calibration calibrate_busy_work();
-// Burns about `ns` of one CPU at the calibrated speed (work, not time: a
-// preempted fiber finishes it later).
-void busy_work(const Calibration& cal, TimeNs ns);
 
 struct WorkloadTaskOptions {
   u64 seed = 1;

@@ -33,6 +33,21 @@ std::set<std::string> keys(const std::string& path) {
 
 const std::string kPolicies = std::string(UPS_BINARY_DIR) + "/policies/";
 
+TEST(RunCli, ImageWorkStandsForComputeAndAnUnknownKindIsRefused) {
+  const std::string json = tmp_file("image.json");
+  Out o = run("run --preset hogs --work image --cpus 2 --duration 300ms --json " + json);
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_NE(o.text.find("compute is image work"), std::string::npos) << o.text;
+  std::ifstream in(json);
+  auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["lost_tasks"], 0);
+  EXPECT_GT(j["cpu_busy_ratio"].get<double>(), 0.5) << j.dump();  // the hogs kept both CPUs busy
+  fs::remove(json);
+  Out bad = run("run --preset hogs --work video --duration 100ms");
+  EXPECT_NE(bad.rc, 0);
+  EXPECT_NE(bad.text.find("--work"), std::string::npos) << bad.text;
+}
+
 TEST(RunCli, HogsUnderSimpleWriteTheSimulatorsJsonFields) {
   const std::string real = tmp_file("real.json"), sim = tmp_file("sim.json");
   const std::string args = "--preset hogs --policy " + kPolicies + "simple.bpf.o --cpus 2 --duration 300ms --json ";
