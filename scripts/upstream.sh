@@ -13,7 +13,9 @@
 #   behaves  what its source intends, checked on those runs where
 #            tests/upstream/behaviour.txt names a check: `weights` (each hog
 #            group's CPU share within 5 points of its weight's share),
-#            `cpu0_only` (every task ran on CPU 0, the others stayed idle)
+#            `cpu0_only` (every task ran on CPU 0, the others stayed idle),
+#            `central_only` (every task a dispatch() put on a local DSQ was
+#            put there by the central CPU 0's: the JSON's dispatch_placements)
 # and the first problem met (a compiler error, the verifier's refusal, a
 # run's exit report). Where a scheduler's own loader sets parameters or
 # resizes arrays before load, tests/upstream/loaders.txt says so, and the
@@ -99,6 +101,11 @@ elif check == "cpu0_only":
     busy = r["cpu_busy"]
     if busy[0] < 0.9 or any(b > 0.01 for b in busy[1:]):
         sys.exit("CPU busy " + ", ".join("%.0f%%" % (100 * b) for b in busy) + ": not everything on CPU 0")
+elif check == "central_only":
+    placed = r["dispatch_placements"]
+    if placed[0] == 0 or any(placed[1:]):
+        sys.exit("tasks placed on local DSQs by dispatch() on each CPU: " + ", ".join(map(str, placed)) +
+                 ": not all by the central CPU 0")
 '
 
 names=()

@@ -109,6 +109,11 @@ struct CoreStats {
   u64 migrations = 0;
   u64 stale_dispatches_ignored = 0;
   u64 ejections = 0;
+  // Per CPU: tasks that a policy's dispatch() running on that CPU put on
+  // a local DSQ (an insert into SCX_DSQ_LOCAL or SCX_DSQ_LOCAL_ON | cpu,
+  // or scx_bpf_dsq_move_to_local): where the scheduling decisions were
+  // made (scx_central makes them all on its central CPU).
+  std::vector<u64> dispatch_placements;
 };
 
 class Core {

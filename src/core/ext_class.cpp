@@ -365,6 +365,8 @@ void ExtClass::flush_dispatch(CpuId cpu) {
     if (e.slice) p.scx.slice = e.slice;
     else if (!p.scx.slice) p.scx.slice = 1;
     if (e.has_vtime) p.scx.dsq_vtime = e.vtime;
+    if (e.dsq_id == scx::DSQ_LOCAL || scx::dsq_is_local_on(e.dsq_id))
+      ++core_.stats.dispatch_placements[static_cast<size_t>(cpu)];
     dispatch_enqueue(p, e.dsq_id, cpu, e.enq_flags, e.has_vtime);
   }
   dsp_buf_.clear();
@@ -380,6 +382,7 @@ bool ExtClass::move_to_local(DsqId dsq_id, CpuId cpu) {
   local_[static_cast<size_t>(cpu)].push_fifo(*t, false);
   leave_custody(*t, 0, cpu);
   ++dsp_nr_;
+  ++core_.stats.dispatch_placements[static_cast<size_t>(cpu)];
   return true;
 }
 

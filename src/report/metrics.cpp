@@ -53,6 +53,7 @@ std::string RunReport::to_json() const {
   j["wakeup_latency_us"] = percentiles_json(wakeup_latency);
   j["cpu_busy_ratio"] = cpu_busy_ratio;
   j["cpu_busy"] = cpu_busy;
+  j["dispatch_placements"] = dispatch_placements;
   j["wasted_cpu_ratio"] = wasted_cpu_ratio;
   j["jain_index"] = jain_index;
   nlohmann::ordered_json groups_j = nlohmann::ordered_json::array();

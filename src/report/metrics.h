@@ -70,6 +70,9 @@ struct RunReport {
   double wasted_cpu_ratio = 0;  // CPU time spent spin-polling / total CPU time
   double jain_index = 0;        // over tasks' run time per unit of weight
   std::vector<double> cpu_busy;  // per CPU
+  // Per CPU: tasks a policy's dispatch() on that CPU placed on a local
+  // DSQ (CoreStats::dispatch_placements).
+  std::vector<u64> dispatch_placements;
   std::vector<std::pair<std::string, double>> per_class_share;
   std::vector<GroupReport> groups;
   std::vector<VmReport> vms;      // the workload's VMs; request_latency includes their requests

@@ -76,7 +76,10 @@ Result<report::RunReport> run_workload(const Workload& w, const WorkloadRunConfi
   if (r.lost_tasks) r.error = "the core holds tasks the runtime does not know";
   r.context_switches = sum->switches;
   r.wakeup_latency = sum->wakeup_latency;
-  (*rt)->with_core([&](Core& core) { r.migrations = core.stats().migrations; });
+  (*rt)->with_core([&](Core& core) {
+    r.migrations = core.stats().migrations;
+    r.dispatch_placements = core.stats().dispatch_placements;
+  });
   TimeNs used = 0;
   for (auto& [name, ns] : sum->class_runtime) used += ns;
   for (auto& [name, ns] : sum->class_runtime)

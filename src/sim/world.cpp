@@ -829,6 +829,7 @@ RunReport World::report(bool per_task) {
   if (r.lost_tasks && r.error.empty()) r.error = first_problem.empty() ? "the core holds tasks the simulator does not know" : first_problem;
   r.context_switches = switches_;
   r.migrations = migrations_;
+  r.dispatch_placements = core_->stats().dispatch_placements;
 
   r.requests = request_lat_.count();
   r.request_latency = percentiles_of(request_lat_);

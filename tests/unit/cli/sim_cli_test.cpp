@@ -45,6 +45,25 @@ TEST(SimCli, HogsUnderFairPrintsASummaryAndWritesJson) {
   fs::remove(js);
 }
 
+TEST(SimCli, DispatchPlacementsSayWhichCpuMadeTheDecisions) {
+  // central decides for every CPU from CPU 0; simple's CPUs each pull
+  // their own work from the shared queue.
+  auto placements = [](const std::string& policy) {
+    std::string js = tmp_file("placements.json");
+    Out o = run("sim --preset hogs --policy " + policy + " --cpus 4 --duration 500ms --json " + js);
+    EXPECT_EQ(o.rc, 0) << o.text;
+    auto v = read_json(js)["dispatch_placements"].get<std::vector<unsigned long long>>();
+    fs::remove(js);
+    return v;
+  };
+  const std::vector<unsigned long long> central = placements("central"), simple = placements("simple");
+  ASSERT_EQ(central.size(), 4u);
+  EXPECT_GT(central[0], 0u);
+  EXPECT_EQ(central[1] + central[2] + central[3], 0u);
+  ASSERT_EQ(simple.size(), 4u);
+  for (unsigned long long n : simple) EXPECT_GT(n, 0u);
+}
+
 TEST(SimCli, SameSeedSameHashDifferentSeedDifferentHash) {
   auto hash = [](int seed) {
     std::string js = tmp_file("det" + std::to_string(seed) + ".json");
