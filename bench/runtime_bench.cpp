@@ -74,10 +74,11 @@ double pct(std::vector<TimeNs> v, double p) {
 }
 
 std::unique_ptr<rt::Runtime> make_runtime(std::vector<int> cpus, const std::string& policy = "",
-                                          bool slice_timer = true) {
+                                          bool slice_timer = true, TimeNs tick_ns = 0) {
   rt::RuntimeOptions o;
   o.cpus = std::move(cpus);
   o.slice_timer = slice_timer;
+  if (tick_ns) o.tick_ns = tick_ns;
   auto r = rt::Runtime::create(o);
   if (!r) return nullptr;
   if (!policy.empty() && !(*r)->load({std::string(UPS_POLICY_DIR) + "/" + policy + ".bpf.o"})) return nullptr;
@@ -101,9 +102,11 @@ struct RawPingPong {
 };
 
 // Two fibers on one worker, each yielding n times: 2n switches, each a
-// Core::yield_current + Core::schedule + fcontext switch pair.
-double core_ns_per_switch(long n) {
-  auto r = make_runtime({0});
+// Core::yield_current + Core::schedule + fcontext switch pair. `quiet`: no
+// slice timer and ticks 10 s apart, so no signal interrupts the yields
+// (callgrind cannot follow a switch out of a signal handler).
+double core_ns_per_switch(long n, bool quiet = false) {
+  auto r = quiet ? make_runtime({0}, "", false, 10 * ups::kNsPerSec) : make_runtime({0});
   if (!r) return 0;
   TimeNs t0 = 0, t1 = 0;
   std::atomic<int> started{0};
@@ -445,6 +448,16 @@ void BM_CoreFiberSwitch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 20000);
 }
 BENCHMARK(BM_CoreFiberSwitch)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The same without signals, `range(0)` yields per fiber, for callgrind
+// (scripts/switch_cost.sh: the difference of two lengths is the switches'
+// cost alone, without the runtime's setup).
+void BM_CoreFiberSwitchQuiet(benchmark::State& state) {
+  const long n = state.range(0);
+  for (auto _ : state) state.SetIterationTime(core_ns_per_switch(n, true) * 2e-9 * static_cast<double>(n));
+  state.SetItemsProcessed(state.iterations() * 2 * n);
+}
+BENCHMARK(BM_CoreFiberSwitchQuiet)->Arg(10000)->Arg(30000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 void BM_FutexPingPong(benchmark::State& state) {
   for (auto _ : state) state.SetIterationTime(futex_ns_per_switch(10000) * 20000 / 1e9);
