@@ -82,7 +82,13 @@ void on_sigurg(int, siginfo_t* info, void* uc) {
   FiberTask* f = w ? w->sig_target.load(std::memory_order_relaxed) : nullptr;
   // The slice timer: the scheduler is to look at the slice (a request like
   // the core's, so a fiber inside the runtime or libc yields on leaving).
-  if (f && info && info->si_code == SI_TIMER) w->resched.store(true, std::memory_order_relaxed);
+  // Noted even while the scheduler itself runs (no fiber): a timer that
+  // fired between its check and the resume would otherwise be taken for
+  // armed, and the slice would run on to the monitor's next tick.
+  if (w && info && info->si_code == SI_TIMER) {
+    w->timer_fired.store(true, std::memory_order_relaxed);
+    w->resched.store(true, std::memory_order_relaxed);
+  }
   // Not a fiber here (scheduler, another thread), inside the runtime, or in
   // libc: leave the request pending.
   if (f && !f->in_runtime.load() && w->resched.load() && pc_is_safe(uc)) {
@@ -93,8 +99,10 @@ void on_sigurg(int, siginfo_t* info, void* uc) {
     sigaddset(&urg, SIGURG);
     ::pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
     f->fiber->suspend(kPreempted);
-    // Resumed, maybe on another worker, which took care of the lock.
-    f->in_runtime.store(false);
+    // Resumed, maybe on another worker, which took care of the lock. A
+    // request that came meanwhile (its signal found in_runtime set) is
+    // honoured here, as on leaving any runtime call.
+    leave_runtime(*f);
   }
   errno = saved_errno;
 }

@@ -96,6 +96,7 @@ struct Worker {
   timer_t slice_timer{};
   bool has_slice_timer = false;
   TimeNs timer_at = 0;               // (L) when it fires next (0: disarmed or fired)
+  std::atomic<bool> timer_fired{false};  // set by its signal (this thread's handler)
   TimeNs slice_end = kNoSliceEnd;    // (L) the resumed task's, for the overrun figure
   long os_switches_seen = 0;         // (L) its thread's Linux context switches at the last overrun sample
   bool idle = false;                // (L) asleep on kick_fd (or about to be)

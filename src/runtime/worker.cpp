@@ -62,7 +62,14 @@ void Impl::worker_main(Worker& w) {
     w.resched.store(false, std::memory_order_relaxed);  // under core_mu, as every setter
     const TimeNs t = w.handoff_now ? w.handoff_now : now();
     w.handoff_now = 0;
-    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;  // it fired (or is about to)
+    // It fired (its signal was seen), or is about to: re-armed before the
+    // next resume. (A one-shot timer fires once per arming, so the flag
+    // cannot be set again between its load and its store.)
+    if (w.timer_fired.load(std::memory_order_relaxed)) {
+      w.timer_fired.store(false, std::memory_order_relaxed);
+      w.timer_at = 0;
+    }
+    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;
     Task* next = nullptr;
     if (back && back->task && core->current(w.cpu) == back->task) {
       if (w.slice_end <= t) core->check_slice(w.cpu, t);
