@@ -130,14 +130,19 @@ void delete_slice_timer(Worker& w) {
 
 void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
   if (!w.has_slice_timer || slice_end == kNoSliceEnd) return;  // an armed one firing costs a check
+  // The slice is over and the core let the task go on (nothing better was
+  // queued when it looked): a timer now would fire at once, again and
+  // again, and take the CPU from the task without any switch coming of it;
+  // from here the core's tick (or a wakeup) ends the slice.
+  if (slice_end <= now) return;
   // Armed to fire between now and the slice end: when it fires the
   // scheduler re-arms it, so one timer_settime per slice, not per switch.
   if (w.timer_at > now && w.timer_at <= slice_end) return;
-  const TimeNs abs = w.rt->epoch + std::max(slice_end, now + 1);
+  const TimeNs abs = w.rt->epoch + slice_end;
   itimerspec its{};
   its.it_value.tv_sec = static_cast<time_t>(abs / kNsPerSec);
   its.it_value.tv_nsec = static_cast<long>(abs % kNsPerSec);
-  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = std::max(slice_end, now + 1);
+  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = slice_end;
 }
 
 void install_preempt_handler() {
