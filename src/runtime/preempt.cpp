@@ -128,21 +128,27 @@ void delete_slice_timer(Worker& w) {
   w.has_slice_timer = false;
 }
 
-void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
-  if (!w.has_slice_timer || slice_end == kNoSliceEnd) return;  // an armed one firing costs a check
-  // The slice is over and the core let the task go on (nothing better was
-  // queued when it looked): a timer now would fire at once, again and
-  // again, and take the CPU from the task without any switch coming of it;
-  // from here the core's tick (or a wakeup) ends the slice.
-  if (slice_end <= now) return;
-  // Armed to fire between now and the slice end: when it fires the
-  // scheduler re-arms it, so one timer_settime per slice, not per switch.
-  if (w.timer_at > now && w.timer_at <= slice_end) return;
-  const TimeNs abs = w.rt->epoch + slice_end;
+// The timer_settime, apart so that arm_slice_timer's common case (nothing
+// to do) stays a few compares without a stack frame.
+[[gnu::noinline]] static void set_slice_timer(Worker& w, TimeNs at) {
+  const TimeNs abs = w.rt->epoch + at;
   itimerspec its{};
   its.it_value.tv_sec = static_cast<time_t>(abs / kNsPerSec);
   its.it_value.tv_nsec = static_cast<long>(abs % kNsPerSec);
-  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = slice_end;
+  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = at;
+}
+
+void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
+  // No timer, or no slice (an armed one firing costs a check). Or the slice
+  // is over and the core let the task go on (nothing better was queued when
+  // it looked): a timer now would fire at once, again and again, and take
+  // the CPU from the task without any switch coming of it; from here the
+  // core's tick (or a wakeup) ends the slice.
+  if (!w.has_slice_timer || slice_end == kNoSliceEnd || slice_end <= now) return;
+  // Armed to fire between now and the slice end: when it fires the
+  // scheduler re-arms it, so one timer_settime per slice, not per switch.
+  if (w.timer_at > now && w.timer_at <= slice_end) return;
+  set_slice_timer(w, slice_end);
 }
 
 void install_preempt_handler() {
