@@ -5,7 +5,8 @@
 //   ping-pong between two threads (goal: core <= 3x raw, futex >= 20x core);
 // - slice overrun (how long after its slice's end a hog is switched out) on
 //   2 workers with the per-worker slice timer and with ticks only (goal: p99
-//   <= 100 us);
+//   <= 100 us), next to the same timer's signal latency without the runtime
+//   (the host's floor under it);
 // - wake->run latency of a schbench-like workload (messengers wake workers
 //   that compute 20 us) on fibers under `simple` vs the same on std::threads
 //   (goal: p99 >= 5x lower);
@@ -18,6 +19,8 @@
 //   build/bench/runtime_bench --benchmark_filter=Ratios
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -74,10 +77,11 @@ double pct(std::vector<TimeNs> v, double p) {
 }
 
 std::unique_ptr<rt::Runtime> make_runtime(std::vector<int> cpus, const std::string& policy = "",
-                                          bool slice_timer = true) {
+                                          bool slice_timer = true, TimeNs tick_ns = 0) {
   rt::RuntimeOptions o;
   o.cpus = std::move(cpus);
   o.slice_timer = slice_timer;
+  if (tick_ns) o.tick_ns = tick_ns;
   auto r = rt::Runtime::create(o);
   if (!r) return nullptr;
   if (!policy.empty() && !(*r)->load({std::string(UPS_POLICY_DIR) + "/" + policy + ".bpf.o"})) return nullptr;
@@ -101,9 +105,11 @@ struct RawPingPong {
 };
 
 // Two fibers on one worker, each yielding n times: 2n switches, each a
-// Core::yield_current + Core::schedule + fcontext switch pair.
-double core_ns_per_switch(long n) {
-  auto r = make_runtime({0});
+// Core::yield_current + Core::schedule + fcontext switch pair. `quiet`: no
+// slice timer and ticks 10 s apart, so no signal interrupts the yields
+// (callgrind cannot follow a switch out of a signal handler).
+double core_ns_per_switch(long n, bool quiet = false) {
+  auto r = quiet ? make_runtime({0}, "", false, 10 * ups::kNsPerSec) : make_runtime({0});
   if (!r) return 0;
   TimeNs t0 = 0, t1 = 0;
   std::atomic<int> started{0};
@@ -161,6 +167,64 @@ Overrun slice_overrun(bool slice_timer, TimeNs d) {
   auto s = r->run();
   stopper.join();
   return s ? Overrun{s->slice_overrun, s->slice_overrun_own} : Overrun{};
+}
+
+// The floor under the slice overrun: the same POSIX timer (SIGEV_THREAD_ID)
+// without the runtime, armed 3 ms ahead for a thread that spins pinned to
+// CPU 0 as a worker does; a sample is the handler's clock read minus the
+// expiry. A signal of its own (the runtime owns SIGURG's handler).
+std::atomic<TimeNs> g_raw_fired{0};
+void on_raw_timer(int) { g_raw_fired.store(mono_ns(), std::memory_order_relaxed); }
+
+long thread_switches() {
+  rusage ru{};
+  ::getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_nivcsw + ru.ru_nvcsw;
+}
+
+ups::report::Percentiles percentiles(const std::vector<TimeNs>& v) {
+  ups::report::Percentiles p;
+  p.count = v.size();
+  p.p50_us = pct(v, 0.50) / 1e3;
+  p.p90_us = pct(v, 0.90) / 1e3;
+  p.p99_us = pct(v, 0.99) / 1e3;
+  return p;
+}
+
+Overrun raw_timer_latency(int samples) {
+  std::vector<TimeNs> all, own;
+  std::thread t([&] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    ::sched_setaffinity(0, sizeof set, &set);
+    struct sigaction sa {};
+    sa.sa_handler = on_raw_timer;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGRTMIN, &sa, nullptr);
+    sigevent sev{};
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGRTMIN;
+    sev._sigev_un._tid = static_cast<pid_t>(::gettid());
+    timer_t timer{};
+    if (::timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) return;
+    for (int i = 0; i < samples; ++i) {
+      const long sw = thread_switches();
+      const TimeNs at = mono_ns() + 3'000'000;
+      itimerspec its{};
+      its.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000);
+      its.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000);
+      g_raw_fired.store(0);
+      ::timer_settime(timer, TIMER_ABSTIME, &its, nullptr);
+      while (g_raw_fired.load(std::memory_order_relaxed) == 0) {
+      }
+      all.push_back(g_raw_fired.load() - at);
+      if (thread_switches() == sw) own.push_back(all.back());
+    }
+    ::timer_delete(timer);
+  });
+  t.join();
+  return {percentiles(all), percentiles(own)};
 }
 
 // --- wake->run, schbench-like ------------------------------------------------------------
@@ -394,7 +458,7 @@ Rpc rpc_threads(const ups::runtime::Calibration& cal) {
 struct Figures {
   bool done = false;
   double raw_ns = 0, core_ns = 0, futex_ns = 0;
-  Overrun overrun_timer, overrun_tick;
+  Overrun overrun_timer, overrun_tick, overrun_raw;
   WakeLatency wake_fibers, wake_threads;
   double pipe_fibers_us = 0, pipe_threads_us = 0, pipe_boost_us = 0;
   Rpc rpc_rt, rpc_thr;
@@ -414,6 +478,7 @@ void BM_RuntimeRatios(benchmark::State& state) {
     }
     f.overrun_timer = slice_overrun(true, 1'000'000'000);
     f.overrun_tick = slice_overrun(false, 1'000'000'000);
+    f.overrun_raw = raw_timer_latency(300);
     f.wake_fibers = schbench_fibers("simple");
     f.wake_threads = schbench_threads();
     f.pipe_fibers_us = pipe_us_fibers();
@@ -446,6 +511,16 @@ void BM_CoreFiberSwitch(benchmark::State& state) {
 }
 BENCHMARK(BM_CoreFiberSwitch)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
+// The same without signals, `range(0)` yields per fiber, for callgrind
+// (scripts/switch_cost.sh: the difference of two lengths is the switches'
+// cost alone, without the runtime's setup).
+void BM_CoreFiberSwitchQuiet(benchmark::State& state) {
+  const long n = state.range(0);
+  for (auto _ : state) state.SetIterationTime(core_ns_per_switch(n, true) * 2e-9 * static_cast<double>(n));
+  state.SetItemsProcessed(state.iterations() * 2 * n);
+}
+BENCHMARK(BM_CoreFiberSwitchQuiet)->Arg(10000)->Arg(30000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
 void BM_FutexPingPong(benchmark::State& state) {
   for (auto _ : state) state.SetIterationTime(futex_ns_per_switch(10000) * 20000 / 1e9);
   state.SetItemsProcessed(state.iterations() * 20000);
@@ -477,8 +552,14 @@ void print_figures(const Figures& f) {
   overrun("slice timer, Linux left the worker alone:", f.overrun_timer.own);
   overrun("ticks only, all slices:", f.overrun_tick.all);
   overrun("ticks only, Linux left the worker alone:", f.overrun_tick.own);
+  overrun("bare POSIX timer signal, no runtime, all:", f.overrun_raw.all);
+  overrun("bare POSIX timer signal, Linux left it alone:", f.overrun_raw.own);
   ratio("slice overrun p99, slice timer, worker left alone (us)", f.overrun_timer.own.p99_us, 1, "<= 100");
   ratio("slice overrun p99, slice timer, all slices (us)", f.overrun_timer.all.p99_us, 1, "<= 100");
+  ratio("slice overrun p50 (worker left alone), runtime / bare timer", f.overrun_timer.own.p50_us,
+        f.overrun_raw.own.p50_us, "(reported: what the runtime adds)");
+  ratio("slice overrun p99 (worker left alone), runtime / bare timer", f.overrun_timer.own.p99_us,
+        f.overrun_raw.own.p99_us, "(reported)");
   ratio("slice overrun p99 (worker left alone), ticks / timer", f.overrun_tick.own.p99_us,
         f.overrun_timer.own.p99_us, "> 1");
   std::printf("  wake->run us, fibers under simple: p50 %.1f p99 %.1f; std::threads: p50 %.1f p99 %.1f\n",

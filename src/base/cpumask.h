@@ -2,6 +2,7 @@
 // idle sets). Fixed size so that it never allocates on a hot path.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <string>
@@ -45,6 +46,14 @@ public:
       d |= words_[i + 3];
     }
     return (a | b | c | d) == 0;
+  }
+  // The same for the CPUs below n: a machine's masks have no bit above its
+  // CPUs, and with few CPUs this reads one word, not kWords.
+  bool empty_below(int n) const {
+    const int words = std::min(kWords, (n + 63) >> 6);
+    u64 any = 0;
+    for (int i = 0; i < words; ++i) any |= words_[i];
+    return any == 0;
   }
   // Lowest set CPU >= from, or kNoCpu.
   CpuId next(CpuId from) const {

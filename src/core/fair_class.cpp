@@ -112,7 +112,8 @@ Task* FairClass::pick_task(CpuRq& rq, Task* prev) {
 void FairClass::put_prev_task(CpuRq& rq, Task& p, int) {
   push(p, rq.id);
   // Another CPU may be idle: let it take p (or whatever is first).
-  if (p.fair.rq_cpu == kNoCpu && !core_.idle_free.empty()) core_.kick_idle(p.affinity, rq.id);
+  if (p.fair.rq_cpu == kNoCpu && !core_.idle_free.empty_below(core_.nr_cpus()))
+    core_.kick_idle(p.affinity, rq.id);
 }
 
 void FairClass::set_next_task(CpuRq& rq, Task& p) {

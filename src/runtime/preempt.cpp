@@ -82,7 +82,13 @@ void on_sigurg(int, siginfo_t* info, void* uc) {
   FiberTask* f = w ? w->sig_target.load(std::memory_order_relaxed) : nullptr;
   // The slice timer: the scheduler is to look at the slice (a request like
   // the core's, so a fiber inside the runtime or libc yields on leaving).
-  if (f && info && info->si_code == SI_TIMER) w->resched.store(true, std::memory_order_relaxed);
+  // Noted even while the scheduler itself runs (no fiber): a timer that
+  // fired between its check and the resume would otherwise be taken for
+  // armed, and the slice would run on to the monitor's next tick.
+  if (w && info && info->si_code == SI_TIMER) {
+    w->timer_fired.store(true, std::memory_order_relaxed);
+    w->resched.store(true, std::memory_order_relaxed);
+  }
   // Not a fiber here (scheduler, another thread), inside the runtime, or in
   // libc: leave the request pending.
   if (f && !f->in_runtime.load() && w->resched.load() && pc_is_safe(uc)) {
@@ -93,8 +99,10 @@ void on_sigurg(int, siginfo_t* info, void* uc) {
     sigaddset(&urg, SIGURG);
     ::pthread_sigmask(SIG_UNBLOCK, &urg, nullptr);
     f->fiber->suspend(kPreempted);
-    // Resumed, maybe on another worker, which took care of the lock.
-    f->in_runtime.store(false);
+    // Resumed, maybe on another worker, which took care of the lock. A
+    // request that came meanwhile (its signal found in_runtime set) is
+    // honoured here, as on leaving any runtime call.
+    leave_runtime(*f);
   }
   errno = saved_errno;
 }
@@ -120,16 +128,27 @@ void delete_slice_timer(Worker& w) {
   w.has_slice_timer = false;
 }
 
-void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
-  if (!w.has_slice_timer || slice_end == kNoSliceEnd) return;  // an armed one firing costs a check
-  // Armed to fire between now and the slice end: when it fires the
-  // scheduler re-arms it, so one timer_settime per slice, not per switch.
-  if (w.timer_at > now && w.timer_at <= slice_end) return;
-  const TimeNs abs = w.rt->epoch + std::max(slice_end, now + 1);
+// The timer_settime, apart so that arm_slice_timer's common case (nothing
+// to do) stays a few compares without a stack frame.
+[[gnu::noinline]] static void set_slice_timer(Worker& w, TimeNs at) {
+  const TimeNs abs = w.rt->epoch + at;
   itimerspec its{};
   its.it_value.tv_sec = static_cast<time_t>(abs / kNsPerSec);
   its.it_value.tv_nsec = static_cast<long>(abs % kNsPerSec);
-  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = std::max(slice_end, now + 1);
+  if (::timer_settime(w.slice_timer, TIMER_ABSTIME, &its, nullptr) == 0) w.timer_at = at;
+}
+
+void arm_slice_timer(Worker& w, TimeNs slice_end, TimeNs now) {
+  // No timer, or no slice (an armed one firing costs a check). Or the slice
+  // is over and the core let the task go on (nothing better was queued when
+  // it looked): a timer now would fire at once, again and again, and take
+  // the CPU from the task without any switch coming of it; from here the
+  // core's tick (or a wakeup) ends the slice.
+  if (!w.has_slice_timer || slice_end == kNoSliceEnd || slice_end <= now) return;
+  // Armed to fire between now and the slice end: when it fires the
+  // scheduler re-arms it, so one timer_settime per slice, not per switch.
+  if (w.timer_at > now && w.timer_at <= slice_end) return;
+  set_slice_timer(w, slice_end);
 }
 
 void install_preempt_handler() {

@@ -260,7 +260,7 @@ Result<TaskId> Runtime::spawn(std::function<void()> fn, TaskAttrs attrs) {
   spec.comm = f->name.c_str();
   // From a fiber, the core lock is taken as every fiber-side call takes it.
   std::optional<FiberSection> fs;
-  std::unique_lock<std::mutex> lk;
+  std::unique_lock<CoreLock> lk;
   if (current_fiber() && current_fiber()->rt == &I) fs.emplace("spawn");
   else lk = std::unique_lock(I.core_mu);
   const TimeNs t = I.now();

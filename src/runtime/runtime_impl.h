@@ -2,7 +2,7 @@
 // hooks and the summary; worker.cpp: the scheduler loop; monitor.cpp: real
 // time; preempt.cpp: the SIGURG path; sync.cpp: the fiber-side waits).
 //
-// Locking. One mutex, `core_mu`, is the core lock of core/core.h: every
+// Locking. One lock, `core_mu` (core_lock.h), is the core lock of core/core.h: every
 // Core call, and every field below marked (L), is under it. The handoff
 // rule that makes blocking race-free: a fiber that stops running (block,
 // yield, exit) takes core_mu, tells the core, and switches to its worker's
@@ -34,6 +34,7 @@
 #include "core/core.h"
 #include "host/class_host.h"
 #include "report/histogram.h"
+#include "runtime/core_lock.h"
 #include "runtime/fiber.h"
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
@@ -98,6 +99,7 @@ struct Worker {
   timer_t slice_timer{};
   bool has_slice_timer = false;
   TimeNs timer_at = 0;               // (L) when it fires next (0: disarmed or fired)
+  std::atomic<bool> timer_fired{false};  // set by its signal (this thread's handler)
   TimeNs slice_end = kNoSliceEnd;    // (L) the resumed task's, for the overrun figure
   long os_switches_seen = 0;         // (L) its thread's Linux context switches at the last overrun sample
   bool idle = false;                // (L) asleep on kick_fd (or about to be)
@@ -137,7 +139,7 @@ struct TimerEntry {
 
 struct Impl final : CoreHooks, host::ClassHostHooks {
   RuntimeOptions opts;
-  std::mutex core_mu;
+  CoreLock core_mu;
   std::unique_ptr<Core> core;
   std::unique_ptr<host::ClassHost> host;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -241,17 +243,9 @@ public:
 private:
   void switch_out(void* why);
   FiberTask* f_;
-  std::unique_lock<std::mutex> lk_;
+  std::unique_lock<CoreLock> lk_;
   TimeNs now_;
 };
-
-// The handoff of core_mu from a fiber to its scheduler (a switch with the
-// lock held) is no unlock and lock for pthread, but TSan sees two of its
-// fibers on one thread and must be told that the lock changed hands:
-// hand_over in the fiber before the switch, take_over in the scheduler
-// after it. No-ops without TSan.
-void core_mu_hand_over(std::mutex& m);
-void core_mu_take_over(std::mutex& m);
 
 // in_runtime's two sides. The SIGURG handler reads it on the fiber's own
 // thread, so entering needs only a compiler (signal) fence; leaving is a

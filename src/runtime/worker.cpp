@@ -8,10 +8,6 @@
 
 #include <exception>
 
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#endif
-
 #include <fmt/format.h>
 
 #include "runtime/runtime_impl.h"
@@ -24,20 +20,6 @@ thread_local FiberTask* tl_fiber = nullptr;
 thread_local Worker* tl_worker = nullptr;
 
 }  // namespace
-
-#if defined(__SANITIZE_THREAD__)
-void core_mu_hand_over(std::mutex& m) {
-  __tsan_mutex_pre_unlock(&m, 0);
-  __tsan_mutex_post_unlock(&m, 0);
-}
-void core_mu_take_over(std::mutex& m) {
-  __tsan_mutex_pre_lock(&m, 0);
-  __tsan_mutex_post_lock(&m, 0, 0);
-}
-#else
-void core_mu_hand_over(std::mutex&) {}
-void core_mu_take_over(std::mutex&) {}
-#endif
 
 // Not inlined, and opaque to the optimiser, so that a fiber that moved to
 // another worker thread reads this thread's values, not a cached address.
@@ -80,7 +62,14 @@ void Impl::worker_main(Worker& w) {
     w.resched.store(false, std::memory_order_relaxed);  // under core_mu, as every setter
     const TimeNs t = w.handoff_now ? w.handoff_now : now();
     w.handoff_now = 0;
-    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;  // it fired (or is about to)
+    // It fired (its signal was seen), or is about to: re-armed before the
+    // next resume. (A one-shot timer fires once per arming, so the flag
+    // cannot be set again between its load and its store.)
+    if (w.timer_fired.load(std::memory_order_relaxed)) {
+      w.timer_fired.store(false, std::memory_order_relaxed);
+      w.timer_at = 0;
+    }
+    if (w.timer_at != 0 && w.timer_at <= t) w.timer_at = 0;
     Task* next = nullptr;
     if (back && back->task && core->current(w.cpu) == back->task) {
       if (w.slice_end <= t) core->check_slice(w.cpu, t);
@@ -134,10 +123,7 @@ void Impl::worker_main(Worker& w) {
     std::atomic_signal_fence(std::memory_order_seq_cst);
     set_current_fiber(nullptr);
     if (why == kPreempted) lk.lock();
-    else {
-      core_mu_take_over(core_mu);
-      lk = std::unique_lock(core_mu, std::adopt_lock);
-    }
+    else lk = std::unique_lock(core_mu, std::adopt_lock);
     w.running = nullptr;
     if (why == kPreempted || why == kYielded) back = f;
     if (why == Fiber::kFinished) {
@@ -193,8 +179,7 @@ void Impl::run_fiber_body(FiberTask& f) {
   account_task(*f.task);
   f.worker->handoff_now = t;
   f.task = nullptr;  // the core may free it now
-  lk.release();
-  core_mu_hand_over(core_mu);  // the switch to the scheduler follows (kFinished)
+  lk.release();  // the switch to the scheduler follows (kFinished)
 }
 
 // --- FiberSection ------------------------------------------------------------------
@@ -217,7 +202,6 @@ FiberSection::~FiberSection() {
 void FiberSection::switch_out(void* why) {
   f_->worker->handoff_now = now_;  // the core's last entry was at now_
   lk_.release();  // the scheduler owns it now
-  core_mu_hand_over(f_->rt->core_mu);
   f_->fiber->suspend(why);
   // Running again, maybe on another worker; the lock is not held.
 }
@@ -239,7 +223,6 @@ void leave_runtime(FiberTask& f) {
     while (f.worker->resched.load(std::memory_order_relaxed)) {
       std::unique_lock lk(f.rt->core_mu);
       lk.release();
-      core_mu_hand_over(f.rt->core_mu);
       f.fiber->suspend(kYielded);  // the scheduler calls schedule(): maybe this task again
     }
     std::atomic_signal_fence(std::memory_order_seq_cst);

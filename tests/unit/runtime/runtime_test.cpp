@@ -125,6 +125,26 @@ TEST(Runtime, TheSliceTimerEndsASliceBetweenTicks) {
   EXPECT_TRUE(released.load());
   EXPECT_GE(s.slice_overrun.count, 1u);
 }
+// A task alone on its CPU runs on past its slice (the core finds nothing
+// better): the slice timer fires once at the slice's end, not again and
+// again for a slice already over.
+TEST(Runtime, ALoneTaskPastItsSliceIsNotInterruptedOverAndOver) {
+  RuntimeOptions o;
+  o.cpus = {0};
+  o.check_invariants = true;
+  auto rt = Runtime::create(o);
+  ASSERT_TRUE(rt) << rt.error().to_string();
+  const TimeNs slice = std::max(o.fair.base_slice_ns, o.fair.min_granularity_ns);
+  (*rt)->spawn([&] {
+    const TimeNs end = now() + 10 * slice;
+    while (now() < end) {
+    }
+  }, named("alone"));
+  RunSummary s = run_guarded(**rt, std::chrono::seconds(5));
+  expect_all_completed(s);
+  EXPECT_LT(s.preemptions, 10u) << "signals sent " << s.preempt_signals;
+}
+
 TEST(Runtime, CpuBoundFiberIsPreemptedUnderSimple) { expect_hog_preempted({policy("simple")}); }
 
 TEST(Runtime, BadPolicyIsEjectedAndItsTasksFinishUnderFair) {
