@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/object/graph_fields.h"
 #include "core/scx_context.h"
 
 namespace ups::policy {
@@ -49,6 +50,16 @@ BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
       env_(*this, Rng::stream_seed(seed, cfg_.name)) {  // the class's own stream
   for (auto& m : maps_)
     if (m->has_timer()) m->set_timer_releaser(&env_.timers());
+  // The types bpf_obj_new may allocate: what the verifier allows
+  // (api_sets.cpp append_local_structs).
+  const bpf::Btf& btf = object_->btf();
+  for (const auto& m : object_->maps()) {
+    for (const auto& r : m.rb_roots)
+      objects_.add_type(r.node_type, {btf.size_of(r.node_type).value_or(0), static_cast<s32>(r.node_off)});
+    for (const auto& k : m.kptrs)
+      if (!objects_.type(k.type))
+        objects_.add_type(k.type, {btf.size_of(k.type).value_or(0), bpf::rb_node_offset_any(btf, k.type)});
+  }
 }
 
 BpfPolicy::~BpfPolicy() {

@@ -242,6 +242,13 @@ std::string arg_kind(KArg a) {
     case KArg::fmt_str: return "char *";
     case KArg::mem: return "unsigned long long *";
     case KArg::opaque_ptr: return "opaque pointer";
+    case KArg::local_type: return "scalar";
+    case KArg::local_obj:
+    case KArg::callback:
+    case KArg::meta: return " *";  // void *, a function pointer
+    case KArg::rb_root: return "struct bpf_rb_root *";
+    case KArg::rb_node:
+    case KArg::rb_node_ref: return "struct bpf_rb_node *";
   }
   return "?";
 }
@@ -255,6 +262,8 @@ std::string ret_kind(KRet r) {
     case KRet::cpumask: return "struct cpumask *";
     case KRet::bpf_cpumask: return "struct bpf_cpumask *";
     case KRet::int_ptr: return "int *";
+    case KRet::local_obj: return " *";  // void *
+    case KRet::rb_node: return "struct bpf_rb_node *";
   }
   return "?";
 }
