@@ -39,7 +39,7 @@ enum class HelperId : u32 {
   loop = 181,
   kptr_xchg = 194,
 };
-inline constexpr u32 kMaxHelperId = 181;
+inline constexpr u32 kMaxHelperId = 194;
 
 // Linux BPF_MAX_LOOPS.
 inline constexpr u64 kBpfMaxLoops = u64{1} << 23;

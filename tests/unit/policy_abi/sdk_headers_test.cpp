@@ -76,12 +76,20 @@ struct Header {
   std::vector<int> arity;  // of each ksym
 };
 
-// Parameters in a declaration's first parameter list ("(void)": 0).
+// Parameters in a declaration's first parameter list ("(void)": 0); a
+// function-pointer parameter's own list counts as one.
 int arity_of(const std::string& stmt, size_t open) {
-  const size_t close = stmt.find(')', open);
+  int depth = 0, commas = 0;
+  size_t close = open + 1;
+  for (; close < stmt.size(); ++close) {
+    const char ch = stmt[close];
+    if (ch == '(') ++depth;
+    if (ch == ')' && depth-- == 0) break;
+    if (ch == ',' && depth == 0) ++commas;
+  }
   const std::string params = stmt.substr(open + 1, close - open - 1);
   if (params.find_first_not_of(" \t\n") == std::string::npos || params == "void") return 0;
-  return static_cast<int>(std::count(params.begin(), params.end(), ',')) + 1;
+  return commas + 1;
 }
 
 std::vector<Header> sdk_headers() {
