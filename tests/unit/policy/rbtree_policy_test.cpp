@@ -16,12 +16,12 @@ using namespace testing;
 
 std::string rbtree_obj() { return std::string(UPS_TEST_POLICY_DIR) + "/rbtree_vtime.bpf.o"; }
 
-report::RunReport run_rbtree(const std::string& preset, bool no_jit, int cpus) {
+report::RunReport run_rbtree(const std::string& preset, bool no_jit, int cpus, TimeNs duration = 2 * kNsPerSec) {
   auto f = host::policy_spec_factory("", 1, cpus, no_jit);
   EXPECT_TRUE(f) << f.error().to_string();
   RunOptions o;
   o.cpus = cpus;
-  o.duration = 2 * kNsPerSec;
+  o.duration = duration;
   return run_preset(preset, rbtree_obj(), *f, o);
 }
 
@@ -53,8 +53,8 @@ TEST(RbtreePolicy, PipesCompleteWithNothingLost) {
 TEST(RbtreePolicy, InterpreterAndJitMakeTheSameSchedule) {
   for (const char* preset : {"hogs", "pipes"}) {
     SCOPED_TRACE(preset);
-    const report::RunReport jit = run_rbtree(preset, false, 4);
-    const report::RunReport interp = run_rbtree(preset, true, 4);
+    const report::RunReport jit = run_rbtree(preset, false, 4, 100 * kNsPerMs);
+    const report::RunReport interp = run_rbtree(preset, true, 4, 100 * kNsPerMs);
     expect_clean(jit);
     expect_clean(interp);
     EXPECT_EQ(jit.trace_sha256, interp.trace_sha256);
