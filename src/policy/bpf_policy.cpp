@@ -48,8 +48,11 @@ BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
                      std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed)
     : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)),
       env_(*this, Rng::stream_seed(seed, cfg_.name)) {  // the class's own stream
-  for (auto& m : maps_)
+  for (auto& m : maps_) {
     if (m->has_timer()) m->set_timer_releaser(&env_.timers());
+    // An object left in a __kptr field goes with its value.
+    if (!m->def().kptrs.empty()) m->set_kptr_releaser([this](u64 obj) { (void)objects_.drop(obj); });
+  }
   // The types bpf_obj_new may allocate: what the verifier allows
   // (api_sets.cpp append_local_structs).
   const bpf::Btf& btf = object_->btf();
@@ -64,8 +67,10 @@ BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
 
 BpfPolicy::~BpfPolicy() {
   // Timers refer to maps and interpreters: drop them first.
-  for (auto& m : maps_)
+  for (auto& m : maps_) {
     if (m->has_timer()) env_.timers().forget_map(*m);
+    m->set_kptr_releaser(nullptr);  // the objects go with objects_
+  }
 }
 
 void BpfPolicy::confine() {
