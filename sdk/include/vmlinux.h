@@ -283,6 +283,16 @@ struct bpf_spin_lock {
 	u32 val;
 };
 
+/* Graph roots and nodes of allocated objects (bpf_obj_new): opaque, as in
+ * Linux's uapi; only the bpf_rbtree_* kfuncs touch them. */
+struct bpf_rb_root {
+	u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+struct bpf_rb_node {
+	u64 __opaque[4];
+} __attribute__((aligned(8)));
+
 #pragma clang attribute pop
 
 /* ---- sched_ext constants (kernel names and values) ------------------------ */

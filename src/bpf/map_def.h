@@ -46,6 +46,25 @@ struct InnerMapSlot {
   bool operator==(const InnerMapSlot&) const = default;
 };
 
+// A struct bpf_rb_root inside a map value, and what its `__contains(TYPE,
+// FIELD)` decl tag says it holds: nodes of the program's struct TYPE (a BTF
+// id of the object), linked through their bpf_rb_node member FIELD.
+struct GraphRoot {
+  u32 offset = 0;
+  u32 node_type = 0;
+  u32 node_off = 0;
+  bool operator==(const GraphRoot&) const = default;
+};
+
+// A `struct T __kptr *` field inside a map value: an 8-byte slot that holds
+// an owning reference to an allocated T (BTF id), moved in and out only by
+// bpf_kptr_xchg.
+struct KptrField {
+  u32 offset = 0;
+  u32 type = 0;
+  bool operator==(const KptrField&) const = default;
+};
+
 struct MapDef {
   std::string name;           // symbol name, or the section for global data
   MapType type = MapType::array;
@@ -61,6 +80,10 @@ struct MapDef {
   // Special fields inside the value (from BTF), -1 when absent.
   s32 timer_off = -1;       // struct bpf_timer
   s32 spin_lock_off = -1;   // struct bpf_spin_lock
+  // Roots of rbtrees of allocated objects and __kptr fields (from BTF;
+  // bpf/object/graph_fields.h).
+  std::vector<GraphRoot> rb_roots;
+  std::vector<KptrField> kptrs;
   // Global data (.data/.rodata/.bss/.data.*/.rodata.*): a 1-entry array whose
   // value is the section image; `initial` holds its bytes (empty for .bss).
   GlobalKind global = GlobalKind::none;

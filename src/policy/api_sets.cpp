@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <set>
 
 #include "bpf/helpers/helper_protos.h"
 #include "policy/kernel_abi/kernel_types.h"
@@ -106,6 +107,38 @@ std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
   return s;
 }
 
+// The program's structs that bpf_obj_new may allocate: those an rbtree root
+// holds or a __kptr field points to. Their plain data is the program's to
+// read and write; the bpf_rb_node belongs to the bpf_rbtree_* kfuncs, and
+// pointers are not allowed in them (upsched tracks no pointer fields in
+// allocated objects).
+void append_local_structs(const bpf::Object& obj, std::vector<StructDesc>& out) {
+  const bpf::Btf& btf = obj.btf();
+  std::set<u32> types;
+  for (const auto& m : obj.maps()) {
+    for (const auto& r : m.rb_roots) types.insert(r.node_type);
+    for (const auto& k : m.kptrs) types.insert(k.type);
+  }
+  for (u32 id : types) {
+    const bpf::BtfType* t = btf.type(id);
+    StructDesc d;
+    d.name = t->name;
+    d.size = btf.size_of(id).value_or(0);
+    d.btf_id = id;
+    for (const auto& mem : t->members) {
+      const u32 ty = btf.skip_modifiers(mem.type);
+      const bpf::BtfType* mt = btf.type(ty);
+      FieldRule r = rule(mem.name, mem.bit_offset / 8, btf.size_of(ty).value_or(0), FieldAccess::read_write);
+      if (mt && mt->kind == bpf::BtfKind::struct_ && mt->name == "bpf_rb_node")
+        r.denied = "the bpf_rb_node of an allocated object is only for the bpf_rbtree_* kfuncs";
+      else if (mt && (mt->kind == bpf::BtfKind::ptr || mt->kind == bpf::BtfKind::struct_ || mt->kind == bpf::BtfKind::union_))
+        r.denied = "only number fields of allocated objects may be used (no pointers or nested structs)";
+      d.fields.push_back(std::move(r));
+    }
+    out.push_back(std::move(d));
+  }
+}
+
 s32 struct_of(std::string_view name) {
   if (name == "scx_init_task_args") return kStructInitTaskArgs;
   if (name == "scx_exit_task_args") return kStructExitTaskArgs;
@@ -148,8 +181,15 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       case kabi::KArg::mem: a = arg(ArgKind::mem); a.writable = true; break;
       case kabi::KArg::mem_size: a = arg(ArgKind::mem_size_or_zero); break;
       case kabi::KArg::opaque_ptr: a = arg(ArgKind::any); break;
+      case kabi::KArg::local_type: a = arg(ArgKind::local_type); break;
+      case kabi::KArg::local_obj: a = arg(ArgKind::local_ref); break;
+      case kabi::KArg::rb_root: a = arg(ArgKind::rb_root); break;
+      case kabi::KArg::rb_node: a = arg(ArgKind::rb_node_owned); break;
+      case kabi::KArg::rb_node_ref: a = arg(ArgKind::rb_node_ref); break;
+      case kabi::KArg::callback: a = arg(ArgKind::callback); break;
+      case kabi::KArg::meta: a = arg(ArgKind::scalar); break;
     }
-    if ((k.flags & kabi::kf_release) && !released && a.kind == ArgKind::struct_ptr) {
+    if ((k.flags & kabi::kf_release) && !released && (a.kind == ArgKind::struct_ptr || a.kind == ArgKind::local_ref)) {
       a.release = true;
       released = true;
     }
@@ -166,6 +206,8 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       p.ret_struct = kStructBpfCpumask;
       break;
     case kabi::KRet::int_ptr: p.ret = verifier::RetKind::struct_ptr; p.ret_struct = kStructInt; break;
+    case kabi::KRet::local_obj:
+    case kabi::KRet::rb_node: p.ret = verifier::RetKind::local_obj; break;
   }
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;
@@ -174,6 +216,10 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
   if (k.flags & kabi::kf_iter_new) p.special = verifier::Special::iter_new;
   if (k.flags & kabi::kf_iter_next) p.special = verifier::Special::iter_next;
   if (k.flags & kabi::kf_iter_destroy) p.special = verifier::Special::iter_destroy;
+  if (k.flags & kabi::kf_obj_new) p.special = verifier::Special::obj_new;
+  if (k.flags & kabi::kf_rbtree_add) p.special = verifier::Special::rbtree_add;
+  if (k.flags & kabi::kf_rbtree_first) p.special = verifier::Special::rbtree_first;
+  if (k.flags & kabi::kf_rbtree_remove) p.special = verifier::Special::rbtree_remove;
   return p;
 }
 
@@ -208,6 +254,8 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::spin_lock: return arg(ArgKind::spin_lock);
     case H::task_or_null: return nullable(arg(ArgKind::struct_ptr, kStructTask));
     case H::ringbuf_sample: return std::nullopt;
+    case H::kptr_slot: return arg(ArgKind::kptr_slot);
+    case H::kptr_or_null: return nullable(arg(ArgKind::local_ref));
   }
   return std::nullopt;
 }
@@ -245,6 +293,7 @@ tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperPro
     case bpf::HelperRet::void_: p.ret = verifier::RetKind::void_; break;
     case bpf::HelperRet::map_value_or_null: p.ret = verifier::RetKind::map_value_or_null; break;
     case bpf::HelperRet::ringbuf_mem_or_null: return tl::unexpected(unsupported);
+    case bpf::HelperRet::kptr_or_null: p.ret = verifier::RetKind::local_obj; break;
   }
   p.map_types = h.map_types;
   if (h.format != bpf::HelperFormat::none) {
@@ -265,6 +314,7 @@ tl::expected<verifier::Prototype, std::string> helper_proto(const bpf::HelperPro
   const std::string_view n = h.name;
   if (n == "bpf_spin_lock") p.special = verifier::Special::spin_lock;
   if (n == "bpf_spin_unlock") p.special = verifier::Special::spin_unlock;
+  if (n == "bpf_kptr_xchg") p.special = verifier::Special::kptr_xchg;
   return p;
 }
 
@@ -338,6 +388,7 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   info.entry = 0;
   info.maps = obj.maps();
   info.structs = make_structs(caps);
+  append_local_structs(obj, info.structs);
   for (const auto& k : kfuncs()) info.kfunc_names.emplace_back(k.name);
   info.ctx.callback = std::string(cb.name);
   info.ctx.sleepable = prog.sleepable;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/object/graph_fields.h"
 #include "core/scx_context.h"
 
 namespace ups::policy {
@@ -47,14 +48,29 @@ BpfPolicy::BpfPolicy(std::shared_ptr<const bpf::Object> object, OpsConfig cfg,
                      std::vector<std::shared_ptr<bpf::Map>> maps, u64 seed)
     : object_(std::move(object)), cfg_(std::move(cfg)), maps_(std::move(maps)),
       env_(*this, Rng::stream_seed(seed, cfg_.name)) {  // the class's own stream
-  for (auto& m : maps_)
+  for (auto& m : maps_) {
     if (m->has_timer()) m->set_timer_releaser(&env_.timers());
+    // An object left in a __kptr field goes with its value.
+    if (!m->def().kptrs.empty()) m->set_kptr_releaser([this](u64 obj) { (void)objects_.drop(obj); });
+  }
+  // The types bpf_obj_new may allocate: what the verifier allows
+  // (api_sets.cpp append_local_structs).
+  const bpf::Btf& btf = object_->btf();
+  for (const auto& m : object_->maps()) {
+    for (const auto& r : m.rb_roots)
+      objects_.add_type(r.node_type, {btf.size_of(r.node_type).value_or(0), static_cast<s32>(r.node_off)});
+    for (const auto& k : m.kptrs)
+      if (!objects_.type(k.type))
+        objects_.add_type(k.type, {btf.size_of(k.type).value_or(0), bpf::rb_node_offset_any(btf, k.type)});
+  }
 }
 
 BpfPolicy::~BpfPolicy() {
   // Timers refer to maps and interpreters: drop them first.
-  for (auto& m : maps_)
+  for (auto& m : maps_) {
     if (m->has_timer()) env_.timers().forget_map(*m);
+    m->set_kptr_releaser(nullptr);  // the objects go with objects_
+  }
 }
 
 void BpfPolicy::confine() {

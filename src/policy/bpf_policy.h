@@ -22,6 +22,7 @@
 #include "core/sched_ops.h"
 #include "core/scx_context.h"
 #include "policy/confinement.h"
+#include "policy/local_objects.h"
 #include "policy/task_mirror.h"
 #include "vm/executor.h"
 
@@ -132,6 +133,9 @@ public:
   void drop_cpumask(u64 addr);
   // Changes whenever an acquired cpumask is freed.
   u64 cpumasks_generation() const { return cpumasks_generation_; }
+  // Allocated objects and their rbtrees (bpf_obj_new, bpf_rbtree_*).
+  LocalObjects& objects() { return objects_; }
+  const LocalObjects& objects() const { return objects_; }
   std::vector<DsqIter> iters;  // open bpf_iter_scx_dsq iterators
   kabi::Cpumask idle_mirror{}, possible_mirror{};
 
@@ -171,6 +175,7 @@ private:
   std::shared_ptr<const void> held_;
   std::vector<std::unique_ptr<kabi::BpfCpumask>> cpumasks_;
   u64 cpumasks_generation_ = 0;
+  LocalObjects objects_;
   std::array<const std::string*, 2> exit_strings_{};  // during exit()
 };
 

@@ -39,7 +39,7 @@ void PolicyMemory::leave_run(const RunRegions& outer) {
 u64 PolicyMemory::generation() const {
   // Maps are left out: their values never move and are freed only with the
   // policy, so their regions only grow (refresh_maps finds new ones).
-  return host_.mirrors().generation() + host_.cpumasks_generation();
+  return host_.mirrors().generation() + host_.cpumasks_generation() + host_.objects().generation();
 }
 
 bool PolicyMemory::refresh_maps() const {
@@ -80,6 +80,7 @@ vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) co
   if (refresh_maps(); auto r = map_region()) return *r;
   if (hit(arg_struct_)) return arg_struct_;
   if (auto c = host_.cpumask_at(addr, size, write)) return Region{c->first, c->second, write};
+  if (auto o = host_.objects().region_at(addr, size)) return Region{o->first, o->second, true};
   return {};
 }
 

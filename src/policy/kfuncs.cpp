@@ -462,6 +462,25 @@ KF(iter_num_destroy) {
   return 0;
 }
 
+// --- allocated objects and rbtrees (policy/local_objects.h) ---------------------------
+KF(obj_new) { return host(c).objects().alloc(static_cast<u32>(a1)); }
+KF(obj_drop) {
+  if (auto why = host(c).objects().drop(a1); !why.empty()) return fail(c, kfunc, "argument 1: " + why);
+  return 0;
+}
+KF(rbtree_add) {
+  if (!c.invoker) return fail(c, kfunc, "no program to run the less callback");
+  auto less = [&](u64 a, u64 b) -> std::optional<bool> {
+    const u64 r = c.invoker->invoke(static_cast<u32>(a3), a, b, 0, 0, 0);
+    if (c.abort) return std::nullopt;
+    return (r & 0xff) != 0;  // a bool
+  };
+  if (auto why = host(c).objects().rbtree_add(a1, a2, less); !why.empty()) return fail(c, kfunc, "argument 2: " + why);
+  return 0;
+}
+KF(rbtree_first) { return host(c).objects().rbtree_first(a1); }
+KF(rbtree_remove) { return host(c).objects().rbtree_remove(a1, a2); }
+
 // --- upsched extensions -----------------------------------------------------------
 KF(event_fired) { return host(c).ctx().event_fired(a1); }
 
@@ -714,6 +733,17 @@ KfuncTable make_table() {
       kf_set_any, none, none, "v6.4"));
   t.add(row<"bpf_iter_num_destroy", iter_num_destroy>({}, R::void_, {}, {A::num_iter}, kf_iter_destroy, kf_set_any,
       none, none, "v6.4"));
+  // --- allocated objects and rbtrees (the rbtree calls under the root's lock) ---
+  t.add(row<"bpf_obj_new_impl", obj_new>({}, R::local_obj, {}, {A::local_type, A::meta}, kf_obj_new, kf_set_any, none,
+      none, "v6.2"));
+  t.add(row<"bpf_obj_drop_impl", obj_drop>({}, R::void_, {}, {A::local_obj, A::meta}, kf_release, kf_set_any, none,
+      none, "v6.2"));
+  t.add(row<"bpf_rbtree_remove", rbtree_remove>({}, R::rb_node, {}, {A::rb_root, A::rb_node_ref}, kf_rbtree_remove,
+      kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_rbtree_add_impl", rbtree_add>({}, R::scalar, std::pair<s64, s64>{-22, 0},
+      {A::rb_root, A::rb_node, A::callback, A::meta, A::scalar}, kf_rbtree_add, kf_set_any, none, none, "v6.3"));
+  t.add(row<"bpf_rbtree_first", rbtree_first>({}, R::rb_node, {}, {A::rb_root}, kf_rbtree_first, kf_set_any, none,
+      none, "v6.3"));
   // --- upsched extensions (sdk/include/upsched/*.h) ---
   t.add(row<"upsched_task_wait_event", task_query<&ScxContext::task_wait_event>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
       none, "upsched"));

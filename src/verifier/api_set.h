@@ -39,6 +39,14 @@ enum class ArgKind : u8 {
                  // type ArgSpec::struct_index names (its size is the
                  // struct's); Special says whether the call creates,
                  // advances or destroys it, otherwise it must be live
+  // Allocated objects (bpf_obj_new), rbtrees and kptrs (local_objects.cpp):
+  local_type,    // a constant BTF id of an allocatable struct of the program
+  local_ref,     // an owning reference to an allocated object, at its start
+                 // (nullable: or NULL, as bpf_kptr_xchg's second argument)
+  rb_root,       // pointer to a bpf_rb_root in a map value, its lock held
+  rb_node_owned, // an owning reference to an object, at its bpf_rb_node
+  rb_node_ref,   // a non-owning reference to a node of that root's tree
+  kptr_slot,     // pointer to a __kptr field of a map value
 };
 
 struct ArgSpec {
@@ -55,7 +63,13 @@ struct ArgSpec {
   bool writable = false;
 };
 
-enum class RetKind : u8 { scalar, void_, map_value_or_null, struct_ptr };
+enum class RetKind : u8 {
+  scalar,
+  void_,
+  map_value_or_null,
+  struct_ptr,
+  local_obj,  // an allocated object, its type from the Special (obj_new, rbtree_*, kptr_xchg)
+};
 
 // What the call does beyond its prototype.
 enum class Special : u8 {
@@ -67,7 +81,19 @@ enum class Special : u8 {
   iter_next,           // returns the next element, or NULL once it is drained
   iter_destroy,        // the iter argument stops being an iterator
   timer_set_callback,  // the callback (arg 2) runs later as its own program
+  obj_new,             // an object of the type arg 1 names (owning)
+  rbtree_add,          // arg 2's node joins arg 1's tree (non-owning from now on);
+                       // arg 3, the `less` callback, is called with two nodes
+  rbtree_first,        // the leftmost node (non-owning) or NULL
+  rbtree_remove,       // arg 2 leaves the tree: owning again (or NULL)
+  kptr_xchg,           // arg 2 (owning or NULL) into the kptr slot arg 1, the old one out
 };
+
+// Whether a call of this kind works on a graph root, which its spin lock
+// must protect (and which may be called while holding it).
+inline bool is_graph_call(Special s) {
+  return s == Special::rbtree_add || s == Special::rbtree_first || s == Special::rbtree_remove;
+}
 
 // A printf-like call (bpf_trace_printk, bpf_snprintf, ...): which argument
 // is the format and where the values it converts come from. When the format

@@ -32,6 +32,12 @@ const char* arg_expectation(ArgKind k) {
     case ArgKind::spin_lock: return "a pointer to a bpf_spin_lock in a map value";
     case ArgKind::ref: return "an acquired reference";
     case ArgKind::iter: return "a pointer to an iterator on the stack";
+    case ArgKind::local_type: return "a constant type id";
+    case ArgKind::local_ref: return "an object from bpf_obj_new";
+    case ArgKind::rb_root: return "a pointer to a struct bpf_rb_root";
+    case ArgKind::rb_node_owned:
+    case ArgKind::rb_node_ref: return "a pointer to a struct bpf_rb_node";
+    case ArgKind::kptr_slot: return "a pointer to a __kptr field";
     case ArgKind::none: break;
   }
   return "nothing";
@@ -155,6 +161,14 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         break;
       case ArgKind::iter:
         if (auto e = check_iter_arg(st, r, a, p.special, name); !e.empty()) return e;
+        break;
+      case ArgKind::local_type:
+      case ArgKind::local_ref:
+      case ArgKind::rb_root:
+      case ArgKind::rb_node_owned:
+      case ArgKind::rb_node_ref:
+      case ArgKind::kptr_slot:
+        if (auto e = check_local_arg(st, r, a, p, name); !e.empty()) return e;
         break;
     }
     if (a.release) {

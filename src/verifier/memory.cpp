@@ -106,6 +106,14 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
         return fmt::format("direct access to the bpf_spin_lock in a value of map `{}`; use bpf_spin_lock/unlock", m.name);
       if (m.timer_off >= 0 && overlaps(lo, hi, m.timer_off, m.timer_off + 16))
         return fmt::format("direct access to the bpf_timer in a value of map `{}`; use the bpf_timer helpers", m.name);
+      for (const auto& g : m.rb_roots)
+        if (overlaps(lo, hi, g.offset, g.offset + 16))
+          return fmt::format("direct access to the bpf_rb_root at offset {} of a value of map `{}`; use the bpf_rbtree_* kfuncs",
+                             g.offset, m.name);
+      for (const auto& k : m.kptrs)
+        if (overlaps(lo, hi, k.offset, k.offset + 8))
+          return fmt::format("direct {} of the __kptr field at offset {} of a value of map `{}`; move its object in and out with bpf_kptr_xchg",
+                             write ? "write" : "read", k.offset, m.name);
       return "";
     }
     case Kind::map_key: {

@@ -40,6 +40,11 @@ struct StructDesc {
   std::string name;  // "task_struct"
   u32 size = 0;
   std::vector<FieldRule> fields;
+  // An allocatable struct of the program (bpf_obj_new): its BTF id in the
+  // program's BTF, 0 for the host's structs. Pointers to one are owning
+  // (Value::ref) or non-owning (ref 0: a node of a tree whose lock is held).
+  u32 btf_id = 0;
+  bool is_local() const { return btf_id != 0; }
   // The rule covering [off, off + size), or null.
   const FieldRule* rule_for(u32 off, u32 size) const {
     for (const auto& f : fields)

@@ -116,6 +116,27 @@ void Transformer::release_ref(State& st, u32 ref) {
   });
 }
 
+void Transformer::disown(State& st, u32 ref, bool keep) {
+  std::erase_if(st.refs, [&](const RefEntry& e) { return e.id == ref; });
+  for_each_value(st, [&](Value& v) {
+    if (v.ref != ref || v.kind == Kind::uninit) return;
+    if (keep) {
+      v.ref = 0;
+    } else {
+      v = Value::uninit();
+      v.ref = ref;
+    }
+  });
+}
+
+void Transformer::drop_non_owning(State& st, u32 pc) {
+  for_each_value(st, [&](Value& v) {
+    if (!is_local(v) || v.ref) return;
+    v = Value::uninit();
+    v.target = static_cast<s32>(pc);  // remembered for the message on a later use
+  });
+}
+
 namespace {
 
 // Scalars copied by `rX = rY` share an id, so a branch on one narrows all.
@@ -204,9 +225,11 @@ struct StepVisitor {
       return fail(fmt::format("R{} may be NULL ({}); check it against NULL before pointer arithmetic", preg, t.describe(ptr)));
     if (ptr.kind == Kind::map_ptr || ptr.kind == Kind::func)
       return fail(fmt::format("R{} is {}: pointer arithmetic on it is not allowed", preg, t.describe(ptr)));
-    if (ptr.ref)
-      return fail(fmt::format("R{} is {}: arithmetic on an acquired reference is not allowed", preg, t.describe(ptr)));
     const Value& num = ptr_is_dst ? src : dst;
+    // container_of on an owning object reference keeps the reference: a
+    // release needs its start again (checked there).
+    if (ptr.ref && !(t.is_local(ptr) && num.num.is_const()))
+      return fail(fmt::format("R{} is {}: arithmetic on an acquired reference is not allowed", preg, t.describe(ptr)));
     Value r = ptr;
     r.num = alu_abstract(a.op, true, ptr.num, num.num, 0);
     r.id = 0;
@@ -364,7 +387,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     if (why.empty()) why = fmt::format("{} is not available to {}", name, where);
     return fail(why);
   }
-  if (st.lock.held && p->special != Special::spin_unlock)
+  if (st.lock.held && p->special != Special::spin_unlock && !is_graph_call(p->special))
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
   if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
     return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
@@ -402,8 +425,16 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     }
   std::vector<std::pair<State, u32>> forks, timer_roots;
   bool yields_null_only = false;  // _next on a drained iterator
+  Value local_r0;
   switch (p->special) {
     case Special::none: break;
+    case Special::obj_new:
+    case Special::rbtree_add:
+    case Special::rbtree_first:
+    case Special::rbtree_remove:
+    case Special::kptr_xchg:
+      if (auto e = local_call(st, *p, pc, name, forks, local_r0); !e.empty()) return fail(e);
+      break;
     case Special::iter_new: iter_create(st, iter_ptr, iter_type, pc); break;
     case Special::iter_destroy: iter_destroy(st, iter_ptr); break;
     case Special::iter_next: {
@@ -441,6 +472,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       if (st.lock.map != v.target || st.lock.id != v.id)
         return fail(fmt::format("unlocks a different spin lock than the one taken at instruction {}", st.lock.insn));
       st.lock = LockState{};
+      drop_non_owning(st, pc);
       break;
     }
     case Special::loop: {
@@ -480,6 +512,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       r0.maybe_null = true;
       r0.id = fresh_id();
       break;
+    case RetKind::local_obj: r0 = local_r0; break;
     case RetKind::struct_ptr:
       r0 = Value::pointer(Kind::object, p->ret_struct);
       // _next yields an element here; the NULL of a drained iterator is
@@ -533,6 +566,13 @@ StepOut Transformer::exit(State& st, u32 pc) {
   const Value r0 = top.regs[0];
   if (st.frames.size() > 1) {
     if (r0.kind == Kind::uninit) return fail("R0 is not set before returning from the function");
+    if (top.less_callback) {
+      // The caller went on from the bpf_rbtree_add call already.
+      if (auto e = less_callback_exit(st); !e.empty()) return fail(e);
+      StepOut o;
+      o.flow = StepOut::Flow::exit;
+      return o;
+    }
     const s32 depth = static_cast<s32>(st.frames.size()) - 1;
     if (r0.kind == Kind::stack && r0.target == depth)
       return fail("returns a pointer to its own stack, which is gone after the return");

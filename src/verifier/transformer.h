@@ -117,6 +117,24 @@ private:
   // A fresh path for a timer callback set at pc (bpf_timer_set_callback).
   std::string timer_callback_state(const State& st, State& out) const;
 
+  // Allocated objects, rbtrees and kptrs (local_objects.cpp).
+  s32 local_struct(u32 btf_id) const;  // its ProgramInfo::structs index, or -1
+  bool is_local(const Value& v) const;  // a pointer to an allocated object
+  const bpf::GraphRoot* root_at(const Value& v) const;
+  const bpf::KptrField* kptr_at(const Value& v) const;
+  std::string struct_label(u32 btf_id) const;
+  std::string check_local_arg(const State& st, int r, const ArgSpec& a, const Prototype& p,
+                              const std::string& name) const;
+  // The effects of obj_new, rbtree_* and kptr_xchg; r0 is the result.
+  std::string local_call(State& st, const Prototype& p, u32 pc, const std::string& name,
+                         std::vector<std::pair<State, u32>>& forks, Value& r0);
+  std::string less_callback_exit(const State& st) const;
+  // The reference leaves the program: copies of it become non-owning
+  // (keep: it joined a tree) or unusable (moved into a kptr field).
+  void disown(State& st, u32 ref, bool keep);
+  // bpf_spin_unlock at pc: the non-owning nodes it protected are gone.
+  void drop_non_owning(State& st, u32 pc);
+
   const ProgramInfo& info_;
   const ApiSet& api_;
   const Cfg& cfg_;

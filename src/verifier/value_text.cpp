@@ -9,6 +9,9 @@ std::string reg_label(int r) { return fmt::format("R{}", r); }
 
 std::string uninit_text(int r, const Value& v) {
   if (v.ref) return fmt::format("R{} held a reference that has been released; it cannot be used any more", r);
+  if (v.target >= 0)
+    return fmt::format("R{} was a node of an rbtree, which the bpf_spin_unlock at instruction {} stopped protecting; it cannot be used after the unlock",
+                       r, v.target);
   if (r == 0) return "R0 is read before it is set (no call or assignment gives it a value)";
   return fmt::format("R{} is used before it is initialised", r);
 }
@@ -49,6 +52,7 @@ std::string Transformer::describe(const Value& v) const {
     case Kind::func: return fmt::format("the address of the function at instruction {}", v.target);
   }
   if (v.ref) s += ", an acquired reference";
+  else if (is_local(v)) s += ", a non-owning reference (a node of an rbtree)";
   return s;
 }
 

@@ -298,6 +298,26 @@ static __always_inline bool is_migration_disabled(const struct task_struct *p)
  * bpf_spin_lock and what it guards. */
 #define private(name) SEC(".data." #name) __hidden __attribute__((aligned(8)))
 
+/* Allocated objects of the program's own types (docs/policy-api.md,
+ * "Objects, rbtrees and kptrs"): bpf_obj_new returns an owning reference
+ * to a zeroed object, which must be dropped, added to an rbtree or stored
+ * in a __kptr field (bpf_kptr_xchg) before the callback returns. */
+void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
+void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
+
+#define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
+
+/* Only while holding the bpf_spin_lock of the root's data section. */
+struct bpf_rb_node *bpf_rbtree_remove(struct bpf_rb_root *root,
+				      struct bpf_rb_node *node) __ksym;
+int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
+			bool (less)(struct bpf_rb_node *a, const struct bpf_rb_node *b),
+			void *meta, __u64 off) __ksym;
+#define bpf_rbtree_add(head, node, less) bpf_rbtree_add_impl(head, node, less, NULL, 0)
+
+struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root) __ksym;
+
 #ifndef __maybe_unused
 #define __maybe_unused __attribute__((__unused__))
 #endif

@@ -78,6 +78,7 @@ const HelperProto kProtos[] = {
      HelperCallback::none, kErrMin, kS64Max, true, HelperFormat::array},
     {id(HelperId::loop), "bpf_loop", R::integer, {A::scalar, A::callback, A::stack_or_null, A::scalar}, 0,
      HelperCallback::loop, kErrMin, static_cast<s64>(kBpfMaxLoops)},
+    {id(HelperId::kptr_xchg), "bpf_kptr_xchg", R::kptr_or_null, {A::kptr_slot, A::kptr_or_null}},
 };
 
 }  // namespace

@@ -36,6 +36,8 @@ enum class HelperArg : u8 {
   spin_lock,           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock field of a map value
   task_or_null,        // ARG_PTR_TO_BTF_ID_OR_NULL to struct task_struct
   ringbuf_sample,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a reserved sample
+  kptr_slot,           // ARG_KPTR_XCHG_DEST: a __kptr field of a map value
+  kptr_or_null,        // ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE: an owning reference of the field's type
   format_value,        // a value the format converts (bpf_trace_printk's R3-R5): read
                        // only if the format has that many conversions
 };
@@ -54,6 +56,7 @@ enum class HelperRet : u8 {
   void_,                 // RET_VOID
   map_value_or_null,     // RET_PTR_TO_MAP_VALUE_OR_NULL (value of the map argument; an inner map for map-in-map)
   ringbuf_mem_or_null,   // RET_PTR_TO_RINGBUF_MEM_OR_NULL, size = the constant second argument; acquires a reference
+  kptr_or_null,          // RET_PTR_TO_BTF_ID_OR_NULL: the object that was in the __kptr field (owning)
 };
 
 // The callback a helper calls, and what the verifier must give and require.

@@ -115,6 +115,13 @@ u64 loop(CallContext& ctx, u64 nr_loops, u64 callback, u64 callback_ctx, u64 fla
   return nr_loops;
 }
 
+// bpf_kptr_xchg: the verifier proved dst a __kptr field of a map value and
+// ptr an owning reference (or NULL) of its type; the exchange is atomic, as
+// two CPUs may swap the same slot.
+u64 kptr_xchg(CallContext&, u64 dst, u64 ptr, u64, u64, u64) {
+  return __atomic_exchange_n(reinterpret_cast<u64*>(dst), ptr, __ATOMIC_SEQ_CST);
+}
+
 }  // namespace helpers
 
 ExternFn find_helper(u32 id) {
@@ -146,6 +153,7 @@ ExternFn find_helper(u32 id) {
     case HelperId::timer_cancel: return timer_cancel;
     case HelperId::trace_vprintk: return trace_vprintk;
     case HelperId::loop: return loop;
+    case HelperId::kptr_xchg: return kptr_xchg;
   }
   return nullptr;
 }

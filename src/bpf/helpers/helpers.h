@@ -37,8 +37,9 @@ enum class HelperId : u32 {
   timer_cancel = 172,
   trace_vprintk = 177,
   loop = 181,
+  kptr_xchg = 194,
 };
-inline constexpr u32 kMaxHelperId = 181;
+inline constexpr u32 kMaxHelperId = 194;
 
 // Linux BPF_MAX_LOOPS.
 inline constexpr u64 kBpfMaxLoops = u64{1} << 23;
@@ -71,6 +72,7 @@ u64 timer_set_callback(CallContext& ctx, u64 timer, u64 callback, u64, u64, u64)
 u64 timer_start(CallContext& ctx, u64 timer, u64 nsecs, u64 flags, u64, u64);
 u64 timer_cancel(CallContext& ctx, u64 timer, u64, u64, u64, u64);
 u64 loop(CallContext& ctx, u64 nr_loops, u64 callback, u64 callback_ctx, u64 flags, u64);
+u64 kptr_xchg(CallContext& ctx, u64 dst, u64 ptr, u64, u64, u64);
 }  // namespace helpers
 
 // The helper for an id, or null.

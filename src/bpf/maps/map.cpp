@@ -2,12 +2,14 @@
 // type does not implement) and the special-field handling of values.
 #include "bpf/maps/map.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ups::bpf {
 
 Map::Map(const MapDef& def, int nr_cpus)
-    : def_(def), nr_cpus_(nr_cpus), value_stride_(round_up8(def.value_size)) {}
+    : def_(def), nr_cpus_(nr_cpus), value_stride_(round_up8(def.value_size)), special_(special_fields(def)) {}
 
 Map::~Map() {
   if (timer_releaser_) timer_releaser_->forget_map(*this);
@@ -37,35 +39,48 @@ int Map::host_update(const void* key, const void* value, u64 flags) {
 
 bool Map::key_of_value(const void*, void*, void**) const { return false; }
 
+namespace {
+
+constexpr u32 kKptrSize = 8, kRbRootSize = 16;
+
+}  // namespace
+
+// The special fields of a value, in address order.
+std::vector<Map::Hole> Map::special_fields(const MapDef& def) {
+  std::vector<Hole> holes;
+  if (def.timer_off >= 0) holes.push_back({static_cast<u32>(def.timer_off), kBpfTimerSize});
+  if (def.spin_lock_off >= 0) holes.push_back({static_cast<u32>(def.spin_lock_off), kBpfSpinLockSize});
+  for (const auto& k : def.kptrs) holes.push_back({k.offset, kKptrSize});
+  for (const auto& r : def.rb_roots) holes.push_back({r.offset, kRbRootSize});
+  std::sort(holes.begin(), holes.end(), [](const Hole& a, const Hole& b) { return a.off < b.off; });
+  return holes;
+}
+
 void Map::copy_value(void* dst, const void* src) const {
-  // Copy the gaps around at most two special fields, in address order.
-  struct Hole {
-    u32 off, size;
-  } holes[2];
-  int n = 0;
-  if (def_.timer_off >= 0) holes[n++] = {static_cast<u32>(def_.timer_off), kBpfTimerSize};
-  if (def_.spin_lock_off >= 0)
-    holes[n++] = {static_cast<u32>(def_.spin_lock_off), kBpfSpinLockSize};
-  if (n == 2 && holes[1].off < holes[0].off) std::swap(holes[0], holes[1]);
+  // Copy the gaps around the special fields.
   auto* d = static_cast<u8*>(dst);
   auto* s = static_cast<const u8*>(src);
   u32 pos = 0;
-  for (int i = 0; i < n; ++i) {
-    if (holes[i].off > pos) std::memcpy(d + pos, s + pos, holes[i].off - pos);
-    pos = holes[i].off + holes[i].size;
+  for (const Hole& h : special_) {
+    if (h.off > pos) std::memcpy(d + pos, s + pos, h.off - pos);
+    pos = std::max(pos, h.off + h.size);
   }
   if (def_.value_size > pos) std::memcpy(d + pos, s + pos, def_.value_size - pos);
 }
 
 void Map::init_special_fields(void* value) const {
   auto* v = static_cast<u8*>(value);
-  if (def_.timer_off >= 0) std::memset(v + def_.timer_off, 0, kBpfTimerSize);
-  if (def_.spin_lock_off >= 0) std::memset(v + def_.spin_lock_off, 0, kBpfSpinLockSize);
+  for (const Hole& h : special_) std::memset(v + h.off, 0, h.size);
 }
 
 void Map::release_fields(void* value) {
+  auto* v = static_cast<u8*>(value);
+  for (const auto& k : def_.kptrs) {
+    const u64 obj = __atomic_exchange_n(reinterpret_cast<u64*>(v + k.offset), u64{0}, __ATOMIC_SEQ_CST);
+    if (obj && kptr_releaser_) kptr_releaser_(obj);
+  }
   if (def_.timer_off < 0 || !timer_releaser_) return;
-  timer_releaser_->release_timer(*this, static_cast<u8*>(value) + def_.timer_off);
+  timer_releaser_->release_timer(*this, v + def_.timer_off);
 }
 
 int Map::check_update_flags(u64 flags, bool lock_allowed) const {

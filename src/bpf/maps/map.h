@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "base/types.h"
 #include "bpf/map_def.h"
@@ -115,18 +116,24 @@ public:
   // Low level: hosts tie a map to a policy's timers with TimerTable::attach,
   // which also unties them when either side is destroyed.
   void set_timer_releaser(TimerReleaser* r) { timer_releaser_ = r; }
+  // Frees the object a __kptr field still holds when its value is freed or
+  // overwritten (the policy host's allocator); the host unsets it before it
+  // goes. Without one the object stays with its allocator.
+  using KptrReleaser = std::function<void(u64 object)>;
+  void set_kptr_releaser(KptrReleaser r) { kptr_releaser_ = std::move(r); }
   // The key of the element whose value contains `inner` (a pointer into a
   // value of this map), copied into key_out; false if none (timer
   // callbacks get (map, key, value)).
   virtual bool key_of_value(const void* inner, void* key_out, void** value_out) const;
 
 protected:
-  // Linux copy_map_value: copies value_size bytes, leaving the bpf_timer and
-  // bpf_spin_lock fields of dst untouched.
+  // Linux copy_map_value: copies value_size bytes, leaving the bpf_timer,
+  // bpf_spin_lock, __kptr and bpf_rb_root fields of dst untouched.
   void copy_value(void* dst, const void* src) const;
   // Zeroes the special fields of a new element (check_and_init_map_value).
   void init_special_fields(void* value) const;
-  // Cancels and frees the timer held by a value being freed or overwritten.
+  // Cancels and frees the timer, and frees the __kptr objects, held by a
+  // value being freed or overwritten.
   void release_fields(void* value);
   void bump_regions() { ++region_generation_; }
   // Common checks of program-side update flags: -EINVAL for unknown flags or
@@ -139,6 +146,12 @@ protected:
 
 private:
   TimerReleaser* timer_releaser_ = nullptr;
+  KptrReleaser kptr_releaser_;
+  struct Hole {
+    u32 off, size;
+  };
+  static std::vector<Hole> special_fields(const MapDef& def);
+  std::vector<Hole> special_;  // the special fields of a value, in address order
   u64 region_generation_ = 0;
 };
 

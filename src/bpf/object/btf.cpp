@@ -277,6 +277,7 @@ Result<Btf> Btf::parse(std::span<const u8> data, const std::string& what) {
       case BtfKind::decl_tag:
         ty.type = size_type;
         if (auto s = need(4); !s) return tl::unexpected(s.error());
+        ty.component = static_cast<s32>(t.read<u32>(pos));
         pos += 4;
         break;
       case BtfKind::void_:

@@ -62,6 +62,7 @@ struct BtfType {
   std::vector<BtfEnumValue> enumerators;
   std::vector<BtfSecInfo> secinfo;
   u32 linkage = 0;  // var: 0 static, 1 global, 2 extern; func: 0 static, 1 global, 2 extern
+  s32 component = -1;  // decl_tag: the member (or parameter) tagged, -1 for the type or var itself
   bool enum_signed = false;
 };
 

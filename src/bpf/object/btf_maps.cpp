@@ -1,5 +1,6 @@
 // Decoding BTF map definitions (libbpf parse_btf_map_def semantics).
 #include "bpf/object/btf_maps.h"
+#include "bpf/object/graph_fields.h"
 
 #include <fmt/format.h>
 
@@ -102,6 +103,7 @@ Result<MapDef> parse_def(const Btf& btf, const std::string& name, u32 def_type, 
   if (value_type) {
     m.timer_off = find_special_field(btf, value_type, "bpf_timer");
     m.spin_lock_off = find_special_field(btf, value_type, "bpf_spin_lock");
+    if (auto e = find_graph_fields(btf, value_type, m); !e.empty()) return map_error(name, e);
   }
 
   bool in_map = m.type == MapType::array_of_maps || m.type == MapType::hash_of_maps;

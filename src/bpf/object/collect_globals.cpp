@@ -2,8 +2,11 @@
 // externs, each laid out as a one-entry array map.
 #include "bpf/object/object_builder.h"
 
+#include <map>
+
 #include <fmt/format.h>
 
+#include "bpf/object/graph_fields.h"
 #include "bpf/object/load_error.h"
 
 namespace ups::bpf::loader {
@@ -43,6 +46,7 @@ Status ObjectBuilder::collect_global_data() {
     size_t index = obj_.maps_.size();
     if (auto id = obj_.btf_.find(BtfKind::datasec, sec.name)) {
       m.btf_value_type_id = *id;
+      std::map<u32, u32> var_offsets;  // by VAR id
       for (const auto& v : obj_.btf_.type(*id)->secinfo) {
         const BtfType* var = obj_.btf_.type(v.type);
         if (!var || var->kind != BtfKind::var) continue;
@@ -57,8 +61,15 @@ Status ObjectBuilder::collect_global_data() {
         if (u64{g.offset} + g.size > sec.size)
           return fail(ErrorKind::malformed, "section " + sec.name,
                       fmt::format("variable {} [{}, +{}) outside the section", g.name, g.offset, g.size));
+        var_offsets[v.type] = g.offset;
         obj_.globals_.push_back(std::move(g));
       }
+      auto var_offset = [&](u32 var, u32 btf_offset) {
+        auto it = var_offsets.find(var);
+        return it == var_offsets.end() ? btf_offset : it->second;
+      };
+      if (auto e = find_graph_fields(obj_.btf_, *id, m, var_offset); !e.empty())
+        return fail(ErrorKind::unsupported, "section " + sec.name, e);
     }
     data_map_[sec.index] = index;
     obj_.maps_.push_back(std::move(m));

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/bounded_file.h"
+#include "bpf/object/graph_fields.h"
 #include "bpf/object/load_error.h"
 #include "bpf/object/object_builder.h"
 
@@ -28,6 +29,7 @@ Result<Object> ObjectBuilder::build() {
   if (s) s = collect_map_initialisers();
   if (s) s = collect_global_data();
   if (s) s = collect_kconfig();
+  if (s) untagged_kptrs(obj_.btf_, obj_.maps_);
   if (s) s = relocate_sections();
   if (s) s = build_programs();
   if (s) s = bind_struct_ops();

@@ -205,6 +205,7 @@ std::vector<HelperInfo> make_helpers() {
       {172, "bpf_timer_cancel", timer},
       {177, "bpf_trace_vprintk", {}},
       {181, "bpf_loop", {}},
+      {194, "bpf_kptr_xchg", {}},
   };
 }
 

@@ -58,6 +58,14 @@ enum class KArg : u8 {
   mem,          // pointer to readable memory; the next argument is its size
   mem_size,     // size in bytes of the previous `mem` argument (may be 0)
   opaque_ptr,   // pointer to memory the host does not read (struct args)
+  // Allocated objects and rbtrees (docs/writing-a-policy.md):
+  local_type,   // u64 local_type_id: a constant BTF id of the program's struct
+  local_obj,    // void *: an owning reference to an allocated object
+  rb_root,      // struct bpf_rb_root *, its spin lock held
+  rb_node,      // struct bpf_rb_node * of an owned object (bpf_rbtree_add)
+  rb_node_ref,  // struct bpf_rb_node * of a node in the tree (bpf_rbtree_remove)
+  callback,     // a static function of the program (bpf_rbtree_add's less)
+  meta,         // void *meta of the *_impl kfuncs: NULL (Linux's verifier fills it in)
 };
 
 enum class KRet : u8 {
@@ -68,6 +76,8 @@ enum class KRet : u8 {
   cpumask,      // const struct cpumask *
   bpf_cpumask,  // struct bpf_cpumask *
   int_ptr,      // int * (bpf_iter_num_next)
+  local_obj,    // void *: an allocated object (bpf_obj_new)
+  rb_node,      // struct bpf_rb_node *: owning or not, as the kf_rbtree_* flag says
 };
 
 enum KfFlag : u32 {
@@ -82,6 +92,12 @@ enum KfFlag : u32 {
   // The call ends the run (scx_bpf_error: the class is being ejected, the
   // host stops the program there), so no path goes on after it.
   kf_ends_run = 1u << 8,
+  // Allocated objects and rbtrees: what the call does to ownership
+  // (verifier::Special).
+  kf_obj_new = 1u << 9,
+  kf_rbtree_add = 1u << 10,
+  kf_rbtree_first = 1u << 11,
+  kf_rbtree_remove = 1u << 12,
 };
 
 struct KfuncInfo {

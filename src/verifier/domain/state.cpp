@@ -95,7 +95,8 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
   for (size_t f = 0; f < cur.frames.size(); ++f) {
     const Frame& c = cur.frames[f];
     const Frame& o = old.frames[f];
-    if (c.return_to != o.return_to || c.subprog != o.subprog || c.is_callback != o.is_callback)
+    if (c.return_to != o.return_to || c.subprog != o.subprog || c.is_callback != o.is_callback ||
+        c.less_callback != o.less_callback)
       return false;
     if (c.is_callback && (!(c.cb_index == o.cb_index) || !value_le(c.cb_ctx, o.cb_ctx, ids)))
       return false;

@@ -53,6 +53,7 @@ struct Frame {
   u32 return_to = 0;             // caller's next instruction
   u32 subprog = 0;               // entry instruction of this function
   bool is_callback = false;      // a bpf_loop callback (returns 0 or 1)
+  bool less_callback = false;    // bpf_rbtree_add's `less`: its return ends the path
   u32 callback_refs = 0;         // references held when the callback began
   Scalar cb_index;               // a callback's R1 and R2, for calling it again
   Value cb_ctx;

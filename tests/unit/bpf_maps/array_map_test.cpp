@@ -123,6 +123,26 @@ TEST(ArrayMap, UpdateKeepsTheSpinLockField) {
   EXPECT_EQ(v[12], 0xab);
 }
 
+// Linux: an update copies around a __kptr field and frees the object the
+// element held (bpf_obj_free_fields).
+TEST(ArrayMap, UpdateKeepsTheKptrFieldAndReleasesItsObject) {
+  MapDef d = make_def(MapType::array, 4, 16, 1);
+  d.kptrs.push_back(KptrField{8, 1});
+  auto m = make_map(d);
+  std::vector<u64> released;
+  m->set_kptr_releaser([&](u64 obj) { released.push_back(obj); });
+  u32 k = 0;
+  auto* v = static_cast<u8*>(m->lookup(&k, 0));
+  const u64 obj = 0x1234;
+  std::memcpy(v + 8, &obj, 8);
+  u8 newval[16];
+  std::memset(newval, 0xab, sizeof newval);
+  ASSERT_EQ(m->update(&k, newval, 0, 0), 0);
+  EXPECT_EQ(v[0], 0xab);
+  EXPECT_EQ(read_as<u64>(v + 8), 0u);  // not 0xabab...: the update never writes the slot
+  EXPECT_EQ(released, std::vector<u64>{obj});
+}
+
 // Linux: a per-CPU array lookup gives the running CPU's copy only.
 TEST(PercpuArrayMap, LookupSeesOnlyThisCpusValue) {
   auto m = make_map(make_def(MapType::percpu_array, 4, 8, 2), 4);

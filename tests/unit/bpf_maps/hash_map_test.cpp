@@ -189,5 +189,21 @@ TEST(PercpuHashMap, NewElementHasOtherCpusZeroedAndUpdatesTouchOneCpu) {
   EXPECT_EQ(all[2], 22u);
 }
 
+// Linux: a deleted element frees the object its __kptr field held.
+TEST(HashMap, DeleteReleasesTheObjectOfAKptrField) {
+  MapDef d = make_def(MapType::hash, 4, 8, 4);
+  d.kptrs.push_back(KptrField{0, 1});
+  auto m = make_map(d);
+  std::vector<u64> released;
+  m->set_kptr_releaser([&](u64 obj) { released.push_back(obj); });
+  u32 k = 3;
+  u64 zero = 0;
+  ASSERT_EQ(m->update(&k, &zero, 0, 0), 0);
+  const u64 obj = 0x5678;
+  std::memcpy(m->lookup(&k, 0), &obj, 8);
+  ASSERT_EQ(m->remove(&k), 0);
+  EXPECT_EQ(released, std::vector<u64>{obj});
+}
+
 }  // namespace
 }  // namespace ups::bpf

@@ -76,12 +76,20 @@ struct Header {
   std::vector<int> arity;  // of each ksym
 };
 
-// Parameters in a declaration's first parameter list ("(void)": 0).
+// Parameters in a declaration's first parameter list ("(void)": 0); a
+// function-pointer parameter's own list counts as one.
 int arity_of(const std::string& stmt, size_t open) {
-  const size_t close = stmt.find(')', open);
+  int depth = 0, commas = 0;
+  size_t close = open + 1;
+  for (; close < stmt.size(); ++close) {
+    const char ch = stmt[close];
+    if (ch == '(') ++depth;
+    if (ch == ')' && depth-- == 0) break;
+    if (ch == ',' && depth == 0) ++commas;
+  }
   const std::string params = stmt.substr(open + 1, close - open - 1);
   if (params.find_first_not_of(" \t\n") == std::string::npos || params == "void") return 0;
-  return static_cast<int>(std::count(params.begin(), params.end(), ',')) + 1;
+  return commas + 1;
 }
 
 std::vector<Header> sdk_headers() {
@@ -242,6 +250,13 @@ std::string arg_kind(KArg a) {
     case KArg::fmt_str: return "char *";
     case KArg::mem: return "unsigned long long *";
     case KArg::opaque_ptr: return "opaque pointer";
+    case KArg::local_type: return "scalar";
+    case KArg::local_obj:
+    case KArg::callback:
+    case KArg::meta: return " *";  // void *, a function pointer
+    case KArg::rb_root: return "struct bpf_rb_root *";
+    case KArg::rb_node:
+    case KArg::rb_node_ref: return "struct bpf_rb_node *";
   }
   return "?";
 }
@@ -255,6 +270,8 @@ std::string ret_kind(KRet r) {
     case KRet::cpumask: return "struct cpumask *";
     case KRet::bpf_cpumask: return "struct bpf_cpumask *";
     case KRet::int_ptr: return "int *";
+    case KRet::local_obj: return " *";  // void *
+    case KRet::rb_node: return "struct bpf_rb_node *";
   }
   return "?";
 }
