@@ -32,14 +32,71 @@ Status apply_resizes(bpf::Object& obj, const LoadParameters& p) {
   return {};
 }
 
+namespace {
+
+// "NAME[i]": NAME and i; nullopt for a plain name.
+std::optional<std::pair<std::string, u64>> element_of(const std::string& name) {
+  const size_t open = name.find('[');
+  if (open == std::string::npos || open == 0 || name.back() != ']') return std::nullopt;
+  const std::string idx = name.substr(open + 1, name.size() - open - 2);
+  if (idx.empty() || !std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::pair{name.substr(0, open), std::stoull(idx)};
+}
+
+}  // namespace
+
 Status apply_params(bpf::Object& obj, const LoadParameters& p) {
   for (const auto& [name, value] : p.params) {
-    const bpf::GlobalVar* g = obj.find_global(name);
-    if (!g) return make_error(ErrorKind::not_found, "no parameter (const volatile global) named '" + name + "'");
+    const auto elem = element_of(name);
+    const std::string var = elem ? elem->first : name;
+    const bpf::GlobalVar* g = obj.find_global(var);
+    if (!g) return make_error(ErrorKind::not_found, "no parameter (const volatile global) named '" + var + "'");
+    // The whole variable's bytes, with the one value (or element) replaced.
+    const auto& m = obj.maps()[g->map_index];
     std::vector<std::byte> bytes(g->size);
-    std::memcpy(bytes.data(), &value, std::min<size_t>(g->size, sizeof value));
-    if (auto st = obj.set_rodata(name, bytes); !st) return st;
+    for (u32 i = 0; i < g->size && g->offset + i < m.initial.size(); ++i) bytes[i] = m.initial[g->offset + i];
+    u64 at = 0, width = g->size;
+    if (elem) {
+      const bpf::BtfType* t = obj.btf().type(obj.btf().skip_modifiers(g->btf_type_id));
+      const auto esize = t && t->kind == bpf::BtfKind::array ? obj.btf().size_of(t->elem_type) : std::nullopt;
+      if (!esize || *esize == 0 || *esize > sizeof(u64))
+        return make_error(ErrorKind::invalid_argument, fmt::format("{}: '{}' is not an array of numbers", name, var));
+      width = *esize;
+      at = elem->second * width;
+      if (at + width > g->size)
+        return make_error(ErrorKind::invalid_argument,
+                          fmt::format("{}: '{}' has {} elements (resize it with {}[]=N first)", name, var,
+                                      g->size / width, var));
+    }
+    std::memcpy(bytes.data() + at, &value, std::min<size_t>(width, sizeof value));
+    if (auto st = obj.set_rodata(var, bytes); !st) return st;
   }
+  return {};
+}
+
+Status add_param(LoadParameters& p, const std::string& name, const std::string& value) {
+  std::vector<u64> values;
+  size_t i = 0;
+  while (i <= value.size()) {
+    const size_t comma = std::min(value.find(',', i), value.size());
+    const std::string one = value.substr(i, comma - i);
+    char* stop = nullptr;
+    const unsigned long long v = std::strtoull(one.c_str(), &stop, 0);
+    if (one.empty() || *stop != '\0')
+      return make_error(ErrorKind::invalid_argument,
+                        fmt::format("parameter '{}': '{}' is not a number{}", name, value,
+                                    values.empty() && comma == value.size() ? "" : " or a list of numbers"));
+    values.push_back(static_cast<u64>(v));
+    i = comma + 1;
+  }
+  if (values.size() == 1) {
+    p.params.emplace_back(name, values[0]);
+    return {};
+  }
+  if (element_of(name))
+    return make_error(ErrorKind::invalid_argument, fmt::format("parameter '{}': one element takes one number", name));
+  for (size_t k = 0; k < values.size(); ++k) p.params.emplace_back(fmt::format("{}[{}]", name, k), values[k]);
   return {};
 }
 

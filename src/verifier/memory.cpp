@@ -136,13 +136,14 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
 }
 
 std::string Transformer::check_stack_readable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width,
-                                              bool allow_spilled_ptr) const {
+                                              bool allow_spilled_ptr, bool allow_uninit) const {
   const Frame& f = st.frames[ptr.target];
   for (s64 o = lo; o < hi + width; ++o) {
     auto [slot, b] = stack_pos(o);
     const StackSlot* s = f.find_slot(slot);
     ByteKind k = s ? s->bytes[b] : ByteKind::uninit;
     if (k == ByteKind::uninit) {
+      if (allow_uninit) continue;
       if (lo == hi) return fmt::format("reading uninitialised stack: byte at fp{} of the {} bytes at fp{}", o, width, lo);
       return fmt::format("reading uninitialised stack: byte at fp{} may be read (offsets fp{}..fp{})", o, lo, hi);
     }

@@ -58,6 +58,7 @@ enum class KArg : u8 {
   mem,          // pointer to readable memory; the next argument is its size
   mem_size,     // size in bytes of the previous `mem` argument (may be 0)
   opaque_ptr,   // pointer to memory the host does not read (struct args)
+  cgroup,       // struct cgroup *, trusted (a callback argument, an acquired one)
 };
 
 enum class KRet : u8 {
@@ -68,6 +69,7 @@ enum class KRet : u8 {
   cpumask,      // const struct cpumask *
   bpf_cpumask,  // struct bpf_cpumask *
   int_ptr,      // int * (bpf_iter_num_next)
+  cgroup,       // struct cgroup *
 };
 
 enum KfFlag : u32 {
@@ -120,7 +122,7 @@ enum class CbArg : u8 {
   task_nullable,  // dispatch's prev, yield's to
   cpumask,        // const struct cpumask *
   args_struct,    // pointer to struct `struct_name`, read-only
-  cgroup,         // struct cgroup * (opaque)
+  cgroup,         // struct cgroup *, trusted, non-NULL
 };
 
 struct CallbackArg {
