@@ -2,6 +2,7 @@
 #include "policy/load_parameters.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -55,7 +56,7 @@ Status apply_params(bpf::Object& obj, const LoadParameters& p) {
     // The whole variable's bytes, with the one value (or element) replaced.
     const auto& m = obj.maps()[g->map_index];
     std::vector<std::byte> bytes(g->size);
-    for (u32 i = 0; i < g->size && g->offset + i < m.initial.size(); ++i) bytes[i] = m.initial[g->offset + i];
+    for (u32 i = 0; i < g->size && g->offset + i < m.initial.size(); ++i) bytes[i] = static_cast<std::byte>(m.initial[g->offset + i]);
     u64 at = 0, width = g->size;
     if (elem) {
       const bpf::BtfType* t = obj.btf().type(obj.btf().skip_modifiers(g->btf_type_id));

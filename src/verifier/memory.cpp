@@ -219,11 +219,13 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
       break;
     }
     case Kind::stack: {
-      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks);
+      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks,
+                                        info_.allow_uninit_stack);
           !e.empty())
         return e;
       const Frame& f = st.frames[base.target];
-      if (lo == hi) {
+      // A slot never written (allow_uninit_stack) reads as an unknown number.
+      if (lo == hi && f.find_slot(stack_pos(lo).first) && f.find_slot(stack_pos(lo + m.width - 1).first)) {
         auto [slot, b] = stack_pos(lo);
         const StackSlot& s = *f.find_slot(slot);
         if (m.width == 8 && lo % 8 == 0 && s.is_spill()) {

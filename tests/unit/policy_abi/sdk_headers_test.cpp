@@ -242,6 +242,7 @@ std::string arg_kind(KArg a) {
     case KArg::fmt_str: return "char *";
     case KArg::mem: return "unsigned long long *";
     case KArg::opaque_ptr: return "opaque pointer";
+    case KArg::cgroup: return "struct cgroup *";
   }
   return "?";
 }
@@ -255,6 +256,7 @@ std::string ret_kind(KRet r) {
     case KRet::cpumask: return "struct cpumask *";
     case KRet::bpf_cpumask: return "struct bpf_cpumask *";
     case KRet::int_ptr: return "int *";
+    case KRet::cgroup: return "struct cgroup *";
   }
   return "?";
 }
