@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "bpf/maps/map_factory.h"
+#include "bpf/maps/map_of_maps.h"
+
 namespace ups::policy {
 namespace {
 
@@ -26,10 +29,46 @@ constexpr UserSpaceHalf kUserSpaceHalves[] = {
 
 }  // namespace
 
+constexpr std::string_view kMaxEntries = ".max_entries", kInnerMaps = ".inner_maps";
+
+bool is_resize_name(const std::string& name) {
+  return (name.size() > 2 && name.ends_with("[]")) || (name.size() > kMaxEntries.size() && name.ends_with(kMaxEntries)) ||
+         (name.size() > kInnerMaps.size() && name.ends_with(kInnerMaps));
+}
+
 Status apply_resizes(bpf::Object& obj, const LoadParameters& p) {
-  for (const auto& [name, n] : p.resizes)
+  for (const auto& [name, n] : p.resizes) {
+    if (name.ends_with(kInnerMaps)) continue;  // fill_inner_maps, once the maps exist
+    if (name.ends_with(kMaxEntries)) {
+      if (auto st = obj.set_max_entries(name.substr(0, name.size() - kMaxEntries.size()), n); !st)
+        return make_error(st.error().kind, fmt::format("{}={}: {}", name, n, st.error().to_string()));
+      continue;
+    }
     if (auto st = obj.resize_array(name, n); !st)
       return make_error(st.error().kind, fmt::format("{}[]={}: {}", name, n, st.error().message));
+  }
+  return {};
+}
+
+Status fill_inner_maps(const bpf::Object& obj, bpf::MapSet& maps, const LoadParameters& p, int nr_cpus) {
+  for (const auto& [name, n] : p.resizes) {
+    if (!name.ends_with(kInnerMaps)) continue;
+    const std::string map = name.substr(0, name.size() - kInnerMaps.size());
+    auto refuse = [&](const std::string& why) {
+      return make_error(ErrorKind::invalid_argument, fmt::format("{}={}: {}", name, n, why));
+    };
+    const auto i = obj.find_map(map);
+    if (!i) return refuse("no map named '" + map + "'");
+    auto* outer = dynamic_cast<bpf::MapOfMaps*>(maps.shared(*i).get());
+    const bpf::MapDef& def = obj.maps()[*i];
+    if (!outer || !def.inner) return refuse("'" + map + "' is not a map of maps");
+    for (u32 k = 0; k < n; ++k) {
+      auto inner = bpf::create_map(*def.inner, nr_cpus);
+      if (!inner) return refuse(inner.error().to_string());
+      if (const int rc = outer->set_inner(&k, std::shared_ptr<bpf::Map>(std::move(*inner)), 0); rc != 0)
+        return refuse(fmt::format("slot {}: error {}", k, rc));
+    }
+  }
   return {};
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
 
 namespace ups::policy {
@@ -23,7 +24,10 @@ namespace ups::policy {
 struct LoadParameters {
   // `const volatile` globals, or one element of an array: "NAME[i]"
   std::vector<std::pair<std::string, u64>> params;
-  std::vector<std::pair<std::string, u32>> resizes;  // RESIZABLE_ARRAY globals, elements
+  // RESIZABLE_ARRAY globals, elements; "MAP.max_entries" (bpf_map__set_max_entries)
+  // and "MAP.inner_maps" (that many fresh inner maps in slots 0.. of a map
+  // of maps, as scx_pair.c fills cgrp_q_arr after load)
+  std::vector<std::pair<std::string, u32>> resizes;
 };
 
 // Resizes first (the admission counts the maps' bytes after them), then
@@ -31,6 +35,11 @@ struct LoadParameters {
 // endian). The error names the parameter.
 Status apply_resizes(bpf::Object& obj, const LoadParameters& p);
 Status apply_params(bpf::Object& obj, const LoadParameters& p);
+// After the maps are made: the "MAP.inner_maps" of p.
+Status fill_inner_maps(const bpf::Object& obj, bpf::MapSet& maps, const LoadParameters& p, int nr_cpus);
+// Whether a NAME[]=N / NAME.max_entries=N / NAME.inner_maps=N name is one
+// of p.resizes' kinds (not a value).
+bool is_resize_name(const std::string& name);
 // Adds NAME=VALUE to p, where VALUE is a number or a comma list of numbers
 // (NAME[0], NAME[1], ... of an array); the error names NAME and the value.
 Status add_param(LoadParameters& p, const std::string& name, const std::string& value);

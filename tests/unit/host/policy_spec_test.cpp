@@ -33,6 +33,12 @@ TEST(PolicySpec, ArrayElementsByListOrIndex) {
   EXPECT_EQ(b.params[0], (std::pair<std::string, u64>{"pair_cpu[0]", 1}));
   EXPECT_EQ(b.params[1], (std::pair<std::string, u64>{"pair_cpu[1]", 0}));
   EXPECT_EQ(b.params[2], (std::pair<std::string, u64>{"pair_id[1]", 7}));
+  // Maps sized and filled as scx_pair.c does before and after load.
+  auto m = parse_bpf_spec("pair.bpf.o?pair_ctx.max_entries=4&cgrp_q_arr.inner_maps=16");
+  ASSERT_TRUE(m.has_value()) << m.error().to_string();
+  ASSERT_EQ((*m)->resizes.size(), 2u);
+  EXPECT_EQ((*m)->resizes[0], (std::pair<std::string, u32>{"pair_ctx.max_entries", 4}));
+  EXPECT_EQ((*m)->resizes[1], (std::pair<std::string, u32>{"cgrp_q_arr.inner_maps", 16}));
 }
 
 TEST(PolicySpec, NativeNamesAreNotObjects) {
