@@ -567,15 +567,18 @@ KfuncInfo row(std::vector<std::string_view> aliases, KRet ret, std::optional<std
 KfuncInfo::FlagCap enq_preempt(u32 arg) { return KfuncInfo::FlagCap{arg, u64{1} << 32, Capability::kick}; }
 
 // The callbacks (op_bit) and timers (kTimerCallers) whose kfunc sets
-// include one of `sets`: the core's view of a row.
-u32 callers_of(KfSets sets) {
+// include one of the row's: the core's view of a row. A sleepable kfunc
+// only from the callbacks that may sleep (cgroup_set_weight may not,
+// though its set is the unlocked one), as the verifier has it.
+u32 callers_of(const KfuncInfo& k) {
   u32 callers = 0;
   for (u32 i = 0; i < static_cast<u32>(Op::nr_ops); ++i) {
     const CallbackInfo* cb = find_callback(op_name(static_cast<Op>(i)));
     UPS_ASSERT(cb != nullptr);
-    if (sets & callback_sets(*cb)) callers |= op_bit(static_cast<Op>(i));
+    if ((k.sets & callback_sets(*cb)) && (!(k.flags & kf_sleepable) || cb->sleepable_ok))
+      callers |= op_bit(static_cast<Op>(i));
   }
-  if (sets & kTimerSets) callers |= kTimerCallers;
+  if (k.sets & kTimerSets) callers |= kTimerCallers;
   return callers;
 }
 
@@ -588,7 +591,7 @@ struct KfuncTable {
   void add(KfuncInfo k, std::optional<ScxCall> core = std::nullopt) {
     if (core) {
       ScxCallRule& rule = core_rules[*core];
-      const u32 callers = callers_of(k.sets);
+      const u32 callers = callers_of(k);
       UPS_ASSERT(rule.kfunc.empty() || rule.callers == callers);
       if (rule.kfunc.empty()) rule = {k.name, callers};
     }

@@ -163,7 +163,7 @@ TEST(Presets, CgroupsPutEachHogGroupInItsWeightedCgroup) {
   ASSERT_EQ(w->cgroups.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(w->groups[i].cgroup, w->cgroups[i].path);
-    EXPECT_EQ(w->groups[i].count, 2u);
+    EXPECT_EQ(w->groups[i].count, 3u);
   }
   EXPECT_EQ(w->cgroups[0].weight * 4, w->cgroups[2].weight);
 }
