@@ -15,11 +15,14 @@
 #            group's CPU share within 5 points of its weight's share),
 #            `cpu0_only` (every task ran on CPU 0, the others stayed idle),
 #            `central_only` (every task a dispatch() put on a local DSQ was
-#            put there by the central CPU 0's: the JSON's dispatch_placements)
+#            put there by the central CPU 0's: the JSON's dispatch_placements),
+#            `pair` (on extra runs of the cgroups preset, traced: whenever
+#            both CPUs of a pair run tasks, the tasks are of one cgroup)
 # and the first problem met (a compiler error, the verifier's refusal, a
 # run's exit report). Where a scheduler's own loader sets parameters or
 # resizes arrays before load, tests/upstream/loaders.txt says so, and the
-# runs load it with those (`?NAME=VALUE`, `?NAME[]=N`).
+# runs load it with those (`?NAME=VALUE`, `?NAME[]=N`, `?NAME=V0,V1,...`;
+# a line `NAME:CPUS` is for runs at that CPU count only).
 #
 #   scripts/upstream.sh [--upsched PATH] [--check FILE] [--doc FILE] [--bench N]
 #
@@ -86,10 +89,21 @@ while read -r n check; do
   [[ -z $n || $n == \#* ]] && continue
   behaviour[$n]=$check
 done <"$ROOT/tests/upstream/behaviour.txt"
-# behaviour checks on one run's --json (argv: check, file, preset)
+# behaviour checks on one run's --json (argv: check, file, preset, its --trace)
 behaviour_check='
 import json, sys
 check, r, preset = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+def switches(path):
+    # per CPU, [(time, comm or None for idle)] from sched_switch lines
+    out = {}
+    for line in open(path):
+        if "sched_switch:" not in line: continue
+        head, rest = line.split(": sched_switch: ")
+        cpu = int(head.split("[")[1].split("]")[0])
+        t = float(head.split()[-1].rstrip(":"))
+        nxt = rest.split("next_comm=")[1].split(" next_pid=")[0]
+        out.setdefault(cpu, []).append((t, None if nxt.startswith("swapper/") else nxt))
+    return out
 if check == "weights" and preset == "hogs":
     total = sum(g["weight"] for g in r["groups"])
     for g in r["groups"]:
@@ -97,6 +111,23 @@ if check == "weights" and preset == "hogs":
         if abs(g["cpu_share"] - want) > 0.05:
             sys.exit("group %s (weight %d) got %.1f%% of the CPU, its weight %.1f%%"
                      % (g["name"], g["weight"], 100 * g["cpu_share"], 100 * want))
+elif check == "pair" and preset == "cgroups":
+    # scx_pair.c pairs CPU i with (i + nr_cpus / 2) % nr_cpus.
+    cg = {g["name"]: g["cgroup"] for g in r["groups"]}
+    sw, n = switches(sys.argv[4]), len(r["cpu_busy"])
+    same = mixed = 0.0
+    for a in range(n // 2):
+        b = a + n // 2
+        ev = sorted([(t, a, c) for t, c in sw.get(a, [])] + [(t, b, c) for t, c in sw.get(b, [])])
+        cur, last = {a: None, b: None}, 0.0
+        for t, cpu, comm in ev:
+            if cur[a] and cur[b]:
+                if cg[cur[a]] == cg[cur[b]]: same += t - last
+                else: mixed += t - last
+            cur[cpu], last = comm, t
+    if mixed > 0.001 * (same + mixed) or same == 0:
+        sys.exit("paired CPUs ran tasks of different cgroups for %.1f ms (of the same one for %.1f ms)"
+                 % (1e3 * mixed, 1e3 * same))
 elif check == "cpu0_only":
     busy = r["cpu_busy"]
     if busy[0] < 0.9 or any(b > 0.01 for b in busy[1:]):
@@ -159,11 +190,16 @@ for src in "$SRC"/scx_*.bpf.c; do
   fi
   reached[$name]=verify
   runs_ok=1
-  for preset in hogs schbench; do
+  presets="hogs schbench"
+  trace=()
+  # scx_pair's check needs cgroups and the timeline of each CPU.
+  [[ ${behaviour[$name]:-} == pair ]] && presets+=" cgroups"
+  for preset in $presets; do
     for cpus in 2 8; do
       json=$WORK/$name.$preset.$cpus.json
-      spec=${loader[$name]:-}
-      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj${spec//\{cpus\}/$cpus}" --json "$json" \
+      spec=${loader[$name:$cpus]:-${loader[$name]:-}}
+      [[ $preset == cgroups ]] && trace=(--trace "$WORK/$name.$preset.$cpus.trace")
+      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj${spec//\{cpus\}/$cpus}" --json "$json" "${trace[@]}" \
           >"$WORK/$name.sim" 2>&1; then
         runs_ok=0
         problem[$name]="sim $preset, $cpus CPUs: $(first_line 'exit|error|lost' "$WORK/$name.sim")"
@@ -184,7 +220,7 @@ for src in "$SRC"/scx_*.bpf.c; do
   for json in "$WORK/$name".*.json; do
     preset=$(basename "$json" | cut -d. -f2)
     cpus=$(basename "$json" | cut -d. -f3)
-    if ! why=$(python3 -c "$behaviour_check" "${behaviour[$name]}" "$json" "$preset" 2>&1); then
+    if ! why=$(python3 -c "$behaviour_check" "${behaviour[$name]}" "$json" "$preset" "${json%.json}.trace" 2>&1); then
       problem[$name]="${behaviour[$name]}, $preset, $cpus CPUs: $why"
       continue 2
     fi

@@ -72,7 +72,6 @@ struct bpf_cpumask {
 
 /* Opaque kernel objects a policy only holds pointers to. */
 struct scx_dispatch_q;
-struct cgroup;
 struct rq;
 
 /* Fair-class accounting a policy may read (run time without using slice). */
@@ -118,6 +117,29 @@ struct task_struct {
 	char comm[16];			/* readable with sched.inspect only */
 	struct sched_entity se;
 	struct sched_ext_entity scx;
+};
+
+/* ---- cgroups --------------------------------------------------------------
+ * The part of Linux's cgroup objects a policy reads. A cgroup's id is its
+ * kernfs node's (cgrp->kn->id, what bpf_cgroup_from_id() takes); the root
+ * is level 0, id 1. ancestors[i] is the cgroup's ancestor at level i
+ * (ancestors[level] is the cgroup itself), as in Linux. */
+struct kernfs_node {
+	u64 id;
+};
+
+struct cgroup;
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+};
+
+struct cgroup {
+	struct cgroup_subsys_state self;
+	int level;
+	int max_depth;
+	struct kernfs_node *kn;
+	struct cgroup *ancestors[];
 };
 
 /* ---- arguments of the callbacks ----------------------------------------- */

@@ -268,6 +268,9 @@ u64 Core::class_dispatches(ClassId cls) const {
 Result<Task*> Core::create_task(const TaskSpec& spec, TimeNs now) {
   EntryScope es(*impl_, now);
   Impl& I = *impl_;
+  if (!I.cgroups.find(spec.cgroup))
+    return make_error(ErrorKind::not_found, fmt::format("no cgroup with id {}", spec.cgroup),
+                      SourceLoc{{}, 0, 0, "cgroup"});
   if (spec.weight < 1 || spec.weight > 10000)
     return make_error(ErrorKind::invalid_argument,
                       fmt::format("task weight must be in 1..10000, got {}", spec.weight),
@@ -306,6 +309,8 @@ Result<Task*> Core::create_task(const TaskSpec& spec, TimeNs now) {
     size_t n = 0;
     for (; spec.comm[n] && n + 1 < p.comm.size(); ++n) p.comm[n] = spec.comm[n];
   }
+  p.cgroup = I.cgroups.find(spec.cgroup);
+  p.cgroup->nr_tasks++;
   p.state = TaskState::created;
   p.cls = I.fair->id();
   p.acct.runnable_since = now;
@@ -363,6 +368,7 @@ void Core::exit_current(CpuId cpu, TimeNs now) {
   c.disable_task(*p, true);
   I.event_unlink(*p);
   p->state = TaskState::exited;
+  --p->cgroup->nr_tasks;
   rq.curr = nullptr;
   rq.switched_out = p;
   rq.need_resched = true;

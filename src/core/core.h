@@ -31,6 +31,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@
 #include "base/cpumask.h"
 #include "base/result.h"
 #include "base/types.h"
+#include "core/cgroup.h"
 #include "core/exit_report.h"
 #include "core/printk_line.h"
 #include "core/sched_ops.h"
@@ -159,6 +161,25 @@ public:
   void check_watchdog(TimeNs now);
   TimeNs watchdog_interval() const;
   void fire_timer(ClassId cls, u64 timer_id, TimeNs now);
+
+  // --- cgroups (core/cgroup.h) -------------------------------------------------
+  // Each change calls the loaded ext classes' cgroup callbacks (sched_ops.h).
+  // A new cgroup under an existing parent: refused for a bad path or weight,
+  // or when a loaded class's cgroup_init fails (naming the class).
+  Result<CgroupId> create_cgroup(std::string_view path, u32 weight, TimeNs now);
+  // An empty cgroup without children goes (cgroup_exit first).
+  Status remove_cgroup(std::string_view path, TimeNs now);
+  Status set_cgroup_weight(std::string_view path, u32 weight, TimeNs now);
+  // p joins cgroup `to`; the class of p (if an ext class) may refuse it in
+  // cgroup_prep_move (then cgroup_cancel_move, and p stays).
+  Status move_task_cgroup(Task& p, CgroupId to, TimeNs now);
+  // Several tasks at once (a process's threads, cgroup.procs): each task of
+  // an ext class prepared first; when one refuses, those prepared get
+  // cgroup_cancel_move and none moves.
+  Status move_tasks_cgroup(std::span<Task* const> tasks, CgroupId to, TimeNs now);
+  const Cgroup* find_cgroup(CgroupId id) const;
+  const Cgroup* find_cgroup(std::string_view path) const;
+  std::vector<const Cgroup*> cgroups() const;  // parents first
 
   // --- events (upsched_ FaaS extension) ---------------------------------------
   void set_task_wait(Task& p, WaitKind kind, u64 event, TimeNs now);

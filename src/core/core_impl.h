@@ -89,6 +89,7 @@ struct Core::Impl {
   FairClass* fair = nullptr;
   std::vector<ExtClass*> ext_live;                   // loaded ext classes, load order
   std::vector<ClassId> pending_eject;
+  CgroupTree cgroups;
 
   CpuMask idle;       // CPUs running nothing
   CpuMask idle_free;  // idle and not yet claimed by a wakeup

@@ -85,6 +85,14 @@ bool ExtClass::init(ExitReport* report) {
     rc = ops_->init(ctx_);
     if (rc != 0 && !failing_) fail(ExitKind::error, fmt::format("ops.init() failed ({})", rc));
   }
+  // Linux's scx_enable: every cgroup, parents first, after ops.init and
+  // before any task's init_task.
+  for (const Cgroup* cg : core_.cgroups.parent_first()) {
+    if (failing_) break;
+    const s32 cg_rc = cgroup_init(*cg);
+    if (cg_rc != 0 && !failing_)
+      fail(ExitKind::error, fmt::format("ops.cgroup_init() failed ({}) for cgroup {}", cg_rc, cg->path));
+  }
   if (!failing_) return true;
   *report = pending_;
   return false;
@@ -96,7 +104,7 @@ s32 ExtClass::init_task(Task& p) {
   s32 rc;
   {
     OpScope s(*this, Op::init_task, p.cpu, &p);
-    rc = ops_->init_task(ctx_, p, InitTaskArgs{.fork = p.state == TaskState::created});
+    rc = ops_->init_task(ctx_, p, InitTaskArgs{.fork = p.state == TaskState::created, .cgroup = p.cgroup});
   }
   if (!live()) return -scx::E_INVAL;
   if (rc < 0) return rc;
@@ -117,6 +125,8 @@ void ExtClass::finish_exit(const ExitReport& report) {
   for (CpuId c = budget_timer_armed_.first(); c != kNoCpu; c = budget_timer_armed_.next(c + 1))
     core_.hooks.cancel_timer(id(), kFirstBudgetTimerId + static_cast<u64>(c));
   budget_timer_armed_.clear_all();
+  // Linux's scx_cgroup_exit: children first, before ops.exit.
+  while (ops_ && !cgroups_inited_.empty()) cgroup_exit(*cgroups_inited_.back());
   if (ops_) {
     OpScope s(*this, Op::exit, kNoCpu, nullptr);
     ops_->exit(ctx_, report);

@@ -65,6 +65,17 @@ public:
   // init_task for a task about to join: 0 or -errno (also -EACCES when the
   // policy set p.scx.disallow or failed inside the callback).
   s32 init_task(Task& p);
+  // --- cgroups (cgroup_ops.cpp; Linux's scx_cgroup_* and scx_tg_*) ---------
+  // ops.cgroup_init for cg (once; init() runs it for every cgroup): 0 or
+  // the policy's non-zero return (-EINVAL when the class fails inside).
+  s32 cgroup_init(const Cgroup& cg);
+  // ops.cgroup_exit for cg, if its cgroup_init ran.
+  void cgroup_exit(const Cgroup& cg);
+  s32 cgroup_prep_move(Task& p, const Cgroup& from, const Cgroup& to);
+  void cgroup_move(Task& p, const Cgroup& from, const Cgroup& to);
+  void cgroup_cancel_move(Task& p, const Cgroup& from, const Cgroup& to);
+  void cgroup_set_weight(const Cgroup& cg, u32 weight);
+
   // Begin unloading: no more policy effects; then the core moves the tasks.
   void begin_exit() { dying_ = true; }
   // After the tasks left: cancel timers, ops.exit(report), drop the policy.
@@ -196,6 +207,8 @@ private:
   std::vector<ArmedTimer> timers_;  // armed policy timers
   std::vector<ArmedTimer>::iterator find_timer(u64 timer_id);
   TimeNs last_consulted_ = 0;
+
+  std::vector<const Cgroup*> cgroups_inited_;  // cgroup_init ran, in that order
 
   bool dying_ = false;
   bool failing_ = false;

@@ -28,6 +28,12 @@ const char* op_name(Op op) {
     case Op::disable: return "disable";
     case Op::init: return "init";
     case Op::exit: return "exit";
+    case Op::cgroup_init: return "cgroup_init";
+    case Op::cgroup_exit: return "cgroup_exit";
+    case Op::cgroup_prep_move: return "cgroup_prep_move";
+    case Op::cgroup_move: return "cgroup_move";
+    case Op::cgroup_cancel_move: return "cgroup_cancel_move";
+    case Op::cgroup_set_weight: return "cgroup_set_weight";
     case Op::nr_ops: return "";
   }
   return "?";

@@ -16,6 +16,7 @@
 
 #include "base/cpumask.h"
 #include "base/types.h"
+#include "core/cgroup.h"
 #include "core/exit_report.h"
 #include "core/task.h"
 
@@ -30,7 +31,8 @@ struct ScxCallRules;  // scx_call_rules.h
 enum class Op : u8 {
   select_cpu, enqueue, dequeue, dispatch, tick, runnable, running, stopping,
   quiescent, yield, set_weight, set_cpumask, update_idle, init_task, exit_task,
-  enable, disable, init, exit, nr_ops
+  enable, disable, init, exit, cgroup_init, cgroup_exit, cgroup_prep_move, cgroup_move,
+  cgroup_cancel_move, cgroup_set_weight, nr_ops
 };
 const char* op_name(Op op);
 inline constexpr u32 op_bit(Op op) { return 1u << static_cast<u32>(op); }
@@ -51,7 +53,11 @@ struct OpsConfig {
   const ScxCallRules* scx_calls = nullptr;
 };
 
-struct InitTaskArgs { bool fork = false; };
+struct InitTaskArgs {
+  bool fork = false;
+  const Cgroup* cgroup = nullptr;  // the task's cgroup (Linux: args->cgroup)
+};
+struct CgroupInitArgs { u32 weight = kCgroupWeightDfl; };
 struct ExitTaskArgs { bool cancelled = false; };
 
 class SchedOps {
@@ -87,6 +93,21 @@ public:
   virtual void exit_task(ScxContext&, Task&, const ExitTaskArgs&) {}
   virtual void enable(ScxContext&, Task&) {}
   virtual void disable(ScxContext&, Task&) {}
+
+  // Cgroups (core/cgroup.h), called as Linux's ext.c calls them: at load,
+  // cgroup_init for every cgroup, parents first, before any init_task; on
+  // creation while loaded; cgroup_exit children first on removal and at
+  // unload (before exit). Non-zero from cgroup_init fails the load (or the
+  // creation). A task of this class moving between cgroups: prep_move
+  // (non-zero refuses the move, then cancel_move), then move.
+  virtual s32 cgroup_init(ScxContext&, const Cgroup&, const CgroupInitArgs&) { return 0; }
+  virtual void cgroup_exit(ScxContext&, const Cgroup&) {}
+  virtual s32 cgroup_prep_move(ScxContext&, Task&, const Cgroup& /*from*/, const Cgroup& /*to*/) {
+    return 0;
+  }
+  virtual void cgroup_move(ScxContext&, Task&, const Cgroup& /*from*/, const Cgroup& /*to*/) {}
+  virtual void cgroup_cancel_move(ScxContext&, Task&, const Cgroup& /*from*/, const Cgroup& /*to*/) {}
+  virtual void cgroup_set_weight(ScxContext&, const Cgroup&, u32 /*weight*/) {}
 
   // Substrate timer that the policy armed through ScxContext::arm_timer
   // fired (bpf_timer callbacks are routed through here).

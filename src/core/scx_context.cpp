@@ -372,6 +372,8 @@ Task* ScxContext::task_from_pid(TaskId pid) {
   return nullptr;
 }
 
+const Cgroup* ScxContext::cgroup_from_id(u64 id) const { return core_.find_cgroup(id); }
+
 bool ScxContext::task_set_slice(Task& p, u64 slice) {
   if (p.cls != cls_.id() || !cls_.live()) return false;
   p.scx.slice = slice;

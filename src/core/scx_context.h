@@ -72,6 +72,8 @@ public:
   // bpf_task_from_pid: own tasks only (all with the all_tasks grant); null otherwise.
   Task* task_from_pid(TaskId pid);
   bool task_set_slice(Task& p, u64 slice);
+  // --- cgroups (bpf_cgroup_from_id): a cgroup that exists now, or null ---
+  const Cgroup* cgroup_from_id(u64 id) const;
   bool task_set_dsq_vtime(Task& p, u64 vtime);
 
   // --- time, timers, exit ----------------------------------------------------

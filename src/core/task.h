@@ -17,6 +17,7 @@ inline constexpr ClassId kNoClass = 0xffff;
 inline constexpr TimeNs kNoSliceEnd = ~TimeNs{0};
 
 class DispatchQueue;
+struct Cgroup;
 
 // Where a live task is. Exactly one holds at any time (the invariant checker
 // verifies it after every event).
@@ -102,6 +103,7 @@ struct Task {
 
   TaskState state = TaskState::created;
   ClassId cls = kNoClass;  // class the task is attached to
+  Cgroup* cgroup = nullptr;  // its cgroup (core/cgroup.h), never null once created
   CpuId cpu = kNoCpu;      // CPU it runs on, or last ran on
   CpuId wake_cpu = kNoCpu; // run queue it joined at its last wakeup (or re-queue of an ext task)
 
@@ -139,6 +141,7 @@ struct TaskSpec {
   CpuMask affinity;     // empty = all CPUs
   const char* comm = "";
   u32 flags = 0;
+  u64 cgroup = 1;       // id of its cgroup (core/cgroup.h), the root by default
 };
 
 // Weight conversion as sched_ext does it (sched-ext-abi.md §8).

@@ -7,6 +7,7 @@
 #include "bpf/object/object.h"
 #include "jit/default_backend.h"
 #include "policy/bpf_policy.h"
+#include "policy/load_parameters.h"
 #include "policy/policy_loader.h"
 #include "security/class_count.h"
 
@@ -49,18 +50,22 @@ Result<std::optional<BpfSpec>> parse_bpf_spec(const std::string& spec) {
       if (eq == std::string::npos || eq == 0)
         return bad_spec(spec, "parameter '" + item + "' is not NAME=VALUE");
       const std::string value = item.substr(eq + 1);
-      char* stop = nullptr;
-      const unsigned long long v = std::strtoull(value.c_str(), &stop, 0);
-      if (value.empty() || *stop != '\0')
-        return bad_spec(spec, "parameter '" + item.substr(0, eq) + "': '" + value + "' is not a number");
       const std::string name = item.substr(0, eq);
-      // NAME[]=N resizes a RESIZABLE_ARRAY to N elements.
-      if (name.size() > 2 && name.ends_with("[]")) {
+      // NAME[]=N resizes a RESIZABLE_ARRAY to N elements; MAP.max_entries=N,
+      // MAP.inner_maps=N size and fill maps (policy/load_parameters.h).
+      if (policy::is_resize_name(name)) {
+        char* stop = nullptr;
+        const unsigned long long v = std::strtoull(value.c_str(), &stop, 0);
+        if (value.empty() || *stop != '\0')
+          return bad_spec(spec, "parameter '" + name + "': '" + value + "' is not a number");
         if (v == 0 || v > std::numeric_limits<u32>::max())
           return bad_spec(spec, "parameter '" + name + "': " + value + " elements is not a size");
-        out.resizes.emplace_back(name.substr(0, name.size() - 2), static_cast<u32>(v));
+        out.resizes.emplace_back(name.ends_with("[]") ? name.substr(0, name.size() - 2) : name, static_cast<u32>(v));
       } else {
-        out.params.emplace_back(name, static_cast<u64>(v));
+        // NAME=V, NAME[i]=V, NAME=V0,V1,... (policy/load_parameters.h)
+        policy::LoadParameters lp;
+        if (auto st = policy::add_param(lp, name, value); !st) return bad_spec(spec, st.error().message);
+        out.params.insert(out.params.end(), lp.params.begin(), lp.params.end());
       }
       i = amp + 1;
     }

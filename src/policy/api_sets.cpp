@@ -5,9 +5,12 @@
 #include <cstddef>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "bpf/helpers/helper_protos.h"
 #include "policy/kernel_abi/kernel_types.h"
 #include "core/scx_constants.h"
+#include "policy/cgroup_mirror.h"
 #include "policy/kfuncs.h"
 
 namespace ups::policy {
@@ -71,6 +74,25 @@ FieldRule kernel_string(std::string name, u32 off) {
   return r;
 }
 
+// struct cgroup as CgroupMirror lays it out: self.cgroup and kn lead to
+// trusted objects, ancestors[i] to a cgroup or NULL (past the level).
+StructDesc cgroup_struct() {
+  StructDesc s{"cgroup", sizeof(CgroupMirror) - sizeof(kabi::KernfsNode), {}};
+  FieldRule self = rule("self.cgroup", offsetof(kabi::CgroupStruct, self), 8);
+  self.points_to = kStructCgroup;
+  FieldRule kn = rule("kn", offsetof(kabi::CgroupStruct, kn), 8);
+  kn.points_to = kStructKernfsNode;
+  s.fields = {self, rule("level", offsetof(kabi::CgroupStruct, level), 4),
+              rule("max_depth", offsetof(kabi::CgroupStruct, max_depth), 4), kn};
+  for (u32 i = 0; i <= kCgroupMaxLevel; ++i) {
+    FieldRule a = rule(fmt::format("ancestors[{}]", i), static_cast<u32>(offsetof(CgroupMirror, ancestors) + 8 * i), 8);
+    a.points_to = kStructCgroup;
+    a.nullable = true;
+    s.fields.push_back(std::move(a));
+  }
+  return s;
+}
+
 std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
   std::vector<StructDesc> s(kNumStructs);
   StructDesc& task = s[kStructTask];
@@ -88,8 +110,15 @@ std::vector<StructDesc> make_structs(const security::CapabilitySet& caps) {
   }
   s[kStructCpumask] = {"cpumask", sizeof(kabi::Cpumask), {rule("bits", 0, sizeof(kabi::Cpumask))}};
   s[kStructBpfCpumask] = {"bpf_cpumask", sizeof(kabi::BpfCpumask), {rule("cpumask", 0, sizeof(kabi::Cpumask))}};
+  FieldRule task_cgroup = rule("cgroup", 8, 8);
+  task_cgroup.points_to = kStructCgroup;
   s[kStructInitTaskArgs] = {"scx_init_task_args", sizeof(kabi::ScxInitTaskArgs),
-                            {rule("fork", 0, 1), rule("cgroup", 8, 8)}};
+                            {rule("fork", 0, 1), task_cgroup}};
+  s[kStructCgroup] = cgroup_struct();
+  s[kStructKernfsNode] = {"kernfs_node", sizeof(kabi::KernfsNode), {rule("id", 0, 8)}};
+  s[kStructCgroupInitArgs] = {"scx_cgroup_init_args", sizeof(kabi::ScxCgroupInitArgs),
+                              {rule("weight", 0, 4), rule("bw_period_us", 8, 8), rule("bw_quota_us", 16, 8),
+                               rule("bw_burst_us", 24, 8)}};
   s[kStructExitTaskArgs] = {"scx_exit_task_args", sizeof(kabi::ScxExitTaskArgs), {rule("cancelled", 0, 1)}};
   s[kStructExitInfo] = {"scx_exit_info", sizeof(kabi::ScxExitInfo),
                         {rule("kind", 0, 4), rule("exit_code", 8, 8), rule("flags", 16, 8),
@@ -144,6 +173,7 @@ s32 struct_of(std::string_view name) {
   if (name == "scx_exit_task_args") return kStructExitTaskArgs;
   if (name == "scx_exit_info") return kStructExitInfo;
   if (name == "scx_dump_ctx") return kStructDumpCtx;
+  if (name == "scx_cgroup_init_args") return kStructCgroupInitArgs;
   return -1;
 }
 
@@ -188,6 +218,7 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       case kabi::KArg::rb_node_ref: a = arg(ArgKind::rb_node_ref); break;
       case kabi::KArg::callback: a = arg(ArgKind::callback); break;
       case kabi::KArg::meta: a = arg(ArgKind::scalar); break;
+      case kabi::KArg::cgroup: a = arg(ArgKind::struct_ptr, kStructCgroup); break;
     }
     if ((k.flags & kabi::kf_release) && !released && (a.kind == ArgKind::struct_ptr || a.kind == ArgKind::local_ref)) {
       a.release = true;
@@ -208,6 +239,7 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
     case kabi::KRet::int_ptr: p.ret = verifier::RetKind::struct_ptr; p.ret_struct = kStructInt; break;
     case kabi::KRet::local_obj:
     case kabi::KRet::rb_node: p.ret = verifier::RetKind::local_obj; break;
+    case kabi::KRet::cgroup: p.ret = verifier::RetKind::struct_ptr; p.ret_struct = kStructCgroup; break;
   }
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;
@@ -416,6 +448,8 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
         if (d.struct_index < 0) d.kind = verifier::ArgDesc::Kind::scalar;
         break;
       case kabi::CbArg::cgroup:
+        d.kind = verifier::ArgDesc::Kind::struct_ptr;
+        d.struct_index = kStructCgroup;
         break;
     }
     info.ctx.args.push_back(std::move(d));
@@ -426,6 +460,7 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   };
   info.poisoned = prog.poisoned;
   info.allow_ptr_leaks = may_see_pointers(caps);
+  info.allow_uninit_stack = info.allow_ptr_leaks;
   return info;
 }
 

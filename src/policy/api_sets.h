@@ -34,6 +34,9 @@ enum StructIndex : s32 {
   kStructKernelString,  // a const char * the kernel hands out (exit info strings)
   kStructIterNum,       // struct bpf_iter_num (bpf_for, bpf_repeat)
   kStructIterScxDsq,    // struct bpf_iter_scx_dsq (bpf_for_each(scx_dsq, ...))
+  kStructCgroup,        // struct cgroup (with its ancestors[] after it)
+  kStructKernfsNode,    // struct kernfs_node (cgrp->kn)
+  kStructCgroupInitArgs,
   kNumStructs,
 };
 

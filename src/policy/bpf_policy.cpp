@@ -291,6 +291,7 @@ s32 BpfPolicy::init_task(ScxContext& ctx, Task& p, const InitTaskArgs& a) {
   if (!has(Op::init_task)) return 0;
   kabi::ScxInitTaskArgs args{};
   args.fork = a.fork;
+  args.cgroup = cgroup_ptr(a.cgroup);
   const u64 ptr = tp(*this, p);
   return static_cast<s32>(run(Op::init_task, ctx, &p, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1))));
 }
@@ -309,6 +310,35 @@ void BpfPolicy::enable(ScxContext& ctx, Task& p) {
 }
 void BpfPolicy::disable(ScxContext& ctx, Task& p) {
   if (has(Op::disable)) run(Op::disable, ctx, &p, {tp(*this, p)});
+}
+
+s32 BpfPolicy::cgroup_init(ScxContext& ctx, const Cgroup& cg, const CgroupInitArgs& a) {
+  if (!has(Op::cgroup_init)) return 0;
+  kabi::ScxCgroupInitArgs args{};
+  args.weight = a.weight;
+  args.bw_quota_us = ~u64{0};  // no cpu.max limit (Linux's RUNTIME_INF in us)
+  args.bw_period_us = 100000;  // cpu.max's default period
+  const u64 ptr = cgroup_ptr(&cg);
+  return static_cast<s32>(
+      run(Op::cgroup_init, ctx, nullptr, {ptr, reinterpret_cast<u64>(&args)}, std::as_bytes(std::span(&args, 1))));
+}
+void BpfPolicy::cgroup_exit(ScxContext& ctx, const Cgroup& cg) {
+  if (has(Op::cgroup_exit)) run(Op::cgroup_exit, ctx, nullptr, {cgroup_ptr(&cg)});
+}
+s32 BpfPolicy::cgroup_prep_move(ScxContext& ctx, Task& p, const Cgroup& from, const Cgroup& to) {
+  if (!has(Op::cgroup_prep_move)) return 0;
+  const u64 ptr = tp(*this, p);
+  return static_cast<s32>(run(Op::cgroup_prep_move, ctx, &p, {ptr, cgroup_ptr(&from), cgroup_ptr(&to)}));
+}
+void BpfPolicy::cgroup_move(ScxContext& ctx, Task& p, const Cgroup& from, const Cgroup& to) {
+  if (has(Op::cgroup_move)) run(Op::cgroup_move, ctx, &p, {tp(*this, p), cgroup_ptr(&from), cgroup_ptr(&to)});
+}
+void BpfPolicy::cgroup_cancel_move(ScxContext& ctx, Task& p, const Cgroup& from, const Cgroup& to) {
+  if (has(Op::cgroup_cancel_move))
+    run(Op::cgroup_cancel_move, ctx, &p, {tp(*this, p), cgroup_ptr(&from), cgroup_ptr(&to)});
+}
+void BpfPolicy::cgroup_set_weight(ScxContext& ctx, const Cgroup& cg, u32 weight) {
+  if (has(Op::cgroup_set_weight)) run(Op::cgroup_set_weight, ctx, nullptr, {cgroup_ptr(&cg), weight});
 }
 
 void BpfPolicy::timer_fired(ScxContext& ctx, u64 timer_id) {

@@ -21,6 +21,7 @@
 #include "bpf/object/object.h"
 #include "core/sched_ops.h"
 #include "core/scx_context.h"
+#include "policy/cgroup_mirror.h"
 #include "policy/confinement.h"
 #include "policy/local_objects.h"
 #include "policy/task_mirror.h"
@@ -105,6 +106,12 @@ public:
   void enable(ScxContext&, Task&) override;
   void disable(ScxContext&, Task&) override;
   void timer_fired(ScxContext&, u64 timer_id) override;
+  s32 cgroup_init(ScxContext&, const Cgroup&, const CgroupInitArgs&) override;
+  void cgroup_exit(ScxContext&, const Cgroup&) override;
+  s32 cgroup_prep_move(ScxContext&, Task&, const Cgroup& from, const Cgroup& to) override;
+  void cgroup_move(ScxContext&, Task&, const Cgroup& from, const Cgroup& to) override;
+  void cgroup_cancel_move(ScxContext&, Task&, const Cgroup& from, const Cgroup& to) override;
+  void cgroup_set_weight(ScxContext&, const Cgroup&, u32 weight) override;
 
   // --- for the kfuncs ---
   ScxContext& ctx() { return *ctx_; }
@@ -119,6 +126,9 @@ public:
   const Task* callback_task() const { return callback_task_; }
   // Hands a task to BPF: its mirror address (0 for null).
   u64 task_ptr(Task* t);
+  // Hands a cgroup to BPF: its struct cgroup mirror's address (0 for null).
+  u64 cgroup_ptr(const Cgroup* cg) { return cg ? cgroups_.hand_out(*cg) : 0; }
+  const CgroupMirrors& cgroups() const { return cgroups_; }
   // Is [addr, addr+len) inside memory the program may read (stack or a map)?
   bool readable(u64 addr, u64 len) const;
   // Bytes readable from addr to the end of its region (0: none).
@@ -169,6 +179,7 @@ private:
   PolicyHelperEnv env_;
   std::array<std::unique_ptr<BoundProgram>, static_cast<size_t>(Op::nr_ops)> programs_{};
   TaskMirrors mirrors_;
+  CgroupMirrors cgroups_;
   ScxContext* ctx_ = nullptr;
   std::span<const u8> stack_;  // of the program running now (a callback or a timer's)
   const Task* callback_task_ = nullptr;

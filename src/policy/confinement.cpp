@@ -81,6 +81,7 @@ vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) co
   if (hit(arg_struct_)) return arg_struct_;
   if (auto c = host_.cpumask_at(addr, size, write)) return Region{c->first, c->second, write};
   if (auto o = host_.objects().region_at(addr, size)) return Region{o->first, o->second, true};
+  if (auto c = host_.cgroups().region_of(addr, size); c && !write) return Region{c->first, c->second, false};
   return {};
 }
 

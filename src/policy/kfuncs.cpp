@@ -304,6 +304,42 @@ KF(task_release) {
   return 0;
 }
 
+// --- cgroups -------------------------------------------------------------------
+// The cgroup behind a struct cgroup pointer argument: a mirror the host
+// handed out (else the class fails); null when the cgroup was removed since.
+const Cgroup* cgroup_arg(bpf::CallContext& c, u64 addr, std::string_view kfunc, int argno, bool* bad) {
+  const auto id = host(c).cgroups().id_of(addr);
+  *bad = !id;
+  if (!id) {
+    fail(c, kfunc, fmt::format("argument {}: 0x{:x} is not a struct cgroup", argno, addr));
+    return nullptr;
+  }
+  return host(c).ctx().cgroup_from_id(*id);
+}
+KF(task_cgroup) {
+  Task* p = task(c, a1, kfunc, 1);
+  return p ? host(c).cgroup_ptr(p->cgroup) : 0;
+}
+// References to cgroups: the mirrors live as long as the policy, so
+// acquiring counts nothing; the verifier pairs each acquire with its release.
+// A cgroup removed since is gone (NULL), as a css_tryget() that fails.
+KF(cgroup_acquire) {
+  bool bad = false;
+  const Cgroup* cg = cgroup_arg(c, a1, kfunc, 1, &bad);
+  return cg ? a1 : 0;
+}
+KF(cgroup_release) {
+  bool bad = false;
+  cgroup_arg(c, a1, kfunc, 1, &bad);
+  return 0;
+}
+KF(cgroup_from_id) { return host(c).cgroup_ptr(host(c).ctx().cgroup_from_id(a1)); }
+KF(cgroup_ancestor) {
+  bool bad = false;
+  const Cgroup* cg = cgroup_arg(c, a1, kfunc, 1, &bad);
+  return cg ? host(c).cgroup_ptr(cg->ancestor(static_cast<s32>(a2))) : 0;
+}
+
 // --- errors ---------------------------------------------------------------------
 // The message of scx_bpf_error/exit: fmt with its packed u64 arguments.
 std::optional<std::string> format_bstr(bpf::CallContext& c, u64 fmt_addr, u64 data, u64 data_len,
@@ -550,15 +586,18 @@ KfuncInfo row(std::vector<std::string_view> aliases, KRet ret, std::optional<std
 KfuncInfo::FlagCap enq_preempt(u32 arg) { return KfuncInfo::FlagCap{arg, u64{1} << 32, Capability::kick}; }
 
 // The callbacks (op_bit) and timers (kTimerCallers) whose kfunc sets
-// include one of `sets`: the core's view of a row.
-u32 callers_of(KfSets sets) {
+// include one of the row's: the core's view of a row. A sleepable kfunc
+// only from the callbacks that may sleep (cgroup_set_weight may not,
+// though its set is the unlocked one), as the verifier has it.
+u32 callers_of(const KfuncInfo& k) {
   u32 callers = 0;
   for (u32 i = 0; i < static_cast<u32>(Op::nr_ops); ++i) {
     const CallbackInfo* cb = find_callback(op_name(static_cast<Op>(i)));
     UPS_ASSERT(cb != nullptr);
-    if (sets & callback_sets(*cb)) callers |= op_bit(static_cast<Op>(i));
+    if ((k.sets & callback_sets(*cb)) && (!(k.flags & kf_sleepable) || cb->sleepable_ok))
+      callers |= op_bit(static_cast<Op>(i));
   }
-  if (sets & kTimerSets) callers |= kTimerCallers;
+  if (k.sets & kTimerSets) callers |= kTimerCallers;
   return callers;
 }
 
@@ -571,7 +610,7 @@ struct KfuncTable {
   void add(KfuncInfo k, std::optional<ScxCall> core = std::nullopt) {
     if (core) {
       ScxCallRule& rule = core_rules[*core];
-      const u32 callers = callers_of(k.sets);
+      const u32 callers = callers_of(k);
       UPS_ASSERT(rule.kfunc.empty() || rule.callers == callers);
       if (rule.kfunc.empty()) rule = {k.name, callers};
     }
@@ -691,6 +730,18 @@ KfuncTable make_table() {
       none, Capability::inspect, "v6.2"));
   t.add(row<"bpf_task_release", task_release>({}, R::void_, {}, {A::task}, kf_release, kf_set_any, none, none,
       "v6.2"));
+  // cgroups (Linux: scx_bpf_task_cgroup in the any set, KF_RCU | KF_ACQUIRE;
+  // the bpf_cgroup_* generic kfuncs)
+  t.add(row<"scx_bpf_task_cgroup", task_cgroup>({}, R::cgroup, {}, {A::task}, kf_acquire | kf_rcu, kf_set_any, none,
+      none, "v6.12"));
+  t.add(row<"bpf_cgroup_acquire", cgroup_acquire>({}, R::cgroup, {}, {A::cgroup}, kf_acquire | kf_rcu | kf_ret_null,
+      kf_set_any, none, none, "v6.2"));
+  t.add(row<"bpf_cgroup_release", cgroup_release>({}, R::void_, {}, {A::cgroup}, kf_release, kf_set_any, none, none,
+      "v6.2"));
+  t.add(row<"bpf_cgroup_ancestor", cgroup_ancestor>({}, R::cgroup, {}, {A::cgroup, A::scalar},
+      kf_acquire | kf_rcu | kf_ret_null, kf_set_any, none, none, "v6.2"));
+  t.add(row<"bpf_cgroup_from_id", cgroup_from_id>({}, R::cgroup, {}, {A::scalar}, kf_acquire | kf_ret_null, kf_set_any,
+      none, none, "v6.3"));
   t.add(row<"bpf_cpumask_create", cpumask_create>({}, R::bpf_cpumask, {}, {}, kf_acquire | kf_ret_null, kf_set_any,
       none, none, "v6.3"));
   t.add(row<"bpf_cpumask_acquire", cpumask_acquire>({}, R::bpf_cpumask, {}, {A::bpf_cpumask}, kf_acquire, kf_set_any,

@@ -108,6 +108,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   // The set fills map-in-map initialisers; the policy keeps the maps.
   auto set = bpf::MapSet::create(object->maps(), opts.nr_cpus);
   if (!set) return refused(path, set.error().to_string());
+  if (auto st = fill_inner_maps(*object, *set, lp, opts.nr_cpus); !st) return refused(path, st.error().message);
   std::vector<std::shared_ptr<bpf::Map>> maps;
   for (std::size_t i = 0; i < set->size(); ++i) maps.push_back(set->shared(i));
   const std::vector<void*> handles(set->handles().begin(), set->handles().end());

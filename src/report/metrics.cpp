@@ -58,8 +58,11 @@ std::string RunReport::to_json() const {
   j["jain_index"] = jain_index;
   nlohmann::ordered_json groups_j = nlohmann::ordered_json::array();
   for (auto& g : groups)
+  {
     groups_j.push_back({{"name", g.name}, {"tasks", g.tasks}, {"weight", g.weight},
                         {"cpu_share", g.cpu_share}, {"run_s", g.run_s}});
+    if (!g.cgroup.empty()) groups_j.back()["cgroup"] = g.cgroup;
+  }
   j["groups"] = groups_j;
   if (!vms.empty()) {
     nlohmann::ordered_json vms_j = nlohmann::ordered_json::array();

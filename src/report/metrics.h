@@ -23,6 +23,7 @@ struct GroupReport {
   u32 weight = 0;
   double cpu_share = 0;  // of all CPU time used by tasks
   double run_s = 0;      // CPU seconds
+  std::string cgroup;    // its tasks' cgroup path at the start; empty: not known
 };
 
 // One virtual machine (docs/guest-host.md): host CPU its vCPUs got, what

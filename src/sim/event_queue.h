@@ -23,6 +23,7 @@ enum class EventKind : u8 {
   timer,        // target = policy timer slot
   watchdog,     // periodic Core::check_watchdog
   scenario,     // target = scenario step index (class load/unload/replace)
+  cgroup_move,  // target = Workload::cgroup_moves index
   // Virtual machines (world_vm.cpp). Host: target = the vCPU's task index.
   vcpu_kick,    // its guest CPU has work: wake the halted vCPU
   vcpu_idle,    // its guest CPU has nothing to run: the vCPU halts

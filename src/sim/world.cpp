@@ -72,6 +72,9 @@ Status World::init(PolicyFactory factory) {
   class_share_slot_[core_->fair_class()] = 0;
   class_share_.emplace_back("fair", 0);
 
+  // Cgroups before any class loads: a class's cgroup_init sees them all.
+  if (auto st = init_cgroups(); !st) return st;
+
   // --policy classes first (chain order as given), then the workload's.
   const PolicyFactory guest_factory = w_.vms.empty() ? PolicyFactory{} : factory;
   host_ = std::make_unique<ClassHost>(*core_, std::move(factory), static_cast<ClassHostHooks&>(*this), w_.source,
@@ -140,6 +143,7 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
     if (vm.vcpu_task.size() < vm.pin.size()) spec.affinity = vm.pin[vm.vcpu_task.size()];
   }
   spec.comm = grp.name.c_str();
+  if (g < group_cgroup_.size()) spec.cgroup = group_cgroup_[g];
   auto p = core_->create_task(spec, now_);
   if (!p) {
     Error e = p.error();
@@ -346,6 +350,9 @@ Status World::step(const Event& ev) {
       break;
     case EventKind::scenario:
       host_->apply_step(ev.target, now_);
+      break;
+    case EventKind::cgroup_move:
+      move_group(ev.target);
       break;
     case EventKind::vcpu_kick: case EventKind::vcpu_idle: case EventKind::vcpu_exit:
       vcpu_event(ev);
@@ -720,6 +727,33 @@ void World::switch_in(CpuId cpu, Task* next) {
 
 // --- the scenario's classes ------------------------------------------------------
 
+Status World::init_cgroups() {
+  for (const CgroupDecl& d : w_.cgroups)
+    if (auto id = core_->create_cgroup(d.path, d.weight, now_); !id) {
+      Error e = id.error();
+      e.where = SourceLoc{w_.source, d.line, 0, "cgroup '" + d.path + "'"};
+      return tl::unexpected(e);
+    }
+  group_cgroup_.assign(w_.groups.size(), kRootCgroupId);
+  for (u32 g = 0; g < w_.groups.size(); ++g)
+    if (const Cgroup* cg = core_->find_cgroup(w_.groups[g].cgroup)) group_cgroup_[g] = cg->id;
+  for (u32 i = 0; i < w_.cgroup_moves.size(); ++i) events_.push(w_.cgroup_moves[i].at, EventKind::cgroup_move, i);
+  return {};
+}
+
+// The group's live tasks move together (cgroup.procs); a class refusing
+// the move (cgroup_prep_move) leaves them all where they were, and the
+// group's later tasks start where its tasks are.
+void World::move_group(u32 move) {
+  const CgroupMove& m = w_.cgroup_moves[move];
+  const Cgroup* to = core_->find_cgroup(m.to);
+  if (!to) return;
+  std::vector<Task*> moving;
+  for (SimTask& t : tasks_)
+    if (t.group == m.group && t.task->is_live()) moving.push_back(t.task);
+  if (core_->move_tasks_cgroup(moving, to->id, now_)) group_cgroup_[m.group] = to->id;
+}
+
 void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKind::scenario, step); }
 
 void World::class_loaded(const std::string& name, ClassId id) {
@@ -884,10 +918,12 @@ RunReport World::report(bool per_task) {
                                    static_cast<double>(t.wake_lat_max_us)});
   }
   r.jain_index = jain_index(per_weight);
-  for (size_t g = 0; g < w_.groups.size(); ++g)
+  for (size_t g = 0; g < w_.groups.size(); ++g) {
     r.groups.push_back(GroupReport{w_.groups[g].name, group_tasks[g], w_.groups[g].weight,
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
+    r.groups.back().cgroup = w_.groups[g].cgroup;
+  }
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();
   r.printk = printk_;

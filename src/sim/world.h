@@ -194,6 +194,9 @@ private:
   u64 switches_ = 0, migrations_ = 0, completed_ = 0, created_ = 0;
   TimeNs spin_ns_ = 0;
   std::vector<TimeNs> group_run_;
+  std::vector<CgroupId> group_cgroup_;  // by group: the cgroup its new tasks join
+  Status init_cgroups();
+  void move_group(u32 move);
   std::vector<std::pair<std::string, TimeNs>> class_share_;
   std::vector<u32> class_share_slot_;  // by ClassId
   struct Attaches {

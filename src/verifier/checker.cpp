@@ -98,7 +98,7 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         if (auto e = check_region(st, r, v, 0, size, write); !e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
         if (v.kind == Kind::stack) {
           auto e = write ? check_stack_writable(st, v, v.num.smin, v.num.smax, size)
-                         : check_stack_readable(st, v, v.num.smin, v.num.smax, size, info_.allow_ptr_leaks);
+                         : check_stack_readable(st, v, v.num.smin, v.num.smax, size, info_.allow_ptr_leaks, info_.allow_uninit_stack);
           if (!e.empty()) return fmt::format("{} argument {}: {}", name, r, e);
         }
         break;
@@ -127,7 +127,8 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
           if (auto e = check_stack_writable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax)); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);
         if (!write && v.kind == Kind::stack)
-          if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax), info_.allow_ptr_leaks); !e.empty())
+          if (auto e = check_stack_readable(st, v, v.num.smin, v.num.smax, static_cast<u32>(sz.num.umax), info_.allow_ptr_leaks,
+                                            info_.allow_uninit_stack); !e.empty())
             return fmt::format("{} argument {}: {}", name, r, e);
         break;
       }

@@ -144,13 +144,14 @@ std::string Transformer::check_region(const State& st, int reg, const Value& bas
 }
 
 std::string Transformer::check_stack_readable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width,
-                                              bool allow_spilled_ptr) const {
+                                              bool allow_spilled_ptr, bool allow_uninit) const {
   const Frame& f = st.frames[ptr.target];
   for (s64 o = lo; o < hi + width; ++o) {
     auto [slot, b] = stack_pos(o);
     const StackSlot* s = f.find_slot(slot);
     ByteKind k = s ? s->bytes[b] : ByteKind::uninit;
     if (k == ByteKind::uninit) {
+      if (allow_uninit) continue;
       if (lo == hi) return fmt::format("reading uninitialised stack: byte at fp{} of the {} bytes at fp{}", o, width, lo);
       return fmt::format("reading uninitialised stack: byte at fp{} may be read (offsets fp{}..fp{})", o, lo, hi);
     }
@@ -226,11 +227,13 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
       break;
     }
     case Kind::stack: {
-      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks);
+      if (auto e = check_stack_readable(st, base, lo, hi, m.width, (lo == hi && m.width == 8 && lo % 8 == 0) || info_.allow_ptr_leaks,
+                                        info_.allow_uninit_stack);
           !e.empty())
         return e;
       const Frame& f = st.frames[base.target];
-      if (lo == hi) {
+      // A slot never written (allow_uninit_stack) reads as an unknown number.
+      if (lo == hi && f.find_slot(stack_pos(lo).first) && f.find_slot(stack_pos(lo + m.width - 1).first)) {
         auto [slot, b] = stack_pos(lo);
         const StackSlot& s = *f.find_slot(slot);
         if (m.width == 8 && lo % 8 == 0 && s.is_spill()) {

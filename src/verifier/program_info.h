@@ -92,6 +92,12 @@ struct ProgramInfo {
   // (policy/api_sets.h, may_see_pointers); the verifier applies it
   // everywhere.
   bool allow_ptr_leaks = false;
+  // Whether a helper or kfunc may read stack bytes the program did not
+  // write (Linux's allow_uninit_stack, for privileged loaders: scx_pair's
+  // cgroup_init hands bpf_map_update_elem a value that is set on every
+  // path Linux's bounds of bpf_for allow). The host gives it with
+  // allow_ptr_leaks: such bytes may be a pointer spilled by an earlier run.
+  bool allow_uninit_stack = false;
 };
 
 }  // namespace ups::verifier

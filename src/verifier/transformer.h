@@ -73,7 +73,7 @@ private:
   std::string check_region(const State& st, int reg, const Value& base, s64 off, u32 width,
                            bool write) const;
   std::string check_stack_readable(const State& st, const Value& ptr, s64 lo_off, s64 hi_off,
-                                   u32 width, bool allow_spilled_ptr) const;
+                                   u32 width, bool allow_spilled_ptr, bool allow_uninit = false) const;
   std::string check_stack_writable(const State& st, const Value& ptr, s64 lo, s64 hi, u32 width) const;
   // Unknown bytes written at [lo, hi] + [0, width): a width from min_width
   // to max_width at any offset from lo to hi (a store, an atomic, a helper

@@ -34,6 +34,25 @@ Workload hogs(int cpus) {
   return w;
 }
 
+// nr_cpus + 1 hogs (task weight 100) in each of three cgroups of
+// cpu.weight 100, 200, 400: a cgroup-aware policy gives the cgroups 1/7,
+// 2/7, 4/7 (the fair class is flat and gives each a third); scx_pair's
+// pairs of CPUs take turns on them. The one extra hog per cgroup keeps a
+// FIFO policy's rounds from lining up with the cgroups, so that running
+// only one cgroup's tasks on paired CPUs is something a policy does, not
+// an accident of the counts.
+Workload cgroups(int cpus) {
+  Workload w;
+  for (u32 mult : {1u, 2u, 4u}) {
+    const std::string name = "cg" + std::to_string(mult);
+    w.cgroups.push_back(CgroupDecl{"/" + name, 100 * mult, 0});
+    add_group(w, name, static_cast<u32>(cpus) + 1, 100,
+              ProgramBuilder().forever().compute(Distribution::constant(ms(100))).end().build());
+    w.groups.back().cgroup = "/" + name;
+  }
+  return w;
+}
+
 // hackbench -g 10 -l 100 over pipes: per group 20 senders write 100
 // messages to each of 20 receivers (2,000 each); each write wakes a reader.
 Workload pipes(int) {
@@ -92,6 +111,7 @@ Workload schbench(int cpus) {
 const std::vector<PresetInfo>& preset_list() {
   static const std::vector<PresetInfo> list = {
       {"hogs", "CPU hogs of weights 1:2:4, one of each per CPU (fair shares 1/7, 2/7, 4/7)"},
+      {"cgroups", "CPU hogs in three cgroups of cpu.weight 1:2:4, one more than the CPUs in each"},
       {"pipes", "hackbench-like messaging: 10 groups of 20 senders and 20 receivers"},
       {"rpc-bimodal", "open-loop Poisson requests, 99.5% 4us / 0.5% 10ms, 70% load"},
       {"schbench", "message and worker threads; wakeup and request latency"},
@@ -102,6 +122,7 @@ const std::vector<PresetInfo>& preset_list() {
 Result<Workload> make_preset(std::string_view name, int nr_cpus) {
   Workload w;
   if (name == "hogs") w = hogs(nr_cpus);
+  else if (name == "cgroups") w = cgroups(nr_cpus);
   else if (name == "pipes") w = pipes(nr_cpus);
   else if (name == "rpc-bimodal") w = rpc_bimodal(nr_cpus);
   else if (name == "schbench") w = schbench(nr_cpus);

@@ -3,6 +3,7 @@
 // channels and groups are errors that name the file, line and field.
 #include "workload/workload.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -409,6 +410,83 @@ Result<CpuMask> cpus(Reader& r, const ConfigNode& n, const std::string& path) {
   return *m;
 }
 
+// [[cgroups]]: each path well formed, not declared twice, under the root
+// or a cgroup declared before it.
+Status read_cgroups(Reader& r, const ConfigNode& root, Workload& w) {
+  const ConfigNode* list = root.find("cgroups");
+  if (!list) return {};
+  if (list->type != ConfigNode::Type::array) return r.fail(*list, "cgroups", "must be an array of tables");
+  for (size_t i = 0; i < list->items.size(); ++i) {
+    r.note([&]() -> Status {
+      const ConfigNode& c = list->items[i];
+      const std::string path = Reader::index("cgroups", i);
+      UPS_TRY_STATUS(r.check_fields(c, path, {"path", "weight"}));
+      CgroupDecl d;
+      d.line = c.line;
+      const ConfigNode* p = c.find("path");
+      if (!p) return r.fail(c, path, "a cgroup needs 'path' (e.g. \"/batch\")");
+      UPS_TRY(s, r.string(*p, Reader::join(path, "path")));
+      if (auto ok = check_cgroup_path(*s); !ok) return r.fail(*p, Reader::join(path, "path"), ok.error().message);
+      if (*s == "/") return r.fail(*p, Reader::join(path, "path"), "the root cgroup '/' exists already");
+      for (const auto& o : w.cgroups)
+        if (o.path == *s) return r.fail(*p, Reader::join(path, "path"), "duplicate cgroup '" + *s + "'");
+      const std::string parent = s->substr(0, std::max<size_t>(s->rfind('/'), 1));
+      const bool parent_known = parent == "/" || std::any_of(w.cgroups.begin(), w.cgroups.end(),
+                                                             [&](const CgroupDecl& o) { return o.path == parent; });
+      if (!parent_known)
+        return r.fail(*p, Reader::join(path, "path"),
+                      "its parent '" + parent + "' is not declared (declare it in an earlier [[cgroups]])");
+      d.path = *s;
+      if (const ConfigNode* wt = c.find("weight")) {
+        UPS_TRY(x, r.integer(*wt, Reader::join(path, "weight"), kCgroupWeightMin, kCgroupWeightMax));
+        d.weight = static_cast<u32>(*x);
+      }
+      w.cgroups.push_back(std::move(d));
+      return {};
+    }());
+  }
+  return {};
+}
+
+// A cgroup path that names the root or a declared cgroup.
+Result<std::string> cgroup_ref(Reader& r, const Workload& w, const ConfigNode& n, const std::string& path) {
+  UPS_TRY(s, r.string(n, path));
+  if (*s == "/" || std::any_of(w.cgroups.begin(), w.cgroups.end(), [&](const CgroupDecl& d) { return d.path == *s; }))
+    return *s;
+  return r.fail(n, path, "unknown cgroup '" + *s + "' (declare it in [[cgroups]])");
+}
+
+// [[cgroup_moves]]: a declared group moves to a declared cgroup at a time.
+Status read_cgroup_moves(Reader& r, const ConfigNode& root, Workload& w) {
+  const ConfigNode* list = root.find("cgroup_moves");
+  if (!list) return {};
+  if (list->type != ConfigNode::Type::array) return r.fail(*list, "cgroup_moves", "must be an array of tables");
+  for (size_t i = 0; i < list->items.size(); ++i) {
+    r.note([&]() -> Status {
+      const ConfigNode& c = list->items[i];
+      const std::string path = Reader::index("cgroup_moves", i);
+      UPS_TRY_STATUS(r.check_fields(c, path, {"group", "to", "at"}));
+      CgroupMove m;
+      m.line = c.line;
+      const ConfigNode* g = c.find("group");
+      const ConfigNode* to = c.find("to");
+      const ConfigNode* at = c.find("at");
+      if (!g || !to || !at) return r.fail(c, path, "a cgroup move needs 'group', 'to' and 'at'");
+      UPS_TRY(gname, r.string(*g, Reader::join(path, "group")));
+      const int gi = w.find_group(*gname);
+      if (gi < 0) return r.fail(*g, Reader::join(path, "group"), "unknown task group '" + *gname + "'");
+      m.group = static_cast<u32>(gi);
+      UPS_TRY(dst, cgroup_ref(r, w, *to, Reader::join(path, "to")));
+      m.to = *dst;
+      UPS_TRY(t, r.duration(*at, Reader::join(path, "at")));
+      m.at = *t;
+      w.cgroup_moves.push_back(std::move(m));
+      return {};
+    }());
+  }
+  return {};
+}
+
 // Task group i ([[tasks]] i). Each field is checked on its own, so that
 // every wrong field is reported (Reader::note); the group is kept only if
 // all are right.
@@ -455,6 +533,11 @@ Status read_group(Reader& r, const ConfigNode& g, size_t i, const std::vector<st
     tg.start = *x;
     return {};
   });
+  field("cgroup", [&](const ConfigNode& c, const std::string& p) -> Status {
+    UPS_TRY(x, cgroup_ref(r, w, c, p));
+    tg.cgroup = *x;
+    return {};
+  });
   const ConfigNode* prog = g.find("program");
   if (!prog) return r.fail(g, path, "a task group needs 'program'");
   ProgramParser b{r, w, names, tg.program};
@@ -477,7 +560,7 @@ Status read_groups(Reader& r, const ConfigNode& root, Workload& w) {
       const ConfigNode& g = list->items[i];
       std::string path = Reader::index("tasks", i);
       UPS_TRY_STATUS(r.check_fields(g, path, {"name", "count", "weight", "nice", "uid", "gid",
-                                              "affinity", "class", "start", "program"}));
+                                              "affinity", "class", "cgroup", "start", "program"}));
       const ConfigNode* nm = g.find("name");
       if (!nm) return r.fail(g, path, "a task group needs 'name'");
       UPS_TRY(s, r.string(*nm, Reader::join(path, "name")));
@@ -614,7 +697,8 @@ Status read_vms(Reader& r, const ConfigNode& root, const std::string& source, Wo
 // workload ("vms[0].guest."), empty at the top.
 Workload read_workload(Reader& r, const ConfigNode& root, const std::string& source, const std::string& prefix) {
   if (prefix.empty())
-    r.note(r.check_fields(root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes", "vms"}));
+    r.note(r.check_fields(root, "", {"name", "events", "channels", "locks", "tasks", "arrivals", "classes", "vms",
+                                     "cgroups", "cgroup_moves"}));
   else  // a guest runs no VMs of its own
     r.note(r.check_fields(root, prefix.substr(0, prefix.size() - 1),
                           {"name", "events", "channels", "locks", "tasks", "arrivals", "classes"}));
@@ -630,8 +714,10 @@ Workload read_workload(Reader& r, const ConfigNode& root, const std::string& sou
   r.note(read_objects(r, root, "channels", SyncKind::channel, w));
   r.note(read_objects(r, root, "locks", SyncKind::lock, w));
   r.note(read_classes(r, root, w));
+  if (prefix.empty()) r.note(read_cgroups(r, root, w));
   if (prefix.empty()) r.note(read_vms(r, root, source, w));
   if (w.vms.empty() || root.find("tasks")) r.note(read_groups(r, root, w));
+  if (prefix.empty()) r.note(read_cgroup_moves(r, root, w));
   r.note(read_arrivals(r, root, w));
   return w;
 }

@@ -32,6 +32,23 @@ struct SyncDecl {
   u32 initial = 0;  // tokens (event) or messages stamped at 0 (channel)
 };
 
+// A cgroup ([[cgroups]]): created before anything runs, parents before
+// children (core/cgroup.h).
+struct CgroupDecl {
+  std::string path;  // "/a/b"
+  u32 weight = kCgroupWeightDfl;
+  int line = 0;
+};
+
+// A task group's live tasks move to another cgroup at a time
+// ([[cgroup_moves]]); tasks it creates later start there too.
+struct CgroupMove {
+  u32 group = 0;
+  std::string to;  // cgroup path
+  TimeNs at = 0;
+  int line = 0;
+};
+
 // Tasks of one kind: they share a program.
 struct TaskGroup {
   std::string name;
@@ -40,6 +57,7 @@ struct TaskGroup {
   Principal owner;
   CpuMask affinity;   // empty = all CPUs
   std::string class_name;  // empty: the default class (first --policy, or fair)
+  std::string cgroup = "/";  // a declared cgroup's path, or the root
   TimeNs start = 0;   // first wakeup
   Program program;
   int line = 0;
@@ -102,6 +120,8 @@ struct Workload {
   std::vector<ArrivalSource> arrivals;
   std::vector<ClassDecl> classes;
   std::vector<VmDecl> vms;
+  std::vector<CgroupDecl> cgroups;
+  std::vector<CgroupMove> cgroup_moves;
 
   // Index of a group / sync object by name, or -1.
   int find_group(std::string_view name) const;

@@ -66,6 +66,16 @@ Status Object::set_rodata(std::string_view name, std::span<const std::byte> byte
   return {};
 }
 
+Status Object::set_max_entries(std::string_view map, u32 n) {
+  const auto i = find_map(map);
+  if (!i) return make_error(ErrorKind::not_found, "no such map", where_at(file_name_, fmt::format("map {}", map)));
+  if (maps_[*i].global != GlobalKind::none)
+    return make_error(ErrorKind::invalid_argument, "is a global data section, sized by its variables",
+                      where_at(file_name_, fmt::format("map {}", map)));
+  maps_[*i].max_entries = n;
+  return {};
+}
+
 Status Object::resize_array(std::string_view name, u32 n) {
   SourceLoc where = where_at(file_name_, fmt::format("variable {}", name));
   auto refuse = [&](std::string why) { return make_error(ErrorKind::invalid_argument, std::move(why), where); };

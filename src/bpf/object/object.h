@@ -160,6 +160,9 @@ public:
   // bpf_map__set_value_size (scx_central sizes its per-CPU arrays to the CPU
   // count); the new elements are zero. Errors name the variable.
   Status resize_array(std::string_view name, u32 n);
+  // libbpf's bpf_map__set_max_entries before load (scx_pair.c sizes
+  // pair_ctx so); the map's limits are checked when it is made.
+  Status set_max_entries(std::string_view map, u32 n);
 
   // "minimal.bpf.c:40" for slot `insn` of program `prog`, followed by
   // ": <source text>" when the object carries it; empty without line info.

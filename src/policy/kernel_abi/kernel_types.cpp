@@ -75,6 +75,13 @@ void add_structs(bpf::HostTypes& t) {
         UPS_F(TaskStruct, pid), UPS_F(TaskStruct, tgid), UPS_F(TaskStruct, comm),
         UPS_FIELD(TaskStruct, se, "se", "sched_entity"),
         UPS_FIELD(TaskStruct, scx, "scx", "sched_ext_entity")}});
+  t.add_struct({"kernfs_node", sizeof(KernfsNode), {UPS_F(KernfsNode, id)}});
+  t.add_struct({"cgroup_subsys_state", sizeof(CgroupSubsysState), {UPS_F(CgroupSubsysState, cgroup)}});
+  // ancestors[], a flexible array, is left out: CO-RE cannot size it.
+  t.add_struct({"cgroup",
+                sizeof(CgroupStruct),
+                {UPS_FIELD(CgroupStruct, self, "self", "cgroup_subsys_state"), UPS_F(CgroupStruct, level),
+                 UPS_F(CgroupStruct, max_depth), UPS_F(CgroupStruct, kn)}});
   t.add_struct({"scx_init_task_args",
                 sizeof(ScxInitTaskArgs),
                 {UPS_F(ScxInitTaskArgs, fork), UPS_F(ScxInitTaskArgs, cgroup)}});

@@ -74,6 +74,25 @@ struct TaskStruct {
   SchedExtEntity scx;
 };
 
+// struct kernfs_node, struct cgroup_subsys_state, struct cgroup: what a
+// policy reads of a cgroup (policy/cgroup_mirror.h keeps one per cgroup).
+// In vmlinux.h struct cgroup ends with `struct cgroup *ancestors[]`, the
+// ancestor pointers right after the struct (CgroupMirror places them).
+struct KernfsNode {
+  u64 id;
+};
+
+struct CgroupSubsysState {
+  u64 cgroup;  // struct cgroup *
+};
+
+struct CgroupStruct {
+  CgroupSubsysState self;
+  s32 level;
+  s32 max_depth;
+  u64 kn;  // struct kernfs_node *
+};
+
 struct ScxInitTaskArgs {
   bool fork;
   u64 cgroup;  // struct cgroup *
@@ -198,6 +217,9 @@ static_assert(offsetof(TaskStruct, se) == 200);
 static_assert(offsetof(TaskStruct, scx) == 232);
 static_assert(sizeof(TaskStruct) == 312);
 static_assert(sizeof(ScxInitTaskArgs) == 16);
+static_assert(offsetof(CgroupStruct, level) == 8);
+static_assert(offsetof(CgroupStruct, kn) == 16);
+static_assert(sizeof(CgroupStruct) == 24);
 static_assert(sizeof(ScxExitTaskArgs) == 1);
 static_assert(sizeof(ScxCpuReleaseArgs) == 16);
 static_assert(offsetof(ScxExitInfo, exit_code) == 8);

@@ -66,6 +66,7 @@ enum class KArg : u8 {
   rb_node_ref,  // struct bpf_rb_node * of a node in the tree (bpf_rbtree_remove)
   callback,     // a static function of the program (bpf_rbtree_add's less)
   meta,         // void *meta of the *_impl kfuncs: NULL (Linux's verifier fills it in)
+  cgroup,       // struct cgroup *, trusted (a callback argument, an acquired one)
 };
 
 enum class KRet : u8 {
@@ -78,6 +79,7 @@ enum class KRet : u8 {
   int_ptr,      // int * (bpf_iter_num_next)
   local_obj,    // void *: an allocated object (bpf_obj_new)
   rb_node,      // struct bpf_rb_node *: owning or not, as the kf_rbtree_* flag says
+  cgroup,       // struct cgroup *
 };
 
 enum KfFlag : u32 {
@@ -136,7 +138,7 @@ enum class CbArg : u8 {
   task_nullable,  // dispatch's prev, yield's to
   cpumask,        // const struct cpumask *
   args_struct,    // pointer to struct `struct_name`, read-only
-  cgroup,         // struct cgroup * (opaque)
+  cgroup,         // struct cgroup *, trusted, non-NULL
 };
 
 struct CallbackArg {

@@ -257,6 +257,7 @@ std::string arg_kind(KArg a) {
     case KArg::rb_root: return "struct bpf_rb_root *";
     case KArg::rb_node:
     case KArg::rb_node_ref: return "struct bpf_rb_node *";
+    case KArg::cgroup: return "struct cgroup *";
   }
   return "?";
 }
@@ -272,6 +273,7 @@ std::string ret_kind(KRet r) {
     case KRet::int_ptr: return "int *";
     case KRet::local_obj: return " *";  // void *
     case KRet::rb_node: return "struct bpf_rb_node *";
+    case KRet::cgroup: return "struct cgroup *";
   }
   return "?";
 }

@@ -404,6 +404,7 @@ Result<TestProgram> make_program(const std::string& callback, const std::string&
   tp.api = test_api(callback, caps);
   // The host's pointer-leak rule: only the administrator's capability.
   tp.info.allow_ptr_leaks = caps.count("sched.all_tasks") != 0;
+  tp.info.allow_uninit_stack = tp.info.allow_ptr_leaks;
   return tp;
 }
 

@@ -139,6 +139,35 @@ TEST(Workload, ArrivalsAndClasses) {
   EXPECT_FALSE(r->is_finite());
 }
 
+TEST(Workload, CgroupsTasksInThemAndMoves) {
+  auto w = load_workload_file((kData / "good/cgroups.toml").string());
+  ASSERT_TRUE(w) << w.error().to_string();
+  ASSERT_EQ(w->cgroups.size(), 3u);
+  EXPECT_EQ(w->cgroups[1].path, "/jobs/low");
+  EXPECT_EQ(w->cgroups[0].weight, 100u);  // the default
+  EXPECT_EQ(w->cgroups[2].weight, 300u);
+  EXPECT_EQ(w->groups[w->find_group("batch")].cgroup, "/jobs/low");
+  ASSERT_EQ(w->cgroup_moves.size(), 1u);
+  EXPECT_EQ(w->cgroup_moves[0].group, static_cast<u32>(w->find_group("batch")));
+  EXPECT_EQ(w->cgroup_moves[0].to, "/jobs/high");
+  EXPECT_EQ(w->cgroup_moves[0].at, 50 * kNsPerMs);
+  // a group without `cgroup` is in the root
+  auto plain = parse_workload("[[tasks]]\nname = \"t\"\nprogram = [ { compute = \"1ms\" } ]\n", "p.toml");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->groups[0].cgroup, "/");
+}
+
+TEST(Presets, CgroupsPutEachHogGroupInItsWeightedCgroup) {
+  auto w = make_preset("cgroups", 2);
+  ASSERT_TRUE(w);
+  ASSERT_EQ(w->cgroups.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(w->groups[i].cgroup, w->cgroups[i].path);
+    EXPECT_EQ(w->groups[i].count, 3u);
+  }
+  EXPECT_EQ(w->cgroups[0].weight * 4, w->cgroups[2].weight);
+}
+
 TEST(Workload, MissingFileIsAnError) {
   auto w = load_workload_file("/nonexistent/w.toml");
   ASSERT_FALSE(w);

@@ -1,0 +1,99 @@
+// Cgroups in the verifier, through the host's own tables (the kernel-type
+// table's struct cgroup, the kfunc rows, the callbacks' cgroup arguments):
+// scx_pair's pattern verifies; a cgroup reference not released, a release
+// of a pointer never acquired, an unchecked possibly-NULL cgroup and a read
+// out of struct cgroup's bounds are refused, each saying so.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <filesystem>
+#include <string>
+
+#include "bpf_compile.h"
+#include "policy/api_sets.h"
+#include "test_paths.h"
+
+namespace ups::policy {
+namespace {
+
+const std::string kEnqueue = "void BPF_STRUCT_OPS(t_enqueue, struct task_struct *p, u64 enq_flags)";
+const std::string kInit = "s32 BPF_STRUCT_OPS(t_cgroup_init, struct cgroup *cgrp, struct scx_cgroup_init_args *args)";
+const std::string kExit = "void BPF_STRUCT_OPS(t_cgroup_exit, struct cgroup *cgrp)";
+const std::string kInsert = "scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);";
+
+// The verdict on an object with `enqueue`, `cgroup_init`, `cgroup_exit`
+// bodies: "" or the first refusal.
+std::string verdict(const std::string& clang, const std::string& name, const std::string& enqueue,
+                    const std::string& init = "return 0;", const std::string& exit = "") {
+  const std::string src = "#include <scx/common.bpf.h>\n"
+                          "char _license[] SEC(\"license\") = \"GPL\";\n"
+                          "u64 seen;\n" +
+                          kEnqueue + " {\n" + enqueue + "\n}\n" + kInit + " {\n" + init + "\n}\n" + kExit +
+                          " {\n" + exit + "\n}\n"
+                          "SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .cgroup_init = (void *)t_cgroup_init,\n"
+                          "               .cgroup_exit = (void *)t_cgroup_exit, .name = \"t\");\n";
+  auto built = test::compile_bpf(clang, name, src);
+  if (built.object.empty()) return "compile: " + built.error;
+  auto obj = bpf::load_object_file(built.object, host_load_options(built.object));
+  if (!obj) return "load: " + obj.error().to_string();
+  auto v = verify_sched_ext_object(*obj, security::CapabilitySet::all());
+  if (!v) return v.error().message;
+  for (const auto& c : *v)
+    if (!c.result.ok()) return c.result.error->to_string();
+  return "";
+}
+
+class CgroupVerify : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CgroupVerify, ScxPairsPatternVerifies) {
+  EXPECT_EQ(verdict(GetParam(), "cg_ok",
+                    "struct cgroup *cgrp = scx_bpf_task_cgroup(p);\n"
+                    "seen = cgrp->kn->id + cgrp->level;\n"
+                    "bpf_cgroup_release(cgrp);\n" + kInsert,
+                    "struct cgroup *a = bpf_cgroup_ancestor(cgrp, 0);\n"
+                    "if (a) { seen = a->kn->id; bpf_cgroup_release(a); }\n"
+                    "a = bpf_cgroup_from_id(cgrp->kn->id);\n"
+                    "if (a) { seen += args->weight; bpf_cgroup_release(a); }\n"
+                    "return 0;",
+                    "seen = cgrp->kn->id;"),
+            "");
+}
+
+TEST_P(CgroupVerify, AReferenceNotReleasedIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_leak",
+                                "struct cgroup *cgrp = scx_bpf_task_cgroup(p);\n"
+                                "seen = cgrp->kn->id;\n" + kInsert);
+  EXPECT_NE(v.find("the reference from scx_bpf_task_cgroup"), std::string::npos) << v;
+  EXPECT_NE(v.find("is not released"), std::string::npos) << v;
+}
+
+TEST_P(CgroupVerify, ReleasingTheCallbacksOwnCgroupIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_release_arg", kInsert, "return 0;", "bpf_cgroup_release(cgrp);");
+  EXPECT_NE(v.find("must be a reference acquired earlier"), std::string::npos) << v;
+}
+
+TEST_P(CgroupVerify, AnUncheckedCgroupFromIdIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_from_id", kInsert,
+                                "struct cgroup *a = bpf_cgroup_from_id(2);\n"
+                                "seen = a->level;\n"
+                                "bpf_cgroup_release(a);\n"
+                                "return 0;");
+  EXPECT_NE(v.find("may be NULL"), std::string::npos) << v;
+}
+
+TEST_P(CgroupVerify, AReadOutOfStructCgroupIsRefused) {
+  // Past ancestors[] (16 levels): 24 + 16 * 8 = 152 bytes.
+  const std::string v = verdict(GetParam(), "cg_oob", kInsert, "seen = *(volatile u64 *)((char *)cgrp + 160);\nreturn 0;");
+  EXPECT_NE(v.find("out of bounds: 8 bytes at offset 160 of struct cgroup"), std::string::npos) << v;
+}
+
+INSTANTIATE_TEST_SUITE_P(Clangs, CgroupVerify, ::testing::ValuesIn(test::test_clangs()),
+                         [](const auto& info) {
+                           std::string n = std::filesystem::path(info.param).filename().string();
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace ups::policy
