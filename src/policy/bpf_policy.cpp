@@ -6,12 +6,13 @@
 
 #include "bpf/object/graph_fields.h"
 #include "core/scx_context.h"
+#include "policy/policy_clock.h"
 
 namespace ups::policy {
 
 // --- PolicyHelperEnv ---------------------------------------------------------
 
-u64 PolicyHelperEnv::now_ns() { return host_.in_callback() ? host_.ctx().now() : 0; }
+u64 PolicyHelperEnv::now_ns() { return policy_clock(host_.in_callback() ? host_.ctx().now() : 0); }
 u32 PolicyHelperEnv::cpu() {
   if (!host_.in_callback()) return 0;
   const CpuId c = host_.ctx().this_cpu();
@@ -33,7 +34,9 @@ u64 PolicyHelperEnv::task_of_key(u64 key) {
 }
 void PolicyHelperEnv::arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) {
   if (host_.in_callback())
-    host_.ctx().arm_timer(timer_id, static_cast<TimeNs>(at_ns), pin_cpu < 0 ? kNoCpu : static_cast<CpuId>(pin_cpu));
+    host_.ctx().arm_timer(timer_id,
+                          at_ns > policy_clock(0) ? static_cast<TimeNs>(at_ns) - kPolicyClockBootNs : TimeNs{0},
+                          pin_cpu < 0 ? kNoCpu : static_cast<CpuId>(pin_cpu));
 }
 void PolicyHelperEnv::cancel_timer(u64 timer_id) {
   if (host_.in_callback()) host_.ctx().cancel_timer(timer_id);

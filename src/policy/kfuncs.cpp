@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "policy/policy_clock.h"
+
 #include "base/assert.h"
 #include "bpf/helpers/bpf_printf.h"
 #include "core/ext_class.h"
@@ -277,7 +279,7 @@ KF(task_query) {
   else return static_cast<u64>(answer);
 }
 
-KF(now) { return static_cast<u64>(host(c).ctx().now()); }
+KF(now) { return policy_clock(host(c).ctx().now()); }
 // Guest/host hints (upsched/virt_hints.h): a host policy sets flags on one
 // of the vCPU tasks it sees; a guest policy publishes about one of its CPUs.
 KF(vcpu_set_host_flags) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/assert.h"
+#include "policy/policy_clock.h"
 
 namespace ups::policy {
 
@@ -38,7 +39,7 @@ kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
   ts.scx.slice = t.scx.slice;
   ts.scx.dsq_vtime = t.scx.dsq_vtime;
   ts.scx.disallow = t.scx.disallow;
-  ts.scx.runnable_at = t.acct.runnable_since;
+  ts.scx.runnable_at = policy_clock(t.acct.runnable_since);
   slot->seen = {ts.scx.slice, ts.scx.dsq_vtime, ts.scx.disallow};
   touched_.push_back(slot.get());
   return &ts;
