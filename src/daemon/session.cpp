@@ -413,9 +413,9 @@ Response Session::submit(const Peer& peer, const SubmitArgs& a) {
                             : workload::make_preset(a.preset, static_cast<int>(opts_.cpus.size()));
   const std::string what = a.preset.empty() ? safe_object_name(a.workload_name) : "preset " + a.preset;
   if (!w) return refused(w.error().to_string(), "workload: the file must parse");
-  if (!w->vms.empty() || !w->classes.empty())
-    return refused(fmt::format("{}: a submitted workload brings tasks only; its classes and VMs are for upsched sim "
-                              "(load classes with upsched load)", what),
+  if (!w->vms.empty() || !w->classes.empty() || !w->cgroups.empty())
+    return refused(fmt::format("{}: a submitted workload brings tasks only; its classes, VMs and cgroups are for "
+                              "upsched sim (load classes with upsched load)", what),
                   "workload: tasks only");
   TimeNs duration = 0;
   if (!a.duration.empty()) {
