@@ -8,16 +8,11 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "runtime/monotonic_clock.h"
 
 namespace ups::runtime {
 
 namespace {
-
-TimeNs monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + static_cast<TimeNs>(ts.tv_nsec);
-}
 
 [[gnu::noinline]] void arith_iters(u64 n) {
   u64 x = 1;

@@ -18,17 +18,12 @@
 
 #include "core/scx_constants.h"
 #include "host/policy_spec.h"
+#include "runtime/monotonic_clock.h"
 #include "runtime/runtime_impl.h"
 
 namespace ups::runtime {
 
 namespace {
-
-TimeNs monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + static_cast<TimeNs>(ts.tv_nsec);
-}
 
 // The runtimes whose run() a SIGINT ends (one at a time: the handler needs a
 // plain global to stay async-signal-safe).
