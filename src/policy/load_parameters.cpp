@@ -51,7 +51,10 @@ Status apply_resizes(bpf::Object& obj, const LoadParameters& p) {
 }
 
 Status fill_inner_maps(const bpf::Object& obj, bpf::MapSet& maps, const LoadParameters& p, int nr_cpus) {
-  for (const auto& [name, n] : p.resizes) {
+  for (const auto& resize : p.resizes) {
+    // Named, not structured bindings: clang 14 cannot capture those in a lambda.
+    const std::string& name = resize.first;
+    const u32 n = resize.second;
     if (!name.ends_with(kInnerMaps)) continue;
     const std::string map = name.substr(0, name.size() - kInnerMaps.size());
     auto refuse = [&](const std::string& why) {
