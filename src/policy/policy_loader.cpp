@@ -134,7 +134,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
     if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
     auto code = opts.backend(*linked);
     if (!code) return refused(path, fmt::format("{}: {}", name, code.error().message));
-    policy->bind(*op, BoundProgram{idx, std::move(*code), nullptr});
+    policy->bind(*op, BoundProgram{idx, std::move(*code), nullptr, {}});
   }
 
   LoadedPolicy out;

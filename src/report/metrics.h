@@ -24,6 +24,14 @@ struct GroupReport {
   double cpu_share = 0;  // of all CPU time used by tasks
   double run_s = 0;      // CPU seconds
   std::string cgroup;    // its tasks' cgroup path at the start; empty: not known
+
+  // A group whose tasks ran `run_ns` of the `used_ns` all tasks ran.
+  static GroupReport of(std::string name, u32 tasks, u32 weight, TimeNs run_ns, TimeNs used_ns,
+                        std::string cgroup) {
+    return GroupReport{std::move(name), tasks, weight,
+                       used_ns ? static_cast<double>(run_ns) / used_ns : 0, run_ns / 1e9,
+                       std::move(cgroup)};
+  }
 };
 
 // One virtual machine (docs/guest-host.md): host CPU its vCPUs got, what

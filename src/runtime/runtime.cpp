@@ -259,6 +259,14 @@ Result<TaskId> Runtime::spawn(std::function<void()> fn, TaskAttrs attrs) {
   if (current_fiber() && current_fiber()->rt == &I) fs.emplace("spawn");
   else lk = std::unique_lock(I.core_mu);
   const TimeNs t = I.now();
+  if (!attrs.cgroup.empty()) {
+    const Cgroup* cg = I.core->find_cgroup(attrs.cgroup);
+    if (!cg) {
+      delete f->fiber;
+      return make_error(ErrorKind::not_found, fmt::format("Runtime::spawn: no cgroup '{}'", attrs.cgroup));
+    }
+    spec.cgroup = cg->id;
+  }
   auto p = I.core->create_task(spec, t);
   if (!p) {
     delete f->fiber;

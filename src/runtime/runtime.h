@@ -53,6 +53,7 @@ struct TaskAttrs {
   CpuMask affinity;      // empty = all CPUs
   std::string cls;       // a loaded policy spec; "" = the first one loaded (or fair)
   Principal owner;       // root by default
+  std::string cgroup;    // its cgroup's path (created with with_core); "" = the root
 };
 
 // What a run did, for the user (and the `upsched run` report).

@@ -23,17 +23,13 @@ Result<report::RunReport> run_workload(const Workload& w, const WorkloadRunConfi
     return make_error(ErrorKind::invalid_argument,
                       "virtual machines ([[vms]]) run only in the simulator (upsched sim; docs/guest-host.md)",
                       SourceLoc{w.source, w.vms.front().line, 0, "VM '" + w.vms.front().name + "'"});
-  // Refused rather than run with every task in the root cgroup.
-  if (!w.cgroups.empty())
-    return make_error(ErrorKind::invalid_argument,
-                      "cgroups ([[cgroups]]) run only in the simulator for now (upsched sim; docs/workloads.md)",
-                      SourceLoc{w.source, w.cgroups.front().line, 0, "cgroup '" + w.cgroups.front().path + "'"});
   RuntimeOptions o;
   o.cpus = cfg.cpus;
   o.seed = cfg.seed;
   o.handle_sigint = cfg.handle_sigint;
   auto rt = Runtime::create(o);
   if (!rt) return tl::unexpected(rt.error());
+  if (auto st = WorkloadTasks::create_cgroups(w, **rt); !st) return tl::unexpected(st.error());
   if (auto st = (*rt)->load(cfg.policies, cfg.admission, w.classes, w.source); !st) return tl::unexpected(st.error());
   WorkloadTaskOptions wo;
   wo.seed = cfg.seed;

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "base/rng.h"
+#include "workload/cgroups.h"
 
 namespace ups::runtime {
 
@@ -36,6 +37,13 @@ WorkloadTasks::WorkloadTasks(const Workload& w, WorkloadTaskOptions opts, const 
   }
   for (auto& g : group_work_) g.store(0);
   for (auto& g : group_tasks_) g.store(0);
+  for (const TaskGroup& g : w.groups) group_cgroup_.push_back(g.cgroup == "/" ? "" : g.cgroup);
+}
+
+Status WorkloadTasks::create_cgroups(const Workload& w, Runtime& rt) {
+  Status st;
+  rt.with_core([&](Core& core) { st = workload::create_cgroups(core, w, rt.now()); });
+  return st;
 }
 
 WorkloadTasks::~WorkloadTasks() = default;
@@ -44,19 +52,25 @@ Status WorkloadTasks::spawn_all() {
   for (u32 g = 0; g < w_.groups.size(); ++g)
     for (u32 k = 0; k < w_.groups[g].count; ++k)
       if (auto st = spawn_task(g); !st) return st;
-  for (u32 i = 0; i < w_.arrivals.size(); ++i) {
-    TaskAttrs a;
-    a.name = "arrivals";
-    if (opts_.owner) a.owner = *opts_.owner;
-    ++helpers_;
-    auto id = rt_.spawn([this, i] {
-      arrivals(i);
-      fibers_done_.fetch_add(1);
-    }, a);
-    if (!id) {
-      --helpers_;
-      return tl::unexpected(id.error());
-    }
+  for (u32 i = 0; i < w_.arrivals.size(); ++i)
+    if (auto st = spawn_helper("arrivals", [this, i] { arrivals(i); }); !st) return st;
+  if (!w_.cgroup_moves.empty())
+    if (auto st = spawn_helper("cgroup-moves", [this] { cgroup_moves(); }); !st) return st;
+  return {};
+}
+
+Status WorkloadTasks::spawn_helper(const char* name, std::function<void()> body) {
+  TaskAttrs a;
+  a.name = name;
+  if (opts_.owner) a.owner = *opts_.owner;
+  ++helpers_;
+  auto id = rt_.spawn([this, body = std::move(body)] {
+    body();
+    fibers_done_.fetch_add(1);
+  }, a);
+  if (!id) {
+    --helpers_;
+    return tl::unexpected(id.error());
   }
   return {};
 }
@@ -69,11 +83,16 @@ Status WorkloadTasks::spawn_task(u32 g) {
   a.affinity = grp.affinity;
   a.cls = opts_.cls == kNoClass ? grp.class_name : "";
   a.owner = opts_.owner ? *opts_.owner : grp.owner;
+  {
+    std::lock_guard lk(ids_mu_);
+    a.cgroup = group_cgroup_[g];
+  }
   const u64 seed = opts_.seed * 0x9e3779b97f4a7c15ull + next_seed_.fetch_add(1);
   spawned_.fetch_add(1);
   auto id = rt_.spawn([this, g, seed] {
     task(g, seed);
     tasks_done_.fetch_add(1);
+    if (!w_.cgroup_moves.empty()) task_ended_.signal();
     fibers_done_.fetch_add(1);
   }, a);
   if (!id) {
@@ -85,6 +104,7 @@ Status WorkloadTasks::spawn_task(u32 g) {
   {
     std::lock_guard lk(ids_mu_);
     ids_.push_back(*id);
+    id_group_.push_back(g);
   }
   if (opts_.cls != kNoClass)
     rt_.with_core([&](Core& core) {
@@ -108,6 +128,7 @@ void WorkloadTasks::cancel() {
   for (auto& o : objs_)
     if (o->kind != SyncKind::lock)
       for (u64 k = 0; k < wakeups; ++k) o->ev->signal();
+  task_ended_.signal();
 }
 
 void WorkloadTasks::fill(report::RunReport& r) {
@@ -116,9 +137,9 @@ void WorkloadTasks::fill(report::RunReport& r) {
   TimeNs used = 0;
   for (auto& g : group_work_) used += g.load();
   for (size_t g = 0; g < w_.groups.size(); ++g)
-    r.groups.push_back(report::GroupReport{w_.groups[g].name, group_tasks_[g].load(), w_.groups[g].weight,
-                                           used ? static_cast<double>(group_work_[g].load()) / used : 0,
-                                           group_work_[g].load() / 1e9});
+    r.groups.push_back(report::GroupReport::of(w_.groups[g].name, group_tasks_[g].load(),
+                                               w_.groups[g].weight, group_work_[g].load(), used,
+                                               w_.groups[g].cgroup));
 }
 
 void WorkloadTasks::task(u32 g, u64 seed) {
@@ -237,6 +258,38 @@ void WorkloadTasks::arrivals(u32 i) {
   for (u64 sent = 0; (a.count == 0 || sent < a.count) && !cancelled_.load(); ++sent) {
     sleep_for(std::max<TimeNs>(1, a.interarrival.sample(rng)));
     give(*objs_[a.channel], now());
+  }
+}
+
+// As the simulator does them, at their times on the run's clock: a move
+// waits for its time unless every task has ended first (nothing left to
+// move) or the run is cancelled. A task spawned while a move is under way
+// may start in the group's old cgroup.
+void WorkloadTasks::cgroup_moves() {
+  std::vector<const CgroupMove*> order;
+  for (const CgroupMove& m : w_.cgroup_moves) order.push_back(&m);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->at < b->at; });
+  for (const CgroupMove* m : order) {
+    while (!cancelled_.load() && !all_tasks_done() && task_ended_.wait_until(m->at)) {
+    }
+    if (cancelled_.load() || all_tasks_done()) return;
+    std::vector<TaskId> ids;
+    {
+      std::lock_guard lk(ids_mu_);
+      for (size_t i = 0; i < ids_.size(); ++i)
+        if (id_group_[i] == m->group) ids.push_back(ids_[i]);
+    }
+    bool moved = false;
+    rt_.with_core([&](Core& core) {
+      std::vector<Task*> live;
+      for (TaskId id : ids)
+        if (Task* t = core.find_task(id); t && t->is_live()) live.push_back(t);
+      moved = workload::move_group(core, live, *m, rt_.now());
+    });
+    if (moved) {
+      std::lock_guard lk(ids_mu_);
+      group_cgroup_[m->group] = m->to == "/" ? "" : m->to;
+    }
   }
 }
 

@@ -43,7 +43,12 @@ public:
   WorkloadTasks(const workload::Workload& w, WorkloadTaskOptions opts, const Calibration& cal, Runtime& rt);
   ~WorkloadTasks();
 
-  // The groups' initial tasks, then one fiber per arrival source.
+  // The workload's [[cgroups]] in rt's core: before the policies load, as
+  // the simulator makes them, so that a class's cgroup_init sees them all.
+  static Status create_cgroups(const workload::Workload& w, Runtime& rt);
+
+  // The groups' initial tasks (each in its group's cgroup), then one fiber
+  // per arrival source and one for the [[cgroup_moves]].
   Status spawn_all();
   Status spawn_task(u32 group);
   // Tasks end at their next step (their waits are woken, the locks they
@@ -67,6 +72,10 @@ private:
   void give(Obj& o, TimeNs stamp);
   void record(TimeNs lat);
   void arrivals(u32 i);
+  // Makes the timed [[cgroup_moves]]; ends early once every task is done.
+  void cgroup_moves();
+  bool all_tasks_done() const { return tasks_done_.load() == spawned_.load(); }
+  Status spawn_helper(const char* name, std::function<void()> body);
 
   const workload::Workload& w_;
   WorkloadTaskOptions opts_;
@@ -83,6 +92,9 @@ private:
   report::LatencyHistogram requests_;
   mutable std::mutex ids_mu_;
   std::vector<TaskId> ids_;
+  std::vector<u32> id_group_;               // ids_[i]'s group
+  std::vector<std::string> group_cgroup_;  // where each group's new tasks start
+  Event task_ended_;  // a task ended or cancel(): the cgroup mover looks again
 };
 
 }  // namespace ups::runtime

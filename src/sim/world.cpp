@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/scx_constants.h"
+#include "workload/cgroups.h"
 #include "workload/duration.h"
 
 namespace ups::sim {
@@ -728,12 +729,7 @@ void World::switch_in(CpuId cpu, Task* next) {
 // --- the scenario's classes ------------------------------------------------------
 
 Status World::init_cgroups() {
-  for (const CgroupDecl& d : w_.cgroups)
-    if (auto id = core_->create_cgroup(d.path, d.weight, now_); !id) {
-      Error e = id.error();
-      e.where = SourceLoc{w_.source, d.line, 0, "cgroup '" + d.path + "'"};
-      return tl::unexpected(e);
-    }
+  if (auto st = workload::create_cgroups(*core_, w_, now_); !st) return st;
   group_cgroup_.assign(w_.groups.size(), kRootCgroupId);
   for (u32 g = 0; g < w_.groups.size(); ++g)
     if (const Cgroup* cg = core_->find_cgroup(w_.groups[g].cgroup)) group_cgroup_[g] = cg->id;
@@ -746,12 +742,10 @@ Status World::init_cgroups() {
 // group's later tasks start where its tasks are.
 void World::move_group(u32 move) {
   const CgroupMove& m = w_.cgroup_moves[move];
-  const Cgroup* to = core_->find_cgroup(m.to);
-  if (!to) return;
   std::vector<Task*> moving;
   for (SimTask& t : tasks_)
     if (t.group == m.group && t.task->is_live()) moving.push_back(t.task);
-  if (core_->move_tasks_cgroup(moving, to->id, now_)) group_cgroup_[m.group] = to->id;
+  if (workload::move_group(*core_, moving, m, now_)) group_cgroup_[m.group] = core_->find_cgroup(m.to)->id;
 }
 
 void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKind::scenario, step); }
@@ -918,12 +912,9 @@ RunReport World::report(bool per_task) {
                                    static_cast<double>(t.wake_lat_max_us)});
   }
   r.jain_index = jain_index(per_weight);
-  for (size_t g = 0; g < w_.groups.size(); ++g) {
-    r.groups.push_back(GroupReport{w_.groups[g].name, group_tasks[g], w_.groups[g].weight,
-                                   used ? static_cast<double>(group_run[g]) / used : 0,
-                                   group_run[g] / 1e9});
-    r.groups.back().cgroup = w_.groups[g].cgroup;
-  }
+  for (size_t g = 0; g < w_.groups.size(); ++g)
+    r.groups.push_back(GroupReport::of(w_.groups[g].name, group_tasks[g], w_.groups[g].weight,
+                                       group_run[g], used, w_.groups[g].cgroup));
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();
   r.printk = printk_;

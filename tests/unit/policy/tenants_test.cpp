@@ -34,8 +34,9 @@ std::map<std::string, std::set<int>> cpus_by_group(const std::string& ftrace) {
 // admission regression) fails the test with the loader's message.
 ::testing::AssertionResult loads_for(const std::string& object, const std::string& admission,
                                      const std::string& user) {
-  auto probe = cli_factory(admission)(
-      host::PolicyRequest{obj(object) + ":" + user, Principal{}, ChainSlot::below_fair, {}});
+  host::PolicyRequest req;
+  req.spec = obj(object) + ":" + user;
+  auto probe = cli_factory(admission)(req);
   if (!probe) return ::testing::AssertionFailure() << object << " refused for " << user << ": " << probe.error().to_string();
   return ::testing::AssertionSuccess();
 }

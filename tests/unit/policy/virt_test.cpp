@@ -83,7 +83,10 @@ TEST(VirtHints, RefusedWithoutTheVirtCapability) {
   dave.uid = dave.gid = 1003;
   for (const char* policy : {"virt_host", "virt_guest"}) {
     SCOPED_TRACE(policy);
-    auto r = factory(host::PolicyRequest{obj(policy) + ":dave", dave, ChainSlot::below_fair, {}});
+    host::PolicyRequest req;
+    req.spec = obj(policy) + ":dave";
+    req.principal = dave;
+    auto r = factory(req);
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("sched.virt"), std::string::npos) << r.error().to_string();
     EXPECT_NE(r.error().message.find("upsched_v"), std::string::npos) << r.error().to_string();
@@ -227,7 +230,8 @@ TEST(VirtHints, LatencyCriticalTasksAvoidTheVcpuTheHostStealsFrom) {
 }
 
 host::PolicyRequest request(const std::string& policy, VirtPlace place) {
-  host::PolicyRequest r{obj(policy), Principal{}, ChainSlot::below_fair, {}};
+  host::PolicyRequest r;
+  r.spec = obj(policy);
   r.place = std::move(place);
   return r;
 }

@@ -96,7 +96,7 @@ std::vector<Header> sdk_headers() {
   std::vector<Header> out;
   for (const auto& e : fs::recursive_directory_iterator(test::sdk_include_dir())) {
     if (!e.is_regular_file() || e.path().extension() != ".h") continue;
-    Header h{e.path(), read_file(e.path()), {}};
+    Header h{e.path(), read_file(e.path()), {}, {}};
     std::string code = code_only(h.text);
     std::istringstream stmts(code);
     std::string stmt;
@@ -218,8 +218,11 @@ TEST(SdkHeaders, VirtHintsDeclareEachKfuncUnderItsSide) {
       ASSERT_NE(k->side, VirtSide::none) << name << " has no side in the kfunc table";
       const size_t at = h.text.find(" " + name + "(");
       ASSERT_NE(at, std::string::npos) << name;
-      if (k->side == VirtSide::host) EXPECT_TRUE(at > host && at < guest) << name << " is host-side";
-      else EXPECT_GT(at, guest) << name << " is guest-side";
+      if (k->side == VirtSide::host) {
+        EXPECT_TRUE(at > host && at < guest) << name << " is host-side";
+      } else {
+        EXPECT_GT(at, guest) << name << " is guest-side";
+      }
       ++checked;
     }
   }
@@ -355,7 +358,9 @@ TEST(KfuncTable, TheCoreAndTheVerifierAllowTheSameCallbacks) {
     const verifier::ApiSet* timer = enqueue.timer_api();
     ASSERT_NE(timer, nullptr);
     const bool sleeps = (policy::kfuncs()[*index].flags & kf_sleepable) != 0;
-    if (!sleeps) EXPECT_EQ(timer->kfunc(*index) != nullptr, (rule.callers & kTimerCallers) != 0) << rule.kfunc;
+    if (!sleeps) {
+      EXPECT_EQ(timer->kfunc(*index) != nullptr, (rule.callers & kTimerCallers) != 0) << rule.kfunc;
+    }
   }
   EXPECT_GT(compared, 100);
   const auto externs = policy::kfunc_externs();

@@ -29,7 +29,7 @@ TEST(Tables, TerminalAndPageShareHeadersUnitsAndCells) {
   r.policy = "fair";
   r.wakeup_latency.count = 3;
   r.wakeup_latency.mean_us = 12.25;
-  r.groups = {{"lat", 2, 100, 0.25, 1.0}};
+  r.groups = {GroupReport::of("lat", 2, 100, 1'000'000'000, 4'000'000'000, "")};
   r.tasks = {{1, "lat", 0.5, 1, 10, 10}, {2, "lat", 0.5, 3, 20, 30}};
   const TextTable t = comparison_table({{&r, nullptr}});
   const std::string text = t.to_text(), html = t.to_html();
