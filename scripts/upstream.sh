@@ -17,7 +17,9 @@
 #            `central_only` (every task a dispatch() put on a local DSQ was
 #            put there by the central CPU 0's: the JSON's dispatch_placements),
 #            `pair` (on extra runs of the cgroups preset, traced: whenever
-#            both CPUs of a pair run tasks, the tasks are of one cgroup)
+#            both CPUs of a pair run tasks, the tasks are of one cgroup),
+#            `userland` (upsched's run of its user-space half got CPU, and
+#            every enqueue went to it: its .bss counters, --dump-maps)
 # and the first problem met (a compiler error, the verifier's refusal, a
 # run's exit report). Where a scheduler's own loader sets parameters or
 # resizes arrays before load, tests/upstream/loaders.txt says so, and the
@@ -128,6 +130,18 @@ elif check == "pair" and preset == "cgroups":
     if mixed > 0.001 * (same + mixed) or same == 0:
         sys.exit("paired CPUs ran tasks of different cgroups for %.1f ms (of the same one for %.1f ms)"
                  % (1e3 * mixed, 1e3 * same))
+elif check == "userland":
+    bss = {}
+    for c in r.get("maps", []):
+        for m in c["maps"]:
+            if m["name"] == ".bss": bss = m.get("globals", {})
+    half = [g for g in r["groups"] if g["name"] == "scx_userland"]
+    if not half or half[0]["run_s"] <= 0:
+        sys.exit("the user-space scheduler (its task scx_userland) did not run")
+    user, kern, failed = (bss.get(k) for k in ("nr_user_enqueues", "nr_kernel_enqueues", "nr_failed_enqueues"))
+    if not user or kern != 0 or failed != 0:
+        sys.exit("enqueues to user space %s, kept in the kernel %s, failed %s: not every task went through the "
+                 "user-space scheduler" % (user, kern, failed))
 elif check == "cpu0_only":
     busy = r["cpu_busy"]
     if busy[0] < 0.9 or any(b > 0.01 for b in busy[1:]):
@@ -192,6 +206,9 @@ for src in "$SRC"/scx_*.bpf.c; do
   runs_ok=1
   presets="hogs schbench"
   trace=()
+  # scx_userland's check reads its counters in .bss.
+  dump=()
+  [[ ${behaviour[$name]:-} == userland ]] && dump=(--dump-maps)
   # scx_pair's check needs cgroups and the timeline of each CPU.
   [[ ${behaviour[$name]:-} == pair ]] && presets+=" cgroups"
   for preset in $presets; do
@@ -199,7 +216,7 @@ for src in "$SRC"/scx_*.bpf.c; do
       json=$WORK/$name.$preset.$cpus.json
       spec=${loader[$name:$cpus]:-${loader[$name]:-}}
       [[ $preset == cgroups ]] && trace=(--trace "$WORK/$name.$preset.$cpus.trace")
-      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj${spec//\{cpus\}/$cpus}" --json "$json" "${trace[@]}" \
+      if ! "$UPSCHED" sim --preset "$preset" --cpus "$cpus" --duration 1s --policy "$obj${spec//\{cpus\}/$cpus}" --json "$json" "${trace[@]}" "${dump[@]}" \
           >"$WORK/$name.sim" 2>&1; then
         runs_ok=0
         problem[$name]="sim $preset, $cpus CPUs: $(first_line 'exit|error|lost' "$WORK/$name.sim")"

@@ -30,7 +30,7 @@ Status ClassHost::start(const std::vector<std::string>& policies, const Principa
   for (auto& c : classes_) {
     for (const std::string* spec : {&c.decl.policy, &c.decl.replace_with}) {
       if (spec->empty() || is_fair_spec(*spec)) continue;
-      auto inst = factory_(PolicyRequest{*spec, c.decl.principal, c.decl.slot, c.decl.cpus, true, {}, place_});
+      auto inst = factory_(request(*spec, c, true, {}));
       if (!inst) return tl::unexpected(at_class(c, inst.error()));
     }
   }
@@ -68,10 +68,17 @@ void ClassHost::apply_step(u32 step, TimeNs now) {
   }
 }
 
+PolicyRequest ClassHost::request(const std::string& spec, const HostedClass& c, bool check_only,
+                                 const std::string& replaces) {
+  PolicyRequest r{spec, c.decl.principal, c.decl.slot, c.decl.cpus, check_only, replaces, place_, nullptr};
+  r.user_space = hooks_.user_space_host();
+  return r;
+}
+
 bool ClassHost::in_chain(const HostedClass& c) const { return c.loaded && core_.class_loaded(c.id); }
 
 Status ClassHost::load(HostedClass& c, TimeNs now) {
-  auto inst = factory_(PolicyRequest{c.decl.policy, c.decl.principal, c.decl.slot, c.decl.cpus, false, {}, place_});
+  auto inst = factory_(request(c.decl.policy, c, false, {}));
   if (!inst) return tl::unexpected(at_class(c, inst.error()));
   auto id = core_.load_class(std::move(inst->ops), inst->grant, inst->slot, now);
   if (!id) {
@@ -86,8 +93,7 @@ Status ClassHost::load(HostedClass& c, TimeNs now) {
 }
 
 void ClassHost::replace(HostedClass& c, TimeNs now) {
-  auto inst = factory_(PolicyRequest{c.decl.replace_with, c.decl.principal, c.decl.slot, c.decl.cpus, false,
-                                     c.decl.policy, place_});
+  auto inst = factory_(request(c.decl.replace_with, c, false, c.decl.policy));
   if (!inst) return refuse(at_class(c, inst.error()), now);
   auto id = core_.replace_class(c.id, std::move(inst->ops), now);
   if (!id) {

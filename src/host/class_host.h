@@ -30,6 +30,9 @@ public:
   // Class `name` was replaced; its tasks moved to `id` in the core.
   // `label` ("name/new-spec") tells the replacement apart in reports.
   virtual void class_replaced(const std::string& name, ClassId id, const std::string& label) = 0;
+  // Where a policy's user-space half runs (policy/user_space_half.h), if
+  // this substrate runs them; null: such a policy is refused.
+  virtual policy::UserSpaceHost* user_space_host() { return nullptr; }
 };
 
 class ClassHost {
@@ -75,6 +78,7 @@ private:
   Status load(HostedClass& c, TimeNs now);
   void replace(HostedClass& c, TimeNs now);
   bool in_chain(const HostedClass& c) const;
+  PolicyRequest request(const std::string& spec, const HostedClass& c, bool check_only, const std::string& replaces);
   // A factory's refusal of c, placed at the class's line in the scenario.
   Error at_class(const HostedClass& c, Error e) const;
   void refuse(const Error& e, TimeNs now);

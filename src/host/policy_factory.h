@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "base/virt_place.h"
 #include "core/core.h"
+#include "policy/user_space_half.h"
 
 namespace ups::host {
 
@@ -30,6 +31,9 @@ struct PolicyRequest {
   // Where the class loads: a VM's guest chain, the host's, or not said
   // (base/virt_place.h); decides the side of the hint kfuncs it may call.
   VirtPlace place = {};
+  // Where a policy's user-space half may run (scx_userland's); null: a
+  // policy that needs one is refused, naming it.
+  policy::UserSpaceHost* user_space = nullptr;
 };
 
 using PolicyInstance = LoadableClass;

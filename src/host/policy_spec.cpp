@@ -98,6 +98,12 @@ bool replaces_own_class(const PolicyRequest& req, const Principal& who, const se
   return loader && *loader == who;
 }
 
+class ThrowawayHalves final : public policy::UserSpaceHost {
+public:
+  Result<s32> reserve_task(const char*) override { return 1; }
+  void run_half(s32, std::unique_ptr<policy::UserSpaceHalf>) override {}
+};
+
 }  // namespace
 
 Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64 seed, int nr_cpus, bool no_jit,
@@ -136,6 +142,10 @@ Result<PolicyFactory> policy_spec_factory(const std::string& admission_file, u64
     o.seed = seed;
     o.nr_cpus = nr_cpus;
     o.backend = jit::backend_for(no_jit);
+    // A check loads a throwaway instance: its user-space half gets a
+    // stand-in pid and never runs.
+    static ThrowawayHalves throwaway;
+    o.user_space = req.check_only && req.user_space ? &throwaway : req.user_space;
     if (!req.check_only) {
       o.classes_loaded = classes.before_load(o.principal, replaces_own_class(req, o.principal, *adm));
       o.held_while_loaded = classes.hold(o.principal);

@@ -9,23 +9,46 @@
 
 #include "bpf/maps/map_factory.h"
 #include "bpf/maps/map_of_maps.h"
+#include "policy/userland_half.h"
 
 namespace ups::policy {
 namespace {
 
 // A scheduler whose BPF half only queues tasks for a user-space process to
 // schedule: the global that process writes its pid into, and what it does.
-struct UserSpaceHalf {
+struct UserSpaceHalfKind {
   const char* pid_global;
+  const char* cpus_global;  // the loader's libbpf_num_possible_cpus(), or null
   const char* what;
+  Result<std::unique_ptr<UserSpaceHalf>> (*make)(const bpf::Object&, const std::vector<std::shared_ptr<bpf::Map>>&);
 };
 
-constexpr UserSpaceHalf kUserSpaceHalves[] = {
-    {"usersched_pid",
+Result<std::unique_ptr<UserSpaceHalf>> make_scx_userland(const bpf::Object& obj,
+                                                         const std::vector<std::shared_ptr<bpf::Map>>& maps) {
+  return make_userland_half(obj, maps, 8);  // scx_userland.c's default batch (-b)
+}
+
+constexpr UserSpaceHalfKind kUserSpaceHalves[] = {
+    {"usersched_pid", "num_possible_cpus",
      "scx_userland needs its user-space scheduler (scx_userland.c): it sets usersched_pid to its own pid, "
-     "takes the tasks the BPF side queues in `enqueued` and hands them back through `dispatched`; upsched does "
-     "not run it, so no task would be scheduled"},
+     "takes the tasks the BPF side queues in `enqueued` and hands them back through `dispatched`; "
+     "`upsched sim` runs upsched's own version of it (docs/upstream.md), this command does not, so no task "
+     "would be scheduled",
+     make_scx_userland},
 };
+
+const UserSpaceHalfKind* half_needed(const bpf::Object& obj) {
+  for (const auto& h : kUserSpaceHalves) {
+    const bpf::GlobalVar* g = obj.find_global(h.pid_global);
+    if (!g || !g->is_const) continue;
+    const auto& m = obj.maps()[g->map_index];
+    bool zero = true;
+    for (u32 i = 0; i < g->size && g->offset + i < m.initial.size(); ++i)
+      if (m.initial[g->offset + i] != 0) zero = false;
+    if (zero) return &h;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -144,16 +167,30 @@ Status add_param(LoadParameters& p, const std::string& name, const std::string& 
 }
 
 std::optional<std::string> missing_user_space_half(const bpf::Object& obj) {
-  for (const auto& h : kUserSpaceHalves) {
-    const bpf::GlobalVar* g = obj.find_global(h.pid_global);
-    if (!g || !g->is_const) continue;
-    const auto& m = obj.maps()[g->map_index];
-    bool zero = true;
-    for (u32 i = 0; i < g->size && g->offset + i < m.initial.size(); ++i)
-      if (m.initial[g->offset + i] != 0) zero = false;
-    if (zero) return std::string(h.what);
-  }
+  if (const UserSpaceHalfKind* h = half_needed(obj)) return std::string(h->what);
   return std::nullopt;
+}
+
+Result<s32> reserve_user_space_half(bpf::Object& obj, const LoadParameters& given, int nr_cpus,
+                                    UserSpaceHost& host, const char* comm) {
+  const UserSpaceHalfKind* h = half_needed(obj);
+  if (!h) return 0;
+  auto pid = host.reserve_task(comm);
+  if (!pid) return tl::unexpected(pid.error());
+  LoadParameters mine;
+  mine.params.emplace_back(h->pid_global, static_cast<u64>(*pid));
+  bool cpus_given = false;
+  for (const auto& kv : given.params) cpus_given |= h->cpus_global && kv.first == h->cpus_global;
+  if (h->cpus_global && !cpus_given) mine.params.emplace_back(h->cpus_global, static_cast<u64>(nr_cpus));
+  if (auto st = apply_params(obj, mine); !st) return tl::unexpected(st.error());
+  return *pid;
+}
+
+Result<std::unique_ptr<UserSpaceHalf>> make_user_space_half(const bpf::Object& obj,
+                                                            const std::vector<std::shared_ptr<bpf::Map>>& maps) {
+  for (const auto& h : kUserSpaceHalves)
+    if (obj.find_global(h.pid_global)) return h.make(obj, maps);
+  return make_error(ErrorKind::internal, "no user-space half for this object");
 }
 
 }  // namespace ups::policy

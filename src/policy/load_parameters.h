@@ -4,10 +4,11 @@
 // `skel->rodata->NAME = V`; `?NAME=V`, `--set NAME=V`), RESIZABLE_ARRAY
 // globals resized (`RESIZE_ARRAY`; `?NAME[]=N`), elements of a `const
 // volatile` array set (`skel->rodata->NAME[i] = V`; `?NAME[i]=V`, or
-// `?NAME=V0,V1,...` for the first elements in order). And the one thing upsched
-// cannot do in its place: run a user-space scheduler that the BPF half
-// hands its tasks to. Such an object is named, with the reason, rather than
-// run to a misleading failure.
+// `?NAME=V0,V1,...` for the first elements in order). And a user-space
+// scheduler that the BPF half hands its tasks to: upsched runs its own
+// version of it where the substrate offers a task for it (the simulator),
+// and elsewhere names the object, with the reason, rather than run it to a
+// misleading failure.
 #pragma once
 
 #include <optional>
@@ -18,6 +19,7 @@
 #include "base/result.h"
 #include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
+#include "policy/user_space_half.h"
 
 namespace ups::policy {
 
@@ -48,5 +50,14 @@ Status add_param(LoadParameters& p, const std::string& name, const std::string& 
 // run, or nullopt. Known by the read-only global its loader sets to its
 // own pid (scx_userland's `usersched_pid`), while that is still 0.
 std::optional<std::string> missing_user_space_half(const bpf::Object& obj);
+// For such an object, with a substrate that runs user-space halves: a task
+// reserved for the half (its pid, or 0 when obj needs none), written into
+// the global as its loader writes its own pid, with the CPU count global
+// (scx_userland's num_possible_cpus) unless `given` sets it.
+Result<s32> reserve_user_space_half(bpf::Object& obj, const LoadParameters& given, int nr_cpus,
+                                    UserSpaceHost& host, const char* comm);
+// The half itself, over the loaded object's maps (index for index).
+Result<std::unique_ptr<UserSpaceHalf>> make_user_space_half(const bpf::Object& obj,
+                                                            const std::vector<std::shared_ptr<bpf::Map>>& maps);
 
 }  // namespace ups::policy

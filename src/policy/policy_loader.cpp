@@ -82,6 +82,12 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const security::CapabilitySet& caps = grant.caps;
 
   if (auto st = apply_params(*object, lp); !st) return refused(path, st.error().message);
+  s32 half_pid = 0;
+  if (opts.user_space) {
+    auto pid = reserve_user_space_half(*object, lp, opts.nr_cpus, *opts.user_space, "scx_userland");
+    if (!pid) return refused(path, pid.error().message);
+    half_pid = *pid;
+  }
   if (auto why = missing_user_space_half(*object)) return refused(path, *why);
 
   OpsConfig cfg;
@@ -114,6 +120,12 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   const std::vector<void*> handles(set->handles().begin(), set->handles().end());
   const std::vector<void*> values(set->value_bases().begin(), set->value_bases().end());
 
+  std::unique_ptr<UserSpaceHalf> half;
+  if (half_pid) {
+    auto made = make_user_space_half(*object, maps);
+    if (!made) return refused(path, made.error().message);
+    half = std::move(*made);
+  }
   auto policy = std::make_unique<BpfPolicy>(object, cfg, std::move(maps), opts.seed);
   policy->hold_while_loaded(opts.held_while_loaded);
   bpf::ExternTable& ext = policy->externs();
@@ -150,6 +162,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   }
   out.slot = opts.slot;
   out.ops = std::move(policy);
+  if (half) opts.user_space->run_half(half_pid, std::move(half));
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "base/virt_place.h"
 #include "core/core.h"
 #include "jit/default_backend.h"
+#include "policy/user_space_half.h"
 #include "security/admission.h"
 #include "vm/threaded_program.h"
 
@@ -56,6 +57,9 @@ struct LoadPolicyOptions {
   // Where it loads: a VM's guest chain or the host's (base/virt_place.h);
   // a call to a guest/host hint kfunc of the other side is refused.
   VirtPlace virt_place;
+  // Where the scheduler's user-space half may run (policy/user_space_half.h);
+  // null: an object that needs one is refused, naming it.
+  UserSpaceHost* user_space = nullptr;
 };
 
 using LoadedPolicy = LoadableClass;

@@ -9,6 +9,7 @@
 
 #include "core/scx_constants.h"
 #include "workload/cgroups.h"
+#include "workload/program_builder.h"
 #include "workload/duration.h"
 
 namespace ups::sim {
@@ -82,6 +83,7 @@ Status World::init(PolicyFactory factory) {
                                       cfg_.guest_of_vm.empty() ? VirtPlace::host_chain()
                                                                : VirtPlace::guest_of(cfg_.guest_of_vm));
   if (auto st = host_->start(cfg_.policies, cfg_.policy_principal, w_.classes, now_); !st) return st;
+  halves_closed_ = true;
   if (auto st = init_vms(guest_factory); !st) return st;
 
   group_run_.assign(w_.groups.size(), 0);
@@ -134,6 +136,23 @@ u32 World::share_slot(ClassId id, const std::string& name) {
 // --- tasks -----------------------------------------------------------------
 
 Status World::spawn(u32 g, TimeNs start, bool forked) {
+  auto made = new_task(g);
+  if (!made) return tl::unexpected(made.error());
+  const u32 idx = *made;
+  const TaskGroup& grp = w_.groups[g];
+  SimTask& t = tasks_[idx];
+  if (g < group_vm_.size() && group_vm_[g] != kNone) link_vcpu(idx);
+  ClassId cls = host_->class_for(grp.class_name);
+  if (cls != core_->fair_class()) attach(*t.task, cls);
+  if (forked) {
+    wake_task(idx, scx::WAKE_FORK);
+  } else {
+    events_.push(start, EventKind::wake, idx, t.wake_gen);
+  }
+  return {};
+}
+
+Result<u32> World::new_task(u32 g) {
   const TaskGroup& grp = w_.groups[g];
   TaskSpec spec;
   spec.owner = grp.owner;
@@ -160,15 +179,31 @@ Status World::spawn(u32 g, TimeNs start, bool forked) {
   (*p)->substrate_data = reinterpret_cast<void*>(static_cast<uintptr_t>(idx) + 1);
   ++live_;
   ++created_;
-  if (g < group_vm_.size() && group_vm_[g] != kNone) link_vcpu(idx);
-  ClassId cls = host_->class_for(grp.class_name);
-  if (cls != core_->fair_class()) attach(**p, cls);
-  if (forked) {
-    wake_task(idx, scx::WAKE_FORK);
-  } else {
-    events_.push(start, EventKind::wake, idx, t.wake_gen);
-  }
-  return {};
+  return idx;
+}
+
+Result<s32> World::reserve_task(const char* comm) {
+  // Its group is the last one: the reports' per-group arrays are made
+  // after the classes that load at the start.
+  if (halves_closed_)
+    return make_error(ErrorKind::unsupported,
+                      "a policy with a user-space half (scx_userland) loads only at the start of a run here");
+  TaskGroup g;
+  g.name = comm;
+  g.count = 0;
+  g.class_name = "fair";  // attached to its policy's class by class_loaded, not by name
+  g.program = ProgramBuilder().forever().user_half(static_cast<u32>(halves_.size())).yield().end().build();
+  w_.groups.push_back(std::move(g));
+  auto idx = new_task(static_cast<u32>(w_.groups.size() - 1));
+  if (!idx) return tl::unexpected(idx.error());
+  ++half_live_;
+  halves_.push_back(UserHalf{*idx, nullptr, kNoClass});
+  return static_cast<s32>(tasks_[*idx].pid);
+}
+
+void World::run_half(s32 pid, std::unique_ptr<policy::UserSpaceHalf> half) {
+  for (UserHalf& h : halves_)
+    if (tasks_[h.task].pid == static_cast<TaskId>(pid)) h.half = std::move(half);
 }
 
 void World::wake_task(u32 idx, u64 flags) {
@@ -236,7 +271,7 @@ void World::arm_tick(CpuId cpu) {
   events_.push((now_ / tick + 1) * tick, EventKind::tick, static_cast<u32>(cpu));
 }
 
-bool World::finished() const { return live_ == 0 && arrivals_left_ == 0; }
+bool World::finished() const { return live_ == half_live_ && arrivals_left_ == 0; }
 
 Status World::run_until(TimeNs t) {
   while (!finished()) {
@@ -390,7 +425,10 @@ void World::run_program(CpuId cpu) {
   for (int budget = 0; budget < 1000000; ++budget) {
     SimTask& t = tasks_[idx];  // fork may grow tasks_: take it afresh
     const Instr* in = next_action(prog, t.cur);
-    if (!in || in->op == OpCode::exit) {
+    // A user-space half ends with its class (scx_userland.c exits when
+    // its BPF half has).
+    const bool half_over = in && in->op == OpCode::user_half && !core_->class_loaded(halves_[in->arg].cls);
+    if (!in || in->op == OpCode::exit || half_over) {
       if (t.task->lock.held > 0) {
         failure_ = fmt::format("{}: task {} ({}) exits holding {} lock(s)", where(t, in), t.pid,
                                w_.groups[t.group].name, t.task->lock.held);
@@ -398,6 +436,7 @@ void World::run_program(CpuId cpu) {
       }
       t.status = TStatus::exited;
       --live_;
+      if (half_over) --half_live_;
       ++completed_;
       core_->exit_current(cpu, now_);
       do_schedule(cpu);
@@ -508,6 +547,10 @@ void World::run_program(CpuId cpu) {
           }
         }
         continue;
+      case OpCode::user_half:
+        t.remaining = std::max<TimeNs>(1, halves_[in->arg].half->round());
+        start_segment(cpu);
+        return;
       case OpCode::yield:
         core_->yield_current(cpu, now_);
         do_schedule(cpu);
@@ -753,6 +796,14 @@ void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKin
 void World::class_loaded(const std::string& name, ClassId id) {
   share_slot(id, name);
   attach_group_tasks(name, id);
+  // The half its loader made runs in it (as scx_userland.c moves itself
+  // to SCHED_EXT before it loads its BPF half).
+  for (UserHalf& h : halves_)
+    if (h.half && h.cls == kNoClass) {
+      h.cls = id;
+      attach(*tasks_[h.task].task, id);
+      events_.push(now_, EventKind::wake, h.task, tasks_[h.task].wake_gen);
+    }
 }
 
 void World::class_replaced(const std::string& name, ClassId id, const std::string& label) {

@@ -22,6 +22,7 @@
 #include "core/core.h"
 #include "host/class_host.h"
 #include "host/policy_factory.h"
+#include "policy/user_space_half.h"
 #include "report/histogram.h"
 #include "report/metrics.h"
 #include "report/run_samples.h"
@@ -62,7 +63,7 @@ struct SimConfig {
 // The reproduce line printed with every failure.
 std::string reproduce_command(const std::string& workload_arg, const SimConfig& cfg);
 
-class World final : private CoreHooks, private host::ClassHostHooks {
+class World final : private CoreHooks, private host::ClassHostHooks, private policy::UserSpaceHost {
 public:
   static Result<std::unique_ptr<World>> create(workload::Workload w, SimConfig cfg,
                                                host::PolicyFactory factory = host::native_policy_factory());
@@ -111,7 +112,20 @@ private:
   void schedule_class_step(u32 step, TimeNs at) override;
   void class_loaded(const std::string& name, ClassId id) override;
   void class_replaced(const std::string& name, ClassId id, const std::string& label) override;
+  policy::UserSpaceHost* user_space_host() override { return this; }
 
+  // UserSpaceHost: a policy's user-space half runs in a task of its own,
+  // a group made for it (its program: a round, a yield, forever), that
+  // does not keep the run going once the workload's tasks are done.
+  Result<s32> reserve_task(const char* comm) override;
+  void run_half(s32 pid, std::unique_ptr<policy::UserSpaceHalf> half) override;
+  struct UserHalf {
+    u32 task = 0;  // index in tasks_
+    std::unique_ptr<policy::UserSpaceHalf> half;
+    ClassId cls = kNoClass;  // set when its class loads
+  };
+
+  Result<u32> new_task(u32 g);  // in the core, not yet attached nor woken
   Status step(const Event& ev);
   Status handle(const Event& ev);  // step, then the checks after every event
   void run_program(CpuId cpu);
@@ -151,6 +165,9 @@ private:
   TimeNs end_ = 0;
   u64 events_done_ = 0;
   size_t live_ = 0;
+  size_t half_live_ = 0;  // of live_, user-space halves' tasks
+  std::vector<UserHalf> halves_;
+  bool halves_closed_ = false;  // once the start's classes have loaded
   u64 arrivals_left_ = 0;  // sources still producing (bounded ones)
   std::string failure_;    // set by code that cannot return an error
 

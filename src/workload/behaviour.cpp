@@ -24,6 +24,7 @@ const char* op_name(OpCode op) {
     case OpCode::lock: return "lock";
     case OpCode::unlock: return "unlock";
     case OpCode::spin_lock: return "spin_lock";
+    case OpCode::user_half: return "user_half";
   }
   return "?";
 }

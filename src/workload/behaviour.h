@@ -41,6 +41,10 @@ enum class OpCode : u8 {
   // arg = sync object (lock): take it, or stay runnable and spin (burn the
   // CPU) until it is handed over, FIFO, as a guest kernel's queued spinlock.
   spin_lock,
+  // arg = a user-space half the simulator runs for a policy (scx_userland's,
+  // policy/user_space_half.h): one round of it, on the CPU for the time it
+  // takes. Not in workload files: the simulator makes the task itself.
+  user_half,
 };
 const char* op_name(OpCode op);
 

@@ -28,6 +28,7 @@ public:
   }
   ProgramBuilder& fork(u32 group, u32 count = 1) { return op(OpCode::fork, group, count); }
   ProgramBuilder& yield() { return op(OpCode::yield); }
+  ProgramBuilder& user_half(u32 half) { return op(OpCode::user_half, half); }
   ProgramBuilder& begin() { return op(OpCode::begin); }
   ProgramBuilder& complete() { return op(OpCode::complete); }
   ProgramBuilder& exit() { return op(OpCode::exit); }

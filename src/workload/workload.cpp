@@ -826,6 +826,7 @@ Status validate_workload(const Workload& w) {
         }
         case OpCode::compute: case OpCode::sleep: case OpCode::wait: case OpCode::recv:
         case OpCode::spin: case OpCode::yield: case OpCode::poll_recv: case OpCode::spin_lock:
+        case OpCode::user_half:
           if (!takes_time.empty()) takes_time.back() = true;
           break;
         default: break;

@@ -91,7 +91,10 @@ TEST(LockBoost, RefusedWithoutTheLocksCapability) {
   host::PolicyFactory factory = cli_factory(admission);
   Principal dave;
   dave.uid = dave.gid = 1003;
-  auto r = factory(host::PolicyRequest{obj("lock_boost") + ":dave", dave, ChainSlot::below_fair, {}});
+  host::PolicyRequest req;
+  req.spec = obj("lock_boost") + ":dave";
+  req.principal = dave;
+  auto r = factory(req);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("sched.locks"), std::string::npos) << r.error().to_string();
   EXPECT_NE(r.error().message.find("upsched_task_lock_waiters"), std::string::npos) << r.error().to_string();
