@@ -20,6 +20,7 @@ struct UserSpaceHalfKind {
   const char* pid_global;
   const char* cpus_global;  // the loader's libbpf_num_possible_cpus(), or null
   const char* what;
+  Status (*check)(const bpf::Object&);  // before a task is reserved for it
   Result<std::unique_ptr<UserSpaceHalf>> (*make)(const bpf::Object&, const std::vector<std::shared_ptr<bpf::Map>>&);
 };
 
@@ -32,9 +33,9 @@ constexpr UserSpaceHalfKind kUserSpaceHalves[] = {
     {"usersched_pid", "num_possible_cpus",
      "scx_userland needs its user-space scheduler (scx_userland.c): it sets usersched_pid to its own pid, "
      "takes the tasks the BPF side queues in `enqueued` and hands them back through `dispatched`; "
-     "`upsched sim` runs upsched's own version of it (docs/upstream.md), this command does not, so no task "
-     "would be scheduled",
-     make_scx_userland},
+     "`upsched sim` and `upsched run` run upsched's own version of it (docs/upstream.md), this command "
+     "does not, so no task would be scheduled",
+     check_userland_object, make_scx_userland},
 };
 
 const UserSpaceHalfKind* half_needed(const bpf::Object& obj) {
@@ -175,13 +176,15 @@ Result<s32> reserve_user_space_half(bpf::Object& obj, const LoadParameters& give
                                     UserSpaceHost& host, const char* comm) {
   const UserSpaceHalfKind* h = half_needed(obj);
   if (!h) return 0;
+  if (auto st = h->check(obj); !st) return tl::unexpected(st.error());
   auto pid = host.reserve_task(comm);
   if (!pid) return tl::unexpected(pid.error());
   LoadParameters mine;
   mine.params.emplace_back(h->pid_global, static_cast<u64>(*pid));
   bool cpus_given = false;
   for (const auto& kv : given.params) cpus_given |= h->cpus_global && kv.first == h->cpus_global;
-  if (h->cpus_global && !cpus_given) mine.params.emplace_back(h->cpus_global, static_cast<u64>(nr_cpus));
+  if (h->cpus_global && !cpus_given && obj.find_global(h->cpus_global))
+    mine.params.emplace_back(h->cpus_global, static_cast<u64>(nr_cpus));
   if (auto st = apply_params(obj, mine); !st) return tl::unexpected(st.error());
   return *pid;
 }

@@ -76,34 +76,55 @@ private:
   double min_vruntime_ = 0;
 };
 
+// Its maps' and counters' places in obj; -1 / null where missing.
+struct Places {
+  int enqueued = -1, dispatched = -1;
+  const bpf::GlobalVar* nr_queued = nullptr;
+  const bpf::GlobalVar* nr_scheduled = nullptr;
+};
+
+Places places_of(const bpf::Object& obj) {
+  Places p;
+  for (size_t i = 0; i < obj.maps().size(); ++i) {
+    const bpf::MapDef& m = obj.maps()[i];
+    if (m.name == "enqueued" && m.type == bpf::MapType::queue && m.value_size == sizeof(EnqueuedTask))
+      p.enqueued = static_cast<int>(i);
+    if (m.name == "dispatched" && m.type == bpf::MapType::queue && m.value_size == sizeof(s32))
+      p.dispatched = static_cast<int>(i);
+  }
+  auto counter = [&](const char* name) -> const bpf::GlobalVar* {
+    const bpf::GlobalVar* g = obj.find_global(name);
+    return g && !g->is_const && g->size == sizeof(u64) ? g : nullptr;
+  };
+  p.nr_queued = counter("nr_queued");
+  p.nr_scheduled = counter("nr_scheduled");
+  return p;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<UserSpaceHalf>> make_userland_half(const bpf::Object& obj,
-                                                          const std::vector<std::shared_ptr<bpf::Map>>& maps,
-                                                          u32 batch) {
-  auto map_named = [&](const char* name) -> std::shared_ptr<bpf::Map> {
-    for (size_t i = 0; i < obj.maps().size() && i < maps.size(); ++i)
-      if (obj.maps()[i].name == name) return maps[i];
-    return nullptr;
-  };
-  auto counter = [&](const char* name) -> u64* {
-    const bpf::GlobalVar* g = obj.find_global(name);
-    if (!g || g->is_const || g->size != sizeof(u64) || g->map_index >= maps.size()) return nullptr;
-    const u32 zero = 0;
-    auto* base = static_cast<u8*>(maps[g->map_index]->lookup(&zero, 0));
-    return base ? reinterpret_cast<u64*>(base + g->offset) : nullptr;
-  };
-  auto enqueued = map_named("enqueued"), dispatched = map_named("dispatched");
-  u64* nr_queued = counter("nr_queued");
-  u64* nr_scheduled = counter("nr_scheduled");
-  if (!enqueued || enqueued->def().value_size != sizeof(EnqueuedTask) || !dispatched ||
-      dispatched->def().value_size != sizeof(s32) || !nr_queued || !nr_scheduled)
+Status check_userland_object(const bpf::Object& obj) {
+  const Places p = places_of(obj);
+  if (p.enqueued < 0 || p.dispatched < 0 || !p.nr_queued || !p.nr_scheduled)
     return make_error(ErrorKind::unsupported,
                       "scx_userland's user-space half needs the queue maps `enqueued` (of struct "
                       "scx_userland_enqueued_task) and `dispatched` (of s32) and the u64 globals nr_queued and "
                       "nr_scheduled, as Linux 7.3's scx_userland.bpf.c declares them");
-  return std::unique_ptr<UserSpaceHalf>(
-      std::make_unique<UserlandHalf>(std::move(enqueued), std::move(dispatched), nr_queued, nr_scheduled, batch));
+  return {};
+}
+
+Result<std::unique_ptr<UserSpaceHalf>> make_userland_half(const bpf::Object& obj,
+                                                          const std::vector<std::shared_ptr<bpf::Map>>& maps,
+                                                          u32 batch) {
+  if (auto st = check_userland_object(obj); !st) return tl::unexpected(st.error());
+  const Places p = places_of(obj);
+  auto counter = [&](const bpf::GlobalVar* g) {
+    const u32 zero = 0;
+    return reinterpret_cast<u64*>(static_cast<u8*>(maps[g->map_index]->lookup(&zero, 0)) + g->offset);
+  };
+  return std::unique_ptr<UserSpaceHalf>(std::make_unique<UserlandHalf>(
+      maps[static_cast<size_t>(p.enqueued)], maps[static_cast<size_t>(p.dispatched)], counter(p.nr_queued),
+      counter(p.nr_scheduled), batch));
 }
 
 }  // namespace ups::policy

@@ -16,8 +16,10 @@
 
 namespace ups::policy {
 
-// `maps` are the loaded object's, index for index; null when the object
-// lacks what the process uses (the error names it).
+// Whether obj declares what the process uses (the queue maps and the
+// counters, as Linux 7.3's scx_userland.bpf.c); the error names them.
+Status check_userland_object(const bpf::Object& obj);
+// `maps` are the loaded object's, index for index (obj passed the check).
 Result<std::unique_ptr<UserSpaceHalf>> make_userland_half(const bpf::Object& obj,
                                                           const std::vector<std::shared_ptr<bpf::Map>>& maps,
                                                           u32 batch);

@@ -89,6 +89,7 @@ void Impl::monitor_main() {
           break;
         }
         case TimerEntry::class_step:
+          class_step_now = t;
           host->apply_step(e.slot, t);
           break;
       }
@@ -147,7 +148,7 @@ void Impl::monitor_main() {
       core->check_watchdog(t);
       next_watchdog = t + std::max<TimeNs>(1, core->watchdog_interval());
     }
-    if (live == 0 || stop_requested.load()) break;
+    if (live == half_live || stop_requested.load()) break;
 
     // Sleep until the next thing to do.
     TimeNs deadline = next_watchdog;

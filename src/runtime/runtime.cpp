@@ -126,12 +126,59 @@ void Impl::schedule_class_step(u32 step, TimeNs at) {
 }
 
 void Impl::class_loaded(const std::string& name, ClassId id) {
-  const TimeNs t = now();
+  const TimeNs t = class_step_now;
   for (auto& f : fibers)
     if (f->task && host->class_name_for(f->cls) == name) attach(*f, id, t);
+  // The half its loader made runs in it, as scx_userland.c moves itself to
+  // SCHED_EXT before it loads its BPF half.
+  for (auto& h : halves)
+    if (h->half && h->cls == kNoClass) {
+      h->cls = id;
+      attach(*h->f, id, t);
+      core->wake_up(*h->f->task, scx::WAKE_FORK, t);
+    }
 }
 
 void Impl::class_replaced(const std::string&, ClassId, const std::string&) {}
+
+// --- user-space halves (policy/user_space_half.h) ------------------------------------
+
+Result<s32> Impl::reserve_task(const char* comm) {
+  if (started)
+    return make_error(ErrorKind::unsupported,
+                      "a policy with a user-space half (scx_userland) loads only before the run here");
+  auto h = std::make_unique<UserHalf>();
+  UserHalf* half = h.get();
+  TaskAttrs a;
+  a.name = comm;
+  a.cls = "fair";  // attached to its policy's class by class_loaded, not by name
+  auto f = new_fiber_task([this, half] { run_user_half(*half); }, a, class_step_now);
+  if (!f) return tl::unexpected(f.error());
+  half->f = *f;
+  ++half_live;
+  halves.push_back(std::move(h));
+  return static_cast<s32>((*f)->id);
+}
+
+void Impl::run_half(s32 pid, std::unique_ptr<policy::UserSpaceHalf> half) {
+  for (auto& h : halves)
+    if (h->f->id == static_cast<TaskId>(pid)) h->half = std::move(half);
+}
+
+// The half's fiber: a round under the core lock (its maps are the policy's,
+// which the callbacks use under it), a yield, until its class goes. It keeps
+// no run going: the run ends when only halves are left (half_live).
+void Impl::run_user_half(UserHalf& h) {
+  for (;;) {
+    FiberSection s("user-space half");
+    if (!h.half || !core->class_loaded(h.cls)) {
+      --half_live;
+      return;
+    }
+    h.half->round();
+    s.yield();
+  }
+}
 
 // --- helpers --------------------------------------------------------------------
 
@@ -233,41 +280,47 @@ Status Runtime::load(const std::vector<std::string>& policies, const std::string
   std::lock_guard lk(I.core_mu);
   I.host = std::make_unique<host::ClassHost>(*I.core, std::move(*factory),
                                              static_cast<host::ClassHostHooks&>(I), source);
-  return I.host->start(policies, Principal{}, declared, I.now());
+  I.class_step_now = I.now();
+  return I.host->start(policies, Principal{}, declared, I.class_step_now);
 }
 
 Result<TaskId> Runtime::spawn(std::function<void()> fn, TaskAttrs attrs) {
   Impl& I = *impl_;
   if (!fn) return make_error(ErrorKind::invalid_argument, "Runtime::spawn: no function");
-  auto ft = std::make_unique<FiberTask>();
-  FiberTask* f = ft.get();
-  f->rt = &I;
-  f->fn = std::move(fn);
-  f->name = attrs.name;
-  f->cls = attrs.cls;
-  auto fiber = Fiber::create([f] { f->rt->run_fiber_body(*f); }, I.opts.stack_bytes);
-  if (!fiber) return tl::unexpected(fiber.error());
-  f->fiber = *fiber;
-  TaskSpec spec;
-  spec.owner = attrs.owner;
-  spec.weight = attrs.weight;
-  spec.affinity = attrs.affinity;
-  spec.comm = f->name.c_str();
   // From a fiber, the core lock is taken as every fiber-side call takes it.
   std::optional<FiberSection> fs;
   std::unique_lock<CoreLock> lk;
   if (current_fiber() && current_fiber()->rt == &I) fs.emplace("spawn");
   else lk = std::unique_lock(I.core_mu);
   const TimeNs t = I.now();
+  auto f = I.new_fiber_task(std::move(fn), attrs, t);
+  if (!f) return tl::unexpected(f.error());
+  I.attach(**f, I.host->class_for((*f)->cls), t);
+  I.core->wake_up(*(*f)->task, scx::WAKE_FORK, t);
+  return (*f)->id;
+}
+
+Result<FiberTask*> Impl::new_fiber_task(std::function<void()> fn, const TaskAttrs& attrs, TimeNs t) {
+  TaskSpec spec;
+  spec.owner = attrs.owner;
+  spec.weight = attrs.weight;
+  spec.affinity = attrs.affinity;
   if (!attrs.cgroup.empty()) {
-    const Cgroup* cg = I.core->find_cgroup(attrs.cgroup);
-    if (!cg) {
-      delete f->fiber;
-      return make_error(ErrorKind::not_found, fmt::format("Runtime::spawn: no cgroup '{}'", attrs.cgroup));
-    }
+    const Cgroup* cg = core->find_cgroup(attrs.cgroup);
+    if (!cg) return make_error(ErrorKind::not_found, fmt::format("Runtime::spawn: no cgroup '{}'", attrs.cgroup));
     spec.cgroup = cg->id;
   }
-  auto p = I.core->create_task(spec, t);
+  auto ft = std::make_unique<FiberTask>();
+  FiberTask* f = ft.get();
+  f->rt = this;
+  f->fn = std::move(fn);
+  f->name = attrs.name;
+  f->cls = attrs.cls;
+  auto fiber = Fiber::create([f] { f->rt->run_fiber_body(*f); }, opts.stack_bytes);
+  if (!fiber) return tl::unexpected(fiber.error());
+  f->fiber = *fiber;
+  spec.comm = f->name.c_str();
+  auto p = core->create_task(spec, t);
   if (!p) {
     delete f->fiber;
     Error e = p.error();
@@ -277,12 +330,10 @@ Result<TaskId> Runtime::spawn(std::function<void()> fn, TaskAttrs attrs) {
   f->task = *p;
   f->id = (*p)->id;
   (*p)->substrate_data = f;
-  I.fibers.push_back(std::move(ft));
-  ++I.live;
-  ++I.sum.spawned;
-  I.attach(*f, I.host->class_for(f->cls), t);
-  I.core->wake_up(*f->task, scx::WAKE_FORK, t);
-  return f->id;
+  fibers.push_back(std::move(ft));
+  ++live;
+  ++sum.spawned;
+  return f;
 }
 
 void Runtime::stop() {
@@ -357,7 +408,7 @@ Result<RunSummary> Runtime::run() {
   s.preempt_signals = I.preempt_signals;
   for (auto& w : I.workers) s.preemptions += w->preemptions.load();
   s.interrupted = I.stop_requested.load();
-  s.unfinished = I.live;
+  s.unfinished = I.live - I.half_live;
   const size_t core_live = I.core->nr_live_tasks();
   s.lost_tasks = core_live > I.live ? core_live - I.live : 0;
   s.wakeup_latency = report::percentiles_of(I.wake_lat);

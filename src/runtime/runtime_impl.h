@@ -33,6 +33,7 @@
 
 #include "core/core.h"
 #include "host/class_host.h"
+#include "policy/user_space_half.h"
 #include "report/histogram.h"
 #include "runtime/core_lock.h"
 #include "runtime/fiber.h"
@@ -137,7 +138,7 @@ struct TimerEntry {
   bool operator>(const TimerEntry& o) const { return at > o.at; }
 };
 
-struct Impl final : CoreHooks, host::ClassHostHooks {
+struct Impl final : CoreHooks, host::ClassHostHooks, policy::UserSpaceHost {
   RuntimeOptions opts;
   CoreLock core_mu;
   std::unique_ptr<Core> core;
@@ -192,6 +193,25 @@ struct Impl final : CoreHooks, host::ClassHostHooks {
   void schedule_class_step(u32 step, TimeNs at) override;
   void class_loaded(const std::string& name, ClassId id) override;
   void class_replaced(const std::string& name, ClassId id, const std::string& label) override;
+  policy::UserSpaceHost* user_space_host() override { return this; }
+  // UserSpaceHost (core_mu held: the loader runs under it): a fiber of its
+  // own runs the half in its policy's class (run_user_half).
+  Result<s32> reserve_task(const char* comm) override;
+  void run_half(s32 pid, std::unique_ptr<policy::UserSpaceHalf> half) override;
+  struct UserHalf {
+    FiberTask* f = nullptr;
+    std::unique_ptr<policy::UserSpaceHalf> half;
+    ClassId cls = kNoClass;  // (L) set when its class loads
+  };
+  std::vector<std::unique_ptr<UserHalf>> halves;  // (L)
+  u64 half_live = 0;  // (L) of live, halves' fibers: the run ends when live == half_live
+  // (L) the `now` of the class host's step in progress (a load, a
+  // replacement): the hooks it calls use it, since the core's clock must not
+  // run ahead of the call that is still to come with that `now`.
+  TimeNs class_step_now = 0;
+  void run_user_half(UserHalf& h);
+  // (L) a task and its fiber, neither attached nor woken.
+  Result<FiberTask*> new_fiber_task(std::function<void()> fn, const TaskAttrs& attrs, TimeNs t);
 
   // (L) a timer for the monitor; wakes it if it is due before its deadline.
   void add_timer(const TimerEntry& e);

@@ -131,7 +131,7 @@ void Impl::worker_main(Worker& w) {
       f->fiber = nullptr;
       --live;
       ++sum.completed;
-      if (live == 0) kick(monitor_kick_fd);  // the run is over
+      if (live == half_live) kick(monitor_kick_fd);  // the run is over (only user-space halves left)
     }
   }
   w.exited = true;

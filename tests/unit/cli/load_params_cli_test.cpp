@@ -45,9 +45,11 @@ TEST(LoadParamsCli, MissingUserSpaceSchedulerIsNamedNotMisrun) {
   EXPECT_NE(v.text.find("warning: upsched will not load it: scx_userland needs its user-space scheduler"),
             std::string::npos)
       << v.text;
+  // The simulator runs scx_userland's half, but this object lacks its maps.
   Out s = run("sim --preset hogs --cpus 2 --duration 100ms --policy " + params_policy());
   EXPECT_NE(s.rc, 0) << s.text;
-  EXPECT_NE(s.text.find("needs its user-space scheduler"), std::string::npos) << s.text;
+  EXPECT_NE(s.text.find("scx_userland's user-space half needs the queue maps `enqueued`"), std::string::npos)
+      << s.text;
   // With the pid set (as its loader would), there is nothing to warn of.
   Out set = run("verify --set usersched_pid=1 " + params_policy());
   EXPECT_EQ(set.rc, 0) << set.text;
