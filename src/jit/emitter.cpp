@@ -83,6 +83,7 @@ public:
     const std::vector<Fusion> fusions = find_fusions(program_, PeepholeOptions{opt_.blind, opt_.checked});
     fused_.assign(program_.slots(), false);
     trampoline();
+    if (!insns.empty()) slot0_trampoline();
     for (size_t i = 0; i < insns.size(); i += fusions[i].length) {
       const vm::LinkedInsn& l = insns[i];
       back_edge_entries(l.insn.pc);
@@ -102,6 +103,7 @@ public:
       if (!fused_[l.insn.pc]) out[l.insn.pc] = static_cast<u32>(labels_[l.insn.pc].getAddress() - getCode());
     return out;
   }
+  size_t slot0_entry() const { return slot0_entry_; }
 
 private:
   // --- entry and exit -----------------------------------------------------
@@ -123,6 +125,34 @@ private:
     add(rsp, 8);
     for (auto it = std::rbegin(kSaved); it != std::rend(kSaved); ++it) pop(*it);
     ret();
+  }
+
+  // The callback trampoline, `u64 enter_slot0(RunState*, r1, r2, r3, r4,
+  // r5)`: a top-level run of slot 0 (a callback program's entry), with the
+  // arguments in the SysV registers instead of the RunState, r10 at the top
+  // of frame 0, depth 0 and no trap set here rather than by the executor,
+  // and a direct call. It shares the general trampoline's epilogue, so a
+  // trap unwinds the same way.
+  void slot0_trampoline() {
+    if (const size_t pad = (16 - getSize() % 16) % 16; pad > 0) nop(pad);  // the pages are: see loop heads
+    slot0_entry_ = getSize();
+    for (const Reg64& r : kSaved) push(r);
+    sub(rsp, 8);
+    mov(kState, rdi);
+    mov(st(state::kSavedRsp), rsp);
+    mov(rdi, rsi);
+    mov(rsi, rdx);
+    mov(rdx, rcx);
+    mov(rcx, r8);
+    mov(r8, r9);
+    mov(rbp, st(state::kStackTop));
+    mov(kBudget, st(state::kBudget));
+    mov(dword[kState + state::kDepth], 0);
+    mov(dword[kState + state::kTrapKind], 0);
+    xor_(eax, eax);
+    for (int i = 6; i <= 9; ++i) xor_(kReg[i].cvt32(), kReg[i].cvt32());
+    call(labels_[0]);
+    jmp(epilogue_);
   }
 
   // Every trap stub ends here with the trap fields set; r0 is still in rax.
@@ -789,6 +819,7 @@ private:
   // Per loop head: (instruction of a backward jump to it, its entry).
   std::vector<std::vector<std::pair<u32, std::unique_ptr<Label>>>> back_edges_;
   Label epilogue_, trap_, slow_check_;
+  size_t slot0_entry_ = EmittedCode::kNoEntry;
   std::vector<std::function<void()>> cold_;
   std::vector<std::unique_ptr<Label>> stub_labels_;
 };
@@ -804,6 +835,7 @@ Result<EmittedCode> emit(const vm::LinkedProgram& program, const EmitOptions& op
     EmittedCode out;
     out.bytes.assign(e.getCode(), e.getCode() + e.getSize());
     out.slot_offsets = e.slot_offsets();
+    out.slot0_trampoline = static_cast<u32>(e.slot0_entry());
     return out;
   } catch (const std::exception& ex) {
     return make_error(ErrorKind::internal, fmt::format("jit: cannot assemble the program: {}", ex.what()));
