@@ -131,8 +131,10 @@ void revalidate_regions(RunState* st) {
 }
 
 void seed_regions(RunState& st, const vm::MemoryGuard* guard) {
-  st.last = st.other = CachedRegion{};
-  if (!guard) return;
+  if (!guard) {
+    st.last = st.other = CachedRegion{};
+    return;
+  }
   st.generation = guard->generation();
   st.last = cached(guard->first_guess(0));
   st.other = cached(guard->first_guess(1));

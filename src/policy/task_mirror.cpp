@@ -8,23 +8,27 @@
 
 namespace ups::policy {
 
-kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
+TaskMirrors::Slot* TaskMirrors::new_slot(Task& t) {
   UPS_ASSERT(t.id > 0);
   const auto idx = static_cast<size_t>(t.id);
   if (idx >= by_id_.size()) by_id_.resize(std::max(idx + 1, by_id_.size() * 2));
   std::unique_ptr<Slot>& slot = by_id_[idx];
-  if (!slot) {
-    slot = std::make_unique<Slot>();
-    by_addr_[reinterpret_cast<u64>(&slot->ts)] = slot.get();
-    kabi::TaskStruct& ts = slot->ts;
-    ts.pid = static_cast<s32>(t.id);
-    ts.tgid = static_cast<s32>(t.id);
-    std::memcpy(ts.comm, t.comm.data(), sizeof ts.comm);
-    ts.comm[sizeof ts.comm - 1] = 0;
-    ts.cpus_ptr = reinterpret_cast<u64>(&ts.cpus_mask);
-    ts.static_prio = ts.normal_prio = ts.prio = 120;
-    copy_affinity(*slot, t);
-  }
+  slot = std::make_unique<Slot>();
+  by_addr_[reinterpret_cast<u64>(&slot->ts)] = slot.get();
+  kabi::TaskStruct& ts = slot->ts;
+  ts.pid = static_cast<s32>(t.id);
+  ts.tgid = static_cast<s32>(t.id);
+  std::memcpy(ts.comm, t.comm.data(), sizeof ts.comm);
+  ts.comm[sizeof ts.comm - 1] = 0;
+  ts.cpus_ptr = reinterpret_cast<u64>(&ts.cpus_mask);
+  ts.static_prio = ts.normal_prio = ts.prio = 120;
+  copy_affinity(*slot, t);
+  return slot.get();
+}
+
+kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
+  Slot* slot = slot_of(t.id);
+  if (!slot) [[unlikely]] slot = new_slot(t);
   slot->task = &t;
   kabi::TaskStruct& ts = slot->ts;
   ts.flags = t.flags;
@@ -41,7 +45,9 @@ kabi::TaskStruct* TaskMirrors::hand_out(Task& t) {
   ts.scx.disallow = t.scx.disallow;
   ts.scx.runnable_at = policy_clock(t.acct.runnable_since);
   slot->seen = {ts.scx.slice, ts.scx.dsq_vtime, ts.scx.disallow};
-  touched_.push_back(slot.get());
+  // A kfunc hands back the task it was just given (refreshed after the
+  // core changed it): listed once more would only be written back twice.
+  if (touched_.empty() || touched_.back() != slot) touched_.push_back(slot);
   return &ts;
 }
 

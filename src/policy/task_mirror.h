@@ -72,6 +72,8 @@ private:
     const auto i = static_cast<size_t>(id);
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;
   }
+  // The mirror of a task seen for the first time.
+  Slot* new_slot(Task& t);
   static void write_back(Slot& s);
   static void copy_affinity(Slot& s, const Task& t);
   std::vector<std::unique_ptr<Slot>> by_id_;  // indexed by TaskId
