@@ -83,6 +83,7 @@ public:
     const std::vector<Fusion> fusions = find_fusions(program_, PeepholeOptions{opt_.blind, opt_.checked});
     fused_.assign(program_.slots(), false);
     trampoline();
+    if (!insns.empty()) slot0_trampoline();
     for (size_t i = 0; i < insns.size(); i += fusions[i].length) {
       const vm::LinkedInsn& l = insns[i];
       back_edge_entries(l.insn.pc);
@@ -102,6 +103,7 @@ public:
       if (!fused_[l.insn.pc]) out[l.insn.pc] = static_cast<u32>(labels_[l.insn.pc].getAddress() - getCode());
     return out;
   }
+  size_t slot0_entry() const { return slot0_entry_; }
 
 private:
   // --- entry and exit -----------------------------------------------------
@@ -118,18 +120,65 @@ private:
     xor_(eax, eax);
     for (int i = 6; i <= 9; ++i) xor_(kReg[i].cvt32(), kReg[i].cvt32());
     call(r11);
-    L(epilogue_);
     mov(st(state::kBudget), kBudget);
     add(rsp, 8);
     for (auto it = std::rbegin(kSaved); it != std::rend(kSaved); ++it) pop(*it);
     ret();
   }
 
+  // The callback trampoline, `u64 enter_slot0(RunState*, r1, r2, r3, r4,
+  // r5)`: a top-level run of slot 0 (a callback program's entry), with the
+  // arguments in the SysV registers instead of the RunState, r10 at the top
+  // of frame 0, depth 0 and no trap set here rather than by the executor,
+  // and a direct call. rbx and r13-r15 (BPF r6-r9) are saved and zeroed
+  // only when the program names r6-r9 (everything it calls preserves them,
+  // as SysV callee-saved registers). A trap returns to just after the call
+  // (common_stubs), so this epilogue pops what this prologue pushed.
+  void slot0_trampoline() {
+    if (const size_t pad = (16 - getSize() % 16) % 16; pad > 0) nop(pad);  // the pages are: see loop heads
+    slot0_entry_ = getSize();
+    std::vector<Reg64> saved{rbp, r12};
+    if (names_r6_to_r9()) saved.insert(saved.end(), {rbx, r13, r14, r15});
+    for (const Reg64& r : saved) push(r);
+    sub(rsp, 8);  // an even number of pushes + return address: calls stay 16-byte aligned
+    mov(kState, rdi);
+    mov(st(state::kSavedRsp), rsp);
+    mov(rdi, rsi);
+    mov(rsi, rdx);
+    mov(rdx, rcx);
+    mov(rcx, r8);
+    mov(r8, r9);
+    mov(rbp, st(state::kStackTop));
+    mov(kBudget, st(state::kBudget));
+    mov(dword[kState + state::kDepth], 0);
+    mov(dword[kState + state::kTrapKind], 0);
+    xor_(eax, eax);
+    if (saved.size() > 2)
+      for (int i = 6; i <= 9; ++i) xor_(kReg[i].cvt32(), kReg[i].cvt32());
+    call(labels_[0]);
+    mov(st(state::kBudget), kBudget);
+    add(rsp, 8);
+    for (auto it = saved.rbegin(); it != saved.rend(); ++it) pop(*it);
+    ret();
+  }
+
+  // Does any instruction name r6-r9 (as dst or src; a pseudo src of lddw
+  // or call may count too, which only costs the saves)?
+  bool names_r6_to_r9() const {
+    for (const vm::LinkedInsn& l : program_.insns())
+      if ((l.insn.dst >= 6 && l.insn.dst <= 9) || (l.insn.src >= 6 && l.insn.src <= 9)) return true;
+    return false;
+  }
+
   // Every trap stub ends here with the trap fields set; r0 is still in rax.
   void common_stubs() {
+    // Back to the trampoline that entered this run: saved_rsp is its stack
+    // pointer at its call into the code, so the return address is just
+    // below it, and that trampoline's own epilogue pops what it pushed.
     L(trap_);
     mov(rsp, st(state::kSavedRsp));
-    jmp(epilogue_);
+    sub(rsp, 8);
+    ret();
     if (!opt_.checked) return;
     // CHECKED mode's slow path: r11 = address, r9 = size | write << 8.
     // Saves the caller-saved registers the BPF code lives in, calls
@@ -788,7 +837,8 @@ private:
   std::vector<bool> fused_;  // per slot: the second of a fused pair
   // Per loop head: (instruction of a backward jump to it, its entry).
   std::vector<std::vector<std::pair<u32, std::unique_ptr<Label>>>> back_edges_;
-  Label epilogue_, trap_, slow_check_;
+  Label trap_, slow_check_;
+  size_t slot0_entry_ = EmittedCode::kNoEntry;
   std::vector<std::function<void()>> cold_;
   std::vector<std::unique_ptr<Label>> stub_labels_;
 };
@@ -804,6 +854,7 @@ Result<EmittedCode> emit(const vm::LinkedProgram& program, const EmitOptions& op
     EmittedCode out;
     out.bytes.assign(e.getCode(), e.getCode() + e.getSize());
     out.slot_offsets = e.slot_offsets();
+    out.slot0_trampoline = static_cast<u32>(e.slot0_entry());
     return out;
   } catch (const std::exception& ex) {
     return make_error(ErrorKind::internal, fmt::format("jit: cannot assemble the program: {}", ex.what()));

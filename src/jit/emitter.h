@@ -9,8 +9,13 @@
 //  - offset 0: the entry trampoline, `u64 enter(RunState*, const void*
 //    target)`: saves the callee-saved registers, loads r1-r5, r10 and the
 //    budget from the RunState, calls `target` (a slot's code), and returns
-//    r0. A trap jumps to a common stub that restores the trampoline's stack
-//    pointer (RunState::saved_rsp) and returns through the same epilogue.
+//    r0. A trap jumps to a common stub that restores the stack pointer the
+//    trampoline had at its call (RunState::saved_rsp) and returns to just
+//    after that call, through the trampoline's own epilogue.
+//  - then the callback trampoline, `u64 enter_slot0(RunState*, r1, ...,
+//    r5)`: the same for a top-level run of slot 0 with the arguments in
+//    registers (what a host runs per callback; JitCode::enter_slot0),
+//    saving rbx and r13-r15 only for a program that names r6-r9.
 //  - then every instruction in slot order (a run the peephole pass found,
 //    peephole.h, as one sequence); `exit` is `ret`, a bpf-to-bpf
 //    call is a native `call`, so every subprogram (and any slot a host
@@ -45,6 +50,7 @@ struct EmittedCode {
   static constexpr u32 kNoEntry = ~u32{0};
   std::vector<u8> bytes;           // position-independent; trampoline at 0
   std::vector<u32> slot_offsets;   // per slot: its code's offset, or kNoEntry (lddw's second slot)
+  u32 slot0_trampoline = kNoEntry; // the callback trampoline's offset (kNoEntry: an empty program)
 };
 
 // Errors name the instruction the JIT cannot translate.

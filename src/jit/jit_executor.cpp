@@ -15,15 +15,20 @@ vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 
   ctx.invoker = this;
   ctx.abort = false;
   st_.ctx = &ctx;
-  st_.guard = confined_;
   st_.budget = budget_limit_;
-  code_ = confined_ ? &program_->checked() : &program_->fast();
-  if (confined_) {
-    seed_regions(st_, confined_);
-    st_.insn_regions = insn_regions_.data();
-  }
+  if (confined_) seed_regions(st_, confined_);
   nested_trap_.kind = vm::TrapKind::none;
-  vm::RunResult r = enter(entry, 0, r1, r2, r3, r4, r5);
+  vm::RunResult r;
+  // Hosts mostly enter at slot 0 (a callback's program): through the
+  // callback trampoline, which takes r1-r5 in registers and sets the frame,
+  // depth and trap fields itself. A top-level run has no outer trampoline
+  // whose saved_rsp it would have to keep.
+  if (entry == 0 && fast_entry0_ != nullptr) [[likely]] {
+    r.r0 = code_->enter_slot0(st_, r1, r2, r3, r4, r5);
+    if (st_.trap_kind != static_cast<u32>(vm::TrapKind::none)) [[unlikely]] r.trap = trap_of_run();
+  } else {
+    r = enter(entry, 0, r1, r2, r3, r4, r5);
+  }
   ctx.invoker = saved_invoker;
   st_.ctx = nullptr;
   return r;
@@ -33,14 +38,16 @@ bool JitExecutor::confine(const vm::MemoryGuard* guard) {
   confined_ = guard;
   // Regions found under another guard are not this one's.
   insn_regions_.assign(guard ? program_->checked().slots() : 0, InsnRegion{});
+  // Fixed until the next confine(): set here, not at every run.
+  st_.guard = guard;
+  st_.insn_regions = guard ? insn_regions_.data() : nullptr;
+  code_ = guard ? &program_->checked() : &program_->fast();
   return true;
 }
 
 vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
   vm::RunResult r;
-  // Hosts mostly enter at slot 0: its address is kept here, one cache line
-  // closer than the program's table.
-  const void* target = entry == 0 ? (code_ == &program_->fast() ? fast_entry0_ : checked_entry0_) : code_->entry(entry);
+  const void* target = code_->entry(entry);
   if (!target) {
     r.trap = vm::Trap{vm::TrapKind::bad_call, entry, entry, 0, false};
     return r;
@@ -52,15 +59,15 @@ vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u
   const u64 outer_rsp = st_.saved_rsp;
   r.r0 = code_->enter(st_, target);
   st_.saved_rsp = outer_rsp;
-  const auto kind = static_cast<vm::TrapKind>(st_.trap_kind);
-  if (kind == vm::TrapKind::none) return r;
-  // An abort after a callback trapped reports the callback's trap.
-  if (kind == vm::TrapKind::aborted && nested_trap_.kind != vm::TrapKind::none) {
-    r.trap = nested_trap_;
-  } else {
-    r.trap = vm::Trap{kind, st_.trap_pc, st_.trap_addr, static_cast<u8>(st_.trap_size), st_.trap_write != 0};
-  }
+  if (st_.trap_kind != static_cast<u32>(vm::TrapKind::none)) r.trap = trap_of_run();
   return r;
+}
+
+vm::Trap JitExecutor::trap_of_run() const {
+  const auto kind = static_cast<vm::TrapKind>(st_.trap_kind);
+  // An abort after a callback trapped reports the callback's trap.
+  if (kind == vm::TrapKind::aborted && nested_trap_.kind != vm::TrapKind::none) return nested_trap_;
+  return vm::Trap{kind, st_.trap_pc, st_.trap_addr, static_cast<u8>(st_.trap_size), st_.trap_write != 0};
 }
 
 u64 JitExecutor::invoke(u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
@@ -124,8 +131,10 @@ void revalidate_regions(RunState* st) {
 }
 
 void seed_regions(RunState& st, const vm::MemoryGuard* guard) {
-  st.last = st.other = CachedRegion{};
-  if (!guard) return;
+  if (!guard) {
+    st.last = st.other = CachedRegion{};
+    return;
+  }
   st.generation = guard->generation();
   st.last = cached(guard->first_guess(0));
   st.other = cached(guard->first_guess(1));

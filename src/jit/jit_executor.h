@@ -28,7 +28,7 @@ class JitExecutor final : public vm::Executor {
 public:
   // `program` must outlive the executor.
   explicit JitExecutor(const JitProgram& program)
-      : program_(&program), fast_entry0_(program.fast().entry(0)), checked_entry0_(program.checked().entry(0)) {
+      : program_(&program), fast_entry0_(program.fast().entry(0)), code_(&program.fast()) {
     // Fixed for the executor's life: set once, not at every run.
     st_.helpers = program.helpers().data();
     st_.helper_count = program.helpers().size();
@@ -53,12 +53,13 @@ private:
   // Runs slot `entry` on frame `depth` of the code chosen for this run.
   vm::RunResult enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
   u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
+  // The trap the RunState's fields describe, after a run that set one.
+  vm::Trap trap_of_run() const;
 
   const JitProgram* program_;
-  const void* fast_entry0_;     // program_->fast().entry(0)
-  const void* checked_entry0_;  // program_->checked().entry(0)
+  const void* fast_entry0_;  // program_->fast().entry(0): null for an empty program
   const vm::MemoryGuard* confined_ = nullptr;
-  const JitCode* code_ = nullptr;  // of the run in progress
+  const JitCode* code_;  // fast, or CHECKED while confined
   u64 budget_limit_ = ~u64{0};
   vm::Trap nested_trap_;    // a trap inside invoke(), reported by the outer run
   vm::Trap callback_trap_;  // how the last top-level run_callback ended

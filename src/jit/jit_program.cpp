@@ -13,6 +13,7 @@ Result<JitCode> JitCode::compile(const vm::LinkedProgram& program, const EmitOpt
   JitCode c;
   c.buffer_ = std::move(*buffer);
   c.offsets_ = std::move(emitted->slot_offsets);
+  c.slot0_ = emitted->slot0_trampoline;
   return c;
 }
 

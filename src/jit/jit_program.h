@@ -30,6 +30,13 @@ public:
     using Trampoline = u64 (*)(RunState*, const void*);
     return reinterpret_cast<Trampoline>(const_cast<u8*>(buffer_.data()))(&st, target);
   }
+  // A top-level run of slot 0 with r1-r5 (the callback trampoline, see
+  // emitter.h): sets the RunState's depth to 0 and clears its trap; needs
+  // only its ctx, budget, stack_top and, CHECKED, the guard's fields set.
+  u64 enter_slot0(RunState& st, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) const {
+    using Trampoline = u64 (*)(RunState*, u64, u64, u64, u64, u64);
+    return reinterpret_cast<Trampoline>(const_cast<u8*>(buffer_.data() + slot0_))(&st, r1, r2, r3, r4, r5);
+  }
   // Slots of the program (instructions, lddw counting two).
   size_t slots() const { return offsets_.size(); }
   // The mapped code (whole pages; the tail past the code is zero).
@@ -38,6 +45,7 @@ public:
 private:
   CodeBuffer buffer_;
   std::vector<u32> offsets_;
+  u32 slot0_ = 0;  // the callback trampoline's offset
 };
 
 class JitProgram final : public vm::ExecutableProgram {

@@ -88,7 +88,7 @@ void BpfPolicy::bind(Op op, BoundProgram prog) {
   if (confined_) programs_[static_cast<size_t>(op)]->executor->confine(&memory_);
 }
 
-u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, std::array<u64, 5> args,
+u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, const std::array<u64, 5>& args,
                    std::span<const std::byte> arg_struct) {
   const BoundProgram* bp = programs_[static_cast<size_t>(op)].get();
   // Runs nest (a kfunc's core call may run another callback): the outer
@@ -104,7 +104,7 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, std::array<u64, 5> 
   cc.env = &env_;
   cc.host = this;
   PolicyMemory::RunRegions outer_run;
-  if (confined_) outer_run = memory_.enter_run(args, arg_struct);
+  if (confined_) outer_run = memory_.enter_run(args, arg_struct, mirrors_.last_handed_out());
   // struct_ops programs receive a pointer to their arguments as u64 slots.
   vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
   if (confined_) memory_.leave_run(outer_run);

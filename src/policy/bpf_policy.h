@@ -154,7 +154,9 @@ private:
   // context, flushes touched mirrors after. task: the callback's task (its
   // first task argument; null for none), which printk lines are tagged with.
   // arg_struct: the struct one of the args points to (for confinement).
-  u64 run(Op op, ScxContext& ctx, const Task* task, std::array<u64, 5> args,
+  // args: the caller's temporary, alive for the whole run (the program
+  // gets its address).
+  u64 run(Op op, ScxContext& ctx, const Task* task, const std::array<u64, 5>& args,
           std::span<const std::byte> arg_struct = {});
   bool has(Op op) const { return programs_[static_cast<size_t>(op)] != nullptr; }
   // After a program ran (a callback, or a timer callback: `what`): releases

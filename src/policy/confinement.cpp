@@ -19,23 +19,6 @@
 
 namespace ups::policy {
 
-PolicyMemory::RunRegions PolicyMemory::enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct) {
-  const RunRegions outer{args_, arg_struct_};
-  const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
-  args_ = Region{a, a + args.size_bytes(), false};
-  arg_struct_ = Region{s, s + arg_struct.size(), false};
-  guesses_[0] = args_;
-  const auto task = host_.mirrors().last_handed_out();
-  guesses_[1] = task ? Region{task->first, task->second, true} : Region{};
-  return outer;
-}
-
-void PolicyMemory::leave_run(const RunRegions& outer) {
-  args_ = outer.args;
-  arg_struct_ = outer.arg_struct;
-  guesses_[0] = guesses_[1] = Region{};
-}
-
 u64 PolicyMemory::generation() const {
   // Maps are left out: their values never move and are freed only with the
   // policy, so their regions only grow (refresh_maps finds new ones).
@@ -159,7 +142,10 @@ PolicyMemory::ArgFault PolicyMemory::helper_arg_fault(u32 id, const u64* a) cons
     switch (p->args[i]) {
       case H::const_map_ptr:
         for (const auto& m : host_.maps())
-          if (reinterpret_cast<u64>(m.get()) == v) map = m.get();
+          if (reinterpret_cast<u64>(m.get()) == v) {
+            map = m.get();
+            break;
+          }
         if (!map) return ArgFault{n, v, 0, false, true, p->name};
         break;
       case H::map_key: f = mem(p->name, n, v, map ? map->key_size() : 1, false); break;

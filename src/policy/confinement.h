@@ -16,9 +16,11 @@
 // emits the same tests, so both executors confine alike.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bpf/call_context.h"
@@ -41,8 +43,23 @@ public:
   struct RunRegions {
     Span args, arg_struct;
   };
-  RunRegions enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct);
-  void leave_run(const RunRegions& outer);
+  // task: the task mirror handed out last (TaskMirrors::last_handed_out),
+  // the run's second first guess. Inline: they run around every callback.
+  RunRegions enter_run(std::span<const u64> args, std::span<const std::byte> arg_struct,
+                       std::optional<std::pair<u64, u64>> task) {
+    const RunRegions outer{args_, arg_struct_};
+    const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
+    args_ = Region{a, a + args.size_bytes(), false};
+    arg_struct_ = Region{s, s + arg_struct.size(), false};
+    guesses_[0] = args_;
+    guesses_[1] = task ? Region{task->first, task->second, true} : Region{};
+    return outer;
+  }
+  void leave_run(const RunRegions& outer) {
+    args_ = outer.args;
+    arg_struct_ = outer.arg_struct;
+    guesses_[0] = guesses_[1] = Region{};
+  }
 
   Span region_of(u64 addr, u64 size, bool write) const override;
   // The sum of the maps', the task mirrors' and the cpumasks' generations:

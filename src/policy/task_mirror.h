@@ -38,9 +38,9 @@ public:
   std::optional<std::pair<u64, u64>> handed_out(u64 addr, u64 size) const;
   // The mirror handed out last in the current callback, as [begin, end).
   std::optional<std::pair<u64, u64>> last_handed_out() const {
-    if (touched_.empty()) return std::nullopt;
-    const u64 b = reinterpret_cast<u64>(&touched_.back()->ts);
-    return std::pair{b, b + sizeof touched_.back()->ts};
+    if (n_touched_ == 0) return std::nullopt;
+    const u64 b = reinterpret_cast<u64>(&touched_[n_touched_ - 1]->ts);
+    return std::pair{b, b + sizeof(kabi::TaskStruct)};
   }
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
@@ -72,11 +72,21 @@ private:
     const auto i = static_cast<size_t>(id);
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;
   }
+  // The mirror of a task seen for the first time.
+  Slot* new_slot(Task& t);
+  // hand_out's rare cases (a new mirror, a full list): apart, so that the
+  // common one calls nothing and saves no registers.
+  kabi::TaskStruct* hand_out_slow(Task& t);
+  // The fields a program reads, from t.
+  static void refresh(Slot& s, Task& t);
   static void write_back(Slot& s);
   static void copy_affinity(Slot& s, const Task& t);
   std::vector<std::unique_ptr<Slot>> by_id_;  // indexed by TaskId
   std::unordered_map<u64, Slot*> by_addr_;
-  std::vector<Slot*> touched_;  // may repeat a slot; in hand-out order
+  // Handed out in the current callback: the first n_touched_ (which may
+  // repeat a slot), in hand-out order; the vector's size is its capacity.
+  std::vector<Slot*> touched_ = std::vector<Slot*>(16);
+  size_t n_touched_ = 0;
 };
 
 }  // namespace ups::policy

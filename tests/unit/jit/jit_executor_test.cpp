@@ -125,6 +125,55 @@ TEST(Jit, HelpersGetTheirArgumentsAndAnAbortTrapsAtTheCall) {
   EXPECT_EQ(aborted.r.trap.pc, 1u);
 }
 
+// Slot 0 runs through the callback trampoline (r1-r5 in registers, its own
+// frame, depth and trap setup), any other slot through the general entry:
+// one executor alternating between them, fast and CHECKED, after a trap
+// and after a clean run, computes and traps as the interpreter does.
+TEST(Jit, TheCallbackTrampolineAndTheGeneralEntryRunAlikeOnOneExecutor) {
+  // Slot 0: r1 + 2 r2 + 3 r3 + 4 r4 + 5 r5, through the stack; with r1 == 99
+  // a loop that spends the back-edge budget (a trap at instruction 15).
+  // Slot 12: r1 * 7.
+  const auto code = asm_or_die(
+      "jeq %r1, 99, bad\n"
+      "mul %r2, 2\nmul %r3, 3\nmul %r4, 4\nmul %r5, 5\n"
+      "add %r1, %r2\nadd %r1, %r3\nadd %r1, %r4\nadd %r1, %r5\n"
+      "stxdw [%r10-8], %r1\nldxdw %r0, [%r10-8]\nexit\n"
+      "mov %r0, %r1\nmul %r0, 7\nexit\n"
+      "bad:\nja bad\n");
+  auto linked = vm::LinkedProgram::link(code, vm::LinkInputs{});
+  ASSERT_TRUE(linked) << linked.error().to_string();
+  vm::RegionSet regions;  // none: the stack alone
+  for (const bool checked : {false, true}) {
+    SCOPED_TRACE(checked ? "CHECKED" : "fast");
+    auto jit = backend(*linked);
+    auto interp = vm::interpreter_backend(*linked);
+    ASSERT_TRUE(jit && interp);
+    const auto j = (*jit)->new_executor();
+    const auto i = (*interp)->new_executor();
+    if (checked) {
+      j->confine(&regions);
+      i->confine(&regions);
+    }
+    j->set_backedge_budget(1000);
+    i->set_backedge_budget(1000);
+    CallContext ctx;
+    for (int round = 0; round < 2; ++round) {
+      const vm::RunResult a = j->run(ctx, 1, 2, 3, 4, 5);
+      EXPECT_TRUE(a.ok());
+      EXPECT_EQ(a.r0, 1u + 4 + 9 + 16 + 25);
+      const vm::RunResult t = j->run(ctx, 99);
+      const vm::RunResult want = i->run(ctx, 99);
+      EXPECT_EQ(t.trap.kind, want.trap.kind);
+      EXPECT_EQ(t.trap.pc, want.trap.pc);
+      EXPECT_EQ(t.trap.kind, vm::TrapKind::budget);
+      EXPECT_EQ(t.trap.pc, 15u);
+      const vm::RunResult b = j->run_at(12, ctx, 6);
+      EXPECT_TRUE(b.ok());
+      EXPECT_EQ(b.r0, 42u);
+    }
+  }
+}
+
 TEST(Jit, CallxToAnUnknownHelperTrapsNamingTheId) {
   bpf::ExternTable ext;
   ext.helpers = {add_args};

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace ups::policy {
 namespace {
 
@@ -78,6 +80,40 @@ TEST(TaskMirror, OnlyLiveMirrorAddressesAreTasks) {
   EXPECT_EQ(m.task_of(0), nullptr);
   m.forget(t);
   EXPECT_EQ(m.task_of(addr), nullptr);  // stale after the task left
+}
+
+// A callback may hand out many tasks (iterating a DSQ): every one stays
+// listed as handed out in this callback, however many, and a task handed
+// out again right after (a kfunc's refresh) is still written back once;
+// the list empties at the sync, and a forgotten task leaves it.
+TEST(TaskMirror, EveryMirrorHandedOutInACallbackIsListedAndWrittenBack) {
+  TaskMirrors m;
+  std::vector<Task> tasks;
+  for (TaskId id = 1; id <= 40; ++id) tasks.push_back(make_task(id));
+  for (Task& t : tasks) {
+    kabi::TaskStruct* ts = m.hand_out(t);
+    EXPECT_EQ(m.hand_out(t), ts);  // again at once: the same mirror
+    ts->scx.slice = 100 + static_cast<u64>(t.id);
+    const u64 b = reinterpret_cast<u64>(ts);
+    ASSERT_TRUE(m.last_handed_out());
+    EXPECT_EQ(m.last_handed_out()->first, b);
+  }
+  for (Task& t : tasks) {
+    const u64 b = reinterpret_cast<u64>(m.find(t.id));
+    EXPECT_EQ(m.task_of(b), &t);
+    ASSERT_TRUE(m.handed_out(b + 8, 8));
+    EXPECT_EQ(m.handed_out(b + 8, 8)->first, b);
+  }
+  m.forget(tasks[7]);
+  const u64 gen = m.generation();
+  m.sync_out_touched();
+  EXPECT_NE(m.generation(), gen);
+  for (const Task& t : tasks)
+    EXPECT_EQ(t.scx.slice, t.id == 8 ? 5u : 100 + static_cast<u64>(t.id)) << "task " << t.id;
+  // After the sync none is handed out in the (next) callback any more.
+  EXPECT_FALSE(m.last_handed_out());
+  EXPECT_FALSE(m.handed_out(reinterpret_cast<u64>(m.find(1)), 8));
+  EXPECT_EQ(m.task_of(reinterpret_cast<u64>(m.find(1))), &tasks[0]);  // still a live mirror
 }
 
 }  // namespace
