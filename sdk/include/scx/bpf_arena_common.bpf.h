@@ -116,7 +116,3 @@ int bpf_arena_reserve_pages(void *map, void __arena *ptr, __u32 page_cnt) __ksym
 
 #define cond_break __cond_break(break)
 #define cond_break_label(label) __cond_break(goto label)
-
-void bpf_preempt_disable(void) __weak __ksym;
-void bpf_preempt_enable(void) __weak __ksym;
-ssize_t bpf_arena_mapping_nr_pages(void *p__map) __weak __ksym;
