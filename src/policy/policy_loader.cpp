@@ -151,9 +151,9 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
 
   // The program's arena, if any: its accesses are linked to it.
   vm::LinkInputs link{handles, values, &policy->linked_externs()};
-  for (const auto& m : maps)
-    if (m->type() == bpf::MapType::arena) {
-      const auto* arena = static_cast<const bpf::ArenaMap*>(m.get());
+  for (std::size_t i = 0; i < set->size(); ++i)
+    if (set->shared(i)->type() == bpf::MapType::arena) {
+      const auto* arena = static_cast<const bpf::ArenaMap*>(set->shared(i).get());
       link.arena_base = reinterpret_cast<u64>(arena->base());
       link.arena_user = arena->user_vm_start();
     }
