@@ -99,7 +99,7 @@ std::string disasm_alu(const Instruction& d) {
   const bool w = d.is64;
   if (d.alu == AluOp::neg) return fmt::format("{0} = -{0}", reg(d.dst, w));
   if (d.alu == AluOp::addr_space_cast)  // as llvm-objdump spells it
-    return fmt::format("r{} = addr_space_cast(r{}, {}, {})", d.dst, d.src, d.imm >> 16, d.imm & 0xffff);
+    return fmt::format("r{} = addr_space_cast(r{}, {:#x}, {:#x})", d.dst, d.src, d.imm >> 16, d.imm & 0xffff);
   if (d.alu == AluOp::movsx)
     return fmt::format("{} = ({}){}", reg(d.dst, w), stype(d.size), reg(d.src, w));
   const std::string rhs = d.src_is_reg ? reg(d.src, w) : shex(d.imm);

@@ -73,7 +73,7 @@ Result<Assembled> assemble_text(std::string_view text, const Symbols& syms) {
   static const std::regex re_fetch(R"(^[rw](\d+) = atomic_fetch_(add|or|and|xor|xchg)\(\*\(u(32|64) \*\)\(r(\d+) ([+-]) (\w+)\), [rw](\d+)\)$)");
   static const std::regex re_cmpxchg(R"(^[rw]0 = cmpxchg\(\*\(u(32|64) \*\)\(r(\d+) ([+-]) (\w+)\), [rw]0, [rw](\d+)\)$)");
   static const std::regex re_goto(R"(^(goto|may_goto) ([+-]?\w+)$)");
-  static const std::regex re_cast(R"(^r(\d+) = addr_space_cast\(r(\d+), (\d), (\d)\)$)");
+  static const std::regex re_cast(R"(^r(\d+) = addr_space_cast\(r(\d+), (?:0x)?(\d), (?:0x)?(\d)\)$)");
   static const std::regex re_if(R"(^if ([rw])(\d+) (==|!=|>|>=|<|<=|&|s>|s>=|s<|s<=) ([rw]?)(-?\w+) goto ([+-]?\w+)$)");
   static const std::regex re_call(R"(^call (kfunc |local )?([\w.]+)$)");
   static const std::regex re_raw(R"(^raw (0x[0-9a-fA-F]+)$)");
