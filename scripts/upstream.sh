@@ -199,7 +199,10 @@ for src in "$SRC"/scx_*.bpf.c; do
     continue
   fi
   if ! "$UPSCHED" verify "$obj" >"$WORK/$name.verify" 2>&1; then
-    problem[$name]="verify: $(first_line '.' "$WORK/$name.verify")"
+    # the refusal, not the callbacks verified before it nor the progress
+    # lines of a long verification
+    grep -v ' so far$' "$WORK/$name.verify" >"$WORK/$name.refusal" || true
+    problem[$name]="verify: $(first_line ': instruction [0-9]+: ' "$WORK/$name.refusal")"
     continue
   fi
   reached[$name]=verify

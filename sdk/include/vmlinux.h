@@ -504,6 +504,17 @@ enum {
 	BPF_F_LOCK = 4,
 };
 
+/* BPF arenas (include/uapi/linux/bpf.h, include/linux/mm.h): the off of
+ * MOV64 X that makes it addr_space_cast, and the page size arena pages
+ * come in. */
+enum {
+	BPF_ADDR_SPACE_CAST = 1,
+};
+
+enum page_size_enum {
+	__PAGE_SIZE = 4096,
+};
+
 /* flags of bpf_task_storage_get() */
 enum {
 	BPF_LOCAL_STORAGE_GET_F_CREATE = 1ULL << 0,

@@ -60,11 +60,15 @@ inline constexpr u8 ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40,
 // jumps (high nibble)
 inline constexpr u8 JA = 0x00, JEQ = 0x10, JGT = 0x20, JGE = 0x30, JSET = 0x40,
                     JNE = 0x50, JSGT = 0x60, JSGE = 0x70, CALL = 0x80, EXIT = 0x90,
-                    JLT = 0xa0, JLE = 0xb0, JSLT = 0xc0, JSLE = 0xd0;
+                    JLT = 0xa0, JLE = 0xb0, JSLT = 0xc0, JSLE = 0xd0,
+                    JCOND = 0xe0;  // may_goto
 // memory: size and mode
 inline constexpr u8 W = 0x00, H = 0x08, B = 0x10, DW = 0x18, SIZE_MASK = 0x18;
 inline constexpr u8 IMM = 0x00, ABS = 0x20, IND = 0x40, MEM = 0x60, MEMSX = 0x80,
-                    ATOMIC = 0xc0, MODE_MASK = 0xe0;
+                    ATOMIC = 0xc0, MODE_MASK = 0xe0,
+                    // an arena access, as the loader marks it after verification
+                    // (Linux's internal BPF_PROBE_MEM32); never in an object
+                    PROBE_MEM32 = 0xa0;
 // atomic operations (imm)
 inline constexpr s32 ATOMIC_FETCH = 0x01, ATOMIC_XCHG = 0xe0 | 0x01,
                      ATOMIC_CMPXCHG = 0xf0 | 0x01;
@@ -78,5 +82,8 @@ inline constexpr u8 PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_BTF_ID = 3,
 inline constexpr int kNumRegs = 11;          // r0..r10
 inline constexpr int kStackSize = 512;       // per frame
 inline constexpr int kMaxCallDepth = 16;  // frames, main included: Linux 7.3's MAX_CALL_FRAMES
+// may_goto: how many times one frame may fall through its may_gotos before
+// they jump (Linux's BPF_MAX_LOOPS); each frame starts with a full budget.
+inline constexpr u64 kMayGotoBudget = 8 * 1024 * 1024;
 
 }  // namespace ups::bpf

@@ -24,6 +24,7 @@ enum class MapType : u32 {
   stack = 23,
   ringbuf = 27,
   task_storage = 29,
+  arena = 33,
 };
 const char* map_type_name(MapType t);  // "hash", "percpu_array", ...
 
@@ -72,6 +73,8 @@ struct MapDef {
   u32 value_size = 0;
   u32 max_entries = 0;
   u32 map_flags = 0;
+  // Arena: the user address its pages appear at (Linux's map_extra), 0 = unset.
+  u64 map_extra = 0;
   // Map-in-map: the definition every inner map must match.
   std::shared_ptr<MapDef> inner;
   // Map-in-map: the slots filled when the object's maps are created (libbpf

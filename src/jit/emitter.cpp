@@ -261,15 +261,16 @@ private:
   // --- instructions -------------------------------------------------------
   void instruction(const vm::LinkedInsn& l) {
     const Instruction& d = l.insn;
+    l_value_ = l.value;
     switch (d.kind) {
       case InsnKind::alu: return alu(d);
       case InsnKind::endian: return endian(d);
       case InsnKind::load_imm64:
         if (!blinded_imm(kReg[d.dst], l.value)) mov(kReg[d.dst], l.value);
         return;
-      case InsnKind::load: return load(d, kReg[d.src]);
+      case InsnKind::load: return d.arena ? arena_load(d) : load(d, kReg[d.src]);
       case InsnKind::store_imm:
-      case InsnKind::store_reg: return store(d);
+      case InsnKind::store_reg: return d.arena ? arena_store(d) : store(d);
       case InsnKind::atomic: return atomic(d);
       case InsnKind::jump: return jump(d);
       case InsnKind::call:
@@ -294,6 +295,7 @@ private:
     const u64 imm = w ? imm64(d) : static_cast<u32>(d.imm);
     switch (d.alu) {
       case AluOp::neg: neg(dw); return;
+      case AluOp::addr_space_cast: return addr_space_cast(d, l_value_);
       case AluOp::movsx:
         if (w) {
           if (d.size == 1) movsx(D, S.cvt8());
@@ -598,6 +600,63 @@ private:
     }
   }
 
+  // Arena accesses (vm/linked_program.h): at the arena's base + the low 32
+  // bits of the register + off, in r11 (r9 scratch), as the interpreter
+  // computes it; inside the arena's reservation, so CHECKED mode tests
+  // nothing more.
+  Xbyak::RegExp arena_address(const Instruction& d, const Reg64& reg) {
+    mov(r11.cvt32(), reg.cvt32());
+    mov(r9, program_.arena_base());
+    add(r11, r9);
+    return r11 + static_cast<int>(d.off);
+  }
+
+  void arena_load(const Instruction& d) {
+    const Reg64 D = kReg[d.dst];
+    const auto a = arena_address(d, kReg[d.src]);
+    if (d.size == 8) mov(D, qword[a]);
+    else if (d.size == 4) mov(D.cvt32(), dword[a]);
+    else movzx(D.cvt32(), frame(d.size)[a]);
+  }
+
+  void arena_store(const Instruction& d) {
+    const auto a = arena_address(d, kReg[d.dst]);
+    if (d.kind == InsnKind::store_reg) {
+      mov(frame(d.size)[a], sized(kReg[d.src], d.size));
+    } else if (blinded_imm(r9, imm64(d))) {
+      mov(frame(d.size)[a], sized(r9, d.size));
+    } else {
+      const u64 v = d.size == 8 ? imm64(d) : static_cast<u64>(static_cast<u32>(d.imm)) &
+                                                  (d.size == 4 ? 0xffffffffu : d.size == 2 ? 0xffffu : 0xffu);
+      mov(frame(d.size)[a], v);
+    }
+  }
+
+  // To the kernel's form (imm 1): the low 32 bits. To the user's: the
+  // arena's user address upper half (user_hi) or'ed in, NULL kept NULL.
+  void addr_space_cast(const Instruction& d, u64 user_hi) {
+    const Reg64 D = kReg[d.dst];
+    if (d.imm == 1) {
+      mov(D.cvt32(), kReg[d.src].cvt32());
+      return;
+    }
+    mov(r11.cvt32(), kReg[d.src].cvt32());
+    mov(r9, user_hi);
+    or_(r9, r11);
+    test(r11, r11);
+    cmovz(r9, r11);
+    mov(D, r9);
+  }
+
+  // may_goto: falls through, spending a unit of the frame's budget
+  // (RunState::may_goto[depth]), until it is spent; then jumps.
+  void may_goto(const Instruction& d) {
+    mov(r11.cvt32(), dword[kState + state::kDepth]);
+    cmp(qword[kState + r11 * 8 + state::kMayGoto], 0);
+    je(jump_label(d.pc, d.target));
+    sub(qword[kState + r11 * 8 + state::kMayGoto], 1);
+  }
+
   static Xbyak::Reg sized(const Reg64& r, u8 size) {
     return size == 1 ? Xbyak::Reg(r.cvt8()) : size == 2 ? Xbyak::Reg(r.cvt16())
          : size == 4 ? Xbyak::Reg(r.cvt32()) : Xbyak::Reg(r);
@@ -715,6 +774,7 @@ private:
       jmp(target);
       return;
     }
+    if (d.cond == JumpCond::may_goto) return may_goto(d);
     compare(d);
     jcc(d.cond, false, target);
   }
@@ -759,7 +819,9 @@ private:
       case JumpCond::slt: negate ? jge(to) : jl(to); return;
       case JumpCond::sle: negate ? jg(to) : jle(to); return;
       case JumpCond::always: jmp(to); return;
+      case JumpCond::may_goto: break;  // jump() emits it
     }
+    throw Xbyak::Error(Xbyak::ERR_INTERNAL);
   }
 
   // A taken backward jump costs one unit of budget; the last one traps.
@@ -822,6 +884,8 @@ private:
     cmp(dword[kState + state::kDepth], bpf::kMaxCallDepth - 1);
     jae(trap_stub(vm::TrapKind::call_depth, d.pc));
     add(dword[kState + state::kDepth], 1);
+    mov(r11.cvt32(), dword[kState + state::kDepth]);
+    mov(qword[kState + r11 * 8 + state::kMayGoto], static_cast<u32>(bpf::kMayGotoBudget));
     for (int i = 6; i <= 10; ++i) push(kReg[i]);
     sub(rbp, bpf::kStackSize);
     call(labels_[static_cast<size_t>(d.target)]);
@@ -832,6 +896,7 @@ private:
 
   const vm::LinkedProgram& program_;
   EmitOptions opt_;
+  u64 l_value_ = 0;  // the LinkedInsn::value of the instruction being emitted
   s32 key_ = 0;
   std::vector<Label> labels_;
   std::vector<bool> fused_;  // per slot: the second of a fused pair

@@ -54,6 +54,7 @@ vm::RunResult JitExecutor::enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u
   }
   st_.args[0] = r1, st_.args[1] = r2, st_.args[2] = r3, st_.args[3] = r4, st_.args[4] = r5;
   st_.depth = depth;
+  st_.may_goto[depth] = bpf::kMayGotoBudget;
   st_.frame_top = stack_top() - u64{depth} * bpf::kStackSize;
   st_.trap_kind = static_cast<u32>(vm::TrapKind::none);
   const u64 outer_rsp = st_.saved_rsp;

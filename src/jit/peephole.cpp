@@ -58,7 +58,7 @@ private:
   std::optional<Fusion> branch_over_jump(size_t i) const {
     const Instruction& a = insns_[i].insn;
     const Instruction* b = follower(i, 1);
-    if (!b || !a.is_conditional_jump() || a.target != static_cast<s64>(b->pc) + 1 || b->kind != InsnKind::jump ||
+    if (!b || !a.is_conditional_jump() || a.cond == JumpCond::may_goto || a.target != static_cast<s64>(b->pc) + 1 || b->kind != InsnKind::jump ||
         b->cond != JumpCond::always || b->target > static_cast<s64>(b->pc))
       return std::nullopt;
     return Fusion{.kind = FusionKind::branch_over_jump, .length = 2};
@@ -136,7 +136,7 @@ private:
     // after. In CHECKED mode a trap at the load reports r0, so r0 is never
     // the address skipped.
     if (const Instruction* d = follower(i, f.length);
-        d && d->kind == InsnKind::load && d->src == f.dst && !(opt_.checked && f.dst == 0) &&
+        d && d->kind == InsnKind::load && !d->arena && d->src == f.dst && !(opt_.checked && f.dst == 0) &&
         (d->dst == f.dst || dead_after(i + f.length + 1u, f.dst)) &&
         add_s32(f.disp, d->off)) {  // the load adds its offset (x86 displacements are 32-bit)
       f.load = true;

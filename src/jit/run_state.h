@@ -58,6 +58,8 @@ struct RunState {
   CachedRegion other;
   u64 generation = 0;
   InsnRegion* insn_regions = nullptr;
+  // Each frame's may_goto budget left (bpf::kMayGotoBudget when it starts).
+  u64 may_goto[bpf::kMaxCallDepth] = {};
 };
 
 // Offsets for the emitter.
@@ -84,6 +86,7 @@ inline constexpr int kOtherLen = offsetof(RunState, other) + offsetof(CachedRegi
 inline constexpr int kOtherWritable = offsetof(RunState, other) + offsetof(CachedRegion, writable);
 inline constexpr int kInsnRegions = offsetof(RunState, insn_regions);
 inline constexpr int kInsnRegionSize = sizeof(InsnRegion);
+inline constexpr int kMayGoto = offsetof(RunState, may_goto);
 }  // namespace state
 
 // CHECKED mode's slow path, called by the code when the inline tests miss:

@@ -219,6 +219,13 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       case kabi::KArg::callback: a = arg(ArgKind::callback); break;
       case kabi::KArg::meta: a = arg(ArgKind::scalar); break;
       case kabi::KArg::cgroup: a = arg(ArgKind::struct_ptr, kStructCgroup); break;
+      case kabi::KArg::arena_map:
+        a = arg(ArgKind::map_ptr);
+        p.map_types = bpf::map_type_bit(bpf::MapType::arena);
+        break;
+      // An arena pointer is a number to the verifier (Value::arena): never
+      // a host pointer, which a scalar argument refuses.
+      case kabi::KArg::arena: a = arg(ArgKind::scalar); break;
     }
     if ((k.flags & kabi::kf_release) && !released && (a.kind == ArgKind::struct_ptr || a.kind == ArgKind::local_ref)) {
       a.release = true;
@@ -240,11 +247,13 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
     case kabi::KRet::local_obj:
     case kabi::KRet::rb_node: p.ret = verifier::RetKind::local_obj; break;
     case kabi::KRet::cgroup: p.ret = verifier::RetKind::struct_ptr; p.ret_struct = kStructCgroup; break;
+    case kabi::KRet::arena: p.ret = verifier::RetKind::arena; break;
   }
   p.ret_null = (k.flags & kabi::kf_ret_null) != 0;
   p.acquire = (k.flags & kabi::kf_acquire) != 0;
   p.sleepable = (k.flags & kabi::kf_sleepable) != 0;
   p.ends_run = (k.flags & kabi::kf_ends_run) != 0;
+  p.spinlock_safe = (k.flags & kabi::kf_spinlock_safe) != 0;
   if (k.flags & kabi::kf_iter_new) p.special = verifier::Special::iter_new;
   if (k.flags & kabi::kf_iter_next) p.special = verifier::Special::iter_next;
   if (k.flags & kabi::kf_iter_destroy) p.special = verifier::Special::iter_destroy;

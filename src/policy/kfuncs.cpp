@@ -18,6 +18,7 @@
 
 #include "base/assert.h"
 #include "bpf/helpers/bpf_printf.h"
+#include "bpf/maps/arena_map.h"
 #include "core/ext_class.h"
 #include "core/scx_constants.h"
 #include "core/scx_context.h"
@@ -501,6 +502,26 @@ KF(iter_num_destroy) {
 }
 
 // --- allocated objects and rbtrees (policy/local_objects.h) ---------------------------
+// Arenas (Linux kernel/bpf/arena.c). The verifier hands them an arena map;
+// anything else gets what a failed call gives.
+bpf::ArenaMap* arena_of(u64 map) {
+  auto* m = reinterpret_cast<bpf::Map*>(map);
+  return m && m->type() == bpf::MapType::arena ? static_cast<bpf::ArenaMap*>(m) : nullptr;
+}
+KF(arena_alloc_pages) {
+  bpf::ArenaMap* a = arena_of(a1);
+  if (!a || a5 != 0) return 0;  // no flags are defined
+  return a->alloc_pages(a2, static_cast<u32>(a3));
+}
+KF(arena_free_pages) {
+  if (bpf::ArenaMap* a = arena_of(a1); a && a2) a->free_pages(a2, static_cast<u32>(a3));
+  return 0;
+}
+KF(arena_reserve_pages) {
+  bpf::ArenaMap* a = arena_of(a1);
+  return static_cast<u64>(static_cast<s64>(a ? a->reserve_pages(a2, static_cast<u32>(a3)) : -EINVAL));
+}
+
 KF(obj_new) { return host(c).objects().alloc(static_cast<u32>(a1)); }
 KF(obj_drop) {
   if (auto why = host(c).objects().drop(a1); !why.empty()) return fail(c, kfunc, "argument 1: " + why);
@@ -781,10 +802,10 @@ KfuncTable make_table() {
   t.add(row<"bpf_cpumask_any_distribute", cpumask_any_distribute>({}, R::scalar, std::pair<s64, s64>{0, kMaxCpus},
       {A::cpumask}, kf_rcu, kf_set_any, none, none, "v6.3"));
   t.add(row<"bpf_iter_num_new", iter_num_new>({}, R::scalar, zero_or_errno, {A::num_iter, A::scalar, A::scalar},
-      kf_iter_new, kf_set_any, none, none, "v6.4"));
-  t.add(row<"bpf_iter_num_next", iter_num_next>({}, R::int_ptr, {}, {A::num_iter}, kf_iter_next | kf_ret_null,
+      kf_iter_new | kf_spinlock_safe, kf_set_any, none, none, "v6.4"));
+  t.add(row<"bpf_iter_num_next", iter_num_next>({}, R::int_ptr, {}, {A::num_iter}, kf_iter_next | kf_ret_null | kf_spinlock_safe,
       kf_set_any, none, none, "v6.4"));
-  t.add(row<"bpf_iter_num_destroy", iter_num_destroy>({}, R::void_, {}, {A::num_iter}, kf_iter_destroy, kf_set_any,
+  t.add(row<"bpf_iter_num_destroy", iter_num_destroy>({}, R::void_, {}, {A::num_iter}, kf_iter_destroy | kf_spinlock_safe, kf_set_any,
       none, none, "v6.4"));
   // --- allocated objects and rbtrees (the rbtree calls under the root's lock) ---
   t.add(row<"bpf_obj_new_impl", obj_new>({}, R::local_obj, {}, {A::local_type, A::meta}, kf_obj_new, kf_set_any, none,
@@ -797,6 +818,13 @@ KfuncTable make_table() {
       {A::rb_root, A::rb_node, A::callback, A::meta, A::scalar}, kf_rbtree_add, kf_set_any, none, none, "v6.3"));
   t.add(row<"bpf_rbtree_first", rbtree_first>({}, R::rb_node, {}, {A::rb_root}, kf_rbtree_first, kf_set_any, none,
       none, "v6.3"));
+  // --- arenas (scx/bpf_arena_common.bpf.h) ---
+  t.add(row<"bpf_arena_alloc_pages", arena_alloc_pages>({}, R::arena, {},
+      {A::arena_map, A::arena, A::scalar, A::scalar, A::scalar}, kf_spinlock_safe, kf_set_any, none, none, "v6.9"));
+  t.add(row<"bpf_arena_free_pages", arena_free_pages>({}, R::void_, {}, {A::arena_map, A::arena, A::scalar},
+      kf_spinlock_safe, kf_set_any, none, none, "v6.9"));
+  t.add(row<"bpf_arena_reserve_pages", arena_reserve_pages>({}, R::scalar, std::pair<s64, s64>{-22, 0},
+      {A::arena_map, A::arena, A::scalar}, kf_spinlock_safe, kf_set_any, none, none, "v6.16"));
   // --- upsched extensions (sdk/include/upsched/*.h) ---
   t.add(row<"upsched_task_wait_event", task_query<&ScxContext::task_wait_event>>({}, R::scalar, {}, {A::task}, kf_rcu, kf_set_any, cap_events,
       none, "upsched"));

@@ -7,6 +7,7 @@
 
 #include "bpf/helpers/helper_env.h"
 #include "bpf/helpers/helpers.h"
+#include "bpf/maps/arena_map.h"
 #include "bpf/maps/map_factory.h"
 #include "bpf/maps/map_set.h"
 #include "bpf/object/object.h"
@@ -20,6 +21,29 @@
 #include "verifier/verifier.h"
 
 namespace ups::policy {
+
+namespace {
+
+// The arena accesses the verifier found in program idx (the same
+// instructions whichever callback of it was verified).
+std::vector<u32> arena_insns_of(const std::vector<CallbackVerdict>& verdicts, size_t idx) {
+  std::vector<u32> out;
+  for (const auto& v : verdicts)
+    if (v.program == idx) out.insert(out.end(), v.result.arena_insns.begin(), v.result.arena_insns.end());
+  return out;
+}
+
+// The code with those accesses marked (mode PROBE_MEM32), as Linux's
+// verifier rewrites them for its JIT.
+std::vector<bpf::Insn> marked_code(std::span<const bpf::Insn> code, const std::vector<u32>& arena_insns) {
+  std::vector<bpf::Insn> out(code.begin(), code.end());
+  for (u32 pc : arena_insns)
+    if (pc < out.size())
+      out[pc].opcode = static_cast<u8>((out[pc].opcode & ~bpf::op::MODE_MASK) | bpf::op::PROBE_MEM32);
+  return out;
+}
+
+}  // namespace
 
 namespace {
 
@@ -137,12 +161,19 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   // line as the pointer-leak rule): see confinement.h.
   if (!may_see_pointers(caps) || opts.confine_always) policy->confine();
 
+  // The program's arena, if any: its accesses are linked to it.
+  vm::LinkInputs link{handles, values, &policy->linked_externs()};
+  for (std::size_t i = 0; i < set->size(); ++i)
+    if (set->shared(i)->type() == bpf::MapType::arena) {
+      const auto* arena = static_cast<const bpf::ArenaMap*>(set->shared(i).get());
+      link.arena_base = reinterpret_cast<u64>(arena->base());
+      link.arena_user = arena->user_vm_start();
+    }
   for (const auto& [name, idx] : ops->callbacks) {
     auto op = op_of(name);
     const kabi::CallbackInfo* cb = kabi::find_callback(name);
     if (!op || !cb || !cb->hosted) continue;
-    vm::LinkInputs link{handles, values, &policy->linked_externs()};
-    auto linked = vm::LinkedProgram::link(object->programs()[idx].code, link);
+    auto linked = vm::LinkedProgram::link(marked_code(object->programs()[idx].code, arena_insns_of(*verdicts, idx)), link);
     if (!linked) return refused(path, fmt::format("{}: {}", name, linked.error().message));
     auto code = opts.backend(*linked);
     if (!code) return refused(path, fmt::format("{}: {}", name, code.error().message));

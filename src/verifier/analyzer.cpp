@@ -83,6 +83,10 @@ public:
       if (cfg.insns[pc])
         if (auto* c = std::get_if<Call>(&*cfg.insns[pc]); c && c->to == Call::To::kfunc)
           may_iterate_[pc] = advances(&api, c->id) || advances(api.timer_api(), c->id);
+    // may_goto: its budget bounds the loop it is in, at run time.
+    for (u32 pc = 0; pc < cfg.insns.size(); ++pc)
+      if (cfg.insns[pc])
+        if (auto* j = std::get_if<Jump>(&*cfg.insns[pc]); j && j->op == bpf::op::JCOND) may_goto_[pc] = may_iterate_[pc] = true;
   }
 
   void run() {
@@ -94,6 +98,8 @@ public:
     }
     res_.stats.states = cps_.size();
     if (!res_.error) check_combined_stack();
+    for (const auto& [pc, arena] : tr_.arena_accesses())
+      if (arena) res_.arena_insns.push_back(pc);
   }
 
 private:
@@ -237,8 +243,10 @@ private:
     // A callback called again, or an iterator advanced again: the callback's
     // caller or the iterator bounds the repetition, so coming back to a
     // state already seen on this path means the loop has converged.
-    const bool reentry =
-        (st.top().is_callback && pc == st.top().subprog) || tr_.advances_live_iterator(st, pc);
+    // A may_goto likewise: its budget ends the loop (Linux prunes a state
+    // at a may_goto that an earlier pass's state contains).
+    const bool reentry = (st.top().is_callback && pc == st.top().subprog) ||
+                         tr_.advances_live_iterator(st, pc) || may_goto_[pc];
     if (reentry) {
       // Numbers that changed since an earlier pass on this path are widened
       // to unknown, so the passes converge.
@@ -444,6 +452,7 @@ private:
   std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
+  std::vector<bool> may_goto_ = std::vector<bool>(cfg_.insns.size(), false);
   // By loop head: 1 + the instruction of the last jump back to it (0: none).
   std::vector<u32> back_edge_to_ = std::vector<u32>(cfg_.insns.size(), 0);
   std::vector<u64> back_edge_runs_ = std::vector<u64>(cfg_.insns.size(), 0);  // by jump instruction

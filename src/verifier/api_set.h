@@ -69,6 +69,7 @@ enum class RetKind : u8 {
   map_value_or_null,
   struct_ptr,
   local_obj,  // an allocated object, its type from the Special (obj_new, rbtree_*, kptr_xchg)
+  arena,      // an arena pointer (Value::arena), or 0
 };
 
 // What the call does beyond its prototype.
@@ -121,6 +122,7 @@ struct Prototype {
   bool acquire = false;   // the returned pointer is a reference to release
   bool sleepable = false; // only in sleepable callbacks
   bool ends_run = false;  // the host stops the program at this call: no path goes on
+  bool spinlock_safe = false;  // may be called while holding the spin lock
   Special special = Special::none;
   std::optional<FormatSpec> format;
   // The map types its map_ptr argument may have (bit 1 << bpf::MapType);

@@ -34,7 +34,7 @@ u8 alu_code(bpf::AluOp a) {
     case bpf::AluOp::neg: return op::NEG;
     case bpf::AluOp::mod: case bpf::AluOp::smod: return op::MOD;
     case bpf::AluOp::xor_: return op::XOR;
-    case bpf::AluOp::mov: case bpf::AluOp::movsx: return op::MOV;
+    case bpf::AluOp::mov: case bpf::AluOp::movsx: case bpf::AluOp::addr_space_cast: return op::MOV;
     case bpf::AluOp::arsh: return op::ARSH;
   }
   return op::ADD;
@@ -54,6 +54,7 @@ u8 jump_code(bpf::JumpCond c) {
     case bpf::JumpCond::slt: return op::JSLT;
     case bpf::JumpCond::sle: return op::JSLE;
     case bpf::JumpCond::set: return op::JSET;
+    case bpf::JumpCond::may_goto: return op::JCOND;
   }
   return op::JA;
 }
@@ -65,6 +66,8 @@ Operand operand_of(const bpf::Instruction& d) {
 Result<Instruction> from_isa(const bpf::Instruction& d, size_t slots) {
   const u32 pc = d.pc;
   auto inside = [&](s64 t) { return t >= 0 && t < static_cast<s64>(slots); };
+  if (d.arena)  // the loader marks arena accesses after verification
+    return bad(pc, "memory mode 0xa0 (an arena access the loader marks) in a program to verify");
   switch (d.kind) {
     case bpf::InsnKind::alu: {
       Alu a;
@@ -73,6 +76,7 @@ Result<Instruction> from_isa(const bpf::Instruction& d, size_t slots) {
       a.dst = d.dst;
       a.src = operand_of(d);
       a.off = d.off;
+      if (d.alu == bpf::AluOp::addr_space_cast) a.src.imm = d.imm;  // the direction
       return Instruction{a};
     }
     case bpf::InsnKind::endian: {

@@ -27,12 +27,12 @@ struct Alu {
   bool is64 = true;
   u8 dst = 0;
   Operand src;
-  s16 off = 0;        // 1 = signed div/mod; 8/16/32 = movsx
+  s16 off = 0;        // 1 = signed div/mod or addr_space_cast (src.imm: 1 or 1 << 16); 8/16/32 = movsx
   bool to_be = false; // END
 };
 
 struct Jump {
-  u8 op = 0;  // bpf::op::JA, JEQ ...
+  u8 op = 0;  // bpf::op::JA, JEQ ..., JCOND (may_goto)
   bool is32 = false;
   u8 dst = 0;
   Operand src;

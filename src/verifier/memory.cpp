@@ -209,8 +209,38 @@ void Transformer::write_stack(State& st, const Value& ptr, s64 lo, s64 hi, u64 m
   }
 }
 
+bool Transformer::has_arena() const {
+  for (const auto& m : info_.maps)
+    if (m.type == bpf::MapType::arena) return true;
+  return false;
+}
+
+std::string Transformer::note_arena_access(u32 pc, bool arena) {
+  auto [it, fresh] = arena_access_.try_emplace(pc, arena);
+  if (fresh || it->second == arena) return "";
+  return "this instruction accesses the arena on one path and other memory on another; the same instruction "
+         "cannot be used with and without an arena pointer";
+}
+
+// A store into the arena: any offset (the access is confined at run time),
+// a number or an arena pointer; a host pointer would be readable by anyone
+// who reads the arena (user space, in Linux, through its mapping).
+std::string Transformer::arena_store(const State& st, const Mem& m, const Value& v) const {
+  (void)st;
+  if (v.is_pointer() && !info_.allow_ptr_leaks)
+    return fmt::format("storing R{} ({}) into the arena would leak a pointer", m.value.reg, describe(v));
+  return "";
+}
+
 std::string Transformer::load(State& st, const Mem& m, u32 pc) {
   const Value base = st.reg(m.base);
+  const bool through_arena = base.kind == Kind::scalar && base.arena;
+  if (auto e = note_arena_access(pc, through_arena); !e.empty()) return e;
+  if (through_arena) {
+    if (m.sign_extend) return "sign-extending loads from the arena are not supported";
+    st.reg(m.value.reg) = Value::scalar(unknown_of_width(m.width, false));
+    return "";
+  }
   if (auto e = check_region(st, m.base, base, m.off, m.width, false); !e.empty()) return e;
   Value out = Value::scalar(unknown_of_width(m.width, m.sign_extend));
   const s64 lo = base.num.smin + m.off, hi = base.num.smax + m.off;
@@ -295,7 +325,7 @@ std::string Transformer::load(State& st, const Mem& m, u32 pc) {
   return "";
 }
 
-std::string Transformer::store(State& st, const Mem& m) {
+std::string Transformer::store(State& st, const Mem& m, u32 pc) {
   const Value base = st.reg(m.base);
   Value v;
   if (m.value.is_reg) {
@@ -305,6 +335,9 @@ std::string Transformer::store(State& st, const Mem& m) {
   } else {
     v = Value::scalar(Scalar::constant(static_cast<u64>(static_cast<s64>(m.value.imm))));
   }
+  const bool through_arena = base.kind == Kind::scalar && base.arena;
+  if (auto e = note_arena_access(pc, through_arena); !e.empty()) return e;
+  if (through_arena) return arena_store(st, m, v);
   if (auto e = check_region(st, m.base, base, m.off, m.width, true); !e.empty()) return e;
   // A pointer stored into a map value becomes a number others may read:
   // only for a loader who may see pointer values.
@@ -355,6 +388,7 @@ std::string Transformer::atomic(State& st, const Atomic& a) {
   const Value base = st.reg(a.base);
   const Value src = st.reg(a.src);
   if (src.kind == Kind::uninit) return fmt::format("R{} is used before it is initialised", a.src);
+  if (base.kind == Kind::scalar && base.arena) return "atomic operations on arena memory are not supported";
   if (src.is_pointer() && !info_.allow_ptr_leaks)
     return fmt::format("R{} is {}: atomic operations on pointers would leak them", a.src, describe(src));
   if (a.op == bpf::op::ATOMIC_CMPXCHG) {

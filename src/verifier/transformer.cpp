@@ -172,6 +172,7 @@ struct StepVisitor {
       src = Value::scalar(Scalar::constant(static_cast<u64>(a.src.imm)));
     }
     Value& dst = st.reg(a.dst);
+    if (a.op == op::MOV && a.off == 1 && a.is64 && a.src.is_reg) return addr_space_cast(a, src, dst);
     if (a.op == op::MOV) {
       if (src.is_pointer()) {
         if (!a.is64 || a.off) return fail(fmt::format("R{} is {}: a 32-bit or sign-extending move would truncate the pointer", a.src.reg, t.describe(src)));
@@ -190,7 +191,25 @@ struct StepVisitor {
     }
     if (dst.kind == Kind::uninit) return fail(uninit_msg(a.dst, dst));
     if (dst.is_pointer() || src.is_pointer()) return pointer_alu(a, dst, src);
+    // Any arithmetic on an arena pointer gives an arena pointer (Linux:
+    // "any arithmetic operations are allowed on arena pointers").
+    const bool arena = dst.arena || src.arena;
     dst = Value::scalar(alu_abstract(a.op, a.is64, dst.num, src.num, a.off, a.to_be));
+    dst.arena = arena;
+    return go(pc + 1);
+  }
+
+  // addr_space_cast: to the kernel's view (imm 1) gives an arena pointer;
+  // to the user's (imm 1 << 16) a number. The source is a number or an
+  // arena pointer: a host pointer turned into an arena one would be an
+  // address the program could read off.
+  StepOut addr_space_cast(const Alu& a, const Value& src, Value& dst) {
+    if (!t.has_arena())
+      return fail("addr_space_cast can only be used in a program that has an arena (a BPF_MAP_TYPE_ARENA map)");
+    if (src.is_pointer() && !t.info_.allow_ptr_leaks)
+      return fail(fmt::format("R{} is {}: addr_space_cast of a pointer that is not into the arena would leak it",
+                              a.src.reg, t.describe(src)));
+    dst = a.src.imm == 1 ? Value::arena_ptr() : Value::scalar();
     return go(pc + 1);
   }
 
@@ -242,6 +261,15 @@ struct StepVisitor {
 
   StepOut operator()(const Jump& j) {
     if (j.op == op::JA) return go(j.target);
+    if (j.op == op::JCOND) {
+      // may_goto: falls through while the frame's budget lasts, jumps once
+      // it is spent; the analyzer treats it as a loop head that bounds its
+      // loop (Analyzer::prune), as Linux does.
+      StepOut o = go(pc + 1);
+      o.forks.emplace_back(st, j.target);
+      ++st.may_goto_depth;
+      return o;
+    }
     Value a = st.reg(j.dst);
     if (a.kind == Kind::uninit) return fail(uninit_msg(j.dst, a));
     Value b;
@@ -334,7 +362,7 @@ struct StepVisitor {
   }
 
   StepOut operator()(const Mem& m) {
-    std::string e = m.is_load ? t.load(st, m, pc) : t.store(st, m);
+    std::string e = m.is_load ? t.load(st, m, pc) : t.store(st, m, pc);
     if (!e.empty()) return fail(e);
     return go(pc + 1);
   }
@@ -364,8 +392,9 @@ std::string Transformer::call_name(const Call& c) const {
 
 StepOut Transformer::call(State& st, const Call& c, u32 pc) {
   const std::string name = call_name(c);
-  if (st.lock.held && c.to == Call::To::local)
-    return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}", name, st.lock.insn));
+  // A bpf-to-bpf call while holding the spin lock is allowed (Linux 6.11+
+  // allows static functions; upsched checks every function as it is
+  // called, so each is checked under the lock, its calls included).
   if (c.to == Call::To::local) {
     if (st.frames.size() >= static_cast<size_t>(bpf::kMaxCallDepth))
       return fail(fmt::format("call depth exceeds {} frames", bpf::kMaxCallDepth));
@@ -387,7 +416,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     if (why.empty()) why = fmt::format("{} is not available to {}", name, where);
     return fail(why);
   }
-  if (st.lock.held && p->special != Special::spin_unlock && !is_graph_call(p->special))
+  if (st.lock.held && p->special != Special::spin_unlock && !is_graph_call(p->special) && !p->spinlock_safe)
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
   if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
     return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
@@ -513,6 +542,7 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       r0.id = fresh_id();
       break;
     case RetKind::local_obj: r0 = local_r0; break;
+    case RetKind::arena: r0 = Value::arena_ptr(); break;
     case RetKind::struct_ptr:
       r0 = Value::pointer(Kind::object, p->ret_struct);
       // _next yields an element here; the NULL of a drained iterator is

@@ -58,9 +58,19 @@ public:
   // Whether the call at pc advances an iterator that st holds live (not
   // drained): the head of a loop the iterator bounds.
   bool advances_live_iterator(const State& st, u32 pc) const;
+  // The loads and stores seen through an arena pointer (the loader marks
+  // them, verifier.h VerifyResult::arena_insns).
+  const std::map<u32, bool>& arena_accesses() const { return arena_access_; }
 
 private:
   std::map<u32, u32> stack_depths_;
+  std::map<u32, bool> arena_access_;  // load/store pc -> through an arena pointer
+  bool has_arena() const;
+  // Records that the access at pc is (or is not) through an arena pointer;
+  // an error when another path used it the other way (Linux: one
+  // instruction, one kind of pointer).
+  std::string note_arena_access(u32 pc, bool arena);
+  std::string arena_store(const State& st, const Mem& m, const Value& v) const;
   // A write reaching `lowest` (below r10) in frame f.
   void note_stack_depth(const Frame& f, s64 lowest);
   friend struct StepVisitor;
@@ -68,7 +78,7 @@ private:
 
   // Memory (memory.cpp). Each returns an error message or "".
   std::string load(State& st, const Mem& m, u32 pc);
-  std::string store(State& st, const Mem& m);
+  std::string store(State& st, const Mem& m, u32 pc);
   std::string atomic(State& st, const Atomic& a);
   std::string check_region(const State& st, int reg, const Value& base, s64 off, u32 width,
                            bool write) const;

@@ -34,6 +34,7 @@ std::string Transformer::describe(const Value& v) const {
   switch (v.kind) {
     case Kind::uninit: return "uninitialised";
     case Kind::scalar:
+      if (v.arena) return "a pointer into the arena";
       if (v.num.is_const()) return fmt::format("a number ({})", v.num.to_string());
       return fmt::format("a number ({})", v.num.to_string());
     case Kind::ctx: s = fmt::format("a pointer to the callback's arguments (offset {})", offset_text(v.num)); break;

@@ -73,6 +73,10 @@ struct VerifyResult {
   VerifyStats stats;
   std::string log;  // with VerifyOptions::log
   InsnClaims claims;  // with VerifyOptions::claims: one per instruction
+  // The loads and stores through an arena pointer, ascending: the loader
+  // marks them (mode PROBE_MEM32) so that the executors confine them to
+  // the arena, as Linux's verifier marks them for its JIT.
+  std::vector<u32> arena_insns;
   bool ok() const { return !error.has_value(); }
 };
 

@@ -136,6 +136,7 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   bpf::CallContext& ctx = *self->ctx_;
   u64 R[bpf::kNumRegs] = {0, r1, r2, r3, r4, r5, 0, 0, 0, 0, self->stack_top() - base_depth * bpf::kStackSize};
   int depth = base_depth;
+  self->may_goto_[depth] = bpf::kMayGotoBudget;
   RunResult res;
   u64 executed = 0;
   u64 budget = self->budget_left_;  // local in the loop; shared with nested runs around extern calls
@@ -424,6 +425,50 @@ L_lddw:
 L_ja:
   JUMP(ip->off);
 
+  // Arena accesses (the loader marks them, vm/linked_program.h): at the
+  // arena's base + the register's low 32 bits + off, which is inside the
+  // arena's reservation whatever the register holds, so they need no CHECK.
+#define ARENA_ADDR(reg) (self->program_->arena_base() + static_cast<u32>(R[reg]) + static_cast<s64>(ip->off))
+#define ARENA_LOAD(name, T)                                        \
+  L_##name : {                                                     \
+    R[ip->dst] = static_cast<u64>(load<T>(ARENA_ADDR(ip->src)));    \
+    NEXT();                                                        \
+  }
+  ARENA_LOAD(arena_ldx8, u8)
+  ARENA_LOAD(arena_ldx16, u16)
+  ARENA_LOAD(arena_ldx32, u32)
+  ARENA_LOAD(arena_ldx64, u64)
+#undef ARENA_LOAD
+#define ARENA_STORE(name, T, VALUE)                                \
+  L_##name : {                                                     \
+    store<T>(ARENA_ADDR(ip->dst), static_cast<T>(VALUE));          \
+    NEXT();                                                        \
+  }
+  ARENA_STORE(arena_st8, u8, ip->imm)
+  ARENA_STORE(arena_st16, u16, ip->imm)
+  ARENA_STORE(arena_st32, u32, ip->imm)
+  ARENA_STORE(arena_st64, u64, ip->imm)
+  ARENA_STORE(arena_stx8, u8, R[ip->src])
+  ARENA_STORE(arena_stx16, u16, R[ip->src])
+  ARENA_STORE(arena_stx32, u32, R[ip->src])
+  ARENA_STORE(arena_stx64, u64, R[ip->src])
+#undef ARENA_STORE
+#undef ARENA_ADDR
+L_cast_kern:
+  R[ip->dst] = static_cast<u32>(R[ip->src]);
+  NEXT();
+L_cast_user : {
+  const u64 lo = static_cast<u32>(R[ip->src]);
+  R[ip->dst] = lo ? ip->imm | lo : 0;
+  NEXT();
+}
+L_may_goto:
+  // The frame's budget spent: jump (a backward one spends the run's
+  // back-edge budget like any other).
+  if (self->may_goto_[depth] == 0) JUMP(ip->off);
+  --self->may_goto_[depth];
+  NEXT();
+
 L_call_extern : {
   const auto fn = reinterpret_cast<bpf::ExternFn>(ip->imm);
   self->depth_ = depth;
@@ -449,6 +494,7 @@ L_callx : {
 L_call_local : {
   if (depth + 1 >= bpf::kMaxCallDepth) TRAP(TrapKind::call_depth, 0, 0, false);
   Frame& f = self->frames_[depth++];
+  self->may_goto_[depth] = bpf::kMayGotoBudget;
   f.ret = ip + 1;
   std::memcpy(f.saved, &R[6], sizeof f.saved);
   R[10] -= bpf::kStackSize;

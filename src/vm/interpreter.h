@@ -127,6 +127,7 @@ private:
   Trap nested_trap_;        // a trap inside invoke(), reported by the outer run
   Trap callback_trap_;      // how the last top-level run_callback ended
   Frame frames_[bpf::kMaxCallDepth];
+  u64 may_goto_[bpf::kMaxCallDepth] = {};  // each frame's may_goto budget left
   alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
 };
 

@@ -54,6 +54,8 @@ Result<LinkedProgram> LinkedProgram::link(bpf::Code code, const LinkInputs& inpu
   if (!decoded) return tl::unexpected(decoded.error());
   LinkedProgram p;
   p.slots_ = code.size();
+  p.arena_base_ = inputs.arena_base;
+  p.arena_user_ = inputs.arena_user;
   p.insns_.reserve(decoded->size());
   p.subprogram_entries_.push_back(0);
   for (const bpf::Instruction& d : *decoded) {
@@ -70,6 +72,10 @@ Result<LinkedProgram> LinkedProgram::link(bpf::Code code, const LinkInputs& inpu
       l.target = *fn;
     } else if (d.kind == bpf::InsnKind::call && d.call == bpf::CallKind::local) {
       p.subprogram_entries_.push_back(static_cast<u32>(d.target));
+    } else if (d.arena || (d.kind == bpf::InsnKind::alu && d.alu == bpf::AluOp::addr_space_cast)) {
+      if (!inputs.arena_base)
+        return link_error(d.pc, ErrorKind::not_found, "an arena access or addr_space_cast, and no arena to link it to");
+      if (!d.arena) l.value = inputs.arena_user & ~u64{0xffffffff};
     }
     p.insns_.push_back(l);
   }

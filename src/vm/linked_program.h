@@ -27,13 +27,21 @@ struct LinkInputs {
   std::span<void* const> map_values;
   // Helpers by id and kfuncs by index; may be null if the code calls none.
   const bpf::ExternTable* externs = nullptr;
+  // The program's arena, if it has one (bpf/maps/arena_map.h): the address
+  // of arena offset 0, which an arena access (mode PROBE_MEM32) adds to the
+  // low 32 bits of its register, and the arena's user address, whose upper
+  // half addr_space_cast to the user's form puts back.
+  u64 arena_base = 0;
+  u64 arena_user = 0;
 };
 
 // One decoded instruction with what linking resolved for it.
 struct LinkedInsn {
   bpf::Instruction insn;
   // lddw: the 64-bit value the load yields (constant, map handle, map value
-  // address + offset, or a callback's instruction index).
+  // address + offset, or a callback's instruction index). An arena access:
+  // the arena's base. addr_space_cast to the user's form: the upper half of
+  // the arena's user address (its low 32 bits zero).
   u64 value = 0;
   // Helper or kfunc call: the host function.
   bpf::ExternFn target = nullptr;
@@ -55,8 +63,13 @@ public:
   // Slot index of each subprogram's first instruction, ascending: 0, every
   // bpf-to-bpf call target and every callback a PSEUDO_FUNC load names.
   const std::vector<u32>& subprogram_entries() const { return subprogram_entries_; }
+  // LinkInputs::arena_base and arena_user, for the arena accesses and casts.
+  u64 arena_base() const { return arena_base_; }
+  u64 arena_user() const { return arena_user_; }
 
 private:
+  u64 arena_base_ = 0;
+  u64 arena_user_ = 0;
   size_t slots_ = 0;
   std::vector<LinkedInsn> insns_;
   std::vector<bpf::ExternFn> helpers_;

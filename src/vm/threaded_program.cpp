@@ -96,6 +96,9 @@ VmInsn specialise(const LinkedInsn& l) {
       v.imm = imm_for(d.is64, d.imm);
       if (d.alu == AluOp::neg) {
         v.op = d.is64 ? VmOp::neg64 : VmOp::neg32;
+      } else if (d.alu == AluOp::addr_space_cast) {
+        v.op = d.imm == 1 ? VmOp::cast_kern : VmOp::cast_user;
+        v.imm = l.value;
       } else if (d.alu == AluOp::movsx) {
         v.op = d.is64 ? (d.size == 1 ? VmOp::movsx64_8 : d.size == 2 ? VmOp::movsx64_16 : VmOp::movsx64_32)
                       : (d.size == 1 ? VmOp::movsx32_8 : VmOp::movsx32_16);
@@ -113,15 +116,19 @@ VmInsn specialise(const LinkedInsn& l) {
       v.op = VmOp::lddw;
       v.imm = l.value;
       return v;
-    case InsnKind::load: v.op = sized(d.sign_extend ? VmOp::ldxs8 : VmOp::ldx8, d.size); return v;
+    case InsnKind::load:
+      v.op = sized(d.arena ? VmOp::arena_ldx8 : d.sign_extend ? VmOp::ldxs8 : VmOp::ldx8, d.size);
+      return v;
     case InsnKind::store_imm:
-      v.op = sized(VmOp::st8, d.size);
+      v.op = sized(d.arena ? VmOp::arena_st8 : VmOp::st8, d.size);
       v.imm = static_cast<u64>(static_cast<s64>(d.imm));
       return v;
-    case InsnKind::store_reg: v.op = sized(VmOp::stx8, d.size); return v;
+    case InsnKind::store_reg: v.op = sized(d.arena ? VmOp::arena_stx8 : VmOp::stx8, d.size); return v;
     case InsnKind::atomic: v.op = atomic_op(d); return v;
     case InsnKind::jump:
-      v.op = d.cond == JumpCond::always ? VmOp::ja : four_form(jump_base(d.cond), d.is64, d.src_is_reg);
+      v.op = d.cond == JumpCond::always     ? VmOp::ja
+             : d.cond == JumpCond::may_goto ? VmOp::may_goto
+                                            : four_form(jump_base(d.cond), d.is64, d.src_is_reg);
       v.imm = imm_for(d.is64, d.imm);
       v.off = byte_distance(d);
       return v;
@@ -156,6 +163,7 @@ Result<ThreadedProgram> ThreadedProgram::thread(const LinkedProgram& program) {
   const void* const* handlers = Interpreter::fast_handlers();
   for (VmInsn& v : p.insns_) v.handler = handlers[static_cast<u8>(v.op)];
   p.helpers_ = program.helpers();
+  p.arena_base_ = program.arena_base();
   return p;
 }
 

@@ -31,8 +31,11 @@ public:
   size_t size() const { return insns_.size(); }
   const VmInsn* insns() const { return insns_.data(); }
   const std::vector<bpf::ExternFn>& helpers() const { return helpers_; }
+  // The address of arena offset 0 (LinkInputs::arena_base), 0 without one.
+  u64 arena_base() const { return arena_base_; }
 
 private:
+  u64 arena_base_ = 0;
   std::vector<VmInsn> insns_;           // one per slot
   std::vector<bpf::ExternFn> helpers_;  // for callx
 };

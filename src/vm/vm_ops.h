@@ -24,7 +24,11 @@ namespace ups::vm {
   X(le16) X(le32) X(le64) X(be16) X(be32) X(be64)                                    \
   X(lddw) X(ldx8) X(ldx16) X(ldx32) X(ldx64) X(ldxs8) X(ldxs16) X(ldxs32)            \
   X(st8) X(st16) X(st32) X(st64) X(stx8) X(stx16) X(stx32) X(stx64)                  \
-  X(ja) X(call_extern) X(call_local) X(callx) X(exit) X(invalid)
+  X(ja) X(call_extern) X(call_local) X(callx) X(exit)                               \
+  X(arena_ldx8) X(arena_ldx16) X(arena_ldx32) X(arena_ldx64)                         \
+  X(arena_st8) X(arena_st16) X(arena_st32) X(arena_st64)                             \
+  X(arena_stx8) X(arena_stx16) X(arena_stx32) X(arena_stx64)                         \
+  X(cast_kern) X(cast_user) X(may_goto) X(invalid)
 
 #define UPS_VM_FOUR_FORMS(n) n##64_imm, n##64_reg, n##32_imm, n##32_reg,
 #define UPS_VM_TWO_FORMS(n) n##32, n##64,
@@ -42,7 +46,8 @@ struct VmInsn {
   const void* handler = nullptr;
   // Immediate, already extended as the op needs (64-bit ops: sign-extended;
   // 32-bit ops: zero-extended u32); lddw: the final 64-bit value (map
-  // addresses resolved); call_extern: the ExternFn pointer.
+  // addresses resolved); call_extern: the ExternFn pointer; cast_user: the
+  // arena's user address with its low 32 bits zero.
   u64 imm = 0;
   // Memory ops: the offset. Jumps and local calls: the distance to the
   // target in bytes of VmInsn ((target - pc) * sizeof(VmInsn)), so a taken

@@ -228,6 +228,39 @@ Result<Pending> parse_line(const Parser& p, std::string_view mnem, const std::ve
     if (auto s = set_target(p, ops[0], pend); !s) return fwd(s);
     return pend;
   }
+  // arena_ldxdw, arena_stxw, arena_stb, ...: the arena accesses the loader
+  // marks after verification (mode PROBE_MEM32), for the executors' tests.
+  if (mnem.substr(0, 6) == "arena_") {
+    auto r = parse_line(p, mnem.substr(6), ops, line);
+    if (!r) return r;
+    const InsnKind k = r->insn.kind;
+    if ((k != InsnKind::load || r->insn.sign_extend) && k != InsnKind::store_imm && k != InsnKind::store_reg)
+      return p.fail(fmt::format("Invalid mnemonic {}", mnem));
+    r->insn.arena = true;
+    return r;
+  }
+  if (mnem == "may_goto") {
+    if (auto s = need(1); !s) return fwd(s);
+    d.kind = InsnKind::jump;
+    d.cond = JumpCond::may_goto;
+    if (auto s = set_target(p, ops[0], pend); !s) return fwd(s);
+    return pend;
+  }
+  // addr_space_cast %rD, %rS, DST_AS, SRC_AS (0, 1: to kernel; 1, 0: to user)
+  if (mnem == "addr_space_cast") {
+    if (auto s = need(4); !s) return fwd(s);
+    if (ops[0].kind != Operand::reg || ops[1].kind != Operand::reg || ops[2].kind != Operand::imm ||
+        ops[3].kind != Operand::imm)
+      return p.fail("addr_space_cast needs two registers and two address spaces");
+    d.kind = InsnKind::alu;
+    d.alu = AluOp::addr_space_cast;
+    d.src_is_reg = true;
+    d.dst = ops[0].r;
+    d.src = ops[1].r;
+    d.off = 1;
+    d.imm = static_cast<s32>((ops[2].value << 16) | ops[3].value);
+    return pend;
+  }
   if (mnem == "lock") return p.fail("Invalid number of operands for lock");
   const Mnemonic m = split_width(mnem);
   if (auto it = jump_conds().find(m.base); it != jump_conds().end()) {

@@ -6,6 +6,8 @@
 //   call local func1      call %r2 (callx)      lddw %r0, 0x123456789
 //   le16/be32/bswap64 %r0 movsx832 %r0, %r1     ldxsb %r0, [%r10-1]
 //   label:                exit                  # comments
+//   arena_ldxdw %r0, [%r1] (an arena access, as the loader marks it)
+//   may_goto +2           addr_space_cast %r1, %r2, 0, 1 (arena to kernel)
 // A jump to an undefined label `exit` goes to the first exit instruction
 // of the program, as bpf_conformance's assembler resolves it.
 #pragma once

@@ -59,6 +59,11 @@ Result<Instruction> decode_alu(size_t pc, const Insn& in, Instruction d) {
   // Offset: selects the signed variants of div/mod and movsx; else reserved.
   if ((code == DIV || code == MOD) && in.off == 1) {
     d.alu = code == DIV ? AluOp::sdiv : AluOp::smod;
+  } else if (code == MOV && in.off == 1 && is64 && d.src_is_reg) {
+    if (in.imm != 1 && in.imm != 1 << 16)
+      return bad(pc, fmt::format("addr_space_cast with imm {:#x} (must be 0x1 or 0x10000)", in.imm));
+    d.alu = AluOp::addr_space_cast;
+    return d;
   } else if (code == MOV && in.off != 0) {
     if (!d.src_is_reg || !(in.off == 8 || in.off == 16 || (is64 && in.off == 32)))
       return bad(pc, fmt::format("mov with invalid sign-extension offset {}", in.off));
@@ -138,6 +143,16 @@ Result<Instruction> decode_jump(size_t pc, const Insn& in, Instruction d) {
       JumpCond::ne,     JumpCond::sgt, JumpCond::sge, JumpCond::always, JumpCond::always,
       JumpCond::lt,     JumpCond::le,  JumpCond::slt, JumpCond::sle, JumpCond::always,
       JumpCond::always};
+  if (code == JCOND) {  // may_goto: Linux's only JCOND (BPF_MAY_GOTO = 0)
+    if (!is64 || d.src_is_reg) return bad(pc, fmt::format("unknown opcode {:#04x}", in.opcode));
+    d.kind = InsnKind::jump;
+    d.cond = JumpCond::may_goto;
+    if (auto s = zero("dst", in.dst(), "may_goto"); !s) return tl::unexpected(s.error());
+    if (auto s = zero("src", in.src(), "may_goto"); !s) return tl::unexpected(s.error());
+    if (auto s = zero("imm", in.imm, "may_goto"); !s) return tl::unexpected(s.error());
+    d.target = static_cast<s64>(pc) + 1 + in.off;
+    return d;
+  }
   if (code > JSLE) return bad(pc, fmt::format("unknown jump opcode {:#04x}", in.opcode));
   d.kind = InsnKind::jump;
   d.cond = conds[code >> 4];
@@ -186,6 +201,8 @@ Result<Instruction> decode_memory(Code code, size_t pc, const Insn& in, Instruct
     if (mode == MEMSX) {
       if (d.size == 8) return bad(pc, "sign-extending load of 8 bytes");
       d.sign_extend = true;
+    } else if (mode == PROBE_MEM32) {
+      d.arena = true;
     } else if (mode != MEM) {
       return bad(pc, fmt::format("unknown opcode {:#04x}", in.opcode));
     }
@@ -193,14 +210,16 @@ Result<Instruction> decode_memory(Code code, size_t pc, const Insn& in, Instruct
     return d;
   }
   if (cls == ST) {
-    if (mode != MEM) return bad(pc, fmt::format("unknown opcode {:#04x}", in.opcode));
+    if (mode != MEM && mode != PROBE_MEM32) return bad(pc, fmt::format("unknown opcode {:#04x}", in.opcode));
     d.kind = InsnKind::store_imm;
+    d.arena = mode == PROBE_MEM32;
     if (auto s = zero("src", in.src(), "store"); !s) return tl::unexpected(s.error());
     return d;
   }
   // STX
-  if (mode == MEM) {
+  if (mode == MEM || mode == PROBE_MEM32) {
     d.kind = InsnKind::store_reg;
+    d.arena = mode == PROBE_MEM32;
     if (auto s = zero("imm", in.imm, "store"); !s) return tl::unexpected(s.error());
     return d;
   }

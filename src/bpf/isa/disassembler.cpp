@@ -37,6 +37,7 @@ std::string mem(const char* type, u8 base, s16 off) {
   return fmt::format("*({} *)(r{} {} {})", type, base, off < 0 ? '-' : '+',
                      shex(off < 0 ? -static_cast<s64>(off) : off));
 }
+const char* arena_note(const Instruction& d) { return d.arena ? " (arena)" : ""; }
 std::string addr(u8 base, s16 off) {
   return fmt::format("r{} {} {}", base, off < 0 ? '-' : '+', shex(off < 0 ? -static_cast<s64>(off) : off));
 }
@@ -97,6 +98,8 @@ const char* atomic_symbol(AtomicOp op) {
 std::string disasm_alu(const Instruction& d) {
   const bool w = d.is64;
   if (d.alu == AluOp::neg) return fmt::format("{0} = -{0}", reg(d.dst, w));
+  if (d.alu == AluOp::addr_space_cast)  // as llvm-objdump spells it
+    return fmt::format("r{} = addr_space_cast(r{}, {:#x}, {:#x})", d.dst, d.src, d.imm >> 16, d.imm & 0xffff);
   if (d.alu == AluOp::movsx)
     return fmt::format("{} = ({}){}", reg(d.dst, w), stype(d.size), reg(d.src, w));
   const std::string rhs = d.src_is_reg ? reg(d.src, w) : shex(d.imm);
@@ -140,6 +143,7 @@ std::string disasm_jump(const Instruction& d) {
     if (!d.is64) return fmt::format("gotol {}", rel(d.imm));
     return fmt::format("goto {}", rel(d.off));
   }
+  if (d.cond == JumpCond::may_goto) return fmt::format("may_goto {}", rel(d.off));
   const bool w = d.is64;
   const std::string rhs = d.src_is_reg ? reg(d.src, w) : shex(d.imm);
   return fmt::format("if {} {} {} goto {}", reg(d.dst, w), cond_symbol(d.cond), rhs, rel(d.off));
@@ -165,11 +169,12 @@ std::string disassemble(const Instruction& d) {
     }
     case InsnKind::load_imm64: return disasm_load_imm64(d);
     case InsnKind::load:
-      return fmt::format("{} = {}", reg(d.dst, d.sign_extend || d.size == 8),
-                         mem(d.sign_extend ? stype(d.size) : utype(d.size), d.src, d.off));
-    case InsnKind::store_imm: return fmt::format("{} = {}", mem(utype(d.size), d.dst, d.off), shex(d.imm));
+      return fmt::format("{} = {}{}", reg(d.dst, d.sign_extend || d.size == 8),
+                         mem(d.sign_extend ? stype(d.size) : utype(d.size), d.src, d.off), arena_note(d));
+    case InsnKind::store_imm:
+      return fmt::format("{} = {}{}", mem(utype(d.size), d.dst, d.off), shex(d.imm), arena_note(d));
     case InsnKind::store_reg:
-      return fmt::format("{} = {}", mem(utype(d.size), d.dst, d.off), reg(d.src, d.size == 8));
+      return fmt::format("{} = {}{}", mem(utype(d.size), d.dst, d.off), reg(d.src, d.size == 8), arena_note(d));
     case InsnKind::atomic: return disasm_atomic(d);
     case InsnKind::jump: return disasm_jump(d);
     case InsnKind::call: return disasm_call(d);

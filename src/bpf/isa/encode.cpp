@@ -31,7 +31,8 @@ u8 alu_code(AluOp a) {
     case AluOp::smod: return MOD;
     case AluOp::xor_: return XOR;
     case AluOp::mov:
-    case AluOp::movsx: return MOV;
+    case AluOp::movsx:
+    case AluOp::addr_space_cast: return MOV;
     case AluOp::arsh: return ARSH;
   }
   return ADD;
@@ -51,6 +52,7 @@ u8 jump_code(JumpCond c) {
     case JumpCond::slt: return JSLT;
     case JumpCond::sle: return JSLE;
     case JumpCond::set: return JSET;
+    case JumpCond::may_goto: return JCOND;
   }
   return JA;
 }
@@ -86,9 +88,11 @@ void encode(const Instruction& d, std::vector<Insn>& out) {
       out.push_back(in);
       out.push_back(Insn::make(0, 0, 0, 0, d.next_imm));
       return;
-    case InsnKind::load: in.opcode = static_cast<u8>(LDX | (d.sign_extend ? MEMSX : MEM) | size_field(d.size)); break;
-    case InsnKind::store_imm: in.opcode = static_cast<u8>(ST | MEM | size_field(d.size)); break;
-    case InsnKind::store_reg: in.opcode = static_cast<u8>(STX | MEM | size_field(d.size)); break;
+    case InsnKind::load:
+      in.opcode = static_cast<u8>(LDX | (d.arena ? PROBE_MEM32 : d.sign_extend ? MEMSX : MEM) | size_field(d.size));
+      break;
+    case InsnKind::store_imm: in.opcode = static_cast<u8>(ST | (d.arena ? PROBE_MEM32 : MEM) | size_field(d.size)); break;
+    case InsnKind::store_reg: in.opcode = static_cast<u8>(STX | (d.arena ? PROBE_MEM32 : MEM) | size_field(d.size)); break;
     case InsnKind::atomic:
       in.opcode = static_cast<u8>(STX | ATOMIC | size_field(d.size));
       in.imm = atomic_imm(d);

@@ -26,11 +26,15 @@ enum class AluOp : u8 {
   add, sub, mul, div, sdiv, or_, and_, lsh, rsh, neg, mod, smod, xor_, mov,
   movsx,  // mov with sign extension from `size` bytes (1, 2 or 4)
   arsh,
+  // addr_space_cast (MOV64 X, off 1): imm 1 = arena to kernel (dst =
+  // (u32)src), imm 1 << 16 = kernel to arena (the arena's user address).
+  addr_space_cast,
 };
 
 enum class EndianOp : u8 { to_le, to_be, swap };
 
-enum class JumpCond : u8 { always, eq, ne, gt, ge, lt, le, sgt, sge, slt, sle, set };
+// may_goto (JMP|JCOND, src 0): taken when the frame's loop budget is spent.
+enum class JumpCond : u8 { always, eq, ne, gt, ge, lt, le, sgt, sge, slt, sle, set, may_goto };
 
 enum class AtomicOp : u8 { add, or_, and_, xor_, xchg, cmpxchg };
 
@@ -59,6 +63,9 @@ struct Instruction {
   // (1, 2, 4); width of endian (2, 4, 8).
   u8 size = 0;
   bool sign_extend = false;  // load: MEMSX
+  // load/store: an arena access (mode PROBE_MEM32): the address is the
+  // arena's base + (u32)reg + off, never the register itself.
+  bool arena = false;
   u8 pseudo = 0;             // load_imm64: the src_reg field (op::PSEUDO_*)
   u8 slots = 1;              // 2 for load_imm64
   s16 off = 0;

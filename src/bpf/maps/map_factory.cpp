@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/maps/arena_map.h"
 #include "bpf/maps/array_map.h"
 #include "bpf/maps/hash_map.h"
 #include "bpf/maps/lru_hash_map.h"
@@ -40,7 +41,7 @@ bool is_known_type(MapType t) {
     case MapType::hash: case MapType::array: case MapType::percpu_hash:
     case MapType::percpu_array: case MapType::lru_hash: case MapType::array_of_maps:
     case MapType::hash_of_maps: case MapType::queue: case MapType::stack:
-    case MapType::ringbuf: case MapType::task_storage:
+    case MapType::ringbuf: case MapType::task_storage: case MapType::arena:
       return true;
   }
   return false;
@@ -68,6 +69,24 @@ Status check_special_fields(const MapDef& def) {
       def.spin_lock_off + static_cast<s32>(kBpfSpinLockSize) > def.timer_off &&
       def.timer_off + static_cast<s32>(kBpfTimerSize) > def.spin_lock_off)
     return bad(def, "spin_lock_off", "overlaps the bpf_timer");
+  return {};
+}
+
+// Linux arena_map_alloc's checks.
+Status check_arena(const MapDef& def) {
+  if (def.key_size != 0) return bad(def, "key_size", fmt::format("is {}, must be 0", def.key_size));
+  if (def.value_size != 0) return bad(def, "value_size", fmt::format("is {}, must be 0", def.value_size));
+  if (def.max_entries == 0) return bad(def, "max_entries", "must not be 0 (it counts the arena's pages)");
+  if (!(def.map_flags & BPF_F_MMAPABLE)) return bad(def, "map_flags", "must include BPF_F_MMAPABLE");
+  if (def.map_flags & ~BPF_F_MMAPABLE)
+    return bad(def, "map_flags", fmt::format("0x{:x} has bits an arena does not accept", def.map_flags));
+  const u64 bytes = u64{def.max_entries} * kPageSize;
+  if (bytes > (u64{1} << 32))
+    return bad(def, "max_entries", fmt::format("{} pages are more than the 4 GiB an arena may span", def.max_entries));
+  if (def.map_extra % kPageSize != 0)
+    return bad(def, "map_extra", fmt::format("{:#x} is not page aligned", def.map_extra));
+  if (def.map_extra && (def.map_extra >> 32) != ((def.map_extra + bytes - 1) >> 32))
+    return bad(def, "map_extra", fmt::format("{:#x}: the arena's user addresses must not cross a 4 GiB boundary", def.map_extra));
   return {};
 }
 
@@ -129,6 +148,7 @@ Status check_type(const MapDef& def, int nr_cpus) {
       if (flags & ~(kCommonFlags | BPF_F_NO_PREALLOC))
         return bad(def, "map_flags", fmt::format("0x{:x} has bits task_storage does not accept", flags));
       return {};
+    case MapType::arena: return check_arena(def);
     case MapType::array_of_maps:
     case MapType::hash_of_maps: {
       if (def.type == MapType::array_of_maps && def.key_size != 4)
@@ -165,6 +185,7 @@ u64 map_value_bytes(const MapDef& def, int nr_cpus) {
     case MapType::array_of_maps:
     case MapType::hash_of_maps: return 24 * u64{def.max_entries};
     case MapType::task_storage: return 0;  // grows with the tasks
+    case MapType::arena: return 0;  // address space; pages come with bpf_arena_alloc_pages
   }
   return 0;
 }
@@ -200,6 +221,7 @@ Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus) {
     case MapType::stack: m = std::make_unique<QueueStackMap>(def, nr_cpus); break;
     case MapType::ringbuf: m = std::make_unique<RingbufMap>(def, nr_cpus); break;
     case MapType::task_storage: m = std::make_unique<TaskStorageMap>(def, nr_cpus); break;
+    case MapType::arena: m = std::make_unique<ArenaMap>(def, nr_cpus); break;
     case MapType::array_of_maps:
     case MapType::hash_of_maps: m = std::make_unique<MapOfMaps>(def, nr_cpus); break;
   }

@@ -19,7 +19,7 @@ bool known_map_type(u32 t) {
     case MapType::hash: case MapType::array: case MapType::percpu_hash:
     case MapType::percpu_array: case MapType::lru_hash: case MapType::array_of_maps:
     case MapType::hash_of_maps: case MapType::queue: case MapType::stack:
-    case MapType::ringbuf: case MapType::task_storage:
+    case MapType::ringbuf: case MapType::task_storage: case MapType::arena:
       return true;
   }
   return false;
@@ -32,6 +32,19 @@ Result<u32> int_member(const Btf& btf, const std::string& map, const BtfMember& 
   const BtfType* a = btf.type(btf.skip_modifiers(p->type));
   if (!a || a->kind != BtfKind::array) return map_error(map, fmt::format("member {} is not declared with __uint()", m.name));
   return a->nelems;
+}
+
+// `int (*name)[N]` -> N, or `enum { ... = V } name` (__ulong) -> V.
+Result<u64> wide_member(const Btf& btf, const std::string& map, const BtfMember& m) {
+  const BtfType* e = btf.type(btf.skip_modifiers(m.type));
+  if (e && (e->kind == BtfKind::enum_ || e->kind == BtfKind::enum64)) {
+    if (e->enumerators.size() != 1)
+      return map_error(map, fmt::format("member {} is not declared with __ulong()", m.name));
+    return static_cast<u64>(e->enumerators[0].value);
+  }
+  auto v = int_member(btf, map, m);
+  if (!v) return tl::unexpected(v.error());
+  return u64{*v};
 }
 
 // `T *name` -> the id of T.
@@ -64,7 +77,11 @@ Result<MapDef> parse_def(const Btf& btf, const std::string& name, u32 def_type, 
     else if (mem.name == "map_flags") { s = as_int(tmp); if (s) m.map_flags = *tmp; }
     else if (mem.name == "key_size") s = as_int(key_size);
     else if (mem.name == "value_size") s = as_int(value_size);
-    else if (mem.name == "numa_node" || mem.name == "pinning" || mem.name == "map_extra") s = as_int(tmp);
+    else if (mem.name == "map_extra") {
+      auto v = wide_member(btf, name, mem);
+      if (!v) return tl::unexpected(v.error());
+      m.map_extra = *v;
+    } else if (mem.name == "numa_node" || mem.name == "pinning") s = as_int(tmp);
     else if (mem.name == "key") {
       auto t = type_member(btf, name, mem);
       if (!t) return tl::unexpected(t.error());

@@ -67,6 +67,8 @@ enum class KArg : u8 {
   callback,     // a static function of the program (bpf_rbtree_add's less)
   meta,         // void *meta of the *_impl kfuncs: NULL (Linux's verifier fills it in)
   cgroup,       // struct cgroup *, trusted (a callback argument, an acquired one)
+  arena_map,    // void *map: the program's BPF_MAP_TYPE_ARENA map
+  arena,        // void __arena *: an arena pointer or a number (never a host pointer)
 };
 
 enum class KRet : u8 {
@@ -80,6 +82,7 @@ enum class KRet : u8 {
   local_obj,    // void *: an allocated object (bpf_obj_new)
   rb_node,      // struct bpf_rb_node *: owning or not, as the kf_rbtree_* flag says
   cgroup,       // struct cgroup *
+  arena,        // void __arena *: an arena pointer, 0 on failure
 };
 
 enum KfFlag : u32 {
@@ -100,6 +103,7 @@ enum KfFlag : u32 {
   kf_rbtree_add = 1u << 10,
   kf_rbtree_first = 1u << 11,
   kf_rbtree_remove = 1u << 12,
+  kf_spinlock_safe = 1u << 13,  // may be called while holding a bpf_spin_lock (Linux KF_SPINLOCK_SAFE)
 };
 
 struct KfuncInfo {

@@ -32,6 +32,7 @@ bool value_le(const Value& cur, const Value& old, IdMap& ids) {
   if (old.kind == Kind::uninit) return true;  // old never read it
   if (cur.kind != old.kind || cur.target != old.target) return false;
   if (cur.maybe_null && !old.maybe_null) return false;
+  if (cur.arena != old.arena) return false;  // an arena pointer is dereferenced, a number not
   if (!cur.num.subset_of(old.num)) return false;
   // Old's copies were narrowed together by its branches; cur's must be
   // copies of each other too (cur may link more than old did).
@@ -56,7 +57,7 @@ bool slot_le(const StackSlot& cur, const StackSlot& old, IdMap& ids) {
     if (cur_spill) return value_le(cur.spill, old.spill, ids);
     // A scalar spill in old accepts plain data in cur only if old's spill
     // is an unknown scalar.
-    if (old.spill.kind != Kind::scalar || !(old.spill.num == Scalar::top())) return false;
+    if (old.spill.kind != Kind::scalar || old.spill.arena || !(old.spill.num == Scalar::top())) return false;
     for (auto b : cur.bytes)
       if (b == ByteKind::uninit) return false;
     return true;
@@ -118,7 +119,7 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
 }
 
 bool same_iteration(const State& a, const State& b) {
-  if (a.frames.size() != b.frames.size()) return false;
+  if (a.frames.size() != b.frames.size() || a.may_goto_depth != b.may_goto_depth) return false;
   for (size_t f = 0; f < a.frames.size(); ++f) {
     const auto& sa = a.frames[f].slots;
     const auto& sb = b.frames[f].slots;

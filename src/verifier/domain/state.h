@@ -88,6 +88,10 @@ struct State {
   // This path runs a BPF timer callback (entered from bpf_timer_set_callback
   // as a program of its own), not the callback being verified.
   bool timer_callback = false;
+  // may_gotos fallen through on this path (Linux's may_goto_depth): a state
+  // that comes back after one more is the next pass of a loop its budget
+  // bounds, not an endless loop (not part of the order).
+  u32 may_goto_depth = 0;
 
   Frame& top() { return frames.back(); }
   const Frame& top() const { return frames.back(); }
@@ -104,9 +108,10 @@ struct State {
 // of `cur` is within what `old` allows, with a consistent renaming of ids.
 bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs);
 
-// Whether the live iterators of a and b have yielded as many elements: a
-// state that comes back to an earlier one of its path with an iterator
-// further on is a bounded loop's next pass, not an endless loop.
+// Whether the live iterators of a and b have yielded as many elements, and
+// as many may_gotos fell through: a state that comes back to an earlier one
+// of its path with an iterator further on, or past one more may_goto, is a
+// bounded loop's next pass, not an endless loop.
 bool same_iteration(const State& a, const State& b);
 
 }  // namespace ups::verifier

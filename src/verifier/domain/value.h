@@ -29,12 +29,23 @@ struct Value {
   u32 id = 0;   // copies of one possibly-null pointer share it
   u32 ref = 0;  // acquired reference this pointer holds, 0 = none
   Scalar num;   // the number (scalars) or the offset (pointers)
+  // A scalar that points into the program's arena (Linux's PTR_TO_ARENA):
+  // loads and stores through it are allowed, since every arena access is
+  // confined to the arena at run time. Its value is never a host address
+  // (an arena offset or the arena's user address), so it is stored and
+  // compared as the number it is.
+  bool arena = false;
 
   static Value uninit() { return {}; }
   static Value scalar(Scalar s = Scalar::top()) {
     Value v;
     v.kind = Kind::scalar;
     v.num = s;
+    return v;
+  }
+  static Value arena_ptr() {
+    Value v = scalar();
+    v.arena = true;
     return v;
   }
   static Value pointer(Kind k, s32 target, s64 off = 0) {

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bpf/isa/assembler.h"
+#include "bpf/maps/arena_map.h"
 #include "jit/default_backend.h"
 #include "jit/jit_program.h"
 #include "vm/linked_program.h"
@@ -52,10 +54,16 @@ struct RunSetup {
   u64 budget = ~u64{0};
   u64 r1 = 0;
   u32 entry = 0;
+  const bpf::ArenaMap* arena = nullptr;
 };
 
 Ran run_on(vm::Backend backend_of, const std::vector<Insn>& code, const RunSetup& s) {
-  auto linked = vm::LinkedProgram::link(code, vm::LinkInputs{{}, {}, s.externs});
+  vm::LinkInputs in{{}, {}, s.externs};
+  if (s.arena) {
+    in.arena_base = reinterpret_cast<u64>(s.arena->base());
+    in.arena_user = s.arena->user_vm_start();
+  }
+  auto linked = vm::LinkedProgram::link(code, in);
   EXPECT_TRUE(linked) << linked.error().to_string();
   if (!linked) return {};
   auto program = backend_of(*linked);
@@ -91,6 +99,49 @@ TEST(Jit, ComputesWhatTheInterpreterComputes) {
                                     RunSetup{.r1 = 10});
   EXPECT_EQ(r.trap, "");
   EXPECT_EQ(r.r.r0, 285u);  // 0 + 1 + 4 + ... + 81
+}
+
+bpf::MapDef arena_def() {
+  bpf::MapDef d;
+  d.name = "arena";
+  d.type = bpf::MapType::arena;
+  d.max_entries = 16;
+  d.map_flags = bpf::BPF_F_MMAPABLE;
+  d.map_extra = u64{1} << 44;
+  return d;
+}
+
+TEST(Jit, ArenaAccessesGoToTheArenaAsTheInterpreterMakesThem) {
+  bpf::ArenaMap arena(arena_def(), 1);
+  const u64 page = arena.alloc_pages(0, 1);
+  ASSERT_EQ(page, u64{1} << 44);
+  // r1 the page's user address, cast to the kernel's form; a store and a
+  // load through it, a load far outside any page (reads 0), and both
+  // casts to the user's form (NULL, and so the arena's offset 0, stays NULL).
+  const std::string text =
+      "lddw %r1, 0x100000000000\naddr_space_cast %r1, %r1, 0, 1\n"
+      "lddw %r2, 0x1234\narena_stxdw [%r1+8], %r2\narena_sth [%r1+16], -1\n"
+      "arena_ldxdw %r0, [%r1+8]\narena_ldxh %r3, [%r1+16]\nadd %r0, %r3\n"
+      "lddw %r4, 0xdeadbeef00abc000\narena_ldxdw %r5, [%r4-8]\nadd %r0, %r5\n"
+      "mov %r6, %r1\nadd %r6, 4096\naddr_space_cast %r6, %r6, 1, 0\nmov %r7, 0\naddr_space_cast %r7, %r7, 1, 0\n"
+      "add %r0, %r7\nrsh %r6, 40\nadd %r0, %r6\nexit\n";
+  const Ran r = same_as_interpreter(asm_or_die(text), RunSetup{.arena = &arena});
+  EXPECT_EQ(r.trap, "");
+  EXPECT_EQ(r.r.r0, 0x1234u + 0xffffu + 16u);  // 1 << 44 >> 40 = 16
+  u64 stored = 0;
+  std::memcpy(&stored, arena.base() + 8, sizeof stored);
+  EXPECT_EQ(stored, 0x1234u);  // at the arena's offset 8, where the page is
+}
+
+TEST(Jit, MayGotoFallsThroughUntilTheFramesBudgetIsSpent) {
+  // Each frame has its own budget: f counts to it twice, the caller's
+  // may_goto has spent one unit.
+  const std::string text =
+      "may_goto done\ncall local f\nmov %r6, %r0\ncall local f\nadd %r0, %r6\ndone:\nexit\n"
+      "f:\nmov %r0, 0\nloop:\nmay_goto out\nadd %r0, 1\nja loop\nout:\nexit\n";
+  const Ran r = same_as_interpreter(asm_or_die(text));
+  EXPECT_EQ(r.trap, "");
+  EXPECT_EQ(r.r.r0, 2 * bpf::kMayGotoBudget);
 }
 
 TEST(Jit, AnExhaustedBackEdgeBudgetTrapsAtTheJump) {

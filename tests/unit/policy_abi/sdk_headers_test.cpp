@@ -261,6 +261,8 @@ std::string arg_kind(KArg a) {
     case KArg::rb_node:
     case KArg::rb_node_ref: return "struct bpf_rb_node *";
     case KArg::cgroup: return "struct cgroup *";
+    case KArg::arena_map:
+    case KArg::arena: return " *";  // void *, void __arena *
   }
   return "?";
 }
@@ -277,6 +279,7 @@ std::string ret_kind(KRet r) {
     case KRet::local_obj: return " *";  // void *
     case KRet::rb_node: return "struct bpf_rb_node *";
     case KRet::cgroup: return "struct cgroup *";
+    case KRet::arena: return " *";  // void __arena *
   }
   return "?";
 }
@@ -285,7 +288,7 @@ std::string ret_kind(KRet r) {
 // branch the program never takes: clang writes each callee's BTF.
 std::string call_every_kfunc(const std::vector<Header>& headers) {
   std::string src =
-      "#include <scx/common.bpf.h>\n#include <upsched/events.h>\n#include <upsched/locks.h>\n"
+      "#include <scx/common.bpf.h>\n#include <scx/bpf_arena_common.bpf.h>\n#include <upsched/events.h>\n#include <upsched/locks.h>\n"
       "#include <upsched/virt_hints.h>\n"
       "char _license[] SEC(\"license\") = \"GPL\";\nvolatile int never;\n"
       "SEC(\"struct_ops/call_all\") int call_all(void *ctx)\n{\n\tif (never != 12345)\n\t\treturn 0;\n";

@@ -72,7 +72,8 @@ Result<Assembled> assemble_text(std::string_view text, const Symbols& syms) {
   static const std::regex re_lock(R"(^lock \*\(u(32|64) \*\)\(r(\d+) ([+-]) (\w+)\) (\+|\||&|\^)= [rw](\d+)$)");
   static const std::regex re_fetch(R"(^[rw](\d+) = atomic_fetch_(add|or|and|xor|xchg)\(\*\(u(32|64) \*\)\(r(\d+) ([+-]) (\w+)\), [rw](\d+)\)$)");
   static const std::regex re_cmpxchg(R"(^[rw]0 = cmpxchg\(\*\(u(32|64) \*\)\(r(\d+) ([+-]) (\w+)\), [rw]0, [rw](\d+)\)$)");
-  static const std::regex re_goto(R"(^goto ([+-]?\w+)$)");
+  static const std::regex re_goto(R"(^(goto|may_goto) ([+-]?\w+)$)");
+  static const std::regex re_cast(R"(^r(\d+) = addr_space_cast\(r(\d+), (?:0x)?(\d), (?:0x)?(\d)\)$)");
   static const std::regex re_if(R"(^if ([rw])(\d+) (==|!=|>|>=|<|<=|&|s>|s>=|s<|s<=) ([rw]?)(-?\w+) goto ([+-]?\w+)$)");
   static const std::regex re_call(R"(^call (kfunc |local )?([\w.]+)$)");
   static const std::regex re_raw(R"(^raw (0x[0-9a-fA-F]+)$)");
@@ -190,9 +191,12 @@ Result<Assembled> assemble_text(std::string_view text, const Symbols& syms) {
     } else if (std::regex_match(line, m, re_cmpxchg)) {
       if (!offset(m[3], m[4], off)) return err("bad offset");
       emit(bpf::Insn::make(op::STX | op::ATOMIC | size_code(m[1]), reg(m[2]), reg(m[5]), static_cast<s16>(off), op::ATOMIC_CMPXCHG));
+    } else if (std::regex_match(line, m, re_cast)) {
+      emit(bpf::Insn::make(op::ALU64 | op::MOV | op::X, reg(m[1]), reg(m[2]), 1,
+                           (std::stoi(m[3]) << 16) | std::stoi(m[4])));
     } else if (std::regex_match(line, m, re_goto) || std::regex_match(line, m, re_if)) {
       bool is_if = line.starts_with("if ");
-      std::string target = is_if ? m[6] : m[1];
+      std::string target = is_if ? m[6] : m[2];
       bpf::Insn in;
       if (is_if) {
         bool is64 = m[1] == "r";
@@ -204,7 +208,7 @@ Result<Assembled> assemble_text(std::string_view text, const Symbols& syms) {
           in = bpf::Insn::make(opc, reg(m[2]), 0, 0, static_cast<s32>(v));
         }
       } else {
-        in = bpf::Insn::make(op::JMP | op::JA, 0, 0, 0, 0);
+        in = bpf::Insn::make(op::JMP | (m[1] == "may_goto" ? op::JCOND : op::JA), 0, 0, 0, 0);
       }
       if ((target[0] == '+' || target[0] == '-') && number(target, v)) {
         in.off = static_cast<s16>(v);

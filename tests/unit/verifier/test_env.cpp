@@ -329,7 +329,8 @@ Result<bpf::MapDef> parse_map_line(const std::string& line) {
   static const std::map<std::string, bpf::MapType> types = {
       {"hash", bpf::MapType::hash}, {"array", bpf::MapType::array}, {"percpu_array", bpf::MapType::percpu_array},
       {"lru_hash", bpf::MapType::lru_hash}, {"task_storage", bpf::MapType::task_storage},
-      {"queue", bpf::MapType::queue}, {"array_of_maps", bpf::MapType::array_of_maps}};
+      {"queue", bpf::MapType::queue}, {"array_of_maps", bpf::MapType::array_of_maps},
+      {"arena", bpf::MapType::arena}};
   auto t = types.find(type);
   if (t == types.end()) return make_error(ErrorKind::parse, "unknown map type " + type);
   m.type = t->second;
