@@ -285,6 +285,7 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::timer: return arg(ArgKind::timer);
     case H::spin_lock: return arg(ArgKind::spin_lock);
     case H::task_or_null: return nullable(arg(ArgKind::struct_ptr, kStructTask));
+    case H::cgroup_or_null: return nullable(arg(ArgKind::struct_ptr, kStructCgroup));
     case H::ringbuf_sample: return std::nullopt;
     case H::kptr_slot: return arg(ArgKind::kptr_slot);
     case H::kptr_or_null: return nullable(arg(ArgKind::local_ref));

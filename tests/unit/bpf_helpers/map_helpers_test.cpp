@@ -4,7 +4,7 @@
 
 #include "bpf/maps/map_of_maps.h"
 #include "bpf/maps/ringbuf_map.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 #include "helper_test_util.h"
 
 namespace ups::bpf {
@@ -110,7 +110,7 @@ TEST(MapHelpers, TaskStorageGetAndDelete) {
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(*v, 0x1234u);
   EXPECT_EQ(p.call(HelperId::task_storage_get, m.get(), &task_a, 0, 0), reinterpret_cast<u64>(v));
-  EXPECT_EQ(static_cast<TaskStorageMap*>(m.get())->get(100, nullptr, false), v);  // keyed by the task key
+  EXPECT_EQ(static_cast<LocalStorageMap*>(m.get())->get(100, nullptr, false), v);  // keyed by the task key
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), 0)), -EINVAL);
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), &task_a)), 0);
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), &task_a)), -ENOENT);
