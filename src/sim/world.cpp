@@ -655,6 +655,7 @@ void World::close_slice(CpuId cpu, TimeNs now) {
   TimeNs ran = now - c.in_since;
   t.run_ns += ran;
   group_run_[t.group] += ran;
+  cgroup_run_[cgroup_of_group(t.group)] += ran;
   if (cfg_.samples) cfg_.samples->on_run(t.group, t.pid, cpu, c.in_since, now);
   class_share_[share_slot(t.cls, {})].second += ran;
   c.in_since = now;
@@ -872,6 +873,7 @@ RunReport World::report(bool per_task) {
   // Close the running slices so that busy time and shares count up to now.
   TimeNs busy = 0, used = 0;
   std::vector<TimeNs> group_run = group_run_;
+  std::map<CgroupId, TimeNs> cgroup_run = cgroup_run_;
   std::vector<std::pair<std::string, TimeNs>> class_share = class_share_;
   TimeNs spin = spin_ns_;
   if (cfg_.samples && !finished_samples_) {
@@ -887,6 +889,7 @@ RunReport World::report(bool per_task) {
       b += now_ - c.busy_since;
       const SimTask& t = tasks_[c.cur_idx];
       group_run[t.group] += now_ - c.in_since;
+      cgroup_run[cgroup_of_group(t.group)] += now_ - c.in_since;
       if (t.cls < class_share_slot_.size() && class_share_slot_[t.cls] != kNone)
         class_share[class_share_slot_[t.cls]].second += now_ - c.in_since;
       if (now_ > c.spin_since) spin += now_ - c.spin_since;
@@ -923,6 +926,17 @@ RunReport World::report(bool per_task) {
                                    used ? static_cast<double>(group_run[g]) / used : 0,
                                    group_run[g] / 1e9});
     r.groups.back().cgroup = w_.groups[g].cgroup;
+  }
+  // Per cgroup, when the workload has cgroups: the root, then each declared one.
+  if (!w_.cgroups.empty()) {
+    auto add = [&](const Cgroup& cg) {
+      const TimeNs run = cgroup_run.count(cg.id) ? cgroup_run.at(cg.id) : 0;
+      r.cgroups.push_back(report::CgroupReport{cg.path, cg.weight, used ? static_cast<double>(run) / used : 0,
+                                               run / 1e9});
+    };
+    add(*core_->find_cgroup(kRootCgroupId));
+    for (const CgroupDecl& d : w_.cgroups)
+      if (const Cgroup* cg = core_->find_cgroup(d.path)) add(*cg);
   }
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();

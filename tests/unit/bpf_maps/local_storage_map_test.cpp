@@ -1,4 +1,4 @@
-// Task storage map: per-task values created on demand.
+// Local storage maps (task and cgroup storage): per-owner values created on demand.
 #include "bpf/maps/local_storage_map.h"
 #include "map_test_util.h"
 
@@ -67,6 +67,34 @@ TEST(LocalStorageMap, HostViewUsesTaskKeys) {
   ASSERT_EQ(ts->get_next_key(nullptr, &next), 0);
   EXPECT_EQ(next, 42u);
   EXPECT_EQ(ts->get_next_key(&next, &next), -ENOENT);
+}
+
+// BPF_MAP_TYPE_CGRP_STORAGE takes Linux's local storage attributes (a
+// 4-byte key, max_entries 0, BPF_F_NO_PREALLOC) and may hold a
+// bpf_spin_lock; its values are per cgroup id, and forget_owner drops one
+// cgroup's value from every cgroup storage map and no task storage map.
+TEST(LocalStorageMap, CgrpStorageAttributesAndOwnerGone) {
+  EXPECT_FALSE(create_map(make_def(MapType::cgrp_storage, 4, 8, 0, 0, "cg"), 1));
+  EXPECT_FALSE(create_map(make_def(MapType::cgrp_storage, 4, 8, 16, BPF_F_NO_PREALLOC, "cg"), 1));
+  EXPECT_FALSE(create_map(make_def(MapType::cgrp_storage, 8, 8, 0, BPF_F_NO_PREALLOC, "cg"), 1));
+  MapDef locked = make_def(MapType::cgrp_storage, 4, 8, 0, BPF_F_NO_PREALLOC, "cg");
+  locked.spin_lock_off = 0;
+  EXPECT_TRUE(create_map(locked, 1));
+  std::vector<std::shared_ptr<Map>> maps;
+  for (MapType t : {MapType::cgrp_storage, MapType::cgrp_storage, MapType::task_storage}) {
+    auto m = create_map(make_def(t, 4, 8, 0, BPF_F_NO_PREALLOC, "m"), 1);
+    ASSERT_TRUE(m.has_value()) << m.error().to_string();
+    maps.push_back(std::move(*m));
+  }
+  for (auto& m : maps) {
+    static_cast<LocalStorageMap&>(*m).get(3, nullptr, true);
+    static_cast<LocalStorageMap&>(*m).get(4, nullptr, true);
+  }
+  forget_owner(maps, MapType::cgrp_storage, 3);
+  EXPECT_EQ(static_cast<LocalStorageMap&>(*maps[0]).get(3, nullptr, false), nullptr);
+  EXPECT_EQ(static_cast<LocalStorageMap&>(*maps[1]).get(3, nullptr, false), nullptr);
+  EXPECT_NE(static_cast<LocalStorageMap&>(*maps[1]).get(4, nullptr, false), nullptr);
+  EXPECT_NE(static_cast<LocalStorageMap&>(*maps[2]).get(3, nullptr, false), nullptr);
 }
 
 }  // namespace

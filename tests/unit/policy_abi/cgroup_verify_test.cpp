@@ -2,7 +2,10 @@
 // table's struct cgroup, the kfunc rows, the callbacks' cgroup arguments):
 // scx_pair's pattern verifies; a cgroup reference not released, a release
 // of a pointer never acquired, an unchecked possibly-NULL cgroup and a read
-// out of struct cgroup's bounds are refused, each saying so.
+// out of struct cgroup's bounds are refused, each saying so. Cgroup storage
+// (bpf_cgrp_storage_get/delete, scx_flatcg's pattern) takes a live cgroup
+// pointer: a task pointer, a released cgroup or a map of another type is
+// refused.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -27,7 +30,19 @@ std::string verdict(const std::string& clang, const std::string& name, const std
                     const std::string& init = "return 0;", const std::string& exit = "") {
   const std::string src = "#include <scx/common.bpf.h>\n"
                           "char _license[] SEC(\"license\") = \"GPL\";\n"
-                          "u64 seen;\n" +
+                          "u64 seen;\n"
+                          "struct {\n"
+                          "  __uint(type, BPF_MAP_TYPE_CGRP_STORAGE);\n"
+                          "  __uint(map_flags, BPF_F_NO_PREALLOC);\n"
+                          "  __type(key, int);\n"
+                          "  __type(value, u64);\n"
+                          "} cg_store SEC(\".maps\");\n"
+                          "struct {\n"
+                          "  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);\n"
+                          "  __uint(map_flags, BPF_F_NO_PREALLOC);\n"
+                          "  __type(key, int);\n"
+                          "  __type(value, u64);\n"
+                          "} task_store SEC(\".maps\");\n" +
                           kEnqueue + " {\n" + enqueue + "\n}\n" + kInit + " {\n" + init + "\n}\n" + kExit +
                           " {\n" + exit + "\n}\n"
                           "SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .cgroup_init = (void *)t_cgroup_init,\n"
@@ -85,6 +100,45 @@ TEST_P(CgroupVerify, AReadOutOfStructCgroupIsRefused) {
   // Past ancestors[] (16 levels): 24 + 16 * 8 = 152 bytes.
   const std::string v = verdict(GetParam(), "cg_oob", kInsert, "seen = *(volatile u64 *)((char *)cgrp + 160);\nreturn 0;");
   EXPECT_NE(v.find("out of bounds: 8 bytes at offset 160 of struct cgroup"), std::string::npos) << v;
+}
+
+// scx_flatcg: the value made in cgroup_init, found from the task's cgroup
+// in enqueue, deleted in cgroup_exit.
+TEST_P(CgroupVerify, CgroupStorageOfALiveCgroupVerifies) {
+  EXPECT_EQ(verdict(GetParam(), "cg_store_ok",
+                    "struct cgroup *cgrp = scx_bpf_task_cgroup(p);\n"
+                    "u64 *v = bpf_cgrp_storage_get(&cg_store, cgrp, 0, 0);\n"
+                    "if (v) seen = *v;\n"
+                    "bpf_cgroup_release(cgrp);\n" + kInsert,
+                    "u64 *v = bpf_cgrp_storage_get(&cg_store, cgrp, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);\n"
+                    "if (!v) return -12;\n"
+                    "*v = args->weight;\n"
+                    "return 0;",
+                    "bpf_cgrp_storage_delete(&cg_store, cgrp);"),
+            "");
+}
+
+TEST_P(CgroupVerify, CgroupStorageOfATaskIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_store_task",
+                                "u64 *v = bpf_cgrp_storage_get(&cg_store, (struct cgroup *)p, 0, 0);\n"
+                                "if (v) seen = *v;\n" + kInsert);
+  EXPECT_NE(v.find("bpf_cgrp_storage_get"), std::string::npos) << v;
+  EXPECT_NE(v.find("must be a pointer to struct cgroup, but R2 is a pointer to struct task_struct"), std::string::npos) << v;
+}
+
+TEST_P(CgroupVerify, CgroupStorageOfAReleasedCgroupIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_store_released",
+                                "struct cgroup *cgrp = scx_bpf_task_cgroup(p);\n"
+                                "bpf_cgroup_release(cgrp);\n"
+                                "u64 *v = bpf_cgrp_storage_get(&cg_store, cgrp, 0, 0);\n"
+                                "if (v) seen = *v;\n" + kInsert);
+  EXPECT_NE(v.find("has been released"), std::string::npos) << v;
+}
+
+TEST_P(CgroupVerify, CgroupStorageHelperOnATaskStorageMapIsRefused) {
+  const std::string v = verdict(GetParam(), "cg_store_wrong_map", kInsert, "return 0;",
+                                "bpf_cgrp_storage_delete(&task_store, cgrp);");
+  EXPECT_NE(v.find("cannot be used with map `task_store`, a task_storage map"), std::string::npos) << v;
 }
 
 INSTANTIATE_TEST_SUITE_P(Clangs, CgroupVerify, ::testing::ValuesIn(test::test_clangs()),
