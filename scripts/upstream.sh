@@ -132,7 +132,7 @@ elif check == "pair" and preset == "cgroups":
         sys.exit("paired CPUs ran tasks of different cgroups for %.1f ms (of the same one for %.1f ms)"
                  % (1e3 * mixed, 1e3 * same))
 elif check == "cgroup_weights" and preset == "cgroups":
-    # The preset's cgroups are flat (children of the root, which has no task).
+    # The cgroups preset: flat cgroups (children of the root, which has no task).
     cgs = [c for c in r["cgroups"] if c["path"] != "/"]
     total = sum(c["weight"] for c in cgs)
     for c in r["cgroups"]:
