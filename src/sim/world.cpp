@@ -752,7 +752,17 @@ void World::move_group(u32 move) {
   std::vector<Task*> moving;
   for (SimTask& t : tasks_)
     if (t.group == m.group && t.task->is_live()) moving.push_back(t.task);
-  if (core_->move_tasks_cgroup(moving, to->id, now_)) group_cgroup_[m.group] = to->id;
+  const CgroupId from = cgroup_of_group(m.group);
+  if (!core_->move_tasks_cgroup(moving, to->id, now_)) return;
+  group_cgroup_[m.group] = to->id;
+  // A running task's slice so far was spent in `from`; its close counts the
+  // whole slice to `to`, so move that part now (unsigned: the interim
+  // wraps, the sums come out right).
+  for (const SimCpu& c : cpus_)
+    if (c.cur_idx != kNone && tasks_[c.cur_idx].group == m.group && !c.paused) {
+      cgroup_run_[from] += now_ - c.in_since;
+      cgroup_run_[to->id] -= now_ - c.in_since;
+    }
 }
 
 void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKind::scenario, step); }
