@@ -27,7 +27,8 @@ const std::string kInsert = "scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL
 // The verdict on an object with `enqueue`, `cgroup_init`, `cgroup_exit`
 // bodies: "" or the first refusal.
 std::string verdict(const std::string& clang, const std::string& name, const std::string& enqueue,
-                    const std::string& init = "return 0;", const std::string& exit = "") {
+                    const std::string& init = "return 0;", const std::string& exit = "",
+                    const std::string& prelude = "") {
   const std::string src = "#include <scx/common.bpf.h>\n"
                           "char _license[] SEC(\"license\") = \"GPL\";\n"
                           "u64 seen;\n"
@@ -42,7 +43,7 @@ std::string verdict(const std::string& clang, const std::string& name, const std
                           "  __uint(map_flags, BPF_F_NO_PREALLOC);\n"
                           "  __type(key, int);\n"
                           "  __type(value, u64);\n"
-                          "} task_store SEC(\".maps\");\n" +
+                          "} task_store SEC(\".maps\");\n" + prelude +
                           kEnqueue + " {\n" + enqueue + "\n}\n" + kInit + " {\n" + init + "\n}\n" + kExit +
                           " {\n" + exit + "\n}\n"
                           "SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .cgroup_init = (void *)t_cgroup_init,\n"
@@ -139,6 +140,42 @@ TEST_P(CgroupVerify, CgroupStorageHelperOnATaskStorageMapIsRefused) {
   const std::string v = verdict(GetParam(), "cg_store_wrong_map", kInsert, "return 0;",
                                 "bpf_cgrp_storage_delete(&task_store, cgrp);");
   EXPECT_NE(v.find("cannot be used with map `task_store`, a task_storage map"), std::string::npos) << v;
+}
+
+// scx_flatcg's cgrp_cap_budget(), when the compiler does not inline it: a
+// static function called with a bpf_spin_lock held (Linux 6.9+); a global
+// one is refused there, as Linux does.
+const std::string kLockedStore =
+    "struct cg_lock { struct bpf_spin_lock lock; u64 v; };\n"
+    "struct {\n"
+    "  __uint(type, BPF_MAP_TYPE_CGRP_STORAGE);\n"
+    "  __uint(map_flags, BPF_F_NO_PREALLOC);\n"
+    "  __type(key, int);\n"
+    "  __type(value, struct cg_lock);\n"
+    "} cg_locked SEC(\".maps\");\n"
+    "static __attribute__((noinline)) void bump_static(struct cg_lock *c) { c->v++; }\n"
+    "__attribute__((noinline)) int bump_global(struct cg_lock *c) { c->v++; return 0; }\n";
+
+std::string bump_under_lock(const std::string& call) {
+  return "struct cgroup *cgrp = scx_bpf_task_cgroup(p);\n"
+         "struct cg_lock *c = bpf_cgrp_storage_get(&cg_locked, cgrp, 0, 0);\n"
+         "if (c) {\n"
+         "  bpf_spin_lock(&c->lock);\n"
+         "  " + call + ";\n"
+         "  bpf_spin_unlock(&c->lock);\n"
+         "}\n"
+         "bpf_cgroup_release(cgrp);\n" + kInsert;
+}
+
+TEST_P(CgroupVerify, AStaticFunctionMayBeCalledUnderALock) {
+  EXPECT_EQ(verdict(GetParam(), "lock_static", bump_under_lock("bump_static(c)"), "return 0;", "", kLockedStore), "");
+}
+
+TEST_P(CgroupVerify, AGlobalFunctionUnderALockIsRefused) {
+  const std::string v =
+      verdict(GetParam(), "lock_global", bump_under_lock("bump_global(c)"), "return 0;", "", kLockedStore);
+  EXPECT_NE(v.find("calling the global function"), std::string::npos) << v;
+  EXPECT_NE(v.find("only static functions may be called there"), std::string::npos) << v;
 }
 
 INSTANTIATE_TEST_SUITE_P(Clangs, CgroupVerify, ::testing::ValuesIn(test::test_clangs()),
