@@ -9,7 +9,7 @@
 #include "bpf/helpers/manual_env.h"
 #include "bpf/maps/map_factory.h"
 #include "bpf/maps/ringbuf_map.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 
 namespace {
 

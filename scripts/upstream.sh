@@ -11,8 +11,11 @@
 #            1 s each: exit code 0 (no ejection), no task lost, no group of
 #            tasks left without CPU
 #   behaves  what its source intends, checked on those runs where
-#            tests/upstream/behaviour.txt names a check: `weights` (each hog
-#            group's CPU share within 5 points of its weight's share),
+#            tests/upstream/behaviour.txt names checks (one or more): `weights`
+#            (each hog group's CPU share within 5 points of its weight's share),
+#            `cgroup_weights` (on extra runs of the cgroups preset: each
+#            cgroup's CPU share, the JSON's cgroups, within 5% of its
+#            cpu.weight's share),
 #            `cpu0_only` (every task ran on CPU 0, the others stayed idle),
 #            `central_only` (every task a dispatch() put on a local DSQ was
 #            put there by the central CPU 0's: the JSON's dispatch_placements),
@@ -142,6 +145,15 @@ elif check == "userland":
     if not user or kern != 0 or failed != 0:
         sys.exit("enqueues to user space %s, kept in the kernel %s, failed %s: not every task went through the "
                  "user-space scheduler" % (user, kern, failed))
+elif check == "cgroup_weights" and preset == "cgroups":
+    # The cgroups preset: flat cgroups (children of the root, which has no task).
+    cgs = [c for c in r["cgroups"] if c["path"] != "/"]
+    total = sum(c["weight"] for c in cgs)
+    for c in r["cgroups"]:
+        want = c["weight"] / total if c["path"] != "/" else 0.0
+        if abs(c["cpu_share"] - want) > 0.05 * want or (want == 0 and c["cpu_share"] > 0):
+            sys.exit("cgroup %s (cpu.weight %d) got %.2f%% of the CPU, its weight %.2f%%"
+                     % (c["path"], c["weight"], 100 * c["cpu_share"], 100 * want))
 elif check == "cpu0_only":
     busy = r["cpu_busy"]
     if busy[0] < 0.9 or any(b > 0.01 for b in busy[1:]):
@@ -212,8 +224,9 @@ for src in "$SRC"/scx_*.bpf.c; do
   # scx_userland's check reads its counters in .bss.
   dump=()
   [[ ${behaviour[$name]:-} == userland ]] && dump=(--dump-maps)
-  # scx_pair's check needs cgroups and the timeline of each CPU.
-  [[ ${behaviour[$name]:-} == pair ]] && presets+=" cgroups"
+  # scx_pair's and the cgroup_weights check need cgroups (pair: and the
+  # timeline of each CPU).
+  [[ " ${behaviour[$name]:-} " =~ \ (pair|cgroup_weights)\  ]] && presets+=" cgroups"
   for preset in $presets; do
     for cpus in 2 8; do
       json=$WORK/$name.$preset.$cpus.json
@@ -240,10 +253,12 @@ for src in "$SRC"/scx_*.bpf.c; do
   for json in "$WORK/$name".*.json; do
     preset=$(basename "$json" | cut -d. -f2)
     cpus=$(basename "$json" | cut -d. -f3)
-    if ! why=$(python3 -c "$behaviour_check" "${behaviour[$name]}" "$json" "$preset" "${json%.json}.trace" 2>&1); then
-      problem[$name]="${behaviour[$name]}, $preset, $cpus CPUs: $why"
-      continue 2
-    fi
+    for check in ${behaviour[$name]}; do
+      if ! why=$(python3 -c "$behaviour_check" "$check" "$json" "$preset" "${json%.json}.trace" 2>&1); then
+        problem[$name]="$check, $preset, $cpus CPUs: $why"
+        continue 3
+      fi
+    done
   done
   reached[$name]=behaves
 done

@@ -18,6 +18,7 @@ endif()
 add_custom_target(test_policies DEPENDS ${_ups_test_policies})
 add_dependencies(test_cli test_policies)
 target_compile_definitions(test_cli PRIVATE UPS_TEST_POLICY_DIR="${UPS_TEST_POLICY_DIR}")
-# test_policy runs rbtree_vtime (allocated objects, an rbtree, a kptr).
+# test_policy runs rbtree_vtime (allocated objects, an rbtree, a kptr) and
+# cgroup_vtime (cgroup storage).
 add_dependencies(test_policy test_policies)
 target_compile_definitions(test_policy PRIVATE UPS_TEST_POLICY_DIR="${UPS_TEST_POLICY_DIR}")

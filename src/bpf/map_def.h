@@ -24,6 +24,7 @@ enum class MapType : u32 {
   stack = 23,
   ringbuf = 27,
   task_storage = 29,
+  cgrp_storage = 32,
   arena = 33,
 };
 const char* map_type_name(MapType t);  // "hash", "percpu_array", ...

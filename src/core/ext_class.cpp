@@ -138,7 +138,8 @@ void ExtClass::finish_exit(const ExitReport& report) {
 void ExtClass::enable_task(Task& p) {
   p.scx.weight = p.weight;
   p.scx.slice = scx::SLICE_DFL;
-  p.scx.dsq_vtime = 0;
+  // dsq_vtime is kept: init_task may have set it (scx_flatcg does); Linux
+  // resets it when a task leaves (scx_disable_task).
   p.scx.flags = 0;
   p.scx.ops_state = OpsState::none;
   if (live()) {
@@ -154,6 +155,7 @@ void ExtClass::disable_task(Task& p, bool exiting) {
     s.c.cur_op_ = Op::exit_task;
     ops_->exit_task(ctx_, p, ExitTaskArgs{.cancelled = false});
   }
+  p.scx.dsq_vtime = 0;
   p.scx.flags = 0;
   p.scx.ops_state = OpsState::none;
 }

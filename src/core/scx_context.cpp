@@ -374,14 +374,23 @@ Task* ScxContext::task_from_pid(TaskId pid) {
 
 const Cgroup* ScxContext::cgroup_from_id(u64 id) const { return core_.find_cgroup(id); }
 
+// Linux's scx_task_on_sched(): the task is this class's, or this class's
+// init_task for it runs now (Linux sets p->scx.sched after ops.init_task,
+// and a root scheduler's kfuncs see every task; scx_flatcg sets the first
+// vtime there).
+bool ScxContext::on_class(const Task& p) const {
+  if (!cls_.live()) return false;
+  return p.cls == cls_.id() || (cls_.cur_op_ == Op::init_task && cls_.cur_task_ == &p);
+}
+
 bool ScxContext::task_set_slice(Task& p, u64 slice) {
-  if (p.cls != cls_.id() || !cls_.live()) return false;
+  if (!on_class(p)) return false;
   p.scx.slice = slice;
   return true;
 }
 
 bool ScxContext::task_set_dsq_vtime(Task& p, u64 vtime) {
-  if (p.cls != cls_.id() || !cls_.live()) return false;
+  if (!on_class(p)) return false;
   p.scx.dsq_vtime = vtime;
   if (p.dsq) p.dsq->vtime_changed(p);
   return true;

@@ -71,6 +71,9 @@ public:
   CpuId task_cpu(const Task& p) const;
   // bpf_task_from_pid: own tasks only (all with the all_tasks grant); null otherwise.
   Task* task_from_pid(TaskId pid);
+  // scx_bpf_task_set_slice/dsq_vtime: false (nothing set) for a task that
+  // is not on this class (on_class), as Linux.
+  bool on_class(const Task& p) const;
   bool task_set_slice(Task& p, u64 slice);
   // --- cgroups (bpf_cgroup_from_id): a cgroup that exists now, or null ---
   const Cgroup* cgroup_from_id(u64 id) const;

@@ -129,7 +129,8 @@ private:
   // The callback trampoline, `u64 enter_slot0(RunState*, r1, r2, r3, r4,
   // r5)`: a top-level run of slot 0 (a callback program's entry), with the
   // arguments in the SysV registers instead of the RunState, r10 at the top
-  // of frame 0, depth 0 and no trap set here rather than by the executor,
+  // of frame 0, depth 0, frame 0's may_goto budget and no trap set here
+  // rather than by the executor,
   // and a direct call. rbx and r13-r15 (BPF r6-r9) are saved and zeroed
   // only when the program names r6-r9 (everything it calls preserves them,
   // as SysV callee-saved registers). A trap returns to just after the call
@@ -152,6 +153,7 @@ private:
     mov(kBudget, st(state::kBudget));
     mov(dword[kState + state::kDepth], 0);
     mov(dword[kState + state::kTrapKind], 0);
+    mov(qword[kState + state::kMayGoto], static_cast<u32>(bpf::kMayGotoBudget));  // frame 0's may_goto budget
     xor_(eax, eax);
     if (saved.size() > 2)
       for (int i = 6; i <= 9; ++i) xor_(kReg[i].cvt32(), kReg[i].cvt32());

@@ -294,6 +294,7 @@ std::optional<ArgSpec> helper_arg(bpf::HelperArg a) {
     case H::timer: return arg(ArgKind::timer);
     case H::spin_lock: return arg(ArgKind::spin_lock);
     case H::task_or_null: return nullable(arg(ArgKind::struct_ptr, kStructTask));
+    case H::cgroup_or_null: return nullable(arg(ArgKind::struct_ptr, kStructCgroup));
     case H::ringbuf_sample: return std::nullopt;
     case H::kptr_slot: return arg(ArgKind::kptr_slot);
     case H::kptr_or_null: return nullable(arg(ArgKind::local_ref));
@@ -427,6 +428,14 @@ verifier::ProgramInfo callback_program_info(const bpf::Object& obj, size_t prog_
   verifier::ProgramInfo info;
   info.insns = prog.code;
   info.entry = 0;
+  for (size_t i = 1; i < prog.func_info.size(); ++i) {
+    const bpf::BtfType* t = obj.btf().type(prog.func_info[i].btf_type_id);
+    if (!t) continue;
+    if (t->linkage == 1) info.global_subprogs.push_back(prog.func_info[i].insn);
+    if (const bpf::BtfType* proto = obj.btf().type(t->type); proto && proto->kind == bpf::BtfKind::func_proto &&
+                                                             proto->type == 0)
+      info.void_subprogs.push_back(prog.func_info[i].insn);
+  }
   info.maps = obj.maps();
   info.structs = make_structs(caps);
   append_local_structs(obj, info.structs);

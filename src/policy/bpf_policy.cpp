@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/maps/local_storage_map.h"
 #include "bpf/object/graph_fields.h"
 #include "core/scx_context.h"
 #include "policy/policy_clock.h"
@@ -28,6 +29,11 @@ std::optional<u64> PolicyHelperEnv::task_key(u64 task) {
   Task* t = host_.mirrors().task_of(task);
   if (!t) return std::nullopt;
   return t->id;
+}
+std::optional<u64> PolicyHelperEnv::cgroup_key(u64 cgrp) {
+  const auto id = host_.cgroups().id_of(cgrp);
+  if (!id || !host_.in_callback() || !host_.ctx().cgroup_from_id(*id)) return std::nullopt;
+  return *id;
 }
 u64 PolicyHelperEnv::task_of_key(u64 key) {
   return reinterpret_cast<u64>(host_.mirrors().find(static_cast<TaskId>(key)));
@@ -327,6 +333,8 @@ s32 BpfPolicy::cgroup_init(ScxContext& ctx, const Cgroup& cg, const CgroupInitAr
 }
 void BpfPolicy::cgroup_exit(ScxContext& ctx, const Cgroup& cg) {
   if (has(Op::cgroup_exit)) run(Op::cgroup_exit, ctx, nullptr, {cgroup_ptr(&cg)});
+  // The cgroup leaves the policy: its storage goes with it.
+  bpf::forget_owner(maps_, bpf::MapType::cgrp_storage, cg.id);
 }
 s32 BpfPolicy::cgroup_prep_move(ScxContext& ctx, Task& p, const Cgroup& from, const Cgroup& to) {
   if (!has(Op::cgroup_prep_move)) return 0;

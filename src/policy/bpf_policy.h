@@ -52,6 +52,7 @@ public:
   u32 prandom_u32() override { return static_cast<u32>(rng_.next_u64()); }
   void trace(std::string_view line) override;
   std::optional<u64> task_key(u64 task) override;
+  std::optional<u64> cgroup_key(u64 cgrp) override;
   u64 task_of_key(u64 key) override;
   void arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) override;
   void cancel_timer(u64 timer_id) override;

@@ -255,15 +255,16 @@ KF(nr_node_ids) {
 }
 
 // --- tasks --------------------------------------------------------------------
+// Linux answers false for a task of another scheduler (ScxContext::on_class).
 KF(task_set_slice) {
-  Task* p = own_task(c, a1, kfunc, 1);
+  Task* p = task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_slice(*p, a2);
   refresh(c, p);
   return ok;
 }
 KF(task_set_dsq_vtime) {
-  Task* p = own_task(c, a1, kfunc, 1);
+  Task* p = task(c, a1, kfunc, 1);
   if (!p) return 0;
   const bool ok = host(c).ctx().task_set_dsq_vtime(*p, a2);
   refresh(c, p);

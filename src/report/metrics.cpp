@@ -64,6 +64,12 @@ std::string RunReport::to_json() const {
     if (!g.cgroup.empty()) groups_j.back()["cgroup"] = g.cgroup;
   }
   j["groups"] = groups_j;
+  if (!cgroups.empty()) {
+    nlohmann::ordered_json cgroups_j = nlohmann::ordered_json::array();
+    for (auto& c : cgroups)
+      cgroups_j.push_back({{"path", c.path}, {"weight", c.weight}, {"cpu_share", c.cpu_share}, {"run_s", c.run_s}});
+    j["cgroups"] = cgroups_j;
+  }
   if (!vms.empty()) {
     nlohmann::ordered_json vms_j = nlohmann::ordered_json::array();
     for (auto& v : vms)
@@ -122,6 +128,10 @@ std::string RunReport::summary() const {
   for (auto& g : groups)
     s += fmt::format("  {:<18} {:>6} {:>7} {:>9.2f}% {:>10.3f}\n", g.name, g.tasks, g.weight,
                      g.cpu_share * 100, g.run_s);
+  if (!cgroups.empty())
+    s += fmt::format("  {:<18} {:>6} {:>7} {:>10} {:>10}\n", "cgroup", "", "weight", "cpu share", "cpu s");
+  for (auto& c : cgroups)
+    s += fmt::format("  {:<18} {:>6} {:>7} {:>9.2f}% {:>10.3f}\n", c.path, "", c.weight, c.cpu_share * 100, c.run_s);
   if (!vms.empty())
     s += fmt::format("  {:<18} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "vm", "vcpus", "host cpu s",
                      "useful", "spin s", "steal s", "p99 us");

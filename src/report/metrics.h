@@ -34,6 +34,14 @@ struct GroupReport {
   }
 };
 
+// One cgroup: the CPU its own tasks used (not its descendants'), while in it.
+struct CgroupReport {
+  std::string path;
+  u32 weight = 0;         // cpu.weight at the end of the run
+  double cpu_share = 0;   // of all CPU time used by tasks
+  double run_s = 0;       // CPU seconds
+};
+
 // One virtual machine (docs/guest-host.md): host CPU its vCPUs got, what
 // its guest did with it, and its guest's requests.
 struct VmReport {
@@ -84,6 +92,7 @@ struct RunReport {
   std::vector<u64> dispatch_placements;
   std::vector<std::pair<std::string, double>> per_class_share;
   std::vector<GroupReport> groups;
+  std::vector<CgroupReport> cgroups;  // only when the workload has cgroups
   std::vector<VmReport> vms;      // the workload's VMs; request_latency includes their requests
   std::vector<TaskReport> tasks;  // only when asked for (World::report(true))
   std::vector<ExitReport> exit_reports;

@@ -699,6 +699,7 @@ void World::close_slice(CpuId cpu, TimeNs now) {
   TimeNs ran = now - c.in_since;
   t.run_ns += ran;
   group_run_[t.group] += ran;
+  cgroup_run_[cgroup_of_group(t.group)] += ran;
   if (cfg_.samples) cfg_.samples->on_run(t.group, t.pid, cpu, c.in_since, now);
   class_share_[share_slot(t.cls, {})].second += ran;
   c.in_since = now;
@@ -788,7 +789,18 @@ void World::move_group(u32 move) {
   std::vector<Task*> moving;
   for (SimTask& t : tasks_)
     if (t.group == m.group && t.task->is_live()) moving.push_back(t.task);
-  if (workload::move_group(*core_, moving, m, now_)) group_cgroup_[m.group] = core_->find_cgroup(m.to)->id;
+  const CgroupId from = cgroup_of_group(m.group);
+  if (!workload::move_group(*core_, moving, m, now_)) return;
+  const CgroupId to = core_->find_cgroup(m.to)->id;
+  group_cgroup_[m.group] = to;
+  // A running task's slice so far was spent in `from`; its close counts the
+  // whole slice to `to`, so move that part now (unsigned: the interim
+  // wraps, the sums come out right).
+  for (const SimCpu& c : cpus_)
+    if (c.cur_idx != kNone && tasks_[c.cur_idx].group == m.group && !c.paused) {
+      cgroup_run_[from] += now_ - c.in_since;
+      cgroup_run_[to] -= now_ - c.in_since;
+    }
 }
 
 void World::schedule_class_step(u32 step, TimeNs at) { events_.push(at, EventKind::scenario, step); }
@@ -917,6 +929,7 @@ RunReport World::report(bool per_task) {
   // Close the running slices so that busy time and shares count up to now.
   TimeNs busy = 0, used = 0;
   std::vector<TimeNs> group_run = group_run_;
+  std::map<CgroupId, TimeNs> cgroup_run = cgroup_run_;
   std::vector<std::pair<std::string, TimeNs>> class_share = class_share_;
   TimeNs spin = spin_ns_;
   if (cfg_.samples && !finished_samples_) {
@@ -932,6 +945,7 @@ RunReport World::report(bool per_task) {
       b += now_ - c.busy_since;
       const SimTask& t = tasks_[c.cur_idx];
       group_run[t.group] += now_ - c.in_since;
+      cgroup_run[cgroup_of_group(t.group)] += now_ - c.in_since;
       if (t.cls < class_share_slot_.size() && class_share_slot_[t.cls] != kNone)
         class_share[class_share_slot_[t.cls]].second += now_ - c.in_since;
       if (now_ > c.spin_since) spin += now_ - c.spin_since;
@@ -966,6 +980,17 @@ RunReport World::report(bool per_task) {
   for (size_t g = 0; g < w_.groups.size(); ++g)
     r.groups.push_back(GroupReport::of(w_.groups[g].name, group_tasks[g], w_.groups[g].weight,
                                        group_run[g], used, w_.groups[g].cgroup));
+  // Per cgroup, when the workload has cgroups: the root, then each declared one.
+  if (!w_.cgroups.empty()) {
+    auto add = [&](const Cgroup& cg) {
+      const TimeNs run = cgroup_run.count(cg.id) ? cgroup_run.at(cg.id) : 0;
+      r.cgroups.push_back(report::CgroupReport{cg.path, cg.weight, used ? static_cast<double>(run) / used : 0,
+                                               run / 1e9});
+    };
+    add(*core_->find_cgroup(kRootCgroupId));
+    for (const CgroupDecl& d : w_.cgroups)
+      if (const Cgroup* cg = core_->find_cgroup(d.path)) add(*cg);
+  }
   r.exit_reports = exit_reports_;
   r.refused = host_->refused();
   r.printk = printk_;

@@ -212,6 +212,10 @@ private:
   TimeNs spin_ns_ = 0;
   std::vector<TimeNs> group_run_;
   std::vector<CgroupId> group_cgroup_;  // by group: the cgroup its new tasks join
+  // CPU time of tasks while in each cgroup (their own, not below); the
+  // group's cgroup is its tasks' (they move together, move_group).
+  std::map<CgroupId, TimeNs> cgroup_run_;
+  CgroupId cgroup_of_group(u32 g) const { return g < group_cgroup_.size() ? group_cgroup_[g] : kRootCgroupId; }
   Status init_cgroups();
   void move_group(u32 move);
   std::vector<std::pair<std::string, TimeNs>> class_share_;

@@ -84,6 +84,15 @@ struct ProgramInfo {
   // kfunc the host lacks, a failed CO-RE relocation) and why. Dead code is
   // fine; reaching one is an error with this message.
   std::map<u32, std::string> poisoned;
+  // First instructions of the global (non-static) subprograms, from BTF's
+  // func linkage: Linux 6.9+ lets a program call a static subprogram while
+  // it holds a bpf_spin_lock (the lock is the state's, whichever frame
+  // takes or releases it), but not a global one, which it verifies apart.
+  std::vector<u32> global_subprogs;
+  // First instructions of the subprograms whose BTF says they return
+  // nothing: as in Linux, R0 need not be set at their exit (the caller's R0
+  // is then unset). Without BTF, every subprogram must set R0.
+  std::vector<u32> void_subprogs;
   // Whether the loader may see pointer values (Linux's allow_ptr_leaks):
   // store them into maps, pass them as numbers to helpers and kfuncs, print
   // them, subtract or order pointers to different objects, compare them

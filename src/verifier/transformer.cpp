@@ -2,6 +2,8 @@
 // Memory instructions are in memory.cpp, call argument checks in checker.cpp.
 #include "verifier/transformer.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "verifier/domain/scalar_ops.h"
@@ -392,9 +394,14 @@ std::string Transformer::call_name(const Call& c) const {
 
 StepOut Transformer::call(State& st, const Call& c, u32 pc) {
   const std::string name = call_name(c);
-  // A bpf-to-bpf call while holding the spin lock is allowed (Linux 6.11+
-  // allows static functions; upsched checks every function as it is
-  // called, so each is checked under the lock, its calls included).
+  // A bpf-to-bpf call while holding the spin lock is allowed for static
+  // functions (Linux 6.9+; each is checked under the lock as it is called,
+  // its calls included); a global function is refused there.
+  if (st.lock.held && c.to == Call::To::local &&
+      std::find(info_.global_subprogs.begin(), info_.global_subprogs.end(), c.target) != info_.global_subprogs.end())
+    return fail(fmt::format("calling the global function at instruction {} while holding the spin lock taken at "
+                            "instruction {}; only static functions may be called there",
+                            c.target, st.lock.insn));
   if (c.to == Call::To::local) {
     if (st.frames.size() >= static_cast<size_t>(bpf::kMaxCallDepth))
       return fail(fmt::format("call depth exceeds {} frames", bpf::kMaxCallDepth));
@@ -595,7 +602,10 @@ StepOut Transformer::exit(State& st, u32 pc) {
   Frame& top = st.top();
   const Value r0 = top.regs[0];
   if (st.frames.size() > 1) {
-    if (r0.kind == Kind::uninit) return fail("R0 is not set before returning from the function");
+    const bool returns_void = !top.is_callback && !top.less_callback &&
+                              std::find(info_.void_subprogs.begin(), info_.void_subprogs.end(), top.subprog) !=
+                                  info_.void_subprogs.end();
+    if (r0.kind == Kind::uninit && !returns_void) return fail("R0 is not set before returning from the function");
     if (top.less_callback) {
       // The caller went on from the bpf_rbtree_add call already.
       if (auto e = less_callback_exit(st); !e.empty()) return fail(e);

@@ -124,6 +124,8 @@ static void *(* const bpf_task_storage_get)(void *map, struct task_struct *task,
 static long (* const bpf_task_storage_delete)(void *map, struct task_struct *task) = (void *) 157;
 static long (* const bpf_snprintf)(char *str, u32 str_size, const char *fmt, u64 *data, u32 data_len) = (void *) 165;
 static long (* const bpf_trace_vprintk)(const char *fmt, u32 fmt_size, const void *data, u32 data_len) = (void *) 177;
+static void *(* const bpf_cgrp_storage_get)(void *map, struct cgroup *cgroup, void *value, u64 flags) = (void *) 210;
+static long (* const bpf_cgrp_storage_delete)(void *map, struct cgroup *cgroup) = (void *) 211;
 /* sched.timer */
 static long (* const bpf_timer_init)(struct bpf_timer *timer, void *map, u64 flags) = (void *) 169;
 static long (* const bpf_timer_set_callback)(struct bpf_timer *timer, void *callback_fn) = (void *) 170;

@@ -62,6 +62,10 @@ public:
   virtual std::optional<u64> task_key(u64 task) = 0;
   // The reverse (the task that owns a key's storage), 0 when it is gone.
   virtual u64 task_of_key(u64 key) { return 0; }
+  // Cgroup identity, as for tasks: `cgrp` is the value a program holds for
+  // a struct cgroup; its stable key (the cgroup id), or nullopt when it is
+  // not a live cgroup. None by default (a substrate without cgroups).
+  virtual std::optional<u64> cgroup_key(u64 cgrp) { return std::nullopt; }
 
   // Timers on the substrate's clock: call fire_timer(timer_id) once the
   // clock reaches at_ns (pin_cpu >= 0: on that CPU). Arming an armed id

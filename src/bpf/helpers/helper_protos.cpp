@@ -1,5 +1,6 @@
 // The prototype table (Linux kernel/bpf/helpers.c, ringbuf.c,
-// bpf_task_storage.c, kernel/trace/bpf_trace.c *_proto definitions).
+// bpf_task_storage.c, bpf_cgrp_storage.c, kernel/trace/bpf_trace.c *_proto
+// definitions).
 #include "bpf/helpers/helper_protos.h"
 
 #include <limits>
@@ -79,6 +80,10 @@ const HelperProto kProtos[] = {
     {id(HelperId::loop), "bpf_loop", R::integer, {A::scalar, A::callback, A::stack_or_null, A::scalar}, 0,
      HelperCallback::loop, kErrMin, static_cast<s64>(kBpfMaxLoops)},
     {id(HelperId::kptr_xchg), "bpf_kptr_xchg", R::kptr_or_null, {A::kptr_slot, A::kptr_or_null}},
+    {id(HelperId::cgrp_storage_get), "bpf_cgrp_storage_get", R::map_value_or_null,
+     {A::const_map_ptr, A::cgroup_or_null, A::map_value_or_null, A::scalar}, map_type_bit(MapType::cgrp_storage)},
+    {id(HelperId::cgrp_storage_delete), "bpf_cgrp_storage_delete", R::integer,
+     {A::const_map_ptr, A::cgroup_or_null}, map_type_bit(MapType::cgrp_storage), HelperCallback::none, kErrMin, 0},
 };
 
 }  // namespace

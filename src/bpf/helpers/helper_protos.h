@@ -35,6 +35,7 @@ enum class HelperArg : u8 {
   timer,               // ARG_PTR_TO_TIMER: the bpf_timer field of a map value
   spin_lock,           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock field of a map value
   task_or_null,        // ARG_PTR_TO_BTF_ID_OR_NULL to struct task_struct
+  cgroup_or_null,      // ARG_PTR_TO_BTF_ID_OR_NULL to struct cgroup
   ringbuf_sample,      // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE: a reserved sample
   kptr_slot,           // ARG_KPTR_XCHG_DEST: a __kptr field of a map value
   kptr_or_null,        // ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE: an owning reference of the field's type

@@ -154,6 +154,8 @@ ExternFn find_helper(u32 id) {
     case HelperId::trace_vprintk: return trace_vprintk;
     case HelperId::loop: return loop;
     case HelperId::kptr_xchg: return kptr_xchg;
+    case HelperId::cgrp_storage_get: return cgrp_storage_get;
+    case HelperId::cgrp_storage_delete: return cgrp_storage_delete;
   }
   return nullptr;
 }

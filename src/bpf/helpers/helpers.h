@@ -38,8 +38,10 @@ enum class HelperId : u32 {
   trace_vprintk = 177,
   loop = 181,
   kptr_xchg = 194,
+  cgrp_storage_get = 210,
+  cgrp_storage_delete = 211,
 };
-inline constexpr u32 kMaxHelperId = 194;
+inline constexpr u32 kMaxHelperId = 211;
 
 // Linux BPF_MAX_LOOPS.
 inline constexpr u64 kBpfMaxLoops = u64{1} << 23;
@@ -67,6 +69,8 @@ u64 ringbuf_submit(CallContext& ctx, u64 sample, u64 flags, u64, u64, u64);
 u64 ringbuf_discard(CallContext& ctx, u64 sample, u64 flags, u64, u64, u64);
 u64 task_storage_get(CallContext& ctx, u64 map, u64 task, u64 value, u64 flags, u64);
 u64 task_storage_delete(CallContext& ctx, u64 map, u64 task, u64, u64, u64);
+u64 cgrp_storage_get(CallContext& ctx, u64 map, u64 cgrp, u64 value, u64 flags, u64);
+u64 cgrp_storage_delete(CallContext& ctx, u64 map, u64 cgrp, u64, u64, u64);
 u64 timer_init(CallContext& ctx, u64 timer, u64 map, u64 flags, u64, u64);
 u64 timer_set_callback(CallContext& ctx, u64 timer, u64 callback, u64, u64, u64);
 u64 timer_start(CallContext& ctx, u64 timer, u64 nsecs, u64 flags, u64, u64);

@@ -11,6 +11,12 @@ std::optional<u64> ManualHelperEnv::task_key(u64 task) {
   return it->second;
 }
 
+std::optional<u64> ManualHelperEnv::cgroup_key(u64 cgrp) {
+  auto it = cgroups_.find(cgrp);
+  if (it == cgroups_.end()) return std::nullopt;
+  return it->second;
+}
+
 u64 ManualHelperEnv::task_of_key(u64 key) {
   for (const auto& [task, k] : tasks_)
     if (k == key) return task;

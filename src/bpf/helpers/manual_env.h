@@ -29,6 +29,7 @@ public:
   void trace(std::string_view line) override { trace_.emplace_back(line); }
   std::optional<u64> task_key(u64 task) override;
   u64 task_of_key(u64 key) override;
+  std::optional<u64> cgroup_key(u64 cgrp) override;
   void arm_timer(u64 timer_id, u64 at_ns, int pin_cpu) override;
   void cancel_timer(u64 timer_id) override;
   std::size_t readable_bytes(u64 addr, std::size_t max) override;
@@ -43,6 +44,8 @@ public:
 
   void add_task(u64 task, u64 key) { tasks_[task] = key; }
   void remove_task(u64 task) { tasks_.erase(task); }
+  void add_cgroup(u64 cgrp, u64 id) { cgroups_[cgrp] = id; }
+  void remove_cgroup(u64 cgrp) { cgroups_.erase(cgrp); }
   void add_readable(const void* p, std::size_t n);
   // Every region of the maps (string literals live in .rodata), so %s of a
   // map value or a constant string prints it.
@@ -64,6 +67,7 @@ private:
   u64 seq_ = 0;
   std::vector<std::string> trace_;
   std::map<u64, u64> tasks_;                                // task pointer -> key
+  std::map<u64, u64> cgroups_;                              // cgroup pointer -> id
   std::map<std::pair<u64, u64>, Armed> pending_;            // (at, seq) -> timer
   std::map<u64, std::pair<u64, u64>> pending_by_id_;        // id -> (at, seq)
   std::vector<std::pair<u64, u64>> readable_;               // [begin, end)

@@ -1,5 +1,5 @@
 // Map helpers: bpf_map_lookup/update/delete_elem, push/pop/peek, ringbuf
-// and task storage. The verifier has checked the argument kinds (a map
+// and task and cgroup storage. The verifier has checked the argument kinds (a map
 // pointer of an allowed type, key and value memory of the map's sizes), so
 // these only apply the map's semantics; a map of the wrong type still gets
 // Linux's answer (null, -EINVAL) rather than a crash.
@@ -8,9 +8,9 @@
 #include "bpf/helpers/helper_env.h"
 #include "bpf/helpers/helpers.h"
 #include "bpf/maps/array_map.h"
+#include "bpf/maps/local_storage_map.h"
 #include "bpf/maps/map.h"
 #include "bpf/maps/ringbuf_map.h"
-#include "bpf/maps/task_storage_map.h"
 
 namespace ups::bpf::helpers {
 
@@ -25,9 +25,25 @@ RingbufMap* as_ringbuf(u64 p) {
   Map* m = as_map(p);
   return m->type() == MapType::ringbuf ? static_cast<RingbufMap*>(m) : nullptr;
 }
-TaskStorageMap* as_task_storage(u64 p) {
+LocalStorageMap* as_local_storage(u64 p, MapType type) {
   Map* m = as_map(p);
-  return m->type() == MapType::task_storage ? static_cast<TaskStorageMap*>(m) : nullptr;
+  return m->type() == type ? static_cast<LocalStorageMap*>(m) : nullptr;
+}
+
+// bpf_{task,cgrp}_storage_get: owner_key is the substrate's key for the
+// owner pointer, nullopt when it is not a live owner (Linux: a task or
+// cgroup on its way out gets no new storage).
+u64 local_storage_get(u64 map, MapType type, std::optional<u64> owner_key, u64 value, u64 flags) {
+  LocalStorageMap* ls = as_local_storage(map, type);
+  if (!ls || (flags & ~BPF_LOCAL_STORAGE_GET_F_CREATE) || !owner_key) return 0;
+  return ret(ls->get(*owner_key, as_ptr(value), flags & BPF_LOCAL_STORAGE_GET_F_CREATE));
+}
+
+u64 local_storage_delete(u64 map, MapType type, std::optional<u64> owner_key) {
+  LocalStorageMap* ls = as_local_storage(map, type);
+  if (!ls) return ret(-EINVAL);
+  if (!owner_key) return ret(-ENOENT);
+  return ret(ls->remove_owner(*owner_key));
 }
 }  // namespace
 
@@ -78,20 +94,25 @@ u64 ringbuf_discard(CallContext&, u64 sample, u64 flags, u64, u64, u64) {
   return 0;
 }
 
+// A null owner pointer: no value (get), -EINVAL (delete), as Linux.
 u64 task_storage_get(CallContext& ctx, u64 map, u64 task, u64 value, u64 flags, u64) {
-  TaskStorageMap* ts = as_task_storage(map);
-  if (!ts || (flags & ~BPF_LOCAL_STORAGE_GET_F_CREATE) || task == 0 || !ctx.env) return 0;
-  std::optional<u64> key = ctx.env->task_key(task);
-  if (!key) return 0;  // not a live task (Linux: an exiting task gets no new storage)
-  return ret(ts->get(*key, as_ptr(value), flags & BPF_LOCAL_STORAGE_GET_F_CREATE));
+  if (!ctx.env || task == 0) return 0;
+  return local_storage_get(map, MapType::task_storage, ctx.env->task_key(task), value, flags);
 }
 
 u64 task_storage_delete(CallContext& ctx, u64 map, u64 task, u64, u64, u64) {
-  TaskStorageMap* ts = as_task_storage(map);
-  if (!ts || task == 0 || !ctx.env) return ret(-EINVAL);
-  std::optional<u64> key = ctx.env->task_key(task);
-  if (!key) return ret(-ENOENT);
-  return ret(ts->remove_task(*key));
+  if (!ctx.env || task == 0) return ret(-EINVAL);
+  return local_storage_delete(map, MapType::task_storage, ctx.env->task_key(task));
+}
+
+u64 cgrp_storage_get(CallContext& ctx, u64 map, u64 cgrp, u64 value, u64 flags, u64) {
+  if (!ctx.env || cgrp == 0) return 0;
+  return local_storage_get(map, MapType::cgrp_storage, ctx.env->cgroup_key(cgrp), value, flags);
+}
+
+u64 cgrp_storage_delete(CallContext& ctx, u64 map, u64 cgrp, u64, u64, u64) {
+  if (!ctx.env || cgrp == 0) return ret(-EINVAL);
+  return local_storage_delete(map, MapType::cgrp_storage, ctx.env->cgroup_key(cgrp));
 }
 
 }  // namespace ups::bpf::helpers

@@ -17,6 +17,7 @@ const char* map_type_name(MapType t) {
     case MapType::stack: return "stack";
     case MapType::ringbuf: return "ringbuf";
     case MapType::task_storage: return "task_storage";
+    case MapType::cgrp_storage: return "cgrp_storage";
     case MapType::arena: return "arena";
   }
   return "unknown";

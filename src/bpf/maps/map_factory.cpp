@@ -14,7 +14,7 @@
 #include "bpf/maps/map_of_maps.h"
 #include "bpf/maps/queue_stack_map.h"
 #include "bpf/maps/ringbuf_map.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 
 namespace ups::bpf {
 
@@ -41,7 +41,7 @@ bool is_known_type(MapType t) {
     case MapType::hash: case MapType::array: case MapType::percpu_hash:
     case MapType::percpu_array: case MapType::lru_hash: case MapType::array_of_maps:
     case MapType::hash_of_maps: case MapType::queue: case MapType::stack:
-    case MapType::ringbuf: case MapType::task_storage: case MapType::arena:
+    case MapType::ringbuf: case MapType::task_storage: case MapType::cgrp_storage: case MapType::arena:
       return true;
   }
   return false;
@@ -62,8 +62,10 @@ Status check_special_fields(const MapDef& def) {
     if (!in_value(def.spin_lock_off, kBpfSpinLockSize) || def.spin_lock_off % 4 != 0)
       return bad(def, "spin_lock_off", fmt::format("{} does not place a 4-byte bpf_spin_lock inside the {}-byte value",
                                                    def.spin_lock_off, def.value_size));
-    if (def.type != MapType::array && def.type != MapType::hash && def.type != MapType::task_storage)
-      return bad(def, "spin_lock_off", "bpf_spin_lock is only allowed in array, hash and task_storage values");
+    if (def.type != MapType::array && def.type != MapType::hash && def.type != MapType::task_storage &&
+        def.type != MapType::cgrp_storage)
+      return bad(def, "spin_lock_off",
+                 "bpf_spin_lock is only allowed in array, hash, task_storage and cgrp_storage values");
   }
   if (def.timer_off >= 0 && def.spin_lock_off >= 0 &&
       def.spin_lock_off + static_cast<s32>(kBpfSpinLockSize) > def.timer_off &&
@@ -141,12 +143,13 @@ Status check_type(const MapDef& def, int nr_cpus) {
         return bad(def, "map_flags", fmt::format("0x{:x} must be 0", flags));
       return {};
     case MapType::task_storage:
+    case MapType::cgrp_storage:
       if (def.key_size != 4) return bad(def, "key_size", fmt::format("is {}, must be 4", def.key_size));
       if (def.value_size == 0) return bad(def, "value_size", "must not be 0");
       if (def.max_entries != 0) return bad(def, "max_entries", fmt::format("is {}, must be 0", def.max_entries));
       if (!(flags & BPF_F_NO_PREALLOC)) return bad(def, "map_flags", "must include BPF_F_NO_PREALLOC");
       if (flags & ~(kCommonFlags | BPF_F_NO_PREALLOC))
-        return bad(def, "map_flags", fmt::format("0x{:x} has bits task_storage does not accept", flags));
+        return bad(def, "map_flags", fmt::format("0x{:x} has bits {} does not accept", flags, map_type_name(def.type)));
       return {};
     case MapType::arena: return check_arena(def);
     case MapType::array_of_maps:
@@ -184,7 +187,8 @@ u64 map_value_bytes(const MapDef& def, int nr_cpus) {
     case MapType::ringbuf: return 2 * u64{def.max_entries};
     case MapType::array_of_maps:
     case MapType::hash_of_maps: return 24 * u64{def.max_entries};
-    case MapType::task_storage: return 0;  // grows with the tasks
+    case MapType::task_storage:
+    case MapType::cgrp_storage: return 0;  // grows with the tasks or cgroups
     case MapType::arena: return 0;  // address space; pages come with bpf_arena_alloc_pages
   }
   return 0;
@@ -220,7 +224,8 @@ Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus) {
     case MapType::queue:
     case MapType::stack: m = std::make_unique<QueueStackMap>(def, nr_cpus); break;
     case MapType::ringbuf: m = std::make_unique<RingbufMap>(def, nr_cpus); break;
-    case MapType::task_storage: m = std::make_unique<TaskStorageMap>(def, nr_cpus); break;
+    case MapType::task_storage:
+    case MapType::cgrp_storage: m = std::make_unique<LocalStorageMap>(def, nr_cpus); break;
     case MapType::arena: m = std::make_unique<ArenaMap>(def, nr_cpus); break;
     case MapType::array_of_maps:
     case MapType::hash_of_maps: m = std::make_unique<MapOfMaps>(def, nr_cpus); break;

@@ -7,7 +7,7 @@
 
 #include "bpf/maps/map_factory.h"
 #include "bpf/maps/map_of_maps.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 
 namespace ups::bpf {
 
@@ -87,9 +87,6 @@ std::size_t MapSet::memory_bytes() const {
   return n;
 }
 
-void MapSet::forget_task(u64 task_key) {
-  for (const auto& m : maps_)
-    if (m->type() == MapType::task_storage) static_cast<TaskStorageMap&>(*m).forget_task(task_key);
-}
+void MapSet::forget_task(u64 task_key) { forget_owner(maps_, MapType::task_storage, task_key); }
 
 }  // namespace ups::bpf

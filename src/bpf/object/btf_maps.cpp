@@ -19,7 +19,7 @@ bool known_map_type(u32 t) {
     case MapType::hash: case MapType::array: case MapType::percpu_hash:
     case MapType::percpu_array: case MapType::lru_hash: case MapType::array_of_maps:
     case MapType::hash_of_maps: case MapType::queue: case MapType::stack:
-    case MapType::ringbuf: case MapType::task_storage: case MapType::arena:
+    case MapType::ringbuf: case MapType::task_storage: case MapType::cgrp_storage: case MapType::arena:
       return true;
   }
   return false;
@@ -139,7 +139,7 @@ Result<MapDef> parse_def(const Btf& btf, const std::string& name, u32 def_type, 
   } else if (in_map) {
     return map_error(name, "map-in-map without an inner map definition (__array(values, ...))");
   }
-  if (m.type == MapType::task_storage && m.key_size == 0) m.key_size = 4;
+  if ((m.type == MapType::task_storage || m.type == MapType::cgrp_storage) && m.key_size == 0) m.key_size = 4;
   return m;
 }
 

@@ -206,6 +206,8 @@ std::vector<HelperInfo> make_helpers() {
       {177, "bpf_trace_vprintk", {}},
       {181, "bpf_loop", {}},
       {194, "bpf_kptr_xchg", {}},
+      {210, "bpf_cgrp_storage_get", {}},
+      {211, "bpf_cgrp_storage_delete", {}},
   };
 }
 

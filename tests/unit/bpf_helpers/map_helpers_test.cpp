@@ -4,7 +4,7 @@
 
 #include "bpf/maps/map_of_maps.h"
 #include "bpf/maps/ringbuf_map.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 #include "helper_test_util.h"
 
 namespace ups::bpf {
@@ -110,10 +110,38 @@ TEST(MapHelpers, TaskStorageGetAndDelete) {
   ASSERT_NE(v, nullptr);
   EXPECT_EQ(*v, 0x1234u);
   EXPECT_EQ(p.call(HelperId::task_storage_get, m.get(), &task_a, 0, 0), reinterpret_cast<u64>(v));
-  EXPECT_EQ(static_cast<TaskStorageMap*>(m.get())->get(100, nullptr, false), v);  // keyed by the task key
+  EXPECT_EQ(static_cast<LocalStorageMap*>(m.get())->get(100, nullptr, false), v);  // keyed by the task key
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), 0)), -EINVAL);
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), &task_a)), 0);
   EXPECT_EQ(err(p.call(HelperId::task_storage_delete, m.get(), &task_a)), -ENOENT);
+}
+
+// bpf_cgrp_storage_get/delete: the same rules for cgroups, keyed by the
+// cgroup id; a cgroup that is gone (not live) gets no value and its
+// delete is -ENOENT; a task storage map is not a cgroup storage map.
+TEST(MapHelpers, CgrpStorageGetAndDelete) {
+  Prog p;
+  auto m = new_map(MapType::cgrp_storage, 4, 8, 0, BPF_F_NO_PREALLOC);
+  auto ts = new_map(MapType::task_storage, 4, 8, 0, BPF_F_NO_PREALLOC);
+  int cg_a = 0, cg_b = 0;  // stand-ins for struct cgroup objects
+  p.env.add_cgroup(reinterpret_cast<u64>(&cg_a), 7);
+  u64 init = 0x77;
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, m.get(), &cg_a, &init, 0), 0u);
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, m.get(), 0, &init, BPF_LOCAL_STORAGE_GET_F_CREATE), 0u);
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, m.get(), &cg_b, &init, BPF_LOCAL_STORAGE_GET_F_CREATE), 0u);
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, ts.get(), &cg_a, &init, BPF_LOCAL_STORAGE_GET_F_CREATE), 0u);
+  auto* v = reinterpret_cast<u64*>(
+      p.call(HelperId::cgrp_storage_get, m.get(), &cg_a, &init, BPF_LOCAL_STORAGE_GET_F_CREATE));
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, 0x77u);
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, m.get(), &cg_a, 0, BPF_LOCAL_STORAGE_GET_F_CREATE),
+            reinterpret_cast<u64>(v));  // an existing value is kept
+  EXPECT_EQ(static_cast<LocalStorageMap*>(m.get())->get(7, nullptr, false), v);  // keyed by the cgroup id
+  EXPECT_EQ(err(p.call(HelperId::cgrp_storage_delete, m.get(), 0)), -EINVAL);
+  EXPECT_EQ(err(p.call(HelperId::cgrp_storage_delete, m.get(), &cg_a)), 0);
+  EXPECT_EQ(err(p.call(HelperId::cgrp_storage_delete, m.get(), &cg_a)), -ENOENT);
+  p.env.remove_cgroup(reinterpret_cast<u64>(&cg_a));
+  EXPECT_EQ(p.call(HelperId::cgrp_storage_get, m.get(), &cg_a, &init, BPF_LOCAL_STORAGE_GET_F_CREATE), 0u);
 }
 
 // A map-of-maps lookup yields an inner map the program passes on.

@@ -1,7 +1,7 @@
 // MapSet: the maps of one object, as the VM links them and the host uses them.
 #include "bpf/maps/map_of_maps.h"
 #include "bpf/maps/map_set.h"
-#include "bpf/maps/task_storage_map.h"
+#include "bpf/maps/local_storage_map.h"
 #include "map_test_util.h"
 
 namespace ups::bpf {
@@ -54,7 +54,7 @@ TEST(MapSet, MapInMapFdsAreSetIndices) {
 TEST(MapSet, ForgetTaskAndRegionGeneration) {
   auto set = MapSet::create(object_maps(), 2);
   ASSERT_TRUE(set.has_value());
-  auto& ts = static_cast<TaskStorageMap&>(set->at(4));
+  auto& ts = static_cast<LocalStorageMap&>(set->at(4));
   u64 gen = set->region_generation();
   ASSERT_NE(ts.get(10, nullptr, true), nullptr);
   EXPECT_NE(set->region_generation(), gen);

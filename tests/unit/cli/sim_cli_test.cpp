@@ -64,6 +64,33 @@ TEST(SimCli, DispatchPlacementsSayWhichCpuMadeTheDecisions) {
   for (unsigned long long n : simple) EXPECT_GT(n, 0u);
 }
 
+// CPU per cgroup: the root and each declared cgroup, the time of its own
+// tasks while they were in it; a group moved halfway counts half in each.
+TEST(SimCli, CgroupsReportTheCpuOfTheirTasksWhereItWasSpent) {
+  const std::string wl = tmp_file("cgmove.toml"), js = tmp_file("cgmove.json");
+  std::ofstream(wl) << "[[cgroups]]\npath = \"/x\"\nweight = 300\n\n[[cgroups]]\npath = \"/y\"\n\n"
+                       "[[tasks]]\nname = \"a\"\ncount = 2\ncgroup = \"/x\"\n"
+                       "program = [ { forever = [ { compute = \"3ms\" } ] } ]\n\n"
+                       "[[tasks]]\nname = \"b\"\ncount = 2\nprogram = [ { forever = [ { compute = \"3ms\" } ] } ]\n\n"
+                       "[[cgroup_moves]]\ngroup = \"a\"\nto = \"/y\"\nat = \"500ms\"\n";
+  Out o = run("sim --workload " + wl + " --policy fair --cpus 2 --duration 1s --json " + js);
+  ASSERT_EQ(o.rc, 0) << o.text;
+  EXPECT_NE(o.text.find("/x"), std::string::npos) << o.text;
+  auto cgs = read_json(js)["cgroups"];
+  ASSERT_EQ(cgs.size(), 3u) << cgs.dump();
+  EXPECT_EQ(cgs[0]["path"], "/");
+  EXPECT_EQ(cgs[1]["path"], "/x");
+  EXPECT_EQ(cgs[1]["weight"], 300);
+  EXPECT_EQ(cgs[2]["path"], "/y");
+  // The fair class ignores cgroups: each of the four hogs gets a quarter.
+  EXPECT_NEAR(cgs[0]["cpu_share"].get<double>(), 0.5, 0.01);
+  EXPECT_NEAR(cgs[1]["cpu_share"].get<double>(), 0.25, 0.01);
+  EXPECT_NEAR(cgs[2]["cpu_share"].get<double>(), 0.25, 0.01);
+  EXPECT_NEAR(cgs[1]["run_s"].get<double>() + cgs[2]["run_s"].get<double>(), 1.0, 0.001);
+  fs::remove(wl);
+  fs::remove(js);
+}
+
 TEST(SimCli, SameSeedSameHashDifferentSeedDifferentHash) {
   auto hash = [](int seed) {
     std::string js = tmp_file("det" + std::to_string(seed) + ".json");

@@ -68,6 +68,32 @@ TEST(Lifecycle, AttachRunningTaskSwitchesClassInPlace) {
   EXPECT_GT(d.core().class_runtime(cls), 40 * kNsPerMs);
 }
 
+// Linux's scx_bpf_task_set_dsq_vtime/slice (scx_task_on_sched): the task
+// init_task is initialising is the class's (scx_flatcg sets its first
+// vtime there); a task of another class is not changed, and the answer is
+// false, not an error.
+TEST(Lifecycle, InitTaskMaySetTheVtimeOfItsTaskButNotOfAnotherClasssTask) {
+  TestDriver d(1);
+  Task* other = d.spawn(Behaviour::work(50 * kNsPerMs));  // stays in fair
+  bool set_own = false, set_other = true, slice_other = true;
+  auto p = vtime_policy("v");
+  p->on_init_task = [&](ScxContext& c, Task& t) {
+    set_own = c.task_set_dsq_vtime(t, 12345);
+    set_other = c.task_set_dsq_vtime(*other, 777);
+    slice_other = c.task_set_slice(*other, 1);
+    return 0;
+  };
+  ClassId cls = *d.load(std::move(p));
+  Task* t = d.create(Behaviour::work(kNsPerMs), spec("t"));
+  ASSERT_TRUE(d.core().attach_task(*t, cls, d.now()).has_value());
+  EXPECT_TRUE(set_own);
+  EXPECT_EQ(t->scx.dsq_vtime, 12345u);
+  EXPECT_FALSE(set_other);
+  EXPECT_FALSE(slice_other);
+  EXPECT_NE(other->scx.dsq_vtime, 777u);
+  EXPECT_EQ(d.core().stats().ejections, 0u);
+}
+
 TEST(Lifecycle, InitTaskRefusalKeepsTaskInFair) {
   TestDriver d(1);
   auto p = vtime_policy("picky");

@@ -144,6 +144,24 @@ TEST(Jit, MayGotoFallsThroughUntilTheFramesBudgetIsSpent) {
   EXPECT_EQ(r.r.r0, 2 * bpf::kMayGotoBudget);
 }
 
+TEST(Jit, EachRunThroughTheCallbackTrampolineStartsWithAFullMayGotoBudget) {
+  // Frame 0 spends its whole budget in each run; a trampoline that did not
+  // refill it would fall out of the second run's loop at once.
+  auto linked = vm::LinkedProgram::link(
+      asm_or_die("mov %r0, 0\nloop:\nmay_goto out\nadd %r0, 1\nja loop\nout:\nexit\n"), vm::LinkInputs{});
+  ASSERT_TRUE(linked) << linked.error().to_string();
+  auto jit = backend(*linked);
+  ASSERT_TRUE(jit);
+  const auto j = (*jit)->new_executor();
+  j->set_backedge_budget(4 * bpf::kMayGotoBudget);
+  CallContext ctx;
+  for (int round = 0; round < 2; ++round) {
+    const vm::RunResult r = j->run(ctx, 0);
+    EXPECT_TRUE(r.ok()) << "round " << round;
+    EXPECT_EQ(r.r0, bpf::kMayGotoBudget) << "round " << round;
+  }
+}
+
 TEST(Jit, AnExhaustedBackEdgeBudgetTrapsAtTheJump) {
   const Ran r = same_as_interpreter(asm_or_die("mov %r0, 0\nloop:\nadd %r0, 1\nja loop\n"), RunSetup{.budget = 100});
   EXPECT_EQ(r.r.trap.kind, vm::TrapKind::budget);
