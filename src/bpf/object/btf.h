@@ -91,6 +91,11 @@ public:
   // The string table entry at `off` (empty if out of range), for .BTF.ext.
   std::string_view string_at(u32 off) const;
   bool valid_string(u32 off) const { return off < strings_.size(); }
+  // Gives FUNC `id` static linkage (libbpf's rule for a global function of
+  // hidden visibility: the verifier then checks it as a static one).
+  void make_func_static(u32 id) {
+    if (id < types_.size() && types_[id].kind == BtfKind::func) types_[id].linkage = 0;
+  }
 
 private:
   std::vector<BtfType> types_;

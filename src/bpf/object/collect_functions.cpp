@@ -24,6 +24,12 @@ Status ObjectBuilder::collect_functions() {
     Function f{sym.shndx, static_cast<u32>(sym.value / 8), static_cast<u32>((sym.value + sym.size) / 8),
                sym.name, sym.bind != elf::STB_LOCAL};
     if (f.end == f.start) continue;  // zero-size: nothing to run
+    // As libbpf: a global function of hidden or internal visibility
+    // (`__hidden`) cannot be replaced from outside the object, so its BTF
+    // FUNC is made static, and the verifier checks it in its callers'
+    // context (scx_sdt calls such a function under a bpf_spin_lock).
+    if (f.global && (sym.visibility == elf::STV_HIDDEN || sym.visibility == elf::STV_INTERNAL))
+      if (auto id = obj_.btf_.find(BtfKind::func, sym.name)) obj_.btf_.make_func_static(*id);
     functions_.push_back(std::move(f));
   }
   std::sort(functions_.begin(), functions_.end(), [](const Function& a, const Function& b) {

@@ -20,6 +20,7 @@ inline constexpr u32 SHT_NULL = 0, SHT_PROGBITS = 1, SHT_SYMTAB = 2, SHT_STRTAB 
 inline constexpr u64 SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXECINSTR = 4;
 inline constexpr u8 STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, STT_SECTION = 3;
 inline constexpr u8 STB_LOCAL = 0, STB_GLOBAL = 1, STB_WEAK = 2;
+inline constexpr u8 STV_DEFAULT = 0, STV_INTERNAL = 1, STV_HIDDEN = 2, STV_PROTECTED = 3;
 inline constexpr u16 SHN_UNDEF = 0, SHN_LORESERVE = 0xff00, SHN_ABS = 0xfff1,
                      SHN_COMMON = 0xfff2;
 inline constexpr u16 EM_BPF = 247;
