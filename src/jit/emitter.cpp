@@ -621,18 +621,7 @@ private:
     else movzx(D.cvt32(), frame(d.size)[a]);
   }
 
-  void arena_store(const Instruction& d) {
-    const auto a = arena_address(d, kReg[d.dst]);
-    if (d.kind == InsnKind::store_reg) {
-      mov(frame(d.size)[a], sized(kReg[d.src], d.size));
-    } else if (blinded_imm(r9, imm64(d))) {
-      mov(frame(d.size)[a], sized(r9, d.size));
-    } else {
-      const u64 v = d.size == 8 ? imm64(d) : static_cast<u64>(static_cast<u32>(d.imm)) &
-                                                  (d.size == 4 ? 0xffffffffu : d.size == 2 ? 0xffffu : 0xffu);
-      mov(frame(d.size)[a], v);
-    }
-  }
+  void arena_store(const Instruction& d) { store_at(d, arena_address(d, kReg[d.dst])); }
 
   // To the kernel's form (imm 1): the low 32 bits. To the user's: the
   // arena's user address upper half (user_hi) or'ed in, NULL kept NULL.
@@ -664,8 +653,10 @@ private:
          : size == 4 ? Xbyak::Reg(r.cvt32()) : Xbyak::Reg(r);
   }
 
-  void store(const Instruction& d) {
-    const auto a = address(d, kReg[d.dst], true);
+  void store(const Instruction& d) { store_at(d, address(d, kReg[d.dst], true)); }
+
+  // A store's value (its source register or immediate) to `a`.
+  void store_at(const Instruction& d, const Xbyak::RegExp& a) {
     if (d.kind == InsnKind::store_reg) {
       mov(frame(d.size)[a], sized(kReg[d.src], d.size));
     } else if (blinded_imm(r9, imm64(d))) {

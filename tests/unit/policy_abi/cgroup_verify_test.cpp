@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <string>
 
-#include "bpf_compile.h"
+#include "verify_source.h"
 #include "policy/api_sets.h"
 #include "test_paths.h"
 
@@ -48,15 +48,7 @@ std::string verdict(const std::string& clang, const std::string& name, const std
                           " {\n" + exit + "\n}\n"
                           "SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .cgroup_init = (void *)t_cgroup_init,\n"
                           "               .cgroup_exit = (void *)t_cgroup_exit, .name = \"t\");\n";
-  auto built = test::compile_bpf(clang, name, src);
-  if (built.object.empty()) return "compile: " + built.error;
-  auto obj = bpf::load_object_file(built.object, host_load_options(built.object));
-  if (!obj) return "load: " + obj.error().to_string();
-  auto v = verify_sched_ext_object(*obj, security::CapabilitySet::all());
-  if (!v) return v.error().message;
-  for (const auto& c : *v)
-    if (!c.result.ok()) return c.result.error->to_string();
-  return "";
+  return test::first_refusal(clang, name, src);
 }
 
 class CgroupVerify : public ::testing::TestWithParam<std::string> {};

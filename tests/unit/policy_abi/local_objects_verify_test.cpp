@@ -7,10 +7,7 @@
 
 #include <string>
 
-#include "bpf/object/object.h"
-#include "bpf_compile.h"
-#include "policy/api_sets.h"
-#include "policy/policy_loader.h"
+#include "verify_source.h"
 
 namespace ups::policy {
 namespace {
@@ -92,15 +89,7 @@ const Case kCases[] = {
 // The first refusal's text, or "" when every callback verifies.
 std::string verify_source(const std::string& clang, const Case& c) {
   const std::string src = std::string(kPrelude) + "\t" + c.body + "\n" + kEpilogue;
-  auto built = test::compile_bpf(clang, std::string("local_objects_") + c.name, src);
-  if (!built.error.empty()) return "compile: " + built.error;
-  auto obj = bpf::load_object_file(built.object, host_load_options(built.object));
-  if (!obj) return "load: " + obj.error().to_string();
-  auto verdicts = verify_sched_ext_object(*obj, security::CapabilitySet::all());
-  if (!verdicts) return verdicts.error().message;
-  for (const auto& v : *verdicts)
-    if (!v.result.ok()) return v.result.error->to_string();
-  return "";
+  return test::first_refusal(clang, std::string("local_objects_") + c.name, src);
 }
 
 TEST(LocalObjectsVerify, AcceptedShapesVerifyAndEachRefusalNamesItsRule) {
