@@ -1,10 +1,10 @@
 /* bad_map_oob_write (test policy): writes far past the end of a map value.
  *
  * enqueue stores the enqueue flags at v[pid % 256 + 2^25] of an 8-entry
- * array: 256 MiB past the value, far from any memory of the policy (32 KiB
- * past it, as this test had it first, may land in the executor's own
- * stack, which a confined policy may write, depending on where the heap
- * put them); with via_helper set it hands that address to
+ * array: 256 MiB past the value, far from any memory of the policy (a
+ * confined policy's sandbox holds all of it within 16 MiB granules; a
+ * store a few KiB past the value stays inside the policy's own memory,
+ * which it may corrupt but never leave); with via_helper set it hands that address to
  * bpf_map_update_elem as the value to copy instead. The verifier
  * refuses both ("out of bounds").
  * Tests load it with the verifier's map-bounds check switched off (a

@@ -153,7 +153,7 @@ void ExtClass::disable_task(Task& p, bool exiting) {
     OpScope s(*this, Op::disable, p.cpu, &p);
     ops_->disable(ctx_, p);
     s.c.cur_op_ = Op::exit_task;
-    ops_->exit_task(ctx_, p, ExitTaskArgs{.cancelled = false});
+    ops_->exit_task(ctx_, p, ExitTaskArgs{.cancelled = false, .exiting = exiting});
   }
   p.scx.dsq_vtime = 0;
   p.scx.flags = 0;

@@ -58,7 +58,12 @@ struct InitTaskArgs {
   const Cgroup* cgroup = nullptr;  // the task's cgroup (Linux: args->cgroup)
 };
 struct CgroupInitArgs { u32 weight = kCgroupWeightDfl; };
-struct ExitTaskArgs { bool cancelled = false; };
+struct ExitTaskArgs {
+  bool cancelled = false;
+  // The task is exiting (not only leaving the class): what the host keeps
+  // for it, such as its task storage, goes too (Linux frees it with the task).
+  bool exiting = false;
+};
 
 class SchedOps {
 public:

@@ -526,6 +526,12 @@ private:
   void check(u32 pc, u8 size, bool write) {
     Label& ok = new_label();
     Label not_stack, not_insn, not_last;
+    // The guard's sandbox first (MemoryGuard::SandboxSpan): for a confined
+    // policy it holds everything, stack included.
+    mov(r9, r11);
+    sub(r9, st(write ? state::kSandboxWriteBase : state::kSandboxReadBase));
+    cmp(r9, st(write ? state::kSandboxWriteLen : state::kSandboxReadLen));
+    jb(ok);
     lea(r9, Xbyak::util::ptr[rbp - bpf::kStackSize]);
     cmp(r11, r9);
     jb(not_stack);
@@ -846,11 +852,16 @@ private:
       // The regions cached stay while the guard's generation does
       // (revalidate_regions); r0 is kept across the call, and the push
       // makes rsp 0 mod 16 for it.
+      // A sandboxed guard's test needs no cached region: skipped then.
+      Label sandboxed;
+      cmp(qword[kState + state::kSandboxReadLen], 0);
+      jne(sandboxed);
       push(rax);
       mov(rdi, kState);
       mov(r11, reinterpret_cast<u64>(&revalidate_regions));
       call(r11);
       pop(rax);
+      L(sandboxed);
     }
     mov(kBudget, st(state::kBudget));
     mov(r11, st(state::kCtx));

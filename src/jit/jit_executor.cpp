@@ -16,7 +16,7 @@ vm::RunResult JitExecutor::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 
   ctx.abort = false;
   st_.ctx = &ctx;
   st_.budget = budget_limit_;
-  if (confined_) seed_regions(st_, confined_);
+  if (confined_ && st_.sandbox.read_len == 0) seed_regions(st_, confined_);
   nested_trap_.kind = vm::TrapKind::none;
   vm::RunResult r;
   // Hosts mostly enter at slot 0 (a callback's program): through the
@@ -41,6 +41,11 @@ bool JitExecutor::confine(const vm::MemoryGuard* guard) {
   // Fixed until the next confine(): set here, not at every run.
   st_.guard = guard;
   st_.insn_regions = guard ? insn_regions_.data() : nullptr;
+  st_.sandbox = guard ? guard->sandbox() : vm::MemoryGuard::SandboxSpan{};
+  // A sandboxed guard's stack lies inside its sandbox (memory_guard.h).
+  u8* own = guard ? guard->stack_memory(kStackBytes) : nullptr;
+  stack_ = own ? own : own_stack_;
+  st_.stack_top = stack_top();
   code_ = guard ? &program_->checked() : &program_->fast();
   return true;
 }
@@ -113,12 +118,18 @@ u64 check_access(RunState* st, u64 addr, u64 info) {
   const u64 size = info & 0xff;
   const bool write = (info & 0x100) != 0;
   const u32 pc = static_cast<u32>(info >> 32);
+  // The sandbox grew since the code last saw it (the policy allocated):
+  // seen from now on.
+  if (st->sandbox.read_len != 0) st->sandbox = st->guard->sandbox();
   const vm::MemoryGuard::Span r = st->guard ? st->guard->region_of(addr, size, write) : vm::MemoryGuard::Span{};
   if (!r.holds(addr, size, write)) return 0;
   // Programs alternate between objects (a task and a map value): the one
-  // found replaces the older of the two.
-  st->other = st->last;
-  st->last = cached(r);
+  // found replaces the older of the two. With a sandbox the code does not
+  // revalidate them after calls, so a region that may go is not cached.
+  if (st->sandbox.read_len == 0) {
+    st->other = st->last;
+    st->last = cached(r);
+  }
   if (r.lasting && st->insn_regions) st->insn_regions[pc] = InsnRegion{r.begin, r.end - size};
   return 1;
 }
@@ -132,7 +143,7 @@ void revalidate_regions(RunState* st) {
 }
 
 void seed_regions(RunState& st, const vm::MemoryGuard* guard) {
-  if (!guard) {
+  if (!guard || st.sandbox.read_len != 0) {
     st.last = st.other = CachedRegion{};
     return;
   }

@@ -47,12 +47,12 @@ public:
   u64 invoke(u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override;
   u64 run_callback(bpf::CallContext& ctx, u32 entry_insn, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) override;
   std::optional<bpf::CallbackTrap> last_callback_trap() const override;
-  std::span<const u8> stack() const override { return {stack_, sizeof stack_}; }
+  std::span<const u8> stack() const override { return {stack_, kStackBytes}; }
 
 private:
   // Runs slot `entry` on frame `depth` of the code chosen for this run.
   vm::RunResult enter(u32 entry, u32 depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
-  u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
+  u64 stack_top() const { return reinterpret_cast<u64>(stack_ + kStackBytes); }
   // The trap the RunState's fields describe, after a run that set one.
   vm::Trap trap_of_run() const;
 
@@ -65,7 +65,9 @@ private:
   vm::Trap callback_trap_;  // how the last top-level run_callback ended
   std::vector<InsnRegion> insn_regions_;  // CHECKED mode, per slot; reset with the guard
   RunState st_;
-  alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
+  static constexpr std::size_t kStackBytes = bpf::kMaxCallDepth * bpf::kStackSize;
+  alignas(16) u8 own_stack_[kStackBytes];
+  u8* stack_ = own_stack_;  // own_stack_, or the guard's (confine)
 };
 
 }  // namespace ups::jit

@@ -40,6 +40,10 @@ struct RunState {
   const bpf::ExternFn* helpers = nullptr;  // callx table
   u64 helper_count = 0;
   const vm::MemoryGuard* guard = nullptr;  // CHECKED mode
+  // CHECKED mode: the guard's sandbox, tested first (MemoryGuard::SandboxSpan);
+  // refreshed when the slow path runs, so memory it gained since it was
+  // last copied costs one slow check.
+  vm::MemoryGuard::SandboxSpan sandbox;
   // Shared by the code and nested runs (see jit_executor.h).
   u64 budget = ~u64{0};     // back-edge budget left; in r10 while code runs
   u64 saved_rsp = 0;        // the entry trampoline's stack: where a trap unwinds to
@@ -70,6 +74,10 @@ inline constexpr int kStackTop = offsetof(RunState, stack_top);
 inline constexpr int kCtx = offsetof(RunState, ctx);
 inline constexpr int kHelpers = offsetof(RunState, helpers);
 inline constexpr int kHelperCount = offsetof(RunState, helper_count);
+inline constexpr int kSandboxReadBase = offsetof(RunState, sandbox) + offsetof(vm::MemoryGuard::SandboxSpan, read_base);
+inline constexpr int kSandboxReadLen = offsetof(RunState, sandbox) + offsetof(vm::MemoryGuard::SandboxSpan, read_len);
+inline constexpr int kSandboxWriteBase = offsetof(RunState, sandbox) + offsetof(vm::MemoryGuard::SandboxSpan, write_base);
+inline constexpr int kSandboxWriteLen = offsetof(RunState, sandbox) + offsetof(vm::MemoryGuard::SandboxSpan, write_len);
 inline constexpr int kBudget = offsetof(RunState, budget);
 inline constexpr int kSavedRsp = offsetof(RunState, saved_rsp);
 inline constexpr int kDepth = offsetof(RunState, depth);

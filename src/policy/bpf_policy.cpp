@@ -82,16 +82,19 @@ BpfPolicy::~BpfPolicy() {
   }
 }
 
-void BpfPolicy::confine() {
+void BpfPolicy::confine(std::shared_ptr<Sandbox> sandbox) {
   confined_ = true;
   confined_externs_ = confined_externs(externs_);
+  if (sandbox) mirrors_.set_memory(sandbox);
+  memory_.set_sandbox(std::move(sandbox));
 }
 
 void BpfPolicy::bind(Op op, BoundProgram prog) {
   if (!prog.executor) prog.executor = prog.code->new_executor();
+  // Confined first: a sandboxed executor's stack is the sandbox's.
+  if (confined_) prog.executor->confine(&memory_);
   prog.stack = prog.executor->stack();
   programs_[static_cast<size_t>(op)] = std::make_unique<BoundProgram>(std::move(prog));
-  if (confined_) programs_[static_cast<size_t>(op)]->executor->confine(&memory_);
 }
 
 u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, const std::array<u64, 5>& args,
@@ -109,11 +112,11 @@ u64 BpfPolicy::run(Op op, ScxContext& ctx, const Task* task, const std::array<u6
   cc.invoker = bp->executor.get();
   cc.env = &env_;
   cc.host = this;
-  PolicyMemory::RunRegions outer_run;
-  if (confined_) outer_run = memory_.enter_run(args, arg_struct, mirrors_.last_handed_out());
   // struct_ops programs receive a pointer to their arguments as u64 slots.
-  vm::RunResult r = bp->executor->run(cc, reinterpret_cast<u64>(args.data()));
-  if (confined_) memory_.leave_run(outer_run);
+  const u64 program_args =
+      confined_ ? memory_.enter_run(args, arg_struct, mirrors_) : reinterpret_cast<u64>(args.data());
+  vm::RunResult r = bp->executor->run(cc, program_args);
+  if (confined_) memory_.leave_run();
   // Most runs end cleanly: only the mirrors go back. Anything else (a trap,
   // an abort, a helper's fault, a lock still held) takes the full finish.
   if (!r.ok() || cc.abort || env_.held_lock() || !env_.last_fault().empty()) [[unlikely]]
@@ -313,6 +316,8 @@ void BpfPolicy::exit_task(ScxContext& ctx, Task& p, const ExitTaskArgs& a) {
   }
   // The task leaves the class: its mirror goes, so a stale pointer is refused.
   mirrors_.forget(p);
+  // An exiting task's storage goes with it (Linux's bpf_task_storage_free).
+  if (a.exiting) bpf::forget_owner(maps_, bpf::MapType::task_storage, static_cast<u64>(p.id));
 }
 void BpfPolicy::enable(ScxContext& ctx, Task& p) {
   if (has(Op::enable)) run(Op::enable, ctx, &p, {tp(*this, p)});

@@ -79,7 +79,9 @@ public:
   bpf::ExternTable& externs() { return externs_; }
   // Runs every program confined (confinement.h); call after filling
   // externs() and before bind(). Programs then link against linked_externs().
-  void confine();
+  // sandbox: the one the maps' values were taken from (MapSet::create), for
+  // the task mirrors, stacks and arguments too; null: regions only.
+  void confine(std::shared_ptr<Sandbox> sandbox = nullptr);
   bool confined() const { return confined_; }
   const bpf::ExternTable& linked_externs() const { return confined_ ? confined_externs_ : externs_; }
   const PolicyMemory& memory() const { return memory_; }

@@ -42,7 +42,58 @@ bool PolicyMemory::refresh_maps() const {
   return true;
 }
 
+void PolicyMemory::set_sandbox(std::shared_ptr<Sandbox> sandbox) {
+  owner_ = std::move(sandbox);
+  sandbox_ = owner_ ? &owner_->span() : nullptr;
+  if (!owner_) return;
+  arg_slots_ = bpf::ValueBlock::make(kArgSlots * kSlotBytes, owner_, false);
+  // Exhausted: taken from the heap, and then of no use as slots.
+  if (!this->sandbox().holds(reinterpret_cast<u64>(arg_slots_.data()), arg_slots_.bytes, false)) sandbox_ = nullptr;
+}
+
+u8* PolicyMemory::stack_memory(std::size_t bytes) const {
+  if (!sandbox_) return nullptr;
+  bpf::ValueBlock b = bpf::ValueBlock::make(bytes, owner_, true);
+  if (!sandbox().holds(reinterpret_cast<u64>(b.data()), bytes, true)) return nullptr;  // exhausted
+  stacks_.push_back(std::move(b));
+  return stacks_.back().data();
+}
+
+u64 PolicyMemory::enter_run_slow(const Args& args, std::span<const std::byte> arg_struct, const TaskMirrors& mirrors) {
+  if (sandbox_ && run_depth_ < kArgSlots && arg_struct.size() <= kSlotBytes - kSlotStructOff) {
+    u8* slot = arg_slots_.data() + run_depth_++ * kSlotBytes;
+    u8* copy = slot + kSlotStructOff;
+    std::memcpy(copy, arg_struct.data(), arg_struct.size());
+    const u64 from = reinterpret_cast<u64>(arg_struct.data());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      // The argument that points to the struct points to its copy.
+      const u64 a = args[i] == from ? reinterpret_cast<u64>(copy) : args[i];
+      std::memcpy(slot + i * sizeof(u64), &a, sizeof a);
+    }
+    return reinterpret_cast<u64>(slot);
+  }
+  outer_runs_.push_back(OuterRun{run_depth_++, args_, arg_struct_});
+  const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
+  args_ = Region{a, a + sizeof args, false};
+  arg_struct_ = Region{s, s + arg_struct.size(), false};
+  guesses_[0] = args_;
+  const auto task = mirrors.last_handed_out();
+  guesses_[1] = task ? Region{task->first, task->second, true} : Region{};
+  return a;
+}
+
+void PolicyMemory::leave_run_slow() {
+  args_ = outer_runs_.back().args;
+  arg_struct_ = outer_runs_.back().arg_struct;
+  outer_runs_.pop_back();
+  guesses_[0] = guesses_[1] = Region{};
+}
+
 vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) const {
+  if (const SandboxSpan sb = sandbox(); sb.holds(addr, size, write)) {
+    const u64 b = write ? sb.write_base : sb.read_base;
+    return Region{b, b + (write ? sb.write_len : sb.read_len), write, false};
+  }
   auto hit = [&](const Region& r) { return r.holds(addr, size, write); };
   // Most often first: the arguments, the stack (a helper's key or buffer:
   // the executor tests its own frames inline), the task mirrors handed out
@@ -116,6 +167,26 @@ bool kfunc_args_checked(u32 index) {
   return index < ks.size() && std::any_of(ks[index].args.begin(), ks[index].args.end(), [](auto k) { return checked(k); });
 }
 
+std::vector<PolicyMemory::MapCall> PolicyMemory::map_call_shapes() {
+  using H = bpf::HelperArg;
+  std::vector<MapCall> shapes(bpf::kMaxHelperId + 1, MapCall::no);
+  for (const auto& hp : bpf::helper_protos()) {
+    if (hp.id >= shapes.size() || hp.args[0] != H::const_map_ptr || hp.args[1] != H::map_key) continue;
+    // The rest must need no check: numbers (flags) or nothing.
+    const bool value = hp.args[2] == H::map_value;
+    bool rest_unchecked = true;
+    for (int i = value ? 3 : 2; i < 5; ++i) rest_unchecked &= !checked(hp.args[i]);
+    if (rest_unchecked) shapes[hp.id] = value ? MapCall::key_value : MapCall::key;
+  }
+  return shapes;
+}
+
+const bpf::Map* PolicyMemory::own_map(u64 addr) const {
+  for (const auto& m : host_.maps())
+    if (reinterpret_cast<u64>(m.get()) == addr) return m.get();
+  return nullptr;
+}
+
 PolicyMemory::ArgFault PolicyMemory::helper_arg_fault(u32 id, const u64* a) const {
   using H = bpf::HelperArg;
   if (protos_.empty()) {
@@ -124,49 +195,39 @@ PolicyMemory::ArgFault PolicyMemory::helper_arg_fault(u32 id, const u64* a) cons
       if (hp.id < protos_.size()) protos_[hp.id] = &hp;
   }
   const bpf::HelperProto* p = id < protos_.size() ? protos_[id] : nullptr;
-  // [addr, addr+size) must be the policy's (writable, for a write).
-  auto mem = [&](std::string_view callee, int n, u64 addr, u64 size, bool write) {
-    return mem_ok(addr, size, write) ? ArgFault{} : ArgFault{n, addr, size, write, false, callee};
-  };
   if (!p) {
     // bpf_probe_read_kernel_str(dst, size, src): the host bounds its read
     // of src itself; dst is written.
-    return id == 115 ? mem("bpf_probe_read_kernel_str", 1, a[0], a[1], true) : ArgFault{};
+    if (id == 115 && !mem_ok(a[0], a[1], true)) return ArgFault{1, a[0], a[1], true, false, "bpf_probe_read_kernel_str"};
+    return {};
   }
   const bpf::Map* map = nullptr;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 5 && p->args[i] != H::none; ++i) {  // none: no more arguments
     const u64 v = a[i];
     const u64 next = i + 1 < 5 ? a[i + 1] : 0;
-    const int n = i + 1;
-    ArgFault f;
+    // [v, v + size) must be the policy's (writable, for a write).
+    u64 size = 0;
+    bool write = false;
     switch (p->args[i]) {
       case H::const_map_ptr:
-        for (const auto& m : host_.maps())
-          if (reinterpret_cast<u64>(m.get()) == v) {
-            map = m.get();
-            break;
-          }
-        if (!map) return ArgFault{n, v, 0, false, true, p->name};
-        break;
-      case H::map_key: f = mem(p->name, n, v, map ? map->key_size() : 1, false); break;
-      case H::map_value: f = mem(p->name, n, v, map ? map->value_size() : 1, false); break;
-      case H::map_value_uninit: f = mem(p->name, n, v, map ? map->value_size() : 1, true); break;
-      case H::map_value_or_null:
-        if (v) f = mem(p->name, n, v, map ? map->value_size() : 1, false);
-        break;
+        map = own_map(v);
+        if (!map) return ArgFault{i + 1, v, 0, false, true, p->name};
+        continue;
+      case H::map_key: size = map ? map->key_size() : 1; break;
+      case H::map_value: size = map ? map->value_size() : 1; break;
+      case H::map_value_uninit: size = map ? map->value_size() : 1, write = true; break;
+      case H::map_value_or_null: size = !v ? 0 : map ? map->value_size() : 1; break;
       case H::mem_readonly:
-      case H::mem_readonly_or_null:
-        if (v || next) f = mem(p->name, n, v, next, false);
-        break;
-      case H::mem_uninit_or_null:
-        if (v || next) f = mem(p->name, n, v, next, true);
-        break;
-      case H::const_str: f = mem(p->name, n, v, 1, false); break;  // the host bounds the rest
-      case H::timer: f = mem(p->name, n, v, 16, true); break;
-      case H::spin_lock: f = mem(p->name, n, v, 4, true); break;
-      default: break;  // numbers; task pointers and callbacks the helper resolves itself
+      case H::mem_readonly_or_null: size = v || next ? next : 0; break;
+      case H::mem_uninit_or_null: size = v || next ? next : 0, write = true; break;
+      case H::const_str: size = 1; break;  // the host bounds the rest
+      case H::timer: size = 16, write = true; break;
+      case H::spin_lock: size = 4, write = true; break;
+      default: continue;  // numbers; task pointers and callbacks the helper resolves itself
     }
-    if (f.argno) return f;
+    // The callee's name is measured only for a fault.
+    if (!mem_ok(v, size, write)) [[unlikely]]
+      return ArgFault{i + 1, v, size, write, false, p->name};
   }
   return {};
 }
@@ -208,10 +269,12 @@ u64 confined_call(bpf::CallContext& c, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5) {
   BpfPolicy& h = *static_cast<BpfPolicy*>(c.host);
   const u64 a[5] = {a1, a2, a3, a4, a5};
   const PolicyMemory& mem = h.memory();
-  const PolicyMemory::ArgFault f = kKfunc ? mem.kfunc_arg_fault(kIndex, a) : mem.helper_arg_fault(kIndex, a);
-  if (f.argno) [[unlikely]] {
-    h.env().fault(c, "confinement: " + f.message());
-    return 0;
+  if (kKfunc || !mem.map_call_in_sandbox(kIndex, a)) {
+    const PolicyMemory::ArgFault f = kKfunc ? mem.kfunc_arg_fault(kIndex, a) : mem.helper_arg_fault(kIndex, a);
+    if (f.argno) [[unlikely]] {
+      h.env().fault(c, "confinement: " + f.message());
+      return 0;
+    }
   }
   const bpf::ExternTable& raw = h.externs();
   return (kKfunc ? raw.kfuncs[kIndex] : raw.helpers[kIndex])(c, a1, a2, a3, a4, a5);

@@ -90,7 +90,7 @@ Status fill_inner_maps(const bpf::Object& obj, bpf::MapSet& maps, const LoadPara
     const bpf::MapDef& def = obj.maps()[*i];
     if (!outer || !def.inner) return refuse("'" + map + "' is not a map of maps");
     for (u32 k = 0; k < n; ++k) {
-      auto inner = bpf::create_map(*def.inner, nr_cpus);
+      auto inner = bpf::create_map(*def.inner, nr_cpus, maps.memory());
       if (!inner) return refuse(inner.error().to_string());
       if (const int rc = outer->set_inner(&k, std::shared_ptr<bpf::Map>(std::move(*inner)), 0); rc != 0)
         return refuse(fmt::format("slot {}: error {}", k, rc));

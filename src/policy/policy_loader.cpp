@@ -18,6 +18,7 @@
 #include "policy/kernel_abi/scx_api.h"
 #include "policy/kfuncs.h"
 #include "policy/load_parameters.h"
+#include "policy/sandbox.h"
 #include "verifier/verifier.h"
 
 namespace ups::policy {
@@ -136,7 +137,12 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
 
   // Maps, then the programs linked against them.
   // The set fills map-in-map initialisers; the policy keeps the maps.
-  auto set = bpf::MapSet::create(object->maps(), opts.nr_cpus);
+  // The second wall, for every loader who is no administrator (the same
+  // line as the pointer-leak rule): see confinement.h. Its sandbox holds
+  // the maps' values, so it comes first.
+  const bool confined = !may_see_pointers(caps) || opts.confine_always;
+  std::shared_ptr<Sandbox> sandbox = confined ? Sandbox::create() : nullptr;
+  auto set = bpf::MapSet::create(object->maps(), opts.nr_cpus, sandbox);
   if (!set) return refused(path, set.error().to_string());
   if (auto st = fill_inner_maps(*object, *set, lp, opts.nr_cpus); !st) return refused(path, st.error().message);
   std::vector<std::shared_ptr<bpf::Map>> maps;
@@ -157,9 +163,7 @@ Result<LoadedPolicy> load_bpf_policy(const std::string& path, const LoadPolicyOp
   if (ext.helpers.size() <= 115) ext.helpers.resize(116);
   ext.helpers[115] = probe_read_kernel_str;
   ext.kfuncs = kfunc_externs();
-  // The second wall, for every loader who is no administrator (the same
-  // line as the pointer-leak rule): see confinement.h.
-  if (!may_see_pointers(caps) || opts.confine_always) policy->confine();
+  if (confined) policy->confine(std::move(sandbox));
 
   // The program's arena, if any: its accesses are linked to it.
   vm::LinkInputs link{handles, values, &policy->linked_externs()};

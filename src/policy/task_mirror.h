@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "bpf/maps/value_memory.h"
 #include "core/task.h"
 #include "policy/kernel_abi/kernel_types.h"
 
@@ -39,12 +40,16 @@ public:
   // The mirror handed out last in the current callback, as [begin, end).
   std::optional<std::pair<u64, u64>> last_handed_out() const {
     if (n_touched_ == 0) return std::nullopt;
-    const u64 b = reinterpret_cast<u64>(&touched_[n_touched_ - 1]->ts);
+    const u64 b = reinterpret_cast<u64>(touched_[n_touched_ - 1]->ts);
     return std::pair{b, b + sizeof(kabi::TaskStruct)};
   }
   // The mirror of a task id, or null.
   kabi::TaskStruct* find(TaskId id) const;
   void forget(const Task& t);
+  // Where the images of tasks seen from now on live (default: the heap); a
+  // confined policy's sandbox. The host's own fields (which task a mirror
+  // is, what was handed out) stay apart from them, out of the program's reach.
+  void set_memory(std::shared_ptr<bpf::ValueMemory> memory) { memory_ = std::move(memory); }
 
   // Writes back every mirror handed out during the current callback and
   // clears the list.
@@ -62,12 +67,14 @@ private:
     bool disallow = false;
   };
   struct Slot {
-    kabi::TaskStruct ts{};  // first: its address is the slot's
+    kabi::TaskStruct* ts = nullptr;  // the image, in `image`
+    bpf::ValueBlock image;           // from memory_: apart from the host's fields below
     Task* task = nullptr;
     Writable seen;
     u32 affinity_changes = 0;  // the task's, when ts.cpus_mask was copied
   };
   u64 generation_ = 0;
+  std::shared_ptr<bpf::ValueMemory> memory_;
   Slot* slot_of(TaskId id) const {
     const auto i = static_cast<size_t>(id);
     return id > 0 && i < by_id_.size() ? by_id_[i].get() : nullptr;

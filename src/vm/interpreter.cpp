@@ -146,9 +146,13 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   constexpr bool kChecked = kMode != Mode::fast;
   [[maybe_unused]] MemoryGuard::Span last_region{}, other_region{};
   [[maybe_unused]] u64 regions_generation = 0;
+  [[maybe_unused]] MemoryGuard::SandboxSpan sandbox{};
   if constexpr (kChecked) {
-    regions_generation = self->regions_->generation();
-    if (base_depth == 0) {
+    sandbox = self->regions_->sandbox();
+    // With a sandbox, regions outside it are never cached (they may go
+    // during a call), so there is no generation to follow.
+    if (sandbox.read_len == 0) regions_generation = self->regions_->generation();
+    if (base_depth == 0 && sandbox.read_len == 0) {
       last_region = self->regions_->first_guess(0);
       other_region = self->regions_->first_guess(1);
     }
@@ -177,11 +181,13 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     res.trap = Trap{kind_, static_cast<u32>(ip - code), static_cast<u64>(addr_), static_cast<u8>(size_), write_}; \
     goto done;                                                                                   \
   } while (0)
-  // CHECKED mode: the current frame and its callers' frames, then the regions.
+  // CHECKED mode: the guard's sandbox, the current frame and its callers'
+  // frames, then the regions.
 #define CHECK(addr, size, write)                                                           \
   do {                                                                                     \
     if constexpr (kChecked) {                                                              \
       const u64 a_ = (addr);                                                               \
+      if (sandbox.holds(a_, (write))) break;                                               \
       const bool on_stack = a_ >= R[10] - bpf::kStackSize && a_ <= self->stack_top() - (size);   \
       /* Programs alternate between two objects (a task and a map value); */              \
       /* each instruction keeps the map region it touched last. */                        \
@@ -192,7 +198,7 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
           const MemoryGuard::Span found_ = self->regions_->region_of(a_, (size), (write));  \
           if (!found_.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
           if (found_.lasting) lasting_ = found_;                                           \
-          else {                                                                           \
+          else if (sandbox.read_len == 0) {                                                \
             other_region = last_region;                                                    \
             last_region = found_;                                                          \
           }                                                                                \
@@ -475,7 +481,8 @@ L_call_extern : {
   self->budget_left_ = budget;
   R[0] = fn(ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) FORGET_REGIONS_IF_CHANGED();
+  if constexpr (kChecked)
+    if (sandbox.read_len == 0) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
 }
@@ -487,7 +494,8 @@ L_callx : {
   self->budget_left_ = budget;
   R[0] = helpers[id](ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked) FORGET_REGIONS_IF_CHANGED();
+  if constexpr (kChecked)
+    if (sandbox.read_len == 0) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
 }

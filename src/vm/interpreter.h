@@ -57,6 +57,9 @@ public:
   bool confine(const MemoryGuard* guard) override {
     confined_ = guard;
     lasting_of_ = nullptr;  // another guard's regions are not this one's
+    // A sandboxed guard's stack lies inside its sandbox (memory_guard.h).
+    u8* own = guard ? guard->stack_memory(kStackBytes) : nullptr;
+    stack_ = own ? own : own_stack_;
     return true;
   }
   // One CHECKED run against `regions`, confined or not.
@@ -85,7 +88,7 @@ public:
   }
 
   // SubprogInvoker: all frames' stack memory.
-  std::span<const u8> stack() const override { return {stack_, sizeof stack_}; }
+  std::span<const u8> stack() const override { return {stack_, kStackBytes}; }
   // Executor: taken backward jumps allowed per top-level run (default: unlimited).
   void set_backedge_budget(u64 budget) override { budget_limit_ = budget; }
 
@@ -102,7 +105,7 @@ private:
   static RunResult exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
   template <Mode kMode>
   RunResult start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
-  u64 stack_top() const { return reinterpret_cast<u64>(stack_ + sizeof stack_); }
+  u64 stack_top() const { return reinterpret_cast<u64>(stack_ + kStackBytes); }
 
   struct Frame {
     const VmInsn* ret;
@@ -128,7 +131,9 @@ private:
   Trap callback_trap_;      // how the last top-level run_callback ended
   Frame frames_[bpf::kMaxCallDepth];
   u64 may_goto_[bpf::kMaxCallDepth] = {};  // each frame's may_goto budget left
-  alignas(16) u8 stack_[bpf::kMaxCallDepth * bpf::kStackSize];
+  static constexpr std::size_t kStackBytes = bpf::kMaxCallDepth * bpf::kStackSize;
+  alignas(16) u8 own_stack_[kStackBytes];
+  u8* stack_ = own_stack_;  // own_stack_, or the guard's (confine)
 };
 
 }  // namespace ups::vm

@@ -3,13 +3,14 @@
 #include "bpf/maps/array_map.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace ups::bpf {
 
-ArrayMap::ArrayMap(const MapDef& def, int nr_cpus)
-    : Map(def, nr_cpus), percpu_(def.type == MapType::percpu_array) {
+ArrayMap::ArrayMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory)
+    : Map(def, nr_cpus, std::move(memory)), percpu_(def.type == MapType::percpu_array) {
   std::size_t copies = percpu_ ? static_cast<std::size_t>(nr_cpus) : 1;
-  block_ = ValueBlock::make(copies * def.max_entries * value_stride_);
+  block_ = ValueBlock::make(copies * def.max_entries * value_stride_, memory_, !(def.map_flags & BPF_F_RDONLY_PROG));
   if (!def.initial.empty()) {
     std::size_t n = std::min<std::size_t>(def.initial.size(), def.value_size);
     for (std::size_t c = 0; c < copies; ++c)

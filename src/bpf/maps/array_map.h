@@ -18,7 +18,7 @@ namespace ups::bpf {
 
 class ArrayMap final : public Map {
 public:
-  ArrayMap(const MapDef& def, int nr_cpus);
+  ArrayMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory = nullptr);
   ~ArrayMap() override;
 
   void* lookup(const void* key, int cpu) override {

@@ -2,13 +2,15 @@
 // -E2BIG when full, per-CPU value initialisation).
 #include "bpf/maps/hash_map.h"
 
+#include <utility>
+
 namespace ups::bpf {
 
-HashMap::HashMap(const MapDef& def, int nr_cpus)
-    : Map(def, nr_cpus), percpu_(def.type == MapType::percpu_hash),
+HashMap::HashMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory)
+    : Map(def, nr_cpus, std::move(memory)), percpu_(def.type == MapType::percpu_hash),
       table_(def.key_size,
              round_up8(def.value_size) * (def.type == MapType::percpu_hash ? static_cast<u32>(nr_cpus) : 1u),
-             def.max_entries, !(def.map_flags & BPF_F_NO_PREALLOC)) {}
+             def.max_entries, !(def.map_flags & BPF_F_NO_PREALLOC), memory_, !(def.map_flags & BPF_F_RDONLY_PROG)) {}
 
 HashMap::~HashMap() {
   if (!has_timer()) return;

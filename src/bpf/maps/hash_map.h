@@ -19,7 +19,7 @@ namespace ups::bpf {
 
 class HashMap : public Map {
 public:
-  HashMap(const MapDef& def, int nr_cpus);
+  HashMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory = nullptr);
   ~HashMap() override;
 
   void* lookup(const void* key, int cpu) override {

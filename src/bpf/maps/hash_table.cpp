@@ -1,6 +1,8 @@
 // HashTable: node pool, chaining and deterministic iteration.
 #include "bpf/maps/hash_table.h"
 
+#include <utility>
+
 #include <bit>
 
 #include "base/assert.h"
@@ -14,16 +16,17 @@ constexpr u32 kMinBuckets = 16;
 
 }  // namespace
 
-HashTable::HashTable(u32 key_size, u32 value_bytes, u32 capacity, bool prealloc)
+HashTable::HashTable(u32 key_size, u32 value_bytes, u32 capacity, bool prealloc,
+                     std::shared_ptr<ValueMemory> memory, bool policy_writable)
     : key_size_(key_size), value_bytes_(value_bytes), capacity_(capacity),
-      prealloc_(prealloc && capacity != 0) {
+      prealloc_(prealloc && capacity != 0), memory_(std::move(memory)), policy_writable_(policy_writable) {
   u32 nb = kMinBuckets;
   if (prealloc_) {
     nb = std::max<u32>(kMinBuckets, std::bit_ceil(capacity_));
     // One block holds every node, so the chunk index is always 0.
     chunk_shift_ = static_cast<u32>(std::countr_zero(std::bit_ceil(capacity_)));
     chunk_mask_ = (chunk_shift_ >= 32) ? ~0u : (1u << chunk_shift_) - 1;
-    blocks_.push_back(ValueBlock::make(static_cast<std::size_t>(capacity_) * value_bytes_));
+    blocks_.push_back(ValueBlock::make(static_cast<std::size_t>(capacity_) * value_bytes_, memory_, policy_writable_));
     chunk_ptrs_.push_back(blocks_.back().data());
     links_.assign(capacity_, Link{kNil, 0});
     live_.assign(capacity_, 0);
@@ -69,7 +72,7 @@ u32 HashTable::alloc_node() {
   if (capacity_ != 0 && allocated_ >= capacity_) return kNil;
   u32 n = allocated_++;
   if ((n & chunk_mask_) == 0) {
-    blocks_.push_back(ValueBlock::make(static_cast<std::size_t>(chunk_mask_ + 1) * value_bytes_));
+    blocks_.push_back(ValueBlock::make(static_cast<std::size_t>(chunk_mask_ + 1) * value_bytes_, memory_, policy_writable_));
     chunk_ptrs_.push_back(blocks_.back().data());
   }
   links_.push_back(Link{kNil, 0});

@@ -23,7 +23,9 @@ public:
 
   // capacity 0 = unbounded (task storage). value_bytes: bytes per node
   // (a multiple of 8).
-  HashTable(u32 key_size, u32 value_bytes, u32 capacity, bool prealloc);
+  // memory, policy_writable: where values live (ValueBlock::make).
+  HashTable(u32 key_size, u32 value_bytes, u32 capacity, bool prealloc,
+            std::shared_ptr<ValueMemory> memory = nullptr, bool policy_writable = true);
 
   u32 find(const void* key) const {
     const u32 h = hash(key);
@@ -120,6 +122,8 @@ private:
 
   u32 key_size_, value_bytes_, capacity_;
   bool prealloc_;
+  std::shared_ptr<ValueMemory> memory_;
+  bool policy_writable_;
   std::vector<u32> buckets_;
   u32 bucket_mask_ = 0;
   std::vector<Link> links_;  // per node

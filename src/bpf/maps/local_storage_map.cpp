@@ -2,11 +2,12 @@
 #include "bpf/maps/local_storage_map.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace ups::bpf {
 
-LocalStorageMap::LocalStorageMap(const MapDef& def, int nr_cpus)
-    : Map(def, nr_cpus), table_(sizeof(u64), round_up8(def.value_size), 0, false) {}
+LocalStorageMap::LocalStorageMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory)
+    : Map(def, nr_cpus, std::move(memory)), table_(sizeof(u64), round_up8(def.value_size), 0, false, memory_) {}
 
 LocalStorageMap::~LocalStorageMap() {
   if (!has_timer()) return;

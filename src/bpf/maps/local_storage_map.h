@@ -26,7 +26,7 @@ inline constexpr u64 BPF_LOCAL_STORAGE_GET_F_CREATE = 1;
 
 class LocalStorageMap final : public Map {
 public:
-  LocalStorageMap(const MapDef& def, int nr_cpus);
+  LocalStorageMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory = nullptr);
   ~LocalStorageMap() override;
 
   // bpf_*_storage_get for a known owner: the value, or null when absent

@@ -1,10 +1,12 @@
 // LruHashMap: an intrusive doubly linked recency list over the hash nodes.
 #include "bpf/maps/lru_hash_map.h"
 
+#include <utility>
+
 namespace ups::bpf {
 
-LruHashMap::LruHashMap(const MapDef& def, int nr_cpus)
-    : HashMap(def, nr_cpus), prev_(def.max_entries, HashTable::kNil),
+LruHashMap::LruHashMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory)
+    : HashMap(def, nr_cpus, std::move(memory)), prev_(def.max_entries, HashTable::kNil),
       next_(def.max_entries, HashTable::kNil) {}
 
 void LruHashMap::unlink(u32 n) {

@@ -15,7 +15,7 @@ namespace ups::bpf {
 
 class LruHashMap final : public HashMap {
 public:
-  LruHashMap(const MapDef& def, int nr_cpus);
+  LruHashMap(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory = nullptr);
 
   void* lookup(const void* key, int cpu) override {
     u32 n = table_.find(key);

@@ -8,8 +8,12 @@
 
 namespace ups::bpf {
 
-Map::Map(const MapDef& def, int nr_cpus)
-    : def_(def), nr_cpus_(nr_cpus), value_stride_(round_up8(def.value_size)), special_(special_fields(def)) {}
+Map::Map(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory)
+    : def_(def),
+      nr_cpus_(nr_cpus),
+      memory_(std::move(memory)),
+      value_stride_(round_up8(def.value_size)),
+      special_(special_fields(def)) {}
 
 Map::~Map() {
   if (timer_releaser_) timer_releaser_->forget_map(*this);
@@ -89,14 +93,6 @@ int Map::check_update_flags(u64 flags, bool lock_allowed) const {
     if (!lock_allowed || def_.spin_lock_off < 0) return -EINVAL;
   }
   return 0;
-}
-
-ValueBlock ValueBlock::make(std::size_t bytes) {
-  ValueBlock b;
-  b.bytes = bytes;
-  std::size_t words = (bytes + 7) / 8;
-  b.words = std::make_unique<u64[]>(words == 0 ? 1 : words);  // value-initialised: zero
-  return b;
 }
 
 }  // namespace ups::bpf

@@ -25,6 +25,7 @@
 
 #include "base/types.h"
 #include "bpf/map_def.h"
+#include "bpf/maps/value_memory.h"
 
 namespace ups::bpf {
 
@@ -58,7 +59,8 @@ using RegionFn = std::function<void(void* ptr, std::size_t size, bool writable)>
 
 class Map {
 public:
-  Map(const MapDef& def, int nr_cpus);
+  // memory: where values a program points into live (null: the heap).
+  Map(const MapDef& def, int nr_cpus, std::shared_ptr<ValueMemory> memory = nullptr);
   virtual ~Map();
   Map(const Map&) = delete;
   Map& operator=(const Map&) = delete;
@@ -142,6 +144,7 @@ protected:
 
   MapDef def_;
   int nr_cpus_;
+  std::shared_ptr<ValueMemory> memory_;  // of the values; null: the heap
   u32 value_stride_;  // round_up(value_size, 8)
 
 private:
@@ -153,14 +156,6 @@ private:
   static std::vector<Hole> special_fields(const MapDef& def);
   std::vector<Hole> special_;  // the special fields of a value, in address order
   u64 region_generation_ = 0;
-};
-
-// Allocation of value storage that never moves: 8-byte aligned, zeroed.
-struct ValueBlock {
-  std::unique_ptr<u64[]> words;
-  std::size_t bytes = 0;
-  static ValueBlock make(std::size_t bytes);
-  u8* data() const { return reinterpret_cast<u8*>(words.get()); }
 };
 
 inline u32 round_up8(u32 n) { return (n + 7u) & ~7u; }

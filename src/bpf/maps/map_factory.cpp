@@ -212,20 +212,20 @@ Status validate_map_def(const MapDef& def, int nr_cpus) {
   return {};
 }
 
-Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus) {
+Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus, const std::shared_ptr<ValueMemory>& memory) {
   if (auto st = validate_map_def(def, nr_cpus); !st) return tl::unexpected(st.error());
   std::unique_ptr<Map> m;
   switch (def.type) {
     case MapType::array:
-    case MapType::percpu_array: m = std::make_unique<ArrayMap>(def, nr_cpus); break;
+    case MapType::percpu_array: m = std::make_unique<ArrayMap>(def, nr_cpus, memory); break;
     case MapType::hash:
-    case MapType::percpu_hash: m = std::make_unique<HashMap>(def, nr_cpus); break;
-    case MapType::lru_hash: m = std::make_unique<LruHashMap>(def, nr_cpus); break;
+    case MapType::percpu_hash: m = std::make_unique<HashMap>(def, nr_cpus, memory); break;
+    case MapType::lru_hash: m = std::make_unique<LruHashMap>(def, nr_cpus, memory); break;
     case MapType::queue:
     case MapType::stack: m = std::make_unique<QueueStackMap>(def, nr_cpus); break;
     case MapType::ringbuf: m = std::make_unique<RingbufMap>(def, nr_cpus); break;
     case MapType::task_storage:
-    case MapType::cgrp_storage: m = std::make_unique<LocalStorageMap>(def, nr_cpus); break;
+    case MapType::cgrp_storage: m = std::make_unique<LocalStorageMap>(def, nr_cpus, memory); break;
     case MapType::arena: m = std::make_unique<ArenaMap>(def, nr_cpus); break;
     case MapType::array_of_maps:
     case MapType::hash_of_maps: m = std::make_unique<MapOfMaps>(def, nr_cpus); break;

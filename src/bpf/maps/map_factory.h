@@ -22,6 +22,10 @@ Status validate_map_def(const MapDef& def, int nr_cpus);
 // Bytes the map will use for values (the dominant part of memory_bytes()).
 u64 map_value_bytes(const MapDef& def, int nr_cpus);
 
-Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus);
+// memory: where the values a program points into live (null: the heap);
+// a ring buffer keeps its own on the heap (its header holds the host's
+// pointers).
+Result<std::unique_ptr<Map>> create_map(const MapDef& def, int nr_cpus,
+                                        const std::shared_ptr<ValueMemory>& memory = nullptr);
 
 }  // namespace ups::bpf

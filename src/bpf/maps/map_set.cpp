@@ -2,6 +2,7 @@
 #include "bpf/maps/map_set.h"
 
 #include <cerrno>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,10 +12,11 @@
 
 namespace ups::bpf {
 
-Result<MapSet> MapSet::create(std::span<const MapDef> defs, int nr_cpus) {
+Result<MapSet> MapSet::create(std::span<const MapDef> defs, int nr_cpus, std::shared_ptr<ValueMemory> memory) {
   MapSet set;
+  set.memory_ = std::move(memory);
   for (const MapDef& def : defs) {
-    auto m = create_map(def, nr_cpus);
+    auto m = create_map(def, nr_cpus, set.memory_);
     if (!m) return tl::unexpected(m.error());
     std::shared_ptr<Map> map(std::move(*m));
     const u32 key0 = 0;

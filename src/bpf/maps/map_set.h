@@ -23,7 +23,11 @@ class MapSet {
 public:
   // Errors name the failing map (create_map's message, or the initial
   // slot of a map-in-map that cannot take its inner map).
-  static Result<MapSet> create(std::span<const MapDef> defs, int nr_cpus);
+  // memory: where values live (create_map); kept for maps made later
+  // (inner maps).
+  static Result<MapSet> create(std::span<const MapDef> defs, int nr_cpus,
+                               std::shared_ptr<ValueMemory> memory = nullptr);
+  const std::shared_ptr<ValueMemory>& memory() const { return memory_; }
 
   std::size_t size() const { return maps_.size(); }
   Map& at(std::size_t index) const { return *maps_[index]; }
@@ -44,6 +48,7 @@ public:
   void forget_task(u64 task_key);
 
 private:
+  std::shared_ptr<ValueMemory> memory_;
   Status fill_inner_slots(const MapDef& def, std::size_t index);
 
   std::vector<std::shared_ptr<Map>> maps_;

@@ -282,6 +282,58 @@ TEST(Jit, CheckedModeTrapsOnAnAccessOutsideTheRegionsAtTheSameInstruction) {
   EXPECT_EQ(above.r.trap.kind, vm::TrapKind::out_of_bounds);
 }
 
+// A guard with a sandbox (as a confined policy's, policy/sandbox.h): a
+// read-only part and a writable one after it, the executor's stack inside
+// the writable one, and no regions besides.
+class SandboxGuard final : public vm::MemoryGuard {
+public:
+  SandboxGuard() {
+    const u64 b = reinterpret_cast<u64>(mem_);
+    span_ = SandboxSpan{b, kReadOnly + kWritable, b + kReadOnly, kWritable};
+    sandbox_ = &span_;
+  }
+  Span region_of(u64, u64, bool) const override { return {}; }
+  u64 generation() const override { return 0; }
+  u8* stack_memory(std::size_t bytes) const override {
+    EXPECT_LE(bytes, kWritable - 64);
+    return mem_ + kReadOnly + 64;
+  }
+  u8* read_only() { return mem_; }
+  u8* writable() { return mem_ + kReadOnly; }
+  static constexpr u64 kReadOnly = 64, kWritable = 16384;
+
+private:
+  SandboxSpan span_;
+  alignas(16) mutable u8 mem_[kReadOnly + kWritable + 64] = {};
+};
+
+TEST(Jit, WithASandboxLoadsReachBothPartsStoresOnlyTheWritableOneAndTheStackIsInside) {
+  SandboxGuard guard;
+  const u64 ro = reinterpret_cast<u64>(guard.read_only());
+  guard.read_only()[8] = 7;
+  // r1: the read-only part. Reads it, writes the writable part after it,
+  // and uses the stack (inside the writable part): all allowed.
+  const Ran ok = same_as_interpreter(
+      asm_or_die("ldxdw %r2, [%r1+8]\nstxdw [%r1+64], %r2\nstxdw [%r10-8], %r2\nldxdw %r0, [%r10-8]\n"
+                 "ldxdw %r3, [%r1+64]\nadd %r0, %r3\nexit\n"),
+      RunSetup{.guard = &guard, .r1 = ro});
+  EXPECT_TRUE(ok.r.ok()) << ok.trap;
+  EXPECT_EQ(ok.r.r0, 14u);
+  // A store into the read-only part traps, as a write.
+  const Ran w = same_as_interpreter(asm_or_die("stdw [%r1+8], 1\nexit\n"), RunSetup{.guard = &guard, .r1 = ro});
+  EXPECT_EQ(w.r.trap.kind, vm::TrapKind::out_of_bounds);
+  EXPECT_TRUE(w.r.trap.write);
+  EXPECT_EQ(guard.read_only()[8], 7);
+  // Below the sandbox and past its end, loads trap too.
+  const std::string past_end = "lddw %r2, " + std::to_string(SandboxGuard::kReadOnly + SandboxGuard::kWritable) +
+                               "\nadd %r1, %r2\nldxb %r0, [%r1+0]\nexit\n";
+  for (const std::string& text : {std::string("ldxdw %r0, [%r1-8]\nexit\n"), past_end}) {
+    const Ran r = same_as_interpreter(asm_or_die(text), RunSetup{.guard = &guard, .r1 = ro});
+    EXPECT_EQ(r.r.trap.kind, vm::TrapKind::out_of_bounds) << text;
+    EXPECT_FALSE(r.r.trap.write) << text;
+  }
+}
+
 // bpf_loop: calls the callback (a PSEUDO_FUNC entry) r1 times.
 u64 loop_helper(CallContext& ctx, u64 n, u64 cb, u64 cb_ctx, u64, u64) {
   u64 i = 0;

@@ -128,6 +128,38 @@ TEST(Confinement, AHelperGivenMemoryOutsideThePolicyRefusesItAndTheHostSurvives)
   EXPECT_NE(e.location.find("bad_map_oob_write.bpf.c:" + std::to_string(line)), std::string::npos);
 }
 
+TEST(Confinement, AConfinedPolicysMemoryLiesInItsSandboxWritableOrNotAsTheProgramMayUseIt) {
+  LoadPolicyOptions o;
+  o.confine_always = true;
+  auto lp = load_bpf_policy(obj("simple"), o);
+  ASSERT_TRUE(lp) << lp.error().to_string();
+  auto* policy = dynamic_cast<BpfPolicy*>(lp->ops.get());
+  ASSERT_NE(policy, nullptr);
+  const vm::MemoryGuard::SandboxSpan sb = policy->memory().sandbox();
+  ASSERT_GT(sb.read_len, 0u);
+  // Every map's values: loadable, and storable exactly when the program
+  // may write them (.rodata may not).
+  int writable = 0, read_only = 0;
+  for (const auto& m : policy->maps())
+    m->for_each_region([&](void* p, std::size_t size, bool w) {
+      const u64 a = reinterpret_cast<u64>(p);
+      EXPECT_TRUE(sb.holds(a, size, false)) << m->name();
+      EXPECT_EQ(sb.holds(a, size, true), w) << m->name();
+      ++(w ? writable : read_only);
+    });
+  EXPECT_GT(writable, 0);
+  EXPECT_GT(read_only, 0);
+  // A task's mirror: storable (the program writes its slice and vtime).
+  Task t;
+  t.id = 1;
+  const u64 mirror = policy->task_ptr(&t);
+  EXPECT_TRUE(sb.holds(mirror, sizeof(kabi::TaskStruct), true));
+  // Without confinement the maps stay on the heap.
+  auto plain = load_bpf_policy(obj("simple"), LoadPolicyOptions{});
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_EQ(dynamic_cast<BpfPolicy*>(plain->ops.get())->memory().sandbox().read_len, 0u);
+}
+
 TEST(Confinement, ExactlyTheCallsWithNothingToCheckRunUnwrapped) {
   // confined_externs leaves a call unwrapped when helper_args_checked
   // (kfunc_args_checked) says none of its arguments is checked. Given 1 in
