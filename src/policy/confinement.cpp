@@ -49,6 +49,7 @@ void PolicyMemory::set_sandbox(std::shared_ptr<Sandbox> sandbox) {
   arg_slots_ = bpf::ValueBlock::make(kArgSlots * kSlotBytes, owner_, false);
   // Exhausted: taken from the heap, and then of no use as slots.
   if (!this->sandbox().holds(reinterpret_cast<u64>(arg_slots_.data()), arg_slots_.bytes, false)) sandbox_ = nullptr;
+  sandbox_slots_ = sandbox_ ? kArgSlots : 0;
 }
 
 u8* PolicyMemory::stack_memory(std::size_t bytes) const {
@@ -72,7 +73,8 @@ u64 PolicyMemory::enter_run_slow(const Args& args, std::span<const std::byte> ar
     }
     return reinterpret_cast<u64>(slot);
   }
-  outer_runs_.push_back(OuterRun{run_depth_++, args_, arg_struct_});
+  outer_runs_.push_back(OuterRun{run_depth_, args_, arg_struct_});
+  outer_run_depth_ = run_depth_++;
   const u64 a = reinterpret_cast<u64>(args.data()), s = reinterpret_cast<u64>(arg_struct.data());
   args_ = Region{a, a + sizeof args, false};
   arg_struct_ = Region{s, s + arg_struct.size(), false};
@@ -86,6 +88,7 @@ void PolicyMemory::leave_run_slow() {
   args_ = outer_runs_.back().args;
   arg_struct_ = outer_runs_.back().arg_struct;
   outer_runs_.pop_back();
+  outer_run_depth_ = outer_runs_.empty() ? ~std::size_t{0} : outer_runs_.back().depth;
   guesses_[0] = guesses_[1] = Region{};
 }
 

@@ -56,7 +56,7 @@ public:
   // Inline: they run around every callback.
   using Args = std::array<u64, 5>;
   u64 enter_run(const Args& args, std::span<const std::byte> arg_struct, const TaskMirrors& mirrors) {
-    if (sandbox_ && run_depth_ < kArgSlots && arg_struct.empty()) [[likely]] {
+    if (run_depth_ < sandbox_slots_ && arg_struct.empty()) [[likely]] {
       u8* slot = arg_slots_.data() + run_depth_++ * kSlotBytes;
       std::memcpy(slot, args.data(), sizeof args);
       return reinterpret_cast<u64>(slot);
@@ -64,9 +64,7 @@ public:
     return enter_run_slow(args, arg_struct, mirrors);
   }
   void leave_run() {
-    --run_depth_;
-    if (!outer_runs_.empty() && outer_runs_.back().depth == run_depth_) [[unlikely]]
-      leave_run_slow();
+    if (--run_depth_ == outer_run_depth_) [[unlikely]] leave_run_slow();
   }
 
   // Every memory the policy may touch from now on lies in `sandbox` (its
@@ -124,6 +122,8 @@ private:
     Span args, arg_struct;
   };
   std::vector<OuterRun> outer_runs_;
+  std::size_t outer_run_depth_ = ~std::size_t{0};  // the last one's depth; none: all ones
+  std::size_t sandbox_slots_ = 0;                  // kArgSlots with a sandbox, else 0
 
   // Argument slots in the sandbox's read-only half, one per nesting level
   // of runs: the arguments at 0, the struct one of them points to at

@@ -1,7 +1,7 @@
-// The dispatch loop (see interpreter.h). One template, two instantiations:
-// kChecked (checked and observed modes) adds the region check before each
-// memory access and counts
-// instructions; everything else is shared, so both modes compute the same
+// The dispatch loop (see interpreter.h). One template, instantiated fast and
+// kChecked (the checked, observed and confined modes), which adds the
+// region check before each memory access and (but for confined) counts
+// instructions; everything else is shared, so all modes compute the same
 // results by construction.
 #include "vm/interpreter.h"
 
@@ -48,19 +48,32 @@ inline void store(u64 addr, T v) {
 }  // namespace
 
 RunResult Interpreter::run_at(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
-  if (confined_) return run_checked(*confined_, ctx, r1, r2, r3, r4, r5, entry);
+  if (confined_) {
+    // A sandbox's test alone, counting nothing, unless someone watches or
+    // there is no sandbox to test.
+    if (observer_) return guarded<Mode::observed>(*confined_, entry, ctx, r1, r2, r3, r4, r5);
+    if (!sandboxed_) return guarded<Mode::checked>(*confined_, entry, ctx, r1, r2, r3, r4, r5);
+    return guarded<Mode::confined>(*confined_, entry, ctx, r1, r2, r3, r4, r5);
+  }
   return start<Mode::fast>(entry, ctx, r1, r2, r3, r4, r5);
 }
 
 RunResult Interpreter::run_checked(const MemoryGuard& regions, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
                                    u64 r4, u64 r5, u32 entry) {
+  if (observer_) return guarded<Mode::observed>(regions, entry, ctx, r1, r2, r3, r4, r5);
+  return guarded<Mode::checked>(regions, entry, ctx, r1, r2, r3, r4, r5);
+}
+
+template <Interpreter::Mode kMode>
+RunResult Interpreter::guarded(const MemoryGuard& regions, u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3,
+                               u64 r4, u64 r5) {
   regions_ = &regions;
-  if (lasting_of_ != &regions) {
+  // Only the region search behind a sandbox-less guard keeps lasting regions.
+  if (kMode != Mode::confined && lasting_of_ != &regions) {
     lasting_.assign(program_->size(), MemoryGuard::Span{});
     lasting_of_ = &regions;
   }
-  RunResult r = observer_ ? start<Mode::observed>(entry, ctx, r1, r2, r3, r4, r5)
-                          : start<Mode::checked>(entry, ctx, r1, r2, r3, r4, r5);
+  RunResult r = start<kMode>(entry, ctx, r1, r2, r3, r4, r5);
   regions_ = nullptr;
   return r;
 }
@@ -102,6 +115,7 @@ u64 Interpreter::invoke(u32 entry, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5) {
     switch (mode_) {
       case Mode::fast: r = exec<Mode::fast>(this, entry, depth, r1, r2, r3, r4, r5); break;
       case Mode::checked: r = exec<Mode::checked>(this, entry, depth, r1, r2, r3, r4, r5); break;
+      case Mode::confined: r = exec<Mode::confined>(this, entry, depth, r1, r2, r3, r4, r5); break;
       case Mode::observed: r = exec<Mode::observed>(this, entry, depth, r1, r2, r3, r4, r5); break;
     }
     depth_ = saved_depth;
@@ -131,7 +145,8 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     return table;
   }
 
-  const VmInsn* const code = self->program_->insns();
+  // The confined loop has code of its own, threaded through its labels.
+  const VmInsn* const code = kMode == Mode::confined ? self->program_->confined_insns() : self->program_->insns();
   const VmInsn* ip = code + entry;
   bpf::CallContext& ctx = *self->ctx_;
   u64 R[bpf::kNumRegs] = {0, r1, r2, r3, r4, r5, 0, 0, 0, 0, self->stack_top() - base_depth * bpf::kStackSize};
@@ -144,10 +159,15 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   // forgotten when an extern call changes the guard's generation (a region
   // it found may be gone).
   constexpr bool kChecked = kMode != Mode::fast;
+  // Confined runs are against a guard with a sandbox (run_at picks them):
+  // its test alone, the guard's search behind it.
+  constexpr bool kSandboxOnly = kMode == Mode::confined;
   [[maybe_unused]] MemoryGuard::Span last_region{}, other_region{};
   [[maybe_unused]] u64 regions_generation = 0;
   [[maybe_unused]] MemoryGuard::SandboxSpan sandbox{};
-  if constexpr (kChecked) {
+  if constexpr (kSandboxOnly) {
+    sandbox = self->regions_->sandbox();
+  } else if constexpr (kChecked) {
     sandbox = self->regions_->sandbox();
     // With a sandbox, regions outside it are never cached (they may go
     // during a call), so there is no generation to follow.
@@ -158,10 +178,11 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
     }
   }
 
-  // Fast: direct threading through the handler ThreadedProgram::thread stored.
+  // Fast and confined: direct threading through the handler
+  // ThreadedProgram::thread stored; checked and observed: through labels.
 #define DISPATCH()                                    \
   do {                                                \
-    if constexpr (kChecked) {                         \
+    if constexpr (kMode == Mode::checked || kMode == Mode::observed) { \
       ++executed;                                     \
       if constexpr (kMode == Mode::observed)          \
         if (!self->observer_->before(static_cast<u32>(ip - code), R)) \
@@ -185,7 +206,13 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
   // frames, then the regions.
 #define CHECK(addr, size, write)                                                           \
   do {                                                                                     \
-    if constexpr (kChecked) {                                                              \
+    if constexpr (kSandboxOnly) {                                                          \
+      const u64 a_ = (addr);                                                               \
+      if (!sandbox.holds(a_, (write))) [[unlikely]] {                                      \
+        if (!self->regions_->allows(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+        sandbox = self->regions_->sandbox(); /* it may have grown since it was copied */  \
+      }                                                                                    \
+    } else if constexpr (kChecked) {                                                       \
       const u64 a_ = (addr);                                                               \
       if (sandbox.holds(a_, (write))) break;                                               \
       const bool on_stack = a_ >= R[10] - bpf::kStackSize && a_ <= self->stack_top() - (size);   \
@@ -197,6 +224,8 @@ RunResult Interpreter::exec(Interpreter* self, u32 entry, int base_depth, u64 r1
         if (!lasting_.holds(a_, (size), (write))) {                                        \
           const MemoryGuard::Span found_ = self->regions_->region_of(a_, (size), (write));  \
           if (!found_.holds(a_, (size), (write))) TRAP(TrapKind::out_of_bounds, a_, (size), (write)); \
+          /* the sandbox may have grown since it was copied */                            \
+          if (sandbox.read_len != 0) sandbox = self->regions_->sandbox();                  \
           if (found_.lasting) lasting_ = found_;                                           \
           else if (sandbox.read_len == 0) {                                                \
             other_region = last_region;                                                    \
@@ -481,7 +510,7 @@ L_call_extern : {
   self->budget_left_ = budget;
   R[0] = fn(ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked)
+  if constexpr (kChecked && !kSandboxOnly)
     if (sandbox.read_len == 0) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
@@ -494,7 +523,7 @@ L_callx : {
   self->budget_left_ = budget;
   R[0] = helpers[id](ctx, R[1], R[2], R[3], R[4], R[5]);
   budget = self->budget_left_;
-  if constexpr (kChecked)
+  if constexpr (kChecked && !kSandboxOnly)
     if (sandbox.read_len == 0) FORGET_REGIONS_IF_CHANGED();
   if (ctx.abort) ABORTED();
   NEXT();
@@ -552,8 +581,15 @@ const void* const* Interpreter::fast_handlers() {
   return table;
 }
 
+const void* const* Interpreter::confined_handlers() {
+  static const void* const* table = reinterpret_cast<const void* const*>(
+      exec<Mode::confined>(nullptr, kExportLabels, 0, 0, 0, 0, 0, 0).r0);
+  return table;
+}
+
 template RunResult Interpreter::exec<Interpreter::Mode::fast>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
 template RunResult Interpreter::exec<Interpreter::Mode::checked>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
 template RunResult Interpreter::exec<Interpreter::Mode::observed>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
+template RunResult Interpreter::exec<Interpreter::Mode::confined>(Interpreter*, u32, int, u64, u64, u64, u64, u64);
 
 }  // namespace ups::vm

@@ -16,10 +16,13 @@
 //  - CHECKED (run_checked(), or every run after confine()): every load,
 //    store and atomic is checked against the caller's MemoryGuard plus the
 //    live stack frames, and a miss traps with a report instead of touching
-//    memory; also counts executed instructions, and calls a StepObserver
-//    before each instruction if one is set. The verifier's soundness tests
-//    and the benchmark's instruction counts use it; confined policies
-//    (policy/confinement.h) run this way.
+//    memory. run_checked() also counts executed instructions, and calls a
+//    StepObserver before each instruction if one is set (the verifier's
+//    soundness tests and the benchmark's instruction counts use it);
+//    confined policies (policy/confinement.h), whose guard has a sandbox,
+//    run a loop of their own that tests the sandbox (and asks the guard
+//    only when that fails), counts nothing and is threaded like the fast
+//    one (ThreadedProgram::confined_insns), unless an observer is set.
 // Both trap on call depth > 8, on an exhausted back-edge budget (a loop
 // guard: every taken backward jump costs one unit), on callx to an unknown
 // id, and when an extern sets CallContext::abort.
@@ -60,6 +63,7 @@ public:
     // A sandboxed guard's stack lies inside its sandbox (memory_guard.h).
     u8* own = guard ? guard->stack_memory(kStackBytes) : nullptr;
     stack_ = own ? own : own_stack_;
+    sandboxed_ = guard && guard->sandbox().read_len != 0;
     return true;
   }
   // One CHECKED run against `regions`, confined or not.
@@ -94,15 +98,22 @@ public:
 
   // The fast loop's label per VmOp (ThreadedProgram::thread stores them).
   static const void* const* fast_handlers();
+  // The confined loop's (ThreadedProgram::confined_insns).
+  static const void* const* confined_handlers();
 
 private:
   // entry == kExportLabels: returns the label table in r0 instead of running.
   static constexpr u32 kExportLabels = ~u32{0};
   // The loop's instantiations: fast; CHECKED; CHECKED with a StepObserver
-  // (kept apart so that confined runs pay no test for it).
-  enum class Mode : u8 { fast, checked, observed };
+  // (kept apart so that confined runs pay no test for it); confined: the
+  // guard's sandbox tested alone, nothing counted (a confined policy's runs).
+  enum class Mode : u8 { fast, checked, observed, confined };
   template <Mode kMode>
   static RunResult exec(Interpreter* self, u32 entry, int base_depth, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
+  // A CHECKED run (kMode not fast) against `regions`.
+  template <Mode kMode>
+  RunResult guarded(const MemoryGuard& regions, u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4,
+                    u64 r5);
   template <Mode kMode>
   RunResult start(u32 entry, bpf::CallContext& ctx, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5);
   u64 stack_top() const { return reinterpret_cast<u64>(stack_ + kStackBytes); }
@@ -114,6 +125,7 @@ private:
 
   const ThreadedProgram* program_;
   const MemoryGuard* confined_ = nullptr;  // set by confine()
+  bool sandboxed_ = false;                 // confined_ has a sandbox (which never goes)
   const MemoryGuard* regions_ = nullptr;   // CHECKED mode only: of the run in progress
   // CHECKED mode: per instruction, the lasting region (MemoryGuard::Span)
   // it last touched, kept across runs against the same guard, so that a

@@ -160,8 +160,11 @@ Result<ThreadedProgram> ThreadedProgram::thread(const LinkedProgram& program) {
   ThreadedProgram p;
   p.insns_.resize(program.slots());  // second lddw slots stay `invalid`
   for (const LinkedInsn& l : program.insns()) p.insns_[l.insn.pc] = specialise(l);
+  p.confined_insns_ = p.insns_;
   const void* const* handlers = Interpreter::fast_handlers();
   for (VmInsn& v : p.insns_) v.handler = handlers[static_cast<u8>(v.op)];
+  const void* const* confined = Interpreter::confined_handlers();
+  for (VmInsn& v : p.confined_insns_) v.handler = confined[static_cast<u8>(v.op)];
   p.helpers_ = program.helpers();
   p.arena_base_ = program.arena_base();
   return p;

@@ -30,6 +30,8 @@ public:
 
   size_t size() const { return insns_.size(); }
   const VmInsn* insns() const { return insns_.data(); }
+  // The same, threaded through the confined loop (Interpreter::confined_handlers).
+  const VmInsn* confined_insns() const { return confined_insns_.data(); }
   const std::vector<bpf::ExternFn>& helpers() const { return helpers_; }
   // The address of arena offset 0 (LinkInputs::arena_base), 0 without one.
   u64 arena_base() const { return arena_base_; }
@@ -37,6 +39,7 @@ public:
 private:
   u64 arena_base_ = 0;
   std::vector<VmInsn> insns_;           // one per slot
+  std::vector<VmInsn> confined_insns_;  // the same, for the confined loop
   std::vector<bpf::ExternFn> helpers_;  // for callx
 };
 

@@ -132,6 +132,8 @@ TEST(Executor, ConfinedRunsAreCheckedAndCounted) {
   ASSERT_TRUE(executor->confine(&regions));
   const RunResult in = executor->run(ctx, reinterpret_cast<u64>(&byte));
   ASSERT_TRUE(in.ok()) << in.trap.to_string();
+  // A guard without a sandbox: the counting CHECKED loop (a sandboxed
+  // guard's runs, a confined policy's, count nothing, as the JIT's).
   EXPECT_EQ(in.executed, 3u);
   EXPECT_EQ(executor->run(ctx, reinterpret_cast<u64>(&other)).trap.kind, TrapKind::out_of_bounds);
   EXPECT_EQ(other, 0);
