@@ -423,7 +423,10 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     if (why.empty()) why = fmt::format("{} is not available to {}", name, where);
     return fail(why);
   }
-  if (st.lock.held && p->special != Special::spin_unlock && !is_graph_call(p->special) && !p->spinlock_safe)
+  // (A second bpf_res_spin_lock gets its own message below: Linux allows it.)
+  const bool lock_call = p->special == Special::res_spin_lock || p->special == Special::spin_unlock ||
+                         p->special == Special::res_spin_unlock;
+  if (st.lock.held && !lock_call && !is_graph_call(p->special) && !p->spinlock_safe)
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
   if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
     return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
@@ -495,13 +498,22 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       timer_roots.emplace_back(std::move(cb), entry);
       break;
     }
+    // bpf_res_spin_lock: bpf_spin_lock's rules (one lock held, no calls
+    // but the unlock). Linux's can fail (deadlock, timeout) and the
+    // program must test its result; in upsched it cannot: only one lock
+    // is ever held (refused above) and policies run under the core's
+    // lock, so nothing else holds it. Its row returns 0 only, and the
+    // failure branch is never taken.
+    case Special::res_spin_lock:
     case Special::spin_lock: {
       const Value& v = st.reg(1);
       if (st.lock.held)
-        return fail(fmt::format("the spin lock is already held (taken at instruction {})", st.lock.insn));
+        return fail(fmt::format("the spin lock is already held (taken at instruction {}); upsched holds one lock "
+                                "at a time, where Linux allows several resilient locks", st.lock.insn));
       st.lock = LockState{true, v.target, v.id, pc};
       break;
     }
+    case Special::res_spin_unlock:
     case Special::spin_unlock: {
       const Value& v = st.reg(1);
       if (!st.lock.held) return fail("bpf_spin_unlock without a held spin lock");
