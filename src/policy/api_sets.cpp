@@ -263,6 +263,8 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
   if (k.flags & kabi::kf_rbtree_first) p.special = verifier::Special::rbtree_first;
   if (k.flags & kabi::kf_rbtree_remove) p.special = verifier::Special::rbtree_remove;
   if (k.name == "bpf_res_spin_lock") p.special = verifier::Special::res_spin_lock;
+  if (k.name == "bpf_rcu_read_lock") p.special = verifier::Special::rcu_read_lock;
+  if (k.name == "bpf_rcu_read_unlock") p.special = verifier::Special::rcu_read_unlock;
   if (k.name == "bpf_res_spin_unlock") p.special = verifier::Special::res_spin_unlock;
   return p;
 }

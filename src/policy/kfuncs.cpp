@@ -265,6 +265,12 @@ KF(res_spin_lock) {
 }
 KF(res_spin_unlock) { return bpf::helpers::spin_unlock(c, a1, 0, 0, 0, 0); }
 
+// bpf_rcu_read_lock/unlock: the verifier pairs them and keeps what may
+// sleep out; at run time there is nothing to do, since a policy's callback
+// runs under the core's lock and no object it sees goes away meanwhile.
+KF(rcu_read_lock) { return 0; }
+KF(rcu_read_unlock) { return 0; }
+
 // --- topological CPU ids (core/cids.h) ------------------------------------------
 // An invalid cid or cpu is the policy's error, as Linux's scx_error().
 bool cid_ok(bpf::CallContext& c, u64 cid, std::string_view kfunc, int argno) {
@@ -878,6 +884,9 @@ KfuncTable make_table() {
       kf_set_any, none, none, "v6.15"));
   t.add(row<"bpf_res_spin_unlock", res_spin_unlock>({}, R::void_, {}, {A::res_spin_lock}, 0, kf_set_any, none,
       none, "v6.15"));
+  // --- RCU read sections (the verifier's rules: paired, nothing that may sleep inside) ---
+  t.add(row<"bpf_rcu_read_lock", rcu_read_lock>({}, R::void_, {}, {}, 0, kf_set_any, none, none, "v6.2"));
+  t.add(row<"bpf_rcu_read_unlock", rcu_read_unlock>({}, R::void_, {}, {}, 0, kf_set_any, none, none, "v6.2"));
   // --- arenas (scx/bpf_arena_common.bpf.h) ---
   t.add(row<"bpf_arena_alloc_pages", arena_alloc_pages>({}, R::arena, {},
       {A::arena_map, A::arena, A::scalar, A::scalar, A::scalar}, kf_spinlock_safe, kf_set_any, none, none, "v6.9"));

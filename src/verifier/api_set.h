@@ -91,6 +91,8 @@ enum class Special : u8 {
   rbtree_first,        // the leftmost node (non-owning) or NULL
   rbtree_remove,       // arg 2 leaves the tree: owning again (or NULL)
   kptr_xchg,           // arg 2 (owning or NULL) into the kptr slot arg 1, the old one out
+  rcu_read_lock,       // opens an RCU read section (they nest)
+  rcu_read_unlock,     // closes the innermost one
 };
 
 // Whether a call of this kind works on a graph root, which its spin lock

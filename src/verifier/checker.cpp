@@ -106,7 +106,10 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
       }
       case ArgKind::mem:
       case ArgKind::mem_uninit: {
-        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key) return wrong();
+        // A field of a typed struct (a task's comm) is readable memory too,
+        // for an argument the callee only reads (Linux's PTR_TO_BTF_ID).
+        const bool struct_read = v.kind == Kind::object && a.kind == ArgKind::mem && !a.writable;
+        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key && !struct_read) return wrong();
         if (a.size == 0 && i + 1 >= 5) return fmt::format("{}: memory argument {} has no size argument", name, r);
         const Value sz = a.size ? Value::scalar(Scalar::constant(a.size)) : st.reg(r + 1);
         if (sz.kind != Kind::scalar)

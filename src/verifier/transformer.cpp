@@ -428,6 +428,9 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
                          p->special == Special::res_spin_unlock;
   if (st.lock.held && !lock_call && !is_graph_call(p->special) && !p->spinlock_safe)
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
+  if (p->sleepable && st.rcu_depth)
+    return fail(fmt::format("{} may sleep, inside the RCU read section opened at instruction {}; call it after "
+                            "bpf_rcu_read_unlock", name, st.rcu_insn));
   if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
     return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
   if (auto e = check_call_args(st, *p, name); !e.empty()) return fail(e);
@@ -523,6 +526,14 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       drop_non_owning(st, pc);
       break;
     }
+    case Special::rcu_read_lock:
+      if (st.rcu_depth == 0) st.rcu_insn = pc;
+      ++st.rcu_depth;
+      break;
+    case Special::rcu_read_unlock:
+      if (st.rcu_depth == 0) return fail("bpf_rcu_read_unlock without an open bpf_rcu_read_lock section");
+      --st.rcu_depth;
+      break;
     case Special::loop: {
       const Value& nr = st.reg(1);
       const Value& cb = st.reg(2);
@@ -672,6 +683,9 @@ StepOut Transformer::exit(State& st, u32 pc) {
   }
   if (st.lock.held)
     return fail(fmt::format("the spin lock taken at instruction {} is still held at exit", st.lock.insn));
+  if (st.rcu_depth)
+    return fail(fmt::format("the RCU read section opened at instruction {} is still open at exit; close it with "
+                            "bpf_rcu_read_unlock", st.rcu_insn));
   if (!st.refs.empty()) {
     const RefEntry& r = st.refs.front();
     const Call* c = cfg_.insns[r.insn] ? std::get_if<Call>(&*cfg_.insns[r.insn]) : nullptr;

@@ -343,6 +343,12 @@ struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root) __ksym;
  * time, no calls while it is held but the unlock, released before the
  * callback returns. Linux's may fail (deadlock, timeout: nonzero) and the
  * caller must test it; upsched's returns 0, as nothing else can hold it. */
+/* RCU read sections: bpf_rcu_read_lock() opens one (they nest),
+ * bpf_rcu_read_unlock() closes it; every path closes what it opens, and
+ * nothing that may sleep is called inside (the verifier's rules). */
+void bpf_rcu_read_lock(void) __ksym;
+void bpf_rcu_read_unlock(void) __ksym;
+
 int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym __weak;
 void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym __weak;
 
