@@ -305,6 +305,10 @@ struct bpf_spin_lock {
 	u32 val;
 };
 
+struct bpf_res_spin_lock {
+	u32 val;
+};
+
 /* Graph roots and nodes of allocated objects (bpf_obj_new): opaque, as in
  * Linux's uapi; only the bpf_rbtree_* kfuncs touch them. */
 struct bpf_rb_root {
@@ -316,6 +320,18 @@ struct bpf_rb_node {
 } __attribute__((aligned(8)));
 
 #pragma clang attribute pop
+
+/* A bitmap over topological CPU ids (cids, Linux 7.3): the cids [base,
+ * base + nr_cids), bits[0] holding the 64-cid word that contains base;
+ * alloc_words words of storage. The helpers are scx/cid.bpf.h's. Outside
+ * the preserve_access_index records: policies keep it in their own arenas,
+ * with storage past the struct, so its layout is fixed and not relocated. */
+struct scx_cmask {
+	u32 base;
+	u32 nr_cids;
+	u32 alloc_words;
+	u64 bits[];
+};
 
 /* ---- sched_ext constants (kernel names and values) ------------------------ */
 

@@ -84,6 +84,7 @@ struct MapDef {
   // Special fields inside the value (from BTF), -1 when absent.
   s32 timer_off = -1;       // struct bpf_timer
   s32 spin_lock_off = -1;   // struct bpf_spin_lock
+  bool res_lock = false;    // ... which is a struct bpf_res_spin_lock (bpf_res_spin_lock/unlock)
   // Roots of rbtrees of allocated objects and __kptr fields (from BTF;
   // bpf/object/graph_fields.h).
   std::vector<GraphRoot> rb_roots;

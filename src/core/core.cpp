@@ -31,7 +31,7 @@ bool valid_policy_name(std::string_view n) {
 // --- Impl ------------------------------------------------------------------------
 
 Core::Impl::Impl(Core& s, Topology t, CoreConfig c, CoreHooks& h)
-    : self(s), topo(std::move(t)), cfg(c), hooks(h) {
+    : self(s), topo(std::move(t)), cids(topo), cfg(c), hooks(h) {
   cpus.resize(static_cast<size_t>(topo.nr_cpus()));
   stats.dispatch_placements.assign(static_cast<size_t>(topo.nr_cpus()), 0);
   for (int i = 0; i < topo.nr_cpus(); ++i) cpus[static_cast<size_t>(i)].id = i;

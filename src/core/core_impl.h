@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/cids.h"
 #include "core/core.h"
 #include "core/sched_class.h"
 
@@ -71,6 +72,7 @@ struct Core::Impl {
 
   Core& self;
   Topology topo;
+  CidMap cids;  // topo's cids (the cid kfuncs)
   CoreConfig cfg;
   HookGate hooks;
   TimeNs now = 0;

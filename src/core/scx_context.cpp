@@ -350,6 +350,8 @@ CpuId ScxContext::this_cpu() const {
   return cls_.cur_cpu_ != kNoCpu ? cls_.cur_cpu_ : cls_.cpus_.first();
 }
 
+const CidMap& ScxContext::cids() const { return cls_.core_.cids; }
+
 // --- tasks ------------------------------------------------------------------------------
 
 bool ScxContext::task_running(const Task& p) const { return p.state == TaskState::running; }

@@ -11,6 +11,7 @@
 
 #include "base/cpumask.h"
 #include "base/types.h"
+#include "core/cids.h"
 #include "core/sched_ops.h"
 #include "core/task.h"
 
@@ -65,6 +66,8 @@ public:
   u32 nr_cpu_ids() const;
   int cpu_node(CpuId cpu) const;
   CpuId this_cpu() const;  // bpf_get_smp_processor_id
+  // Topological CPU ids (core/cids.h): all the core's CPUs, numbered once.
+  const CidMap& cids() const;
 
   // --- tasks ----------------------------------------------------------------
   bool task_running(const Task& p) const;

@@ -226,6 +226,7 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
       // An arena pointer is a number to the verifier (Value::arena): never
       // a host pointer, which a scalar argument refuses.
       case kabi::KArg::arena: a = arg(ArgKind::scalar); break;
+      case kabi::KArg::res_spin_lock: a = arg(ArgKind::res_spin_lock); break;
     }
     if ((k.flags & kabi::kf_release) && !released && (a.kind == ArgKind::struct_ptr || a.kind == ArgKind::local_ref)) {
       a.release = true;
@@ -261,6 +262,10 @@ verifier::Prototype kfunc_proto(const kabi::KfuncInfo& k) {
   if (k.flags & kabi::kf_rbtree_add) p.special = verifier::Special::rbtree_add;
   if (k.flags & kabi::kf_rbtree_first) p.special = verifier::Special::rbtree_first;
   if (k.flags & kabi::kf_rbtree_remove) p.special = verifier::Special::rbtree_remove;
+  if (k.name == "bpf_res_spin_lock") p.special = verifier::Special::res_spin_lock;
+  if (k.name == "bpf_rcu_read_lock") p.special = verifier::Special::rcu_read_lock;
+  if (k.name == "bpf_rcu_read_unlock") p.special = verifier::Special::rcu_read_unlock;
+  if (k.name == "bpf_res_spin_unlock") p.special = verifier::Special::res_spin_unlock;
   return p;
 }
 

@@ -18,6 +18,7 @@
 
 #include "base/assert.h"
 #include "bpf/helpers/bpf_printf.h"
+#include "bpf/helpers/helpers.h"
 #include "bpf/maps/arena_map.h"
 #include "core/ext_class.h"
 #include "core/scx_constants.h"
@@ -252,6 +253,51 @@ KF(nr_node_ids) {
   for (u32 cpu = 0; cpu < host(c).ctx().nr_cpu_ids(); ++cpu)
     n = std::max(n, host(c).ctx().cpu_node(static_cast<CpuId>(cpu)) + 1);
   return static_cast<u64>(std::max(n, 1));
+}
+
+// --- resilient spin locks -------------------------------------------------------
+// bpf_spin_lock's flag (one lock held at a time, faults for what would
+// deadlock); never the failure Linux may return: see the verifier's
+// Special::res_spin_lock.
+KF(res_spin_lock) {
+  bpf::helpers::spin_lock(c, a1, 0, 0, 0, 0);
+  return 0;
+}
+KF(res_spin_unlock) { return bpf::helpers::spin_unlock(c, a1, 0, 0, 0, 0); }
+
+// bpf_rcu_read_lock/unlock: the verifier pairs them and keeps what may
+// sleep out; at run time there is nothing to do, since a policy's callback
+// runs under the core's lock and no object it sees goes away meanwhile.
+KF(rcu_read_lock) { return 0; }
+KF(rcu_read_unlock) { return 0; }
+
+// --- topological CPU ids (core/cids.h) ------------------------------------------
+// An invalid cid or cpu is the policy's error, as Linux's scx_error().
+bool cid_ok(bpf::CallContext& c, u64 cid, std::string_view kfunc, int argno) {
+  if (host(c).ctx().cids().valid_cid(static_cast<s32>(cid))) return true;
+  fail(c, kfunc, fmt::format("argument {}: invalid cid {}", argno, static_cast<s32>(cid)));
+  return false;
+}
+u64 cid_ret(s32 cid) { return static_cast<u64>(static_cast<s64>(cid)); }
+KF(nr_cids) { return host(c).ctx().cids().nr_cids(); }
+KF(cpu_to_cid) {
+  if (!cpu_ok(c, static_cast<u64>(static_cast<s64>(static_cast<s32>(a1))), kfunc, 1)) return 0;
+  return cid_ret(host(c).ctx().cids().cid_of(cpu_arg(a1)));
+}
+KF(cid_to_cpu) {
+  if (!cid_ok(c, a1, kfunc, 1)) return 0;
+  return cid_ret(host(c).ctx().cids().cpu_of(static_cast<s32>(a1)));
+}
+KF(this_cid) { return cid_ret(host(c).ctx().cids().cid_of(host(c).ctx().this_cpu())); }
+KF(task_cid) {
+  Task* p = task(c, a1, kfunc, 1);
+  if (!p) return 0;
+  return cid_ret(host(c).ctx().cids().cid_of(host(c).ctx().task_cpu(*p)));
+}
+KF(kick_cid) {
+  if (!cid_ok(c, a1, kfunc, 1)) return 0;
+  host(c).ctx().kick_cpu(host(c).ctx().cids().cpu_of(static_cast<s32>(a1)), a2);
+  return 0;
 }
 
 // --- tasks --------------------------------------------------------------------
@@ -749,6 +795,20 @@ KfuncTable make_table() {
   t.add(row<"scx_bpf_task_cpu", task_query<&ScxContext::task_cpu>>({}, R::scalar, cpu_id, {A::task}, kf_rcu, kf_set_any, none, none,
       "v6.12"));
   t.add(row<"scx_bpf_now", now>({}, R::scalar, {}, {}, 0, kf_set_any, none, none, "v6.14"));
+  // --- topological CPU ids (an invalid one fails the policy: never negative) ---
+  t.add(row<"scx_bpf_cpu_to_cid", cpu_to_cid>({}, R::scalar, cpu_id, {A::scalar}, 0, kf_set_any, none, none,
+      "v7.3"));
+  t.add(row<"scx_bpf_cid_to_cpu", cid_to_cpu>({}, R::scalar, cpu_id, {A::scalar}, 0, kf_set_any, none, none,
+      "v7.3"));
+  t.add(row<"scx_bpf_kick_cid", kick_cid>({}, R::void_, {}, {A::scalar, A::scalar}, 0, kf_set_any, cap_kick,
+      none, "v7.3"));
+  t.add(row<"scx_bpf_task_cid", task_cid>({}, R::scalar, cpu_id, {A::task}, kf_rcu, kf_set_any, none, none,
+      "v7.3"));
+  t.add(row<"scx_bpf_this_cid", this_cid>({}, R::scalar, cpu_id, {}, 0, kf_set_any, none, none, "v7.3"));
+  t.add(row<"scx_bpf_nr_cids", nr_cids>({}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any, none,
+      none, "v7.3"));
+  t.add(row<"scx_bpf_nr_online_cids", nr_cids>({}, R::scalar, std::pair<s64, s64>{1, kMaxCpus}, {}, 0, kf_set_any,
+      none, none, "v7.3"));
   // --- generic BPF kfuncs ---
   t.add(row<"bpf_task_from_pid", task_from_pid>({}, R::task, {}, {A::scalar}, kf_acquire | kf_ret_null, kf_set_any,
       none, Capability::inspect, "v6.2"));
@@ -819,6 +879,14 @@ KfuncTable make_table() {
       {A::rb_root, A::rb_node, A::callback, A::meta, A::scalar}, kf_rbtree_add, kf_set_any, none, none, "v6.3"));
   t.add(row<"bpf_rbtree_first", rbtree_first>({}, R::rb_node, {}, {A::rb_root}, kf_rbtree_first, kf_set_any, none,
       none, "v6.3"));
+  // --- resilient spin locks (bpf_spin_lock's rules; never fail here) ---
+  t.add(row<"bpf_res_spin_lock", res_spin_lock>({}, R::scalar, std::pair<s64, s64>{0, 0}, {A::res_spin_lock}, 0,
+      kf_set_any, none, none, "v6.15"));
+  t.add(row<"bpf_res_spin_unlock", res_spin_unlock>({}, R::void_, {}, {A::res_spin_lock}, 0, kf_set_any, none,
+      none, "v6.15"));
+  // --- RCU read sections (the verifier's rules: paired, nothing that may sleep inside) ---
+  t.add(row<"bpf_rcu_read_lock", rcu_read_lock>({}, R::void_, {}, {}, 0, kf_set_any, none, none, "v6.2"));
+  t.add(row<"bpf_rcu_read_unlock", rcu_read_unlock>({}, R::void_, {}, {}, 0, kf_set_any, none, none, "v6.2"));
   // --- arenas (scx/bpf_arena_common.bpf.h) ---
   t.add(row<"bpf_arena_alloc_pages", arena_alloc_pages>({}, R::arena, {},
       {A::arena_map, A::arena, A::scalar, A::scalar, A::scalar}, kf_spinlock_safe, kf_set_any, none, none, "v6.9"));

@@ -34,6 +34,7 @@ enum class ArgKind : u8 {
   callback,      // a function address (lddw PSEUDO_FUNC)
   timer,         // pointer to the bpf_timer field of a map value
   spin_lock,     // pointer to the bpf_spin_lock field of a map value
+  res_spin_lock, // pointer to the bpf_res_spin_lock field of a map value
   ref,           // any acquired reference (released by the call)
   iter,          // pointer to an open-coded iterator on the stack, of the
                  // type ArgSpec::struct_index names (its size is the
@@ -76,6 +77,8 @@ enum class RetKind : u8 {
 enum class Special : u8 {
   none,
   spin_lock,
+  res_spin_lock,    // bpf_res_spin_lock: spin_lock's rules; returns 0 (see transformer.cpp)
+  res_spin_unlock,
   spin_unlock,
   loop,                // bpf_loop: calls the callback (arg 2) with (index, arg 3)
   iter_new,            // the iter argument becomes a live iterator to destroy
@@ -88,6 +91,8 @@ enum class Special : u8 {
   rbtree_first,        // the leftmost node (non-owning) or NULL
   rbtree_remove,       // arg 2 leaves the tree: owning again (or NULL)
   kptr_xchg,           // arg 2 (owning or NULL) into the kptr slot arg 1, the old one out
+  rcu_read_lock,       // opens an RCU read section (they nest)
+  rcu_read_unlock,     // closes the innermost one
 };
 
 // Whether a call of this kind works on a graph root, which its spin lock

@@ -30,6 +30,7 @@ const char* arg_expectation(ArgKind k) {
     case ArgKind::callback: return "a function address";
     case ArgKind::timer: return "a pointer to a bpf_timer in a map value";
     case ArgKind::spin_lock: return "a pointer to a bpf_spin_lock in a map value";
+    case ArgKind::res_spin_lock: return "a pointer to a bpf_res_spin_lock in a map value";
     case ArgKind::ref: return "an acquired reference";
     case ArgKind::iter: return "a pointer to an iterator on the stack";
     case ArgKind::local_type: return "a constant type id";
@@ -105,7 +106,10 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
       }
       case ArgKind::mem:
       case ArgKind::mem_uninit: {
-        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key) return wrong();
+        // A field of a typed struct (a task's comm) is readable memory too,
+        // for an argument the callee only reads (Linux's PTR_TO_BTF_ID).
+        const bool struct_read = v.kind == Kind::object && a.kind == ArgKind::mem && !a.writable;
+        if (v.kind != Kind::stack && v.kind != Kind::map_value && v.kind != Kind::map_key && !struct_read) return wrong();
         if (a.size == 0 && i + 1 >= 5) return fmt::format("{}: memory argument {} has no size argument", name, r);
         const Value sz = a.size ? Value::scalar(Scalar::constant(a.size)) : st.reg(r + 1);
         if (sz.kind != Kind::scalar)
@@ -146,15 +150,23 @@ std::string Transformer::check_call_args(const State& st, const Prototype& p, co
         if (auto e = check_const_str(v, r, name); !e.empty()) return e;
         break;
       case ArgKind::timer:
-      case ArgKind::spin_lock: {
+      case ArgKind::spin_lock:
+      case ArgKind::res_spin_lock: {
         if (v.kind != Kind::map_value) return wrong();
         const auto& m = info_.maps[v.target];
+        // The two locks are not interchangeable (Linux's rule too).
+        if (a.kind != ArgKind::timer && m.spin_lock_off >= 0 && m.res_lock != (a.kind == ArgKind::res_spin_lock))
+          return fmt::format("{} argument {}: the lock in map `{}` is a {}; use {}", name, r, m.name,
+                             m.res_lock ? "bpf_res_spin_lock" : "bpf_spin_lock",
+                             m.res_lock ? "bpf_res_spin_lock/unlock" : "bpf_spin_lock/unlock");
         s32 want = a.kind == ArgKind::timer ? m.timer_off : m.spin_lock_off;
-        if (want < 0) return fmt::format("{} argument {}: map `{}` has no {} in its value", name, r, m.name,
-                                         a.kind == ArgKind::timer ? "bpf_timer" : "bpf_spin_lock");
+        const char* field = a.kind == ArgKind::timer           ? "bpf_timer"
+                            : a.kind == ArgKind::res_spin_lock ? "bpf_res_spin_lock"
+                                                               : "bpf_spin_lock";
+        if (want < 0) return fmt::format("{} argument {}: map `{}` has no {} in its value", name, r, m.name, field);
         if (!v.num.is_const() || static_cast<s64>(v.num.value()) != want)
           return fmt::format("{} argument {} (R{}) must point to the {} at offset {} of the map value, but it is {}", name, r, r,
-                             a.kind == ArgKind::timer ? "bpf_timer" : "bpf_spin_lock", want, describe(v));
+                             field, want, describe(v));
         break;
       }
       case ArgKind::ref:

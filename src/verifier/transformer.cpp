@@ -423,8 +423,14 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
     if (why.empty()) why = fmt::format("{} is not available to {}", name, where);
     return fail(why);
   }
-  if (st.lock.held && p->special != Special::spin_unlock && !is_graph_call(p->special) && !p->spinlock_safe)
+  // (A second bpf_res_spin_lock gets its own message below: Linux allows it.)
+  const bool lock_call = p->special == Special::res_spin_lock || p->special == Special::spin_unlock ||
+                         p->special == Special::res_spin_unlock;
+  if (st.lock.held && !lock_call && !is_graph_call(p->special) && !p->spinlock_safe)
     return fail(fmt::format("calling {} while holding the spin lock taken at instruction {}; release it first", name, st.lock.insn));
+  if (p->sleepable && st.rcu_depth)
+    return fail(fmt::format("{} may sleep, inside the RCU read section opened at instruction {}; call it after "
+                            "bpf_rcu_read_unlock", name, st.rcu_insn));
   if (p->sleepable && (!info_.ctx.sleepable || st.timer_callback))
     return fail(fmt::format("{} may sleep, and {} is not a sleepable callback", name, where));
   if (auto e = check_call_args(st, *p, name); !e.empty()) return fail(e);
@@ -495,13 +501,22 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       timer_roots.emplace_back(std::move(cb), entry);
       break;
     }
+    // bpf_res_spin_lock: bpf_spin_lock's rules (one lock held, no calls
+    // but the unlock). Linux's can fail (deadlock, timeout) and the
+    // program must test its result; in upsched it cannot: only one lock
+    // is ever held (refused above) and policies run under the core's
+    // lock, so nothing else holds it. Its row returns 0 only, and the
+    // failure branch is never taken.
+    case Special::res_spin_lock:
     case Special::spin_lock: {
       const Value& v = st.reg(1);
       if (st.lock.held)
-        return fail(fmt::format("the spin lock is already held (taken at instruction {})", st.lock.insn));
+        return fail(fmt::format("the spin lock is already held (taken at instruction {}); upsched holds one lock "
+                                "at a time, where Linux allows several resilient locks", st.lock.insn));
       st.lock = LockState{true, v.target, v.id, pc};
       break;
     }
+    case Special::res_spin_unlock:
     case Special::spin_unlock: {
       const Value& v = st.reg(1);
       if (!st.lock.held) return fail("bpf_spin_unlock without a held spin lock");
@@ -511,6 +526,14 @@ StepOut Transformer::call(State& st, const Call& c, u32 pc) {
       drop_non_owning(st, pc);
       break;
     }
+    case Special::rcu_read_lock:
+      if (st.rcu_depth == 0) st.rcu_insn = pc;
+      ++st.rcu_depth;
+      break;
+    case Special::rcu_read_unlock:
+      if (st.rcu_depth == 0) return fail("bpf_rcu_read_unlock without an open bpf_rcu_read_lock section");
+      --st.rcu_depth;
+      break;
     case Special::loop: {
       const Value& nr = st.reg(1);
       const Value& cb = st.reg(2);
@@ -660,6 +683,9 @@ StepOut Transformer::exit(State& st, u32 pc) {
   }
   if (st.lock.held)
     return fail(fmt::format("the spin lock taken at instruction {} is still held at exit", st.lock.insn));
+  if (st.rcu_depth)
+    return fail(fmt::format("the RCU read section opened at instruction {} is still open at exit; close it with "
+                            "bpf_rcu_read_unlock", st.rcu_insn));
   if (!st.refs.empty()) {
     const RefEntry& r = st.refs.front();
     const Call* c = cfg_.insns[r.insn] ? std::get_if<Call>(&*cfg_.insns[r.insn]) : nullptr;

@@ -132,6 +132,7 @@ static long (* const bpf_timer_set_callback)(struct bpf_timer *timer, void *call
 static long (* const bpf_timer_start)(struct bpf_timer *timer, u64 nsecs, u64 flags) = (void *) 171;
 static long (* const bpf_timer_cancel)(struct bpf_timer *timer) = (void *) 172;
 static long (* const bpf_loop)(u32 nr_loops, void *callback_fn, void *callback_ctx, u64 flags) = (void *) 181;
+static long (* const bpf_strncmp)(const char *s1, u32 s1_sz, const char *s2) = (void *) 182;
 static void *(* const bpf_kptr_xchg)(void *dst, void *ptr) = (void *) 194;
 
 /* Counting and pasting macro arguments (0..12), as libbpf names them. */

@@ -128,6 +128,19 @@ bool scx_bpf_task_running(const struct task_struct *p) __ksym;
 s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym;
 u64 scx_bpf_now(void) __ksym;
 
+/* Topological CPU ids (cids, Linux 7.3): the CPUs numbered node by node,
+ * LLC by LLC, core by core, SMT siblings consecutive, fixed while the
+ * policy is loaded; [0, scx_bpf_nr_cids()). An invalid cpu or cid ends the
+ * policy with an error naming the kfunc. scx_bpf_kick_cid needs
+ * sched.kick, as scx_bpf_kick_cpu. The cmask helpers are in cid.bpf.h. */
+s32 scx_bpf_cpu_to_cid(s32 cpu) __ksym __weak;
+s32 scx_bpf_cid_to_cpu(s32 cid) __ksym __weak;
+void scx_bpf_kick_cid(s32 cid, u64 flags) __ksym __weak;
+s32 scx_bpf_task_cid(const struct task_struct *p) __ksym __weak;
+s32 scx_bpf_this_cid(void) __ksym __weak;
+u32 scx_bpf_nr_cids(void) __ksym __weak;
+u32 scx_bpf_nr_online_cids(void) __ksym __weak;
+
 /* ---- generic kfuncs --------------------------------------------------------- */
 
 /* A reference to the task with this pid, or NULL: the caller's own tasks,
@@ -325,6 +338,20 @@ int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
 
 struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root) __ksym;
 
+/* Resilient spin locks: a struct bpf_res_spin_lock in a map value or a
+ * section of its own (private()), with bpf_spin_lock's rules: one lock at a
+ * time, no calls while it is held but the unlock, released before the
+ * callback returns. Linux's may fail (deadlock, timeout: nonzero) and the
+ * caller must test it; upsched's returns 0, as nothing else can hold it. */
+/* RCU read sections: bpf_rcu_read_lock() opens one (they nest),
+ * bpf_rcu_read_unlock() closes it; every path closes what it opens, and
+ * nothing that may sleep is called inside (the verifier's rules). */
+void bpf_rcu_read_lock(void) __ksym;
+void bpf_rcu_read_unlock(void) __ksym;
+
+int bpf_res_spin_lock(struct bpf_res_spin_lock *lock) __ksym __weak;
+void bpf_res_spin_unlock(struct bpf_res_spin_lock *lock) __ksym __weak;
+
 #ifndef __maybe_unused
 #define __maybe_unused __attribute__((__unused__))
 #endif
@@ -484,5 +511,6 @@ static inline u64 get_prandom_u64(void)
 #define struct_size_t(type, member, count) struct_size((type *)NULL, member, count)
 
 #include "compat.bpf.h"
+#include "cid.bpf.h"
 
 #endif /* __UPSCHED_SCX_COMMON_BPF_H__ */

@@ -66,6 +66,8 @@ const HelperProto kProtos[] = {
     {id(HelperId::snprintf), "bpf_snprintf", R::integer,
      {A::mem_uninit_or_null, A::const_size_or_zero, A::const_str, A::mem_readonly_or_null, A::const_size_or_zero},
      0, HelperCallback::none, kErrMin, kS64Max, false, HelperFormat::array},
+    {id(HelperId::strncmp), "bpf_strncmp", R::integer, {A::mem_readonly, A::const_size, A::const_str}, 0,
+     HelperCallback::none, -1, 1},
     {id(HelperId::timer_init), "bpf_timer_init", R::integer, {A::timer, A::const_map_ptr, A::scalar},
      kTimerMaps, HelperCallback::none, kErrMin, 0},
     {id(HelperId::timer_set_callback), "bpf_timer_set_callback", R::integer, {A::timer, A::callback}, 0,

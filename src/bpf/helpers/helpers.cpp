@@ -62,6 +62,20 @@ u64 spin_lock(CallContext& ctx, u64 lock, u64, u64, u64, u64) {
   return 0;
 }
 
+// bpf_strncmp: the kernel's strncmp of s1 (s1_sz bytes the verifier
+// checked) and s2 (a NUL-terminated string in read-only data): -1, 0 or 1,
+// by the first differing byte as unsigned, at most s1_sz bytes, stopping
+// at a NUL both share.
+u64 strncmp(CallContext&, u64 s1, u64 s1_sz, u64 s2, u64, u64) {
+  const auto* a = reinterpret_cast<const unsigned char*>(s1);
+  const auto* b = reinterpret_cast<const unsigned char*>(s2);
+  for (u64 i = 0; i < s1_sz; ++i) {
+    if (a[i] != b[i]) return a[i] < b[i] ? static_cast<u64>(-1) : 1;
+    if (!a[i]) break;
+  }
+  return 0;
+}
+
 u64 spin_unlock(CallContext& ctx, u64 lock, u64, u64, u64, u64) {
   HelperEnv* env = need_env(ctx);
   if (!env) return 0;
@@ -147,6 +161,7 @@ ExternFn find_helper(u32 id) {
     case HelperId::task_storage_get: return task_storage_get;
     case HelperId::task_storage_delete: return task_storage_delete;
     case HelperId::snprintf: return helpers::snprintf;
+    case HelperId::strncmp: return helpers::strncmp;
     case HelperId::timer_init: return timer_init;
     case HelperId::timer_set_callback: return timer_set_callback;
     case HelperId::timer_start: return timer_start;

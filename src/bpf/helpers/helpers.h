@@ -37,6 +37,7 @@ enum class HelperId : u32 {
   timer_cancel = 172,
   trace_vprintk = 177,
   loop = 181,
+  strncmp = 182,
   kptr_xchg = 194,
   cgrp_storage_get = 210,
   cgrp_storage_delete = 211,
@@ -63,6 +64,7 @@ u64 map_pop_elem(CallContext& ctx, u64 map, u64 value, u64, u64, u64);
 u64 map_peek_elem(CallContext& ctx, u64 map, u64 value, u64, u64, u64);
 u64 spin_lock(CallContext& ctx, u64 lock, u64, u64, u64, u64);
 u64 spin_unlock(CallContext& ctx, u64 lock, u64, u64, u64, u64);
+u64 strncmp(CallContext& ctx, u64 s1, u64 s1_sz, u64 s2, u64, u64);
 u64 ringbuf_output(CallContext& ctx, u64 ringbuf, u64 data, u64 size, u64 flags, u64);
 u64 ringbuf_reserve(CallContext& ctx, u64 ringbuf, u64 size, u64 flags, u64, u64);
 u64 ringbuf_submit(CallContext& ctx, u64 sample, u64 flags, u64, u64, u64);

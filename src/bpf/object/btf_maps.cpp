@@ -120,6 +120,10 @@ Result<MapDef> parse_def(const Btf& btf, const std::string& name, u32 def_type, 
   if (value_type) {
     m.timer_off = find_special_field(btf, value_type, "bpf_timer");
     m.spin_lock_off = find_special_field(btf, value_type, "bpf_spin_lock");
+    if (m.spin_lock_off < 0) {
+      m.spin_lock_off = find_special_field(btf, value_type, "bpf_res_spin_lock");
+      m.res_lock = m.spin_lock_off >= 0;
+    }
     if (auto e = find_graph_fields(btf, value_type, m); !e.empty()) return map_error(name, e);
   }
 

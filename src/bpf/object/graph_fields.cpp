@@ -100,10 +100,12 @@ std::string find_graph_fields(const Btf& btf, u32 value_type, MapDef& m,
       const BtfType* var = btf.type(v.type);
       if (!var || var->kind != BtfKind::var) continue;
       const u32 offset = var_offset ? var_offset(v.type, v.offset) : v.offset;
-      if (is_struct_named(btf, var->type, "bpf_spin_lock")) {
+      const bool res = is_struct_named(btf, var->type, "bpf_res_spin_lock");
+      if (res || is_struct_named(btf, var->type, "bpf_spin_lock")) {
         if (m.spin_lock_off >= 0)
-          return fmt::format("section {}: more than one bpf_spin_lock (one per private() section)", m.name);
+          return fmt::format("section {}: more than one lock (one bpf_spin_lock or bpf_res_spin_lock per section)", m.name);
         m.spin_lock_off = static_cast<s32>(offset);
+        m.res_lock = res;
       } else if (is_struct_named(btf, var->type, "bpf_rb_root")) {
         GraphRoot r;
         if (auto e = root_of(btf, v.type, -1, offset, "variable " + var->name, r); !e.empty()) return e;

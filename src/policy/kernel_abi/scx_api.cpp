@@ -205,6 +205,7 @@ std::vector<HelperInfo> make_helpers() {
       {172, "bpf_timer_cancel", timer},
       {177, "bpf_trace_vprintk", {}},
       {181, "bpf_loop", {}},
+      {182, "bpf_strncmp", {}},
       {194, "bpf_kptr_xchg", {}},
       {210, "bpf_cgrp_storage_get", {}},
       {211, "bpf_cgrp_storage_delete", {}},

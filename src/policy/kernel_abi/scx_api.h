@@ -69,6 +69,7 @@ enum class KArg : u8 {
   cgroup,       // struct cgroup *, trusted (a callback argument, an acquired one)
   arena_map,    // void *map: the program's BPF_MAP_TYPE_ARENA map
   arena,        // void __arena *: an arena pointer or a number (never a host pointer)
+  res_spin_lock,  // struct bpf_res_spin_lock * in a map value (or a .data section of its own)
 };
 
 enum class KRet : u8 {

@@ -91,6 +91,7 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
   if (cur.frames.size() != old.frames.size()) return false;
   if (!(cur.lock.held == old.lock.held && cur.lock.map == old.lock.map)) return false;
   if (cur.refs.size() != old.refs.size() || cur.timer_callback != old.timer_callback) return false;
+  if (cur.rcu_depth != old.rcu_depth) return false;
   IdMap ids;
   if (cur.lock.held && !ids.match(cur.lock.id, old.lock.id)) return false;
   for (size_t f = 0; f < cur.frames.size(); ++f) {

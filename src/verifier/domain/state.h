@@ -92,6 +92,11 @@ struct State {
   // that comes back after one more is the next pass of a loop its budget
   // bounds, not an endless loop (not part of the order).
   u32 may_goto_depth = 0;
+  // bpf_rcu_read_lock sections open on this path (they nest), and where
+  // the outermost opened: closed before the program exits, nothing that
+  // may sleep inside.
+  u32 rcu_depth = 0;
+  u32 rcu_insn = 0;
 
   Frame& top() { return frames.back(); }
   const Frame& top() const { return frames.back(); }

@@ -96,6 +96,21 @@ TEST(Prandom, DeterministicForASeed) {
   for (u64 x : v) EXPECT_LE(x, 0xffffffffu);
 }
 
+// bpf_strncmp compares like the kernel's strncmp: the sign of the first
+// differing byte (unsigned), at most s1_sz bytes, equal past a shared NUL.
+TEST(Strncmp, KernelStrncmpOverTheFirstArgumentsBytes) {
+  Prog p;
+  auto cmp = [&](const char* s1, u32 n, const char* s2) {
+    return static_cast<s64>(p.call(HelperId::strncmp, s1, n, s2));
+  };
+  EXPECT_EQ(cmp("qmfail-7", 6, "qmfail"), 0);   // scx_qmap's use: a comm prefix
+  EXPECT_EQ(cmp("qmfai", 6, "qmfail"), -1);     // shorter: its NUL sorts first
+  EXPECT_EQ(cmp("qmfail", 7, "qmfai"), 1);
+  EXPECT_EQ(cmp("abc", 0, "xyz"), 0);
+  EXPECT_EQ(cmp("a\xff", 2, "a\x01"), 1);       // bytes compare unsigned
+  EXPECT_EQ(cmp("same", 16, "same"), 0);        // stops at the shared NUL
+}
+
 // bpf_ktime_get_ns and bpf_ktime_get_boot_ns read the substrate's clock.
 TEST(Clock, KtimeReadsTheEnvironmentClock) {
   Prog p;

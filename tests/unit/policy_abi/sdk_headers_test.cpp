@@ -263,6 +263,7 @@ std::string arg_kind(KArg a) {
     case KArg::cgroup: return "struct cgroup *";
     case KArg::arena_map:
     case KArg::arena: return " *";  // void *, void __arena *
+    case KArg::res_spin_lock: return "struct bpf_res_spin_lock *";
   }
   return "?";
 }

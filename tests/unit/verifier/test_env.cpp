@@ -139,6 +139,21 @@ std::vector<Callable> kfuncs() {
   Prototype error = proto("scx_bpf_error_bstr", {fmt, data, a(ArgKind::mem_size_or_zero)}, RetKind::void_);
   error.ends_run = true;
   k.push_back({25, error, {}, ""});
+  // bpf_res_spin_lock/unlock and the RCU section kfuncs, as api_sets.cpp
+  // declares them (the lock never fails in upsched: it returns 0).
+  Prototype res_lock = proto("bpf_res_spin_lock", {a(ArgKind::res_spin_lock)});
+  res_lock.special = Special::res_spin_lock;
+  res_lock.ret_range = {0, 0};
+  k.push_back({26, res_lock, {}, ""});
+  Prototype res_unlock = proto("bpf_res_spin_unlock", {a(ArgKind::res_spin_lock)}, RetKind::void_);
+  res_unlock.special = Special::res_spin_unlock;
+  k.push_back({27, res_unlock, {}, ""});
+  Prototype rcu_lock = proto("bpf_rcu_read_lock", {}, RetKind::void_);
+  rcu_lock.special = Special::rcu_read_lock;
+  k.push_back({28, rcu_lock, {}, ""});
+  Prototype rcu_unlock = proto("bpf_rcu_read_unlock", {}, RetKind::void_);
+  rcu_unlock.special = Special::rcu_read_unlock;
+  k.push_back({29, rcu_unlock, {}, ""});
   return k;
 }
 
@@ -353,6 +368,7 @@ Result<bpf::MapDef> parse_map_line(const std::string& line) {
       else return make_error(ErrorKind::parse, "unknown map attribute " + word);
     }
     else if (k == "lock") m.spin_lock_off = std::stoi(v);
+    else if (k == "res_lock") m.spin_lock_off = std::stoi(v), m.res_lock = true;
     else if (k == "timer") m.timer_off = std::stoi(v);
     else if (k == "rodata") m.global = bpf::GlobalKind::rodata;
     else if (k == "data") m.global = bpf::GlobalKind::data;

@@ -30,7 +30,7 @@ std::vector<StructDesc> test_structs(const Caps& caps);
 Result<ContextDesc> callback_ctx(const std::string& name);
 ApiSet test_api(const std::string& callback, const Caps& caps);
 Symbols test_symbols(const std::vector<bpf::MapDef>* maps);
-// "counts hash key=4 value=8 entries=16 [rodata] [lock=0] [timer=8] [init=01 02]
+// "counts hash key=4 value=8 entries=16 [rodata] [lock=0 | res_lock=0] [timer=8] [init=01 02]
 // [inner_key=4 inner_value=8 inner_entries=4]" (the last for array_of_maps)"
 Result<bpf::MapDef> parse_map_line(const std::string& line);
 
