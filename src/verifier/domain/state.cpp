@@ -26,6 +26,11 @@ struct IdMap {
     pairs.emplace_back(a, b);
     return true;
   }
+  // A value's link to its copies: one cur did not link (id 0) stands for
+  // a link of its own, which matches an old id used nowhere else (as
+  // Linux's check_ids gives it a temporary id).
+  bool match_copies(u32 a, u32 b) { return match(a == 0 && b != 0 ? unlinked_++ : a, b); }
+  u32 unlinked_ = 0xf0000000u;
 };
 
 bool value_le(const Value& cur, const Value& old, IdMap& ids) {
@@ -36,7 +41,7 @@ bool value_le(const Value& cur, const Value& old, IdMap& ids) {
   if (!cur.num.subset_of(old.num)) return false;
   // Old's copies were narrowed together by its branches; cur's must be
   // copies of each other too (cur may link more than old did).
-  if (old.id != 0 && !ids.match(cur.id, old.id)) return false;
+  if (old.id != 0 && !ids.match_copies(cur.id, old.id)) return false;
   return cur.kind == Kind::scalar || ids.match(cur.ref, old.ref);
 }
 
@@ -116,6 +121,42 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
   for (size_t i = 0; i < cur.refs.size(); ++i)
     if (!ids.match(cur.refs[i].id, old.refs[i].id)) return false;
   return true;
+}
+
+namespace {
+
+// Widens cur's number to cover old's when both are scalars of one sort;
+// false when they differ in more than the number.
+bool join_value(Value& cur, const Value& old) {
+  if (cur.kind != Kind::scalar || old.kind != Kind::scalar || cur.arena != old.arena) return false;
+  cur.num = cur.num.join(old.num);
+  // Unlinked from its copies: they may not be narrowed with it any more
+  // (knowing less), and it no longer needs copies where old had some.
+  cur.id = 0;
+  return true;
+}
+
+}  // namespace
+
+std::optional<State> join_scalars(const State& cur, const State& old, const std::vector<u16>& live_regs) {
+  if (cur.frames.size() != old.frames.size()) return std::nullopt;
+  State j = cur;
+  bool widened = false;
+  for (size_t f = 0; f < j.frames.size(); ++f) {
+    Frame& c = j.frames[f];
+    const Frame& o = old.frames[f];
+    const u16 live = f < live_regs.size() ? live_regs[f] : 0xffff;
+    for (int r = 0; r < bpf::kNumRegs; ++r)
+      if ((live >> r) & 1 && !(c.regs[r] == o.regs[r]) && join_value(c.regs[r], o.regs[r])) widened = true;
+    for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i) {
+      StackSlot& cs = c.slots[i];
+      const StackSlot& os = o.slots[i];
+      if (cs.bytes == os.bytes && cs.has_spill() && !(cs.spill == os.spill) && join_value(cs.spill, os.spill))
+        widened = true;
+    }
+  }
+  if (!widened) return std::nullopt;
+  return j;
 }
 
 bool same_iteration(const State& a, const State& b) {
