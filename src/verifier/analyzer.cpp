@@ -549,8 +549,13 @@ u16 call_args(const ApiSet& api, const Call& c) {
                                                     : a->kfunc(static_cast<u32>(c.id));
     if (!p || p->special != Special::none || p->format) return 0b111110;
     u16 r = 0;
-    for (int i = 0; i < 5; ++i)
-      if (p->args[i].kind != ArgKind::none) r |= static_cast<u16>(1u << (i + 1));
+    for (int i = 0; i < 5; ++i) {
+      const ArgSpec& a = p->args[i];
+      if (a.kind != ArgKind::none) r |= static_cast<u16>(1u << (i + 1));
+      // memory without a fixed size: its size is the next register
+      const bool sized_by_next = (a.kind == ArgKind::mem || a.kind == ArgKind::mem_uninit) && a.size == 0;
+      if (sized_by_next && i + 2 <= 5) r |= static_cast<u16>(1u << (i + 2));
+    }
     return r;
   };
   return static_cast<u16>(read(&api) | (api.timer_api() ? read(api.timer_api()) : 0));
