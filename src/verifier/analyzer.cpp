@@ -266,10 +266,11 @@ private:
 
   // The registers of a finished checkpoint that matter to a new state:
   // those live (statically) and read by some path from it.
-  std::vector<u16> read_regs(const Checkpoint& c, const std::vector<u16>& live) const {
-    std::vector<u16> r(live);
-    for (size_t f = 0; f < r.size() && f < c.read.size(); ++f) r[f] &= c.read[f];
-    return r;
+  // (In read_buf_, reused: this runs for every finished state compared.)
+  const std::vector<u16>& read_regs(const Checkpoint& c, const std::vector<u16>& live) {
+    read_buf_.assign(live.begin(), live.end());
+    for (size_t f = 0; f < read_buf_.size() && f < c.read.size(); ++f) read_buf_[f] &= c.read[f];
+    return read_buf_;
   }
 
   // A path pruned by `by`: it would have read what paths from `by` read
@@ -299,7 +300,7 @@ private:
     bool evict = false;
     for (u32 idx : ps.done) {
       Checkpoint& c = cps_[idx];
-      const auto read = read_regs(c, live);
+      const auto& read = read_regs(c, live);
       if (!subsumed_by(st, c.st, read)) {
         // Like Linux, forget finished states that keep missing.
         if (++c.misses > c.hits * 3 + 3) evict = true;
@@ -530,6 +531,7 @@ private:
   std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
   FrameRegs written_{};  // registers written on this path since its checkpoint
+  std::vector<u16> read_buf_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
   std::vector<bool> may_goto_ = std::vector<bool>(cfg_.insns.size(), false);
   // By loop head: 1 + the instruction of the last jump back to it (0: none).

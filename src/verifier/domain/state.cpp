@@ -125,37 +125,48 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
 
 namespace {
 
-// Widens cur's number to cover old's when both are scalars of one sort;
-// false when they differ in more than the number.
-bool join_value(Value& cur, const Value& old) {
-  if (cur.kind != Kind::scalar || old.kind != Kind::scalar || cur.arena != old.arena) return false;
-  cur.num = cur.num.join(old.num);
-  // Unlinked from its copies: they may not be narrowed with it any more
-  // (knowing less), and it no longer needs copies where old had some.
-  cur.id = 0;
-  return true;
+// Both scalars of one sort (numbers, or arena pointers), not equal.
+bool joinable(const Value& cur, const Value& old) {
+  return cur.kind == Kind::scalar && old.kind == Kind::scalar && cur.arena == old.arena && !(cur == old);
 }
 
 }  // namespace
 
 std::optional<State> join_scalars(const State& cur, const State& old, const std::vector<u16>& live_regs) {
   if (cur.frames.size() != old.frames.size()) return std::nullopt;
-  State j = cur;
-  bool widened = false;
-  for (size_t f = 0; f < j.frames.size(); ++f) {
-    Frame& c = j.frames[f];
-    const Frame& o = old.frames[f];
-    const u16 live = f < live_regs.size() ? live_regs[f] : 0xffff;
-    for (int r = 0; r < bpf::kNumRegs; ++r)
-      if ((live >> r) & 1 && !(c.regs[r] == o.regs[r]) && join_value(c.regs[r], o.regs[r])) widened = true;
-    for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i) {
-      StackSlot& cs = c.slots[i];
-      const StackSlot& os = o.slots[i];
-      if (cs.bytes == os.bytes && cs.has_spill() && !(cs.spill == os.spill) && join_value(cs.spill, os.spill))
-        widened = true;
+  // Each live register, then each slot laid out alike, where both hold
+  // different scalars of one sort; `join` widens cur's to cover old's.
+  auto each_difference = [&](auto&& join) {
+    bool any = false;
+    for (size_t f = 0; f < cur.frames.size(); ++f) {
+      const Frame& c = cur.frames[f];
+      const Frame& o = old.frames[f];
+      const u16 live = f < live_regs.size() ? live_regs[f] : 0xffff;
+      for (int r = 0; r < bpf::kNumRegs; ++r)
+        if ((live >> r) & 1 && joinable(c.regs[r], o.regs[r])) {
+          any = true;
+          join(f, r, -1);
+        }
+      for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i)
+        if (c.slots[i].bytes == o.slots[i].bytes && c.slots[i].has_spill() &&
+            joinable(c.slots[i].spill, o.slots[i].spill)) {
+          any = true;
+          join(f, -1, static_cast<s64>(i));
+        }
     }
-  }
-  if (!widened) return std::nullopt;
+    return any;
+  };
+  // Most states compared have nothing to join: find out before copying.
+  if (!each_difference([](size_t, int, s64) {})) return std::nullopt;
+  State j = cur;
+  each_difference([&](size_t f, int r, s64 i) {
+    Value& v = r >= 0 ? j.frames[f].regs[r] : j.frames[f].slots[i].spill;
+    const Value& o = r >= 0 ? old.frames[f].regs[r] : old.frames[f].slots[i].spill;
+    v.num = v.num.join(o.num);
+    // Unlinked from its copies: they may not be narrowed with it any more
+    // (knowing less), and it no longer needs copies where old had some.
+    v.id = 0;
+  });
   return j;
 }
 
