@@ -5,6 +5,10 @@
 // shown safe); a new state within an unfinished state on its own path means
 // the loop between them may never end, and the program is rejected. A budget
 // of processed instructions bounds the work on loops that do end.
+// A finished state is compared only on the registers some path from it read
+// (marked up the path as Linux marks REG_LIVE_READ), and a new state no
+// finished one covers goes on joined with one's differing scalars, so that
+// paths splitting on numbers no check depends on meet again.
 //
 // The cost is bounded by design (docs/robustness.md, "Verifier cost"), like
 // Linux's explored-states lists: each program point keeps at most
