@@ -405,7 +405,10 @@ private:
     if (res_.claims.size() < cfg_.insns.size()) res_.claims.resize(cfg_.insns.size());
     InsnClaim& c = res_.claims[pc];
     c.reached = true;
-    c.live |= pc < cfg_.live_in.size() ? cfg_.live_in[pc] : 0xffff;
+    // The registers the instruction reads: a register live only on paths no
+    // state reaching here explored may hold anything (pruning ignores what
+    // no explored path read), and every value that matters is read.
+    c.live |= pc < cfg_.uses.size() ? cfg_.uses[pc] : 0xffff;
     for (int r = 0; r < bpf::kNumRegs; ++r) c.add(r, st.reg(r));
   }
 
