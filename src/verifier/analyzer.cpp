@@ -5,6 +5,10 @@
 // shown safe); a new state within an unfinished state on its own path means
 // the loop between them may never end, and the program is rejected. A budget
 // of processed instructions bounds the work on loops that do end.
+// A finished state is compared only on the registers some path from it read
+// (marked up the path as Linux marks REG_LIVE_READ), and a new state no
+// finished one covers goes on joined with one's differing scalars, so that
+// paths splitting on numbers no check depends on meet again.
 //
 // The cost is bounded by design (docs/robustness.md, "Verifier cost"), like
 // Linux's explored-states lists: each program point keeps at most
@@ -16,6 +20,7 @@
 // kOpenPerPoint + kDonePerPoint state comparisons, and the memory held is
 // bounded by the points times the caps, whatever the program.
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <optional>
 
@@ -36,6 +41,9 @@ std::string VerifyError::to_string() const {
 
 namespace {
 
+// Registers of each frame (index: frame depth), a bit per register.
+using FrameRegs = std::array<u16, bpf::kMaxCallDepth + 1>;
+
 struct Checkpoint {
   State st;          // emptied once the checkpoint is forgotten
   s32 parent = -1;
@@ -43,6 +51,14 @@ struct Checkpoint {
   u32 branches = 1;  // paths through it not yet finished
   u32 hits = 0, misses = 0;
   bool kept = true;  // st is in its point's open or done list
+  u32 frames = 0;    // st's call depth (kept when st is forgotten)
+  // Registers some path from here read before writing them (Linux's
+  // REG_LIVE_READ): once the checkpoint is finished, the others never
+  // mattered, and a new state may hold anything in them.
+  FrameRegs read{};
+  // Registers written on the path from the parent checkpoint to this one:
+  // a read here of one of them did not read the parent's value.
+  FrameRegs written_since_parent{};
 };
 
 // The states one program point keeps, each list bounded.
@@ -66,6 +82,7 @@ struct Pending {
   State st;
   u32 pc = 0;
   s32 cp = -1;
+  FrameRegs written{};  // since cp, on this path
 };
 
 class Explorer {
@@ -90,10 +107,11 @@ public:
   }
 
   void run() {
-    pending_.push_back({tr_.initial_state(), info_.entry, -1});
+    pending_.push_back({tr_.initial_state(), info_.entry, -1, {}});
     while (!pending_.empty() && !res_.error) {
       Pending p = std::move(pending_.back());
       pending_.pop_back();
+      written_ = p.written;
       explore(std::move(p.st), p.pc, p.cp);
     }
     res_.stats.states = cps_.size();
@@ -151,7 +169,7 @@ private:
   }
 
   // Adds a branch to explore later, or fails once too many wait.
-  bool push_pending(u32 from, State st, u32 pc, s32 cp) {
+  bool push_pending(u32 from, State st, u32 pc, s32 cp, const FrameRegs& written) {
     if (pending_.size() >= kMaxPending) {
       const auto loop = busiest_loop();
       fail(loop ? loop->edge : from,
@@ -161,7 +179,7 @@ private:
            &st);
       return false;
     }
-    pending_.push_back({std::move(st), pc, cp});
+    pending_.push_back({std::move(st), pc, cp, written});
     res_.stats.max_pending = std::max<u64>(res_.stats.max_pending, pending_.size());
     return true;
   }
@@ -235,6 +253,36 @@ private:
     return live;
   }
 
+  // Registers of `frame` that this path reads (before writing them since
+  // its checkpoint cp): each checkpoint up the path whose value they are
+  // is marked as having them read, as Linux's mark_reg_read does.
+  void mark_read(size_t frame, u16 regs, s32 cp) {
+    regs &= static_cast<u16>(~written_[frame]);
+    for (; cp >= 0 && regs != 0; cp = cps_[cp].parent) {
+      Checkpoint& c = cps_[cp];
+      if (frame >= c.frames) return;  // the frame did not exist yet
+      // Bits already marked were marked up the path as well.
+      regs &= static_cast<u16>(~c.read[frame]);
+      c.read[frame] |= regs;
+      regs &= static_cast<u16>(~c.written_since_parent[frame]);
+    }
+  }
+
+  // The registers of a finished checkpoint that matter to a new state:
+  // those live (statically) and read by some path from it.
+  // (In read_buf_, reused: this runs for every finished state compared.)
+  const std::vector<u16>& read_regs(const Checkpoint& c, const std::vector<u16>& live) {
+    read_buf_.assign(live.begin(), live.end());
+    for (size_t f = 0; f < read_buf_.size() && f < c.read.size(); ++f) read_buf_[f] &= c.read[f];
+    return read_buf_;
+  }
+
+  // A path pruned by `by`: it would have read what paths from `by` read
+  // (Linux's propagate_liveness), or, by an unfinished state, whatever is live.
+  void mark_pruned_reads(const State& st, const std::vector<u16>& regs, s32 cp) {
+    for (size_t f = 0; f < st.frames.size() && f < regs.size(); ++f) mark_read(f, regs[f], cp);
+  }
+
   // True when the path ends here (pruned); false to go on. May set an error.
   bool prune(State& st, u32 pc, s32& cp) {
     const auto live = live_regs(st, pc);
@@ -256,13 +304,15 @@ private:
     bool evict = false;
     for (u32 idx : ps.done) {
       Checkpoint& c = cps_[idx];
-      if (!subsumed_by(st, c.st, live)) {
+      const auto& read = read_regs(c, live);
+      if (!subsumed_by(st, c.st, read)) {
         // Like Linux, forget finished states that keep missing.
         if (++c.misses > c.hits * 3 + 3) evict = true;
         continue;
       }
       ++c.hits;
       ++res_.stats.pruned;
+      mark_pruned_reads(st, read, cp);
       return true;
     }
     if (evict) {
@@ -278,6 +328,7 @@ private:
       ++cps_[idx].hits;
       if (reentry) {
         ++res_.stats.pruned;
+        mark_pruned_reads(st, live, cp);
         return true;
       }
       if (is_ancestor(idx, cp) && same_iteration(st, cps_[idx].st)) {
@@ -290,17 +341,36 @@ private:
         return true;
       }
     }
+    // A state no finished one covers goes on joined with the newest that
+    // differs from it in scalar numbers (those its paths read): the scalars
+    // widened to cover both. Paths that split on values no check depends
+    // on (a null test of an arena pointer, an error code) then meet again
+    // instead of multiplying, as Linux's imprecise scalars let them. Sound:
+    // the joined state holds every value cur does, and it costs no more
+    // paths than cur (it replaces it).
+    bool joined = false;
+    if (!reentry)
+      for (size_t k = ps.done.size(); k-- > 0 && !joined;)
+        if (auto j = join_scalars(st, cps_[ps.done[k]].st, read_regs(cps_[ps.done[k]], live))) {
+          st = std::move(*j);
+          ++res_.stats.joins;
+          joined = true;
+        }
     // A new checkpoint: always where the point has none or the pass
-    // re-enters a bounded repetition (its convergence needs every pass),
-    // otherwise only after enough work on this path since the last one.
+    // re-enters a bounded repetition (its convergence needs every pass)
+    // or a join (it stands for the states it covers), otherwise only
+    // after enough work on this path since the last one.
     const bool due = prune_points_seen_ - last_checkpoint_at_.first >= kPrunePointsPerCheckpoint ||
                      res_.stats.insns_processed - last_checkpoint_at_.second >= kInsnsPerCheckpoint;
-    if (!reentry && !due && !(ps.open.empty() && ps.done.empty())) return false;
+    if (!reentry && !joined && !due && !(ps.open.empty() && ps.done.empty())) return false;
     if (ps.open.size() >= kOpenPerPoint) {
       forget(ps.open.front());
       ps.open.erase(ps.open.begin());
     }
     cps_.push_back(Checkpoint{stored_copy(st), cp, pc, 1});
+    cps_.back().frames = static_cast<u32>(st.frames.size());
+    cps_.back().written_since_parent = written_;
+    written_ = {};
     cp = static_cast<s32>(cps_.size() - 1);
     ps.open.push_back(static_cast<u32>(cp));
     last_checkpoint_at_ = {prune_points_seen_, res_.stats.insns_processed};
@@ -335,7 +405,10 @@ private:
     if (res_.claims.size() < cfg_.insns.size()) res_.claims.resize(cfg_.insns.size());
     InsnClaim& c = res_.claims[pc];
     c.reached = true;
-    c.live |= pc < cfg_.live_in.size() ? cfg_.live_in[pc] : 0xffff;
+    // The registers the instruction reads: a register live only on paths no
+    // state reaching here explored may hold anything (pruning ignores what
+    // no explored path read), and every value that matters is read.
+    c.live |= pc < cfg_.uses.size() ? cfg_.uses[pc] : 0xffff;
     for (int r = 0; r < bpf::kNumRegs; ++r) c.add(r, st.reg(r));
   }
 
@@ -373,17 +446,30 @@ private:
           return;
         }
       if (opts_.claims) claim(st, pc);
+      const size_t top = st.frames.size() - 1;
+      mark_read(top, cfg_.uses[pc], cp);
       StepOut o = tr_.step(st, pc);
       if (o.flow == StepOut::Flow::error) {
         fail(pc, std::move(o.error), &st);
         return;
       }
+      // What the step wrote: its registers' definitions, and every
+      // register of a frame it began (a call's callee).
+      FrameRegs after = written_;
+      after[top] |= cfg_.defs[pc];
+      auto written_in = [&](const State& s) {
+        FrameRegs w = after;
+        for (size_t f = top + 1; f < s.frames.size() && f < w.size(); ++f) w[f] = 0xffff;
+        return w;
+      };
       for (auto& [fst, fpc] : o.forks) {
-        if (!push_pending(pc, std::move(fst), fpc, cp)) return;
+        const FrameRegs w = written_in(fst);
+        if (!push_pending(pc, std::move(fst), fpc, cp, w)) return;
         if (cp >= 0) ++cps_[cp].branches;
       }
       for (auto& [rst, rpc] : o.roots)
-        if (!push_pending(pc, std::move(rst), rpc, -1)) return;
+        if (!push_pending(pc, std::move(rst), rpc, -1, FrameRegs{})) return;
+      written_ = written_in(st);
       if (o.flow == StepOut::Flow::exit) {
         if (opts_.log && log_lines_ < opts_.log_limit) {
           res_.log += "-- path ends\n";
@@ -451,6 +537,8 @@ private:
   u64 prune_points_seen_ = 0;
   std::pair<u64, u64> last_checkpoint_at_{0, 0};  // prune points seen, instructions processed
   std::vector<Pending> pending_;
+  FrameRegs written_{};  // registers written on this path since its checkpoint
+  std::vector<u16> read_buf_;
   std::vector<bool> may_iterate_ = std::vector<bool>(cfg_.insns.size(), false);
   std::vector<bool> may_goto_ = std::vector<bool>(cfg_.insns.size(), false);
   // By loop head: 1 + the instruction of the last jump back to it (0: none).
@@ -460,11 +548,33 @@ private:
   size_t log_lines_ = 0;
 };
 
+// The arguments a helper or kfunc call reads: those its prototype names
+// (one with special effects or a format: all five), under either API set
+// (a timer callback calls with the timer's).
+u16 call_args(const ApiSet& api, const Call& c) {
+  auto read = [&](const ApiSet* a) -> u16 {
+    const Prototype* p = !a                          ? nullptr
+                         : c.to == Call::To::helper ? a->helper(static_cast<u32>(c.id))
+                                                    : a->kfunc(static_cast<u32>(c.id));
+    if (!p || p->special != Special::none || p->format) return 0b111110;
+    u16 r = 0;
+    for (int i = 0; i < 5; ++i) {
+      const ArgSpec& a = p->args[i];
+      if (a.kind != ArgKind::none) r |= static_cast<u16>(1u << (i + 1));
+      // memory without a fixed size: its size is the next register
+      const bool sized_by_next = (a.kind == ArgKind::mem || a.kind == ArgKind::mem_uninit) && a.size == 0;
+      if (sized_by_next && i + 2 <= 5) r |= static_cast<u16>(1u << (i + 2));
+    }
+    return r;
+  };
+  return static_cast<u16>(read(&api) | (api.timer_api() ? read(api.timer_api()) : 0));
+}
+
 }  // namespace
 
 VerifyResult verify(const ProgramInfo& info, const ApiSet& api, const VerifyOptions& opts) {
   VerifyResult res;
-  auto cfg = build_cfg(info);
+  auto cfg = build_cfg(info, [&](const Call& c) { return call_args(api, c); });
   if (!cfg) {
     VerifyError e;
     e.callback = info.ctx.callback;

@@ -63,7 +63,7 @@ u32 Cfg::function_end(u32 entry) const {
   return it == functions.end() ? static_cast<u32>(insns.size()) : *it;
 }
 
-tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info) {
+tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info, const CallArgs& call_args) {
   const u32 n = static_cast<u32>(info.insns.size());
   bpf::Code code(info.insns);
   auto fail = [](u32 pc, std::string msg) { return tl::unexpected<CfgError>(CfgError{pc, std::move(msg)}); };
@@ -141,6 +141,8 @@ tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info) {
   }
 
   // Backward liveness, to a fixpoint.
+  cfg.uses.assign(n, 0);
+  cfg.defs.assign(n, 0);
   std::vector<u16> live_out(n, 0);
   bool changed = true;
   while (changed) {
@@ -150,6 +152,14 @@ tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info) {
       u16 out = 0;
       for (u32 t : succ[i]) out |= cfg.live_in[t];
       UseDef ud = std::visit(UseDefOf{}, *cfg.insns[i]);
+      // A call of a local function passes only the arguments its body
+      // reads before writing them (the rest are clobbered by the call).
+      if (auto* c = std::get_if<Call>(&*cfg.insns[i]); c && c->to == Call::To::local && c->target < n)
+        ud.use = static_cast<u16>(cfg.live_in[c->target] & kArgRegs);
+      else if (c && call_args)
+        ud.use = static_cast<u16>(call_args(*c) & kArgRegs);
+      cfg.uses[i] = ud.use;
+      cfg.defs[i] = ud.def;
       u16 in = static_cast<u16>(ud.use | (out & ~ud.def) | kFp);
       if (in != cfg.live_in[i] || out != live_out[i]) {
         cfg.live_in[i] = in;

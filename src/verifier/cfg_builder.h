@@ -3,6 +3,7 @@
 // before each instruction (so that pruning ignores dead values).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct Cfg {
   std::vector<bool> prune_point;
   std::vector<u32> function_of;                   // entry of the function
   std::vector<u16> live_in;                       // bit r: register r live
+  // Registers each instruction reads and writes in its frame (a call:
+  // the arguments it passes, and r0-r5 it leaves clobbered or set).
+  std::vector<u16> uses, defs;
   std::vector<u32> functions;                     // sorted entries
   // First instruction after the function that starts at `entry`.
   u32 function_end(u32 entry) const;
@@ -29,8 +33,12 @@ struct CfgError {
   std::string message;
 };
 
+// The argument registers (bits r1..r5) a helper or kfunc call reads.
+using CallArgs = std::function<u16(const Call&)>;
+
 // Decodes everything reachable from info.entry (through local calls and
 // function addresses) and checks that jumps stay inside their function.
-tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info);
+// Without call_args, a helper or kfunc call reads all of r1..r5.
+tl::expected<Cfg, CfgError> build_cfg(const ProgramInfo& info, const CallArgs& call_args = {});
 
 }  // namespace ups::verifier

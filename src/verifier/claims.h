@@ -1,5 +1,5 @@
 // InsnClaims: what the verifier proved about each instruction, joined over
-// every path it explored: for each register live there, the kinds of value
+// every path it explored: for each register it reads, the kinds of value
 // it may hold (a number in a range, or a pointer of some kind into some
 // region at an offset in a range). Memory accesses are claims about their
 // base register. A sound verifier's claims hold whenever the program runs;
@@ -29,7 +29,7 @@ struct ValueClaim {
 
 struct InsnClaim {
   bool reached = false;
-  u16 live = 0;    // registers read on some path from here (bit r)
+  u16 live = 0;    // registers the instruction reads (bit r)
   std::array<std::vector<ValueClaim>, bpf::kNumRegs> regs;
 
   // Adds what v says about register r (joined with earlier paths).

@@ -34,6 +34,7 @@ struct VerifyStats {
   u64 insns_processed = 0;
   u64 states = 0;          // checkpoints taken for pruning
   u64 pruned = 0;
+  u64 joins = 0;           // states joined with a finished one (numbers widened)
   u64 max_states_per_point = 0;  // the most states one program point held at once
   u64 max_pending = 0;           // the most branches waiting to be explored
   u32 max_call_depth = 0;

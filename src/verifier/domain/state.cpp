@@ -26,6 +26,11 @@ struct IdMap {
     pairs.emplace_back(a, b);
     return true;
   }
+  // A value's link to its copies: one cur did not link (id 0) stands for
+  // a link of its own, which matches an old id used nowhere else (as
+  // Linux's check_ids gives it a temporary id).
+  bool match_copies(u32 a, u32 b) { return match(a == 0 && b != 0 ? unlinked_++ : a, b); }
+  u32 unlinked_ = 0xf0000000u;
 };
 
 bool value_le(const Value& cur, const Value& old, IdMap& ids) {
@@ -36,7 +41,7 @@ bool value_le(const Value& cur, const Value& old, IdMap& ids) {
   if (!cur.num.subset_of(old.num)) return false;
   // Old's copies were narrowed together by its branches; cur's must be
   // copies of each other too (cur may link more than old did).
-  if (old.id != 0 && !ids.match(cur.id, old.id)) return false;
+  if (old.id != 0 && !ids.match_copies(cur.id, old.id)) return false;
   return cur.kind == Kind::scalar || ids.match(cur.ref, old.ref);
 }
 
@@ -117,6 +122,53 @@ bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& liv
   for (size_t i = 0; i < cur.refs.size(); ++i)
     if (!ids.match(cur.refs[i].id, old.refs[i].id)) return false;
   return true;
+}
+
+namespace {
+
+// Both scalars of one sort (numbers, or arena pointers), not equal.
+bool joinable(const Value& cur, const Value& old) {
+  return cur.kind == Kind::scalar && old.kind == Kind::scalar && cur.arena == old.arena && !(cur == old);
+}
+
+}  // namespace
+
+std::optional<State> join_scalars(const State& cur, const State& old, const std::vector<u16>& live_regs) {
+  if (cur.frames.size() != old.frames.size()) return std::nullopt;
+  // Each live register, then each slot laid out alike, where both hold
+  // different scalars of one sort; `join` widens cur's to cover old's.
+  auto each_difference = [&](auto&& join) {
+    bool any = false;
+    for (size_t f = 0; f < cur.frames.size(); ++f) {
+      const Frame& c = cur.frames[f];
+      const Frame& o = old.frames[f];
+      const u16 live = f < live_regs.size() ? live_regs[f] : 0xffff;
+      for (int r = 0; r < bpf::kNumRegs; ++r)
+        if ((live >> r) & 1 && joinable(c.regs[r], o.regs[r])) {
+          any = true;
+          join(f, r, -1);
+        }
+      for (size_t i = 0; i < c.slots.size() && i < o.slots.size(); ++i)
+        if (c.slots[i].bytes == o.slots[i].bytes && c.slots[i].has_spill() &&
+            joinable(c.slots[i].spill, o.slots[i].spill)) {
+          any = true;
+          join(f, -1, static_cast<s64>(i));
+        }
+    }
+    return any;
+  };
+  // Most states compared have nothing to join: find out before copying.
+  if (!each_difference([](size_t, int, s64) {})) return std::nullopt;
+  State j = cur;
+  each_difference([&](size_t f, int r, s64 i) {
+    Value& v = r >= 0 ? j.frames[f].regs[r] : j.frames[f].slots[i].spill;
+    const Value& o = r >= 0 ? old.frames[f].regs[r] : old.frames[f].slots[i].spill;
+    v.num = v.num.join(o.num);
+    // Unlinked from its copies: they may not be narrowed with it any more
+    // (knowing less), and it no longer needs copies where old had some.
+    v.id = 0;
+  });
+  return j;
 }
 
 bool same_iteration(const State& a, const State& b) {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "base/types.h"
@@ -112,6 +113,12 @@ struct State {
 // Every register whose bit is set in live_regs[frame] (and every stack byte)
 // of `cur` is within what `old` allows, with a consistent renaming of ids.
 bool subsumed_by(const State& cur, const State& old, const std::vector<u16>& live_regs);
+
+// cur with each live scalar (register, or spill in a slot laid out alike)
+// that differs from old's scalar of the same sort widened to cover both
+// numbers (and unlinked from its copies): a state that holds every value
+// cur does; nullopt when no scalar differs so.
+std::optional<State> join_scalars(const State& cur, const State& old, const std::vector<u16>& live_regs);
 
 // Whether the live iterators of a and b have yielded as many elements, and
 // as many may_gotos fell through: a state that comes back to an earlier one

@@ -1,6 +1,6 @@
 // SoundnessOracle: checks, before every instruction the interpreter's
 // CHECKED mode executes, that the run agrees with what the verifier claimed
-// there (verifier/claims.h): each live register holds a value of a kind the
+// there (verifier/claims.h): each register the instruction reads holds a value of a kind the
 // verifier allowed (a number in its range; a pointer into the claimed
 // region at an offset in the claimed range), so every memory access goes
 // where and as far as the verifier proved, and no register the verifier
