@@ -20,12 +20,14 @@ function(ups_bpf_object out_var)
     set(ARG_OUTPUT ${base}.${ARG_CLANG}.${ARG_MCPU}.bpf.o)
   endif()
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_OUTPUT})
+  # The depfile makes a change to an included header (sdk/include) rebuild
+  # the object (IMPLICIT_DEPENDS, used before, served Makefiles only).
   add_custom_command(OUTPUT ${out}
     COMMAND ${UPS_${ARG_CLANG}_BIN} -O2 -g -target bpf -mcpu=${ARG_MCPU}
             -I${PROJECT_SOURCE_DIR}/sdk/include ${ARG_FLAGS}
-            -c ${ARG_SOURCE} -o ${out}
+            -MD -MF ${out}.d -c ${ARG_SOURCE} -o ${out}
     DEPENDS ${ARG_SOURCE}
-    IMPLICIT_DEPENDS C ${ARG_SOURCE}
+    DEPFILE ${out}.d
     COMMENT "BPF ${ARG_OUTPUT}"
     VERBATIM)
   set(${out_var} ${out} PARENT_SCOPE)

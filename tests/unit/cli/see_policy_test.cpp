@@ -91,6 +91,31 @@ TEST(Printk, LinesAreInTheJsonReportAndTheTrace) {
 
 // --- --dump-maps -----------------------------------------------------------------------
 
+// The entries of `map` in the class's dump of a run's JSON j.
+std::size_t dumped_entries(const json& j, const std::string& map) {
+  for (const json& cls : j["maps"])
+    for (const json& m : cls["maps"])
+      if (m["name"] == map) return m["entries"].size();
+  ADD_FAILURE() << "no map " << map << " in " << j["maps"].dump();
+  return 0;
+}
+
+TEST(DumpMaps, ATasksStorageGoesWithTheTask) {
+  // edf keeps a task_ctx per task in task storage. Hogs still run at the
+  // end: their entries are there. A finite workload's tasks have all
+  // exited: nothing is left (Linux frees task storage with the task).
+  const std::string live = scratch("live.json"), done = scratch("done.json");
+  Out a = run("sim --preset hogs --cpus 2 --duration 50ms --dump-maps --policy " + sdk_policy("edf") + " --json " + live);
+  ASSERT_EQ(a.rc, 0) << a.text;
+  EXPECT_GT(dumped_entries(read_json(live), "task_ctx_stor"), 0u);
+  Out b = run("sim --workload " + std::string(UPS_SOURCE_DIR) + "/tests/data/sim/good/all_ops.toml --cpus 2 --duration 60s"
+              " --dump-maps --policy " + sdk_policy("edf") + " --json " + done);
+  ASSERT_EQ(b.rc, 0) << b.text;
+  const json j = read_json(done);
+  EXPECT_TRUE(j["completed"].get<bool>());
+  EXPECT_EQ(dumped_entries(j, "task_ctx_stor"), 0u);
+}
+
 TEST(DumpMaps, MapsAndGlobalsAreTypedFromBtf) {
   const std::string js = scratch("maps.json");
   Out o = run("sim --preset hogs --cpus 2 --duration 50ms --dump-maps --policy '" + test_policy("dump_maps") +

@@ -23,11 +23,7 @@ const char* kEpilogue = R"(
 SCX_OPS_DEFINE(t_ops, .init = (void *)t_init, .name = "t");
 )";
 
-struct Case {
-  const char* name;
-  const char* body;
-  const char* refusal;  // "" = verifies
-};
+using Case = test::BodyCase;  // refusal "" = verifies
 
 const Case kCases[] = {
     {"balanced", "bpf_rcu_read_lock(); seen++; bpf_rcu_read_unlock();", ""},
@@ -46,16 +42,7 @@ const Case kCases[] = {
 };
 
 TEST(RcuSectionVerify, PairedSectionsVerifyAndEachMisuseNamesItsRule) {
-  const auto clangs = test::test_clangs();
-  if (clangs.empty()) GTEST_SKIP() << "no clang to compile BPF C with";
-  for (const auto& clang : clangs)
-    for (const Case& c : kCases) {
-      SCOPED_TRACE(clang + " " + c.name);
-      const std::string src = std::string(kPrelude) + "\t" + c.body + kEpilogue;
-      const std::string got = test::first_refusal(clang, std::string("rcu_section_") + c.name, src);
-      if (*c.refusal == '\0') EXPECT_EQ(got, "");
-      else EXPECT_NE(got.find(c.refusal), std::string::npos) << got;
-    }
+  test::expect_verdicts("rcu_section_", kPrelude, kEpilogue, kCases);
 }
 
 }  // namespace

@@ -39,11 +39,7 @@ const char* kEpilogue = R"(
 SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .name = "t");
 )";
 
-struct Case {
-  const char* name;
-  const char* body;
-  const char* refusal;  // "" = verifies
-};
+using Case = test::BodyCase;  // refusal "" = verifies
 
 const Case kCases[] = {
     {"section_lock",
@@ -76,16 +72,7 @@ const Case kCases[] = {
 };
 
 TEST(ResSpinLockVerify, LinuxIdiomVerifiesAndEachMisuseNamesItsRule) {
-  const auto clangs = test::test_clangs();
-  if (clangs.empty()) GTEST_SKIP() << "no clang to compile BPF C with";
-  for (const auto& clang : clangs)
-    for (const Case& c : kCases) {
-      SCOPED_TRACE(clang + " " + c.name);
-      const std::string src = std::string(kPrelude) + "\t" + c.body + kEpilogue;
-      const std::string got = test::first_refusal(clang, std::string("res_spin_lock_") + c.name, src);
-      if (*c.refusal == '\0') EXPECT_EQ(got, "");
-      else EXPECT_NE(got.find(c.refusal), std::string::npos) << got;
-    }
+  test::expect_verdicts("res_spin_lock_", kPrelude, kEpilogue, kCases);
 }
 
 }  // namespace

@@ -25,11 +25,7 @@ const char* kEpilogue = R"(
 SCX_OPS_DEFINE(t_ops, .enqueue = (void *)t_enqueue, .name = "t");
 )";
 
-struct Case {
-  const char* name;
-  const char* body;
-  const char* refusal;  // "" = verifies
-};
+using Case = test::BodyCase;  // refusal "" = verifies
 
 const Case kCases[] = {
     {"comm_prefix", "if (!bpf_strncmp(p->comm, 6, \"qmfail\")) matched++;", ""},
@@ -39,16 +35,7 @@ const Case kCases[] = {
 };
 
 TEST(StrncmpVerify, CommAgainstAConstantVerifiesAndMisuseIsRefused) {
-  const auto clangs = test::test_clangs();
-  if (clangs.empty()) GTEST_SKIP() << "no clang to compile BPF C with";
-  for (const auto& clang : clangs)
-    for (const Case& c : kCases) {
-      SCOPED_TRACE(clang + " " + c.name);
-      const std::string src = std::string(kPrelude) + "\t" + c.body + kEpilogue;
-      const std::string got = test::first_refusal(clang, std::string("strncmp_") + c.name, src);
-      if (*c.refusal == '\0') EXPECT_EQ(got, "");
-      else EXPECT_NE(got.find(c.refusal), std::string::npos) << got;
-    }
+  test::expect_verdicts("strncmp_", kPrelude, kEpilogue, kCases);
 }
 
 }  // namespace

@@ -4,10 +4,14 @@
 // (or "compile: ..." / "load: ..."), or "" when every callback verifies.
 #pragma once
 
+#include <span>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "bpf/object/object.h"
 #include "bpf_compile.h"
+#include "test_paths.h"
 #include "policy/api_sets.h"
 #include "policy/policy_loader.h"
 
@@ -23,6 +27,31 @@ inline std::string first_refusal(const std::string& clang, const std::string& na
   for (const auto& v : *verdicts)
     if (!v.result.ok()) return v.result.error->to_string();
   return "";
+}
+
+// A C body verified inside a prelude and an epilogue, and what its refusal
+// must say ("" = it verifies).
+struct BodyCase {
+  const char* name;
+  const char* body;
+  const char* refusal;
+};
+
+// Each case, with every clang the tests have: compiled as prelude + "\t" +
+// body + epilogue (named prefix + the case's name), verified, and its
+// refusal checked.
+inline void expect_verdicts(const std::string& prefix, const char* prelude, const char* epilogue,
+                            std::span<const BodyCase> cases) {
+  const auto clangs = test_clangs();
+  if (clangs.empty()) GTEST_SKIP() << "no clang to compile BPF C with";
+  for (const auto& clang : clangs)
+    for (const BodyCase& c : cases) {
+      SCOPED_TRACE(clang + " " + c.name);
+      const std::string src = std::string(prelude) + "\t" + c.body + epilogue;
+      const std::string got = first_refusal(clang, prefix + c.name, src);
+      if (*c.refusal == '\0') EXPECT_EQ(got, "");
+      else EXPECT_NE(got.find(c.refusal), std::string::npos) << got;
+    }
 }
 
 }  // namespace ups::test
