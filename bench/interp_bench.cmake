@@ -29,7 +29,7 @@ else()
 endif()
 target_sources(interp_bench PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c)
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/interp_bench_progs.c PROPERTIES COMPILE_OPTIONS "-O2")
-target_link_libraries(interp_bench PRIVATE upsched_vm upsched_jit)
+target_link_libraries(interp_bench PRIVATE upsched_vm upsched_jit upsched_policy)
 target_compile_definitions(interp_bench PRIVATE UPS_BENCH_BYTECODE_DIR="${ups_bench_out}")
 
 pkg_check_modules(UPS_DPDK QUIET libdpdk)

@@ -28,12 +28,14 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bpf/insn.h"
 #include "jit/jit_program.h"
+#include "policy/sandbox.h"
 #include "vm/interpreter.h"
 #include "vm/linked_program.h"
 
@@ -87,9 +89,13 @@ struct Bench {
   u64 expected = 0;
 };
 
-Ctx g_ctx;
+// Every engine's context lives in one sandbox (policy/sandbox.h), as a
+// confined policy's memory does, so that the confined runs test it as a
+// confined policy's runs do (and the others touch the same memory).
+const std::shared_ptr<ups::policy::Sandbox> g_sandbox = ups::policy::Sandbox::create();
+Ctx& g_ctx = *new (g_sandbox->allocate(sizeof(Ctx), true)) Ctx{};
+const ups::policy::SandboxGuard g_guard{g_sandbox};
 std::vector<Bench> g_benches;
-ups::vm::RegionSet g_ctx_region;  // what a confined run may touch besides its stack
 bool g_have_dpdk = false;
 
 void fill_ctx(Ctx& c) {
@@ -123,8 +129,6 @@ void add_bench(const char* name, NativeFn fn, u64 n) {
 
 bool setup() {
   fill_ctx(g_ctx);
-  g_ctx_region.clear();
-  g_ctx_region.add(&g_ctx, sizeof g_ctx, true);
   g_benches.clear();
   g_benches.reserve(5);
   add_bench("loop_sum", bench_loop_sum, 1000);
@@ -151,7 +155,7 @@ bool setup() {
     b.program.emplace(std::move(*p));
     b.interp = b.program->new_executor();
     b.confined = b.program->new_executor();
-    b.confined->confine(&g_ctx_region);
+    b.confined->confine(&g_guard);
     g_ctx.n = b.n;
     b.expected = b.native(reinterpret_cast<BenchCtx*>(&g_ctx));
     ups::bpf::CallContext cc;

@@ -52,13 +52,7 @@ void PolicyMemory::set_sandbox(std::shared_ptr<Sandbox> sandbox) {
   sandbox_slots_ = sandbox_ ? kArgSlots : 0;
 }
 
-u8* PolicyMemory::stack_memory(std::size_t bytes) const {
-  if (!sandbox_) return nullptr;
-  bpf::ValueBlock b = bpf::ValueBlock::make(bytes, owner_, true);
-  if (!sandbox().holds(reinterpret_cast<u64>(b.data()), bytes, true)) return nullptr;  // exhausted
-  stacks_.push_back(std::move(b));
-  return stacks_.back().data();
-}
+u8* PolicyMemory::stack_memory(std::size_t bytes) const { return sandbox_ ? owner_->stack(bytes) : nullptr; }
 
 u64 PolicyMemory::enter_run_slow(const Args& args, std::span<const std::byte> arg_struct, const TaskMirrors& mirrors) {
   if (sandbox_ && run_depth_ < kArgSlots && arg_struct.size() <= kSlotBytes - kSlotStructOff) {
@@ -93,10 +87,7 @@ void PolicyMemory::leave_run_slow() {
 }
 
 vm::MemoryGuard::Span PolicyMemory::region_of(u64 addr, u64 size, bool write) const {
-  if (const SandboxSpan sb = sandbox(); sb.holds(addr, size, write)) {
-    const u64 b = write ? sb.write_base : sb.read_base;
-    return Region{b, b + (write ? sb.write_len : sb.read_len), write, false};
-  }
+  if (const Region r = sandbox().region(addr, size, write); r.end != 0) return r;
   auto hit = [&](const Region& r) { return r.holds(addr, size, write); };
   // Most often first: the arguments, the stack (a helper's key or buffer:
   // the executor tests its own frames inline), the task mirrors handed out

@@ -135,7 +135,6 @@ private:
   std::shared_ptr<Sandbox> owner_;
   bpf::ValueBlock arg_slots_;
   std::size_t run_depth_ = 0;
-  mutable std::vector<bpf::ValueBlock> stacks_;
   // Helper prototypes by id, looked up once (calls check them each time).
   mutable std::vector<const bpf::HelperProto*> protos_;
   // Per helper id: does its prototype begin (map, key) or (map, key, value)

@@ -48,6 +48,9 @@ public:
 
   u8* allocate(std::size_t bytes, bool policy_writable) override;
   void release(u8* p, std::size_t bytes) override;
+  // An executor's stack (writable, `bytes`), kept until the sandbox goes;
+  // null when the writable side is full.
+  u8* stack(std::size_t bytes) { return allocate(bytes, true); }
 
   // The bounds the executors test, kept current as allocations grow (the
   // guard hands out this address: MemoryGuard::sandbox()).
@@ -70,6 +73,20 @@ private:
   Side writable_, read_only_;
   std::size_t in_use_ = 0;
   vm::MemoryGuard::SandboxSpan span_{};
+};
+
+// A guard of a sandbox alone, nothing outside it: what benchmarks and tests
+// confine a program with when its memory comes from a sandbox, as a
+// confined policy's does (PolicyMemory adds the policy's other regions).
+class SandboxGuard final : public vm::MemoryGuard {
+public:
+  explicit SandboxGuard(std::shared_ptr<Sandbox> sandbox) : owner_(std::move(sandbox)) { sandbox_ = &owner_->span(); }
+  Span region_of(u64 addr, u64 size, bool write) const override { return sandbox().region(addr, size, write); }
+  u64 generation() const override { return 0; }
+  u8* stack_memory(std::size_t bytes) const override { return owner_->stack(bytes); }
+
+private:
+  std::shared_ptr<Sandbox> owner_;
 };
 
 }  // namespace ups::policy

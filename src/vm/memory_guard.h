@@ -43,6 +43,13 @@ public:
       const u64 base = write ? write_base : read_base, len = write ? write_len : read_len;
       return len != 0 && size <= len && addr - base <= len - size;
     }
+    // The part that holds [addr, addr + size) as a region (region_of's
+    // answer), or an empty one.
+    Span region(u64 addr, u64 size, bool write) const {
+      if (!holds(addr, size, write)) return {};
+      const u64 base = write ? write_base : read_base;
+      return Span{base, base + (write ? write_len : read_len), write, false};
+    }
   };
   virtual ~MemoryGuard() = default;
   // The region holding [addr, addr+size) if the program may read it (and
