@@ -12,6 +12,7 @@
 #include "bpf/helpers/helper_env.h"
 #include "bpf/helpers/helper_protos.h"
 #include "bpf/helpers/helpers.h"
+#include "bpf/maps/ringbuf_map.h"
 #include "policy/bpf_policy.h"
 #include "policy/kernel_abi/kernel_types.h"
 #include "policy/kernel_abi/scx_api.h"
@@ -137,7 +138,8 @@ bool checked(bpf::HelperArg kind) {
     case H::mem_uninit_or_null:
     case H::const_str:
     case H::timer:
-    case H::spin_lock: return true;
+    case H::spin_lock:
+    case H::ringbuf_sample: return true;
     default: return false;
   }
 }
@@ -173,6 +175,14 @@ std::vector<PolicyMemory::MapCall> PolicyMemory::map_call_shapes() {
     if (rest_unchecked) shapes[hp.id] = value ? MapCall::key_value : MapCall::key;
   }
   return shapes;
+}
+
+bool PolicyMemory::ringbuf_sample_of_policy(u64 sample) const {
+  for (const auto& m : host_.maps())
+    if (m->type() == bpf::MapType::ringbuf &&
+        static_cast<const bpf::RingbufMap&>(*m).holds_reserved(reinterpret_cast<const void*>(sample)))
+      return true;
+  return false;
 }
 
 const bpf::Map* PolicyMemory::own_map(u64 addr) const {
@@ -217,6 +227,11 @@ PolicyMemory::ArgFault PolicyMemory::helper_arg_fault(u32 id, const u64* a) cons
       case H::const_str: size = 1; break;  // the host bounds the rest
       case H::timer: size = 16, write = true; break;
       case H::spin_lock: size = 4, write = true; break;
+      case H::ringbuf_sample:
+        // The helper trusts the sample's header: it must be a reserved
+        // sample of one of the policy's rings.
+        if (!ringbuf_sample_of_policy(v)) return ArgFault{i + 1, v, bpf::BPF_RINGBUF_HDR_SZ, true, false, p->name};
+        continue;
       default: continue;  // numbers; task pointers and callbacks the helper resolves itself
     }
     // The callee's name is measured only for a fault.

@@ -144,6 +144,8 @@ private:
   static std::vector<MapCall> map_call_shapes();
   // The policy's map at addr, or null.
   const bpf::Map* own_map(u64 addr) const;
+  // A reserved sample of one of the policy's ring buffers?
+  bool ringbuf_sample_of_policy(u64 sample) const;
   Region args_{0, 0, false}, arg_struct_{0, 0, false};
   mutable std::vector<Region> maps_;  // every map's values
   mutable u64 maps_generation_ = ~u64{0};

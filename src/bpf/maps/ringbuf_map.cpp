@@ -39,6 +39,17 @@ void* RingbufMap::reserve(u64 size, u64 flags) {
   return data() + off + BPF_RINGBUF_HDR_SZ;
 }
 
+bool RingbufMap::holds_reserved(const void* sample) const {
+  const u8* s = static_cast<const u8*>(sample);
+  if (s < data() + BPF_RINGBUF_HDR_SZ || s >= data() + data_size()) return false;
+  const u8* hdr = s - BPF_RINGBUF_HDR_SZ;
+  if ((hdr - data()) % 8 != 0) return false;
+  Header h;
+  std::memcpy(&h, hdr, sizeof h);
+  return static_cast<std::size_t>(h.pg_off) * 8 == static_cast<std::size_t>(hdr - data()) &&
+         (h.len & BPF_RINGBUF_BUSY_BIT) != 0;
+}
+
 RingbufMap* RingbufMap::owner_of(void* sample) {
   u8* hdr = static_cast<u8*>(sample) - BPF_RINGBUF_HDR_SZ;
   Header h;

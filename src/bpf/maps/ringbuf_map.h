@@ -38,6 +38,12 @@ public:
   static void commit(void* sample, u64 flags, bool discard);
   // bpf_ringbuf_output: 0, -EINVAL (flags) or -EAGAIN (no room).
   int output(const void* data, u64 size, u64 flags);
+  // Whether `sample` is a sample of this ring still reserved (busy), as
+  // commit() will find it: inside the ring, its header pointing back to
+  // this ring. What a confined policy's bpf_ringbuf_submit/discard are
+  // given is checked so (policy/confinement.h) before commit() trusts the
+  // header, which the policy's own memory holds.
+  bool holds_reserved(const void* sample) const;
   // The ring a reserved sample belongs to (from its header, like Linux).
   static RingbufMap* owner_of(void* sample);
 

@@ -41,6 +41,30 @@ TEST(RingbufMap, ReserveSubmitConsumeRoundTrip) {
   EXPECT_EQ(rb->avail_data(), 0u);
 }
 
+// What a confined policy's submit and discard are checked with: a reserved
+// sample of this ring, and nothing else (another ring's, a submitted one,
+// one whose header the program overwrote, an address inside a record).
+TEST(RingbufMap, HoldsReservedKnowsItsOwnSamplesOnly) {
+  auto rb = make_rb(), other = make_rb();
+  auto* a = static_cast<u8*>(rb->reserve(16, 0));
+  auto* b = static_cast<u8*>(other->reserve(16, 0));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(rb->holds_reserved(a));
+  EXPECT_FALSE(rb->holds_reserved(b));
+  EXPECT_FALSE(rb->holds_reserved(a + 8));
+  EXPECT_FALSE(rb->holds_reserved(a - 8));
+  auto* c = static_cast<u8*>(rb->reserve(8, 0));
+  ASSERT_NE(c, nullptr);
+  const u32 pg_off = read_as<u32>(c - 4);
+  std::memcpy(c - 4, "\xff\xff\0\0", 4);  // a forged page offset
+  EXPECT_FALSE(rb->holds_reserved(c));
+  std::memcpy(c - 4, &pg_off, 4);
+  EXPECT_TRUE(rb->holds_reserved(c));
+  RingbufMap::commit(a, 0, false);
+  EXPECT_FALSE(rb->holds_reserved(a)) << "submitted already";
+}
+
 // Linux __bpf_ringbuf_reserve: the producer may not get more than size - 1
 // bytes ahead of the consumer, so a reservation over capacity gives null.
 TEST(RingbufMap, ReserveOverCapacityReturnsNull) {
