@@ -1,6 +1,7 @@
 // The soundness world (see soundness_world.h). Needs the interpreter.
 #include "soundness_world.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -102,6 +103,13 @@ ProgramInfo soundness_info() {
   return info;
 }
 
+namespace {
+bool has_may_goto(const std::vector<bpf::Insn>& code) {
+  return std::any_of(code.begin(), code.end(),
+                     [](const bpf::Insn& i) { return i.opcode == (bpf::op::JMP | bpf::op::JCOND); });
+}
+}  // namespace
+
 // Runs an accepted program on a few inputs under the oracle; returns a
 // failure text or "".
 std::string run_under_oracle(const std::vector<bpf::Insn>& code, const InsnClaims& claims, Rng& rng, u64& steps) {
@@ -139,7 +147,14 @@ std::string run_under_oracle(const std::vector<bpf::Insn>& code, const InsnClaim
     if (!oracle.disagreement().empty())
       return fmt::format("on input {:#x}: the run disagrees with the verifier: {}", w.ctx_args[0], oracle.disagreement());
     if (!w.helper_fault.empty()) return fmt::format("on input {:#x}: {}", w.ctx_args[0], w.helper_fault);
-    if (!r.ok()) return fmt::format("trap on input {:#x}: {}", w.ctx_args[0], r.trap.to_string());
+    if (!r.ok()) {
+      // A loop that may_goto bounds may run past the run's back-edge budget
+      // (may_goto allows 8 M passes a frame): a resource stop the host
+      // enforces, not something the verifier claims. Without may_goto it
+      // means the verifier accepted an unbounded loop.
+      if (r.trap.kind == vm::TrapKind::budget && has_may_goto(code)) return "";
+      return fmt::format("trap on input {:#x}: {}", w.ctx_args[0], r.trap.to_string());
+    }
   }
   return "";
 }
